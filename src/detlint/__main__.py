@@ -1,0 +1,3 @@
+from detlint.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""DET0xx: diagnostics about the analysis itself."""

@@ -1,0 +1,1 @@
+"""DET2xx: nondeterministic operations and determinism switches."""

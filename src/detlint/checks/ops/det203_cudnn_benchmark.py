@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from detlint.checks.ops._torch_switches import TORCH_FRAMEWORKS, keyword_switch, short_name, switch_entry, switch_writes
+from detlint.finding import Confidence, Severity
+from detlint.names import NOT_LITERAL
+from detlint.rule import Rule
+
+
+class CudnnBenchmark(Rule):
+    """
+    ## What it does
+    Checks for `torch.backends.cudnn.benchmark = True`, `torch.backends.cudnn.flags(benchmark=True)`
+    and Lightning's `Trainer(benchmark=True)`.
+
+    ## Why is this bad?
+    With benchmarking on, cuDNN times several convolution algorithms for each new input shape and
+    keeps the fastest. Timings vary between processes and machines, so two runs can pick different
+    algorithms and produce different numbers, even with every seed fixed and deterministic
+    algorithms requested. Benchmarking is off by default.
+
+    A value that is not a literal (`cudnn.benchmark = args.benchmark`) is reported at low
+    confidence: it may or may not turn benchmarking on.
+
+    ## Example
+    ```python
+    import torch
+
+    torch.backends.cudnn.benchmark = True
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+
+    torch.backends.cudnn.benchmark = False
+    torch.backends.cudnn.deterministic = True
+    ```
+
+    ## References
+    - [PyTorch: Reproducibility, CUDA convolution benchmarking](https://pytorch.org/docs/stable/notes/randomness.html#cuda-convolution-benchmarking)
+    - [Lightning Trainer: benchmark](https://lightning.ai/docs/pytorch/stable/common/trainer.html#benchmark)
+    """
+
+    code = "DET203"
+    name = "cudnn-benchmark"
+    severity = Severity.WARNING
+    frameworks = TORCH_FRAMEWORKS
+    references = ("https://pytorch.org/docs/stable/notes/randomness.html#cuda-convolution-benchmarking",)
+
+    VALID = (
+        "import torch\ntorch.backends.cudnn.benchmark = False\n",
+        "import torch\nprint(torch.backends.cudnn.benchmark)\n",
+        "class Config:\n    benchmark = True\n",
+        "settings.cudnn.benchmark = True\n",
+        "from lightning import Trainer\ntrainer = Trainer(benchmark=False, deterministic=True)\n",
+        "from torch.backends import cudnn\nwith cudnn.flags(enabled=True, benchmark=False):\n    pass\n",
+    )
+    INVALID = (
+        "import torch\ntorch.backends.cudnn.benchmark = True  # DET203\n",
+        "import torch as T\nT.backends.cudnn.benchmark = True  # DET203\n",
+        "from torch.backends import cudnn\ncudnn.benchmark = True  # DET203\n",
+        "import torch.backends.cudnn as cudnn\ncudnn.benchmark = True  # DET203\n",
+        "import torch\ncudnn = torch.backends.cudnn\ncudnn.benchmark = True  # DET203\n",
+        "import torch\nsetattr(torch.backends.cudnn, 'benchmark', True)  # DET203\n",
+        "import pytorch_lightning as pl\ntrainer = pl.Trainer(max_epochs=3, benchmark=True)  # DET203\n",
+        "from lightning.pytorch import Trainer\ntrainer = Trainer(\n    benchmark=True,  # DET203\n)\n",
+        "import torch\nwith torch.backends.cudnn.flags(enabled=True, benchmark=True):  # DET203\n    pass\n",
+    )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._check_writes(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._check_writes(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._check_writes(node)
+        switch = keyword_switch(self, node)
+        if switch is None or switch.autotune is None:
+            return
+        self._report_value(
+            switch.autotune,
+            self.literal(switch.autotune.value),
+            f"`{short_name(switch.callable)}({switch.autotune.keyword.value}=...)`",
+            node.func,
+        )
+
+    def _check_writes(self, node: cst.CSTNode) -> None:
+        for write in switch_writes(self, node):
+            entry = switch_entry(self.catalog, write.qualname)
+            if entry is not None and entry["effect"] == "autotune":
+                self._report_value(write.node, write.value, f"`{write.qualname}`", write.node)
+
+    def _report_value(self, node: cst.CSTNode, value: object, what: str, resolved: cst.CSTNode) -> None:
+        if value is True:
+            self.report(
+                node,
+                f"{what} set to True lets cuDNN pick convolution algorithms by timing them in each process, "
+                "so results differ between runs; set it to False when results must repeat",
+                confidence=self.resolution_confidence(resolved),
+            )
+        elif value is NOT_LITERAL:
+            self.report(
+                node,
+                f"{what} is set from a runtime value; if it is ever True, cuDNN picks convolution "
+                "algorithms by timing them and results differ between runs",
+                confidence=Confidence.LOW,
+            )

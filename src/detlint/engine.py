@@ -1,0 +1,210 @@
+"""Per-file analysis: read, decode, parse once, run the facts collector and every applicable file rule
+in one traversal, then turn the rules' reports into located, fingerprinted findings.
+
+Nothing in a file can stop the run: undecodable or unparsable input becomes a DET001 finding, a rule
+that raises becomes a DET002 finding for that file, and the other rules still report.
+"""
+
+from __future__ import annotations
+
+import ast
+import traceback
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from detlint.catalog import Catalog
+from detlint.facts import FactsCollector, FileFacts
+from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
+from detlint.names import ImportTable
+from detlint.rule import FileContext, Report, Rule
+from detlint.sources import SourceFile, Unreadable, decode_python
+from detlint.suppress import Suppression, parse_suppressions
+
+PARSE_ERROR = ("DET001", "parse-error")
+INTERNAL_ERROR = ("DET002", "internal-error")
+
+_STATEMENT_NODES = ("SimpleStatementLine", "If", "For", "While", "With", "Try", "TryStar", "Match")
+_BLOCK_NODES = ("IndentedBlock", "SimpleStatementSuite")
+_SCOPE_NODES = ("FunctionDef", "ClassDef")
+
+
+@dataclass(frozen=True)
+class AnalysisOptions:
+    """Settings that change per-file results; part of the cache key."""
+
+    max_file_size: int = 1024 * 1024
+
+
+@dataclass
+class FileResult:
+    path: str
+    findings: list[Finding] = field(default_factory=list)
+    suppressions: list[Suppression] = field(default_factory=list)
+    facts: FileFacts | None = None
+    tracebacks: list[str] = field(default_factory=list)  # internal errors, shown with --debug
+
+
+class _Tracker(cst.BatchableCSTVisitor):
+    """Keeps the statement, block and scope stacks that rules read when they report; it runs before
+    the rules at every node."""
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__()
+        self.context = context
+
+    def get_visitors(self) -> dict[str, Callable[[cst.CSTNode], None]]:
+        statements, blocks = self.context.statement_stack, self.context.block_stack
+        visitors: dict[str, Callable[[cst.CSTNode], None]] = {}
+        for name in _STATEMENT_NODES:
+            visitors[f"visit_{name}"] = statements.append
+            visitors[f"leave_{name}"] = lambda _node: statements.pop()
+        for name in _BLOCK_NODES:
+            visitors[f"visit_{name}"] = blocks.append
+            visitors[f"leave_{name}"] = lambda _node: blocks.pop()
+        for name in _SCOPE_NODES:
+            visitors[f"visit_{name}"] = self._enter_scope
+            visitors[f"leave_{name}"] = self._leave_scope
+        return visitors
+
+    def _enter_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        self.context.statement_stack.append(node)
+        self.context.scope_stack.append(node.name.value)
+
+    def _leave_scope(self, node: cst.FunctionDef | cst.ClassDef) -> None:
+        self.context.statement_stack.pop()
+        self.context.scope_stack.pop()
+
+
+class FileAnalyzer:
+    """Analyses single files; built once per process with the catalog and the file rules."""
+
+    def __init__(self, catalog: Catalog, rules: Sequence[type[Rule]], options: AnalysisOptions) -> None:
+        self.catalog = catalog
+        self.rules = tuple(rules)
+        self.options = options
+
+    def analyse(self, source: SourceFile) -> FileResult:
+        result = FileResult(source.display)
+        if source.kind != "python":
+            return result  # notebooks and dependency files are analysed by their own passes
+        try:
+            data = source.path.read_bytes()
+        except OSError as error:
+            result.findings.append(_meta_finding(PARSE_ERROR, source.display, f"cannot read file: {error.strerror}"))
+            return result
+        return self.analyse_bytes(source, data)
+
+    def analyse_bytes(self, source: SourceFile, data: bytes) -> FileResult:
+        result = FileResult(source.display)
+        try:
+            text = decode_python(data, self.options.max_file_size)
+            module = _parse(text)
+        except Unreadable as error:
+            result.findings.append(
+                _meta_finding(PARSE_ERROR, source.display, error.reason, error.line, error.column)
+            )
+            return result
+        try:
+            self._visit(source, module, result)
+        except RecursionError:
+            result.findings = [
+                _meta_finding(PARSE_ERROR, source.display, "expressions nested too deeply to analyse")
+            ]
+            return result
+        result.suppressions = parse_suppressions(text)
+        return result
+
+    def _visit(self, source: SourceFile, module: cst.Module, result: FileResult) -> None:
+        package = source.module if source.display.endswith("__init__.py") else source.module.rpartition(".")[0]
+        imports = ImportTable.from_module(module, package)
+        context = FileContext(source.display, module, imports, self.catalog)
+        collector = FactsCollector(source.display, source.module, imports)
+        rules = [rule(context) for rule in self.rules if not rule.frameworks or imports.imports_any(rule.frameworks)]
+        cst.visit_batched(module, [_Tracker(context), collector, *rules])
+        result.facts = collector.facts()
+        # A rule that failed part-way gives no verdict on this file, only its DET002.
+        failed = {rule for rule, _ in context.failures}
+        reports = [report for report in context.reports if report.rule not in failed]
+        if reports:
+            result.findings.extend(_locate(source.display, module, reports))
+        for rule, error in context.failures:
+            result.findings.append(
+                _meta_finding(
+                    INTERNAL_ERROR,
+                    source.display,
+                    f"rule {rule.code} ({rule.name}) failed on this file: {type(error).__name__}: {error}; "
+                    "its findings for this file are missing (run with --debug for the traceback)",
+                )
+            )
+            result.tracebacks.append(
+                f"{source.display}: {rule.code}\n" + "".join(traceback.format_exception(error))
+            )
+
+
+def _parse(text: str) -> cst.Module:
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        raise _syntax_error(text, error) from None
+    except RecursionError:
+        raise Unreadable("expressions nested too deeply to parse") from None
+
+
+def _syntax_error(text: str, error: cst.ParserSyntaxError) -> Unreadable:
+    """CPython's own message and position where it has one (clearer than the parser's token list)."""
+    try:
+        ast.parse(text)
+    except SyntaxError as cpython:
+        return Unreadable(f"syntax error: {cpython.msg}", cpython.lineno or 1, max((cpython.offset or 1) - 1, 0))
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    return Unreadable(f"syntax error: {error.message}", error.raw_line, error.raw_column)
+
+
+def _meta_finding(rule: tuple[str, str], path: str, message: str, line: int = 1, column: int = 0) -> Finding:
+    code, name = rule
+    finding = Finding(code, name, message, path, Span(line, column, line, column), Severity.ERROR, Confidence.HIGH)
+    return finding.with_fingerprint(message, "", 0)
+
+
+def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Finding]:
+    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    occurrences: Counter[tuple[str, str, str]] = Counter()
+    findings = []
+    for report in reports:
+        anchor = " ".join(module.code_for_node(report.node).split())
+        key = (report.rule.code, report.scope, anchor)
+        finding = Finding(
+            code=report.rule.code,
+            name=report.rule.name,
+            message=report.message,
+            path=path,
+            span=_span(positions[report.node]),
+            severity=report.rule.severity,
+            confidence=report.confidence,
+            statement_lines=_statement_lines(positions, report.statement) if report.statement else None,
+            related=tuple(
+                RelatedLocation(path, _span(positions[node]), message) for node, message in report.related
+            ),
+        )
+        findings.append(finding.with_fingerprint(anchor, report.scope, occurrences[key]))
+        occurrences[key] += 1
+    return findings
+
+
+def _span(code_range) -> Span:
+    return Span(code_range.start.line, code_range.start.column, code_range.end.line, code_range.end.column)
+
+
+def _statement_lines(positions, statement: cst.CSTNode) -> tuple[int, int]:
+    """The lines a suppression comment may sit on: a simple statement's lines, or a compound
+    statement's header (up to its body)."""
+    where = positions[statement]
+    body = getattr(statement, "body", None)
+    if isinstance(statement, cst.BaseCompoundStatement) and isinstance(body, cst.IndentedBlock) and body.body:
+        return where.start.line, max(where.start.line, positions[body.body[0]].start.line - 1)
+    return where.start.line, where.end.line

@@ -1,0 +1,71 @@
+"""Findings: what a rule reports, where, how sure it is, and a line-independent identity."""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass, field, replace
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"
+    WARNING = "warning"
+    NOTE = "note"
+
+
+class Confidence(str, enum.Enum):
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+    @property
+    def rank(self) -> int:
+        return {"low": 0, "medium": 1, "high": 2}[self.value]
+
+    def at_least(self, other: Confidence) -> bool:
+        return self.rank >= other.rank
+
+
+@dataclass(frozen=True, order=True)
+class Span:
+    """A 1-based line, 0-based column range (the convention of libcst and flake8)."""
+
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+
+
+@dataclass(frozen=True)
+class RelatedLocation:
+    path: str
+    span: Span
+    message: str
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    name: str
+    message: str
+    path: str
+    span: Span
+    severity: Severity
+    confidence: Confidence
+    # Identity without line numbers, so baselines survive unrelated edits above a finding.
+    fingerprint: str = ""
+    # Lines on which a suppression comment applies to this finding (the whole flagged statement).
+    statement_lines: tuple[int, int] | None = None
+    related: tuple[RelatedLocation, ...] = field(default_factory=tuple)
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.span.line, self.span.column, self.code, self.message)
+
+    def with_fingerprint(self, anchor_text: str, scope: str, occurrence: int) -> Finding:
+        return replace(self, fingerprint=fingerprint(self.code, self.path, anchor_text, scope, occurrence))
+
+
+def fingerprint(code: str, path: str, anchor_text: str, scope: str, occurrence: int) -> str:
+    normalized = " ".join(anchor_text.split())
+    digest = hashlib.sha256("\x1f".join((code, path, scope, normalized, str(occurrence))).encode("utf-8"))
+    return digest.hexdigest()[:32]

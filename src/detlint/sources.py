@@ -1,0 +1,103 @@
+"""Source files: what discovery hands to the engine, and turning a file's bytes into text the parser
+can take, or into a clear reason why not.
+
+Every check here is bounded and cheap, and runs before libcst sees the text: libcst's native parser
+can crash the whole process on pathological nesting, so that case never reaches it.
+"""
+
+from __future__ import annotations
+
+import io
+import itertools
+import operator
+import tokenize
+from array import array
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    path: Path  # where to read it
+    display: str  # how to show it: relative to the project root, with forward slashes
+    kind: str  # "python", "notebook" or "dependency"
+    module: str = ""  # dotted module name for Python files
+
+
+# CPython's tokenizer refuses more than 200 nested brackets ("too many nested parentheses").
+MAX_BRACKET_DEPTH = 200
+
+_BRACKETS = b"()[]{}"
+_NOT_BRACKETS = bytes(byte for byte in range(256) if byte not in _BRACKETS)
+# Opening brackets become +1 and closing ones -1 as signed bytes.
+_TO_STEPS = bytes.maketrans(_BRACKETS, b"\x01\xff\x01\xff\x01\xff")
+
+
+@dataclass(frozen=True)
+class Unreadable(Exception):
+    """Why a file cannot be analysed, with the 1-based line and 0-based column it refers to."""
+
+    reason: str
+    line: int = 1
+    column: int = 0
+
+
+def decode_python(data: bytes, max_bytes: int) -> str:
+    """Decode Python source as the interpreter would (BOM, PEP 263 cookie, else UTF-8)."""
+    if len(data) > max_bytes:
+        raise Unreadable(
+            f"file is {len(data):,} bytes, larger than max-file-size ({max_bytes:,} bytes): not analysed; "
+            "raise `max-file-size` in [tool.detlint] to analyse it"
+        )
+    nul = data.find(b"\0")
+    if nul >= 0:
+        line, column = _position(data, nul)
+        raise Unreadable("binary content (NUL byte): not a Python source file", line, column)
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as error:
+        raise Unreadable(f"invalid encoding declaration: {error.msg}", error.lineno or 1) from None
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as error:
+        line, column = _position(data, error.start)
+        raise Unreadable(
+            f"cannot decode byte 0x{data[error.start]:02x} as {encoding}: save the file as UTF-8 "
+            "or declare its encoding (`# -*- coding: latin-1 -*-`)",
+            line,
+            column,
+        ) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    check_nesting(text, data)
+    return text
+
+
+def check_nesting(text: str, data: bytes) -> None:
+    """Refuse sources nested deeper than CPython accepts; the byte count is an upper bound (brackets
+    in strings count too), so only files over the limit pay for an exact tokenizer pass."""
+    steps = array("b", data.translate(None, _NOT_BRACKETS).translate(_TO_STEPS))
+    if not steps or max(itertools.accumulate(steps, operator.add)) <= MAX_BRACKET_DEPTH:
+        return
+    depth = 0
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.OP and token.string in "([{":
+                depth += 1
+                if depth > MAX_BRACKET_DEPTH:
+                    raise Unreadable(
+                        f"brackets nested deeper than {MAX_BRACKET_DEPTH} levels: too deep to parse",
+                        token.start[0],
+                        token.start[1],
+                    )
+            elif token.type == tokenize.OP and token.string in ")]}":
+                depth -= 1
+    except (tokenize.TokenError, SyntaxError) as error:
+        # Deeply bracketed and not even tokenizable: never hand it to the native parser.
+        line = error.args[1][0] if isinstance(error, tokenize.TokenError) else (error.lineno or 1)
+        raise Unreadable(f"cannot tokenize: {error.args[0]}", line) from None
+
+
+def _position(data: bytes, offset: int) -> tuple[int, int]:
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    return data.count(b"\n", 0, offset) + 1, offset - line_start

@@ -1,0 +1,123 @@
+"""Suppression comments: `# noqa[: CODES]`, `# detlint: ignore[CODES]` and `# detlint: file-ignore[CODES]`.
+
+A trailing comment covers every line of the statement it ends (a multi-line call can be silenced on
+any of its lines); a `# detlint: ignore[...]` alone on a line covers the statement below it. Selectors
+are codes, code prefixes (`DET2`) or rule names (`cudnn-benchmark`).
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from detlint.finding import Finding
+
+_NOQA = re.compile(r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
+_DETLINT = re.compile(r"#\s*detlint:\s*(?P<kind>ignore|file-ignore)\[(?P<selectors>[^\]]*)\]", re.I)
+_HINT = re.compile(r"noqa|detlint:", re.I)
+
+
+@dataclass(frozen=True)
+class Suppression:
+    kind: str  # "noqa", "ignore" or "file"
+    line: int  # where the comment is
+    column: int
+    applies_to: int  # the line whose statement it covers (0 for file-wide)
+    selectors: tuple[str, ...] | None  # None: a blanket `# noqa`
+
+    def covers(self, finding: Finding) -> bool:
+        if self.kind == "file":
+            return True
+        first, last = finding.statement_lines or (finding.span.line, finding.span.line)
+        return first <= self.applies_to <= last
+
+
+def selector_matches(selector: str, code: str, name: str) -> bool:
+    selector = selector.strip()
+    if selector.upper().startswith("DET"):
+        return code.startswith(selector.upper())
+    return selector.lower() == name
+
+
+def parse_suppressions(text: str) -> list[Suppression]:
+    if not _HINT.search(text):
+        return []
+    comments = list(_comments(text))
+    code_lines = _code_lines(text)
+    found: list[Suppression] = []
+    for line, column, comment, own_line in comments:
+        for match in _DETLINT.finditer(comment):
+            selectors = tuple(part.strip() for part in match.group("selectors").split(",") if part.strip())
+            if match.group("kind").lower() == "file-ignore":
+                found.append(Suppression("file", line, column, 0, selectors))
+            else:
+                target = _next_code_line(code_lines, line) if own_line else line
+                found.append(Suppression("ignore", line, column, target, selectors))
+        noqa = _NOQA.search(comment)
+        if noqa:
+            codes = noqa.group("codes")
+            selectors = tuple(re.split(r"[,\s]+", codes.upper().strip())) if codes else None
+            found.append(Suppression("noqa", line, column, line, selectors))
+    return found
+
+
+def _comments(text: str) -> Iterable[tuple[int, int, str, bool]]:
+    """(line, column, comment text, whether the comment is alone on its line)."""
+    lines = text.splitlines()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(text).readline):
+            if token.type == tokenize.COMMENT:
+                line, column = token.start
+                yield line, column, token.string, not lines[line - 1][:column].strip()
+    except (tokenize.TokenError, SyntaxError, IndexError):
+        return
+
+
+def _code_lines(text: str) -> list[int]:
+    return [
+        number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+
+
+def _next_code_line(code_lines: list[int], line: int) -> int:
+    return next((number for number in code_lines if number > line), line)
+
+
+@dataclass(frozen=True)
+class UnusedSuppression:
+    suppression: Suppression
+    selector: str
+
+
+def apply_suppressions(
+    findings: list[Finding], suppressions: list[Suppression]
+) -> tuple[list[Finding], list[UnusedSuppression]]:
+    """Split findings into those that stay, and list every explicit selector that silenced nothing."""
+    used: set[tuple[int, str]] = set()
+    kept = []
+    for finding in findings:
+        silenced = False
+        for index, suppression in enumerate(suppressions):
+            if not suppression.covers(finding):
+                continue
+            if suppression.selectors is None:
+                silenced = True
+                continue
+            for selector in suppression.selectors:
+                if selector_matches(selector, finding.code, finding.name):
+                    used.add((index, selector))
+                    silenced = True
+        if not silenced:
+            kept.append(finding)
+    unused = [
+        UnusedSuppression(suppression, selector)
+        for index, suppression in enumerate(suppressions)
+        for selector in suppression.selectors or ()
+        if (index, selector) not in used
+    ]
+    return kept, unused
