@@ -8,6 +8,7 @@ that raises becomes a DET002 finding for that file, and the other rules still re
 from __future__ import annotations
 
 import ast
+import warnings
 import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -157,7 +158,9 @@ def _parse(text: str) -> cst.Module:
 def _syntax_error(text: str, error: cst.ParserSyntaxError) -> Unreadable:
     """CPython's own message and position where it has one (clearer than the parser's token list)."""
     try:
-        ast.parse(text)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # warnings about the user's code are not ours to print
+            ast.parse(text)
     except SyntaxError as cpython:
         return Unreadable(f"syntax error: {cpython.msg}", cpython.lineno or 1, max((cpython.offset or 1) - 1, 0))
     except (ValueError, RecursionError, MemoryError):

@@ -8,6 +8,7 @@ binds it has been visited.
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass, field
 
 import libcst as cst
@@ -38,8 +39,10 @@ def literal_value(node: cst.BaseExpression) -> object:
         return {"True": True, "False": False, "None": None}[node.value]
     if isinstance(node, (cst.Integer, cst.Float, cst.Imaginary, cst.SimpleString, cst.ConcatenatedString)):
         try:
-            return ast.literal_eval(cst.Module([]).code_for_node(node))
-        except (ValueError, SyntaxError):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # e.g. "invalid escape sequence" in the user's string
+                return ast.literal_eval(cst.Module([]).code_for_node(node))
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
             return NOT_LITERAL
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         inner = literal_value(node.expression)

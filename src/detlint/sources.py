@@ -56,7 +56,10 @@ def decode_python(data: bytes, max_bytes: int) -> str:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise Unreadable(f"invalid encoding declaration: {error.msg}", error.lineno or 1) from None
+        # Also raised for undeclared non-UTF-8 bytes in the first two lines: decoding says where.
+        encoding = "utf-8"
+        if _decodes(data, encoding):
+            raise Unreadable(f"invalid encoding declaration: {error.msg}", error.lineno or 1) from None
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as error:
@@ -96,6 +99,14 @@ def check_nesting(text: str, data: bytes) -> None:
         # Deeply bracketed and not even tokenizable: never hand it to the native parser.
         line = error.args[1][0] if isinstance(error, tokenize.TokenError) else (error.lineno or 1)
         raise Unreadable(f"cannot tokenize: {error.args[0]}", line) from None
+
+
+def _decodes(data: bytes, encoding: str) -> bool:
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:

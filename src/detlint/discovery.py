@@ -1,0 +1,155 @@
+"""Which files a run analyses: the files given, and the files detlint reads in the directories given,
+walked in sorted order without following symlinked directories, less excluded and git-ignored paths."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from detlint.gitignore import IgnoreRules, Pattern, ancestors, compile_pattern, repository_root, verdict
+from detlint.sources import SourceFile
+
+# ruff's default excludes, plus detlint's own cache.
+DEFAULT_EXCLUDES = (
+    ".bzr", ".direnv", ".eggs", ".git", ".git-rewrite", ".hg", ".ipynb_checkpoints", ".mypy_cache", ".nox",
+    ".pants.d", ".pyenv", ".pytest_cache", ".pytype", ".ruff_cache", ".svn", ".tox", ".venv", ".vscode",
+    "__pypackages__", "__pycache__", "_build", "buck-out", "build", "dist", "node_modules", "site-packages",
+    "venv", ".detlint_cache",
+)  # fmt: skip
+
+_PYTHON_SUFFIXES = (".py", ".pyi")
+_DEPENDENCY_NAMES = frozenset(
+    {"pyproject.toml", "setup.cfg", "Pipfile", "Pipfile.lock", "uv.lock", "poetry.lock", "pdm.lock", "conda-lock.yml"}
+)
+_DEPENDENCY_FAMILIES = re.compile(r"requirements.*\.(?:txt|in)|constraints.*\.txt|environment.*\.ya?ml", re.DOTALL)
+
+
+def classify(path: Path) -> str | None:
+    """"python", "notebook" or "dependency"; None for a file detlint does not read. `setup.py` is
+    "python": the dependency pass picks Python files named setup.py out itself."""
+    if path.suffix in _PYTHON_SUFFIXES:
+        return "python"
+    if path.suffix == ".ipynb":
+        return "notebook"
+    if path.name in _DEPENDENCY_NAMES or _DEPENDENCY_FAMILIES.fullmatch(path.name):
+        return "dependency"
+    return None
+
+
+def module_name(path: Path, root: Path) -> str:
+    """The dotted module name of a Python file: `src/pkg/sub/__init__.py` is `pkg.sub`. A file outside
+    root gets its stem."""
+    absolute, base = _absolute(path), _absolute(root)
+    if absolute == base or not absolute.is_relative_to(base):
+        return path.stem
+    parts = list(absolute.relative_to(base).parts)
+    if len(parts) > 1 and parts[0] == "src":  # src layout
+        parts.pop(0)
+    if absolute.suffix in _PYTHON_SUFFIXES:
+        parts[-1] = absolute.stem
+    if parts[-1] == "__init__" and len(parts) > 1:
+        parts.pop()
+    return ".".join(parts)
+
+
+def discover(
+    paths: Sequence[Path],
+    root: Path,
+    *,
+    exclude: Sequence[str],
+    extend_exclude: Sequence[str] = (),
+    force_exclude: bool = False,
+    respect_gitignore: bool = True,
+) -> list[SourceFile]:
+    """The files to analyse, each once, sorted by display path.
+
+    `exclude` and `extend_exclude` are gitignore-style patterns relative to root. They, and `.gitignore`
+    files when `respect_gitignore`, prune the walk of directories; a path given explicitly is taken
+    as is unless `force_exclude` (pre-commit passes every changed file, excluded or not).
+    """
+    for given in paths:  # fail before walking anything
+        if not os.path.exists(given):
+            raise FileNotFoundError(f"{Path(given).as_posix()}: no such file or directory")
+    finder = _Finder(
+        root=_absolute(root),
+        excludes=tuple(map(compile_pattern, (*exclude, *extend_exclude))),
+        ignore=IgnoreRules(repository_root(root)) if respect_gitignore else None,
+    )
+    found: dict[Path, SourceFile] = {}
+    for given in paths:
+        for source in finder.expand(Path(given), force_exclude=force_exclude):
+            found.setdefault(source.path.resolve(), source)  # overlapping paths and symlinks name one file
+    return sorted(found.values(), key=lambda source: source.display)
+
+
+@dataclass(frozen=True)
+class _Finder:
+    root: Path  # absolute
+    excludes: tuple[Pattern, ...]
+    ignore: IgnoreRules | None  # None when .gitignore files are not respected
+
+    def expand(self, given: Path, *, force_exclude: bool) -> Iterator[SourceFile]:
+        path = _absolute(given)
+        is_dir = path.is_dir()
+        if force_exclude and self._excluded(path, is_dir, with_parents=True):
+            return
+        if is_dir:
+            yield from self._walk(path, given)
+        elif kind := classify(path):
+            yield self._source(path, self._display(path, path, given), kind)
+
+    def _walk(self, top: Path, given: Path) -> Iterator[SourceFile]:
+        pending = [top]  # a stack, not recursion: depth is bounded by the tree, not by Python
+        while pending:
+            for entry in _entries(pending.pop()):
+                path = Path(entry.path)
+                if entry.is_dir(follow_symlinks=False):  # a symlinked directory could loop
+                    if not self._excluded(path, True):
+                        pending.append(path)
+                elif (kind := classify(path)) and entry.is_file() and not self._excluded(path, False):
+                    yield self._source(path, self._display(path, top, given), kind)
+
+    def _excluded(self, path: Path, is_dir: bool, *, with_parents: bool = False) -> bool:
+        """Whether settings or .gitignore exclude the path; its parent directories are checked too
+        `with_parents`, since a walk has already pruned them otherwise."""
+        relative = self._relative(path)
+        pattern_path = relative if relative is not None else path.as_posix().lstrip("/")
+        parents = ancestors(pattern_path) if with_parents else ()
+        if any(verdict(self.excludes, parent, True) for parent in parents):
+            return True
+        if verdict(self.excludes, pattern_path, is_dir):
+            return True
+        if self.ignore is None:
+            return False
+        return self.ignore.is_ignored(path, is_dir) if with_parents else self.ignore.matches(path, is_dir)
+
+    def _relative(self, path: Path) -> str | None:
+        """`path` relative to root with forward slashes; None outside root."""
+        return path.relative_to(self.root).as_posix() if path.is_relative_to(self.root) else None
+
+    def _display(self, path: Path, top: Path, given: Path) -> str:
+        """Relative to root when under it, else the path as given joined with its place under `top`."""
+        relative = self._relative(path)
+        if relative is not None:
+            return relative
+        return (PurePosixPath(given.as_posix()) / path.relative_to(top).as_posix()).as_posix()
+
+    def _source(self, path: Path, display: str, kind: str) -> SourceFile:
+        return SourceFile(path, display, kind, module_name(path, self.root) if kind == "python" else "")
+
+
+def _entries(directory: Path) -> list[os.DirEntry[str]]:
+    """A directory's entries sorted by name; one that cannot be listed has nothing to analyse."""
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(entries, key=lambda entry: entry.name)
+    except OSError:
+        return []
+
+
+def _absolute(path: Path) -> Path:
+    """Absolute and normalised (`..` folded) without resolving symlinks, so displays keep the user's names."""
+    return Path(os.path.abspath(path))

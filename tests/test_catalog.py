@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+import pytest
+
+from detlint.catalog import CatalogError, catalog_dir, load_catalog, parse_catalog_file
+
+GOOD = """
+schema: 1
+catalog: torch_switches
+description: test
+removed_apis:
+  - id: torch.set_deterministic
+    replacement: torch.use_deterministic_algorithms
+    removed_in: "1.10"
+    source: https://example.org
+"""
+
+
+def test_shipped_catalogs_load_and_every_entry_cites_a_source():
+    catalog = load_catalog()
+    assert "torch_switches.yaml" in catalog.files
+    for entries in catalog.sections.values():
+        for entry in entries:
+            assert entry["source"]
+
+
+def test_catalog_digest_changes_with_content(tmp_path):
+    (tmp_path / "a.yaml").write_text(GOOD)
+    first = load_catalog(tmp_path).digest
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "a.yaml").write_text(GOOD.replace("1.10", "1.11"))
+    assert load_catalog(other).digest != first
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("    source: https://example.org\n", ""), "missing required key 'source'"),
+        (("removed_in", "removed_at"), "unknown key 'removed_at'"),
+        (("schema: 1", "schema: 2"), "'schema' must be 1"),
+        (("removed_apis:", "removed:"), "unknown section 'removed'"),
+        (('"1.10"', "[1]"), "'removed_in' must be a non-empty string"),
+        (("catalog: torch_switches", "catalog: nope"), "'catalog' must be one of"),
+        (("description: test", "description: [unclosed"), "not valid YAML"),
+    ],
+)
+def test_bad_catalogs_are_clear_errors(change, message):
+    with pytest.raises(CatalogError, match=message.replace("[", r"\[")):
+        parse_catalog_file("bad.yaml", GOOD.replace(*change))
+
+
+def test_duplicate_ids_are_rejected():
+    entry = GOOD.split("removed_apis:\n")[1]
+    with pytest.raises(CatalogError, match="duplicate id"):
+        parse_catalog_file("dup.yaml", GOOD + entry)
+
+
+def test_catalog_dir_is_the_source_tree_or_the_packaged_copy():
+    assert (catalog_dir() / "torch_switches.yaml").is_file()

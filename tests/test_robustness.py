@@ -1,0 +1,130 @@
+"""Bad input never crashes a run and never hides the good files' findings."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conftest import write
+from detlint.rule import Rule
+from detlint.testing import check_source
+
+BENCHMARK = "import torch\ntorch.backends.cudnn.benchmark = True\n"
+
+
+def _bad_project(root):
+    return write(
+        root,
+        {
+            "good.py": BENCHMARK,
+            "syntax_error.py": "import torch\ndef train(:\n    pass\n",
+            "python2.py": "print 'hello'\n",
+            "latin1.py": "name = 'caf\xe9'\n".encode("latin-1"),
+            "binary.py": b"\x7fELF\x02\x01\x01\x00\x00\x00" + bytes(range(256)),
+            "huge.py": "".join(f"value_{n:06d} = compute_something({n}, {n + 1}, {n + 2})\n" for n in range(50_000)),
+            "nested.py": "x = " + "(" * 5000 + "1" + ")" * 5000 + "\n",
+            "nested_list.py": "x = " + "[" * 5000 + "]" * 5000 + "\n",
+            "empty.py": "",
+            "bom.py": "\ufeffimport torch\ntorch.backends.cudnn.benchmark = True\n",
+            "cookie.py": "# -*- coding: latin-1 -*-\nname = 'caf\xe9'\n".encode("latin-1"),
+        },
+    )
+
+
+def test_every_bad_file_gets_exactly_one_det001_and_good_files_are_analysed(cli, tmp_path):
+    _bad_project(tmp_path)
+    report = cli.json("--no-cache")
+    by_file: dict[str, list[str]] = {}
+    for finding in report["findings"]:
+        by_file.setdefault(finding["path"], []).append(finding["code"])
+    for bad in ("syntax_error.py", "python2.py", "latin1.py", "binary.py", "huge.py", "nested.py", "nested_list.py"):
+        assert by_file.get(bad) == ["DET001"], bad
+    assert by_file["good.py"] == ["DET203"]
+    assert by_file["bom.py"] == ["DET203"]
+    assert "empty.py" not in by_file and "cookie.py" not in by_file
+
+
+def test_det001_says_where_and_why(cli, tmp_path):
+    _bad_project(tmp_path)
+    findings = {f["path"]: f for f in cli.json("--no-cache")["findings"] if f["code"] == "DET001"}
+    assert findings["syntax_error.py"]["line"] == 2
+    assert "syntax error" in findings["syntax_error.py"]["message"]
+    assert "print" in findings["python2.py"]["message"]  # CPython's "Missing parentheses" hint
+    assert findings["latin1.py"]["line"] == 1 and "0xe9" in findings["latin1.py"]["message"]
+    assert "NUL" in findings["binary.py"]["message"]
+    assert "max-file-size" in findings["huge.py"]["message"]
+    assert "nested deeper than 200" in findings["nested.py"]["message"]
+
+
+def test_a_large_file_under_the_limit_is_analysed(cli, tmp_path):
+    body = "".join(f"v{n} = {n}\n" for n in range(20_000))
+    write(tmp_path, {"big.py": "import torch\n" + body + "torch.backends.cudnn.benchmark = True\n"})
+    (finding,) = cli.json("--no-cache")["findings"]
+    assert (finding["code"], finding["line"]) == ("DET203", 20_002)
+
+
+def test_max_file_size_is_configurable(cli, tmp_path):
+    write(tmp_path, {"pyproject.toml": "[tool.detlint]\nmax-file-size = 10\n", "a.py": BENCHMARK})
+    (finding,) = cli.json("--no-cache")["findings"]
+    assert finding["code"] == "DET001"
+
+
+def test_deep_but_legal_nesting_is_fine():
+    assert check_source("import torch\nx = " + "(" * 150 + "1" + ")" * 150 + "\n") == []
+
+
+def test_a_crashing_rule_becomes_det002_and_other_rules_still_report(monkeypatch, cli, tmp_path):
+    from detlint import registry
+
+    class Exploding(Rule):
+        """Test double."""
+
+        code, name = "DET999", "exploding"
+
+        def visit_Assign(self, node):
+            raise ZeroDivisionError("boom")
+
+    index = registry.rule_index()
+    monkeypatch.setattr(registry, "rule_index", lambda: registry.RuleIndex([*index.rules, Exploding]))
+    monkeypatch.setattr("detlint.runner.rule_index", registry.rule_index)
+    write(tmp_path, {"a.py": BENCHMARK})
+    result = cli("check", "--no-cache", "--output-format", "json")
+    assert result.exit_code == 2
+    assert "internal error" in result.stderr
+    import json
+
+    codes = sorted(f["code"] for f in json.loads(result.stdout)["findings"])
+    assert codes == ["DET002", "DET203"]
+    assert "--debug" in result.stderr
+    debug = cli("check", "--no-cache", "--debug")
+    assert "ZeroDivisionError: boom" in debug.stderr
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.text(alphabet=st.sampled_from(list("()[]{}:=.,'\"#\\\n \tabcx0123+-*/@torchbenchmarkTrue")), max_size=300))
+def test_arbitrary_text_never_raises(text):
+    for finding in check_source(text):
+        assert finding.code in {"DET001", "DET090", "DET203", "DET208"}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_never_raise(data):
+    from pathlib import Path
+
+    from detlint.catalog import load_catalog
+    from detlint.engine import AnalysisOptions, FileAnalyzer
+    from detlint.registry import rule_index
+    from detlint.sources import SourceFile
+
+    analyzer = FileAnalyzer(load_catalog(), rule_index().file_rules(), AnalysisOptions())
+    result = analyzer.analyse_bytes(SourceFile(Path("x.py"), "x.py", "python", "x"), data)
+    assert all(finding.code == "DET001" for finding in result.findings)
+    assert len(result.findings) <= 1
+
+
+@pytest.mark.parametrize("depth", [300, 1000, 5000])
+def test_long_operator_chains_do_not_crash(depth):
+    findings = check_source("x = " + " + ".join(["1"] * depth) + "\n")
+    assert {finding.code for finding in findings} <= {"DET001"}

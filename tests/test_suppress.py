@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from detlint.testing import check_source, found
+
+
+def codes(source: str) -> set[tuple[int, str]]:
+    return found(check_source(source))
+
+
+def test_noqa_and_detlint_ignore_on_the_flagged_line():
+    assert codes("import torch\ntorch.backends.cudnn.benchmark = True  # noqa: DET203\n") == set()
+    assert codes("import torch\ntorch.backends.cudnn.benchmark = True  # NOQA:DET203,E501\n") == set()
+    assert codes("import torch\ntorch.backends.cudnn.benchmark = True  # noqa\n") == set()
+    assert codes("import torch\ntorch.backends.cudnn.benchmark = True  # detlint: ignore[DET2]\n") == set()
+
+
+def test_suppression_on_any_line_of_a_multiline_statement():
+    source = "import lightning as L\ntrainer = L.Trainer(  # detlint: ignore[cudnn-benchmark]\n    benchmark=True,\n)\n"
+    assert codes(source) == set()
+    source = "import lightning as L\ntrainer = L.Trainer(\n    max_epochs=1,\n    benchmark=True,\n)  # noqa: DET203\n"
+    assert codes(source) == set()
+
+
+def test_own_line_ignore_covers_the_next_statement_only():
+    source = (
+        "import torch\n# detlint: ignore[DET203]\n\ntorch.backends.cudnn.benchmark = True\n"
+        "torch.backends.cudnn.benchmark = True\n"
+    )
+    assert codes(source) == {(5, "DET203")}
+
+
+def test_suppression_in_a_compound_statement_header():
+    source = "import torch\nwith torch.backends.cudnn.flags(benchmark=True):  # noqa: DET203\n    x = 1\n"
+    assert codes(source) == set()
+
+
+def test_other_codes_do_not_suppress():
+    assert codes("import torch\ntorch.backends.cudnn.benchmark = True  # noqa: DET208\n") == {
+        (2, "DET203"),
+        (2, "DET090"),
+    }
+
+
+def test_file_ignore_by_prefix_and_name():
+    body = "import torch\ntorch.backends.cudnn.benchmark = True\ntorch.use_deterministic_algorithms(False)\n"
+    assert codes("# detlint: file-ignore[DET2]\n" + body) == set()
+    assert codes("# detlint: file-ignore[cudnn-benchmark]\n" + body) == {(4, "DET208")}
+
+
+def test_unused_suppressions_are_reported_once_per_selector():
+    source = "import torch\nx = 1  # noqa: DET203, DET208, E501\n"
+    findings = [f for f in check_source(source) if f.code == "DET090"]
+    assert sorted(f.message for f in findings) == [
+        "unused suppression: no DET203 finding here to silence",
+        "unused suppression: no DET208 finding here to silence",
+    ]
+
+
+def test_noqa_text_inside_strings_is_not_a_suppression():
+    assert codes('import torch\ntorch.backends.cudnn.benchmark = True; s = "# noqa: DET203"\n') == {(2, "DET203")}
