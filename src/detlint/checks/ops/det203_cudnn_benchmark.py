@@ -83,7 +83,7 @@ class CudnnBenchmark(Rule):
         self._report_value(
             switch.autotune,
             self.literal(switch.autotune.value),
-            f"`{short_name(switch.callable)}({switch.autotune.keyword.value}=...)`",
+            f"`{short_name(switch.callable)}({switch.autotune.keyword.value}=True)`",
             node.func,
         )
 
@@ -91,20 +91,20 @@ class CudnnBenchmark(Rule):
         for write in switch_writes(self, node):
             entry = switch_entry(self.catalog, write.qualname)
             if entry is not None and entry["effect"] == "autotune":
-                self._report_value(write.node, write.value, f"`{write.qualname}`", write.node)
+                self._report_value(write.node, write.value, f"`{write.qualname} = True`", write.node)
 
     def _report_value(self, node: cst.CSTNode, value: object, what: str, resolved: cst.CSTNode) -> None:
         if value is True:
             self.report(
                 node,
-                f"{what} set to True lets cuDNN pick convolution algorithms by timing them in each process, "
-                "so results differ between runs; set it to False when results must repeat",
+                f"{what} lets cuDNN pick convolution algorithms by timing them in each process, so results "
+                "differ between runs; set it to False when results must repeat",
                 confidence=self.resolution_confidence(resolved),
             )
         elif value is NOT_LITERAL:
             self.report(
                 node,
-                f"{what} is set from a runtime value; if it is ever True, cuDNN picks convolution "
-                "algorithms by timing them and results differ between runs",
+                f"{what.replace('True', '...')} is set from a runtime value; if it is ever True, cuDNN picks "
+                "convolution algorithms by timing them and results differ between runs",
                 confidence=Confidence.LOW,
             )
