@@ -35,7 +35,6 @@ class RuleMeta:
     confidence: ClassVar[Confidence] = Confidence.HIGH
     # Top-level modules a file must import for the rule to run on it; empty means every file.
     frameworks: ClassVar[frozenset[str]] = frozenset()
-    references: ClassVar[tuple[str, ...]] = ()
     fix: ClassVar[str] = "none"
     VALID: ClassVar[Sequence[str]] = ()
     INVALID: ClassVar[Sequence[str]] = ()
@@ -52,6 +51,13 @@ class RuleMeta:
         match = re.search(r"## What it does\s*\n(.+?)(?:\n\s*\n|$)", cls.doc(), re.S)
         text = " ".join(match.group(1).split()) if match else ""
         return text.split(". ")[0].rstrip(".") + "." if text else ""
+
+    @classmethod
+    def references(cls) -> tuple[str, ...]:
+        """The URLs linked under `## References`."""
+        doc = cls.doc()
+        section = doc[doc.find("## References") :] if "## References" in doc else ""
+        return tuple(re.findall(r"\]\((https?://[^)\s]+)\)", section))
 
     @classmethod
     def kind(cls) -> str:

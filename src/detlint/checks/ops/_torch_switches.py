@@ -56,6 +56,31 @@ def _attribute_write(rule: Rule, target: cst.BaseExpression, value: cst.BaseExpr
                 yield from _attribute_write(rule, element.value, element_value.value)
 
 
+class SwitchVisitor:
+    """Mixin for torch switch rules: routes every switch write (assignment, annotated assignment,
+    `setattr`) to `on_switch_write` and every call to `on_call`."""
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._route(node)
+
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        self._route(node)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._route(node)
+        self.on_call(node)
+
+    def _route(self, node: cst.CSTNode) -> None:
+        for write in switch_writes(self, node):
+            self.on_switch_write(write)
+
+    def on_switch_write(self, write: SwitchWrite) -> None:
+        """Override to judge a write."""
+
+    def on_call(self, node: cst.Call) -> None:
+        """Override to judge a call."""
+
+
 def switch_entry(catalog: Catalog, qualname: str) -> Entry | None:
     return next((entry for entry in catalog.entries(CATALOG, "switches") if entry["attribute"] == qualname), None)
 

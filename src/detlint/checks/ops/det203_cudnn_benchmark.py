@@ -2,13 +2,20 @@ from __future__ import annotations
 
 import libcst as cst
 
-from detlint.checks.ops._torch_switches import TORCH_FRAMEWORKS, keyword_switch, short_name, switch_entry, switch_writes
+from detlint.checks.ops._torch_switches import (
+    TORCH_FRAMEWORKS,
+    SwitchVisitor,
+    SwitchWrite,
+    keyword_switch,
+    short_name,
+    switch_entry,
+)
 from detlint.finding import Confidence, Severity
 from detlint.names import NOT_LITERAL
 from detlint.rule import Rule
 
 
-class CudnnBenchmark(Rule):
+class CudnnBenchmark(SwitchVisitor, Rule):
     """
     ## What it does
     Checks for `torch.backends.cudnn.benchmark = True`, `torch.backends.cudnn.flags(benchmark=True)`
@@ -47,7 +54,6 @@ class CudnnBenchmark(Rule):
     name = "cudnn-benchmark"
     severity = Severity.WARNING
     frameworks = TORCH_FRAMEWORKS
-    references = ("https://pytorch.org/docs/stable/notes/randomness.html#cuda-convolution-benchmarking",)
 
     VALID = (
         "import torch\ntorch.backends.cudnn.benchmark = False\n",
@@ -69,14 +75,7 @@ class CudnnBenchmark(Rule):
         "import torch\nwith torch.backends.cudnn.flags(enabled=True, benchmark=True):  # DET203\n    pass\n",
     )
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._check_writes(node)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._check_writes(node)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self._check_writes(node)
+    def on_call(self, node: cst.Call) -> None:
         switch = keyword_switch(self, node)
         if switch is None or switch.autotune is None:
             return
@@ -87,11 +86,10 @@ class CudnnBenchmark(Rule):
             node.func,
         )
 
-    def _check_writes(self, node: cst.CSTNode) -> None:
-        for write in switch_writes(self, node):
-            entry = switch_entry(self.catalog, write.qualname)
-            if entry is not None and entry["effect"] == "autotune":
-                self._report_value(write.node, write.value, f"`{write.qualname} = True`", write.node)
+    def on_switch_write(self, write: SwitchWrite) -> None:
+        entry = switch_entry(self.catalog, write.qualname)
+        if entry is not None and entry["effect"] == "autotune":
+            self._report_value(write.node, write.value, f"`{write.qualname} = True`", write.node)
 
     def _report_value(self, node: cst.CSTNode, value: object, what: str, resolved: cst.CSTNode) -> None:
         if value is True:

@@ -4,7 +4,15 @@ import difflib
 
 import libcst as cst
 
-from detlint.checks.ops._torch_switches import CATALOG, TORCH_FRAMEWORKS, keyword_switch, short_name, switch_entry, switch_writes
+from detlint.checks.ops._torch_switches import (
+    CATALOG,
+    TORCH_FRAMEWORKS,
+    SwitchVisitor,
+    SwitchWrite,
+    keyword_switch,
+    short_name,
+    switch_entry,
+)
 from detlint.finding import Severity
 from detlint.rule import Rule
 
@@ -16,7 +24,7 @@ _LEVEL_PROBLEMS = {
 }
 
 
-class DeterminismMisconfigured(Rule):
+class DeterminismMisconfigured(SwitchVisitor, Rule):
     """
     ## What it does
     Checks for PyTorch determinism switches that do not do what they seem to: a misspelled cuDNN
@@ -58,7 +66,6 @@ class DeterminismMisconfigured(Rule):
     name = "determinism-misconfigured"
     severity = Severity.WARNING
     frameworks = TORCH_FRAMEWORKS
-    references = ("https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html",)
 
     VALID = (
         "import torch\ntorch.backends.cudnn.deterministic = True\ntorch.backends.cudnn.benchmark = False\n",
@@ -94,14 +101,7 @@ class DeterminismMisconfigured(Rule):
         # Per enclosing block: the last literal value written to each switch effect, and where.
         self._last_writes: dict[int, dict[str, tuple[object, cst.CSTNode, str]]] = {}
 
-    def visit_Assign(self, node: cst.Assign) -> None:
-        self._check_writes(node)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._check_writes(node)
-
-    def visit_Call(self, node: cst.Call) -> None:
-        self._check_writes(node)
+    def on_call(self, node: cst.Call) -> None:
         qualname = self.qualname(node.func)
         if qualname is None:
             return
@@ -120,23 +120,23 @@ class DeterminismMisconfigured(Rule):
                     related=[(autotune[1], "benchmarking is turned on here")],
                 )
 
-    def _check_writes(self, node: cst.CSTNode) -> None:
-        namespaces = {entry.id: entry for entry in self.catalog.entries(CATALOG, "flag_namespaces")}
-        for write in switch_writes(self, node):
-            namespace = namespaces.get(write.namespace)
-            if namespace is not None and write.attribute not in namespace["attributes"]:
-                close = difflib.get_close_matches(write.attribute, namespace["attributes"], n=1)
-                hint = f"; did you mean `{write.namespace}.{close[0]}`?" if close else ""
-                self.report(
-                    write.node,
-                    f"`{write.qualname}` is not a switch of `{write.namespace}`: the assignment creates a new "
-                    f"attribute and changes nothing{hint}",
-                    confidence=self.resolution_confidence(write.node),
-                )
-            entry = switch_entry(self.catalog, write.qualname)
-            if entry is not None:
-                block = self._last_writes.setdefault(id(self.enclosing_block()), {})
-                block[entry["effect"]] = (write.value, write.node, write.qualname)
+    def on_switch_write(self, write: SwitchWrite) -> None:
+        namespace = next(
+            (entry for entry in self.catalog.entries(CATALOG, "flag_namespaces") if entry.id == write.namespace), None
+        )
+        if namespace is not None and write.attribute not in namespace["attributes"]:
+            close = difflib.get_close_matches(write.attribute, namespace["attributes"], n=1)
+            hint = f"; did you mean `{write.namespace}.{close[0]}`?" if close else ""
+            self.report(
+                write.node,
+                f"`{write.qualname}` is not a switch of `{write.namespace}`: the assignment creates a new "
+                f"attribute and changes nothing{hint}",
+                confidence=self.resolution_confidence(write.node),
+            )
+        entry = switch_entry(self.catalog, write.qualname)
+        if entry is not None:
+            block = self._last_writes.setdefault(id(self.enclosing_block()), {})
+            block[entry["effect"]] = (write.value, write.node, write.qualname)
 
     def _check_removed(self, node: cst.Call, qualname: str) -> None:
         for entry in self.catalog.entries(CATALOG, "removed_apis"):
