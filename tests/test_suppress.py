@@ -58,3 +58,11 @@ def test_unused_suppressions_are_reported_once_per_selector():
 
 def test_noqa_text_inside_strings_is_not_a_suppression():
     assert codes('import torch\ntorch.backends.cudnn.benchmark = True; s = "# noqa: DET203"\n') == {(2, "DET203")}
+
+
+def test_suppressions_in_data_files():
+    from detlint.suppress import parse_suppressions
+
+    text = 'torch>=2  # noqa: DET401\nname = "a # noqa: DET402"\n# detlint: ignore[DET403]\nx @ git+https://h/x\n'
+    found_lines = [(s.kind, s.applies_to, s.selectors) for s in parse_suppressions(text, python=False)]
+    assert found_lines == [("noqa", 1, ("DET401",)), ("ignore", 4, ("DET403",))]

@@ -2,14 +2,14 @@
 
 A catalog file is `schema: 1`, `catalog: <name>`, a `description`, and named sections. Each section is
 a list of entries; every entry has an `id` and a `source` (where the fact comes from). The fields of the
-other entries are declared per catalog in `SCHEMAS`; anything else is an error that names the file,
+other entries are declared per catalog in `detlint.schemas`; anything else is an error that names the file,
 section, entry and key.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -18,73 +18,13 @@ from typing import Any
 
 import yaml
 
-Check = Callable[[Any], str | None]
+from detlint.schemas import SCHEMAS
+from detlint.schemas.fields import Check, citation, is_str
 
-
-def _is_str(value: Any) -> str | None:
-    return None if isinstance(value, str) and value.strip() else "a non-empty string"
-
-
-def _list_of_str(value: Any) -> str | None:
-    if isinstance(value, list) and value and all(isinstance(item, str) and item for item in value):
-        return None
-    return "a non-empty list of strings"
-
-
-def _one_of(*choices: str) -> Check:
-    def check(value: Any) -> str | None:
-        return None if value in choices else "one of " + ", ".join(choices)
-
-    return check
-
-
-def _levels(value: Any) -> str | None:
-    if isinstance(value, dict) and value and all(level in MODE_LEVELS for level in value.values()):
-        return None
-    return "a mapping from literal values to " + "/".join(MODE_LEVELS)
-
-
-def _source(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return None
-    if isinstance(value, list) and value and all(isinstance(item, str) and item.strip() for item in value):
-        return None
-    return "a citation (a string or a list of strings)"
-
-
-MODE_LEVELS = ("off", "warn", "error")
-
-# catalog name -> section -> field -> (check, required)
-SCHEMAS: dict[str, dict[str, dict[str, tuple[Check, bool]]]] = {
-    "torch_switches": {
-        "flag_namespaces": {"attributes": (_list_of_str, True)},
-        "switches": {
-            "attribute": (_is_str, True),
-            "effect": (_one_of("autotune", "deterministic"), True),
-        },
-        "keyword_switches": {
-            "callables": (_list_of_str, True),
-            "autotune_keyword": (_is_str, False),
-            "deterministic_keyword": (_is_str, False),
-            "deterministic_levels": (_levels, False),
-        },
-        "mode_functions": {
-            "argument": (_is_str, True),
-            "levels": (_levels, True),
-            "warn_only_keyword": (_is_str, False),
-            "since": (_is_str, False),
-        },
-        "removed_apis": {
-            "replacement": (_is_str, True),
-            "deprecated_in": (_is_str, False),
-            "removed_in": (_is_str, True),
-        },
-    },
-}
 _COMMON_FIELDS: dict[str, tuple[Check, bool]] = {
-    "id": (_is_str, True),
-    "source": (_source, True),
-    "note": (_is_str, False),
+    "id": (is_str, True),
+    "source": (citation, True),
+    "note": (is_str, False),
 }
 _TOP_LEVEL = {"schema", "catalog", "description"}
 
@@ -162,7 +102,7 @@ def parse_catalog_file(name: str, text: str) -> dict[tuple[str, str], tuple[Entr
     catalog = document.get("catalog")
     if catalog not in SCHEMAS:
         raise CatalogError(f"{name}: key 'catalog' must be one of {', '.join(sorted(SCHEMAS))}, got {catalog!r}")
-    if _is_str(document.get("description")):
+    if is_str(document.get("description")):
         raise CatalogError(f"{name}: key 'description' must be a non-empty string")
     schema = SCHEMAS[catalog]
     sections: dict[tuple[str, str], tuple[Entry, ...]] = {}

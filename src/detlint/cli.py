@@ -14,6 +14,7 @@ import click
 from rich.console import Console
 
 from detlint import __version__
+from detlint.reporters import FORMATS
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Runs with fewer files than this finish before a progress bar would be worth drawing.
@@ -60,7 +61,7 @@ def main() -> None:
 @click.option("--ignore", multiple=True, help="Rules not to run; replaces the config's.")
 @click.option(
     "--output-format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(sorted(FORMATS)),
     default=lambda: os.environ.get("DETLINT_OUTPUT_FORMAT", "text"),
     show_default="text",
     help="How to print findings.",
@@ -161,6 +162,7 @@ def _discover_or_fail(action: Callable):
 
 
 def _emit(findings, root: Path, output_format: str, output_file: Path | None, statistics: bool, show_source: bool):
+    from detlint.registry import rule_index
     from detlint.reporters import render
 
     if output_format == "text":
@@ -174,6 +176,8 @@ def _emit(findings, root: Path, output_format: str, output_file: Path | None, st
         show_source=show_source,
         source_lines=lambda path: _read_lines(Path(path) if output_format == "text" else root / path),
         color=color,
+        rules=rule_index(),
+        root=root,
     )
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")

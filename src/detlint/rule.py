@@ -15,12 +15,11 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from detlint.finding import Confidence, RelatedLocation, Severity
+from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
 from detlint.names import NOT_LITERAL, ImportTable, argument, literal_value
 
 if TYPE_CHECKING:
     from detlint.catalog import Catalog
-    from detlint.finding import Finding
     from detlint.project import ProjectIndex
 
 DOC_SECTIONS = ("## What it does", "## Why is this bad?", "## Example", "## Use instead", "## References")
@@ -174,3 +173,32 @@ class ProjectRule(RuleMeta):
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
         raise NotImplementedError
+
+    @classmethod
+    def finding(
+        cls,
+        path: str,
+        span: Span,
+        message: str,
+        *,
+        anchor: str,
+        scope: str = "",
+        occurrence: int = 0,
+        confidence: Confidence | None = None,
+        statement_lines: tuple[int, int] | None = None,
+        related: Iterable[RelatedLocation] = (),
+    ) -> Finding:
+        """A finding of this rule; `anchor` is the flagged text, hashed (without line numbers) into the
+        fingerprint together with the scope and the occurrence index."""
+        finding = Finding(
+            cls.code,
+            cls.name,
+            message,
+            path,
+            span,
+            cls.severity,
+            confidence or cls.confidence,
+            statement_lines=statement_lines,
+            related=tuple(related),
+        )
+        return finding.with_fingerprint(anchor, scope, occurrence)

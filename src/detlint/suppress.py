@@ -42,10 +42,12 @@ def selector_matches(selector: str, code: str, name: str) -> bool:
     return selector.lower() == name
 
 
-def parse_suppressions(text: str) -> list[Suppression]:
+def parse_suppressions(text: str, *, python: bool = True) -> list[Suppression]:
+    """Suppressions in Python source, or (`python=False`) in a `#`-commented data file such as
+    requirements.txt, TOML or YAML."""
     if not _HINT.search(text):
         return []
-    comments = list(_comments(text))
+    comments = list(_comments(text) if python else _hash_comments(text))
     code_lines = _code_lines(text)
     found: list[Suppression] = []
     for line, column, comment, own_line in comments:
@@ -74,6 +76,21 @@ def _comments(text: str) -> Iterable[tuple[int, int, str, bool]]:
                 yield line, column, token.string, not lines[line - 1][:column].strip()
     except (tokenize.TokenError, SyntaxError, IndexError):
         return
+
+
+def _hash_comments(text: str) -> Iterable[tuple[int, int, str, bool]]:
+    """`#` comments of data files: a `#` at the start of a line or after white space, outside quotes
+    (what requirements, TOML and YAML files have in common)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        quote = None
+        for column, char in enumerate(line):
+            if quote:
+                quote = None if char == quote else quote
+            elif char in "'\"":
+                quote = char
+            elif char == "#" and (column == 0 or line[column - 1].isspace()):
+                yield number, column, line[column:], not line[:column].strip()
+                break
 
 
 def _code_lines(text: str) -> list[int]:
