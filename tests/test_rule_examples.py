@@ -1,12 +1,13 @@
 """Every rule's VALID examples produce none of its findings; every INVALID example produces exactly
-the findings its `# DETnnn` markers announce for that rule."""
+the findings its `# DETnnn` markers announce for that rule. An example is one file's source (written
+to the rule's `EXAMPLE_PATH`) or a small project `{path: source}`."""
 
 from __future__ import annotations
 
 import pytest
 
 from detlint.registry import rule_index
-from detlint.testing import check_source, expected_findings, found
+from detlint.testing import as_project, check_project, expected_in_project, found_in_project
 
 CASES = [
     pytest.param(rule, kind, example, id=f"{rule.code}-{kind}-{number}")
@@ -18,10 +19,11 @@ CASES = [
 
 @pytest.mark.parametrize(("rule", "kind", "example"), CASES)
 def test_example(rule, kind, example):
-    actual = found(check_source(example), rule.code)
-    expected = {item for item in expected_findings(example) if item[1] == rule.code}
+    files = as_project(example, rule.EXAMPLE_PATH)
+    actual = found_in_project(check_project(files), rule.code)
+    expected = {item for item in expected_in_project(files) if item[2] == rule.code}
     if kind == "valid":
-        assert actual == set(), f"valid example flagged:\n{example}"
+        assert actual == set(), f"valid example flagged:\n{files}"
     else:
         assert expected, "an INVALID example must mark at least one line"
-        assert actual == expected, f"example:\n{example}"
+        assert actual == expected, f"example:\n{files}"

@@ -20,6 +20,7 @@ else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
 
 MODES = ("application", "library")
+DEPENDENCY_POLICIES = ("ml", "all")
 
 
 class ConfigError(Exception):
@@ -46,6 +47,7 @@ class Settings:
     target_versions: Mapping[str, str] = field(default_factory=dict)
     entry_points: tuple[str, ...] = ()
     mode: str = "application"
+    deps: str = "ml"  # which unpinned dependencies matter: the ML stack ("ml") or every one ("all")
     max_file_size: int = 1024 * 1024
     cache_dir: Path | None = None
 
@@ -86,6 +88,12 @@ def _mode(key: str, value: Any) -> str:
     raise ValueError(f"must be one of {', '.join(MODES)}, got {value!r}")
 
 
+def _deps(key: str, value: Any) -> str:
+    if value in DEPENDENCY_POLICIES:
+        return value
+    raise ValueError(f"must be one of {', '.join(DEPENDENCY_POLICIES)}, got {value!r}")
+
+
 def _string_map(key: str, value: Any) -> dict[str, str]:
     if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
         return dict(value)
@@ -124,6 +132,7 @@ _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "target-versions": ("target_versions", _string_map),
     "entry-points": ("entry_points", _string_list),
     "mode": ("mode", _mode),
+    "deps": ("deps", _deps),
     "max-file-size": ("max_file_size", _positive_int),
     "cache-dir": ("cache_dir", _path),
 }

@@ -18,6 +18,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from detlint.catalog import Catalog
+from detlint.deps import DependencyFile
 from detlint.facts import FactsCollector, FileFacts
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
 from detlint.names import ImportTable
@@ -46,6 +47,7 @@ class FileResult:
     findings: list[Finding] = field(default_factory=list)
     suppressions: list[Suppression] = field(default_factory=list)
     facts: FileFacts | None = None
+    dependencies: DependencyFile | None = None  # for dependency files (and setup.py)
     tracebacks: list[str] = field(default_factory=list)  # internal errors, shown with --debug
 
 
@@ -89,17 +91,27 @@ class FileAnalyzer:
         self.options = options
 
     def analyse(self, source: SourceFile) -> FileResult:
-        result = FileResult(source.display)
-        if source.kind != "python":
-            return result  # notebooks and dependency files are analysed by their own passes
         try:
             data = source.path.read_bytes()
         except OSError as error:
+            result = FileResult(source.display)
             result.findings.append(_meta_finding(PARSE_ERROR, source.display, f"cannot read file: {error.strerror}"))
             return result
         return self.analyse_bytes(source, data)
 
     def analyse_bytes(self, source: SourceFile, data: bytes) -> FileResult:
+        if source.kind == "python":
+            return self._analyse_python(source, data)
+        if source.kind == "dependency":
+            return self._analyse_dependency_file(source, data)
+        return FileResult(source.display)
+
+    def _analyse_dependency_file(self, source: SourceFile, data: bytes) -> FileResult:
+        """Requirements, pyproject, setup.cfg, conda, Pipfile and lock files: parsed into
+        `FileResult.dependencies`, malformed content as DET001, `#` comments as suppressions."""
+        return FileResult(source.display)
+
+    def _analyse_python(self, source: SourceFile, data: bytes) -> FileResult:
         result = FileResult(source.display)
         try:
             text = decode_python(data, self.options.max_file_size)

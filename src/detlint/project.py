@@ -6,6 +6,9 @@ import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+from detlint.config import Settings
+from detlint.deps import DependencyFile
+from detlint.engine import FileResult
 from detlint.facts import FileFacts
 from detlint.finding import Finding
 from detlint.rule import ProjectRule
@@ -13,13 +16,18 @@ from detlint.rule import ProjectRule
 
 @dataclass
 class ProjectIndex:
-    files: dict[str, FileFacts] = field(default_factory=dict)  # by display path
-    target_versions: dict[str, str] = field(default_factory=dict)
-    mode: str = "application"
+    files: dict[str, FileFacts] = field(default_factory=dict)  # Python files, by display path
+    dependency_files: dict[str, DependencyFile] = field(default_factory=dict)  # by display path
+    settings: Settings = field(default_factory=Settings)
 
     @classmethod
-    def build(cls, facts: Iterable[FileFacts], *, target_versions: dict[str, str], mode: str) -> ProjectIndex:
-        return cls({item.path: item for item in facts}, dict(target_versions), mode)
+    def build(cls, results: Iterable[FileResult], settings: Settings) -> ProjectIndex:
+        results = list(results)
+        return cls(
+            files={result.path: result.facts for result in results if result.facts},
+            dependency_files={result.path: result.dependencies for result in results if result.dependencies},
+            settings=settings,
+        )
 
 
 def run_project_rules(

@@ -9,7 +9,7 @@ Project rules judge all files' facts after the per-file pass.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
@@ -35,8 +35,10 @@ class RuleMeta:
     # Top-level modules a file must import for the rule to run on it; empty means every file.
     frameworks: ClassVar[frozenset[str]] = frozenset()
     fix: ClassVar[str] = "none"
-    VALID: ClassVar[Sequence[str]] = ()
-    INVALID: ClassVar[Sequence[str]] = ()
+    # Examples: one file's source (analysed as EXAMPLE_PATH) or a small project {path: source}.
+    VALID: ClassVar[Sequence[str | Mapping[str, str]]] = ()
+    INVALID: ClassVar[Sequence[str | Mapping[str, str]]] = ()
+    EXAMPLE_PATH: ClassVar[str] = "example.py"
 
     @classmethod
     def doc(cls) -> str:

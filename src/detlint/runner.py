@@ -81,11 +81,7 @@ def run(
     )
     options = analysis_options(settings)
     results = analyse_files(sources, options, settings, jobs=jobs, use_cache=use_cache, progress=progress)
-    index = ProjectIndex.build(
-        (result.facts for result in results if result.facts),
-        target_versions=dict(settings.target_versions),
-        mode=settings.mode,
-    )
+    index = ProjectIndex.build(results, settings)
     project_findings, tracebacks = run_project_rules(index, rule_index().project_rules())
     findings = finalize(results, project_findings, selection, settings.min_confidence)
     tracebacks.extend(trace for result in results for trace in result.tracebacks)
@@ -174,7 +170,7 @@ def analyse_files(
     keys: dict[int, str] = {}
     misses: list[int] = []
     for position, source in enumerate(sources):
-        if cache is not None and source.kind == "python":
+        if cache is not None:
             try:
                 keys[position] = cache.key(source.display, source.path.read_bytes())
             except OSError:

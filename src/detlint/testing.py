@@ -1,20 +1,21 @@
 """Helpers for testing rules: inline expectations (`# DET203` at the end of a line) and running the
-analyzer on a snippet. Rule examples, fixture trees and third-party rule packs all use them."""
+analyzer on snippets or small projects. Rule examples, fixture trees and third-party rule packs all
+use them."""
 
 from __future__ import annotations
 
 import re
+import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
-from detlint.catalog import load_catalog
 from detlint.config import Settings
-from detlint.engine import AnalysisOptions, FileAnalyzer
 from detlint.finding import Confidence, Finding
-from detlint.registry import rule_index
-from detlint.runner import build_selection, finalize
-from detlint.sources import SourceFile
+from detlint.runner import build_selection, run
 
 _EXPECTATION = re.compile(r"#\s*(?P<codes>DET\d{3}(?:\s*,\s*DET\d{3})*)\s*$")
+
+Example = str | Mapping[str, str]  # one file's source, or a project: {relative path: source}
 
 
 def expected_findings(text: str) -> set[tuple[int, str]]:
@@ -27,13 +28,39 @@ def expected_findings(text: str) -> set[tuple[int, str]]:
     return expected
 
 
+def expected_in_project(files: Mapping[str, str]) -> set[tuple[str, int, str]]:
+    return {(path, line, code) for path, text in files.items() for line, code in expected_findings(text)}
+
+
+def as_project(example: Example, default_path: str = "example.py") -> dict[str, str]:
+    return {default_path: example} if isinstance(example, str) else dict(example)
+
+
+def check_project(
+    files: Mapping[str, str | bytes], *, floor: Confidence = Confidence.LOW, **settings: object
+) -> list[Finding]:
+    """Every finding of a full run (file rules, project rules, suppressions, DET090) on a small project
+    written to a temporary directory. `settings` are `Settings` fields, e.g. `mode="library"`."""
+    with tempfile.TemporaryDirectory() as directory:
+        root = Path(directory)
+        for name, content in files.items():
+            path = root / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
+        config = Settings(root=root, min_confidence=floor, **settings)
+        return run([root], config, build_selection(config), jobs=1, use_cache=False).findings
+
+
 def check_source(text: str, path: str = "example.py", *, floor: Confidence = Confidence.LOW) -> list[Finding]:
-    """Every finding the analyzer (file rules, suppressions, DET090) reports on one snippet."""
-    analyzer = FileAnalyzer(load_catalog(), rule_index().file_rules(), AnalysisOptions())
-    source = SourceFile(Path(path), path, "python", Path(path).stem)
-    result = analyzer.analyse_bytes(source, text.encode("utf-8"))
-    return finalize([result], [], build_selection(Settings()), floor)
+    """Every finding on one file."""
+    return check_project({path: text}, floor=floor)
 
 
 def found(findings: list[Finding], code: str | None = None) -> set[tuple[int, str]]:
     return {(finding.span.line, finding.code) for finding in findings if code is None or finding.code == code}
+
+
+def found_in_project(findings: list[Finding], code: str | None = None) -> set[tuple[str, int, str]]:
+    return {
+        (finding.path, finding.span.line, finding.code) for finding in findings if code is None or finding.code == code
+    }
