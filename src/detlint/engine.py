@@ -15,13 +15,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from detlint.catalog import Catalog
 from detlint.deps import DependencyFile
 from detlint.facts import FactsCollector, FileFacts
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
 from detlint.names import ImportTable
+from detlint.positions import locate, statement_lines, statement_nodes
+from detlint.rng_catalog import rng_index
 from detlint.rule import FileContext, Report, Rule
 from detlint.sources import SourceFile, Unreadable, decode_python
 from detlint.suppress import Suppression, parse_suppressions
@@ -135,7 +136,7 @@ class FileAnalyzer:
         package = source.module if source.display.endswith("__init__.py") else source.module.rpartition(".")[0]
         imports = ImportTable.from_module(module, package)
         context = FileContext(source.display, module, imports, self.catalog)
-        collector = FactsCollector(source.display, source.module, imports)
+        collector = FactsCollector(context, source.module, rng_index(self.catalog))
         rules = [rule(context) for rule in self.rules if not rule.frameworks or imports.imports_any(rule.frameworks)]
         cst.visit_batched(module, [_Tracker(context), collector, *rules])
         result.facts = collector.facts()
@@ -187,7 +188,13 @@ def _meta_finding(rule: tuple[str, str], path: str, message: str, line: int = 1,
 
 
 def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Finding]:
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    wanted: list[cst.CSTNode] = []
+    for report in reports:
+        wanted.append(report.node)
+        wanted.extend(node for node, _ in report.related)
+        if report.statement is not None:
+            wanted.extend(statement_nodes(report.statement))
+    spans = locate(module, wanted)
     occurrences: Counter[tuple[str, str, str]] = Counter()
     findings = []
     for report in reports:
@@ -198,28 +205,12 @@ def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Findin
             name=report.rule.name,
             message=report.message,
             path=path,
-            span=_span(positions[report.node]),
+            span=spans[id(report.node)],
             severity=report.rule.severity,
             confidence=report.confidence,
-            statement_lines=_statement_lines(positions, report.statement) if report.statement else None,
-            related=tuple(
-                RelatedLocation(path, _span(positions[node]), message) for node, message in report.related
-            ),
+            statement_lines=statement_lines(spans, report.statement) if report.statement else None,
+            related=tuple(RelatedLocation(path, spans[id(node)], message) for node, message in report.related),
         )
         findings.append(finding.with_fingerprint(anchor, report.scope, occurrences[key]))
         occurrences[key] += 1
     return findings
-
-
-def _span(code_range) -> Span:
-    return Span(code_range.start.line, code_range.start.column, code_range.end.line, code_range.end.column)
-
-
-def _statement_lines(positions, statement: cst.CSTNode) -> tuple[int, int]:
-    """The lines a suppression comment may sit on: a simple statement's lines, or a compound
-    statement's header (up to its body)."""
-    where = positions[statement]
-    body = getattr(statement, "body", None)
-    if isinstance(statement, cst.BaseCompoundStatement) and isinstance(body, cst.IndentedBlock) and body.body:
-        return where.start.line, max(where.start.line, positions[body.body[0]].start.line - 1)
-    return where.start.line, where.end.line

@@ -1,13 +1,64 @@
 """Per-file facts gathered in the same traversal as the rules: what the project pass needs to know
-about a file without parsing it again. Picklable, so they travel from worker processes and the cache."""
+about a file without parsing it again. Picklable, so they travel from worker processes and the cache.
+
+A file's facts are its scopes (module level, each function and method) with their events in source
+order: seeding a global RNG, drawing from one, calling something that may be a project function, and
+importing a module. The project pass strings these together from each entry point.
+"""
 
 from __future__ import annotations
 
+import re
+import sys
 from dataclasses import dataclass
+from enum import Enum
 
 import libcst as cst
 
-from detlint.names import ImportTable, dotted_name, literal_value
+from detlint.finding import Confidence, Span
+from detlint.names import ImportTable, argument, dotted_name, literal_value
+from detlint.positions import locate, statement_lines, statement_nodes
+from detlint.rng_catalog import RngIndex, conditions_hold
+from detlint.rule import FileContext
+
+MODULE_SCOPE = ""
+_TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$")
+_STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
+
+
+class EventKind(str, Enum):
+    SEED = "seed"  # subject: the seeding call; covers: the libraries it seeds
+    RNG = "rng"  # subject: the library whose global generator is drawn from
+    CALL = "call"  # subject: qualified name of what is called (maybe a project function)
+    IMPORT = "import"  # subject: module imported (maybe a project module)
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place in a file, with what a finding there needs."""
+
+    path: str
+    span: Span
+    statement_lines: tuple[int, int]
+    anchor: str  # the source text, whitespace-normalised, for fingerprints and messages
+    scope: str
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    subject: str
+    site: Site
+    confidence: Confidence = Confidence.HIGH
+    detail: str = ""  # what it does, in words, for messages
+    covers: tuple[str, ...] = ()
+    deferred: bool = False  # RNG: draws only when used later (a shuffling DataLoader, a dropout layer)
+
+
+@dataclass(frozen=True)
+class ScopeFacts:
+    name: str  # "" for module level, else "func" or "Class.method"
+    events: tuple[Event, ...]
 
 
 @dataclass(frozen=True)
@@ -15,49 +66,293 @@ class FileFacts:
     path: str
     module: str  # dotted module name, e.g. `pkg.train`
     imports: frozenset[str]  # every module or name imported, fully qualified
-    definitions: tuple[str, ...]  # functions and classes defined at module level
-    has_main_guard: bool  # an `if __name__ == "__main__":` block
+    bindings: dict[str, str]  # module-level names bound by import -> qualified name (re-exports)
+    scopes: dict[str, ScopeFacts]
+    classes: dict[str, tuple[str, ...]]  # class name (dotted inside the module) -> base qualnames
+    has_main_guard: bool
+    main_guard: Site | None
+    runs_work: bool  # calls at module level beyond imports and definitions
+    is_test: bool = False
+
+    @property
+    def definitions(self) -> tuple[str, ...]:
+        return tuple(name for name in self.scopes if name and "." not in name)
+
+
+@dataclass
+class _Pending:
+    kind: EventKind
+    subject: str
+    node: cst.CSTNode
+    statement: cst.CSTNode | None
+    scope: str
+    confidence: Confidence = Confidence.HIGH
+    detail: str = ""
+    covers: tuple[str, ...] = ()
+    deferred: bool = False
+    raw_target: str = ""  # a CALL whose name can only be resolved once the file's definitions are known
 
 
 class FactsCollector(cst.BatchableCSTVisitor):
-    def __init__(self, path: str, module_name: str, imports: ImportTable) -> None:
+    """Runs in the engine's batched traversal, after the tracker, beside the rules."""
+
+    def __init__(self, context: FileContext, module_name: str, rng: RngIndex) -> None:
         super().__init__()
-        self._path = path
-        self._module_name = module_name
-        self._imports = imports
-        self._depth = 0
-        self._definitions: list[str] = []
-        self._has_main_guard = False
+        self.context = context
+        self.module_name = module_name
+        self.rng = rng
+        # Calls into libraries the catalogs describe never reach project code, unless this file is
+        # part of that library itself.
+        own_package = module_name.split(".")[0]
+        self._external = (_STDLIB | rng.packages) - {own_package}
+        self.imports: ImportTable = context.imports
+        self._pending: list[_Pending] = []
+        self._scopes: dict[str, None] = {MODULE_SCOPE: None}
+        self._classes: dict[str, tuple[str, ...]] = {}
+        self._main_guard: cst.CSTNode | None = None
+        self._runs_work = False
+        # per scope: local variable -> (the callable whose result it holds, whether that name is qualified)
+        self._instances: dict[str, dict[str, tuple[str, bool]]] = {}
+
+    # -- scopes and definitions -------------------------------------------------------------------
+    def _scope(self) -> str:
+        return ".".join(self.context.scope_stack)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._definition(node)
-
-    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        self._depth -= 1
+        self._scopes[self._scope()] = None  # the tracker has already pushed this function
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._definition(node)
-
-    def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
-        self._depth -= 1
-
-    def _definition(self, node: cst.FunctionDef | cst.ClassDef) -> None:
-        if self._depth == 0:
-            self._definitions.append(node.name.value)
-        self._depth += 1
+        bases = tuple(filter(None, (self.imports.resolve(base.value) or dotted_name(base.value) for base in node.bases)))
+        self._classes[self._scope()] = bases
 
     def visit_If(self, node: cst.If) -> None:
-        if self._depth == 0 and is_main_guard(node.test):
-            self._has_main_guard = True
+        if not self.context.scope_stack and is_main_guard(node.test):
+            self._main_guard = node
 
-    def facts(self) -> FileFacts:
-        return FileFacts(
-            path=self._path,
-            module=self._module_name,
-            imports=frozenset(self._imports.imported_modules),
-            definitions=tuple(self._definitions),
-            has_main_guard=self._has_main_guard,
+    # -- events -------------------------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self._emit_import(dotted_name(alias.name) or "", alias)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = self.imports.absolute(len(node.relative), dotted_name(node.module) if node.module else "")
+        if module:
+            self._emit_import(module, node)
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:  # `from pkg import sub` may import the submodule pkg.sub
+                name = dotted_name(alias.name) or ""
+                self._emit_import(f"{module}.{name}" if module else name, alias)
+
+    def _emit_import(self, module: str, node: cst.CSTNode) -> None:
+        if module and module.split(".")[0] not in self._external:
+            self._emit(EventKind.IMPORT, module, node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        # `trainer = Trainer(...)`: later `trainer.fit()` calls Trainer.fit.
+        if isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            target = node.targets[0].target
+            qualname = self.imports.resolve(node.value.func)
+            callee = qualname or dotted_name(node.value.func)
+            if isinstance(target, cst.Name) and callee:
+                self._instances.setdefault(self._scope(), {})[target.value] = (callee, qualname is not None)
+
+    def visit_Call(self, node: cst.Call) -> None:
+        if not self.context.scope_stack and not self._in_main_guard():
+            self._runs_work = True
+        qualname = self.imports.resolve(node.func)
+        confidence = Confidence.MEDIUM if self.imports.resolved_through_star(node.func) else Confidence.HIGH
+        if qualname is not None and self._seed_event(node, qualname, confidence):
+            return
+        if qualname is not None and self._rng_event(node, qualname, confidence):
+            return
+        self._method_events(node)
+        self._call_event(node, qualname)
+        self._callback_events(node)
+
+    def _seed_event(self, node: cst.Call, qualname: str, confidence: Confidence) -> bool:
+        entry = self.rng.seeder(qualname)
+        if entry is None:
+            return False
+        if self.rng.reseeds_from_entropy(node, qualname):
+            return True  # no seed at all (DET103 reports it)
+        self._emit(EventKind.SEED, qualname, node, confidence, covers=tuple(entry["covers"]))
+        return True
+
+    def _rng_event(self, node: cst.Call, qualname: str, confidence: Confidence) -> bool:
+        entry = self.rng.consumer(qualname)
+        if entry is None:
+            return False
+        if _uses_own_generator(node, entry):
+            return True
+        holds = conditions_hold(entry.get("conditions", []), node)
+        if holds is False:
+            return True
+        if holds is None:
+            confidence = Confidence.MEDIUM
+        self._emit(
+            EventKind.RNG, entry["library"], node, confidence, detail=entry["what"], deferred=entry.get("deferred", False)
         )
+        return True
+
+    def _method_events(self, node: cst.Call) -> None:
+        if not isinstance(node.func, cst.Attribute) or self.imports.resolve(node.func) is not None:
+            return
+        name = node.func.attr.value
+        seeder = self.rng.seeder_method(name)
+        if seeder is not None:
+            self._emit(EventKind.SEED, name, node, Confidence.MEDIUM, covers=tuple(seeder["covers"]))
+            return
+        consumer = self.rng.consumer_method(name)
+        if consumer is not None and self.imports.imports_any(frozenset({consumer["library"]})):
+            if not _uses_own_generator(node, consumer):
+                self._emit(
+                    EventKind.RNG, consumer["library"], node, Confidence.MEDIUM, detail=consumer["what"],
+                    deferred=consumer.get("deferred", False),
+                )  # fmt: skip
+
+    def _call_event(self, node: cst.Call, qualname: str | None) -> None:
+        if qualname is not None:
+            self._emit_call(qualname, node)
+            return
+        dotted = dotted_name(node.func)
+        if dotted is None:
+            return
+        head, _, rest = dotted.partition(".")
+        if head in ("self", "cls") and rest and "." not in rest:
+            owner = self._enclosing_class()
+            if owner:
+                self._emit_call(f"{self.module_name}.{owner}.{rest}", node)
+            return
+        instance = self._instances.get(self._scope(), {}).get(head)
+        if instance and rest and "." not in rest:
+            # A method of an object built in this scope: `trainer = Trainer(); trainer.fit()`.
+            callee, qualified = instance
+            if qualified:
+                self._emit_call(f"{callee}.{rest}", node, Confidence.MEDIUM)
+            else:
+                self._emit(EventKind.CALL, "", node, Confidence.MEDIUM, raw_target=f"{callee}.{rest}")
+            return
+        self._emit(EventKind.CALL, "", node, raw_target=dotted)
+
+    def _callback_events(self, node: cst.Call) -> None:
+        # `Fire(main)`, `DataLoader(worker_init_fn=seed_worker)`: the callee runs what it is given.
+        for arg in node.args:
+            if not isinstance(arg.value, (cst.Name, cst.Attribute)):
+                continue
+            qualname = self.imports.resolve(arg.value)
+            if qualname is not None:
+                self._emit_call(qualname, arg, Confidence.MEDIUM, detail="callback")
+            else:
+                dotted = dotted_name(arg.value)
+                if dotted and dotted.split(".")[0] not in ("self", "cls"):
+                    self._emit(EventKind.CALL, "", arg, Confidence.MEDIUM, detail="callback", raw_target=dotted)
+
+    def _emit_call(
+        self, qualname: str, node: cst.CSTNode, confidence: Confidence = Confidence.HIGH, *, detail: str = ""
+    ) -> None:
+        if qualname.split(".")[0] not in self._external:
+            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail)
+
+    def _enclosing_class(self) -> str | None:
+        stack = self.context.scope_stack
+        for depth in range(len(stack) - 1, 0, -1):
+            candidate = ".".join(stack[:depth])
+            if candidate in self._classes:
+                return candidate
+        return None
+
+    def _in_main_guard(self) -> bool:
+        return self._main_guard is not None and any(
+            statement is self._main_guard for statement in self.context.statement_stack
+        )
+
+    def _emit(
+        self,
+        kind: EventKind,
+        subject: str,
+        node: cst.CSTNode,
+        confidence: Confidence = Confidence.HIGH,
+        *,
+        detail: str = "",
+        covers: tuple[str, ...] = (),
+        deferred: bool = False,
+        raw_target: str = "",
+    ) -> None:
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        self._pending.append(
+            _Pending(kind, subject, node, statement, self._scope(), confidence, detail, covers, deferred, raw_target)
+        )
+
+    # -- result -------------------------------------------------------------------------------------
+    def facts(self) -> FileFacts:
+        module = self.context.module
+        pending = [item for item in map(self._resolve_later, self._pending) if item is not None]
+        nodes: list[cst.CSTNode] = [item.node for item in pending]
+        for item in pending:
+            if item.statement is not None:
+                nodes.extend(statement_nodes(item.statement))
+        if self._main_guard is not None:
+            nodes.append(self._main_guard)
+        spans = locate(module, nodes)
+        path = self.context.path
+        sites: dict[int, Site] = {}
+
+        def site(node: cst.CSTNode, statement: cst.CSTNode | None, scope: str) -> Site:
+            if id(node) not in sites:
+                span = spans[id(node)]
+                lines = statement_lines(spans, statement) if statement else (span.line, span.line)
+                anchor = " ".join(module.code_for_node(node).split())[:200]
+                sites[id(node)] = Site(path, span, lines, anchor, scope)
+            return sites[id(node)]
+
+        events: dict[str, list[Event]] = {name: [] for name in self._scopes}
+        for item in pending:
+            event = Event(
+                item.kind,
+                item.subject,
+                site(item.node, item.statement, item.scope),
+                item.confidence,
+                item.detail,
+                item.covers,
+                item.deferred,
+            )
+            events.setdefault(item.scope, []).append(event)
+        guard = self._main_guard
+        return FileFacts(
+            path=path,
+            module=self.module_name,
+            imports=frozenset(self.imports.imported_modules),
+            bindings=dict(self.imports.bindings),
+            scopes={name: ScopeFacts(name, tuple(items)) for name, items in events.items()},
+            classes=dict(self._classes),
+            has_main_guard=guard is not None,
+            main_guard=site(guard, None, MODULE_SCOPE) if guard is not None else None,
+            runs_work=self._runs_work,
+            is_test=bool(_TEST_FILE.search(path)),
+        )
+
+    def _resolve_later(self, item: _Pending) -> _Pending | None:
+        """Names called before their definition was seen: local functions, classes and methods."""
+        if item.kind is not EventKind.CALL or item.subject:
+            return item
+        head, _, rest = item.raw_target.partition(".")
+        scope_parts = item.scope.split(".") if item.scope else []
+        for depth in range(len(scope_parts), -1, -1):  # innermost enclosing definition first
+            candidate = ".".join([*scope_parts[:depth], head])
+            if candidate in self._scopes or candidate in self._classes:
+                item.subject = f"{self.module_name}.{candidate}" + (f".{rest}" if rest else "")
+                return item
+        return None  # a builtin, a local variable, or an attribute of one
+
+
+def _uses_own_generator(node: cst.Call, entry) -> bool:
+    """`torch.randperm(n, generator=g)` or `tf.random.uniform(..., seed=1)`: not the global generator."""
+    for keyword in (entry.get("local_generator_keyword"), entry.get("seed_keyword")):
+        if keyword:
+            arg = argument(node, keyword)
+            if arg is not None and literal_value(arg.value) is not None:
+                return True
+    return False
 
 
 def is_main_guard(test: cst.BaseExpression) -> bool:
@@ -69,3 +364,4 @@ def is_main_guard(test: cst.BaseExpression) -> bool:
         return False
     sides = {dotted_name(side) or literal_value(side) for side in (test.left, comparison.comparator)}
     return sides == {"__name__", "__main__"}
+

@@ -111,7 +111,7 @@ class ImportTable:
                 self.bindings[head] = head
 
     def _add_import_from(self, node: cst.ImportFrom) -> None:
-        module = self._absolute(len(node.relative), _module_name(node.module))
+        module = self.absolute(len(node.relative), _module_name(node.module))
         if module:
             self.imported_modules.add(module)
         if isinstance(node.names, cst.ImportStar):
@@ -134,7 +134,8 @@ class ImportTable:
         if resolved and "." in resolved:
             self.bindings[node.targets[0].target.value] = resolved
 
-    def _absolute(self, level: int, module: str) -> str:
+    def absolute(self, level: int, module: str) -> str:
+        """The absolute name of a (possibly relative) module in this file's package."""
         if not level:
             return module
         parts = self.package.split(".") if self.package else []

@@ -1,11 +1,14 @@
-"""The project pass: every file's facts in one index, judged by the project rules."""
+"""The project pass: every file's facts in one index, its entry points, and the project rules."""
 
 from __future__ import annotations
 
+import sys
 import traceback
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
+from detlint.callgraph import CallGraph, Reached
 from detlint.config import Settings
 from detlint.deps import DependencyFile
 from detlint.engine import FileResult
@@ -13,12 +16,40 @@ from detlint.facts import FileFacts
 from detlint.finding import Finding
 from detlint.rule import ProjectRule
 
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """Where a run starts: a module's top level, then optionally one of its functions."""
+
+    facts: FileFacts
+    kind: str  # "main-guard", "script", "project-script", "configured"
+    start: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.facts.path
+
+    def describe(self) -> str:
+        where = f"`{self.facts.module}:{self.start}`" if self.start else f"`{self.path}`"
+        return {
+            "main-guard": f"{where} (its `if __name__ == \"__main__\":` block)",
+            "script": f"{where} (a script: it runs code at module level)",
+            "project-script": f"{where} ([project.scripts])",
+            "configured": f"{where} (configured entry point)",
+        }[self.kind]
+
 
 @dataclass
 class ProjectIndex:
     files: dict[str, FileFacts] = field(default_factory=dict)  # Python files, by display path
     dependency_files: dict[str, DependencyFile] = field(default_factory=dict)  # by display path
     settings: Settings = field(default_factory=Settings)
+    _reach_cache: dict[tuple[str, str | None], list[Reached]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(cls, results: Iterable[FileResult], settings: Settings) -> ProjectIndex:
@@ -28,6 +59,64 @@ class ProjectIndex:
             dependency_files={result.path: result.dependencies for result in results if result.dependencies},
             settings=settings,
         )
+
+    @cached_property
+    def graph(self) -> CallGraph:
+        return CallGraph(self.files)
+
+    @cached_property
+    def entry_points(self) -> tuple[EntryPoint, ...]:
+        found: dict[tuple[str, str | None], EntryPoint] = {}
+        for entry in (*self._configured_entry_points(), *self._project_scripts(), *self._discovered_entry_points()):
+            found.setdefault((entry.path, entry.start), entry)
+        return tuple(sorted(found.values(), key=lambda entry: (entry.path, entry.start or "")))
+
+    def reach(self, entry: EntryPoint) -> list[Reached]:
+        """Seeding and RNG events on an entry point's path, in execution order (computed once)."""
+        key = (entry.path, entry.start)
+        if key not in self._reach_cache:
+            self._reach_cache[key] = self.graph.reach(entry.facts, entry.start)
+        return self._reach_cache[key]
+
+    def _discovered_entry_points(self) -> Iterable[EntryPoint]:
+        imported = self.graph.imported_modules() if self.settings.mode == "application" else set()
+        for facts in self.files.values():
+            if facts.is_test:
+                continue
+            if facts.has_main_guard:
+                yield EntryPoint(facts, "main-guard")
+            elif self.settings.mode == "application" and facts.runs_work and facts.module not in imported:
+                yield EntryPoint(facts, "script")
+
+    def _project_scripts(self) -> Iterable[EntryPoint]:
+        """`[project.scripts] name = "pkg.cli:main"` in the root pyproject.toml."""
+        try:
+            document = tomllib.loads((self.settings.root / "pyproject.toml").read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return  # absent or broken: the dependency pass reports a broken file
+        scripts = document.get("project", {}).get("scripts", {})
+        for target in scripts.values() if isinstance(scripts, dict) else ():
+            entry = self._entry_for(str(target), "project-script")
+            if entry is not None:
+                yield entry
+
+    def _configured_entry_points(self) -> Iterable[EntryPoint]:
+        for target in self.settings.entry_points:
+            entry = self._entry_for(target, "configured")
+            if entry is not None:
+                yield entry
+
+    def _entry_for(self, target: str, kind: str) -> EntryPoint | None:
+        """`path/to/train.py`, `pkg.module` or `pkg.module:function`."""
+        if target.endswith((".py", ".ipynb")):
+            facts = self.files.get(target.replace("\\", "/").removeprefix("./"))
+            return EntryPoint(facts, kind) if facts else None
+        module, _, function = target.partition(":")
+        facts = self.graph.modules.get(module.strip())
+        if facts is None:
+            return None
+        start = function.strip().split(".")[0] or None  # `module:object.attr` starts at the object
+        return EntryPoint(facts, kind, start)
 
 
 def run_project_rules(

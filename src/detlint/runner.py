@@ -71,21 +71,34 @@ def run(
     force_exclude: bool = False,
     progress: Progress | None = None,
 ) -> RunResult:
-    sources = discover(
-        paths,
-        settings.root,
-        exclude=settings.exclude,
-        extend_exclude=settings.extend_exclude,
-        force_exclude=force_exclude,
-        respect_gitignore=settings.respect_gitignore,
-    )
+    discovery = {
+        "exclude": settings.exclude,
+        "extend_exclude": settings.extend_exclude,
+        "respect_gitignore": settings.respect_gitignore,
+    }
+    sources = discover(paths, settings.root, force_exclude=force_exclude, **discovery)
+    index_sources = sources
+    if _covers_part_of_project(paths, settings):
+        # pre-commit passes only changed files: judge them against the whole project (mostly from the
+        # cache), report on them alone.
+        known = {source.display for source in sources}
+        rest = [source for source in discover([settings.root], settings.root, **discovery) if source.display not in known]
+        index_sources = [*sources, *rest]
     options = analysis_options(settings)
-    results = analyse_files(sources, options, settings, jobs=jobs, use_cache=use_cache, progress=progress)
+    results = analyse_files(index_sources, options, settings, jobs=jobs, use_cache=use_cache, progress=progress)
     index = ProjectIndex.build(results, settings)
     project_findings, tracebacks = run_project_rules(index, rule_index().project_rules())
-    findings = finalize(results, project_findings, selection, settings.min_confidence)
+    findings = finalize(results[: len(sources)], project_findings, selection, settings.min_confidence)
     tracebacks.extend(trace for result in results for trace in result.tracebacks)
     return RunResult(findings, sources, tracebacks)
+
+
+def _covers_part_of_project(paths: Sequence[Path], settings: Settings) -> bool:
+    """Whether the paths leave out part of a project whose root a configuration file marks."""
+    if settings.config_file is None:
+        return False
+    root = settings.root.resolve()
+    return not any(root == path.resolve() or root.is_relative_to(path.resolve()) for path in paths)
 
 
 def finalize(

@@ -5,6 +5,7 @@ use them."""
 from __future__ import annotations
 
 import re
+from collections import Counter
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -18,14 +19,20 @@ _EXPECTATION = re.compile(r"#\s*(?P<codes>DET\d{3}(?:\s*,\s*DET\d{3})*)\s*$")
 Example = str | Mapping[str, str]  # one file's source, or a project: {relative path: source}
 
 
-def expected_findings(text: str) -> set[tuple[int, str]]:
-    """(line, code) for every line ending in `# DETnnn` (or `# DETnnn, DETmmm`)."""
-    expected = set()
+def expected_counts(text: str) -> Counter[tuple[int, str]]:
+    """How many findings of each code every line announces: a line ending in `# DET101` announces
+    one, `# DET101, DET101` two, `# DET101, DET203` one of each. `# ok: DET101` announces none."""
+    expected: Counter[tuple[int, str]] = Counter()
     for number, line in enumerate(text.splitlines(), start=1):
         match = _EXPECTATION.search(line)
         if match:
             expected.update((number, code.strip()) for code in match.group("codes").split(","))
     return expected
+
+
+def expected_findings(text: str) -> set[tuple[int, str]]:
+    """(line, code) for every line ending in `# DETnnn` (or `# DETnnn, DETmmm`)."""
+    return set(expected_counts(text))
 
 
 def expected_in_project(files: Mapping[str, str]) -> set[tuple[str, int, str]]:

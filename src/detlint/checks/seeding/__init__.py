@@ -1,0 +1,1 @@
+"""DET1xx: seeding and random number generators."""

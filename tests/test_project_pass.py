@@ -1,0 +1,114 @@
+"""The project pass: entry points, name-based reachability across modules, partial runs."""
+
+from __future__ import annotations
+
+import shutil
+
+from conftest import REPO, write
+from detlint.testing import check_project, found_in_project
+
+TORCH_USE = "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n"
+
+
+def _det101(files, **settings):
+    return found_in_project(check_project(files, **settings), "DET101")
+
+
+def test_only_changed_files_are_reported_but_the_whole_project_is_indexed(cli, tmp_path):
+    shutil.copytree(REPO / "fixtures" / "projects" / "seed_in_utils", tmp_path / "p")
+    project = tmp_path / "p"
+    train = cli.json(str(project / "scripts" / "train.py"))
+    assert train["findings"] == []  # seeded in src/vision/seeding.py, which was not passed
+    evaluate = cli.json(str(project / "scripts" / "evaluate.py"))
+    assert {(f["path"], f["code"]) for f in evaluate["findings"]} == {("scripts/evaluate.py", "DET101")}
+
+
+def test_entry_points_of_every_kind():
+    files = {
+        "pyproject.toml": '[project]\nname = "x"\n[project.scripts]\nrun = "pkg.cli:main"\n',
+        "pkg/__init__.py": "",
+        "pkg/cli.py": "import torch\n\ndef main():\n    torch.nn.Linear(2, 2)  # DET101\n",
+        "tools/job.py": "import torch\n\ndef run():\n    torch.rand(3)  # DET101\n",
+        "test_model.py": "import torch\nmodel = torch.nn.Linear(2, 2)\n",
+        "conftest.py": "import torch\ntorch.rand(2)\n",
+    }
+    from detlint.testing import expected_in_project
+
+    assert _det101(files, entry_points=("tools.job:run",)) == expected_in_project(files)
+
+
+def test_calls_are_followed_through_methods_instances_callbacks_and_siblings():
+    files = {
+        "scripts/helpers.py": "import torch\n\ndef seed():\n    torch.manual_seed(0)\n",
+        "scripts/run.py": (
+            "import fire\nimport torch\nfrom helpers import seed\n\n"
+            "class Job:\n    def prepare(self):\n        seed()\n\n    def go(self):\n        self.prepare()\n"
+            "        return torch.nn.Linear(2, 2)\n\n"
+            "def main():\n    job = Job()\n    job.go()\n\n"
+            "if __name__ == '__main__':\n    fire.Fire(main)\n"
+        ),
+    }
+    assert _det101(files) == set()
+
+
+def test_construction_runs_the_nearest_project_base_init():
+    files = {
+        "base.py": "import torch\n\nclass Base(torch.nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+        "        self.layer = torch.nn.Linear(2, 2)  # DET101\n",
+        "model.py": "from base import Base\n\nclass Child(Base):\n    pass\n",
+        "train.py": "from model import Child\n\nif __name__ == '__main__':\n    Child()\n",
+    }
+    assert _det101(files) == {("base.py", 6, "DET101")}
+
+
+def test_module_level_seeding_in_an_imported_module_counts():
+    files = {
+        "config.py": "import torch\ntorch.manual_seed(0)\n",
+        "train.py": "import torch\nimport config\n\nif __name__ == '__main__':\n    torch.nn.Linear(2, 2)\n",
+    }
+    assert _det101(files) == set()
+
+
+def test_recursion_and_import_cycles_terminate():
+    files = {
+        "a.py": "import b\n\ndef f(n):\n    return b.g(n - 1) if n else 0\n",
+        # main.py does not import random: reported in b.py, the first file on the path that does.
+        "b.py": "import a\nimport random\n\ndef g(n):\n    random.random()  # DET101\n    return a.f(n)\n",
+        "main.py": "import a\n\nif __name__ == '__main__':\n    a.f(3)\n",
+    }
+    from detlint.testing import expected_in_project
+
+    assert _det101(files) == expected_in_project(files)
+
+
+def test_imported_modules_with_top_level_work_are_not_scripts():
+    files = {
+        "registry.py": "import torch\nDEFAULT = torch.nn.Linear(2, 2)\n",
+        "train.py": "import torch\nimport registry\ntorch.manual_seed(0)\nprint(registry.DEFAULT)\n",
+    }
+    # registry.py runs on import, before train.py seeds: DET102 at the seed, nothing for registry alone.
+    findings = check_project(files)
+    assert {(f.path, f.code) for f in findings} == {("train.py", "DET102")}
+
+
+def test_library_mode_ignores_scripts_without_guard(tmp_path):
+    files = {"weights.py": "import torch\nW = torch.nn.Linear(2, 2)\n"}
+    assert _det101(files, mode="library") == set()
+    assert _det101(files) == {("weights.py", 2, "DET101")}
+
+
+def test_messages_name_entry_use_and_fix():
+    (finding,) = check_project({"train.py": "import random\n\nif __name__ == '__main__':\n    random.shuffle([1, 2])\n"})
+    assert finding.code == "DET101"
+    assert "`random.shuffle([1, 2])` at train.py:4" in finding.message
+    assert "`random.seed(SEED)`" in finding.message and "train.py" in finding.message
+    assert finding.related and finding.related[0].span.line == 4
+
+
+def test_cli_partial_run_with_relative_paths(cli, tmp_path):
+    write(tmp_path, {
+        "pyproject.toml": "[tool.detlint]\n",
+        "seeding.py": "import torch\n\ndef seed():\n    torch.manual_seed(0)\n",
+        "train.py": "import torch\nfrom seeding import seed\n\nif __name__ == '__main__':\n    seed()\n    torch.rand(2)\n",
+    })  # fmt: skip
+    assert cli("check", "train.py").exit_code == 0
