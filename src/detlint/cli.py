@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 from rich.console import Console
 
 from detlint import __version__
 from detlint.reporters import FORMATS
+
+if TYPE_CHECKING:
+    from detlint.baseline import BaselineEntry
+    from detlint.config import Settings
+    from detlint.finding import Finding
+    from detlint.runner import RunResult
+    from detlint.selection import Selection
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Runs with fewer files than this finish before a progress bar would be worth drawing.
@@ -54,11 +63,62 @@ def main() -> None:
     """Find what makes machine-learning runs irreproducible."""
 
 
+@dataclass(frozen=True)
+class RunRequest:
+    """What every command that analyses a project is asked: which files, configuration and rules."""
+
+    paths: tuple[Path, ...]
+    select: tuple[str, ...]
+    extend_select: tuple[str, ...]
+    ignore: tuple[str, ...]
+    min_confidence: str | None
+    jobs: int | None
+    no_cache: bool
+    force_exclude: bool
+    config_path: Path | None
+    verbose: bool
+    debug: bool
+
+    @property
+    def targets(self) -> tuple[Path, ...]:
+        """The paths to analyse: those given, else the current directory."""
+        return self.paths or (Path("."),)
+
+
+_RUN_OPTIONS = (
+    click.argument("paths", nargs=-1, type=click.Path(path_type=Path)),
+    click.option("--select", multiple=True,
+                 help="Rules to run: codes, prefixes (DET2) or names; replaces the config's."),
+    click.option("--extend-select", multiple=True, help="Rules to run in addition to the selected ones."),
+    click.option("--ignore", multiple=True, help="Rules not to run; replaces the config's."),
+    click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), help="Hide less certain findings."),
+    click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core)."),
+    click.option("--no-cache", is_flag=True, help="Analyse every file afresh; read and write no cache."),
+    click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given on the command line too."),
+    click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+                 help="Use this pyproject.toml or detlint.toml instead of the nearest one."),
+    click.option("-v", "--verbose", is_flag=True, help="Say which configuration and files were used."),
+    click.option("--debug", is_flag=True, help="Show tracebacks of internal errors."),
+)  # fmt: skip
+_REQUEST_FIELDS = tuple(field.name for field in fields(RunRequest))
+
+
+def run_options(command: Callable) -> Callable:
+    """The PATHS argument and the discovery, configuration and selection options, handed to the
+    command as one `RunRequest` (its first parameter); the command's own options follow them."""
+
+    @functools.wraps(command)
+    def with_request(**options: object):
+        request = RunRequest(**{name: options.pop(name) for name in _REQUEST_FIELDS})  # type: ignore[arg-type]
+        return command(request, **options)
+
+    for decorate in reversed(_RUN_OPTIONS):  # click lists the last applied first
+        with_request = decorate(with_request)
+    return with_request
+
+
 @main.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--select", multiple=True, help="Rules to run: codes, prefixes (DET2) or names; replaces the config's.")
-@click.option("--extend-select", multiple=True, help="Rules to run in addition to the selected ones.")
-@click.option("--ignore", multiple=True, help="Rules not to run; replaces the config's.")
+@run_options
 @click.option(
     "--output-format",
     type=click.Choice(sorted(FORMATS)),
@@ -69,45 +129,73 @@ def main() -> None:
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule after the list.")
 @click.option("--show-source", is_flag=True, help="Show the flagged source lines under each finding.")
-@click.option("--min-confidence", type=click.Choice(["low", "medium", "high"]), help="Hide less certain findings.")
-@click.option("-j", "--jobs", type=click.IntRange(min=1), help="Worker processes (default: one per core).")
-@click.option("--no-cache", is_flag=True, help="Analyse every file afresh; read and write no cache.")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Report only findings this baseline file (see `detlint baseline`) does not record.")  # fmt: skip
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
-@click.option("--force-exclude", is_flag=True, help="Apply excludes to paths given on the command line too.")
-@click.option("--config", "config_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Use this pyproject.toml or detlint.toml instead of the nearest one.")  # fmt: skip
 @click.option("--show-files", is_flag=True, help="List the files that would be checked, and stop.")
-@click.option("-v", "--verbose", is_flag=True, help="Say which configuration and files were used.")
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
 def check(
-    paths: tuple[Path, ...],
-    select: tuple[str, ...],
-    extend_select: tuple[str, ...],
-    ignore: tuple[str, ...],
+    request: RunRequest,
     output_format: str,
     output_file: Path | None,
     statistics: bool,
     show_source: bool,
-    min_confidence: str | None,
-    jobs: int | None,
-    no_cache: bool,
+    baseline_file: Path | None,
     exit_zero: bool,
-    force_exclude: bool,
-    config_path: Path | None,
     show_files: bool,
-    verbose: bool,
-    debug: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for reproducibility hazards."""
+    stderr = Console(stderr=True)
+    settings, selection = _configure(request, stderr)
+    if show_files:
+        from detlint.discovery import discover
+
+        files = _discover_or_fail(lambda: discover(request.targets, settings.root, exclude=settings.exclude,
+                                  extend_exclude=settings.extend_exclude, force_exclude=request.force_exclude,
+                                  respect_gitignore=settings.respect_gitignore))  # fmt: skip
+        click.echo("".join(f"{source.display}\n" for source in files), nl=False)
+        return
+    baseline = _load_baseline(baseline_file) if baseline_file else None  # a bad file fails before the run
+    result = _analyse(request, settings, selection, stderr, progress=not output_file)
+    findings = result.findings
+    if baseline_file and baseline is not None:
+        findings = _without_baselined(findings, baseline_file, baseline, result, selection)
+    _emit(findings, settings.root, output_format, output_file, statistics, show_source)
+    if result.internal_error:
+        sys.exit(EXIT_ERROR)
+    sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+
+
+@main.command("baseline")
+@run_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The baseline file to write, e.g. .detlint-baseline.json.")  # fmt: skip
+def write_baseline(request: RunRequest, output: Path) -> None:
+    """Record the findings in PATHS in a baseline file, so that `detlint check --baseline FILE` reports
+    only findings that are new since."""
+    from detlint import baseline
+
+    stderr = Console(stderr=True)
+    settings, selection = _configure(request, stderr)
+    result = _analyse(request, settings, selection, stderr, progress=True)
+    try:
+        output.write_text(baseline.dumps(result.findings), encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot write {output}: {error.strerror or error}")
+    entries = _count(len(result.findings), "baseline entry", "baseline entries")
+    click.echo(f"detlint: wrote {entries} to {output}", err=True)
+    sys.exit(EXIT_ERROR if result.internal_error else EXIT_CLEAN)
+
+
+def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Selection]:
+    """Settings and rule selection for a request; configuration errors end the command with exit 2."""
     from detlint.config import ConfigError, find_config, load_settings
     from detlint.finding import Confidence
-    from detlint.runner import build_selection, run
+    from detlint.runner import build_selection
     from detlint.selection import SelectorError
 
-    paths = paths or (Path("."),)
-    stderr = Console(stderr=True)
+    first = request.targets[0]
     try:
-        config_file = config_path or find_config(paths[0] if paths[0].exists() else Path.cwd())
+        config_file = request.config_path or find_config(first if first.exists() else Path.cwd())
         settings = load_settings(config_file)
         try:
             build_selection(settings)
@@ -115,43 +203,77 @@ def check(
             raise ConfigError(str(error), key=error.key, file=config_file) from None
     except ConfigError as error:
         _fail(str(error))
-    if min_confidence:
-        settings = settings.with_overrides(min_confidence=Confidence(min_confidence))
+    if request.min_confidence:
+        settings = settings.with_overrides(min_confidence=Confidence(request.min_confidence))
     try:
         selection = build_selection(
-            settings, select=_split(select), extend_select=_split(extend_select) or (), ignore=_split(ignore)
+            settings,
+            select=_split(request.select),
+            extend_select=_split(request.extend_select) or (),
+            ignore=_split(request.ignore),
         )
     except SelectorError as error:
         _fail(f"--{error.key}: {error}")
-    if verbose:
+    if request.verbose:
         stderr.print(f"detlint {__version__}: configuration {config_file or '(defaults)'}, root {settings.root}")
+    return settings, selection
 
-    if show_files:
-        from detlint.discovery import discover
 
-        files = _discover_or_fail(lambda: discover(paths, settings.root, exclude=settings.exclude,
-                                  extend_exclude=settings.extend_exclude, force_exclude=force_exclude,
-                                  respect_gitignore=settings.respect_gitignore))  # fmt: skip
-        click.echo("".join(f"{source.display}\n" for source in files), nl=False)
-        return
+def _analyse(
+    request: RunRequest, settings: Settings, selection: Selection, stderr: Console, *, progress: bool
+) -> RunResult:
+    """One run over the request's paths, with a progress bar on a terminal and the diagnostics that
+    --verbose and --debug ask for."""
+    from detlint.runner import run
 
-    with _progress(stderr, enabled=stderr.is_terminal and not output_file) as progress:
+    with _progress(stderr, enabled=progress and stderr.is_terminal) as report_progress:
         result = _discover_or_fail(
-            lambda: run(paths, settings, selection, jobs=jobs, use_cache=not no_cache,
-                        force_exclude=force_exclude, progress=progress)  # fmt: skip
+            lambda: run(request.targets, settings, selection, jobs=request.jobs, use_cache=not request.no_cache,
+                        force_exclude=request.force_exclude, progress=report_progress)  # fmt: skip
         )
-    if verbose:
+    if request.verbose:
         stderr.print(f"checked {len(result.files)} files")
-    if debug:
+    if request.debug:
         for trace in result.tracebacks:
             stderr.print(trace, markup=False, highlight=False)
     if result.internal_error:
         stderr.print("detlint: internal error in some rules; see DET002 findings (run with --debug)", markup=False)
+    return result
 
-    _emit(result.findings, settings.root, output_format, output_file, statistics, show_source)
-    if result.internal_error:
-        sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if result.findings and not exit_zero else EXIT_CLEAN)
+
+def _load_baseline(path: Path) -> list[BaselineEntry]:
+    from detlint.baseline import BaselineError, load
+
+    try:
+        return load(path)
+    except BaselineError as error:
+        _fail(str(error))
+
+
+def _without_baselined(
+    findings: list[Finding],
+    baseline_file: Path,
+    entries: list[BaselineEntry],
+    result: RunResult,
+    selection: Selection,
+) -> list[Finding]:
+    """The findings the baseline does not record, and a one-line account of it on stderr. Only entries
+    about files and rules this run checked can be stale."""
+    from detlint.baseline import apply
+
+    checked_files = {source.display for source in result.files}
+    outcome = apply(findings, entries, checked=lambda e: e.path in checked_files and selection.allows(e.code, e.path))
+    known = _count(outcome.absorbed, "known finding", "known findings")
+    stale = _count(len(outcome.stale), "stale entry", "stale entries")
+    note = f"detlint: baseline {baseline_file}: {known} not shown, {stale}"
+    if outcome.stale:
+        note += f" (fixed or changed; refresh with `detlint baseline -o {baseline_file}`)"
+    click.echo(note, err=True)  # one line, never wrapped
+    return outcome.new
+
+
+def _count(number: int, singular: str, plural: str) -> str:
+    return f"{number} {singular if number == 1 else plural}"
 
 
 def _discover_or_fail(action: Callable):

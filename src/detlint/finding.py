@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 
 class Severity(str, enum.Enum):
@@ -57,6 +59,11 @@ class Finding:
     # Lines on which a suppression comment applies to this finding (the whole flagged statement).
     statement_lines: tuple[int, int] | None = None
     related: tuple[RelatedLocation, ...] = field(default_factory=tuple)
+    # In a notebook: (cell number, line in the cell); `span` is then the line in the .ipynb file.
+    cell: tuple[int, int] | None = None
+    # Machine-readable details for tools: e.g. the catalog op and literal arguments that `detlint
+    # probe` replays. JSON-serialisable values only.
+    properties: Mapping[str, Any] = field(default_factory=dict)
 
     def sort_key(self) -> tuple:
         return (self.path, self.span.line, self.span.column, self.code, self.message)

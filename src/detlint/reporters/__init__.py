@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from detlint.finding import Finding
-from detlint.reporters import json_report, text
+from detlint.reporters import github, gitlab, json_report, sarif, text
 
 Renderer = Callable[..., str]
 
 FORMATS: dict[str, Renderer] = {
     "text": text.render,
     "json": json_report.render,
+    "sarif": sarif.render,
+    "github": github.render,
+    "gitlab": gitlab.render,
 }
 
 

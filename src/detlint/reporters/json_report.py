@@ -8,21 +8,24 @@ from collections.abc import Sequence
 
 from detlint import __version__
 from detlint.finding import Finding
+from detlint.reporters.common import Region
 
 SCHEMA_VERSION = 1
 
 
 def finding_to_dict(finding: Finding) -> dict:
-    span = finding.span
-    return {
+    """A finding as JSON; a notebook finding also names its cell and the line in that cell (its `line`
+    is the line of the `.ipynb` file)."""
+    region = Region.of(finding.span)
+    document = {
         "code": finding.code,
         "name": finding.name,
         "message": finding.message,
         "path": finding.path,
-        "line": span.line,
-        "column": span.column + 1,
-        "end_line": span.end_line,
-        "end_column": span.end_column + 1,
+        "line": region.line,
+        "column": region.column,
+        "end_line": region.end_line,
+        "end_column": region.end_column,
         "severity": finding.severity.value,
         "confidence": finding.confidence.value,
         "fingerprint": finding.fingerprint,
@@ -30,12 +33,17 @@ def finding_to_dict(finding: Finding) -> dict:
             {
                 "path": related.path,
                 "line": related.span.line,
-                "column": related.span.column + 1,
+                "column": Region.of(related.span).column,
                 "message": related.message,
             }
             for related in finding.related
         ],
     }
+    if finding.cell is not None:
+        document["cell"], document["cell_line"] = finding.cell
+    if finding.properties:
+        document["properties"] = dict(finding.properties)
+    return document
 
 
 def render(findings: Sequence[Finding], **_options: object) -> str:

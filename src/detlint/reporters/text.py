@@ -44,7 +44,9 @@ def render(
 
 def _line(finding: Finding) -> str:
     span = finding.span
-    location = escape(f"{finding.path}:{span.line}:{span.column + 1}:")
+    # Notebook findings are shown by cell, as Jupyter shows code (nbQA's convention).
+    line = f"cell {finding.cell[0]}:line {finding.cell[1]}" if finding.cell else str(span.line)
+    location = escape(f"{finding.path}:{line}:{span.column + 1}:")
     style = _SEVERITY_STYLE[finding.severity]
     confidence = "" if finding.confidence.value == "high" else f" [dim]({finding.confidence.value} confidence)[/dim]"
     return f"[bold]{location}[/bold] [{style}]{finding.code}[/{style}] {escape(finding.message)}{confidence}"

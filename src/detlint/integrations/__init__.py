@@ -1,0 +1,1 @@
+"""Adapters that run detlint inside other tools (flake8)."""

@@ -1,0 +1,38 @@
+"""`--output-format gitlab`: a GitLab Code Quality report."""
+
+from __future__ import annotations
+
+import json
+
+from reporter_samples import FINDINGS, ROOT, assert_matches_golden
+
+from detlint.reporters import gitlab
+
+SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
+
+
+def test_matches_golden_file():
+    assert_matches_golden("gitlab.json", gitlab.render(FINDINGS, root=ROOT))
+
+
+def test_issues_have_the_fields_gitlab_reads():
+    issues = json.loads(gitlab.render(FINDINGS, root=ROOT))
+    assert len(issues) == len(FINDINGS)
+    for issue, finding in zip(issues, FINDINGS):
+        assert issue["check_name"] == finding.code
+        assert finding.message in issue["description"]
+        assert issue["severity"] in SEVERITIES
+        assert issue["location"] == {"path": finding.path, "lines": {"begin": finding.span.line}}
+    assert [issue["severity"] for issue in issues] == ["major", "minor", "minor", "minor", "info"]
+
+
+def test_fingerprints_are_unique_per_occurrence_and_stable():
+    issues = json.loads(gitlab.render(FINDINGS, root=ROOT))
+    fingerprints = [issue["fingerprint"] for issue in issues]
+    assert len(set(fingerprints)) == len(fingerprints)  # the two identical findings stay two issues
+    assert gitlab.render(FINDINGS, root=ROOT) == gitlab.render(list(FINDINGS), root=ROOT)
+
+
+def test_no_byte_order_mark_and_an_empty_report_is_an_empty_array():
+    assert not gitlab.render(FINDINGS, root=ROOT).startswith("\ufeff")
+    assert json.loads(gitlab.render([], root=ROOT)) == []
