@@ -1,0 +1,1 @@
+"""Dependency rules (DET4xx): pins, lock files and VCS/URL requirements."""

@@ -1,0 +1,599 @@
+"""Dependency policy and the project-wide view DET401–DET403 share.
+
+`Policy` is `rules/dependencies.yaml` made callable: which packages matter, which specifiers pin
+one version, when a VCS or URL requirement is pinned, which files are lock files. `ProjectDeps` is
+the project's dependency files seen together: `-r`/`-c` includes resolved (files discovery did not
+pass are read from the project root; cycles and missing files reported, never looped on), lock
+files found, and the exact version of every package that a lock or an exact pin names.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import posixpath
+import re
+import weakref
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from detlint.catalog import Catalog, load_catalog
+from detlint.deps.dispatch import MIN_SIZE_LIMIT, parse_dependency_text
+from detlint.deps.model import DependencyFile, Include, Requirement, ResolvedVersion
+from detlint.deps.pep508 import release_parts, url_fragment, vcs_of
+from detlint.discovery import classify
+from detlint.finding import Confidence, Finding, Severity, Span
+from detlint.versions import Specifier
+
+if TYPE_CHECKING:
+    from detlint.project import ProjectIndex
+
+MANIFEST_FORMATS = ("pyproject", "setup.cfg", "setup.py")  # where libraries declare ranges (DET402)
+PINNABLE_FORMATS = ("requirements", "conda", "pipfile")  # where an application pins (DET401)
+# Sections of a manifest that do not decide what gets installed (DET402 ignores them).
+NOT_INSTALLED_SECTIONS = ("build-system.requires", "tool.uv.constraint-dependencies", "tool.uv.override-dependencies")
+
+
+@dataclass(frozen=True)
+class ExactForm:
+    ecosystems: frozenset[str]
+    operators: frozenset[str]
+    min_release_parts: int = 0
+    requires_build: bool = False
+
+
+@dataclass(frozen=True)
+class LockKind:
+    id: str
+    patterns: tuple[str, ...]
+    format: str
+    tool: str
+    command: str
+    suggest: bool
+    manifests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class GeneratedHeader:
+    pattern: re.Pattern[str]
+    tool: str
+    command: str
+    suggest: bool
+    manifests: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Policy:
+    ml_patterns: tuple[str, ...]
+    exempt: frozenset[str]
+    aliases: Mapping[str, str]
+    exact_forms: tuple[ExactForm, ...]
+    vcs: Mapping[str, re.Pattern[str]]
+    hash_algorithms: frozenset[str]
+    lock_kinds: tuple[LockKind, ...]
+    headers: tuple[GeneratedHeader, ...]
+    severities: Mapping[str, Severity]
+    path_confidence: tuple[tuple[str, Confidence], ...] = ()
+
+    @classmethod
+    def from_catalog(cls, catalog: Catalog) -> Policy:
+        def section(name: str):
+            return catalog.entries("dependencies", name)
+
+        return cls(
+            ml_patterns=tuple(pattern for entry in section("ml_packages") for pattern in entry["patterns"]),
+            exempt=frozenset(name for entry in section("exempt_packages") for name in entry["names"]),
+            aliases={name: entry["canonical"] for entry in section("aliases") for name in entry["names"]},
+            exact_forms=tuple(
+                ExactForm(
+                    frozenset(entry["ecosystems"]),
+                    frozenset(entry["operators"]),
+                    entry.get("min_release_parts", 0),
+                    entry.get("requires_build", False),
+                )
+                for entry in section("exact_forms")
+            ),
+            vcs={scheme: re.compile(entry["pinned_revision"]) for entry in section("vcs") for scheme in entry["schemes"]},
+            hash_algorithms=frozenset(name for entry in section("url_hashes") for name in entry["algorithms"]),
+            lock_kinds=tuple(
+                LockKind(
+                    entry.id, tuple(entry["patterns"]), entry["format"], entry.get("tool", entry.id),
+                    entry.get("command", ""), entry.get("suggest", False), tuple(entry.get("manifests", ())),
+                )
+                for entry in section("lock_files")
+            ),  # fmt: skip
+            headers=tuple(
+                GeneratedHeader(
+                    re.compile(entry["pattern"]), entry["tool"], entry.get("command", ""),
+                    entry.get("suggest", False), tuple(entry.get("manifests", ())),
+                )
+                for entry in section("generated_headers")
+            ),
+            severities={entry.id: Severity(entry["severity"]) for entry in section("severities")},
+            path_confidence=tuple(
+                (pattern, Confidence(entry["confidence"]))
+                for entry in section("path_confidence")
+                for pattern in entry["directories"]
+            ),
+        )
+
+    # -- packages ------------------------------------------------------------------------------------
+    def canonical(self, key: str) -> str:
+        return self.aliases.get(key, key)
+
+    def is_ml(self, key: str) -> bool:
+        names = {key, self.canonical(key)}
+        return any(fnmatch.fnmatchcase(name, pattern) for name in names for pattern in self.ml_patterns)
+
+    def is_exempt(self, key: str) -> bool:
+        return key in self.exempt or self.canonical(key) in self.exempt
+
+    def reported(self, key: str, deps: str) -> bool:
+        """Whether an unpinned `key` is reported under `deps = "ml" | "all"`."""
+        if not key or self.is_exempt(key):
+            return False
+        return deps == "all" or self.is_ml(key)
+
+    def severity_for(self, key: str) -> Severity:
+        return self.severities["ml-stack" if self.is_ml(key) else "other-packages"]
+
+    def confidence_for(self, path: str) -> Confidence | None:
+        """A lower confidence for files under directories such as `docs/`, where a requirements
+        file builds documentation rather than the environment results come from."""
+        directories = path.split("/")[:-1]
+        for pattern, confidence in self.path_confidence:
+            if any(fnmatch.fnmatchcase(directory, pattern) for directory in directories):
+                return confidence
+        return None
+
+    # -- pins ----------------------------------------------------------------------------------------
+    def exact_version(self, requirement: Requirement) -> str | None:
+        """The one version a registry requirement allows, or None when it allows more."""
+        if requirement.kind != "registry":
+            return None
+        for clause in requirement.clauses:
+            if "*" in clause.version or clause.operator == "||":
+                continue
+            for form in self.exact_forms:
+                if requirement.ecosystem not in form.ecosystems or clause.operator not in form.operators:
+                    continue
+                if form.min_release_parts and release_parts(clause.version) < form.min_release_parts:
+                    continue
+                if form.requires_build and not requirement.build:
+                    continue
+                return clause.version
+        return None
+
+    def vcs_scheme(self, requirement: Requirement) -> str:
+        return vcs_of(requirement.url) or "git"  # source tables (Poetry, uv, Pipfile) name git
+
+    def vcs_pinned(self, requirement: Requirement) -> bool:
+        if requirement.revision_kind in ("tag", "branch"):
+            return False
+        pattern = self.vcs.get(self.vcs_scheme(requirement))
+        return bool(pattern and requirement.revision and pattern.fullmatch(requirement.revision))
+
+    def url_hashed(self, requirement: Requirement) -> bool:
+        return bool(requirement.hashes) or any(key in self.hash_algorithms for key in url_fragment(requirement.url))
+
+    # -- lock files ---------------------------------------------------------------------------------
+    def lock_kind_for_name(self, path: str) -> LockKind | None:
+        name = posixpath.basename(path)
+        return next(
+            (kind for kind in self.lock_kinds if any(fnmatch.fnmatchcase(name, p) for p in kind.patterns)), None
+        )
+
+    def lock_tool(self, file: DependencyFile) -> str | None:
+        """The tool that wrote `file` when it is a lock file (or a generated, fully pinned
+        requirements file), else None."""
+        if file.format == "requirements":
+            for header in self.headers:
+                if file.header and header.pattern.search(file.header):
+                    return header.tool
+            kind = self.lock_kind_for_name(file.path)
+            return kind.tool if kind and kind.format == "requirements" else None
+        if file.format in ("pyproject", "setup.cfg", "setup.py", "conda", "pipfile"):
+            return None
+        return next((kind.tool for kind in self.lock_kinds if kind.format == file.format), file.format)
+
+    def lock_commands(self, tools: Iterable[str], manifest: str) -> list[str]:
+        """Commands that write a lock for `manifest` (a file name): the one of the tool that
+        manages the project, else the suggested ones that read such a manifest."""
+        tools = set(tools)
+        kinds: list[LockKind | GeneratedHeader] = [*self.lock_kinds, *self.headers]
+        matching = [kind for kind in kinds if kind.tool in tools and kind.command]
+        if not matching:
+            matching = [kind for kind in kinds if kind.suggest and kind.command]
+        name = posixpath.basename(manifest)
+        return [
+            kind.command.replace("{manifest}", name)
+            for kind in matching
+            if not kind.manifests or name in kind.manifests
+        ][:2]
+
+
+_POLICIES: dict[str, Policy] = {}  # by catalog digest
+
+
+def load_policy(catalog: Catalog | None = None) -> Policy:
+    catalog = catalog or load_catalog()
+    if catalog.digest not in _POLICIES:
+        _POLICIES[catalog.digest] = Policy.from_catalog(catalog)
+    return _POLICIES[catalog.digest]
+
+
+# -- versions ----------------------------------------------------------------------------------------
+def resolve_versions(
+    files: Iterable[DependencyFile] | Mapping[str, DependencyFile], policy: Policy | None = None
+) -> dict[str, ResolvedVersion]:
+    """Normalized (canonical) package name -> the exact version the project uses and where it is
+    written. Lock files win over exact pins in requirements/conda/Pipfile files, which win over
+    exact pins in pyproject/setup files; within a tier the first file by path wins."""
+    policy = policy or load_policy()
+    ordered = sorted(files.values() if isinstance(files, Mapping) else files, key=lambda file: file.path)
+    tiers: tuple[dict[str, ResolvedVersion], ...] = ({}, {}, {})
+    for file in ordered:
+        is_lock = policy.lock_tool(file) is not None
+        for package in file.locked:
+            if not package.version:
+                continue  # locked to a commit or a file hash, no version number
+            key = policy.canonical(package.key)
+            tiers[0].setdefault(key, ResolvedVersion(package.version, file.path, package.line, package.name, True))
+        for requirement in file.requirements:
+            version = policy.exact_version(requirement)
+            if version is None:
+                continue
+            tier = 0 if is_lock else 2 if file.format in MANIFEST_FORMATS else 1
+            key = policy.canonical(requirement.key)
+            resolved = ResolvedVersion(version, file.path, requirement.span.line, requirement.name, is_lock)
+            tiers[tier].setdefault(key, resolved)
+    merged: dict[str, ResolvedVersion] = {}
+    for tier in tiers:
+        for key, resolved in tier.items():
+            merged.setdefault(key, resolved)
+    return dict(sorted(merged.items()))
+
+
+# -- the project's dependency files together ---------------------------------------------------------
+@dataclass
+class IncludeProblem:
+    path: str
+    include: Include
+    message: str
+
+
+@dataclass
+class ProjectDeps:
+    policy: Policy
+    root: Path
+    max_bytes: int
+    discovered: dict[str, DependencyFile]
+    extra: dict[str, DependencyFile | None] = field(default_factory=dict)  # read from disk; None: absent
+    include_problems: list[IncludeProblem] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, index: ProjectIndex) -> ProjectDeps:
+        settings = index.settings
+        limit = max(settings.max_file_size, MIN_SIZE_LIMIT)
+        deps = cls(load_policy(), Path(settings.root), limit, dict(index.dependency_files))
+        deps._find_lock_files()
+        deps._check_includes()
+        return deps
+
+    # -- files ----------------------------------------------------------------------------------------
+    def get(self, path: str, format: str | None = None) -> DependencyFile | None:
+        """A dependency file by display path: discovered, or read from the project root."""
+        if path in self.discovered:
+            return self.discovered[path]
+        if path not in self.extra:
+            self.extra[path] = self._read(path, format)
+        return self.extra[path]
+
+    def _read(self, path: str, format: str | None) -> DependencyFile | None:
+        location = self.root / path
+        try:
+            if not location.is_file() or location.stat().st_size > self.max_bytes:
+                return None
+            text = location.read_bytes().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError):
+            return None
+        return parse_dependency_text(path, text, format)
+
+    def all_files(self) -> Iterator[DependencyFile]:
+        yield from self.discovered.values()
+        yield from (file for file in self.extra.values() if file is not None)
+
+    def _find_lock_files(self) -> None:
+        """Lock files discovery does not pass (`requirements.lock`, `pylock.toml`, explicit conda
+        specs), at the root and beside every dependency file."""
+        directories = {""} | {posixpath.dirname(path) for path in self.discovered}
+        for directory in sorted(directories):
+            base = self.root / directory if directory else self.root
+            if not base.is_dir():
+                continue
+            for kind in self.policy.lock_kinds:
+                for pattern in kind.patterns:
+                    for location in sorted(base.glob(pattern)):
+                        display = posixpath.join(directory, location.name) if directory else location.name
+                        # A name discovery reads but did not pass is excluded or git-ignored: not
+                        # part of the project as committed.
+                        if location.is_file() and display not in self.discovered and classify(location) is None:
+                            self.get(display, kind.format)
+
+    def lock_files(self) -> list[tuple[DependencyFile, str]]:
+        found = []
+        for file in sorted(self.all_files(), key=lambda file: file.path):
+            tool = self.policy.lock_tool(file)
+            if tool is not None and (file.locked or file.requirements):
+                found.append((file, tool))
+        return found
+
+    @property
+    def locked(self) -> dict[str, ResolvedVersion]:
+        """Every package a lock file lists (canonical name -> where; the version is "" for a VCS
+        package locked to a commit)."""
+        if not hasattr(self, "_locked"):
+            locked: dict[str, ResolvedVersion] = {}
+            for file, _ in self.lock_files():
+                for package in file.locked:
+                    resolved = ResolvedVersion(package.version, file.path, package.line, package.name, True)
+                    locked.setdefault(self.policy.canonical(package.key), resolved)
+                for requirement in file.requirements:
+                    version = self.policy.exact_version(requirement)
+                    if version is not None:
+                        resolved = ResolvedVersion(version, file.path, requirement.span.line, requirement.name, True)
+                        locked.setdefault(self.policy.canonical(requirement.key), resolved)
+            self._locked = locked
+        return self._locked
+
+    @property
+    def versions(self) -> dict[str, ResolvedVersion]:
+        if not hasattr(self, "_versions"):
+            self._versions = resolve_versions(list(self.all_files()), self.policy)
+        return self._versions
+
+    # -- includes -------------------------------------------------------------------------------------
+    def include_target(self, path: str, include: Include) -> str | None:
+        target = include.target
+        if "${" in target or "://" in target:
+            return None  # environment variables and remote files cannot be followed offline
+        target = target[5:] if target.startswith("file:") else target
+        return posixpath.normpath(posixpath.join(posixpath.dirname(path), target.replace("\\", "/")))
+
+    def _check_includes(self) -> None:
+        state: dict[str, str] = {}  # path -> "active" while on the stack, "done" after
+        for start in sorted(self.discovered):
+            if start in state:
+                continue
+            stack: list[tuple[str, Iterator[Include]]] = [(start, iter(self._includes_of(start)))]
+            state[start] = "active"
+            while stack:
+                path, pending = stack[-1]
+                include = next(pending, None)
+                if include is None:
+                    state[path] = "done"
+                    stack.pop()
+                    continue
+                target = self.include_target(path, include)
+                if target is None:
+                    continue
+                if self.get(target, "requirements") is None:
+                    self.include_problems.append(
+                        IncludeProblem(
+                            path,
+                            include,
+                            f"`{include.target}`: no such file"
+                            + (f" ({target} from the project root)" if target != include.target else "")
+                            + "; pip stops here",
+                        )
+                    )
+                    continue
+                if state.get(target) == "active":
+                    chain = [entry for entry, _ in stack]
+                    cycle = [*chain[chain.index(target) :], target]
+                    self.include_problems.append(
+                        IncludeProblem(
+                            path, include, "include cycle: " + " -> ".join(cycle) + "; remove one of these includes"
+                        )
+                    )
+                    continue
+                if target not in state:
+                    state[target] = "active"
+                    stack.append((target, iter(self._includes_of(target))))
+
+    def _includes_of(self, path: str) -> tuple[Include, ...]:
+        file = self.get(path)
+        return file.includes if file is not None else ()
+
+    def closure(self, path: str) -> list[DependencyFile]:
+        """The file, every file it includes (`-r`, `-c`, transitively), and the manifests of local
+        projects it installs (`-e .`): what one install from it reads."""
+        seen: set[str] = set()
+        result = []
+        pending = [path]
+        while pending:
+            current = pending.pop()
+            if current in seen:
+                continue
+            seen.add(current)
+            file = self.get(current)
+            if file is None:
+                continue
+            result.append(file)
+            for include in file.includes:
+                target = self.include_target(current, include)
+                if target is not None:
+                    pending.append(target)
+            for requirement in file.requirements:
+                if requirement.kind == "path" and requirement.url:
+                    directory = self._local_directory(current, requirement.url)
+                    if directory is not None:
+                        for manifest in ("pyproject.toml", "setup.cfg", "setup.py"):
+                            candidate = posixpath.normpath(posixpath.join(directory, manifest))
+                            if candidate in self.discovered:
+                                pending.append(candidate)
+        return result
+
+    @staticmethod
+    def _local_directory(path: str, url: str) -> str | None:
+        target = re.sub(r"\[.*\]$", "", url.split("#", 1)[0])
+        target = target[7:] if target.startswith("file://") else target[5:] if target.startswith("file:") else target
+        if target.startswith(("/", "~")) or "${" in target or target.lower().endswith((".whl", ".zip", ".gz")):
+            return None
+        return posixpath.normpath(posixpath.join(posixpath.dirname(path), target))
+
+    def pinned_with(self, path: str, key: str) -> ResolvedVersion | None:
+        """An exact pin of `key` in what an install from `path` reads (the file itself, its includes
+        and constraints, the local projects it installs)."""
+        for file in self.closure(path):
+            for requirement in file.requirements:
+                if self.policy.canonical(requirement.key) != key:
+                    continue
+                version = self.policy.exact_version(requirement)
+                if version is not None:
+                    return ResolvedVersion(version, file.path, requirement.span.line, requirement.name)
+            for package in file.locked:
+                if self.policy.canonical(package.key) == key:
+                    return ResolvedVersion(package.version, file.path, package.line, package.name, True)
+        return None
+
+    @property
+    def pins(self) -> dict[str, list[ResolvedVersion]]:
+        """Every exact pin and locked version of each package, by file path order."""
+        if not hasattr(self, "_pins"):
+            pins: dict[str, list[ResolvedVersion]] = {}
+            for file in sorted(self.all_files(), key=lambda file: file.path):
+                for requirement in file.requirements:
+                    version = self.policy.exact_version(requirement)
+                    if version is not None:
+                        resolved = ResolvedVersion(version, file.path, requirement.span.line, requirement.name)
+                        pins.setdefault(self.policy.canonical(requirement.key), []).append(resolved)
+                for package in file.locked:
+                    if package.version:
+                        resolved = ResolvedVersion(package.version, file.path, package.line, package.name, True)
+                        pins.setdefault(self.policy.canonical(package.key), []).append(resolved)
+            self._pins = pins
+        return self._pins
+
+    def suggestion(self, path: str, requirement: Requirement) -> ResolvedVersion | None:
+        """The version to suggest for an unpinned requirement: one the requirement allows, pinned by a
+        lock, else by a file in the same directory or above it (closest first), else by other files
+        when they all agree."""
+        candidates = [
+            pin
+            for pin in self.pins.get(self.policy.canonical(requirement.key), ())
+            if (pin.path, pin.line) != (path, requirement.span.line) and satisfies(requirement, pin.version)
+        ]
+        if not candidates:
+            return None
+        locked = [pin for pin in candidates if pin.locked]
+        directory = posixpath.dirname(path)
+        related = [pin for pin in candidates if _is_ancestor(posixpath.dirname(pin.path), directory)]
+        if locked or related:
+            return (locked or sorted(related, key=lambda pin: -len(posixpath.dirname(pin.path))))[0]
+        return candidates[0] if len({pin.version for pin in candidates}) == 1 else None
+
+    def covered(self, path: str, key: str) -> ResolvedVersion | None:
+        """Why an unpinned `key` in `path` is pinned after all: a lock file pins it, or a file the
+        same install reads does."""
+        key = self.policy.canonical(key)
+        return self.locked.get(key) or self.pinned_with(path, key)
+
+    def constraint_files(self) -> set[str]:
+        """Files some other file reads with `-c`: their lines constrain, they do not install."""
+        found = set()
+        for file in list(self.all_files()):
+            for include in file.includes:
+                target = self.include_target(file.path, include)
+                if include.kind == "constraint" and target is not None:
+                    found.add(target)
+        return found
+
+
+def _is_ancestor(directory: str, of: str) -> bool:
+    return directory == "" or of == directory or of.startswith(directory + "/")
+
+
+def satisfies(requirement: Requirement, version: str) -> bool:
+    """Whether `version` meets every clause of `requirement` (unknown syntax counts as no)."""
+    for clause in requirement.clauses:
+        operator, value = clause.operator, clause.version
+        if operator == "||":
+            return False
+        if requirement.ecosystem == "conda" and operator == "=":
+            operator, value = "==", value + ".*"
+        try:
+            if not Specifier.parse(operator + value).contains(version):
+                return False
+        except ValueError:
+            return False
+    return True
+
+
+_PROJECTS: dict[int, tuple[weakref.ref, ProjectDeps]] = {}
+
+
+def project_deps(index: ProjectIndex) -> ProjectDeps:
+    """The project's dependency view, built once per index (the three rules share it)."""
+    cached = _PROJECTS.get(id(index))
+    if cached is not None and cached[0]() is index:
+        return cached[1]
+    deps = ProjectDeps.build(index)
+    for key in [key for key, (ref, _) in _PROJECTS.items() if ref() is None]:
+        del _PROJECTS[key]
+    _PROJECTS[id(index)] = (weakref.ref(index), deps)
+    return deps
+
+
+def project_versions(index: ProjectIndex) -> dict[str, ResolvedVersion]:
+    """What `ProjectIndex.versions` returns: every package's exact version, from the discovered
+    dependency files and the lock files beside them."""
+    return dict(project_deps(index).versions)
+
+
+# -- presentation shared by the rules -----------------------------------------------------------------
+def pinned_line(requirement: Requirement, version: str) -> str:
+    """The line to write so that `requirement` pins `version`, in its file's own syntax."""
+    if requirement.ecosystem == "conda":
+        channel = f"{requirement.channel}::" if requirement.channel else ""
+        return f"{channel}{requirement.name}={version.split('+', 1)[0]}"
+    if requirement.ecosystem in ("pipfile", "poetry"):
+        value = f"=={version}" if requirement.ecosystem == "pipfile" else version
+        if re.search(r'\bversion = "[^"]*"', requirement.text):  # a table: keep its other keys
+            return re.sub(r'\bversion = "[^"]*"', f'version = "{value}"', requirement.text, count=1)
+        return f'{requirement.name} = "{value}"'
+    extras = f"[{','.join(requirement.extras)}]" if requirement.extras else ""
+    marker = f"; {requirement.marker}" if requirement.marker else ""
+    return f"{requirement.name}{extras}=={version}{marker}"
+
+
+def short_text(requirement: Requirement) -> str:
+    """A requirement in a few characters: `torch>=2.1`, `torch = "^2.1"`."""
+    if requirement.ecosystem in ("pipfile", "poetry"):
+        return f'{requirement.name} = "{requirement.specifier or "*"}"'
+    return requirement.text
+
+
+def where(resolved: ResolvedVersion) -> str:
+    return f"{resolved.path}:{resolved.line}"
+
+
+def include_findings(deps: ProjectDeps) -> list[Finding]:
+    """DET001 for `-r`/`-c` includes pip cannot follow (a missing file, a cycle)."""
+    from detlint.checks.meta.det001_parse_error import ParseError
+
+    findings = []
+    for problem in deps.include_problems:
+        span = problem.include.span
+        finding = Finding(
+            ParseError.code,
+            ParseError.name,
+            problem.message,
+            problem.path,
+            Span(span.line, span.column, span.end_line, span.end_column),
+            Severity.ERROR,
+            Confidence.HIGH,
+        )
+        findings.append(finding.with_fingerprint(f"include:{problem.include.target}", "", 0))
+    return findings
