@@ -15,9 +15,9 @@ def test_noqa_and_detlint_ignore_on_the_flagged_line():
 
 
 def test_suppression_on_any_line_of_a_multiline_statement():
-    source = "import lightning as L\ntrainer = L.Trainer(  # detlint: ignore[cudnn-benchmark]\n    benchmark=True,\n)\n"
+    source = "import lightning as L\ntrainer = L.Trainer(  # detlint: ignore[cudnn-benchmark]\n    benchmark=True,\n    accelerator=\"cpu\",\n)\n"
     assert codes(source) == set()
-    source = "import lightning as L\ntrainer = L.Trainer(\n    max_epochs=1,\n    benchmark=True,\n)  # noqa: DET203\n"
+    source = "import lightning as L\ntrainer = L.Trainer(\n    max_epochs=1,\n    benchmark=True,\n    accelerator=\"cpu\",\n)  # noqa: DET203\n"
     assert codes(source) == set()
 
 

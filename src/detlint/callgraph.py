@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from detlint.facts import MODULE_SCOPE, Event, EventKind, FileFacts, Site
+from detlint.facts import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, Site
 from detlint.finding import Confidence
 
 _MAX_REEXPORT_HOPS = 5
@@ -112,8 +112,8 @@ class CallGraph:
 
     # -- reachability -----------------------------------------------------------------------------
     def reach(self, facts: FileFacts, start: str | None = None) -> list[Reached]:
-        """Seeding and RNG events an entry point meets, in execution order: the module's top level,
-        then `start` (a function of that module) if given."""
+        """The events an entry point meets (seeding, RNG use, ops, CUDA, modes, environment), in
+        execution order: the module's top level, then `start` (a function of that module) if given."""
         reached: list[Reached] = []
         entered: set[Scope] = {(facts.path, MODULE_SCOPE)}
         imported: set[str] = {facts.module}
@@ -131,7 +131,7 @@ class CallGraph:
                 continue
             owner = self.files[event.site.path]
             link = _weakest(confidence, event.confidence)
-            if event.kind in (EventKind.SEED, EventKind.RNG):
+            if event.kind not in STRUCTURAL:
                 reached.append(Reached(event, (*chain, event.site), link))
             elif event.kind is EventKind.CALL:
                 for scope in self.resolve(event.subject, owner):
@@ -144,5 +144,7 @@ class CallGraph:
                 if module is not None and module.module not in imported:
                     imported.add(module.module)
                     entered.add((module.path, MODULE_SCOPE))
-                    stack.append((iter(module.scopes[MODULE_SCOPE].events), (*chain, event.site), link))
+                    # Imported, its `if __name__ == "__main__":` block does not run.
+                    on_import = (item for item in module.scopes[MODULE_SCOPE].events if not item.guarded)
+                    stack.append((on_import, (*chain, event.site), link))
         return reached

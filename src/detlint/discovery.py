@@ -48,7 +48,7 @@ def module_name(path: Path, root: Path) -> str:
     parts = list(absolute.relative_to(base).parts)
     if len(parts) > 1 and parts[0] == "src":  # src layout
         parts.pop(0)
-    if absolute.suffix in _PYTHON_SUFFIXES:
+    if absolute.suffix in (*_PYTHON_SUFFIXES, ".ipynb"):
         parts[-1] = absolute.stem
     if parts[-1] == "__init__" and len(parts) > 1:
         parts.pop()
@@ -138,7 +138,7 @@ class _Finder:
         return (PurePosixPath(given.as_posix()) / path.relative_to(top).as_posix()).as_posix()
 
     def _source(self, path: Path, display: str, kind: str) -> SourceFile:
-        return SourceFile(path, display, kind, module_name(path, self.root) if kind == "python" else "")
+        return SourceFile(path, display, kind, module_name(path, self.root) if kind in ("python", "notebook") else "")
 
 
 def _entries(directory: Path) -> list[os.DirEntry[str]]:

@@ -24,7 +24,8 @@ from detlint.names import ImportTable
 from detlint.positions import locate, statement_lines, statement_nodes
 from detlint.rng_catalog import rng_index
 from detlint.rule import FileContext, Report, Rule
-from detlint.sources import SourceFile, Unreadable, decode_python
+from detlint.notebook import NotebookModule, notebook_module
+from detlint.sources import SourceFile, Unreadable, check_nesting, decode_python
 from detlint.suppress import Suppression, parse_suppressions
 
 PARSE_ERROR = ("DET001", "parse-error")
@@ -49,6 +50,7 @@ class FileResult:
     suppressions: list[Suppression] = field(default_factory=list)
     facts: FileFacts | None = None
     dependencies: DependencyFile | None = None  # for dependency files (and setup.py)
+    notebook: NotebookModule | None = None  # for notebooks: where each analysed line comes from
     tracebacks: list[str] = field(default_factory=list)  # internal errors, shown with --debug
 
 
@@ -103,19 +105,79 @@ class FileAnalyzer:
     def analyse_bytes(self, source: SourceFile, data: bytes) -> FileResult:
         if source.kind == "python":
             return self._analyse_python(source, data)
+        if source.kind == "notebook":
+            return self._analyse_notebook(source, data)
         if source.kind == "dependency":
             return self._analyse_dependency_file(source, data)
         return FileResult(source.display)
 
+    def _analyse_notebook(self, source: SourceFile, data: bytes) -> FileResult:
+        """The code cells as one module; lines are mapped back to cells once all findings are in."""
+        try:
+            notebook = notebook_module(data)
+        except Unreadable as error:
+            result = FileResult(source.display)
+            result.findings.append(_meta_finding(PARSE_ERROR, source.display, error.reason, error.line))
+            return result
+        result = self._analyse_text(source, notebook.text)
+        result.notebook = notebook
+        return result
+
     def _analyse_dependency_file(self, source: SourceFile, data: bytes) -> FileResult:
         """Requirements, pyproject, setup.cfg, conda, Pipfile and lock files: parsed into
         `FileResult.dependencies`, malformed content as DET001, `#` comments as suppressions."""
-        return FileResult(source.display)
+        from detlint.deps import MIN_SIZE_LIMIT, parse_dependency_text
+
+        result = FileResult(source.display)
+        # Parsing these is linear and cheap (max-file-size guards the Python parser); lock files
+        # list every transitive package and can be large.
+        limit = max(self.options.max_file_size, MIN_SIZE_LIMIT)
+        if len(data) > limit:
+            message = (
+                f"file is {len(data):,} bytes, larger than max-file-size ({limit:,} bytes): not analysed; "
+                "raise `max-file-size` in [tool.detlint] to analyse it"
+            )
+            result.findings.append(_meta_finding(PARSE_ERROR, source.display, message))
+            return result
+        bad, text = data.find(b"\0"), None
+        if bad < 0:
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError as error:
+                bad = error.start
+        if text is None:
+            line, column = data.count(b"\n", 0, bad) + 1, bad - (data.rfind(b"\n", 0, bad) + 1)
+            reason = (
+                "binary content (NUL byte): not a dependency file"
+                if data[bad] == 0
+                else f"cannot decode byte 0x{data[bad]:02x} as UTF-8: save the file as UTF-8"
+            )
+            result.findings.append(_meta_finding(PARSE_ERROR, source.display, reason, line, column))
+            return result
+        dependencies = parse_dependency_text(source.display, text)
+        for problem in dependencies.problems:
+            result.findings.append(
+                _meta_finding(PARSE_ERROR, source.display, problem.message, problem.line, problem.column)
+            )
+        result.dependencies = dependencies
+        result.suppressions = parse_suppressions(text, python=False)
+        return result
 
     def _analyse_python(self, source: SourceFile, data: bytes) -> FileResult:
-        result = FileResult(source.display)
         try:
             text = decode_python(data, self.options.max_file_size)
+        except Unreadable as error:
+            result = FileResult(source.display)
+            result.findings.append(
+                _meta_finding(PARSE_ERROR, source.display, error.reason, error.line, error.column)
+            )
+            return result
+        return self._analyse_text(source, text)
+
+    def _analyse_text(self, source: SourceFile, text: str) -> FileResult:
+        result = FileResult(source.display)
+        try:
+            check_nesting(text)
             module = _parse(text)
         except Unreadable as error:
             result.findings.append(
@@ -140,6 +202,10 @@ class FileAnalyzer:
         rules = [rule(context) for rule in self.rules if not rule.frameworks or imports.imports_any(rule.frameworks)]
         cst.visit_batched(module, [_Tracker(context), collector, *rules])
         result.facts = collector.facts()
+        if source.display.rsplit("/", 1)[-1] == "setup.py":  # literal install_requires, read statically
+            from detlint.deps import parse_setup_py
+
+            result.dependencies = parse_setup_py(source.display, module)
         # A rule that failed part-way gives no verdict on this file, only its DET002.
         failed = {rule for rule, _ in context.failures}
         reports = [report for report in context.reports if report.rule not in failed]

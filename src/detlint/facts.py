@@ -8,6 +8,7 @@ importing a module. The project pass strings these together from each entry poin
 
 from __future__ import annotations
 
+import builtins
 import re
 import sys
 from dataclasses import dataclass
@@ -19,18 +20,30 @@ from detlint.finding import Confidence, Span
 from detlint.names import ImportTable, argument, dotted_name, literal_value
 from detlint.positions import locate, statement_lines, statement_nodes
 from detlint.rng_catalog import RngIndex, conditions_hold
+from detlint.op_calls import match_ops, op_indexes
 from detlint.rule import FileContext
+from detlint.switches import env_writes, mode_from_write, mode_settings, switch_writes, cuda_use
 
 MODULE_SCOPE = ""
 _TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$")
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
+_BUILTINS = frozenset(dir(builtins))
+# Calls that keep a callable to call later, or never: a class or function passed to them runs nothing now.
+_KEEPERS = frozenset({"dict", "list", "tuple", "set", "frozenset", "partial", "functools.partial", "setattr", "getattr", "isinstance", "issubclass", "print", "hasattr", "id", "type", "vars"})
 
 
 class EventKind(str, Enum):
     SEED = "seed"  # subject: the seeding call; covers: the libraries it seeds
     RNG = "rng"  # subject: the library whose global generator is drawn from
+    OP = "op"  # subject: "<op catalog>:<entry id>"; data: the literal arguments that matched
+    CUDA = "cuda"  # subject: "torch"; detail: "starts" (CUDA work) or "requests" (asks for a device only)
+    MODE = "mode"  # subject: the framework; detail: the deterministic-mode level (off/warn/error)
+    ENV = "env"  # subject: an environment variable set in-process; detail: its literal value
     CALL = "call"  # subject: qualified name of what is called (maybe a project function)
     IMPORT = "import"  # subject: module imported (maybe a project module)
+
+
+STRUCTURAL = frozenset({EventKind.CALL, EventKind.IMPORT})  # links between scopes, not things that happen
 
 
 @dataclass(frozen=True)
@@ -53,6 +66,8 @@ class Event:
     detail: str = ""  # what it does, in words, for messages
     covers: tuple[str, ...] = ()
     deferred: bool = False  # RNG: draws only when used later (a shuffling DataLoader, a dropout layer)
+    data: tuple[tuple[str, object], ...] = ()  # OP: literal arguments (JSON scalars)
+    guarded: bool = False  # inside `if __name__ == "__main__":`: runs only when the module is the entry
 
 
 @dataclass(frozen=True)
@@ -73,6 +88,7 @@ class FileFacts:
     main_guard: Site | None
     runs_work: bool  # calls at module level beyond imports and definitions
     is_test: bool = False
+    is_notebook: bool = False
 
     @property
     def definitions(self) -> tuple[str, ...]:
@@ -90,6 +106,8 @@ class _Pending:
     detail: str = ""
     covers: tuple[str, ...] = ()
     deferred: bool = False
+    data: tuple[tuple[str, object], ...] = ()
+    guarded: bool = False
     raw_target: str = ""  # a CALL whose name can only be resolved once the file's definitions are known
 
 
@@ -101,10 +119,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self.context = context
         self.module_name = module_name
         self.rng = rng
-        # Calls into libraries the catalogs describe never reach project code, unless this file is
-        # part of that library itself.
+        self.catalog = context.catalog
+        self.ops = op_indexes(context.catalog)
+        # Calls into the standard library and the frameworks never reach project code, unless this
+        # file is part of that framework itself.
         own_package = module_name.split(".")[0]
-        self._external = (_STDLIB | rng.packages) - {own_package}
+        frameworks = {index.coverage.package for index in self.ops} | set(rng.libraries)
+        self._external = (_STDLIB | frameworks) - {own_package}
         self.imports: ImportTable = context.imports
         self._pending: list[_Pending] = []
         self._scopes: dict[str, None] = {MODULE_SCOPE: None}
@@ -113,6 +134,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._runs_work = False
         # per scope: local variable -> (the callable whose result it holds, whether that name is qualified)
         self._instances: dict[str, dict[str, tuple[str, bool]]] = {}
+        self._seed_draws: set[int] = set()
 
     # -- scopes and definitions -------------------------------------------------------------------
     def _scope(self) -> str:
@@ -148,6 +170,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
             self._emit(EventKind.IMPORT, module, node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._switch_events(node)
+        # `seed = random.randint(...)`: drawing a seed to log and use, not randomness for the run.
+        if isinstance(node.value, cst.Call) and any(
+            "seed" in (dotted_name(target.target) or "").lower() for target in node.targets
+        ):
+            self._seed_draws.add(id(node.value))
         # `trainer = Trainer(...)`: later `trainer.fit()` calls Trainer.fit.
         if isinstance(node.value, cst.Call) and len(node.targets) == 1:
             target = node.targets[0].target
@@ -156,9 +184,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if isinstance(target, cst.Name) and callee:
                 self._instances.setdefault(self._scope(), {})[target.value] = (callee, qualname is not None)
 
-    def visit_Call(self, node: cst.Call) -> None:
-        if not self.context.scope_stack and not self._in_main_guard():
+    def leave_Call(self, original_node: cst.Call) -> None:
+        # On leaving: a call's arguments are evaluated (and their events happen) before the call.
+        node = original_node
+        if not self.context.scope_stack and not self._in_main_guard() and self._does_work(node):
             self._runs_work = True
+        self._determinism_events(node)
         qualname = self.imports.resolve(node.func)
         confidence = Confidence.MEDIUM if self.imports.resolved_through_star(node.func) else Confidence.HIGH
         if qualname is not None and self._seed_event(node, qualname, confidence):
@@ -168,6 +199,52 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._method_events(node)
         self._call_event(node, qualname)
         self._callback_events(node)
+
+    def visit_For(self, node: cst.For) -> None:
+        self._module_level_loop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._module_level_loop()
+
+    def _module_level_loop(self) -> None:
+        # A loop at module level is a training loop, never a definition (the tracker has pushed it).
+        if not self.context.scope_stack and len(self.context.statement_stack) == 1:
+            self._runs_work = True
+
+    def _does_work(self, node: cst.Call) -> bool:
+        """A call into the project or a third-party library; the standard library (`logging.getLogger`,
+        `warnings.warn`, `TypeVar`) and builtins do not make a module a script."""
+        qualname = self.imports.resolve(node.func)
+        if qualname is not None:
+            return qualname.split(".")[0] not in _STDLIB
+        return not (isinstance(node.func, cst.Name) and node.func.value in _BUILTINS)
+
+    def _determinism_events(self, node: cst.Call) -> None:
+        """Ops, CUDA use, deterministic-mode settings and environment variables set by a call."""
+        imports = self.imports
+        for match in match_ops(imports, node, self.ops):
+            subject = f"{match.entry.catalog}:{match.entry.id}"
+            self._emit(EventKind.OP, subject, node, match.confidence, detail=match.entry.op, data=match.arguments)
+        environment: dict[str, None] = {}
+        for setting in mode_settings(imports, self.catalog, node):
+            self._emit(EventKind.MODE, setting.framework, node, detail=setting.level)
+            environment.update(dict.fromkeys(setting.environment))
+        for name in environment:
+            self._emit(EventKind.ENV, name, node, detail="")
+        self._switch_events(node)
+        # After the settings: a call that does both (`Trainer(deterministic=True)`) configures first.
+        cuda = cuda_use(imports, self.catalog, node)
+        if cuda is not None:
+            self._emit(EventKind.CUDA, "torch", node, detail="starts" if cuda else "requests")
+
+    def _switch_events(self, node: cst.Assign | cst.Call) -> None:
+        for write in switch_writes(self.imports, node):
+            setting = mode_from_write(self.catalog, write)
+            if setting is not None:
+                self._emit(EventKind.MODE, setting.framework, write.node, detail=setting.level)
+        for env in env_writes(self.imports, node):
+            value = env.value if isinstance(env.value, str) else ""
+            self._emit(EventKind.ENV, env.name, env.node, detail=value)
 
     def _seed_event(self, node: cst.Call, qualname: str, confidence: Confidence) -> bool:
         entry = self.rng.seeder(qualname)
@@ -182,7 +259,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         entry = self.rng.consumer(qualname)
         if entry is None:
             return False
-        if _uses_own_generator(node, entry):
+        if _uses_own_generator(node, entry) or id(node) in self._seed_draws:
             return True
         holds = conditions_hold(entry.get("conditions", []), node)
         if holds is False:
@@ -235,7 +312,11 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._emit(EventKind.CALL, "", node, raw_target=dotted)
 
     def _callback_events(self, node: cst.Call) -> None:
-        # `Fire(main)`, `DataLoader(worker_init_fn=seed_worker)`: the callee runs what it is given.
+        # `Fire(main)`, `mp.spawn(worker)`: the callee runs the function it is given. Classes and
+        # containers (`dict(block=Block)`, `partial(Mlp)`) only keep it for later.
+        receiver = self.imports.resolve(node.func) or dotted_name(node.func) or ""
+        if receiver in _KEEPERS or receiver.rsplit(".", 1)[-1].startswith("register"):
+            return
         for arg in node.args:
             if not isinstance(arg.value, (cst.Name, cst.Attribute)):
                 continue
@@ -276,11 +357,26 @@ class FactsCollector(cst.BatchableCSTVisitor):
         detail: str = "",
         covers: tuple[str, ...] = (),
         deferred: bool = False,
+        data: tuple[tuple[str, object], ...] = (),
         raw_target: str = "",
     ) -> None:
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        guarded = not self.context.scope_stack and self._in_main_guard()
         self._pending.append(
-            _Pending(kind, subject, node, statement, self._scope(), confidence, detail, covers, deferred, raw_target)
+            _Pending(
+                kind,
+                subject,
+                node,
+                statement,
+                self._scope(),
+                confidence,
+                detail,
+                covers,
+                deferred,
+                data,
+                guarded,
+                raw_target,
+            )
         )
 
     # -- result -------------------------------------------------------------------------------------
@@ -315,6 +411,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 item.detail,
                 item.covers,
                 item.deferred,
+                item.data,
+                item.guarded,
             )
             events.setdefault(item.scope, []).append(event)
         guard = self._main_guard
@@ -329,6 +427,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             main_guard=site(guard, None, MODULE_SCOPE) if guard is not None else None,
             runs_work=self._runs_work,
             is_test=bool(_TEST_FILE.search(path)),
+            is_notebook=path.endswith(".ipynb"),
         )
 
     def _resolve_later(self, item: _Pending) -> _Pending | None:
@@ -337,8 +436,11 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return item
         head, _, rest = item.raw_target.partition(".")
         scope_parts = item.scope.split(".") if item.scope else []
+        callback = item.detail == "callback"
         for depth in range(len(scope_parts), -1, -1):  # innermost enclosing definition first
             candidate = ".".join([*scope_parts[:depth], head])
+            if callback and candidate in self._classes:
+                return None  # a class handed over is constructed later, if ever
             if candidate in self._scopes or candidate in self._classes:
                 item.subject = f"{self.module_name}.{candidate}" + (f".{rest}" if rest else "")
                 return item

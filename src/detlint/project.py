@@ -10,7 +10,7 @@ from functools import cached_property
 
 from detlint.callgraph import CallGraph, Reached
 from detlint.config import Settings
-from detlint.deps import DependencyFile
+from detlint.deps import DependencyFile, ResolvedVersion, project_versions
 from detlint.engine import FileResult
 from detlint.facts import FileFacts
 from detlint.finding import Finding
@@ -27,7 +27,7 @@ class EntryPoint:
     """Where a run starts: a module's top level, then optionally one of its functions."""
 
     facts: FileFacts
-    kind: str  # "main-guard", "script", "project-script", "configured"
+    kind: str  # "main-guard", "script", "notebook", "project-script", "configured"
     start: str | None = None
 
     @property
@@ -39,6 +39,7 @@ class EntryPoint:
         return {
             "main-guard": f"{where} (its `if __name__ == \"__main__\":` block)",
             "script": f"{where} (a script: it runs code at module level)",
+            "notebook": f"{where} (a notebook)",
             "project-script": f"{where} ([project.scripts])",
             "configured": f"{where} (configured entry point)",
         }[self.kind]
@@ -59,6 +60,21 @@ class ProjectIndex:
             dependency_files={result.path: result.dependencies for result in results if result.dependencies},
             settings=settings,
         )
+
+    @cached_property
+    def versions(self) -> dict[str, ResolvedVersion]:
+        """Exact versions the project's dependency files pin or lock, by normalized package name."""
+        return project_versions(self)
+
+    def framework_version(self, package: str) -> tuple[str | None, str]:
+        """The version of a framework to judge against, and where it comes from: `target-versions`,
+        then the project's pins and locks; None (with "newest catalogued release") when unknown."""
+        if package in self.settings.target_versions:
+            return self.settings.target_versions[package], "target-versions"
+        resolved = self.versions.get(package)
+        if resolved is not None:
+            return resolved.version, f"{resolved.path}:{resolved.line}"
+        return None, "the newest catalogued release"
 
     @cached_property
     def graph(self) -> CallGraph:
@@ -83,7 +99,9 @@ class ProjectIndex:
         for facts in self.files.values():
             if facts.is_test:
                 continue
-            if facts.has_main_guard:
+            if facts.is_notebook:
+                yield EntryPoint(facts, "notebook")
+            elif facts.has_main_guard:
                 yield EntryPoint(facts, "main-guard")
             elif self.settings.mode == "application" and facts.runs_work and facts.module not in imported:
                 yield EntryPoint(facts, "script")

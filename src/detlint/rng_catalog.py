@@ -54,6 +54,8 @@ class RngIndex:
         entry = self._consumers.get(qualname)
         if entry is not None:
             return entry
+        if "__" in qualname:
+            return None  # `module.__dict__`, `__version__`: introspection, not a call into the library
         for prefix, candidate in self._consumer_prefixes:
             if qualname.startswith(prefix) and qualname not in candidate.get("exclude", ()):
                 return candidate

@@ -189,6 +189,7 @@ class ProjectRule(RuleMeta):
         confidence: Confidence | None = None,
         statement_lines: tuple[int, int] | None = None,
         related: Iterable[RelatedLocation] = (),
+        properties: Mapping[str, object] | None = None,
     ) -> Finding:
         """A finding of this rule; `anchor` is the flagged text, hashed (without line numbers) into the
         fingerprint together with the scope and the occurrence index."""
@@ -202,5 +203,6 @@ class ProjectRule(RuleMeta):
             confidence or cls.confidence,
             statement_lines=statement_lines,
             related=tuple(related),
+            properties=dict(properties or {}),
         )
         return finding.with_fingerprint(anchor, scope, occurrence)

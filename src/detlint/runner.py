@@ -8,7 +8,7 @@ import hashlib
 import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from detlint.cache import ResultCache
@@ -18,6 +18,7 @@ from detlint.discovery import discover
 from detlint.engine import AnalysisOptions, FileAnalyzer, FileResult
 from detlint.finding import Confidence, Finding, Severity, Span
 from detlint.gitignore import compile_pattern
+from detlint.notebook import NotebookModule
 from detlint.project import ProjectIndex, run_project_rules
 from detlint.registry import rule_index
 from detlint.selection import Selection
@@ -117,7 +118,26 @@ def finalize(
             for finding in remaining
             if selection.allows(finding.code, finding.path) and finding.confidence.at_least(floor)
         )
+    notebooks = {result.path: result.notebook for result in results if result.notebook is not None}
+    if notebooks:
+        kept = [_in_notebook_cells(finding, notebooks) for finding in kept]
     return sorted(kept, key=Finding.sort_key)
+
+
+def _in_notebook_cells(finding: Finding, notebooks: dict[str, NotebookModule]) -> Finding:
+    """Notebook findings were made on the module of joined cells: give them their cell, and the
+    line of the .ipynb file, for tools that open the file itself."""
+
+    def file_span(path: str, span: Span) -> tuple[Span, tuple[int, int] | None]:
+        where = notebooks[path].where(span.line) if path in notebooks else None
+        if where is None:
+            return span, None
+        end = notebooks[path].where(span.end_line) or where
+        return Span(where.file_line or 1, span.column, end.file_line or 1, span.end_column), (where.cell, where.line)
+
+    span, cell = file_span(finding.path, finding.span)
+    related = tuple(replace(item, span=file_span(item.path, item.span)[0]) for item in finding.related)
+    return replace(finding, span=span, cell=cell, related=related)
 
 
 def _unused_suppression_findings(path: str, unused: Sequence[UnusedSuppression]) -> list[Finding]:

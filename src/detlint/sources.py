@@ -70,15 +70,13 @@ def decode_python(data: bytes, max_bytes: int) -> str:
             line,
             column,
         ) from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    check_nesting(text, data)
-    return text
+    return text[1:] if text.startswith("\ufeff") else text
 
 
-def check_nesting(text: str, data: bytes) -> None:
+def check_nesting(text: str) -> None:
     """Refuse sources nested deeper than CPython accepts; the byte count is an upper bound (brackets
     in strings count too), so only files over the limit pay for an exact tokenizer pass."""
+    data = text.encode("utf-8", "surrogatepass")
     steps = array("b", data.translate(None, _NOT_BRACKETS).translate(_TO_STEPS))
     if not steps or max(itertools.accumulate(steps, operator.add)) <= MAX_BRACKET_DEPTH:
         return

@@ -1,4 +1,4 @@
-from detlint.schemas.fields import Schema, is_str, levels, list_of_str, one_of
+from detlint.schemas.fields import Schema, is_bool, is_str, levels, list_of_str, one_of
 
 SCHEMA: dict[str, Schema] = {
     "torch_switches": {
@@ -12,6 +12,26 @@ SCHEMA: dict[str, Schema] = {
             "autotune_keyword": (is_str, False),
             "deterministic_keyword": (is_str, False),
             "deterministic_levels": (levels, False),
+            "sets_environment": (list_of_str, False),
+        },
+        "determinism_helpers": {
+            "callables": (list_of_str, True),
+            "frameworks": (list_of_str, True),
+            "warn_only_keyword": (is_str, False),
+            "when_keyword": (is_str, False),
+            "sets_environment": (list_of_str, False),
+        },
+        "cuda_markers": {
+            "callables": (list_of_str, False),
+            "prefixes": (list_of_str, False),
+            "methods": (list_of_str, False),
+            "keywords": (list_of_str, False),
+            "string_prefixes": (list_of_str, False),
+            "accelerator_keyword": (is_str, False),
+            "gpu_accelerators": (list_of_str, False),
+            "exclude": (list_of_str, False),
+            "packages": (list_of_str, False),
+            "initializes": (is_bool, True),
         },
         "mode_functions": {
             "argument": (is_str, True),

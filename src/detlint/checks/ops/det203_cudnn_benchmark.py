@@ -2,17 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
-from detlint.checks.ops._torch_switches import (
-    TORCH_FRAMEWORKS,
-    SwitchVisitor,
-    SwitchWrite,
-    keyword_switch,
-    short_name,
-    switch_entry,
-)
+from detlint.checks.ops._torch_switches import TORCH_FRAMEWORKS, SwitchVisitor, short_name
 from detlint.finding import Confidence, Severity
 from detlint.names import NOT_LITERAL
 from detlint.rule import Rule
+from detlint.switches import SwitchWrite, switch_entry
 
 
 class CudnnBenchmark(SwitchVisitor, Rule):
@@ -76,7 +70,7 @@ class CudnnBenchmark(SwitchVisitor, Rule):
     )
 
     def on_call(self, node: cst.Call) -> None:
-        switch = keyword_switch(self, node)
+        switch = self.keyword_switch(node)
         if switch is None or switch.autotune is None:
             return
         self._report_value(

@@ -4,17 +4,10 @@ import difflib
 
 import libcst as cst
 
-from detlint.checks.ops._torch_switches import (
-    CATALOG,
-    TORCH_FRAMEWORKS,
-    SwitchVisitor,
-    SwitchWrite,
-    keyword_switch,
-    short_name,
-    switch_entry,
-)
+from detlint.checks.ops._torch_switches import TORCH_FRAMEWORKS, SwitchVisitor, short_name
 from detlint.finding import Severity
 from detlint.rule import Rule
+from detlint.switches import CATALOG, SwitchWrite, level_of, switch_entry
 
 _LEVEL_PROBLEMS = {
     "off": "turns deterministic algorithms off: ops after it may pick nondeterministic kernels again; "
@@ -154,7 +147,7 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
             if entry.id != qualname:
                 continue
             mode = self.argument(node, entry["argument"], 0)
-            level = self._level(entry["levels"], mode)
+            level = level_of(entry["levels"], mode)
             warn_only = self.argument(node, entry.get("warn_only_keyword", ""))
             if level == "error" and warn_only is not None and self.literal(warn_only.value) is True:
                 self.report(warn_only, f"`{short_name(qualname)}(..., warn_only=True)` {_LEVEL_PROBLEMS['warn']}")
@@ -162,11 +155,11 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
                 self.report(node, f"`{short_name(qualname)}({self._source(mode)})` {_LEVEL_PROBLEMS[level]}")
 
     def _check_keyword_switch(self, node: cst.Call) -> None:
-        switch = keyword_switch(self, node)
+        switch = self.keyword_switch(node)
         if switch is None or switch.deterministic is None:
             return
         callable_name = short_name(switch.callable)
-        level = self._level(switch.entry.get("deterministic_levels", {}), switch.deterministic)
+        level = level_of(switch.entry.get("deterministic_levels", {}), switch.deterministic)
         if level in _LEVEL_PROBLEMS:
             keyword = f"{switch.deterministic.keyword.value}={self._source(switch.deterministic)}"
             self.report(switch.deterministic, f"`{callable_name}({keyword})` {_LEVEL_PROBLEMS[level]}")
@@ -176,15 +169,6 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
                 f"`{callable_name}(deterministic=True, benchmark=True)` contradicts itself: benchmarking may "
                 "pick a different algorithm in each run; drop `benchmark=True`",
             )
-
-    def _level(self, levels: dict, arg: cst.Arg | None) -> str | None:
-        if arg is None:
-            return None
-        value = self.literal(arg.value)
-        try:
-            return levels.get(value)
-        except TypeError:  # an unhashable literal such as a list
-            return None
 
     def _source(self, arg: cst.Arg | None) -> str:
         return "" if arg is None else self.context.module.code_for_node(arg.value)

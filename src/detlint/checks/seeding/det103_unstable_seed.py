@@ -62,6 +62,8 @@ class UnstableSeed(Rule):
         "import numpy as np\nrng = np.random.default_rng(seed=7)\n",
         "from sklearn.model_selection import train_test_split\ntrain_test_split([1, 2], random_state=0)\n",
         "import torch\ng = torch.Generator()\ng.manual_seed(torch.initial_seed() % 2**32)\n",
+        # hash() of numbers is the same in every process.
+        "import numpy as np\ndef rng(seed, epoch):\n    return np.random.default_rng(hash((seed, epoch)) % 2**32)\n",
     )
     INVALID = (
         "import time\nimport torch\ntorch.manual_seed(int(time.time()))  # DET103\n",
@@ -151,17 +153,28 @@ class UnstableSeed(Rule):
             if consumer is not None and consumer["library"] in self._seeded:
                 continue  # drawn from a generator this file seeded earlier: reproducible
             confidence = Confidence.MEDIUM if consumer is not None else Confidence.HIGH
-            if qualname == "hash" and not _hashes_string(node):
-                confidence = Confidence.MEDIUM  # salted only for str and bytes
+            if qualname == "hash":
+                confidence = _hash_confidence(node)
+                if confidence is None:
+                    continue
             return f"{entry['what']} (`{qualname}()`)", confidence
         return None
 
 
-def _hashes_string(call: cst.Call) -> bool:
-    return bool(call.args) and (
-        isinstance(call.args[0].value, _STRING_NODES)
-        or (isinstance(call.args[0].value, cst.Call) and dotted_name(call.args[0].value.func) == "str")
-    )
+def _hash_confidence(call: cst.Call) -> Confidence | None:
+    """`hash()` is salted per process only for str and bytes: sure for a string, unknown (low) for a
+    variable, and stable for numbers and tuples of them."""
+    if not call.args:
+        return None
+    value = call.args[0].value
+    if isinstance(value, _STRING_NODES) or (isinstance(value, cst.Call) and dotted_name(value.func) == "str"):
+        return Confidence.HIGH
+    if isinstance(value, (cst.Tuple, cst.Integer, cst.Float)):
+        elements = [element.value for element in value.elements] if isinstance(value, cst.Tuple) else [value]
+        if not any(isinstance(element, _STRING_NODES) for element in elements):
+            return None
+        return Confidence.HIGH
+    return Confidence.LOW
 
 
 def _walk(expression: cst.CSTNode):
