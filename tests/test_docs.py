@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from conftest import REPO
-from detlint.docs import expected_pages, stale_pages, write_pages
+from detlint.docs import expected_pages, ops_page, stale_pages, write_pages
 from detlint.registry import rule_index
 
 
@@ -23,3 +23,9 @@ def test_index_lists_every_rule_with_its_summary():
     for rule in rule_index().rules:
         assert f"[{rule.code}]({rule.code}.md)" in index
         assert rule.summary() in index
+
+
+def test_committed_ops_table_is_up_to_date():
+    page = (REPO / "docs" / "ops.md").read_text(encoding="utf-8")
+    assert page == ops_page(), "run `python -m detlint.docs` and commit docs/ops.md"
+    assert "index_add" in page and "scatter_add" in page

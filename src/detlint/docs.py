@@ -1,7 +1,8 @@
 """Rule documentation pages, rendered from each rule's docstring and metadata.
 
-`python -m detlint.docs` writes `docs/rules/`; `python -m detlint.docs --check` fails when the
-committed pages are stale (the test suite runs the same comparison)."""
+`python -m detlint.docs` writes `docs/rules/` and `docs/ops.md` (the op catalogs as a table);
+`python -m detlint.docs --check` fails when the committed pages are stale (the test suite runs the
+same comparison)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from detlint.catalog import load_catalog
+from detlint.catalog_docs import render_ops_table
 from detlint.registry import RuleIndex, rule_index
 from detlint.rule import RuleMeta
 
@@ -73,17 +76,26 @@ def write_pages(directory: Path, index: RuleIndex) -> None:
         (directory / name).write_text(content, encoding="utf-8")
 
 
+def ops_page() -> str:
+    """The table of nondeterministic operations, generated from the op catalogs."""
+    return render_ops_table(load_catalog())
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m detlint.docs", description=__doc__)
     parser.add_argument("--check", action="store_true", help="fail if the pages are stale, write nothing")
     parser.add_argument("--output", type=Path, default=Path("docs/rules"))
+    parser.add_argument("--ops-output", type=Path, default=Path("docs/ops.md"))
     args = parser.parse_args(argv)
     if args.check:
-        stale = stale_pages(args.output, rule_index())
+        stale = [str(args.output / name) for name in stale_pages(args.output, rule_index())]
+        if not args.ops_output.is_file() or args.ops_output.read_text(encoding="utf-8") != ops_page():
+            stale.append(str(args.ops_output))
         for name in stale:
-            print(f"stale: {args.output / name}", file=sys.stderr)
+            print(f"stale: {name}", file=sys.stderr)
         return 1 if stale else 0
     write_pages(args.output, rule_index())
+    args.ops_output.write_text(ops_page(), encoding="utf-8")
     return 0
 
 
