@@ -39,6 +39,9 @@ class EventKind(str, Enum):
     CUDA = "cuda"  # subject: "torch"; detail: "starts" (CUDA work) or "requests" (asks for a device only)
     MODE = "mode"  # subject: the framework; detail: the deterministic-mode level (off/warn/error)
     ENV = "env"  # subject: an environment variable set in-process; detail: its literal value
+    LOADER = "loader"  # subject: "torch"; a loader with worker processes; data: generator/worker_init_fn given
+    OWN_GENERATOR = "own-generator"  # subject: class; a generator a dataset keeps and draws from per item
+    TF_DATA = "tf-data"  # detail: "unordered" (deterministic=False) or "unseeded-shuffle"
     CALL = "call"  # subject: qualified name of what is called (maybe a project function)
     IMPORT = "import"  # subject: module imported (maybe a project module)
 
@@ -135,6 +138,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
         # per scope: local variable -> (the callable whose result it holds, whether that name is qualified)
         self._instances: dict[str, dict[str, tuple[str, bool]]] = {}
         self._seed_draws: set[int] = set()
+        # Generators a class keeps (class, attribute, assignment, constructor) and what __getitem__ reads.
+        self._held: list[tuple[str, str, cst.Assign, str]] = []
+        self._item_uses: set[tuple[str, str]] = set()
 
     # -- scopes and definitions -------------------------------------------------------------------
     def _scope(self) -> str:
@@ -171,6 +177,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._switch_events(node)
+        self._options_event(node)
+        self._held_generator(node)
         # `seed = random.randint(...)`: drawing a seed to log and use, not randomness for the run.
         if isinstance(node.value, cst.Call) and any(
             "seed" in (dotted_name(target.target) or "").lower() for target in node.targets
@@ -199,6 +207,36 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._method_events(node)
         self._call_event(node, qualname)
         self._callback_events(node)
+
+    def _options_event(self, node: cst.Assign) -> None:
+        """`options.deterministic = False` on tf.data options."""
+        if literal_value(node.value) is not False or not self.imports.imports_any(frozenset({"tensorflow"})):
+            return
+        attributes = {
+            name for entry in self.catalog.entries("tf_ops", "data_pipeline") for name in entry.get("option_attributes", ())
+        }
+        for target in node.targets:
+            if isinstance(target.target, cst.Attribute) and target.target.attr.value in attributes:
+                self._emit(EventKind.TF_DATA, "tensorflow", target.target, Confidence.MEDIUM, detail="unordered")
+
+    def _held_generator(self, node: cst.Assign) -> None:
+        """`self.rng = np.random.default_rng(...)` in a class's `__init__`: judged once `__getitem__` is seen."""
+        stack = self.context.scope_stack
+        if len(stack) < 2 or stack[-1] != "__init__" or not isinstance(node.value, cst.Call):
+            return
+        qualname = self.imports.resolve(node.value.func)
+        if qualname and self.rng.generator(qualname):
+            for target in node.targets:
+                dotted = dotted_name(target.target) or ""
+                if dotted.startswith("self."):
+                    self._held.append((".".join(stack[:-1]), dotted, node, qualname))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        stack = self.context.scope_stack
+        if len(stack) >= 2 and stack[-1] == "__getitem__":
+            dotted = dotted_name(node)
+            if dotted and dotted.startswith("self."):
+                self._item_uses.add((".".join(stack[:-1]), dotted))
 
     def visit_For(self, node: cst.For) -> None:
         self._module_level_loop()
@@ -232,10 +270,43 @@ class FactsCollector(cst.BatchableCSTVisitor):
         for name in environment:
             self._emit(EventKind.ENV, name, node, detail="")
         self._switch_events(node)
+        self._pipeline_events(node)
         # After the settings: a call that does both (`Trainer(deterministic=True)`) configures first.
         cuda = cuda_use(imports, self.catalog, node)
         if cuda is not None:
             self._emit(EventKind.CUDA, "torch", node, detail="starts" if cuda else "requests")
+
+    def _pipeline_events(self, node: cst.Call) -> None:
+        """Data loaders with worker processes, and tf.data transformations that lose order or shuffle
+        without an op seed."""
+        qualname = self.imports.resolve(node.func)
+        loader = self.rng.worker_loader(qualname) if qualname else None
+        if loader is not None:
+            ref = loader["workers_argument"]
+            workers = argument(node, ref["keyword"], ref.get("position"))
+            count = literal_value(workers.value) if workers is not None else 0
+            if count != 0 and count is not None:
+                given = {
+                    key: argument(node, loader[f"{key}_keyword"]) is not None for key in ("generator", "worker_init")
+                }
+                self._emit(EventKind.LOADER, "torch", node, data=tuple(sorted(given.items())))
+        if isinstance(node.func, cst.Attribute) and self.imports.imports_any(frozenset({"tensorflow"})):
+            for entry in self.catalog.entries("tf_ops", "data_pipeline"):
+                if node.func.attr.value in entry["methods"]:
+                    self._tf_data_event(node, entry)
+
+    def _tf_data_event(self, node: cst.Call, entry) -> None:
+        if entry.get("deterministic_keyword"):
+            flag = argument(node, entry["deterministic_keyword"])
+            if flag is not None and literal_value(flag.value) is False:
+                self._emit(EventKind.TF_DATA, "tensorflow", flag, Confidence.MEDIUM, detail="unordered")
+        if entry.get("seed_keyword"):
+            seed = argument(node, entry["seed_keyword"])
+            shuffle = argument(node, entry["shuffle_keyword"]) if entry.get("shuffle_keyword") else None
+            if shuffle is not None and literal_value(shuffle.value) is False:
+                return
+            if seed is None or literal_value(seed.value) is None:
+                self._emit(EventKind.TF_DATA, "tensorflow", node, Confidence.MEDIUM, detail="unseeded-shuffle")
 
     def _switch_events(self, node: cst.Assign | cst.Call) -> None:
         for write in switch_writes(self.imports, node):
@@ -380,7 +451,16 @@ class FactsCollector(cst.BatchableCSTVisitor):
         )
 
     # -- result -------------------------------------------------------------------------------------
+    def _held_generator_events(self) -> None:
+        for owner, attribute, node, qualname in self._held:
+            if (owner, attribute) in self._item_uses:
+                statement = node  # reported at the assignment, in the class's __init__
+                self._pending.append(
+                    _Pending(EventKind.OWN_GENERATOR, owner, node.value, statement, f"{owner}.__init__", detail=qualname)
+                )
+
     def facts(self) -> FileFacts:
+        self._held_generator_events()
         module = self.context.module
         pending = [item for item in map(self._resolve_later, self._pending) if item is not None]
         nodes: list[cst.CSTNode] = [item.node for item in pending]

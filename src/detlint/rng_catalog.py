@@ -33,6 +33,8 @@ class RngIndex:
         self._consumer_prefixes = [(p, e) for e in entries("consumers") for p in e.get("prefixes", ())]
         self._consumer_methods = {m: e for e in entries("consumers") for m in e.get("methods", ())}
         self._generators = _by_callable(entries("generators"))
+        self.worker_loaders = entries("worker_loaders")
+        self._worker_loaders = _by_callable(self.worker_loaders)
         self._entropy_seeders = set(_by_callable(entries("entropy_seeders")))
         self._unstable = _by_callable(entries("unstable_sources"))
         self.seed_keywords = frozenset(name for e in entries("seed_keywords") for name in e["names"])
@@ -66,6 +68,9 @@ class RngIndex:
 
     def generator(self, qualname: str) -> Entry | None:
         return self._generators.get(qualname)
+
+    def worker_loader(self, qualname: str) -> Entry | None:
+        return self._worker_loaders.get(qualname)
 
     def reseeds_from_entropy(self, call: cst.Call, qualname: str) -> bool:
         """`random.seed()`, `np.random.seed(None)`, `torch.seed()`: a fresh seed from the OS."""

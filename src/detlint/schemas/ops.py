@@ -296,6 +296,13 @@ SCHEMA: dict[str, Schema] = {
             "verified": (is_bool, False),
         },
         "ops": _op_fields(status(deterministic_mode=True, switch=True)),
+        "data_pipeline": {
+            "methods": (list_of_str, True),
+            "deterministic_keyword": (is_str, False),
+            "seed_keyword": (is_str, False),
+            "shuffle_keyword": (is_str, False),
+            "option_attributes": (list_of_str, False),
+        },
     },
     "jax": {
         "coverage": _COVERAGE,

@@ -34,5 +34,12 @@ SCHEMA: dict[str, Schema] = {
             "requires_unseeded": (is_bool, False),
         },
         "seed_keywords": {"names": (list_of_str, True)},
+        "worker_loaders": {
+            "callables": (list_of_str, True),
+            "workers_argument": (argument_ref, True),
+            "generator_keyword": (is_str, True),
+            "worker_init_keyword": (is_str, True),
+            "workers_reseed_since": (is_str, True),
+        },
     },
 }

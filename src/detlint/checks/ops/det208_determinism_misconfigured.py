@@ -76,6 +76,10 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
         "torch.backends.cudnn.deterministic = True\n",
         "cudnn.benchmarks = True\n",
         "import numpy\nnumpy.set_deterministic(True)\n",
+        # Compatibility code for old releases.
+        "import torch\nif hasattr(torch, 'use_deterministic_algorithms'):\n    torch.use_deterministic_algorithms(True)\n"
+        "else:\n    torch.set_deterministic(True)\n",
+        "import torch\ntry:\n    torch.use_deterministic_algorithms(True)\nexcept AttributeError:\n    torch.set_deterministic(True)\n",
     )
     INVALID = (
         "import torch\ntorch.backends.cudnn.benchmarks = False  # DET208\n",
@@ -132,6 +136,8 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
             block[entry["effect"]] = (write.value, write.node, write.qualname)
 
     def _check_removed(self, node: cst.Call, qualname: str) -> None:
+        if self._version_guarded():
+            return  # compatibility code: `if hasattr(torch, ...)` or `except AttributeError`
         for entry in self.catalog.entries(CATALOG, "removed_apis"):
             if entry.id == qualname:
                 deprecated = f"deprecated in torch {entry['deprecated_in']} and " if entry.get("deprecated_in") else ""
@@ -141,6 +147,17 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
                     f"newer versions); use `{entry['replacement']}`",
                     confidence=self.resolution_confidence(node.func),
                 )
+
+    def _version_guarded(self) -> bool:
+        for statement in self.context.statement_stack:
+            if isinstance(statement, cst.If) and "hasattr" in self.context.module.code_for_node(statement.test):
+                return True
+            if isinstance(statement, (cst.Try, cst.TryStar)):
+                for handler in statement.handlers:
+                    caught = self.context.module.code_for_node(handler.type) if handler.type else "Exception"
+                    if "AttributeError" in caught or caught.strip() in ("Exception", "BaseException"):
+                        return True
+        return False
 
     def _check_mode_function(self, node: cst.Call, qualname: str) -> None:
         for entry in self.catalog.entries(CATALOG, "mode_functions"):
