@@ -165,3 +165,9 @@ def test_force_exclude_applies_to_explicit_paths(cli, tmp_path):
     write(tmp_path, {"pyproject.toml": '[tool.detlint]\nextend-exclude = ["generated"]\n', "generated/a.py": BENCHMARK})
     assert cli("check", "generated/a.py").exit_code == 1
     assert cli("check", "--force-exclude", "generated/a.py").exit_code == 0
+
+
+def test_verbose_names_the_framework_versions_judged_against(cli, example):
+    result = cli("check", "--verbose", str(example))
+    assert "torch: judged against 2.4.1 (pyproject.toml:4)" in result.stderr
+    assert "tensorflow: judged against the newest catalogued release" in result.stderr

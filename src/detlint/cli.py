@@ -215,7 +215,9 @@ def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Selectio
     except SelectorError as error:
         _fail(f"--{error.key}: {error}")
     if request.verbose:
-        stderr.print(f"detlint {__version__}: configuration {config_file or '(defaults)'}, root {settings.root}")
+        stderr.print(
+            f"detlint {__version__}: configuration {config_file or '(defaults)'}, root {settings.root}", soft_wrap=True
+        )
     return settings, selection
 
 
@@ -233,6 +235,9 @@ def _analyse(
         )
     if request.verbose:
         stderr.print(f"checked {len(result.files)} files")
+        for package, (version, source) in result.versions.items():
+            where = f"{version} ({source})" if version else "the newest catalogued release"
+            stderr.print(f"{package}: judged against {where}", soft_wrap=True)
     if request.debug:
         for trace in result.tracebacks:
             stderr.print(trace, markup=False, highlight=False)

@@ -25,6 +25,7 @@ from detlint.selection import Selection
 from detlint.sources import SourceFile
 from detlint.suppress import UnusedSuppression, apply_suppressions
 
+FRAMEWORKS = ("torch", "tensorflow", "jax", "xgboost")
 # Below this many files to analyse, starting worker processes costs more than it saves.
 MIN_FILES_PER_WORKER = 8
 
@@ -36,6 +37,8 @@ class RunResult:
     findings: list[Finding]
     files: list[SourceFile]
     tracebacks: list[str] = field(default_factory=list)
+    # framework -> (version judged against or None for the newest catalogued, where it comes from)
+    versions: dict[str, tuple[str | None, str]] = field(default_factory=dict)
 
     @property
     def internal_error(self) -> bool:
@@ -91,7 +94,8 @@ def run(
     project_findings, tracebacks = run_project_rules(index, rule_index().project_rules())
     findings = finalize(results[: len(sources)], project_findings, selection, settings.min_confidence)
     tracebacks.extend(trace for result in results for trace in result.tracebacks)
-    return RunResult(findings, sources, tracebacks)
+    versions = {package: index.framework_version(package) for package in FRAMEWORKS}
+    return RunResult(findings, sources, tracebacks, versions)
 
 
 def _covers_part_of_project(paths: Sequence[Path], settings: Settings) -> bool:
