@@ -1,0 +1,1 @@
+"""DET3xx: data-order hazards."""

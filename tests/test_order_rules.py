@@ -1,0 +1,368 @@
+"""DET303 (unsorted-listing) and DET304 (set-iteration-order): fixture files with inline expectations,
+tricky cases of the order analysis, confidences, messages, and the `ordering` catalog."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from detlint.catalog import CatalogError, load_catalog, parse_catalog_file
+from detlint.checks.order._ordered_use import CATALOG
+from detlint.finding import Confidence
+from conftest import REPO
+from detlint.testing import check_source
+
+def _findings(source: str, code: str):
+    return [finding for finding in check_source(textwrap.dedent(source)) if finding.code == code]
+
+
+def _lines(source: str, code: str) -> list[int]:
+    return sorted(finding.span.line for finding in _findings(source, code))
+
+
+# -- DET303: the tricky cases named in the issue --------------------------------------------------------
+
+
+def test_sorted_later_in_the_same_function_is_not_flagged():
+    source = """
+        import os
+        def load(root):
+            names = os.listdir(root)
+            n = len(names)
+            names.sort()
+            return names[:n]
+    """
+    assert _lines(source, "DET303") == []
+
+
+def test_a_use_before_the_sort_is_still_flagged():
+    source = """
+        import os
+        def load(root):
+            names = os.listdir(root)
+            first = names[0]
+            names.sort()
+            return first
+    """
+    assert _lines(source, "DET303") == [4]
+
+
+def test_sorted_in_another_function_is_still_flagged():
+    source = """
+        import os
+        def names(root):
+            return os.listdir(root)
+        def load(root):
+            return sorted(names(root))
+    """
+    [finding] = _findings(source, "DET303")
+    assert finding.span.line == 4
+    assert "returned to the caller" in finding.message
+
+
+def test_membership_and_len_only_are_not_flagged():
+    source = """
+        import glob, os
+        def f(root, name):
+            files = os.listdir(root)
+            if name in files and len(files) > 3:
+                return any(f.endswith(".x") for f in files), min(files), set(glob.glob("*"))
+    """
+    assert _lines(source, "DET303") == []
+
+
+def test_walk_with_dirs_sorted_in_place_and_sorted_files_is_not_flagged():
+    source = """
+        import os
+        def collect(top):
+            out = []
+            for root, dirnames, filenames in os.walk(top):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    out.append(os.path.join(root, name))
+            return out
+    """
+    assert _lines(source, "DET303") == []
+
+
+def test_walk_messages_name_the_missing_sorts():
+    source = """
+        import os
+        def collect(top):
+            out = []
+            for root, subdirs, names in os.walk(top):
+                for name in names:
+                    out.append(os.path.join(root, name))
+            return out
+    """
+    [finding] = _findings(source, "DET303")
+    assert finding.span.line == 5
+    assert "`subdirs.sort()`" in finding.message and "`sorted(names)`" in finding.message
+
+
+def test_walk_bottom_up_sorting_in_place_does_not_help():
+    source = """
+        import os
+        def collect(top):
+            out = []
+            for root, dirs, files in os.walk(top, topdown=False):
+                dirs.sort()
+                out.extend(sorted(files))
+            return out
+    """
+    [finding] = _findings(source, "DET303")
+    assert "bottom-up" in finding.message
+
+
+def test_order_free_loop_bodies_are_silent_and_unknown_ones_low():
+    silent = """
+        import os, shutil
+        def mirror(src, dst, log):
+            for name in os.listdir(src):
+                if name.startswith("."):
+                    continue
+                shutil.copy2(os.path.join(src, name), dst)
+                log.info("copied %s", name)
+    """
+    assert _lines(silent, "DET303") == []
+    unknown = """
+        import os
+        def train(root, model):
+            for name in os.listdir(root):
+                model.step(os.path.join(root, name))
+    """
+    [finding] = _findings(unknown, "DET303")
+    assert finding.confidence is Confidence.LOW
+    assert "`model.step(...)`" in finding.message
+
+
+def test_aliases_resolve_through_imports():
+    source = """
+        from os import listdir as ls
+        import glob as g
+        from pathlib import Path as P
+        def a(d):
+            return ls(d)
+        def b(d):
+            return g.glob(d)
+        def c(d):
+            return list(P(d).rglob("*"))
+    """
+    assert _lines(source, "DET303") == [6, 8, 10]
+    assert {finding.confidence for finding in _findings(source, "DET303")} == {Confidence.HIGH}
+
+
+def test_unknown_receivers_count_only_in_files_importing_pathlib():
+    with_pathlib = "import pathlib\ndef f(p):\n    return list(p.glob('*'))\n"
+    [finding] = _findings(with_pathlib, "DET303")
+    assert finding.confidence is Confidence.MEDIUM
+    without = "import os\ndef f(p):\n    return list(p.glob('*'))\n"
+    assert _lines(without, "DET303") == []
+
+
+def test_other_modules_glob_functions_are_not_path_methods():
+    source = "import os\nimport fsspec\ndef f(fs, p):\n    return fs.glob(p), fsspec.filesystem('s3').glob(p)\n"
+    assert _lines(source, "DET303") == []
+
+
+def test_attributes_sorted_before_the_method_returns_are_not_flagged():
+    source = """
+        import os
+        class Index:
+            def scan(self, root):
+                self.names = os.listdir(root)
+                self.names.sort()
+            def rescan(self, root):
+                self.names = os.listdir(root)
+    """
+    assert _lines(source, "DET303") == [8]
+
+
+def test_same_file_helpers_are_read_for_what_they_do_with_the_order():
+    source = """
+        import os
+        def drop_hidden(names):
+            return [n for n in names if not n.startswith(".")]
+        def delete(root, names):
+            for n in names:
+                os.remove(os.path.join(root, n))
+        def numbered(names):
+            return dict(enumerate(names))
+        def a(root):
+            names = drop_hidden(os.listdir(root))
+            names.sort()
+            return names
+        def b(root):
+            delete(root, os.listdir(root))
+        def c(root):
+            return numbered(os.listdir(root))
+    """
+    [finding] = _findings(source, "DET303")
+    assert finding.span.line == 17
+    assert "`numbered(...)`, where `names` is numbered with `enumerate`" in finding.message
+
+
+def test_message_says_what_is_wrong_and_what_to_write():
+    source = "import os\ndef load(root):\n    return [os.path.join(root, n) for n in os.listdir(root)]\n"
+    [finding] = _findings(source, "DET303")
+    assert finding.message.startswith("`os.listdir(...)` returns entries in arbitrary filesystem order")
+    assert finding.message.endswith("use `sorted(os.listdir(...))`")
+    scandir = "import os\ndef load(root):\n    return list(os.scandir(root))\n"
+    assert "key=lambda entry: entry.name" in _findings(scandir, "DET303")[0].message
+
+
+def test_suppression_on_the_loop_line():
+    source = """
+        import os
+        def load(root):
+            out = []
+            for name in os.listdir(root):  # noqa: DET303
+                out.append(name)
+            return out
+    """
+    assert _lines(source, "DET303") == []
+
+
+def test_files_without_listing_imports_are_skipped():
+    assert _lines("def f(p):\n    return p.glob('*')[0]\n", "DET303") == []
+
+
+# -- DET304 ---------------------------------------------------------------------------------------------
+
+
+def test_set_confidence_follows_the_element_type():
+    strings = "def f():\n    return list({'a', 'b'})\n"
+    unknown = "def f(xs):\n    return list(set(xs))\n"
+    numbers = "def f(n):\n    return list(set(range(n))) + list({1, 2}) + [x for x in {int(y) for y in 'ab'}]\n"
+    assert [finding.confidence for finding in _findings(strings, "DET304")] == [Confidence.HIGH]
+    assert [finding.confidence for finding in _findings(unknown, "DET304")] == [Confidence.MEDIUM]
+    assert _findings(numbers, "DET304") == []
+
+
+def test_set_built_by_adding_strings_is_high_and_by_adding_ints_silent():
+    strings = """
+        def f(rows):
+            seen = set()
+            for row in rows:
+                seen.add(str(row))
+            return list(seen)
+    """
+    ints = strings.replace("str(row)", "int(row)")
+    assert [finding.confidence for finding in _findings(strings, "DET304")] == [Confidence.HIGH]
+    assert _findings(ints, "DET304") == []
+
+
+def test_set_uses_that_do_not_expose_order_are_silent():
+    source = """
+        def f(words, stop, frame):
+            vocab = set(words) - set(stop)
+            if "the" in vocab or not vocab:
+                return None
+            frame = frame[frame.word.isin(vocab)]
+            return len(vocab), max(vocab), sorted(vocab), vocab, vocab | {"x"}
+    """
+    assert _findings(source, "DET304") == []
+
+
+def test_label_map_from_a_set_is_reported_once_at_the_set():
+    source = """
+        def label_ids(labels):
+            classes = set(labels)
+            ids = {c: i for i, c in enumerate(classes)}
+            names = list(classes)
+            return ids, names
+    """
+    [finding] = _findings(source, "DET304")
+    assert finding.span.line == 3
+    assert "numbered with `enumerate`" in finding.message
+    assert "PYTHONHASHSEED" in finding.message and "sorted(...)" in finding.message
+
+
+def test_single_element_idioms_are_low():
+    source = "def f(s):\n    return next(iter(set(s))), set(s).pop()\n"
+    assert [finding.confidence for finding in _findings(source, "DET304")] == [Confidence.LOW, Confidence.LOW]
+
+
+def test_messages_for_people_are_not_data():
+    source = """
+        import logging
+        log = logging.getLogger(__name__)
+        def f(keys):
+            log.warning("unknown: %s", ", ".join(set(keys)))
+            print(list(set(keys)))
+            raise KeyError(f"{', '.join(set(keys))}")
+    """
+    assert _findings(source, "DET304") == []
+
+
+# -- robustness -----------------------------------------------------------------------------------------
+
+
+UNUSUAL = """
+import os, glob
+from pathlib import Path
+
+async def a(root):
+    async for x in aiter(os.listdir(root)):
+        yield x
+    async with ctx() as (p, q):
+        pass
+
+def b(root, n):
+    match os.listdir(root):
+        case [first, *rest]:
+            return first
+        case _:
+            pass
+    if (names := os.listdir(root)) and (s := {*names}):
+        return [*names][n], sorted(s)
+    try:
+        files = glob.glob(root)
+    except OSError as error:
+        files = []
+    finally:
+        del n
+    global G
+    G = lambda d=os.listdir(root): d
+    return [y for x in files for y in x], {k: v for k, v in zip(files, files)}, f(*files), f(**{})
+
+class C:
+    names = os.listdir(".")
+    first = names[0]
+    def m(self, p: "Path | None" = None, *args: set[str], **kw):
+        for (i, j), k in zip(args, kw):
+            self.x[i] += j
+        with os.scandir(p) as it, open(p) as fh:
+            fh.write(str(list(it)))
+"""
+
+
+def test_unusual_syntax_does_not_crash_the_rules():
+    findings = check_source(UNUSUAL)
+    assert not [finding for finding in findings if finding.code in ("DET001", "DET002")], findings
+    assert any(finding.code == "DET303" for finding in findings)
+
+
+# -- the catalog ----------------------------------------------------------------------------------------
+
+
+def test_ordering_catalog_is_consistent():
+    catalog = load_catalog()
+    assert "ordering.yaml" in catalog.files
+    for entry in catalog.entries(CATALOG, "listings"):
+        assert entry.get("callables") or entry.get("methods"), entry.id
+    for entry in catalog.entries(CATALOG, "consumers"):
+        assert entry.get("callables") or entry.get("methods"), entry.id
+        if entry["effect"] == "uses-order":
+            assert entry.get("reason"), entry.id
+    assert len(catalog.entries(CATALOG, "path_types")) == 1
+    assert len(catalog.entries(CATALOG, "sets")) == 1
+    hashes = {entry["hash"] for entry in catalog.entries(CATALOG, "hash_types")}
+    assert hashes == {"randomized", "stable"}
+
+
+def test_ordering_catalog_rejects_unknown_effects():
+    text = (REPO / "rules" / "ordering.yaml").read_text(encoding="utf-8")
+    with pytest.raises(CatalogError, match="'effect' must be one of"):
+        parse_catalog_file("ordering.yaml", text.replace("effect: sorts", "effect: shuffles", 1))
