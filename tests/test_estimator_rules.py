@@ -3,8 +3,6 @@ expectations, confidences, messages, and the consistency of the `estimators` cat
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
 
 import libcst as cst
 import pytest
@@ -19,39 +17,7 @@ from detlint.checks.estimators._conditions import (
     with_keyword,
 )
 from detlint.finding import Confidence
-from detlint.testing import check_project, check_source, expected_in_project, found_in_project
-
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "estimators"
-CODES = ("DET105", "DET106")
-
-
-def _fixture_files() -> dict[str, str]:
-    return {f"estimators/{path.name}": path.read_text(encoding="utf-8") for path in sorted(FIXTURES.glob("*.py"))}
-
-
-@pytest.fixture(scope="module")
-def fixture_run():
-    files = _fixture_files()
-    return files, check_project(files)
-
-
-@pytest.mark.parametrize("code", CODES)
-def test_fixtures_match_their_inline_expectations(fixture_run, code):
-    files, findings = fixture_run
-    expected = {item for item in expected_in_project(files) if item[2] == code}
-    assert expected, f"the fixtures mark no {code} line"
-    assert found_in_project(findings, code) == expected
-
-
-def test_ok_lines_have_no_finding_of_their_code(fixture_run):
-    files, findings = fixture_run
-    flagged = found_in_project(findings)
-    for path, text in files.items():
-        for number, line in enumerate(text.splitlines(), start=1):
-            match = re.search(r"# ok: (DET\d{3})", line)
-            if match:
-                assert (path, number, match.group(1)) not in flagged, f"{path}:{number}: {line.strip()}"
-
+from detlint.testing import check_source
 
 def _one(source: str, code: str):
     findings = [finding for finding in check_source(source) if finding.code == code]

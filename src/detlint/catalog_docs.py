@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 from detlint.catalog import Catalog, Entry
-from detlint.ops_catalog import CallKind, Condition, OpEntry, OpIndex, Status
+from detlint.ops_catalog import Condition, OpEntry, OpIndex, Status
 
 INTRO = """\
 # Nondeterministic operations

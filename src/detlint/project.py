@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -12,7 +12,7 @@ from detlint.callgraph import CallGraph, Reached
 from detlint.config import Settings
 from detlint.deps import DependencyFile, ResolvedVersion, project_versions
 from detlint.engine import FileResult
-from detlint.facts import FileFacts
+from detlint.facts import Event, EventKind, FileFacts, Site
 from detlint.finding import Finding
 from detlint.rule import ProjectRule
 
@@ -75,6 +75,24 @@ class ProjectIndex:
         if resolved is not None:
             return resolved.version, f"{resolved.path}:{resolved.line}"
         return None, "the newest catalogued release"
+
+    def first_site_importing(self, chain: tuple[Site, ...], package: str) -> Site:
+        """The first site on a call chain in a file that imports the package: where the package's
+        behaviour enters an entry point's flow in code that knows about it (the entry script itself
+        when it does), so that a file that never imports the package gets no finding about it."""
+        for site in chain:
+            facts = self.files.get(site.path)
+            if facts is not None and any(module.split(".")[0] == package for module in facts.imports):
+                return site
+        return chain[-1]
+
+    def events(self, kind: EventKind) -> Iterator[tuple[FileFacts, Event]]:
+        """Every event of a kind in the project, reached by an entry point or not."""
+        for facts in self.files.values():
+            for scope in facts.scopes.values():
+                for event in scope.events:
+                    if event.kind is kind:
+                        yield facts, event
 
     @cached_property
     def graph(self) -> CallGraph:

@@ -16,7 +16,7 @@ from detlint.catalog import load_catalog
 from detlint.config import Settings
 from detlint.discovery import discover
 from detlint.engine import AnalysisOptions, FileAnalyzer, FileResult
-from detlint.finding import Confidence, Finding, Severity, Span
+from detlint.finding import Confidence, Finding, Span
 from detlint.gitignore import compile_pattern
 from detlint.notebook import NotebookModule
 from detlint.project import ProjectIndex, run_project_rules

@@ -35,6 +35,19 @@ def expected_findings(text: str) -> set[tuple[int, str]]:
     return set(expected_counts(text))
 
 
+_SILENT = re.compile(r"# ok: (?P<code>DET\d{3})")
+
+
+def silent_in_project(files: Mapping[str, str]) -> set[tuple[str, int, str]]:
+    """(path, line, code) for every line carrying a `# ok: DETnnn` comment: must stay silent."""
+    return {
+        (path, number, match.group("code"))
+        for path, text in files.items()
+        for number, line in enumerate(text.splitlines(), start=1)
+        if (match := _SILENT.search(line))
+    }
+
+
 def expected_in_project(files: Mapping[str, str]) -> set[tuple[str, int, str]]:
     return {(path, line, code) for path, text in files.items() for line, code in expected_findings(text)}
 

@@ -121,24 +121,17 @@ class DataloaderWorkerSeed(ProjectRule):
             )
 
     def _held_generators(self, index: ProjectIndex) -> Iterable[Finding]:
-        loaders = any(
-            event.kind is EventKind.LOADER for facts in index.files.values() for scope in facts.scopes.values()
-            for event in scope.events
-        )  # fmt: skip
-        for facts in index.files.values():
-            for scope in facts.scopes.values():
-                for event in scope.events:
-                    if event.kind is not EventKind.OWN_GENERATOR:
-                        continue
-                    site = event.site
-                    yield self.finding(
-                        site.path,
-                        site.span,
-                        f"`{event.subject}` keeps its own generator (`{site.anchor}`) and draws from it in "
-                        "`__getitem__`: every DataLoader worker gets a copy in the same state and draws the same "
-                        "numbers; derive the generator per item or per worker from `torch.initial_seed()`",
-                        anchor=f"{event.subject}:{site.anchor}",
-                        scope=site.scope,
-                        confidence=Confidence.HIGH if loaders else Confidence.MEDIUM,
-                        statement_lines=site.statement_lines,
-                    )
+        loaders = any(index.events(EventKind.LOADER))
+        for _, event in index.events(EventKind.OWN_GENERATOR):
+            site = event.site
+            yield self.finding(
+                site.path,
+                site.span,
+                f"`{event.subject}` keeps its own generator (`{site.anchor}`) and draws from it in "
+                "`__getitem__`: every DataLoader worker gets a copy in the same state and draws the same "
+                "numbers; derive the generator per item or per worker from `torch.initial_seed()`",
+                anchor=f"{event.subject}:{site.anchor}",
+                scope=site.scope,
+                confidence=Confidence.HIGH if loaders else Confidence.MEDIUM,
+                statement_lines=site.statement_lines,
+            )

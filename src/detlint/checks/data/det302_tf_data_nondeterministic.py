@@ -72,31 +72,27 @@ class TfDataNondeterministic(ProjectRule):
                 continue
             for reached in state.events(EventKind.TF_DATA):
                 unseeded.setdefault(id(reached.event), []).append(state)
-        for facts in index.files.values():
-            for scope in facts.scopes.values():
-                for event in scope.events:
-                    if event.kind is not EventKind.TF_DATA:
-                        continue
-                    site = event.site
-                    if event.detail == "unordered":
-                        message = (
-                            f"`{site.anchor}` lets tf.data emit elements in completion order, which changes with "
-                            "thread scheduling; leave `deterministic` at its default (True)"
-                        )
-                    elif id(event) in unseeded:
-                        message = (
-                            f"`{site.anchor}` shuffles without an op seed on the path of "
-                            f"{describe_entries(unseeded[id(event)])}, which sets no global seed: the order differs "
-                            "every run; pass `seed=` or call `tf.random.set_seed(SEED)` first"
-                        )
-                    else:
-                        continue
-                    yield self.finding(
-                        site.path,
-                        site.span,
-                        message,
-                        anchor=site.anchor,
-                        scope=site.scope,
-                        confidence=event.confidence,
-                        statement_lines=site.statement_lines,
-                    )
+        for _, event in index.events(EventKind.TF_DATA):
+            site = event.site
+            if event.detail == "unordered":
+                message = (
+                    f"`{site.anchor}` lets tf.data emit elements in completion order, which changes with "
+                    "thread scheduling; leave `deterministic` at its default (True)"
+                )
+            elif id(event) in unseeded:
+                message = (
+                    f"`{site.anchor}` shuffles without an op seed on the path of "
+                    f"{describe_entries(unseeded[id(event)])}, which sets no global seed: the order differs "
+                    "every run; pass `seed=` or call `tf.random.set_seed(SEED)` first"
+                )
+            else:
+                continue
+            yield self.finding(
+                site.path,
+                site.span,
+                message,
+                anchor=site.anchor,
+                scope=site.scope,
+                confidence=event.confidence,
+                statement_lines=site.statement_lines,
+            )

@@ -10,7 +10,7 @@ from functools import cached_property
 
 from detlint.callgraph import Reached
 from detlint.catalog import load_catalog
-from detlint.facts import Event, EventKind, FileFacts, Site
+from detlint.facts import Event, EventKind, FileFacts
 from detlint.finding import Confidence
 from detlint.ops_catalog import OpEntry, OpIndex, Status, op_index
 from detlint.project import EntryPoint, ProjectIndex
@@ -90,15 +90,13 @@ class OpCatalogView:
         for state in states:
             for reached in state.events(EventKind.OP):
                 reaching.setdefault(id(reached.event), []).append((state, reached))
-        for facts in index.files.values():
-            for scope in facts.scopes.values():
-                for event in scope.events:
-                    if event.kind is not EventKind.OP or not event.subject.startswith(self.prefix):
-                        continue
-                    entry = self._by_id.get(event.subject[len(self.prefix) :])
-                    status = self.ops.status(entry, self.version) if entry else None
-                    if entry is not None and status is not None:
-                        yield OpUse(facts, event, entry, status, tuple(reaching.get(id(event), ())))
+        for facts, event in index.events(EventKind.OP):
+            if not event.subject.startswith(self.prefix):
+                continue
+            entry = self._by_id.get(event.subject[len(self.prefix) :])
+            status = self.ops.status(entry, self.version) if entry else None
+            if entry is not None and status is not None:
+                yield OpUse(facts, event, entry, status, tuple(reaching.get(id(event), ())))
 
     def properties(self, use: OpUse) -> dict:
         """What `detlint probe` needs to replay the op."""
@@ -115,15 +113,6 @@ class OpCatalogView:
 def describe_entries(states: list[EntryState]) -> str:
     names = [state.entry.describe() for state in states]
     return ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
-
-
-def first_site_importing(index: ProjectIndex, chain: tuple[Site, ...], package: str) -> Site:
-    """The first site on a chain in a file that imports the package (the entry script when it does)."""
-    for site in chain:
-        facts = index.files.get(site.path)
-        if facts is not None and any(module.split(".")[0] == package for module in facts.imports):
-            return site
-    return chain[-1]
 
 
 def device_text(entry: OpEntry) -> str:
@@ -200,7 +189,7 @@ def tf_determinism_on(state: EntryState, use: OpUse | None = None) -> bool:
 def entry_finding(rule, index: ProjectIndex, state: EntryState, anchor: Reached, package: str, message: str, **extra):
     """A finding about an entry point's path, placed where the anchor event enters it in code that
     imports the package (so a file that never imports the framework gets no finding)."""
-    site = first_site_importing(index, anchor.chain, package)
+    site = index.first_site_importing(anchor.chain, package)
     return rule.finding(
         site.path,
         site.span,

@@ -44,16 +44,6 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
                 yield LibraryPath(entry, library, uses, seeds, partial, order)
 
 
-def report_site(index: ProjectIndex, chain: tuple[Site, ...], library: str) -> Site:
-    """The first site on the chain in a file that imports the library: where the library's randomness
-    enters the entry point's flow in code that knows about it (the entry script itself when it does)."""
-    for site in chain:
-        facts = index.files.get(site.path)
-        if facts is not None and any(module.split(".")[0] == library for module in facts.imports):
-            return site
-    return chain[-1]
-
-
 def related(site: Site, message: str) -> RelatedLocation:
     return RelatedLocation(site.path, site.span, message)
 

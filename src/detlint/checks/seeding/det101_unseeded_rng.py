@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from detlint.checks.seeding._paths import library_paths, related, report_site, where
+from detlint.checks.seeding._paths import library_paths, related, where
 from detlint.finding import Finding, Severity
 from detlint.project import ProjectIndex
 from detlint.rule import ProjectRule
@@ -104,7 +104,7 @@ class UnseededRng(ProjectRule):
             if path.seeds:
                 continue  # seeded somewhere on the path; DET102 judges the order
             first = path.uses[0]
-            site = report_site(index, first.chain, path.library.id)
+            site = index.first_site_importing(first.chain, path.library.id)
             key = (site.path, (site.span.line, site.span.column), path.library.id)
             grouped.setdefault(key, []).append((path, first, site))
         for items in grouped.values():
