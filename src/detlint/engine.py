@@ -19,11 +19,11 @@ import libcst as cst
 from detlint.catalog import Catalog
 from detlint.deps import DependencyFile
 from detlint.facts import FactsCollector, FileFacts
-from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
+from detlint.finding import Confidence, Edit, Finding, Fix, RelatedLocation, Severity, Span
 from detlint.names import ImportTable
 from detlint.positions import locate, statement_lines, statement_nodes
 from detlint.rng_catalog import rng_index
-from detlint.rule import FileContext, Report, Rule
+from detlint.rule import FileContext, FixSpec, Report, Rule
 from detlint.notebook import NotebookModule, notebook_module
 from detlint.sources import SourceFile, Unreadable, check_nesting, decode_python
 from detlint.suppress import Suppression, parse_suppressions
@@ -247,6 +247,18 @@ def _syntax_error(text: str, error: cst.ParserSyntaxError) -> Unreadable:
     return Unreadable(f"syntax error: {error.message}", error.raw_line, error.raw_column)
 
 
+def _fix(spec: FixSpec, spans: dict[int, Span]) -> Fix:
+    edits = []
+    for node, where, text in spec.replacements:
+        span = spans[id(node)]
+        if where == "before":
+            span = Span(span.line, span.column, span.line, span.column)
+        elif where == "after":
+            span = Span(span.end_line, span.end_column, span.end_line, span.end_column)
+        edits.append(Edit(span, text))
+    return Fix(spec.description, tuple(edits), spec.safe)
+
+
 def _meta_finding(rule: tuple[str, str], path: str, message: str, line: int = 1, column: int = 0) -> Finding:
     code, name = rule
     finding = Finding(code, name, message, path, Span(line, column, line, column), Severity.ERROR, Confidence.HIGH)
@@ -258,6 +270,8 @@ def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Findin
     for report in reports:
         wanted.append(report.node)
         wanted.extend(node for node, _ in report.related)
+        if report.fix is not None:
+            wanted.extend(node for node, _, _ in report.fix.replacements)
         if report.statement is not None:
             wanted.extend(statement_nodes(report.statement))
     spans = locate(module, wanted)
@@ -276,6 +290,7 @@ def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Findin
             confidence=report.confidence,
             statement_lines=statement_lines(spans, report.statement) if report.statement else None,
             related=tuple(RelatedLocation(path, spans[id(node)], message) for node, message in report.related),
+            fix=_fix(report.fix, spans) if report.fix is not None else None,
         )
         findings.append(finding.with_fingerprint(anchor, report.scope, occurrences[key]))
         occurrences[key] += 1

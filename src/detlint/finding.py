@@ -46,6 +46,24 @@ class RelatedLocation:
 
 
 @dataclass(frozen=True)
+class Edit:
+    """Replace the text of `span` (a zero-width span inserts) with `text`."""
+
+    span: Span
+    text: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    """Edits that resolve a finding. `safe`: keeps the program's behaviour apart from the hazard
+    (`--fix`); otherwise it changes behaviour and needs `--unsafe-fixes`."""
+
+    description: str
+    edits: tuple[Edit, ...]
+    safe: bool
+
+
+@dataclass(frozen=True)
 class Finding:
     code: str
     name: str
@@ -64,6 +82,7 @@ class Finding:
     # Machine-readable details for tools: e.g. the catalog op and literal arguments that `detlint
     # probe` replays. JSON-serialisable values only.
     properties: Mapping[str, Any] = field(default_factory=dict)
+    fix: Fix | None = None
 
     def sort_key(self) -> tuple:
         return (self.path, self.span.line, self.span.column, self.code, self.message)

@@ -80,6 +80,24 @@ class Report:
     statement: cst.CSTNode | None
     scope: str
     related: tuple[tuple[cst.CSTNode, str], ...] = ()
+    fix: FixSpec | None = None
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """A fix as rules write it: nodes to replace (or to insert before/after) with new text."""
+
+    description: str
+    safe: bool
+    replacements: tuple[tuple[cst.CSTNode, str, str], ...]  # (node, "replace"|"before"|"after", text)
+
+    @classmethod
+    def replace(cls, node: cst.CSTNode, text: str, description: str, *, safe: bool = True) -> FixSpec:
+        return cls(description, safe, ((node, "replace", text),))
+
+    @classmethod
+    def insert_after(cls, node: cst.CSTNode, text: str, description: str, *, safe: bool = True) -> FixSpec:
+        return cls(description, safe, ((node, "after", text),))
 
 
 @dataclass
@@ -137,6 +155,7 @@ class Rule(RuleMeta, cst.BatchableCSTVisitor):
         *,
         confidence: Confidence | None = None,
         related: Iterable[tuple[cst.CSTNode, str]] = (),
+        fix: FixSpec | None = None,
     ) -> None:
         context = self.context
         context.reports.append(
@@ -148,6 +167,7 @@ class Rule(RuleMeta, cst.BatchableCSTVisitor):
                 statement=context.statement_stack[-1] if context.statement_stack else None,
                 scope=".".join(context.scope_stack),
                 related=tuple(related),
+                fix=fix,
             )
         )
 

@@ -27,6 +27,8 @@ class SwitchWrite:
     namespace: str  # e.g. torch.backends.cudnn
     attribute: str  # e.g. benchmark
     value: object  # the literal value, or NOT_LITERAL
+    value_node: cst.BaseExpression | None = None  # the expression assigned, for fixes
+    attribute_node: cst.Name | None = None  # the attribute's name, for fixes
 
     @property
     def qualname(self) -> str:
@@ -45,7 +47,7 @@ def switch_writes(imports: ImportTable, node: cst.CSTNode) -> Iterator[SwitchWri
             namespace = imports.resolve(node.args[0].value)
             attribute = literal_value(node.args[1].value)
             if namespace and isinstance(attribute, str):
-                yield SwitchWrite(node, namespace, attribute, literal_value(node.args[2].value))
+                yield SwitchWrite(node, namespace, attribute, literal_value(node.args[2].value), node.args[2].value)
 
 
 def _attribute_write(
@@ -54,7 +56,7 @@ def _attribute_write(
     if isinstance(target, cst.Attribute):
         namespace = imports.resolve(target.value)
         if namespace:
-            yield SwitchWrite(target, namespace, target.attr.value, literal_value(value))
+            yield SwitchWrite(target, namespace, target.attr.value, literal_value(value), value, target.attr)
     elif isinstance(target, (cst.Tuple, cst.List)) and isinstance(value, (cst.Tuple, cst.List)):
         # `cudnn.benchmark, cudnn.deterministic = True, False`
         if len(target.elements) == len(value.elements):

@@ -27,7 +27,7 @@ from detlint.checks.estimators._conditions import (
 )
 from detlint.finding import Confidence, Severity
 from detlint.names import literal_value
-from detlint.rule import Report, Rule
+from detlint.rule import FixSpec, Report, Rule
 
 _DEFAULT_SEED = {"keyword": "random_state"}
 # Calls that seed NumPy's global RNG: the `rng` catalog's seeders covering NumPy, and a project's own
@@ -165,6 +165,7 @@ class MissingRandomState(EstimatorVisitor, Rule):
     - [pandas: DataFrame.sample](https://pandas.pydata.org/docs/reference/api/pandas.DataFrame.sample.html)
     """
 
+    fix = "unsafe"
     code = "DET105"
     name = "missing-random-state"
     severity = Severity.WARNING
@@ -267,7 +268,7 @@ class MissingRandomState(EstimatorVisitor, Rule):
         confidence = min(level, Level.of(self.resolution_confidence(node.func)))
         because = "" if seed.state is Seed.UNKNOWN and verdict.opaque else reason(verdict)
         fix = with_keyword(node, keyword, position=seed_argument.get("position"))
-        self._emit(node, entry["why"], because, seed_text(seed, keyword), fix, confidence)
+        self._emit(node, entry["why"], because, seed_text(seed, keyword), fix, confidence, keyword)
 
     def _seeded_by_meta_estimator(self, node: cst.Call) -> bool:
         parent = self.enclosing_call()
@@ -307,10 +308,26 @@ class MissingRandomState(EstimatorVisitor, Rule):
             seed_text(seed, seed_argument["keyword"]),
             with_keyword(node, seed_argument["keyword"]),
             level,
+            seed_argument["keyword"],
         )
 
     # -- messages -------------------------------------------------------------------------------------
-    def _emit(self, node: cst.Call, why: str, because: str, seed: str, fix: str, level: Level) -> None:
+    def _seed_fix(self, node: cst.Call, keyword: str | None) -> FixSpec | None:
+        """`random_state=0` added (or replacing `random_state=None`): changes which random draws the
+        estimator makes, so it is an unsafe fix."""
+        if not keyword or any(arg.star for arg in node.args):
+            return None
+        new = cst.Arg(value=cst.Integer("0"), keyword=cst.Name(keyword), equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ))  # fmt: skip
+        args = [arg for arg in node.args if not (arg.keyword is not None and arg.keyword.value == keyword)]
+        fixed = node.with_changes(args=[*args, new])
+        code = self.context.module.code_for_node(fixed)
+        return FixSpec.replace(node, code, f"pass `{keyword}=0`", safe=False)
+
+    def _emit(
+        self, node: cst.Call, why: str, because: str, seed: str, fix: str, level: Level, keyword: str | None = None
+    ) -> None:
         text = code_of(node)
         subject = f"`{text}`" if len(text) <= 60 else f"`{code_of(node.func)}(...)`"
         pending = _Pending(
@@ -322,7 +339,12 @@ class MissingRandomState(EstimatorVisitor, Rule):
             fix=fix,
             certain=level == Level.CERTAIN,
         )
-        self.report(node, self._message(pending, numpy_seeded=False), confidence=level.confidence)
+        self.report(
+            node,
+            self._message(pending, numpy_seeded=False),
+            confidence=level.confidence,
+            fix=self._seed_fix(node, keyword),
+        )
         pending.report = self.context.reports[-1]
         self._pending.append(pending)
 

@@ -5,7 +5,7 @@ import libcst as cst
 from detlint.checks.ops._torch_switches import TORCH_FRAMEWORKS, SwitchVisitor, short_name
 from detlint.finding import Confidence, Severity
 from detlint.names import NOT_LITERAL
-from detlint.rule import Rule
+from detlint.rule import FixSpec, Rule
 from detlint.switches import SwitchWrite, switch_entry
 
 
@@ -44,6 +44,7 @@ class CudnnBenchmark(SwitchVisitor, Rule):
     - [Lightning Trainer: benchmark](https://lightning.ai/docs/pytorch/stable/common/trainer.html#benchmark)
     """
 
+    fix = "safe"
     code = "DET203"
     name = "cudnn-benchmark"
     severity = Severity.WARNING
@@ -78,20 +79,25 @@ class CudnnBenchmark(SwitchVisitor, Rule):
             self.literal(switch.autotune.value),
             f"`{short_name(switch.callable)}({switch.autotune.keyword.value}=True)`",
             node.func,
+            switch.autotune.value,
         )
 
     def on_switch_write(self, write: SwitchWrite) -> None:
         entry = switch_entry(self.catalog, write.qualname)
         if entry is not None and entry["effect"] == "autotune":
-            self._report_value(write.node, write.value, f"`{write.qualname} = True`", write.node)
+            self._report_value(write.node, write.value, f"`{write.qualname} = True`", write.node, write.value_node)
 
-    def _report_value(self, node: cst.CSTNode, value: object, what: str, resolved: cst.CSTNode) -> None:
+    def _report_value(
+        self, node: cst.CSTNode, value: object, what: str, resolved: cst.CSTNode, value_node: cst.CSTNode | None
+    ) -> None:
         if value is True:
+            fix = FixSpec.replace(value_node, "False", "turn cuDNN benchmarking off") if value_node else None
             self.report(
                 node,
                 f"{what} lets cuDNN pick convolution algorithms by timing them in each process, so results "
                 "differ between runs; set it to False when results must repeat",
                 confidence=self.resolution_confidence(resolved),
+                fix=fix,
             )
         elif value is NOT_LITERAL:
             self.report(

@@ -6,7 +6,7 @@ import libcst as cst
 
 from detlint.checks.ops._torch_switches import TORCH_FRAMEWORKS, SwitchVisitor, short_name
 from detlint.finding import Severity
-from detlint.rule import Rule
+from detlint.rule import FixSpec, Rule
 from detlint.switches import CATALOG, SwitchWrite, level_of, switch_entry
 
 _LEVEL_PROBLEMS = {
@@ -55,6 +55,7 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
     - [Lightning Trainer: deterministic](https://lightning.ai/docs/pytorch/stable/common/trainer.html#deterministic)
     """
 
+    fix = "safe"
     code = "DET208"
     name = "determinism-misconfigured"
     severity = Severity.WARNING
@@ -124,11 +125,17 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
         if namespace is not None and write.attribute not in namespace["attributes"]:
             close = difflib.get_close_matches(write.attribute, namespace["attributes"], n=1)
             hint = f"; did you mean `{write.namespace}.{close[0]}`?" if close else ""
+            fix = (
+                FixSpec.replace(write.attribute_node, close[0], f"spell the switch `{close[0]}`")
+                if close and write.attribute_node is not None
+                else None
+            )
             self.report(
                 write.node,
                 f"`{write.qualname}` is not a switch of `{write.namespace}`: the assignment creates a new "
                 f"attribute and changes nothing{hint}",
                 confidence=self.resolution_confidence(write.node),
+                fix=fix,
             )
         entry = switch_entry(self.catalog, write.qualname)
         if entry is not None:

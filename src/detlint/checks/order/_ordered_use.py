@@ -31,7 +31,7 @@ import libcst as cst
 from detlint.catalog import Catalog, Entry
 from detlint.finding import Confidence
 from detlint.names import NOT_LITERAL, dotted_name, literal_value
-from detlint.rule import Report
+from detlint.rule import FixSpec, Report
 
 CATALOG = "ordering"
 _BUILTINS = frozenset(dir(builtins))
@@ -77,6 +77,7 @@ class Source:
     confidence: Confidence
     kind: str = "listing"  # "listing", "walk" or "set"
     hint: str = ""  # the sorted form to suggest
+    sort_template: str = ""  # the sorted form as code, `{call}` standing for the expression (for fixes)
     bottom_up: bool = False  # a walk with topdown=False: sorting dirnames in place changes nothing
     elements: str = "unknown"  # for sets: "str", "number", "unknown" or "empty"
     names: dict[str, str] = field(default_factory=dict)  # role -> variable name (walks)
@@ -352,6 +353,10 @@ class ScopeWalker:
             if cap is None:
                 continue
             best = max(source.uses, key=lambda use: use.confidence.rank)  # the first of the most certain
+            fix = None
+            if source.sort_template:
+                code = self.context.module.code_for_node(source.node)
+                fix = FixSpec.replace(source.node, source.sort_template.format(call=code), "sort the listing")
             self.context.reports.append(
                 Report(
                     rule=type(rule),
@@ -360,6 +365,7 @@ class ScopeWalker:
                     confidence=weakest(best.confidence, cap),
                     statement=source.statement,
                     scope=scope,
+                    fix=fix,
                 )
             )
 

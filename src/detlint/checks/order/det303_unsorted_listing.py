@@ -73,6 +73,7 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     - [Python: pathlib.Path.iterdir](https://docs.python.org/3/library/pathlib.html#pathlib.Path.iterdir)
     """
 
+    fix = "safe"
     code = "DET303"
     name = "unsorted-listing"
     severity = Severity.WARNING
@@ -185,6 +186,7 @@ class UnsortedListing(OrderedUseVisitor, Rule):
             confidence,
             kind="walk" if walk else "listing",
             hint=entry["sort_hint"].format(call=label.strip("`")),
+            sort_template="" if walk else entry["sort_hint"],
             bottom_up=bottom_up,
         )
 

@@ -1,0 +1,81 @@
+"""--fix, --unsafe-fixes and --diff: fixes keep formatting and comments, re-lint clean, and a second
+run changes nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import write
+from detlint.finding import Edit, Span
+from detlint.fixes import apply_edits
+
+CASES = [
+    (
+        "import torch\ntorch.backends.cudnn.benchmark = True  # faster\n",
+        "import torch\ntorch.backends.cudnn.benchmark = False  # faster\n",
+        False,
+    ),
+    (
+        "import lightning as L\ntrainer = L.Trainer(\n    benchmark=True,  # why not\n    accelerator='cpu',\n)\n",
+        "import lightning as L\ntrainer = L.Trainer(\n    benchmark=False,  # why not\n    accelerator='cpu',\n)\n",
+        False,
+    ),
+    (
+        "from torch.backends import cudnn\ncudnn.determinstic = True\n",
+        "from torch.backends import cudnn\ncudnn.deterministic = True\n",
+        False,
+    ),
+    (
+        "import os\n\ndef images(root):\n    return [name for name in os.listdir(root) if name.endswith('.png')]\n",
+        "import os\n\ndef images(root):\n    return [name for name in sorted(os.listdir(root)) if name.endswith('.png')]\n",
+        False,
+    ),
+    (
+        "from sklearn.model_selection import train_test_split\n\nsplit = train_test_split(\n    [1, 2, 3],  # rows\n"
+        "    test_size=0.5,\n)\n",
+        "from sklearn.model_selection import train_test_split\n\nsplit = train_test_split(\n    [1, 2, 3],  # rows\n"
+        "    test_size=0.5,\nrandom_state=0)\n",
+        True,
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after", "unsafe"), CASES)
+def test_fix_rewrites_keeps_comments_and_is_idempotent(cli, tmp_path, before, after, unsafe):
+    write(tmp_path, {"code.py": before})
+    flags = ["--fix", "--unsafe-fixes"] if unsafe else ["--fix"]
+    cli("check", "--no-cache", *flags)
+    assert (tmp_path / "code.py").read_text() == after
+    second = cli("check", "--no-cache", *flags)
+    assert (tmp_path / "code.py").read_text() == after
+    assert "Fixed" not in second.stderr
+
+
+def test_unsafe_fixes_need_the_flag_and_diff_writes_nothing(cli, tmp_path):
+    source = "from sklearn.model_selection import train_test_split\nsplit = train_test_split([1, 2])\n"
+    write(tmp_path, {"code.py": source})
+    cli("check", "--no-cache", "--fix")
+    assert (tmp_path / "code.py").read_text() == source
+    diff = cli("check", "--no-cache", "--diff", "--unsafe-fixes")
+    assert diff.exit_code == 1
+    assert "+split = train_test_split([1, 2], random_state=0)" in diff.stdout
+    assert (tmp_path / "code.py").read_text() == source
+
+
+def test_fix_reports_what_is_left(cli, tmp_path):
+    write(tmp_path, {"code.py": "import torch\ntorch.backends.cudnn.benchmark = True\ntorch.use_deterministic_algorithms(False)\n"})
+    result = cli("check", "--no-cache", "--fix")
+    assert "Fixed 1 finding" in result.stderr
+    assert [line.split(": ")[1].split()[0] for line in result.stdout.splitlines() if line.startswith("code.py")] == ["DET208"]
+
+
+def test_overlapping_edits_are_left_for_the_next_run():
+    text = "abcdef\n"
+    edits = [Edit(Span(1, 0, 1, 3), "X"), Edit(Span(1, 2, 1, 5), "Y"), Edit(Span(1, 5, 1, 6), "Z")]
+    assert apply_edits(text, edits) == ("abYZ\n", 2)
+
+
+def test_crlf_files_keep_their_line_endings(cli, tmp_path):
+    (tmp_path / "code.py").write_bytes(b"import torch\r\ntorch.backends.cudnn.benchmark = True\r\n")
+    cli("check", "--no-cache", "--fix")
+    assert (tmp_path / "code.py").read_bytes() == b"import torch\r\ntorch.backends.cudnn.benchmark = False\r\n"
