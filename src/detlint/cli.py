@@ -133,6 +133,9 @@ def run_options(command: Callable) -> Callable:
               help="Report only findings this baseline file (see `detlint baseline`) does not record.")  # fmt: skip
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 @click.option("--show-files", is_flag=True, help="List the files that would be checked, and stop.")
+@click.option("--fix", is_flag=True, help="Apply safe fixes, then report what is left.")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also fixes that change behaviour.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")
 def check(
     request: RunRequest,
     output_format: str,
@@ -142,6 +145,9 @@ def check(
     baseline_file: Path | None,
     exit_zero: bool,
     show_files: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
 ) -> None:
     """Check PATHS (default: the current directory) for reproducibility hazards."""
     stderr = Console(stderr=True)
@@ -156,6 +162,13 @@ def check(
         return
     baseline = _load_baseline(baseline_file) if baseline_file else None  # a bad file fails before the run
     result = _analyse(request, settings, selection, stderr, progress=not output_file)
+    if diff or fix:
+        fixed = _apply_fixes(result.findings, settings.root, unsafe=unsafe_fixes, write=not diff)
+        if diff:
+            sys.exit(EXIT_FINDINGS if fixed else EXIT_CLEAN)
+        if fixed:
+            stderr.print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.")
+            result = _analyse(request, settings, selection, stderr, progress=False)
     findings = result.findings
     if baseline_file and baseline is not None:
         findings = _without_baselined(findings, baseline_file, baseline, result, selection)
@@ -244,6 +257,31 @@ def _analyse(
     if result.internal_error:
         stderr.print("detlint: internal error in some rules; see DET002 findings (run with --debug)", markup=False)
     return result
+
+
+def _apply_fixes(findings, root: Path, *, unsafe: bool, write: bool) -> int:
+    """Apply (or, without `write`, print as a diff) the fixes of the findings; the number applied."""
+    from detlint.fixes import chosen, fix_file, unified_diff, write_atomically
+
+    by_path: dict[str, list] = {}
+    for finding in chosen(findings, unsafe=unsafe):
+        by_path.setdefault(finding.path, []).append(finding)
+    applied = 0
+    for display, items in sorted(by_path.items()):
+        path = root / display
+        try:
+            old, new, made = fix_file(path, items)
+        except (OSError, UnicodeDecodeError) as error:
+            click.echo(f"detlint: cannot fix {display}: {error}", err=True)
+            continue
+        if new == old:
+            continue
+        applied += made
+        if write:
+            write_atomically(path, new)
+        else:
+            click.echo(unified_diff(display, old, new), nl=False)
+    return applied
 
 
 def _load_baseline(path: Path) -> list[BaselineEntry]:
@@ -398,3 +436,76 @@ def explain_rule(code_or_name: str) -> None:
         console.print(Markdown(page))
     else:
         click.echo(page, nl=False)
+
+
+@main.command("probe")
+@run_options
+@click.option("--from", "from_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Probe the findings of this `detlint check --output-format json` report instead of PATHS.")
+@click.option("--runs", type=click.IntRange(min=2), default=5, show_default=True,
+              help="Runs per op with identical inputs, compared bitwise.")
+@click.option("--device", type=click.Choice(["auto", "cuda", "cpu"]), default="auto", show_default=True,
+              help="Where to run the ops (auto: CUDA when available).")
+@click.option("--size", type=click.Choice(["small", "medium", "large"]), default="small", show_default=True,
+              help="Synthetic input size (medium: 4x, large: 16x the elements of small).")
+@click.option("--timeout", type=click.FloatRange(min=1), default=120.0, show_default=True,
+              help="Seconds one recipe may take before it is skipped.")
+@click.option("--threads", type=click.IntRange(min=1), help="CPU threads for PyTorch (default: its own, at least 2).")
+@click.option("--output-format", "probe_format", type=click.Choice(["text", "json", "sarif"]), default="text",
+              show_default=True, help="How to print the findings with their probe results.")
+@click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
+def probe(
+    request: RunRequest,
+    from_file: Path | None,
+    runs: int,
+    device: str,
+    size: str,
+    timeout: float,
+    threads: int | None,
+    probe_format: str,
+    output_file: Path | None,
+) -> None:
+    """Run the ops behind op findings on synthetic inputs: is each really nondeterministic on this device
+    and version, and what does deterministic mode cost? Never imports the project's code. Exit 0 when
+    nothing is confirmed, 1 when some op is, 2 on usage errors."""
+    from detlint.probe.report import FindingsFileError, load_findings, render
+    from detlint.probe.runner import ProbeOptions, probe_findings
+    from detlint.registry import rule_index
+
+    stderr = Console(stderr=True)
+    internal_error = False
+    if from_file is not None:
+        if request.paths:
+            _fail("give PATHS or --from, not both")
+        try:
+            findings = load_findings(from_file)
+        except FindingsFileError as error:
+            _fail(str(error))
+        root, protected = None, (from_file.parent,)
+    else:
+        settings, selection = _configure(request, stderr)
+        result = _analyse(request, settings, selection, stderr, progress=not output_file)
+        findings, root, internal_error = result.findings, settings.root, result.internal_error
+        protected = (settings.root, *request.targets)
+        if probe_format == "text":
+            findings = [replace(finding, path=_relative_to_cwd(root / finding.path)) for finding in findings]
+
+    def progress(done: int, total: int, recipe: str) -> None:
+        if request.verbose and recipe:
+            stderr.print(f"probe: {recipe} ({done + 1}/{total})", markup=False, highlight=False)
+
+    options = ProbeOptions(runs=runs, device=device, size=size, timeout=timeout, threads=threads,
+                           protected=tuple(protected))  # fmt: skip
+    results = probe_findings(findings, options, progress=progress)
+    stdout = Console(soft_wrap=True, highlight=False)
+    color = output_file is None and stdout.is_terminal and not stdout.no_color
+    report = render(probe_format, findings, results, rules=rule_index(), root=root, color=color,
+                    width=stdout.width if stdout.is_terminal else None)  # fmt: skip
+    if output_file is not None:
+        output_file.write_text(report, encoding="utf-8")
+    else:
+        click.echo(report, nl=False, color=color)
+    if internal_error:
+        sys.exit(EXIT_ERROR)
+    confirmed = any(result is not None and result.status.value == "confirmed" for result in results)
+    sys.exit(EXIT_FINDINGS if confirmed else EXIT_CLEAN)
