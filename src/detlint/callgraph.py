@@ -37,6 +37,8 @@ class Reached:
 
 
 def _weakest(first: Confidence, second: Confidence) -> Confidence:
+    if first is second:
+        return first
     return first if first.rank <= second.rank else second
 
 
@@ -44,20 +46,26 @@ class CallGraph:
     def __init__(self, files: Mapping[str, FileFacts]) -> None:
         self.files = files
         self.modules: dict[str, FileFacts] = {facts.module: facts for facts in files.values()}
+        # Every entry point resolves the same calls again: remember the answers.
+        self._resolved: dict[tuple[str, str], list[Scope]] = {}
+        self._module_of: dict[tuple[str, str], FileFacts | None] = {}
 
     # -- resolution -------------------------------------------------------------------------------
     def project_module(self, name: str, importer: FileFacts | None = None) -> FileFacts | None:
-        for candidate in self._candidates(name, importer):
-            if candidate in self.modules:
-                return self.modules[candidate]
-        return None
+        key = (name, importer.module if importer else "")
+        if key not in self._module_of:
+            found = (self.modules[c] for c in self._candidates(name, importer) if c in self.modules)
+            self._module_of[key] = next(found, None)
+        return self._module_of[key]
 
     def resolve(self, qualname: str, importer: FileFacts | None = None) -> list[Scope]:
-        for candidate in self._candidates(qualname, importer):
-            scopes = self._resolve_absolute(candidate, _MAX_REEXPORT_HOPS)
-            if scopes:
-                return scopes
-        return []
+        key = (qualname, importer.module if importer else "")
+        if key not in self._resolved:
+            self._resolved[key] = next(
+                (scopes for c in self._candidates(qualname, importer) if (scopes := self._resolve_absolute(c, _MAX_REEXPORT_HOPS))),
+                [],
+            )
+        return self._resolved[key]
 
     def _candidates(self, name: str, importer: FileFacts | None) -> Iterator[str]:
         yield name

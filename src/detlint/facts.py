@@ -21,7 +21,7 @@ from detlint.names import ImportTable, argument, dotted_name, literal_value
 from detlint.positions import locate, statement_lines, statement_nodes
 from detlint.rng_catalog import RngIndex, conditions_hold
 from detlint.op_calls import match_ops, op_indexes
-from detlint.rule import FileContext
+from detlint.rule import FileContext, visitor_names
 from detlint.switches import env_writes, mode_from_write, mode_settings, switch_writes, cuda_use
 
 MODULE_SCOPE = ""
@@ -141,6 +141,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
         # Generators a class keeps (class, attribute, assignment, constructor) and what __getitem__ reads.
         self._held: list[tuple[str, str, cst.Assign, str]] = []
         self._item_uses: set[tuple[str, str]] = set()
+
+    def get_visitors(self):
+        return {name: getattr(self, name) for name in visitor_names(type(self))}
 
     # -- scopes and definitions -------------------------------------------------------------------
     def _scope(self) -> str:

@@ -22,10 +22,13 @@ class Confidence(str, enum.Enum):
 
     @property
     def rank(self) -> int:
-        return {"low": 0, "medium": 1, "high": 2}[self.value]
+        return _CONFIDENCE_RANKS[self.value]
 
     def at_least(self, other: Confidence) -> bool:
         return self.rank >= other.rank
+
+
+_CONFIDENCE_RANKS = {"low": 0, "medium": 1, "high": 2}
 
 
 @dataclass(frozen=True, order=True)

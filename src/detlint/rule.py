@@ -9,6 +9,7 @@ Project rules judge all files' facts after the per-file pass.
 from __future__ import annotations
 
 import re
+from functools import cache
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
@@ -116,6 +117,17 @@ class FileContext:
     scope_stack: list[str] = field(default_factory=list)
 
 
+@cache
+def visitor_names(cls: type) -> tuple[str, ...]:
+    """The `visit_*`/`leave_*` methods a visitor class defines, found once per class (libcst looks
+    them up with `inspect` for every instance, that is for every file)."""
+    return tuple(
+        name
+        for name in dir(cls)
+        if (name.startswith("visit_") or name.startswith("leave_")) and callable(getattr(cls, name))
+    )
+
+
 class Rule(RuleMeta, cst.BatchableCSTVisitor):
     """A rule that visits one file's syntax tree."""
 
@@ -173,7 +185,7 @@ class Rule(RuleMeta, cst.BatchableCSTVisitor):
 
     # -- isolation: one rule failing on one file never stops the others -----------------------------
     def get_visitors(self) -> dict[str, Callable[[cst.CSTNode], None]]:
-        return {name: self._guard(method) for name, method in super().get_visitors().items()}
+        return {name: self._guard(getattr(self, name)) for name in visitor_names(type(self))}
 
     def _guard(self, method: Callable[[cst.CSTNode], None]) -> Callable[[cst.CSTNode], None]:
         def guarded(node: cst.CSTNode) -> None:

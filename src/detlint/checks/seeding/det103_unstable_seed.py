@@ -82,19 +82,14 @@ class UnstableSeed(Rule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self.rng = rng_index(context.catalog)
-        # per scope: variable -> (what makes it unstable, confidence)
-        self._unstable_names: dict[str, dict[str, tuple[str, Confidence]]] = {}
+        # per scope: variable -> the expression last assigned to it (judged only when used as a seed)
+        self._assigned: dict[str, dict[str, cst.BaseExpression]] = {}
         self._seeded: set[str] = set()  # libraries seeded so far in this file
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        source = self._unstable_source(node.value)
         for target in node.targets:
             if isinstance(target.target, cst.Name):
-                names = self._unstable_names.setdefault(self._scope(), {})
-                if source:
-                    names[target.target.value] = source
-                else:
-                    names.pop(target.target.value, None)
+                self._assigned.setdefault(self._scope(), {})[target.target.value] = node.value
 
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.qualname(node.func)
@@ -136,11 +131,13 @@ class UnstableSeed(Rule):
         )
         return [value for value in values if value is not None]
 
-    def _unstable_source(self, expression: cst.BaseExpression) -> tuple[str, Confidence] | None:
-        """What makes an expression differ between runs, if anything, and how sure that is."""
+    def _unstable_source(self, expression: cst.BaseExpression, depth: int = 3) -> tuple[str, Confidence] | None:
+        """What makes an expression differ between runs, if anything, and how sure that is; variables
+        are followed to what was last assigned to them in the same function (a few steps deep)."""
         for node in _walk(expression):
-            if isinstance(node, cst.Name):
-                known = self._unstable_names.get(self._scope(), {}).get(node.value)
+            if isinstance(node, cst.Name) and depth:
+                assigned = self._assigned.get(self._scope(), {}).get(node.value)
+                known = self._unstable_source(assigned, depth - 1) if assigned is not None else None
                 if known:
                     return known
             if not isinstance(node, cst.Call):
