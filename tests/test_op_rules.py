@@ -1,0 +1,102 @@
+"""The op rules on real call sites: every way an op is written, argument conditions on literals, and
+versions where the verdict changes (set with `target-versions`, as a project's pins would)."""
+
+from __future__ import annotations
+
+import pytest
+
+from detlint.testing import check_project
+
+ENTRY = "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\nif __name__ == '__main__':\n    {setup}\n    {call}\n"
+
+
+def _codes(call: str, *, setup: str = "x = torch.zeros(4, device='cuda')", version: str | None = None) -> dict:
+    source = ENTRY.format(setup=setup, call=call)
+    settings = {"target_versions": {"torch": version}} if version else {}
+    findings = check_project({"train.py": source}, **settings)
+    return {finding.code: finding for finding in findings if finding.span.line == 7}
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "torch.index_add(x, 0, idx, src)",  # function
+        "x.index_add_(0, idx, src)",  # method on an unknown receiver
+        "torch.Tensor.index_add_(x, 0, idx, src)",  # unbound method
+        "F.interpolate(x, scale_factor=2, mode='bilinear')",  # functional, condition met
+        "nn.Upsample(scale_factor=2, mode='bicubic')",  # module class
+        "nn.AdaptiveAvgPool2d(1)",
+        "x.index_put_((idx,), src, accumulate=True)",
+        "F.embedding_bag(idx, weight, offsets, mode='max')",
+        "torch.bincount(idx, weights=w)",
+    ],
+)
+def test_every_form_is_flagged_without_deterministic_mode(call):
+    assert "DET201" in _codes(call)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "F.interpolate(x, scale_factor=2, mode='nearest')",
+        "nn.Upsample(scale_factor=2)",  # mode defaults to nearest
+        "x.median()",  # no dim: no indices to choose
+    ],
+)
+def test_conditions_not_met_are_not_flagged(call):
+    assert "DET201" not in _codes(call)
+
+
+@pytest.mark.parametrize(
+    ("call", "op", "confidence"),
+    [
+        ("x.index_put_((idx,), src, accumulate=True)", "index-put-accumulate-cuda", "medium"),
+        # Without accumulate only duplicate indices race, which the source cannot show.
+        ("x.index_put_((idx,), src, accumulate=False)", "index-put-duplicate-indices", "low"),
+        ("F.embedding_bag(idx, weight, offsets, mode='max')", "embedding-bag-max-backward", "high"),
+        ("F.embedding_bag(idx, weight, offsets, mode='sum')", "embedding-bag-sum-mean-backward", "high"),
+    ],
+)
+def test_literal_arguments_select_the_catalog_entry(call, op, confidence):
+    source = ENTRY.format(setup="x = torch.zeros(4, device='cuda')", call=call)
+    ops = {
+        (finding.properties["op"], finding.confidence.value)
+        for finding in check_project({"train.py": source})
+        if finding.code == "DET201" and finding.span.line == 7
+    }
+    assert (op, confidence) in ops
+
+
+def test_non_literal_argument_lowers_confidence_instead_of_guessing():
+    finding = _codes("F.interpolate(x, scale_factor=2, mode=args.mode)")["DET201"]
+    assert finding.confidence.value == "medium"
+    assert _codes("F.interpolate(x, scale_factor=2, mode='bilinear')")["DET201"].confidence.value == "high"
+
+
+@pytest.mark.parametrize(
+    ("call", "raises_on", "fine_on"),
+    [
+        ("torch.kthvalue(x, 1)", "2.9", "2.10"),
+        ("x.scatter_add_(0, idx, src)", "1.12", "2.4"),
+    ],
+)
+def test_version_decides_whether_deterministic_mode_raises(call, raises_on, fine_on):
+    setup = "torch.use_deterministic_algorithms(True); x = torch.zeros(2, 2, device='cuda')"
+    assert "DET206" in _codes(call, setup=setup, version=raises_on)
+    assert "DET206" not in _codes(call, setup=setup, version=fine_on)
+
+
+def test_bincount_without_weights_became_deterministic_in_2_1():
+    assert "DET201" in _codes("torch.bincount(idx)", version="2.0")
+    assert "DET201" not in _codes("torch.bincount(idx)", version="2.1")
+
+
+def test_op_findings_name_the_version_and_carry_probe_properties():
+    finding = _codes("x.index_add_(0, idx, src)", version="2.4")["DET201"]
+    assert "PyTorch 2.4" in finding.message
+    assert finding.properties["probe"] == "index_add" and finding.properties["framework_version"] == "2.4"
+
+
+def test_no_op_finding_in_files_that_never_import_the_framework():
+    source = "import pandas as pd\n\nif __name__ == '__main__':\n    s = pd.Series([1, 2])\n    s.median()\n    s.cumsum()\n"
+    assert check_project({"stats.py": source}) == []
