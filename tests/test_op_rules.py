@@ -50,7 +50,7 @@ def test_conditions_not_met_are_not_flagged(call):
 @pytest.mark.parametrize(
     ("call", "op", "confidence"),
     [
-        ("x.index_put_((idx,), src, accumulate=True)", "index-put-accumulate-cuda", "medium"),
+        ("x.index_put_((idx,), src, accumulate=True)", "index-put-accumulate-cpu", "medium"),
         # Without accumulate only duplicate indices race, which the source cannot show.
         ("x.index_put_((idx,), src, accumulate=False)", "index-put-duplicate-indices", "low"),
         ("F.embedding_bag(idx, weight, offsets, mode='max')", "embedding-bag-max-backward", "high"),
