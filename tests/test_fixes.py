@@ -79,3 +79,43 @@ def test_crlf_files_keep_their_line_endings(cli, tmp_path):
     (tmp_path / "code.py").write_bytes(b"import torch\r\ntorch.backends.cudnn.benchmark = True\r\n")
     cli("check", "--no-cache", "--fix")
     assert (tmp_path / "code.py").read_bytes() == b"import torch\r\ntorch.backends.cudnn.benchmark = False\r\n"
+
+
+UNSAFE_PATH_CASES = [
+    (  # DET101: seed the library at the start of the entry point, under the file's own alias
+        "import numpy as np\n\nif __name__ == '__main__':\n    print(np.random.rand(2))\n",
+        "import numpy as np\n\nif __name__ == '__main__':\n    np.random.seed(0)\n    print(np.random.rand(2))\n",
+    ),
+    (  # DET204: enable deterministic algorithms before the first CUDA use
+        "import torch as T\n\nif __name__ == '__main__':\n    T.manual_seed(0)\n    x = T.zeros(2).cuda()\n",
+        "import torch as T\n\nif __name__ == '__main__':\n    T.manual_seed(0)\n    T.use_deterministic_algorithms(True)\n"
+        "    x = T.zeros(2).cuda()\n",
+    ),
+    (  # DET301: a seeded generator for the workers' base seed
+        "import torch\nfrom torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
+        "    loader = DataLoader(range(8), num_workers=2)\n",
+        "import torch\nfrom torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
+        "    loader = DataLoader(range(8), num_workers=2, generator=torch.Generator().manual_seed(0))\n",
+    ),
+]
+
+
+@pytest.mark.parametrize(("before", "after"), UNSAFE_PATH_CASES)
+def test_unsafe_path_fixes(cli, tmp_path, before, after):
+    write(tmp_path, {"train.py": before})
+    cli("check", "--no-cache", "--fix")
+    assert (tmp_path / "train.py").read_text() == before  # unsafe: not without the flag
+    cli("check", "--no-cache", "--fix", "--unsafe-fixes")
+    assert (tmp_path / "train.py").read_text() == after
+    cli("check", "--no-cache", "--fix", "--unsafe-fixes")
+    assert (tmp_path / "train.py").read_text() == after
+
+
+def test_no_insertion_fix_in_a_file_that_is_not_the_entry_point(cli, tmp_path):
+    write(tmp_path, {
+        "model.py": "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n",
+        "run.py": "from model import build\n\nif __name__ == '__main__':\n    build()\n",
+    })  # fmt: skip
+    before = (tmp_path / "model.py").read_text()
+    cli("check", "--no-cache", "--fix", "--unsafe-fixes")
+    assert (tmp_path / "model.py").read_text() == before

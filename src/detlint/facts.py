@@ -58,6 +58,7 @@ class Site:
     statement_lines: tuple[int, int]
     anchor: str  # the source text, whitespace-normalised, for fingerprints and messages
     scope: str
+    indent: str = ""  # the indentation of the statement, for fixes that insert a line before it
 
 
 @dataclass(frozen=True)
@@ -292,7 +293,18 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 given = {
                     key: argument(node, loader[f"{key}_keyword"]) is not None for key in ("generator", "worker_init")
                 }
-                self._emit(EventKind.LOADER, "torch", node, data=tuple(sorted(given.items())))
+                data = tuple(sorted(given.items()))
+                torch_name = self.imports.local_name("torch")
+                if torch_name and not given["generator"] and not any(arg.star for arg in node.args):
+                    # The call with a seeded generator, for DET301's fix.
+                    seeded = cst.Arg(
+                        value=cst.parse_expression(f"{torch_name}.Generator().manual_seed(0)"),
+                        keyword=cst.Name(loader["generator_keyword"]),
+                        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                    )
+                    fixed = node.with_changes(args=[*node.args, seeded])
+                    data += (("fix", self.context.module.code_for_node(fixed)),)
+                self._emit(EventKind.LOADER, "torch", node, data=data)
         if isinstance(node.func, cst.Attribute) and self.imports.imports_any(frozenset({"tensorflow"})):
             for entry in self.catalog.entries("tf_ops", "data_pipeline"):
                 if node.func.attr.value in entry["methods"]:
@@ -476,12 +488,15 @@ class FactsCollector(cst.BatchableCSTVisitor):
         path = self.context.path
         sites: dict[int, Site] = {}
 
+        indent_unit = "\t" if module.default_indent.startswith("\t") else " "
+
         def site(node: cst.CSTNode, statement: cst.CSTNode | None, scope: str) -> Site:
             if id(node) not in sites:
                 span = spans[id(node)]
                 lines = statement_lines(spans, statement) if statement else (span.line, span.line)
                 anchor = " ".join(module.code_for_node(node).split())[:200]
-                sites[id(node)] = Site(path, span, lines, anchor, scope)
+                indent = indent_unit * spans[id(statement)].column if statement else ""
+                sites[id(node)] = Site(path, span, lines, anchor, scope, indent)
             return sites[id(node)]
 
         events: dict[str, list[Event]] = {name: [] for name in self._scopes}

@@ -157,6 +157,10 @@ class ImportTable:
             return None
         return f"{base}.{rest}" if rest else base
 
+    def local_name(self, module: str) -> str | None:
+        """The name this file binds to a module (`np` for `import numpy as np`), if any."""
+        return next((local for local, full in self.bindings.items() if full == module), None)
+
     def imports_any(self, top_level_modules: frozenset[str]) -> bool:
         return any(module.split(".")[0] in top_level_modules for module in self.imported_modules)
 

@@ -13,7 +13,7 @@ from detlint.config import Settings
 from detlint.deps import DependencyFile, ResolvedVersion, project_versions
 from detlint.engine import FileResult
 from detlint.facts import Event, EventKind, FileFacts, Site
-from detlint.finding import Finding
+from detlint.finding import Edit, Finding, Fix, Span
 from detlint.rule import ProjectRule
 
 if sys.version_info >= (3, 11):
@@ -85,6 +85,21 @@ class ProjectIndex:
             if facts is not None and any(module.split(".")[0] == package for module in facts.imports):
                 return site
         return chain[-1]
+
+    def insertion_fix(self, site: Site, module: str, code: str, description: str) -> Fix | None:
+        """An (unsafe) fix inserting `code` as its own line before the statement at `site`, written
+        with the name the site's file binds to `module` (`np.random.seed(0)` under `import numpy as np`);
+        None when the file binds no such name."""
+        facts = self.files.get(site.path)
+        if facts is None or facts.is_notebook:
+            return None
+        head, _, rest = code.partition(".")
+        local = next((name for name, full in facts.bindings.items() if full == head), None)
+        if head != module or local is None:
+            return None
+        line = site.statement_lines[0]
+        edit = Edit(Span(line, 0, line, 0), f"{site.indent}{local}.{rest}\n")
+        return Fix(description, (edit,), safe=False)
 
     def events(self, kind: EventKind) -> Iterator[tuple[FileFacts, Event]]:
         """Every event of a kind in the project, reached by an entry point or not."""

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
+from detlint.finding import Confidence, Finding, Fix, RelatedLocation, Severity, Span
 from detlint.names import NOT_LITERAL, ImportTable, argument, literal_value
 
 if TYPE_CHECKING:
@@ -222,6 +222,7 @@ class ProjectRule(RuleMeta):
         statement_lines: tuple[int, int] | None = None,
         related: Iterable[RelatedLocation] = (),
         properties: Mapping[str, object] | None = None,
+        fix: Fix | None = None,
     ) -> Finding:
         """A finding of this rule; `anchor` is the flagged text, hashed (without line numbers) into the
         fingerprint together with the scope and the occurrence index."""
@@ -236,5 +237,6 @@ class ProjectRule(RuleMeta):
             statement_lines=statement_lines,
             related=tuple(related),
             properties=dict(properties or {}),
+            fix=fix,
         )
         return finding.with_fingerprint(anchor, scope, occurrence)

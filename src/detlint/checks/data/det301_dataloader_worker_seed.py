@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from detlint.checks.ops._op_paths import describe_entries, entry_states
 from detlint.facts import EventKind
-from detlint.finding import Confidence, Finding, Severity
+from detlint.finding import Confidence, Edit, Finding, Fix, Severity
 from detlint.project import ProjectIndex
 from detlint.rng_catalog import rng_index
 from detlint.rule import ProjectRule
@@ -65,6 +65,7 @@ class DataloaderWorkerSeed(ProjectRule):
     - [PyTorch: torch.utils.data worker seeding](https://pytorch.org/docs/stable/data.html#randomness-in-multi-process-data-loading)
     """
 
+    fix = "unsafe"
     code = "DET301"
     name = "dataloader-worker-seed"
     severity = Severity.WARNING
@@ -109,6 +110,8 @@ class DataloaderWorkerSeed(ProjectRule):
                 exposed.setdefault(id(reached.event), (reached, problem, []))[2].append(state)
         for reached, problem, states in exposed.values():
             site = reached.event.site
+            fixed = dict(reached.event.data).get("fix")
+            fix = Fix("pass a seeded `generator=`", (Edit(site.span, fixed),), safe=False) if fixed else None
             yield self.finding(
                 site.path,
                 site.span,
@@ -118,6 +121,7 @@ class DataloaderWorkerSeed(ProjectRule):
                 scope=site.scope,
                 confidence=reached.confidence,
                 statement_lines=site.statement_lines,
+                fix=fix,
             )
 
     def _held_generators(self, index: ProjectIndex) -> Iterable[Finding]:

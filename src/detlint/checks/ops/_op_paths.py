@@ -186,10 +186,15 @@ def tf_determinism_on(state: EntryState, use: OpUse | None = None) -> bool:
     )
 
 
-def entry_finding(rule, index: ProjectIndex, state: EntryState, anchor: Reached, package: str, message: str, **extra):
+def entry_finding(
+    rule, index: ProjectIndex, state: EntryState, anchor: Reached, package: str, message: str, fix_code: str = "", **extra
+):
     """A finding about an entry point's path, placed where the anchor event enters it in code that
-    imports the package (so a file that never imports the framework gets no finding)."""
+    imports the package (so a file that never imports the framework gets no finding). `fix_code`, a
+    statement to insert before it, becomes an unsafe fix when the place is in the entry's own file."""
     site = index.first_site_importing(anchor.chain, package)
+    if fix_code and site.path == state.entry.path:
+        extra["fix"] = index.insertion_fix(site, package, fix_code, f"insert `{fix_code}`")
     return rule.finding(
         site.path,
         site.span,

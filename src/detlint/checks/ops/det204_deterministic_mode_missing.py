@@ -45,6 +45,7 @@ class DeterministicModeMissing(ProjectRule):
     - [PyTorch: torch.use_deterministic_algorithms](https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html)
     """
 
+    fix = "unsafe"
     code = "DET204"
     name = "deterministic-mode-missing"
     severity = Severity.WARNING
@@ -85,4 +86,5 @@ class DeterministicModeMissing(ProjectRule):
                 "deterministic algorithms, so CUDA kernels that round differently from run to run stay in use; "
                 "call `torch.use_deterministic_algorithms(True)` at the start of the run",
                 related=[RelatedLocation(cuda.event.site.path, cuda.event.site.span, "CUDA is used here")],
+                fix_code="torch.use_deterministic_algorithms(True)",
             )

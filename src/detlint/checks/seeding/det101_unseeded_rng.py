@@ -62,6 +62,7 @@ class UnseededRng(ProjectRule):
     - [TensorFlow: tf.random.set_seed](https://www.tensorflow.org/api_docs/python/tf/random/set_seed)
     """
 
+    fix = "unsafe"
     code = "DET101"
     name = "unseeded-rng"
     severity = Severity.WARNING
@@ -125,4 +126,9 @@ class UnseededRng(ProjectRule):
                 confidence=min((item[1].confidence for item in items), key=lambda c: c.rank),
                 statement_lines=site.statement_lines,
                 related=[related(first.event.site, f"first use of {path.library.display} on this path")],
+                fix=index.insertion_fix(
+                    site, path.library.id, path.library.fix.replace("SEED", "0"), f"seed {path.library.display}"
+                )
+                if site.path == path.entry.path
+                else None,
             )
