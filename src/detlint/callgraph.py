@@ -23,6 +23,9 @@ _MAX_REEXPORT_HOPS = 5
 _MAX_BASE_DEPTH = 5
 
 Scope = tuple[str, str]  # (file path, scope name)
+# An event and where it leads: project scopes for a call, a project module for an import, or
+# neither for a leaf event (seeding, RNG use, op, ...).
+Step = tuple[Event, "tuple[Scope, ...] | None", "FileFacts | None"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,7 @@ class CallGraph:
         # Every entry point resolves the same calls again: remember the answers.
         self._resolved: dict[tuple[str, str], list[Scope]] = {}
         self._module_of: dict[tuple[str, str], FileFacts | None] = {}
+        self._step_cache: dict[tuple[str, str, bool], list[Step]] = {}
 
     # -- resolution -------------------------------------------------------------------------------
     def project_module(self, name: str, importer: FileFacts | None = None) -> FileFacts | None:
@@ -119,40 +123,58 @@ class CallGraph:
         return imported
 
     # -- reachability -----------------------------------------------------------------------------
+    def _steps(self, path: str, scope: str, on_import: bool) -> list[Step]:
+        """A scope's events with their links resolved once for all entry points: a leaf event, or the
+        project scopes (a call) or module (an import) it leads to; links to nothing are dropped."""
+        key = (path, scope, on_import)
+        if key not in self._step_cache:
+            owner = self.files[path]
+            steps: list[Step] = []
+            for event in owner.scopes[scope].events:
+                if on_import and event.guarded:
+                    continue  # imported, a module's `if __name__ == "__main__":` block does not run
+                if event.kind not in STRUCTURAL:
+                    steps.append((event, None, None))
+                elif event.kind is EventKind.CALL:
+                    targets = self.resolve(event.subject, owner)
+                    if targets:
+                        steps.append((event, tuple(targets), None))
+                else:
+                    module = self.project_module(event.subject, owner)
+                    if module is not None and module.path != path:
+                        steps.append((event, None, module))
+            self._step_cache[key] = steps
+        return self._step_cache[key]
+
     def reach(self, facts: FileFacts, start: str | None = None) -> list[Reached]:
         """The events an entry point meets (seeding, RNG use, ops, CUDA, modes, environment), in
         execution order: the module's top level, then `start` (a function of that module) if given."""
         reached: list[Reached] = []
         entered: set[Scope] = {(facts.path, MODULE_SCOPE)}
         imported: set[str] = {facts.module}
-        # Each frame: the events still to run, the chain that led here, the weakest link so far.
-        stack: list[tuple[Iterator[Event], tuple[Site, ...], Confidence]] = []
+        # Each frame: the steps still to run, the chain that led here, the weakest link so far.
+        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence]] = []
         if start is not None and start in facts.scopes:
             entered.add((facts.path, start))
-            stack.append((iter(facts.scopes[start].events), (), Confidence.HIGH))
-        stack.append((iter(facts.scopes[MODULE_SCOPE].events), (), Confidence.HIGH))
+            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH))
+        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, False)), (), Confidence.HIGH))
         while stack:
-            events, chain, confidence = stack[-1]
-            event = next(events, None)
-            if event is None:
+            steps, chain, confidence = stack[-1]
+            step = next(steps, None)
+            if step is None:
                 stack.pop()
                 continue
-            owner = self.files[event.site.path]
+            event, targets, module = step
             link = _weakest(confidence, event.confidence)
-            if event.kind not in STRUCTURAL:
+            if targets is None and module is None:
                 reached.append(Reached(event, (*chain, event.site), link))
-            elif event.kind is EventKind.CALL:
-                for scope in self.resolve(event.subject, owner):
+            elif targets is not None:
+                for scope in targets:
                     if scope not in entered:
                         entered.add(scope)
-                        callee = self.files[scope[0]].scopes[scope[1]]
-                        stack.append((iter(callee.events), (*chain, event.site), link))
-            elif event.kind is EventKind.IMPORT:
-                module = self.project_module(event.subject, owner)
-                if module is not None and module.module not in imported:
-                    imported.add(module.module)
-                    entered.add((module.path, MODULE_SCOPE))
-                    # Imported, its `if __name__ == "__main__":` block does not run.
-                    on_import = (item for item in module.scopes[MODULE_SCOPE].events if not item.guarded)
-                    stack.append((on_import, (*chain, event.site), link))
+                        stack.append((iter(self._steps(scope[0], scope[1], False)), (*chain, event.site), link))
+            elif module.module not in imported:
+                imported.add(module.module)
+                entered.add((module.path, MODULE_SCOPE))
+                stack.append((iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link))
         return reached

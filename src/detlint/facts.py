@@ -36,7 +36,7 @@ class EventKind(str, Enum):
     SEED = "seed"  # subject: the seeding call; covers: the libraries it seeds
     RNG = "rng"  # subject: the library whose global generator is drawn from
     OP = "op"  # subject: "<op catalog>:<entry id>"; data: the literal arguments that matched
-    CUDA = "cuda"  # subject: "torch"; detail: "starts" (CUDA work) or "requests" (asks for a device only)
+    CUDA = "cuda"  # subject: "torch"; detail: "starts" (CUDA work), "requests" (a device) or "queries"
     MODE = "mode"  # subject: the framework; detail: the deterministic-mode level (off/warn/error)
     ENV = "env"  # subject: an environment variable set in-process; detail: its literal value
     LOADER = "loader"  # subject: "torch"; a loader with worker processes; data: generator/worker_init_fn given
@@ -278,7 +278,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         # After the settings: a call that does both (`Trainer(deterministic=True)`) configures first.
         cuda = cuda_use(imports, self.catalog, node)
         if cuda is not None:
-            self._emit(EventKind.CUDA, "torch", node, detail="starts" if cuda else "requests")
+            self._emit(EventKind.CUDA, "torch", node, detail=cuda)
 
     def _pipeline_events(self, node: cst.Call) -> None:
         """Data loaders with worker processes, and tf.data transformations that lose order or shuffle

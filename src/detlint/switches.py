@@ -195,15 +195,22 @@ def _literal_true(call: cst.Call, keyword: str | None) -> bool:
     return arg is not None and literal_value(arg.value) is True
 
 
-def cuda_use(imports: ImportTable, catalog: Catalog, call: cst.Call) -> bool | None:
-    """Whether a call puts PyTorch work on a CUDA device: True when it starts CUDA, False when it only
-    asks for it (a `torch.device("cuda")` descriptor, an availability query), None when neither."""
+CUDA_STARTS, CUDA_REQUESTS, CUDA_QUERIES = "starts", "requests", "queries"
+_CUDA_STRENGTH = {CUDA_QUERIES: 0, CUDA_REQUESTS: 1, CUDA_STARTS: 2}
+
+
+def cuda_use(imports: ImportTable, catalog: Catalog, call: cst.Call) -> str | None:
+    """How a call involves CUDA: it starts CUDA work ("starts"), asks for a device without starting
+    it ("requests": `torch.device("cuda")`), only asks whether CUDA is there ("queries"), or not at
+    all (None)."""
     qualname = imports.resolve(call.func)
     method = call.func.attr.value if isinstance(call.func, cst.Attribute) and qualname is None else None
-    found: bool | None = None
+    found: str | None = None
     for entry in catalog.entries(CATALOG, "cuda_markers"):
         if _marks_cuda(entry, call, qualname, method):
-            found = found or entry["initializes"]
+            kind = CUDA_QUERIES if entry.get("query") else CUDA_STARTS if entry["initializes"] else CUDA_REQUESTS
+            if found is None or _CUDA_STRENGTH[kind] > _CUDA_STRENGTH[found]:
+                found = kind
     return found
 
 

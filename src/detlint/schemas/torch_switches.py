@@ -32,6 +32,7 @@ SCHEMA: dict[str, Schema] = {
             "exclude": (list_of_str, False),
             "packages": (list_of_str, False),
             "initializes": (is_bool, True),
+            "query": (is_bool, False),
         },
         "mode_functions": {
             "argument": (is_str, True),

@@ -14,6 +14,7 @@ from detlint.facts import Event, EventKind, FileFacts
 from detlint.finding import Confidence
 from detlint.ops_catalog import OpEntry, OpIndex, Status, op_index
 from detlint.project import EntryPoint, ProjectIndex
+from detlint.switches import CUDA_QUERIES, CUDA_STARTS
 
 _LEVELS = {"off": 0, "warn": 1, "error": 2}
 
@@ -42,13 +43,14 @@ class EntryState:
 
     @cached_property
     def first_cuda(self) -> Reached | None:
-        """The first place the path uses (or asks for) CUDA."""
-        return next(iter(self.events(EventKind.CUDA)), None)
+        """The first place the path uses (or asks for) a CUDA device; asking whether CUDA is there
+        does not count."""
+        return next((r for r in self.events(EventKind.CUDA) if r.event.detail != CUDA_QUERIES), None)
 
     @cached_property
     def cuda_start(self) -> Reached | None:
         """The first place the path starts CUDA work (environment variables are read by then)."""
-        return next((r for r in self.events(EventKind.CUDA) if r.event.detail == "starts"), None)
+        return next((r for r in self.events(EventKind.CUDA) if r.event.detail == CUDA_STARTS), None)
 
     def env(self, name: str) -> list[Reached]:
         return self.events(EventKind.ENV, name)
