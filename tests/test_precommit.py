@@ -187,10 +187,18 @@ def test_project_hook_checks_the_whole_project_when_anything_changes(run_hook):
     assert "pkg/train.py:3:1: DET203" in result.stdout
 
 
+TRY_REPO = [
+    ("detlint", {"train.py": BAD}, "train.py:3:1: DET203"),
+    ("detlint-deps", {"requirements.txt": "torch>=2.1\n"}, "requirements.txt:1:1: DET401"),
+    ("detlint-project", {"pkg/train.py": BAD, "README.md": "notes\n"}, "pkg/train.py:3:1: DET203"),
+]
+
+
 @pytest.mark.slow
-def test_try_repo_installs_and_runs_the_hooks(hook_repository, pre_commit_env, project_repository):
+@pytest.mark.parametrize(("hook", "files", "expected"), TRY_REPO)
+def test_try_repo_installs_and_runs_each_hook(hook_repository, pre_commit_env, project_repository, hook, files, expected):
     """What a hook author runs: `pre-commit try-repo`, which installs into a store of its own."""
-    project = project_repository({"train.py": BAD})
-    result = _pre_commit(project, pre_commit_env, "try-repo", str(hook_repository), "detlint", "--all-files")
+    project = project_repository(files)
+    result = _pre_commit(project, pre_commit_env, "try-repo", str(hook_repository), hook, "--all-files")
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "train.py:3:1: DET203" in result.stdout
+    assert expected in result.stdout, result.stdout
