@@ -41,3 +41,13 @@ def test_edited_file_is_reanalysed(cli, tmp_path):
     assert cli.json()["findings"] == []
     target.write_text("import torch\ntorch.backends.cudnn.benchmark = True\n")
     assert [f["code"] for f in cli.json()["findings"]] == ["DET203"]
+
+
+def test_clean_removes_the_cache(cli, tmp_path):
+    (tmp_path / "a.py").write_text("import torch\n")
+    cli("check")
+    assert (tmp_path / ".detlint_cache").is_dir()
+    result = cli("clean")
+    assert result.exit_code == 0 and "removed" in result.stdout
+    assert not (tmp_path / ".detlint_cache").exists()
+    assert cli("clean").exit_code == 0  # nothing to remove is fine

@@ -395,6 +395,27 @@ class _progress:
             self.bar.stop()
 
 
+@main.command("clean")
+@click.argument("path", required=False, type=click.Path(exists=True, path_type=Path))
+def clean(path: Path | None) -> None:
+    """Remove the result cache of the project at PATH (default: the current directory)."""
+    import shutil
+
+    from detlint.config import ConfigError, find_config, load_settings
+
+    start = (path or Path.cwd()).resolve()
+    try:
+        config_file = find_config(start)
+        # The project root is the configuration's folder; without one, the folder given.
+        settings = load_settings(config_file, root=None if config_file else start)
+    except ConfigError as error:
+        _fail(str(error))
+    cache_dir = settings.cache_dir or settings.root / ".detlint_cache"
+    if cache_dir.is_dir():
+        shutil.rmtree(cache_dir)
+        click.echo(f"removed {cache_dir}")
+
+
 @main.command("rules")
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_rules(output_format: str) -> None:
