@@ -34,7 +34,7 @@ CASES = [
         "from sklearn.model_selection import train_test_split\n\nsplit = train_test_split(\n    [1, 2, 3],  # rows\n"
         "    test_size=0.5,\n)\n",
         "from sklearn.model_selection import train_test_split\n\nsplit = train_test_split(\n    [1, 2, 3],  # rows\n"
-        "    test_size=0.5,\nrandom_state=0)\n",
+        "    test_size=0.5,\n    random_state=0,\n)\n",
         True,
     ),
 ]

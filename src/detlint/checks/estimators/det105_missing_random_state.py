@@ -321,6 +321,7 @@ class MissingRandomState(EstimatorVisitor, Rule):
             whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
         ))  # fmt: skip
         args = [arg for arg in node.args if not (arg.keyword is not None and arg.keyword.value == keyword)]
+        args, new = _on_its_own_line(node, args, new)
         fixed = node.with_changes(args=[*args, new])
         code = self.context.module.code_for_node(fixed)
         return FixSpec.replace(node, code, f"pass `{keyword}=0`", safe=False)
@@ -377,3 +378,21 @@ class MissingRandomState(EstimatorVisitor, Rule):
 
 def _keywords(node: cst.Call) -> dict[str, Found]:
     return {arg.keyword.value: Found(arg.keyword.value, arg.value, arg) for arg in node.args if arg.keyword}
+
+
+def _on_its_own_line(call: cst.Call, args: list[cst.Arg], new: cst.Arg) -> tuple[list[cst.Arg], cst.Arg]:
+    """In a call laid out one argument per line with a trailing comma, the new argument gets a line of
+    its own, indented like the others, and the trailing comma."""
+    if not args or not isinstance(args[-1].comma, cst.Comma):
+        return args, new
+    last = args[-1]
+    if not isinstance(last.comma.whitespace_after, cst.ParenthesizedWhitespace):
+        return args, new
+    previous = args[-2].comma.whitespace_after if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else None
+    indent_from = previous if isinstance(previous, cst.ParenthesizedWhitespace) else call.whitespace_before_args
+    if not isinstance(indent_from, cst.ParenthesizedWhitespace):
+        return args, new
+    line_break = cst.ParenthesizedWhitespace(indent=indent_from.indent, last_line=indent_from.last_line)
+    return [*args[:-1], last.with_changes(comma=cst.Comma(whitespace_after=line_break))], new.with_changes(
+        comma=last.comma
+    )
