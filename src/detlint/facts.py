@@ -347,7 +347,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return False
         if _uses_own_generator(node, entry) or id(node) in self._seed_draws:
             return True
-        holds = conditions_hold(entry.get("conditions", []), node)
+        holds = conditions_hold(entry, node)
         if holds is False:
             return True
         if holds is None:

@@ -319,10 +319,11 @@ class OpIndex:
     def conditions_hold(entry: OpEntry, literal_args: CallArgs) -> bool | None:
         """Whether every condition of the entry holds for the call: False as soon as one fails, None
         when none fails but one depends on run time (the rule then lowers its confidence)."""
-        return _all_hold(condition.evaluate(literal_args) for condition in entry.conditions)
+        return all_hold(condition.evaluate(literal_args) for condition in entry.conditions)
 
 
-def _all_hold(verdicts: Iterable[bool | None]) -> bool | None:
+def all_hold(verdicts: Iterable[bool | None]) -> bool | None:
+    """False as soon as one verdict is False; None when none is but one is unknown; else True."""
     result: bool | None = True
     for verdict in verdicts:
         if verdict is False:

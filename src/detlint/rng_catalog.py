@@ -3,13 +3,13 @@ which generator objects need their own seed, and which values make unstable seed
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 
 import libcst as cst
 
 from detlint.catalog import Catalog, Entry, load_catalog
-from detlint.names import NOT_LITERAL, argument, literal_value
+from detlint.names import argument, literal_value
+from detlint.ops_catalog import CallArgs, CallKind, Condition, all_hold
 
 CATALOG = "rng"
 
@@ -102,20 +102,17 @@ def rng_index(catalog: Catalog | None = None) -> RngIndex:
     return _INDEXES[catalog.digest]
 
 
-def conditions_hold(conditions: list[Mapping], call: cst.Call) -> bool | None:
-    """Whether every catalog condition holds for a call's literal arguments; None when one depends on
-    a value only known at run time."""
-    verdict: bool | None = True
-    for condition in conditions:
-        arg = argument(call, condition["argument"], condition.get("position"))
-        if arg is None:
-            holds = condition.get("when_absent", False)
-            holds = None if holds == "runtime" else holds
-        else:
-            value = literal_value(arg.value)
-            holds = None if value is NOT_LITERAL else value in condition["values"]
-        if holds is False:
-            return False
-        if holds is None:
-            verdict = None
-    return verdict
+def conditions_hold(entry: Entry, call: cst.Call) -> bool | None:
+    """Whether a consumer entry's argument conditions hold for a call's literal arguments (None when
+    only run time can tell); the same conditions, and evaluator, as the op catalogs'."""
+    conditions = _conditions(entry)
+    return all_hold(condition.evaluate(CallArgs.from_call(call, CallKind.FUNCTION)) for condition in conditions)
+
+
+_CONDITIONS: dict[int, tuple[Condition, ...]] = {}
+
+
+def _conditions(entry: Entry) -> tuple[Condition, ...]:
+    if id(entry) not in _CONDITIONS:
+        _CONDITIONS[id(entry)] = tuple(Condition.from_mapping(raw) for raw in entry.get("conditions", ()))
+    return _CONDITIONS[id(entry)]

@@ -69,19 +69,3 @@ def argument_ref(value: Any) -> str | None:
     ):
         return None
     return "{keyword: <name>, position: <index>} (position optional)"
-
-
-def condition(value: Any) -> str | None:
-    """`{argument, position?, values: [...], when_absent: <bool or "runtime">}`: the literal argument
-    values for which an entry applies, and what to assume when the argument is not given."""
-    allowed = {"argument", "position", "values", "when_absent"}
-    if (
-        isinstance(value, dict)
-        and set(value) <= allowed
-        and isinstance(value.get("argument"), str)
-        and isinstance(value.get("values"), list)
-        and value.get("when_absent", False) in (True, False, "runtime")
-        and isinstance(value.get("position", 0), int)
-    ):
-        return None
-    return "{argument, position?, values: [...], when_absent: true|false|runtime}"

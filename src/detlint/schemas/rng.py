@@ -1,4 +1,5 @@
-from detlint.schemas.fields import Schema, argument_ref, condition, is_bool, is_str, list_of, list_of_str
+from detlint.schemas.fields import Schema, argument_ref, is_bool, is_str, list_of_str
+from detlint.schemas.ops import conditions
 
 SCHEMA: dict[str, Schema] = {
     "rng": {
@@ -15,7 +16,7 @@ SCHEMA: dict[str, Schema] = {
             "prefixes": (list_of_str, False),
             "methods": (list_of_str, False),
             "exclude": (list_of_str, False),
-            "conditions": (list_of(condition, "conditions"), False),
+            "conditions": (conditions(with_positions=True), False),
             "local_generator_keyword": (is_str, False),
             "seed_keyword": (is_str, False),
             "deferred": (is_bool, False),
