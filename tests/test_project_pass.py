@@ -112,3 +112,13 @@ def test_cli_partial_run_with_relative_paths(cli, tmp_path):
         "train.py": "import torch\nfrom seeding import seed\n\nif __name__ == '__main__':\n    seed()\n    torch.rand(2)\n",
     })  # fmt: skip
     assert cli("check", "train.py").exit_code == 0
+
+
+def test_module_level_set_up_does_not_make_a_script():
+    files = {
+        "pkg/__init__.py": "",
+        # Logger and app objects are set-up, not a run: no entry point, so nothing to report.
+        "pkg/service.py": "import torch\nimport framework\nlogger = framework.get_logger(__name__)\n\n"
+        "def build():\n    return torch.nn.Linear(2, 2)\n",
+    }
+    assert _det101(files) == set()

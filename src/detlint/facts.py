@@ -199,8 +199,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def leave_Call(self, original_node: cst.Call) -> None:
         # On leaving: a call's arguments are evaluated (and their events happen) before the call.
         node = original_node
-        if not self.context.scope_stack and not self._in_main_guard() and self._does_work(node):
-            self._runs_work = True
+        if not self.context.scope_stack and not self._in_main_guard() and self._is_statement_call(node):
+            if self._does_work(node):
+                self._runs_work = True
         self._determinism_events(node)
         qualname = self.imports.resolve(node.func)
         confidence = Confidence.MEDIUM if self.imports.resolved_through_star(node.func) else Confidence.HIGH
@@ -252,6 +253,15 @@ class FactsCollector(cst.BatchableCSTVisitor):
         # A loop at module level is a training loop, never a definition (the tracker has pushed it).
         if not self.context.scope_stack and len(self.context.statement_stack) == 1:
             self._runs_work = True
+
+    def _is_statement_call(self, node: cst.Call) -> bool:
+        """A call made as a statement of its own (`main()`, `trainer.fit()`), not one whose value is
+        kept: `logger = get_logger(__name__)` or `app = App()` at module level is set-up, not a run
+        (unless it draws random numbers or runs ops: see `facts`)."""
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        return isinstance(statement, cst.SimpleStatementLine) and any(
+            isinstance(small, cst.Expr) and small.value is node for small in statement.body
+        )
 
     def _does_work(self, node: cst.Call) -> bool:
         """A call into the project or a third-party library; the standard library (`logging.getLogger`,
@@ -523,7 +533,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
             classes=dict(self._classes),
             has_main_guard=guard is not None,
             main_guard=site(guard, None, MODULE_SCOPE) if guard is not None else None,
-            runs_work=self._runs_work,
+            # Module-level statement calls and loops are work; so is module-level code that seeds,
+            # draws random numbers or runs ops (`W = nn.Linear(2, 2)`), unlike `logger = get_logger()`.
+            runs_work=self._runs_work
+            or any(item.scope == MODULE_SCOPE and not item.guarded and item.kind not in STRUCTURAL for item in pending),
             is_test=bool(_TEST_FILE.search(path)),
             is_notebook=path.endswith(".ipynb"),
         )

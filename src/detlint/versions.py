@@ -40,6 +40,9 @@ _BOTTOM = (-1,)
 _TOP = (float("inf"),)
 
 
+_PARSED: dict[str, Version] = {}  # text -> parsed version
+
+
 @total_ordering
 @dataclass(frozen=True, eq=False)
 class Version:
@@ -54,13 +57,15 @@ class Version:
 
     @classmethod
     def parse(cls, text: str) -> Version:
+        if isinstance(text, str) and text in _PARSED:
+            return _PARSED[text]  # the same few versions are asked for again and again
         if not isinstance(text, str):
             raise ValueError(f"a version must be a string, got {text!r}")
         match = _VERSION.fullmatch(text.strip())
         if match is None:
             raise ValueError(f"invalid version {text!r}: expected a PEP 440 version such as '2.4.0'")
         parts = match.groupdict()
-        return cls(
+        version = cls(
             epoch=int(parts["epoch"] or 0),
             release=tuple(int(part) for part in parts["release"].split(".")),
             pre=_pre_release(parts["pre_letter"], parts["pre_number"]),
@@ -68,6 +73,8 @@ class Version:
             dev=int(parts["dev"] or 0) if parts["dev_marker"] else None,
             local=_normalise_local(parts["local"]),
         )
+        _PARSED[text] = version
+        return version
 
     @property
     def public(self) -> str:
