@@ -51,3 +51,13 @@ def test_clean_removes_the_cache(cli, tmp_path):
     assert result.exit_code == 0 and "removed" in result.stdout
     assert not (tmp_path / ".detlint_cache").exists()
     assert cli("clean").exit_code == 0  # nothing to remove is fine
+
+
+def test_the_analyzer_code_is_part_of_the_cache_key(monkeypatch):
+    from detlint import runner
+    from detlint.engine import AnalysisOptions
+
+    assert len(runner._code_digest()) == 64
+    before = runner.cache_salt(AnalysisOptions())
+    monkeypatch.setattr(runner, "_code_digest", lambda: "changed analyzer")
+    assert runner.cache_salt(AnalysisOptions()) != before

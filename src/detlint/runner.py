@@ -4,6 +4,7 @@ on scheduling: results are collected in discovery order and findings sorted."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 from collections.abc import Callable, Sequence
@@ -190,7 +191,19 @@ def _analyse_in_worker(source: SourceFile) -> FileResult:
 
 
 def cache_salt(options: AnalysisOptions) -> str:
-    return hashlib.sha256(f"{load_catalog().digest}\0{options!r}".encode()).hexdigest()
+    return hashlib.sha256(f"{load_catalog().digest}\0{_code_digest()}\0{options!r}".encode()).hexdigest()
+
+
+@functools.cache
+def _code_digest() -> str:
+    """The analyzer's own source: a changed rule or facts collector invalidates the cache even
+    without a new version number (editable installs, development)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).parent
+    for path in sorted(package.rglob("*.py")):
+        if "probe" not in path.relative_to(package).parts:
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def analyse_files(
