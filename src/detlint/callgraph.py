@@ -34,9 +34,6 @@ class Reached:
     chain: tuple[Site, ...]  # from the entry's own statement down to the event's site
     confidence: Confidence  # the least certain link on the way
 
-    @property
-    def entry_site(self) -> Site:
-        return self.chain[0]
 
 
 def _weakest(first: Confidence, second: Confidence) -> Confidence:

@@ -94,9 +94,6 @@ class FileFacts:
     is_test: bool = False
     is_notebook: bool = False
 
-    @property
-    def definitions(self) -> tuple[str, ...]:
-        return tuple(name for name in self.scopes if name and "." not in name)
 
 
 @dataclass

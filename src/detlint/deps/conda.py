@@ -82,14 +82,7 @@ def parse_environment(display: str, text: str) -> DependencyFile:
         elif not (isinstance(dependencies, yaml.ScalarNode) and dependencies.value in ("", "null", "~")):
             line, column = dependencies.start_mark.line + 1, dependencies.start_mark.column
             collected.problems.append(Problem(line, column, "`dependencies` must be a list"))
-    return DependencyFile(
-        path=display,
-        format="conda",
-        requirements=tuple(collected.requirements),
-        includes=tuple(collected.includes),
-        options=tuple(collected.options),
-        problems=tuple(collected.problems),
-    )
+    return collected.freeze(display, "conda")
 
 
 def _dependency(item: yaml.Node, collected: Collected) -> None:

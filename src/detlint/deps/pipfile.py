@@ -34,13 +34,7 @@ def parse_pipfile(display: str, text: str) -> DependencyFile:
             continue
         for name, value in table.items():
             _package(category, name, value, positions, collected)
-    return DependencyFile(
-        path=display,
-        format="pipfile",
-        requirements=tuple(collected.requirements),
-        options=tuple(collected.options),
-        problems=tuple(collected.problems),
-    )
+    return collected.freeze(display, "pipfile")
 
 
 def _package(category: str, name: str, value: Any, positions: Positions, collected: Collected) -> None:

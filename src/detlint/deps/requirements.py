@@ -59,6 +59,17 @@ class Collected:
     options: list[Option] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
+    def freeze(self, display: str, format: str, **extra: object) -> DependencyFile:
+        return DependencyFile(
+            path=display,
+            format=format,
+            requirements=tuple(self.requirements),
+            includes=tuple(self.includes),
+            options=tuple(self.options),
+            problems=tuple(self.problems),
+            **extra,  # type: ignore[arg-type]
+        )
+
 
 @dataclass(frozen=True)
 class LogicalLine:
@@ -124,15 +135,7 @@ def parse_requirements_file(display: str, text: str) -> DependencyFile:
     collected = Collected()
     for line in logical_lines(text):
         parse_line(line.text, line.locate, collected, "requirements", (line.first_line, line.last_line))
-    return DependencyFile(
-        path=display,
-        format="requirements",
-        requirements=tuple(collected.requirements),
-        includes=tuple(collected.includes),
-        options=tuple(collected.options),
-        problems=tuple(collected.problems),
-        header=leading_comments(text),
-    )
+    return collected.freeze(display, "requirements", header=leading_comments(text))
 
 
 def _span(locate: Locate, start: int, end: int) -> Span:

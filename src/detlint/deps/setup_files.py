@@ -8,10 +8,10 @@ import re
 from collections.abc import Iterator
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
 
 from detlint.deps.model import DependencyFile, Problem
 from detlint.deps.requirements import Collected, build_requirement
+from detlint.positions import locate
 
 _SECTION = re.compile(r"\[(?P<name>[^\]]+)\]\s*(?:[#;].*)?$")
 _OPTION = re.compile(r"(?P<key>[^=:\s][^=:]*?)\s*[=:]\s?(?P<value>.*)$")
@@ -49,12 +49,7 @@ def parse_setup_cfg(display: str, text: str) -> DependencyFile:
             _requirement_lines(lines, "install_requires", collected)
         elif section == "options.extras_require":
             _requirement_lines(lines, f"extras_require.{key}", collected)
-    return DependencyFile(
-        path=display,
-        format="setup.cfg",
-        requirements=tuple(collected.requirements),
-        problems=tuple(collected.problems),
-    )
+    return collected.freeze(display, "setup.cfg")
 
 
 def _requirement_lines(lines: list[tuple[int, int, str]], section: str, collected: Collected) -> None:
@@ -95,33 +90,28 @@ def parse_setup_py(display: str, module: cst.Module) -> DependencyFile:
                     found.extend((f"extras_require.{extra}", node) for node in _strings(value, assignments, 0))
     if not found:
         return DependencyFile(display, "setup.py")
-    positions = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
+    spans = locate(module, [node for _, node in found])
     collected = Collected()
     for section, node in found:
         value = node.evaluated_value if isinstance(node, cst.SimpleString) else None
         if not isinstance(value, str):
             continue
-        where = positions[node]
-        line, column = where.start.line, where.start.column
+        where = spans[id(node)]
+        line, column = where.line, where.column
         prefix = len(node.prefix) + len(node.quote)
-        exact = where.start.line == where.end.line and node.raw_value == value
+        exact = where.line == where.end_line and node.raw_value == value
         build = build_requirement(
             value,
             0,
             (lambda offset: (line, column + prefix + offset)) if exact else (lambda offset: (line, column)),
             section,
-            (where.start.line, where.end.line),
+            (where.line, where.end_line),
             collected,
             strict=True,
         )
         if build is not None:
             collected.requirements.append(build)
-    return DependencyFile(
-        path=display,
-        format="setup.py",
-        requirements=tuple(collected.requirements),
-        problems=tuple(collected.problems),
-    )
+    return collected.freeze(display, "setup.py")
 
 
 def _module_assignments(module: cst.Module) -> Iterator[tuple[str, cst.BaseExpression]]:
