@@ -3,7 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from detlint.cache import ResultCache
-from detlint.engine import FileResult
+from detlint.results import FileResult
 
 
 def test_round_trip_and_misses(tmp_path):
@@ -55,7 +55,7 @@ def test_clean_removes_the_cache(cli, tmp_path):
 
 def test_the_analyzer_code_is_part_of_the_cache_key(monkeypatch):
     from detlint import runner
-    from detlint.engine import AnalysisOptions
+    from detlint.results import AnalysisOptions
 
     assert len(runner._code_digest()) == 64
     before = runner.cache_salt(AnalysisOptions())

@@ -12,7 +12,8 @@ from detlint.catalog import CatalogError, load_catalog, parse_catalog_file
 from detlint.config import Settings
 from detlint.deps import FORMATS, DependencyFile, parse_dependency_text, resolve_versions
 from detlint.deps.policy import load_policy, project_versions
-from detlint.engine import AnalysisOptions, FileAnalyzer
+from detlint.engine import FileAnalyzer
+from detlint.results import AnalysisOptions
 from detlint.finding import Confidence, Severity
 from detlint.project import ProjectIndex
 from detlint.registry import rule_index

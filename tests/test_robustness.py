@@ -87,7 +87,6 @@ def test_a_crashing_rule_becomes_det002_and_other_rules_still_report(monkeypatch
 
     index = registry.rule_index()
     monkeypatch.setattr(registry, "rule_index", lambda: registry.RuleIndex([*index.rules, Exploding]))
-    monkeypatch.setattr("detlint.runner.rule_index", registry.rule_index)
     write(tmp_path, {"a.py": BENCHMARK})
     result = cli("check", "--no-cache", "--output-format", "json")
     assert result.exit_code == 2
@@ -114,7 +113,8 @@ def test_arbitrary_bytes_never_raise(data):
     from pathlib import Path
 
     from detlint.catalog import load_catalog
-    from detlint.engine import AnalysisOptions, FileAnalyzer
+    from detlint.engine import FileAnalyzer
+    from detlint.results import AnalysisOptions
     from detlint.registry import rule_index
     from detlint.sources import SourceFile
 

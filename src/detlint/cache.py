@@ -1,8 +1,11 @@
-"""A content-addressed cache of per-file results in `.detlint_cache/`.
+"""The cache in `.detlint_cache/`: per-file results, content-addressed, and one snapshot per project
+of the last run.
 
-The key covers everything a file's result depends on: its bytes and display path, the detlint
-version, the catalog and the analysis options. Writes are atomic (a temporary file renamed into
-place), and an unreadable or corrupt entry is a miss, never an error.
+A file's key covers everything its result depends on: its bytes and display path, the detlint
+version, the catalog and the analysis options. A snapshot keeps what a run over the same project can
+reuse when little changed: each file's key and findings, the project pass's output, and the last
+run's final findings. Writes are atomic (a temporary file renamed into place), and an unreadable or
+corrupt entry is a miss, never an error.
 """
 
 from __future__ import annotations
@@ -11,12 +14,29 @@ import hashlib
 import os
 import pickle
 import tempfile
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from detlint import __version__
-from detlint.engine import FileResult
+from detlint.results import FileResult
+
+if TYPE_CHECKING:
+    from detlint.finding import Finding
+    from detlint.project_files import Outcome
 
 _LAYOUT = "v1"
+
+
+@dataclass
+class ProjectSnapshot:
+    keys: dict[str, str]  # display path -> cache key, for every file of the project pass
+    reports: dict[str, FileResult]  # display path -> its result without facts (`FileResult.report_part`)
+    project_findings: list[Finding]
+    disk_log: dict[tuple[str, str, str], Outcome]  # what the project pass read besides (`ProjectFiles`)
+    versions: dict[str, tuple[str | None, str]]
+    final_key: str = ""  # the files, the selection and the reported paths of the last run
+    final_findings: list[Finding] = field(default_factory=list)
 
 
 class ResultCache:
@@ -34,21 +54,37 @@ class ResultCache:
         return self.directory / key[:2] / key
 
     def get(self, key: str) -> FileResult | None:
-        try:
-            with self._path(key).open("rb") as handle:
-                result = pickle.load(handle)
-        except Exception:  # noqa: BLE001 - missing, truncated or foreign entries are misses
-            return None
+        result = self._read(self._path(key))
         return result if isinstance(result, FileResult) else None
 
     def put(self, key: str, result: FileResult) -> None:
-        target = self._path(key)
+        self._write(self._path(key), result)
+
+    def snapshot_name(self, *parts: str) -> str:
+        return self.key("\0".join(parts), b"")
+
+    def snapshot(self, name: str) -> ProjectSnapshot | None:
+        found = self._read(self.directory / "projects" / name)
+        return found if isinstance(found, ProjectSnapshot) else None
+
+    def put_snapshot(self, name: str, snapshot: ProjectSnapshot) -> None:
+        self._write(self.directory / "projects" / name, snapshot)
+
+    @staticmethod
+    def _read(path: Path) -> Any:
+        try:
+            with path.open("rb") as handle:
+                return pickle.load(handle)
+        except Exception:  # noqa: BLE001 - missing, truncated or foreign entries are misses
+            return None
+
+    def _write(self, target: Path, value: object) -> None:
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             self._write_tag()
             handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
             with os.fdopen(handle, "wb") as stream:
-                pickle.dump(result, stream, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(value, stream, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(temporary, target)
         except OSError:
             pass  # a read-only or full disk only costs speed

@@ -136,20 +136,25 @@ def _yaml_files(directory: Path) -> Iterator[Path]:
     return iter(sorted(directory.glob("*.yaml")))
 
 
+def catalog_digest(directory: Path | None = None) -> str:
+    """A digest of the catalog files' names and bytes, without parsing them (for cache keys)."""
+    digest = hashlib.sha256()
+    for path in _yaml_files(directory or catalog_dir()):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
 @cache
 def load_catalog(directory: Path | None = None) -> Catalog:
     directory = directory or catalog_dir()
     sections: dict[tuple[str, str], tuple[Entry, ...]] = {}
-    digest = hashlib.sha256()
     names = []
     for path in _yaml_files(directory):
-        data = path.read_bytes()
-        digest.update(path.name.encode() + b"\0" + data)
         names.append(path.name)
-        for key, entries in parse_catalog_file(path.name, data.decode("utf-8")).items():
+        for key, entries in parse_catalog_file(path.name, path.read_text(encoding="utf-8")).items():
             if sections.get(key):
                 raise CatalogError(f"{path.name}: catalog section {key[0]}.{key[1]} is defined in two files")
             sections[key] = entries
     if not names:
         raise CatalogError(f"no catalog files found in {directory}")
-    return Catalog(sections=sections, files=tuple(names), digest=digest.hexdigest())
+    return Catalog(sections=sections, files=tuple(names), digest=catalog_digest(directory))

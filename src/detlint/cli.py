@@ -10,7 +10,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import click
 from rich.console import Console
@@ -52,7 +52,7 @@ def _split(values: Sequence[str]) -> tuple[str, ...] | None:
     return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
 
 
-def _fail(message: str) -> None:
+def _fail(message: str) -> NoReturn:
     click.echo(f"detlint: error: {message}", err=True)
     sys.exit(EXIT_ERROR)
 
@@ -155,6 +155,8 @@ def check(
     if show_files:
         from detlint.discovery import discover
 
+        selection()  # a bad selector is a configuration error here too
+
         files = _discover_or_fail(lambda: discover(request.targets, settings.root, exclude=settings.exclude,
                                   extend_exclude=settings.extend_exclude, force_exclude=request.force_exclude,
                                   respect_gitignore=settings.respect_gitignore))  # fmt: skip
@@ -199,51 +201,60 @@ def write_baseline(request: RunRequest, output: Path) -> None:
     sys.exit(EXIT_ERROR if result.internal_error else EXIT_CLEAN)
 
 
-def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Selection]:
-    """Settings and rule selection for a request; configuration errors end the command with exit 2."""
+def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Callable[[], Selection]]:
+    """Settings for a request, and the rule selection, built when first asked for: the rules load the
+    parser, which a run whose findings the cache already holds never needs. Configuration errors end
+    the command with exit 2."""
     from detlint.config import ConfigError, find_config, load_settings
     from detlint.finding import Confidence
-    from detlint.runner import build_selection
-    from detlint.selection import SelectorError
 
     first = request.targets[0]
     try:
         config_file = request.config_path or find_config(first if first.exists() else Path.cwd())
         settings = load_settings(config_file)
-        try:
-            build_selection(settings)
-        except SelectorError as error:
-            raise ConfigError(str(error), key=error.key, file=config_file) from None
     except ConfigError as error:
         _fail(str(error))
     if request.min_confidence:
         settings = settings.with_overrides(min_confidence=Confidence(request.min_confidence))
-    try:
-        selection = build_selection(
-            settings,
-            select=_split(request.select),
-            extend_select=_split(request.extend_select) or (),
-            ignore=_split(request.ignore),
-        )
-    except SelectorError as error:
-        _fail(f"--{error.key}: {error}")
     if request.verbose:
         stderr.print(
             f"detlint {__version__}: configuration {config_file or '(defaults)'}, root {settings.root}", soft_wrap=True
         )
+
+    @functools.cache
+    def selection() -> Selection:
+        from detlint.runner import build_selection
+        from detlint.selection import SelectorError
+
+        try:
+            build_selection(settings)
+        except SelectorError as error:
+            _fail(str(ConfigError(str(error), key=error.key, file=config_file)))
+        try:
+            return build_selection(
+                settings,
+                select=_split(request.select),
+                extend_select=_split(request.extend_select) or (),
+                ignore=_split(request.ignore),
+            )
+        except SelectorError as error:
+            _fail(f"--{error.key}: {error}")
+
     return settings, selection
 
 
 def _analyse(
-    request: RunRequest, settings: Settings, selection: Selection, stderr: Console, *, progress: bool
+    request: RunRequest, settings: Settings, selection: Callable[[], Selection], stderr: Console, *, progress: bool
 ) -> RunResult:
     """One run over the request's paths, with a progress bar on a terminal and the diagnostics that
     --verbose and --debug ask for."""
     from detlint.runner import run
 
+    selection_key = repr((request.select, request.extend_select, request.ignore))
     with _progress(stderr, enabled=progress and stderr.is_terminal) as report_progress:
         result = _discover_or_fail(
-            lambda: run(request.targets, settings, selection, jobs=request.jobs, use_cache=not request.no_cache,
+            lambda: run(request.targets, settings, selection, selection_key=selection_key, jobs=request.jobs,
+                        use_cache=not request.no_cache,
                         force_exclude=request.force_exclude, progress=report_progress)  # fmt: skip
         )
     if request.verbose:
@@ -298,14 +309,14 @@ def _without_baselined(
     baseline_file: Path,
     entries: list[BaselineEntry],
     result: RunResult,
-    selection: Selection,
+    selection: Callable[[], Selection],
 ) -> list[Finding]:
     """The findings the baseline does not record, and a one-line account of it on stderr. Only entries
     about files and rules this run checked can be stale."""
     from detlint.baseline import apply
 
     checked_files = {source.display for source in result.files}
-    outcome = apply(findings, entries, checked=lambda e: e.path in checked_files and selection.allows(e.code, e.path))
+    outcome = apply(findings, entries, checked=lambda e: e.path in checked_files and selection().allows(e.code, e.path))
     known = _count(outcome.absorbed, "known finding", "known findings")
     stale = _count(len(outcome.stale), "stale entry", "stale entries")
     note = f"detlint: baseline {baseline_file}: {known} not shown, {stale}"
@@ -327,7 +338,6 @@ def _discover_or_fail(action: Callable):
 
 
 def _emit(findings, root: Path, output_format: str, output_file: Path | None, statistics: bool, show_source: bool):
-    from detlint.registry import rule_index
     from detlint.reporters import render
 
     if output_format == "text":
@@ -341,7 +351,6 @@ def _emit(findings, root: Path, output_format: str, output_file: Path | None, st
         show_source=show_source,
         source_lines=lambda path: _read_lines(Path(path) if output_format == "text" else root / path),
         color=color,
-        rules=rule_index(),
         root=root,
     )
     if output_file is not None:

@@ -12,21 +12,20 @@ import warnings
 import traceback
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 
 import libcst as cst
 
 from detlint.catalog import Catalog
-from detlint.deps import DependencyFile
-from detlint.facts import FactsCollector, FileFacts
+from detlint.facts import FactsCollector
 from detlint.finding import Confidence, Edit, Finding, Fix, RelatedLocation, Severity, Span
 from detlint.names import ImportTable
 from detlint.positions import locate, statement_lines, statement_nodes
+from detlint.results import AnalysisOptions, FileResult
 from detlint.rng_catalog import rng_index
 from detlint.rule import FileContext, FixSpec, Report, Rule
-from detlint.notebook import NotebookModule, notebook_module
+from detlint.notebook import notebook_module
 from detlint.sources import SourceFile, Unreadable, check_nesting, decode_python
-from detlint.suppress import Suppression, parse_suppressions
+from detlint.suppress import parse_suppressions
 
 PARSE_ERROR = ("DET001", "parse-error")
 INTERNAL_ERROR = ("DET002", "internal-error")
@@ -34,24 +33,6 @@ INTERNAL_ERROR = ("DET002", "internal-error")
 _STATEMENT_NODES = ("SimpleStatementLine", "If", "For", "While", "With", "Try", "TryStar", "Match")
 _BLOCK_NODES = ("IndentedBlock", "SimpleStatementSuite")
 _SCOPE_NODES = ("FunctionDef", "ClassDef")
-
-
-@dataclass(frozen=True)
-class AnalysisOptions:
-    """Settings that change per-file results; part of the cache key."""
-
-    max_file_size: int = 1024 * 1024
-
-
-@dataclass
-class FileResult:
-    path: str
-    findings: list[Finding] = field(default_factory=list)
-    suppressions: list[Suppression] = field(default_factory=list)
-    facts: FileFacts | None = None
-    dependencies: DependencyFile | None = None  # for dependency files (and setup.py)
-    notebook: NotebookModule | None = None  # for notebooks: where each analysed line comes from
-    tracebacks: list[str] = field(default_factory=list)  # internal errors, shown with --debug
 
 
 class _Tracker(cst.BatchableCSTVisitor):

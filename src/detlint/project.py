@@ -11,9 +11,10 @@ from functools import cached_property
 from detlint.callgraph import CallGraph, Reached
 from detlint.config import Settings
 from detlint.deps import DependencyFile, ResolvedVersion, project_versions
-from detlint.engine import FileResult
+from detlint.results import FileResult
 from detlint.facts import Event, EventKind, FileFacts, Site
 from detlint.finding import Edit, Finding, Fix, Span
+from detlint.project_files import ProjectFiles
 from detlint.rule import ProjectRule
 
 if sys.version_info >= (3, 11):
@@ -51,6 +52,11 @@ class ProjectIndex:
     dependency_files: dict[str, DependencyFile] = field(default_factory=dict)  # by display path
     settings: Settings = field(default_factory=Settings)
     _reach_cache: dict[tuple[str, str | None], list[Reached]] = field(default_factory=dict, repr=False)
+
+    @cached_property
+    def disk(self) -> ProjectFiles:
+        """What the project pass reads beyond the analysed files, remembered for the saved pass."""
+        return ProjectFiles(self.settings.root)
 
     @classmethod
     def build(cls, results: Iterable[FileResult], settings: Settings) -> ProjectIndex:
@@ -142,8 +148,8 @@ class ProjectIndex:
     def _project_scripts(self) -> Iterable[EntryPoint]:
         """`[project.scripts] name = "pkg.cli:main"` in the root pyproject.toml."""
         try:
-            document = tomllib.loads((self.settings.root / "pyproject.toml").read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            document = tomllib.loads((self.disk.read("pyproject.toml") or b"").decode("utf-8"))
+        except (UnicodeDecodeError, tomllib.TOMLDecodeError):
             return  # absent or broken: the dependency pass reports a broken file
         scripts = document.get("project", {}).get("scripts", {})
         for target in scripts.values() if isinstance(scripts, dict) else ():

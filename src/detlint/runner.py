@@ -11,20 +11,23 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from detlint.cache import ResultCache
-from detlint.catalog import load_catalog
+from detlint.cache import ProjectSnapshot, ResultCache
+from detlint.catalog import catalog_digest
 from detlint.config import Settings
 from detlint.discovery import discover
-from detlint.engine import AnalysisOptions, FileAnalyzer, FileResult
 from detlint.finding import Confidence, Finding, Span
 from detlint.gitignore import compile_pattern
 from detlint.notebook import NotebookModule
-from detlint.project import ProjectIndex, run_project_rules
-from detlint.registry import rule_index
-from detlint.selection import Selection
+from detlint.project_files import ProjectFiles
+from detlint.results import AnalysisOptions, FileResult
 from detlint.sources import SourceFile
 from detlint.suppress import UnusedSuppression, apply_suppressions
+
+if TYPE_CHECKING:  # the parser and the rules load only when some file is analysed
+    from detlint.engine import FileAnalyzer
+    from detlint.selection import Selection
 
 FRAMEWORKS = ("torch", "tensorflow", "jax", "xgboost")
 # Below this many files to analyse, starting worker processes costs more than it saves.
@@ -51,6 +54,9 @@ def analysis_options(settings: Settings) -> AnalysisOptions:
 
 
 def build_selection(settings: Settings, *, select=None, extend_select=(), ignore=None) -> Selection:
+    from detlint.registry import rule_index
+    from detlint.selection import Selection
+
     return Selection.build(
         rule_index(),
         select=settings.select if select is None else select,
@@ -69,13 +75,17 @@ def path_matcher(pattern: str) -> Callable[[str], bool]:
 def run(
     paths: Sequence[Path],
     settings: Settings,
-    selection: Selection,
+    selection: Selection | Callable[[], Selection],
     *,
+    selection_key: str | None = None,
     jobs: int | None = None,
     use_cache: bool = True,
     force_exclude: bool = False,
     progress: Progress | None = None,
 ) -> RunResult:
+    """Check the files under `paths`. `selection` may be a function that builds it, called only when
+    the findings are not already known; `selection_key`, a string that names what it selects, lets a
+    run whose files, settings and selection all match the last one's return its findings at once."""
     discovery = {
         "exclude": settings.exclude,
         "extend_exclude": settings.extend_exclude,
@@ -83,19 +93,28 @@ def run(
     }
     sources = discover(paths, settings.root, force_exclude=force_exclude, **discovery)
     index_sources = sources
+    index_paths: Sequence[Path] = paths
     if _covers_part_of_project(paths, settings):
         # pre-commit passes only changed files: judge them against the whole project (mostly from the
         # cache), report on them alone.
         known = {source.display for source in sources}
         rest = [source for source in discover([settings.root], settings.root, **discovery) if source.display not in known]
-        index_sources = [*sources, *rest]
+        index_sources, index_paths = [*sources, *rest], [settings.root]
     options = analysis_options(settings)
-    results = analyse_files(index_sources, options, settings, jobs=jobs, use_cache=use_cache, progress=progress)
-    index = ProjectIndex.build(results, settings)
-    project_findings, tracebacks = run_project_rules(index, rule_index().project_rules())
-    findings = finalize(results[: len(sources)], project_findings, selection, settings.min_confidence)
+    cache = _open_cache(settings, options) if use_cache else None
+    # One snapshot per project and settings; partial runs share the whole project's.
+    identity = (repr(settings), *(str(path.resolve()) for path in index_paths), str(force_exclude))
+    project = _ProjectRun(index_sources, settings, options, cache, jobs, progress, identity)
+    final_key = project.final_key(selection_key, len(sources))
+    known = project.known_findings(final_key)
+    if known is not None:
+        return RunResult(known.final_findings, sources, [], known.versions)
+    chosen = selection() if callable(selection) else selection  # before the work: a bad selector fails fast
+    results, project_findings, versions, tracebacks = project.run()
+    findings = finalize(results[: len(sources)], project_findings, chosen, settings.min_confidence)
     tracebacks.extend(trace for result in results for trace in result.tracebacks)
-    versions = {package: index.framework_version(package) for package in FRAMEWORKS}
+    if not tracebacks:
+        project.save(findings, final_key)
     return RunResult(findings, sources, tracebacks, versions)
 
 
@@ -146,6 +165,8 @@ def _in_notebook_cells(finding: Finding, notebooks: dict[str, NotebookModule]) -
 
 
 def _unused_suppression_findings(path: str, unused: Sequence[UnusedSuppression]) -> list[Finding]:
+    from detlint.registry import rule_index
+
     index = rule_index()
     findings = []
     for item in unused:
@@ -166,6 +187,8 @@ def _unused_suppression_findings(path: str, unused: Sequence[UnusedSuppression])
 
 
 def _selects_any(selector: str) -> bool:
+    from detlint.registry import rule_index
+
     try:
         return bool(rule_index().codes_for(selector))
     except ValueError:
@@ -177,6 +200,10 @@ _worker_analyzer: FileAnalyzer | None = None
 
 
 def _make_analyzer(options: AnalysisOptions) -> FileAnalyzer:
+    from detlint.catalog import load_catalog
+    from detlint.engine import FileAnalyzer
+    from detlint.registry import rule_index
+
     return FileAnalyzer(load_catalog(), rule_index().file_rules(), options)
 
 
@@ -191,7 +218,7 @@ def _analyse_in_worker(source: SourceFile) -> FileResult:
 
 
 def cache_salt(options: AnalysisOptions) -> str:
-    return hashlib.sha256(f"{load_catalog().digest}\0{_code_digest()}\0{options!r}".encode()).hexdigest()
+    return hashlib.sha256(f"{catalog_digest()}\0{_code_digest()}\0{options!r}".encode()).hexdigest()
 
 
 @functools.cache
@@ -206,6 +233,10 @@ def _code_digest() -> str:
     return digest.hexdigest()
 
 
+def _open_cache(settings: Settings, options: AnalysisOptions) -> ResultCache:
+    return ResultCache(settings.cache_dir or settings.root / ".detlint_cache", cache_salt(options))
+
+
 def analyse_files(
     sources: Sequence[SourceFile],
     options: AnalysisOptions,
@@ -215,37 +246,167 @@ def analyse_files(
     use_cache: bool,
     progress: Progress | None,
 ) -> list[FileResult]:
-    cache = ResultCache(settings.cache_dir or settings.root / ".detlint_cache", cache_salt(options)) if use_cache else None
-    results: list[FileResult | None] = [None] * len(sources)
-    keys: dict[int, str] = {}
-    misses: list[int] = []
-    for position, source in enumerate(sources):
-        if cache is not None:
-            try:
-                keys[position] = cache.key(source.display, source.path.read_bytes())
-            except OSError:
-                misses.append(position)
-                continue
-            cached = cache.get(keys[position])
-            if cached is not None:
-                results[position] = cached
-                continue
-        misses.append(position)
-    done = len(sources) - len(misses)
-    if progress:
-        progress(done, len(sources))
-    for position, result in zip(misses, _analyse(sources, misses, options, jobs)):
-        results[position] = result
-        if cache is not None and position in keys and not result.tracebacks:
-            cache.put(keys[position], result)
-        done += 1
-        if progress:
-            progress(done, len(sources))
-    return [result for result in results if result is not None]
+    """Every file's full result (facts included), from the cache where it has them."""
+    cache = _open_cache(settings, options) if use_cache else None
+    return _ProjectRun(sources, settings, options, cache, jobs, progress).full_results()
+
+
+class _ProjectRun:
+    """One project's files through the per-file pass and the project pass, reusing the cache: a file
+    whose key matches the snapshot takes its findings from there; the project pass is reused when no
+    file's facts, no file's presence and nothing it read from disk changed."""
+
+    def __init__(
+        self,
+        sources: Sequence[SourceFile],
+        settings: Settings,
+        options: AnalysisOptions,
+        cache: ResultCache | None,
+        jobs: int | None,
+        progress: Progress | None,
+        identity: Sequence[str] = (),
+    ) -> None:
+        self.sources, self.settings, self.options = sources, settings, options
+        self.cache, self.jobs, self.progress = cache, jobs, progress
+        self.keys: list[str | None] = [self._key(source) for source in sources] if cache is not None else []
+        self.snapshot_name = cache.snapshot_name(*identity) if cache is not None and identity else None
+        self._snapshot: ProjectSnapshot | None = None
+        self._loaded = False
+        self._project: tuple[list[Finding], dict, dict] | None = None
+        self._results: list[FileResult] = []
+
+    def _key(self, source: SourceFile) -> str | None:
+        assert self.cache is not None
+        try:
+            return self.cache.key(source.display, source.path.read_bytes())
+        except OSError:
+            return None  # unreadable: analysed afresh, and DET001 says why
+
+    @property
+    def snapshot(self) -> ProjectSnapshot | None:
+        if not self._loaded and self.cache is not None and self.snapshot_name is not None:
+            self._snapshot, self._loaded = self.cache.snapshot(self.snapshot_name), True
+        return self._snapshot
+
+    def final_key(self, selection_key: str | None, reported: int) -> str | None:
+        """What the final findings depend on beyond the snapshot's identity; None: not to be reused."""
+        if selection_key is None or self.snapshot_name is None:
+            return None
+        digest = hashlib.blake2b(f"{selection_key}\0{reported}".encode(), digest_size=20)
+        for source, key in zip(self.sources, self.keys):
+            digest.update(f"\0{source.display}\0{key}".encode("utf-8", "surrogateescape"))
+        return digest.hexdigest()
+
+    def known_findings(self, final_key: str | None) -> ProjectSnapshot | None:
+        snapshot = self.snapshot
+        if final_key is None or snapshot is None or snapshot.final_key != final_key:
+            return None
+        return snapshot if ProjectFiles.unchanged(self.settings.root, snapshot.disk_log) else None
+
+    def run(self) -> tuple[list[FileResult], list[Finding], dict[str, tuple[str | None, str]], list[str]]:
+        """Each file's result (facts left out where the snapshot gave it), the project findings, the
+        framework versions judged against, and the tracebacks of the project pass."""
+        snapshot = self.snapshot
+        reused = [
+            snapshot.reports[source.display]
+            if snapshot is not None and key is not None and snapshot.keys.get(source.display) == key
+            else None
+            for source, key in zip(self.sources, self.keys or [None] * len(self.sources))
+        ]
+        self._results = self._complete(list(reused))
+        if snapshot is not None and self._project_inputs_unchanged(snapshot, reused):
+            self._project = (snapshot.project_findings, snapshot.disk_log, snapshot.versions)
+            return self._results, list(snapshot.project_findings), snapshot.versions, []
+        full = self.full_results()
+        from detlint.project import ProjectIndex, run_project_rules
+        from detlint.registry import rule_index
+
+        index = ProjectIndex.build(full, self.settings)
+        project_findings, tracebacks = run_project_rules(index, rule_index().project_rules())
+        versions = {package: index.framework_version(package) for package in FRAMEWORKS}
+        self._project = (project_findings, index.disk.log, versions)
+        return self._results, project_findings, versions, tracebacks
+
+    def _project_inputs_unchanged(self, snapshot: ProjectSnapshot, reused: list[FileResult | None]) -> bool:
+        if snapshot.keys.keys() != {source.display for source in self.sources}:
+            return False  # a file came or went
+        for source, result, done in zip(self.sources, reused, self._results):
+            if result is None:
+                before = self.cache.get(snapshot.keys[source.display]) if self.cache is not None else None
+                if before is None or not before.same_project_inputs(done):
+                    return False
+        return ProjectFiles.unchanged(self.settings.root, snapshot.disk_log)
+
+    def full_results(self) -> list[FileResult]:
+        """Every file's result with its facts: the ones the snapshot stood in for come from the cache."""
+        if not self._results:
+            self._results = self._complete([None] * len(self.sources))
+        stripped = [
+            position
+            for position, (source, result) in enumerate(zip(self.sources, self._results))
+            if self._snapshot is not None and result is self._snapshot.reports.get(source.display)
+        ]
+        full = list(self._results)
+        missing = []
+        for position in stripped:
+            found = self.cache.get(self.keys[position]) if self.cache is not None and self.keys[position] else None
+            if found is None:
+                missing.append(position)
+            else:
+                full[position] = found
+        for position, result in zip(missing, _analyse(self.sources, missing, self.options, self.jobs)):
+            full[position] = result
+            self._put(position, result)
+        return full
+
+    def _complete(self, results: list[FileResult | None]) -> list[FileResult]:
+        """Fill the gaps from the cache, then by analysing, reporting progress as files finish."""
+        misses = []
+        for position, result in enumerate(results):
+            if result is None:
+                key = self.keys[position] if self.cache is not None else None
+                results[position] = self.cache.get(key) if self.cache is not None and key is not None else None
+                if results[position] is None:
+                    misses.append(position)
+        done = len(results) - len(misses)
+        if self.progress:
+            self.progress(done, len(results))
+        for position, result in zip(misses, _analyse(self.sources, misses, self.options, self.jobs)):
+            results[position] = result
+            self._put(position, result)
+            done += 1
+            if self.progress:
+                self.progress(done, len(results))
+        return [result for result in results if result is not None]
+
+    def _put(self, position: int, result: FileResult) -> None:
+        key = self.keys[position] if self.cache is not None else None
+        if self.cache is not None and key is not None and not result.tracebacks:
+            self.cache.put(key, result)
+
+    def save(self, final_findings: list[Finding], final_key: str | None) -> None:
+        """Remember this run for the next one (only runs with no internal error, and every file keyed)."""
+        if self.cache is None or self.snapshot_name is None or self._project is None or None in self.keys:
+            return
+        project_findings, disk_log, versions = self._project
+        self.cache.put_snapshot(
+            self.snapshot_name,
+            ProjectSnapshot(
+                keys={source.display: key for source, key in zip(self.sources, self.keys) if key is not None},
+                reports={result.path: result.report_part() for result in self._results},
+                project_findings=list(project_findings),
+                disk_log=disk_log,
+                versions=versions,
+                final_key=final_key or "",
+                final_findings=final_findings if final_key else [],
+            ),
+        )
 
 
 def _analyse(sources: Sequence[SourceFile], positions: list[int], options: AnalysisOptions, jobs: int | None):
     todo = [sources[position] for position in positions]
+    if not todo:
+        return
     workers = min(jobs or os.cpu_count() or 1, len(todo) // MIN_FILES_PER_WORKER)
     if workers <= 1:
         analyzer = _make_analyzer(options)

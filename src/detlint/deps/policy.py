@@ -27,6 +27,7 @@ from detlint.finding import Confidence, Finding, Severity, Span
 from detlint.versions import Specifier
 
 if TYPE_CHECKING:
+    from detlint.project_files import ProjectFiles
     from detlint.project import ProjectIndex
 
 MANIFEST_FORMATS = ("pyproject", "setup.cfg", "setup.py")  # where libraries declare ranges (DET402)
@@ -266,7 +267,7 @@ class IncludeProblem:
 @dataclass
 class ProjectDeps:
     policy: Policy
-    root: Path
+    disk: ProjectFiles
     max_bytes: int
     discovered: dict[str, DependencyFile]
     extra: dict[str, DependencyFile | None] = field(default_factory=dict)  # read from disk; None: absent
@@ -276,7 +277,7 @@ class ProjectDeps:
     def build(cls, index: ProjectIndex) -> ProjectDeps:
         settings = index.settings
         limit = max(settings.max_file_size, MIN_SIZE_LIMIT)
-        deps = cls(load_policy(), Path(settings.root), limit, dict(index.dependency_files))
+        deps = cls(load_policy(), index.disk, limit, dict(index.dependency_files))
         deps._find_lock_files()
         deps._check_includes()
         return deps
@@ -291,12 +292,12 @@ class ProjectDeps:
         return self.extra[path]
 
     def _read(self, path: str, format: str | None) -> DependencyFile | None:
-        location = self.root / path
+        data = self.disk.read(path, self.max_bytes)
         try:
-            if not location.is_file() or location.stat().st_size > self.max_bytes:
-                return None
-            text = location.read_bytes().decode("utf-8-sig")
-        except (OSError, UnicodeDecodeError):
+            text = data.decode("utf-8-sig") if data is not None else None
+        except UnicodeDecodeError:
+            return None
+        if text is None:
             return None
         return parse_dependency_text(path, text, format)
 
@@ -309,16 +310,12 @@ class ProjectDeps:
         specs), at the root and beside every dependency file."""
         directories = {""} | {posixpath.dirname(path) for path in self.discovered}
         for directory in sorted(directories):
-            base = self.root / directory if directory else self.root
-            if not base.is_dir():
-                continue
             for kind in self.policy.lock_kinds:
                 for pattern in kind.patterns:
-                    for location in sorted(base.glob(pattern)):
-                        display = posixpath.join(directory, location.name) if directory else location.name
+                    for display in self.disk.glob(directory, pattern):
                         # A name discovery reads but did not pass is excluded or git-ignored: not
                         # part of the project as committed.
-                        if location.is_file() and display not in self.discovered and classify(location) is None:
+                        if display not in self.discovered and classify(Path(display)) is None:
                             self.get(display, kind.format)
 
     def lock_files(self) -> list[tuple[DependencyFile, str]]:

@@ -27,7 +27,8 @@ from detlint import __version__
 from detlint.catalog import load_catalog
 from detlint.config import Settings, find_config, load_settings
 from detlint.discovery import discover, module_name
-from detlint.engine import AnalysisOptions, FileAnalyzer, FileResult
+from detlint.engine import FileAnalyzer
+from detlint.results import AnalysisOptions, FileResult
 from detlint.finding import Confidence, Finding
 from detlint.project import ProjectIndex, run_project_rules
 from detlint.registry import rule_index
