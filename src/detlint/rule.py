@@ -120,11 +120,14 @@ class FileContext:
 @cache
 def visitor_names(cls: type) -> tuple[str, ...]:
     """The `visit_*`/`leave_*` methods a visitor class defines, found once per class (libcst looks
-    them up with `inspect` for every instance, that is for every file)."""
+    them up with `inspect` for every instance, that is for every file). libcst's base classes declare
+    one for every node type, marked as no-ops: calling those would cost a call per node per rule."""
     return tuple(
         name
         for name in dir(cls)
-        if (name.startswith("visit_") or name.startswith("leave_")) and callable(getattr(cls, name))
+        if (name.startswith("visit_") or name.startswith("leave_"))
+        and callable(getattr(cls, name))
+        and not getattr(getattr(cls, name), "_is_no_op", False)
     )
 
 
