@@ -26,6 +26,7 @@ from detlint.rule import FileContext, FixSpec, Report, Rule
 from detlint.notebook import notebook_module
 from detlint.sources import SourceFile, Unreadable, check_nesting, decode_python
 from detlint.suppress import parse_suppressions
+from detlint.walk import visit_batched
 
 PARSE_ERROR = ("DET001", "parse-error")
 INTERNAL_ERROR = ("DET002", "internal-error")
@@ -181,7 +182,7 @@ class FileAnalyzer:
         context = FileContext(source.display, module, imports, self.catalog)
         collector = FactsCollector(context, source.module, rng_index(self.catalog))
         rules = [rule(context) for rule in self.rules if not rule.frameworks or imports.imports_any(rule.frameworks)]
-        cst.visit_batched(module, [_Tracker(context), collector, *rules])
+        visit_batched(module, [_Tracker(context), collector, *rules])
         result.facts = collector.facts()
         if source.display.rsplit("/", 1)[-1] == "setup.py":  # literal install_requires, read statically
             from detlint.deps import parse_setup_py
