@@ -30,11 +30,17 @@ _DEPENDENCY_FAMILIES = re.compile(r"requirements.*\.(?:txt|in)|constraints.*\.tx
 def classify(path: Path) -> str | None:
     """"python", "notebook" or "dependency"; None for a file detlint does not read. `setup.py` is
     "python": the dependency pass picks Python files named setup.py out itself."""
-    if path.suffix in _PYTHON_SUFFIXES:
+    return classify_name(path.name)
+
+
+def classify_name(name: str) -> str | None:
+    """`classify` by file name alone."""
+    suffix = name[name.rfind(".") :] if name.rfind(".") > 0 else ""
+    if suffix in _PYTHON_SUFFIXES:
         return "python"
-    if path.suffix == ".ipynb":
+    if suffix == ".ipynb":
         return "notebook"
-    if path.name in _DEPENDENCY_NAMES or _DEPENDENCY_FAMILIES.fullmatch(path.name):
+    if name in _DEPENDENCY_NAMES or _DEPENDENCY_FAMILIES.fullmatch(name):
         return "dependency"
     return None
 
@@ -45,11 +51,17 @@ def module_name(path: Path, root: Path) -> str:
     absolute, base = _absolute(path), _absolute(root)
     if absolute == base or not absolute.is_relative_to(base):
         return path.stem
-    parts = list(absolute.relative_to(base).parts)
+    return _module_of(absolute.relative_to(base).as_posix())
+
+
+def _module_of(relative: str) -> str:
+    """`module_name` of a path relative to the root, with forward slashes."""
+    parts = relative.split("/")
     if len(parts) > 1 and parts[0] == "src":  # src layout
         parts.pop(0)
-    if absolute.suffix in (*_PYTHON_SUFFIXES, ".ipynb"):
-        parts[-1] = absolute.stem
+    stem, dot, suffix = parts[-1].rpartition(".")
+    if stem and f"{dot}{suffix}" in (*_PYTHON_SUFFIXES, ".ipynb"):
+        parts[-1] = stem
     if parts[-1] == "__init__" and len(parts) > 1:
         parts.pop()
     return ".".join(parts)
@@ -78,10 +90,10 @@ def discover(
         excludes=tuple(map(compile_pattern, (*exclude, *extend_exclude))),
         ignore=IgnoreRules(repository_root(root)) if respect_gitignore else None,
     )
-    found: dict[Path, SourceFile] = {}
+    found: dict[str, SourceFile] = {}
     for given in paths:
-        for source in finder.expand(Path(given), force_exclude=force_exclude):
-            found.setdefault(source.path.resolve(), source)  # overlapping paths and symlinks name one file
+        for real, source in finder.expand(Path(given), force_exclude=force_exclude):
+            found.setdefault(real, source)  # overlapping paths and symlinks name one file
     return sorted(found.values(), key=lambda source: source.display)
 
 
@@ -91,7 +103,8 @@ class _Finder:
     excludes: tuple[Pattern, ...]
     ignore: IgnoreRules | None  # None when .gitignore files are not respected
 
-    def expand(self, given: Path, *, force_exclude: bool) -> Iterator[SourceFile]:
+    def expand(self, given: Path, *, force_exclude: bool) -> Iterator[tuple[str, SourceFile]]:
+        """The files under `given`, each with its real path (symlinks resolved) to tell duplicates."""
         path = _absolute(given)
         is_dir = path.is_dir()
         if force_exclude and self._excluded(path, is_dir, with_parents=True):
@@ -99,18 +112,44 @@ class _Finder:
         if is_dir:
             yield from self._walk(path, given)
         elif kind := classify(path):
-            yield self._source(path, self._display(path, path, given), kind)
+            yield os.path.realpath(path), self._source(path, self._display(path, path, given), kind)
 
-    def _walk(self, top: Path, given: Path) -> Iterator[SourceFile]:
-        pending = [top]  # a stack, not recursion: depth is bounded by the tree, not by Python
+    def _walk(self, top: Path, given: Path) -> Iterator[tuple[str, SourceFile]]:
+        # Paths relative to the root, to the repository and to `top` grow by one name per level,
+        # instead of being worked out again from absolute paths for every entry.
+        relative = "" if top == self.root else self._relative(top)
+        pending = [(
+            top,
+            relative if relative is not None else top.as_posix().lstrip("/"),
+            self.ignore.relative(top) if self.ignore is not None else None,
+            "" if relative is not None else PurePosixPath(given.as_posix()).as_posix(),
+        )]  # fmt: skip - a stack, not recursion: depth is bounded by the tree, not by Python
         while pending:
-            for entry in _entries(pending.pop()):
-                path = Path(entry.path)
+            directory, pattern_dir, ignore_dir, display_dir = pending.pop()
+            real_dir = os.path.realpath(directory)
+            for entry in _entries(directory):
+                name = entry.name
+                pattern_path = f"{pattern_dir}/{name}" if pattern_dir else name
+                ignore_path = None if ignore_dir is None else f"{ignore_dir}/{name}" if ignore_dir else name
+                display = f"{display_dir}/{name}" if display_dir else pattern_path
                 if entry.is_dir(follow_symlinks=False):  # a symlinked directory could loop
-                    if not self._excluded(path, True):
-                        pending.append(path)
-                elif (kind := classify(path)) and entry.is_file() and not self._excluded(path, False):
-                    yield self._source(path, self._display(path, top, given), kind)
+                    if not self._excluded_relative(pattern_path, ignore_path, True):
+                        pending.append((Path(entry.path), pattern_path, ignore_path, display_dir and display))
+                elif (
+                    (kind := classify_name(name))
+                    and entry.is_file()
+                    and not self._excluded_relative(pattern_path, ignore_path, False)
+                ):
+                    real = os.path.realpath(entry.path) if entry.is_symlink() else os.path.join(real_dir, name)
+                    path = Path(entry.path)
+                    module = "" if kind == "dependency" else _module_of(display) if not display_dir else None
+                    yield real, self._source(path, display, kind, module)
+
+    def _excluded_relative(self, pattern_path: str, ignore_path: str | None, is_dir: bool) -> bool:
+        """`_excluded` for a walk entry whose parents were checked on the way down."""
+        if verdict(self.excludes, pattern_path, is_dir):
+            return True
+        return self.ignore is not None and ignore_path is not None and self.ignore.matches_relative(ignore_path, is_dir)
 
     def _excluded(self, path: Path, is_dir: bool, *, with_parents: bool = False) -> bool:
         """Whether settings or .gitignore exclude the path; its parent directories are checked too
@@ -137,8 +176,11 @@ class _Finder:
             return relative
         return (PurePosixPath(given.as_posix()) / path.relative_to(top).as_posix()).as_posix()
 
-    def _source(self, path: Path, display: str, kind: str) -> SourceFile:
-        return SourceFile(path, display, kind, module_name(path, self.root) if kind in ("python", "notebook") else "")
+    def _source(self, path: Path, display: str, kind: str, module: str | None = None) -> SourceFile:
+        """A found file; `module` when the caller knows it already."""
+        if module is None:
+            module = module_name(path, self.root) if kind in ("python", "notebook") else ""
+        return SourceFile(path, display, kind, module)
 
 
 def _entries(directory: Path) -> list[os.DirEntry[str]]:

@@ -118,6 +118,15 @@ class IgnoreRules:
         relative = self._relative(path)
         return relative is not None and self._decide(relative, is_dir)
 
+    def matches_relative(self, relative: str, is_dir: bool) -> bool:
+        """`matches` for a path already made relative to the root (with forward slashes)."""
+        return self._decide(relative, is_dir)
+
+    def relative(self, path: Path) -> str | None:
+        """The path relative to root with forward slashes; "" for root, None outside it."""
+        absolute = Path(os.path.abspath(path))
+        return "" if absolute == self.root else self._relative(absolute)
+
     def _relative(self, path: Path) -> str | None:
         """The path relative to root; None for root itself and for paths outside it."""
         absolute = Path(os.path.abspath(path))
