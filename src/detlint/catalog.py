@@ -16,8 +16,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from detlint.schemas import SCHEMAS
 from detlint.schemas.fields import Check, citation, is_str
 
@@ -29,8 +27,6 @@ _COMMON_FIELDS: dict[str, tuple[Check, bool]] = {
 _TOP_LEVEL = {"schema", "catalog", "description"}
 
 
-# libyaml's loader when PyYAML was built with it: the catalogs load several times faster.
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CatalogError(Exception):
@@ -95,8 +91,11 @@ def _validate_entry(where: str, raw: Any, fields: dict[str, tuple[Check, bool]])
 
 
 def parse_catalog_file(name: str, text: str) -> dict[tuple[str, str], tuple[Entry, ...]]:
+    import yaml  # here, not at the top: a run answered from the cache never parses the catalogs
+
     try:
-        document = yaml.load(text, Loader=_LOADER)
+        # libyaml's loader when PyYAML was built with it: the catalogs load several times faster.
+        document = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as error:
         raise CatalogError(f"{name}: not valid YAML: {error}") from None
     if not isinstance(document, dict):
