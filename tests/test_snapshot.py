@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -95,3 +96,47 @@ def test_a_partial_run_reuses_the_whole_project_snapshot(cli, project: Path, mon
     forbid_project_pass(monkeypatch)
     part = cli.json("train.py")
     assert codes(part) == [item for item in codes(whole) if item[0] == "train.py"]
+
+
+def age(root: Path, seconds: int = 3600) -> None:
+    """Date every file back, as if the project had been left alone since."""
+    for path in root.rglob("*"):
+        if path.is_file() and ".detlint_cache" not in path.parts:
+            stat = path.stat()
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def reads_of(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    reads: list[str] = []
+    original = Path.read_bytes
+
+    def counting(self: Path) -> bytes:
+        reads.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting)
+    return reads
+
+
+def test_files_whose_stamp_is_unchanged_are_not_read_again(cli, project: Path, monkeypatch):
+    age(project)
+    before = cli.json()
+    reads = reads_of(monkeypatch)
+    assert cli.json() == before
+    assert "train.py" not in reads and "requirements.txt" not in reads
+
+
+def test_an_edit_with_a_new_timestamp_is_read(cli, project: Path, monkeypatch):
+    age(project)
+    cli.json()
+    (project / "train.py").write_text(TRAIN.replace("import torch\n", "import torch\n\ntorch.manual_seed(0)\n"))
+    reads = reads_of(monkeypatch)
+    after = cli.json()
+    assert "train.py" in reads and "DET101" not in {code for _, code, _ in codes(after)}
+
+
+def test_a_file_changed_just_before_the_last_run_is_read_again(cli, project: Path, monkeypatch):
+    cli.json()  # the files were written moments ago: an edit could still share their timestamps
+    reads = reads_of(monkeypatch)
+    cli.json()
+    assert "train.py" in reads

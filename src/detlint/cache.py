@@ -29,14 +29,30 @@ _LAYOUT = "v1"
 
 
 @dataclass
-class ProjectSnapshot:
-    keys: dict[str, str]  # display path -> cache key, for every file of the project pass
-    reports: dict[str, FileResult]  # display path -> its result without facts (`FileResult.report_part`)
-    project_findings: list[Finding]
+class RunSummary:
+    """What every run over the project reads of its snapshot: small, so a run where nothing changed
+    stays fast."""
+
+    stamps: dict[str, tuple[int, int, int, str]]  # display path -> (mtime_ns, size, inode, cache key)
+    written_ns: int  # when the run started; also ties the summary to its ProjectSnapshot
     disk_log: dict[tuple[str, str, str], Outcome]  # what the project pass read besides (`ProjectFiles`)
     versions: dict[str, tuple[str | None, str]]
     final_key: str = ""  # the files, the selection and the reported paths of the last run
     final_findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """Display path -> cache key, for every file of the project pass."""
+        return {display: stamp[3] for display, stamp in self.stamps.items()}
+
+
+@dataclass
+class ProjectSnapshot:
+    """What a run where some files changed reuses: the others' findings and the project pass."""
+
+    written_ns: int  # the RunSummary's
+    reports: dict[str, FileResult]  # display path -> its result without facts (`FileResult.report_part`)
+    project_findings: list[Finding]
 
 
 class ResultCache:
@@ -63,12 +79,17 @@ class ResultCache:
     def snapshot_name(self, *parts: str) -> str:
         return self.key("\0".join(parts), b"")
 
-    def snapshot(self, name: str) -> ProjectSnapshot | None:
-        found = self._read(self.directory / "projects" / name)
-        return found if isinstance(found, ProjectSnapshot) else None
+    def summary(self, name: str) -> RunSummary | None:
+        found = self._read(self.directory / "projects" / f"{name}.summary")
+        return found if isinstance(found, RunSummary) else None
 
-    def put_snapshot(self, name: str, snapshot: ProjectSnapshot) -> None:
+    def snapshot(self, summary: RunSummary, name: str) -> ProjectSnapshot | None:
+        found = self._read(self.directory / "projects" / name)
+        return found if isinstance(found, ProjectSnapshot) and found.written_ns == summary.written_ns else None
+
+    def put_snapshot(self, name: str, summary: RunSummary, snapshot: ProjectSnapshot) -> None:
         self._write(self.directory / "projects" / name, snapshot)
+        self._write(self.directory / "projects" / f"{name}.summary", summary)
 
     @staticmethod
     def _read(path: Path) -> Any:

@@ -52,6 +52,7 @@ class ProjectIndex:
     dependency_files: dict[str, DependencyFile] = field(default_factory=dict)  # by display path
     settings: Settings = field(default_factory=Settings)
     _reach_cache: dict[tuple[str, str | None], list[Reached]] = field(default_factory=dict, repr=False)
+    _events_of: dict[EventKind, list[tuple[FileFacts, Event]]] = field(default_factory=dict, repr=False)
 
     @cached_property
     def disk(self) -> ProjectFiles:
@@ -108,12 +109,17 @@ class ProjectIndex:
         return Fix(description, (edit,), safe=False)
 
     def events(self, kind: EventKind) -> Iterator[tuple[FileFacts, Event]]:
-        """Every event of a kind in the project, reached by an entry point or not."""
-        for facts in self.files.values():
-            for scope in facts.scopes.values():
-                for event in scope.events:
-                    if event.kind is kind:
-                        yield facts, event
+        """Every event of a kind in the project, reached by an entry point or not (found once per
+        kind: several rules ask)."""
+        if kind not in self._events_of:
+            self._events_of[kind] = [
+                (facts, event)
+                for facts in self.files.values()
+                for scope in facts.scopes.values()
+                for event in scope.events
+                if event.kind is kind
+            ]
+        return iter(self._events_of[kind])
 
     @cached_property
     def graph(self) -> CallGraph:

@@ -8,13 +8,14 @@ import functools
 import gc
 import hashlib
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from detlint.cache import ProjectSnapshot, ResultCache
+from detlint.cache import ProjectSnapshot, ResultCache, RunSummary
 from detlint.catalog import catalog_digest
 from detlint.config import Settings
 from detlint.discovery import discover
@@ -31,6 +32,9 @@ if TYPE_CHECKING:  # the parser and the rules load only when some file is analys
     from detlint.selection import Selection
 
 FRAMEWORKS = ("torch", "tensorflow", "jax", "xgboost")
+# A file modified this close before a run may be edited again within its timestamp's resolution:
+# its bytes are hashed on the next run, whatever its stamp says.
+RACY_NS = 2_000_000_000
 # Below this many files to analyse, starting worker processes costs more than it saves.
 MIN_FILES_PER_WORKER = 8
 
@@ -272,24 +276,40 @@ class _ProjectRun:
     ) -> None:
         self.sources, self.settings, self.options = sources, settings, options
         self.cache, self.jobs, self.progress = cache, jobs, progress
-        self.keys: list[str | None] = [self._key(source) for source in sources] if cache is not None else []
         self.snapshot_name = cache.snapshot_name(*identity) if cache is not None and identity else None
+        self.summary = cache.summary(self.snapshot_name) if cache is not None and self.snapshot_name else None
+        self.started_ns = time.time_ns()
+        self.stamps: list[tuple[int, int, int] | None] = [None] * len(sources)
+        self.keys: list[str | None] = [self._key(position) for position in range(len(sources))] if cache else []
         self._snapshot: ProjectSnapshot | None = None
         self._loaded = False
         self._project: tuple[list[Finding], dict, dict] | None = None
         self._results: list[FileResult] = []
 
-    def _key(self, source: SourceFile) -> str | None:
+    def _key(self, position: int) -> str | None:
+        """The file's cache key: the last run's when its size, inode and modification time are
+        unchanged (and it was not modified so close to that run that an edit could share its
+        timestamp), else a digest of its bytes."""
         assert self.cache is not None
+        source = self.sources[position]
         try:
+            stat = source.path.stat()
+            self.stamps[position] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            known = self.summary.stamps.get(source.display) if self.summary is not None else None
+            if (
+                known is not None
+                and known[:3] == self.stamps[position]
+                and stat.st_mtime_ns < self.summary.written_ns - RACY_NS  # type: ignore[union-attr]
+            ):
+                return known[3]
             return self.cache.key(source.display, source.path.read_bytes())
         except OSError:
             return None  # unreadable: analysed afresh, and DET001 says why
 
     @property
     def snapshot(self) -> ProjectSnapshot | None:
-        if not self._loaded and self.cache is not None and self.snapshot_name is not None:
-            self._snapshot, self._loaded = self.cache.snapshot(self.snapshot_name), True
+        if not self._loaded and self.cache is not None and self.summary is not None and self.snapshot_name:
+            self._snapshot, self._loaded = self.cache.snapshot(self.summary, self.snapshot_name), True
         return self._snapshot
 
     def final_key(self, selection_key: str | None, reported: int) -> str | None:
@@ -301,45 +321,44 @@ class _ProjectRun:
             digest.update(f"\0{source.display}\0{key}".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()
 
-    def known_findings(self, final_key: str | None) -> ProjectSnapshot | None:
-        snapshot = self.snapshot
-        if final_key is None or snapshot is None or snapshot.final_key != final_key:
+    def known_findings(self, final_key: str | None) -> RunSummary | None:
+        summary = self.summary
+        if final_key is None or summary is None or summary.final_key != final_key:
             return None
-        return snapshot if ProjectFiles.unchanged(self.settings.root, snapshot.disk_log) else None
+        return summary if ProjectFiles.unchanged(self.settings.root, summary.disk_log) else None
 
     def run(self) -> tuple[list[FileResult], list[Finding], dict[str, tuple[str | None, str]], list[str]]:
         """Each file's result (facts left out where the snapshot gave it), the project findings, the
         framework versions judged against, and the tracebacks of the project pass."""
-        snapshot = self.snapshot
+        snapshot, summary = self.snapshot, self.summary
+        known = summary.keys if snapshot is not None and summary is not None else {}
         reused = [
-            snapshot.reports[source.display]
-            if snapshot is not None and key is not None and snapshot.keys.get(source.display) == key
-            else None
+            snapshot.reports.get(source.display) if snapshot is not None and key and known.get(source.display) == key else None
             for source, key in zip(self.sources, self.keys or [None] * len(self.sources))
         ]
         self._results = self._complete(list(reused))
-        if snapshot is not None and self._project_inputs_unchanged(snapshot, reused):
-            self._project = (snapshot.project_findings, snapshot.disk_log, snapshot.versions)
-            return self._results, list(snapshot.project_findings), snapshot.versions, []
-        full = self.full_results()
+        if summary is not None and snapshot is not None and self._project_inputs_unchanged(known, reused):
+            self._project = (snapshot.project_findings, summary.disk_log, summary.versions)
+            return self._results, list(snapshot.project_findings), summary.versions, []
         from detlint.project import ProjectIndex, run_project_rules
         from detlint.registry import rule_index
 
-        index = ProjectIndex.build(full, self.settings)
-        project_findings, tracebacks = run_project_rules(index, rule_index().project_rules())
+        with _collector_paused():
+            index = ProjectIndex.build(self.full_results(), self.settings)
+            project_findings, tracebacks = run_project_rules(index, rule_index().project_rules())
         versions = {package: index.framework_version(package) for package in FRAMEWORKS}
         self._project = (project_findings, index.disk.log, versions)
         return self._results, project_findings, versions, tracebacks
 
-    def _project_inputs_unchanged(self, snapshot: ProjectSnapshot, reused: list[FileResult | None]) -> bool:
-        if snapshot.keys.keys() != {source.display for source in self.sources}:
+    def _project_inputs_unchanged(self, known: dict[str, str], reused: list[FileResult | None]) -> bool:
+        if known.keys() != {source.display for source in self.sources}:
             return False  # a file came or went
         for source, result, done in zip(self.sources, reused, self._results):
             if result is None:
-                before = self.cache.get(snapshot.keys[source.display]) if self.cache is not None else None
+                before = self.cache.get(known[source.display]) if self.cache is not None else None
                 if before is None or not before.same_project_inputs(done):
                     return False
-        return ProjectFiles.unchanged(self.settings.root, snapshot.disk_log)
+        return self.summary is not None and ProjectFiles.unchanged(self.settings.root, self.summary.disk_log)
 
     def full_results(self) -> list[FileResult]:
         """Every file's result with its facts: the ones the snapshot stood in for come from the cache."""
@@ -393,18 +412,28 @@ class _ProjectRun:
         if self.cache is None or self.snapshot_name is None or self._project is None or None in self.keys:
             return
         project_findings, disk_log, versions = self._project
-        self.cache.put_snapshot(
-            self.snapshot_name,
-            ProjectSnapshot(
-                keys={source.display: key for source, key in zip(self.sources, self.keys) if key is not None},
-                reports={result.path: result.report_part() for result in self._results},
-                project_findings=list(project_findings),
-                disk_log=disk_log,
-                versions=versions,
-                final_key=final_key or "",
-                final_findings=final_findings if final_key else [],
-            ),
-        )
+        stamps = {
+            source.display: (*stamp, key)
+            for source, stamp, key in zip(self.sources, self.stamps, self.keys)
+            if stamp is not None and key is not None
+        }
+        summary = RunSummary(stamps, self.started_ns, disk_log, versions, final_key or "", final_findings if final_key else [])
+        reports = {result.path: result.report_part() for result in self._results}
+        self.cache.put_snapshot(self.snapshot_name, summary, ProjectSnapshot(self.started_ns, reports, list(project_findings)))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Reading every file's facts from the cache, and judging them, builds hundreds of thousands of
+    objects and frees few: the cyclic collector would rescan the growing heap over and over (it
+    triples the time of reading the cache). Reference counting still frees what is dropped."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _analyse(sources: Sequence[SourceFile], positions: list[int], options: AnalysisOptions, jobs: int | None):
@@ -416,5 +445,7 @@ def _analyse(sources: Sequence[SourceFile], positions: list[int], options: Analy
         analyzer = _make_analyzer(options)
         yield from map(analyzer.analyse, todo)
         return
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=workers, initializer=_init_worker, initargs=(options,)) as pool:
         yield from pool.map(_analyse_in_worker, todo, chunksize=max(1, len(todo) // (workers * 8)))
