@@ -23,7 +23,7 @@ from detlint.results import FileResult
 
 if TYPE_CHECKING:
     from detlint.finding import Finding
-    from detlint.project_files import Outcome
+    from detlint.project_files import Outcome, Request
 
 _LAYOUT = "v1"
 
@@ -35,7 +35,7 @@ class RunSummary:
 
     stamps: dict[str, tuple[int, int, int, str]]  # display path -> (mtime_ns, size, inode, cache key)
     written_ns: int  # when the run started; also ties the summary to its ProjectSnapshot
-    disk_log: dict[tuple[str, str, str], Outcome]  # what the project pass read besides (`ProjectFiles`)
+    disk_log: dict[Request, Outcome]  # what the project pass read besides (`ProjectFiles`)
     versions: dict[str, tuple[str | None, str]]
     final_key: str = ""  # the files, the selection and the reported paths of the last run
     final_findings: list[Finding] = field(default_factory=list)

@@ -35,7 +35,7 @@ def classify(path: Path) -> str | None:
 
 def classify_name(name: str) -> str | None:
     """`classify` by file name alone."""
-    suffix = name[name.rfind(".") :] if name.rfind(".") > 0 else ""
+    suffix = _split_suffix(name)[1]
     if suffix in _PYTHON_SUFFIXES:
         return "python"
     if suffix == ".ipynb":
@@ -54,13 +54,19 @@ def module_name(path: Path, root: Path) -> str:
     return _module_of(absolute.relative_to(base).as_posix())
 
 
+def _split_suffix(name: str) -> tuple[str, str]:
+    """(stem, suffix) as pathlib splits a file name: a leading dot starts no suffix."""
+    stem, dot, suffix = name.rpartition(".")
+    return (stem, dot + suffix) if stem else (name, "")
+
+
 def _module_of(relative: str) -> str:
     """`module_name` of a path relative to the root, with forward slashes."""
     parts = relative.split("/")
     if len(parts) > 1 and parts[0] == "src":  # src layout
         parts.pop(0)
-    stem, dot, suffix = parts[-1].rpartition(".")
-    if stem and f"{dot}{suffix}" in (*_PYTHON_SUFFIXES, ".ipynb"):
+    stem, suffix = _split_suffix(parts[-1])
+    if suffix in (*_PYTHON_SUFFIXES, ".ipynb"):
         parts[-1] = stem
     if parts[-1] == "__init__" and len(parts) > 1:
         parts.pop()

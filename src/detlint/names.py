@@ -79,13 +79,13 @@ class ImportTable:
     bindings: dict[str, str] = field(default_factory=dict)
     star_modules: list[str] = field(default_factory=list)
     imported_modules: set[str] = field(default_factory=set)
-    _top_level: frozenset[str] = field(default=frozenset(), init=False, repr=False, compare=False)
-    _top_level_for: int = field(default=-1, init=False, repr=False, compare=False)
+    top_level_modules: frozenset[str] = frozenset()  # the first part of every imported name
 
     @classmethod
     def from_module(cls, module: cst.Module, package: str = "") -> ImportTable:
         table = cls(package=package)
         table._collect(module.body)
+        table.top_level_modules = frozenset(name.split(".")[0] for name in table.imported_modules)
         return table
 
     def _collect(self, statements) -> None:
@@ -165,14 +165,6 @@ class ImportTable:
 
     def imports_any(self, top_level_modules: frozenset[str]) -> bool:
         return not self.top_level_modules.isdisjoint(top_level_modules)
-
-    @property
-    def top_level_modules(self) -> frozenset[str]:
-        """The first part of every imported name; remembered until the table changes."""
-        if self._top_level_for != len(self.imported_modules):
-            self._top_level = frozenset(module.split(".")[0] for module in self.imported_modules)
-            self._top_level_for = len(self.imported_modules)
-        return self._top_level
 
     def resolved_through_star(self, node: cst.BaseExpression) -> bool:
         dotted = dotted_name(node)

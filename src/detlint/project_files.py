@@ -8,17 +8,19 @@ import hashlib
 from pathlib import Path
 
 Outcome = str | tuple[str, ...] | None
+# (operation, path, argument): ("read", path, max_bytes) or ("glob", directory, pattern)
+Request = tuple[str, str, "int | str | None"]
 
 
 class ProjectFiles:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.log: dict[tuple[str, str, str], Outcome] = {}  # (operation, path, argument) -> outcome
+        self.log: dict[Request, Outcome] = {}
 
     def read(self, path: str, max_bytes: int | None = None) -> bytes | None:
         """The bytes of a file under the root; None when absent, unreadable or over `max_bytes`."""
         data = self._read(path, max_bytes)
-        self.log[("read", path, str(max_bytes))] = None if data is None else hashlib.blake2b(data).hexdigest()
+        self.log[("read", path, max_bytes)] = None if data is None else hashlib.blake2b(data).hexdigest()
         return data
 
     def glob(self, directory: str, pattern: str) -> tuple[str, ...]:
@@ -42,12 +44,12 @@ class ProjectFiles:
             return None
 
     @classmethod
-    def unchanged(cls, root: Path, log: dict[tuple[str, str, str], Outcome]) -> bool:
+    def unchanged(cls, root: Path, log: dict[Request, Outcome]) -> bool:
         """Whether every read and listing in `log` still has the same outcome."""
         now = cls(root)
         for operation, path, argument in log:
             if operation == "read":
-                now.read(path, None if argument == "None" else int(argument))
+                now.read(path, argument if isinstance(argument, int) else None)
             else:
-                now.glob(path, argument)
+                now.glob(path, str(argument))
         return now.log == log

@@ -280,18 +280,18 @@ class _ProjectRun:
         self.summary = cache.summary(self.snapshot_name) if cache is not None and self.snapshot_name else None
         self.started_ns = time.time_ns()
         self.stamps: list[tuple[int, int, int] | None] = [None] * len(sources)
-        self.keys: list[str | None] = [self._key(position) for position in range(len(sources))] if cache else []
-        self._snapshot: ProjectSnapshot | None = None
-        self._loaded = False
+        self.keys: list[str | None] = [self._key(position) for position in range(len(sources))]
         self._project: tuple[list[Finding], dict, dict] | None = None
         self._results: list[FileResult] = []
+        self._reused: set[int] = set()  # positions whose result is the snapshot's (without facts)
 
     def _key(self, position: int) -> str | None:
         """The file's cache key: the last run's when its size, inode and modification time are
         unchanged (and it was not modified so close to that run that an edit could share its
         timestamp), else a digest of its bytes."""
-        assert self.cache is not None
         source = self.sources[position]
+        if self.cache is None:
+            return None
         try:
             stat = source.path.stat()
             self.stamps[position] = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
@@ -306,11 +306,14 @@ class _ProjectRun:
         except OSError:
             return None  # unreadable: analysed afresh, and DET001 says why
 
-    @property
+    @functools.cached_property
     def snapshot(self) -> ProjectSnapshot | None:
-        if not self._loaded and self.cache is not None and self.summary is not None and self.snapshot_name:
-            self._snapshot, self._loaded = self.cache.snapshot(self.summary, self.snapshot_name), True
-        return self._snapshot
+        if self.cache is None or self.summary is None or self.snapshot_name is None:
+            return None
+        return self.cache.snapshot(self.summary, self.snapshot_name)
+
+    def _cached(self, key: str | None) -> FileResult | None:
+        return self.cache.get(key) if self.cache is not None and key is not None else None
 
     def final_key(self, selection_key: str | None, reported: int) -> str | None:
         """What the final findings depend on beyond the snapshot's identity; None: not to be reused."""
@@ -332,12 +335,14 @@ class _ProjectRun:
         framework versions judged against, and the tracebacks of the project pass."""
         snapshot, summary = self.snapshot, self.summary
         known = summary.keys if snapshot is not None and summary is not None else {}
-        reused = [
-            snapshot.reports.get(source.display) if snapshot is not None and key and known.get(source.display) == key else None
-            for source, key in zip(self.sources, self.keys or [None] * len(self.sources))
-        ]
-        self._results = self._complete(list(reused))
-        if summary is not None and snapshot is not None and self._project_inputs_unchanged(known, reused):
+        results: list[FileResult | None] = [None] * len(self.sources)
+        for position, (source, key) in enumerate(zip(self.sources, self.keys)):
+            report = snapshot.reports.get(source.display) if snapshot is not None else None
+            if report is not None and key is not None and known.get(source.display) == key:
+                results[position] = report
+                self._reused.add(position)
+        self._results = self._complete(results)
+        if summary is not None and snapshot is not None and self._project_inputs_unchanged(summary, known):
             self._project = (snapshot.project_findings, summary.disk_log, summary.versions)
             return self._results, list(snapshot.project_findings), summary.versions, []
         from detlint.project import ProjectIndex, run_project_rules
@@ -350,29 +355,24 @@ class _ProjectRun:
         self._project = (project_findings, index.disk.log, versions)
         return self._results, project_findings, versions, tracebacks
 
-    def _project_inputs_unchanged(self, known: dict[str, str], reused: list[FileResult | None]) -> bool:
+    def _project_inputs_unchanged(self, summary: RunSummary, known: dict[str, str]) -> bool:
         if known.keys() != {source.display for source in self.sources}:
             return False  # a file came or went
-        for source, result, done in zip(self.sources, reused, self._results):
-            if result is None:
-                before = self.cache.get(known[source.display]) if self.cache is not None else None
-                if before is None or not before.same_project_inputs(done):
+        for position, (source, result) in enumerate(zip(self.sources, self._results)):
+            if position not in self._reused:
+                before = self._cached(known[source.display])
+                if before is None or not before.same_project_inputs(result):
                     return False
-        return self.summary is not None and ProjectFiles.unchanged(self.settings.root, self.summary.disk_log)
+        return ProjectFiles.unchanged(self.settings.root, summary.disk_log)
 
     def full_results(self) -> list[FileResult]:
         """Every file's result with its facts: the ones the snapshot stood in for come from the cache."""
         if not self._results:
             self._results = self._complete([None] * len(self.sources))
-        stripped = [
-            position
-            for position, (source, result) in enumerate(zip(self.sources, self._results))
-            if self._snapshot is not None and result is self._snapshot.reports.get(source.display)
-        ]
         full = list(self._results)
         missing = []
-        for position in stripped:
-            found = self.cache.get(self.keys[position]) if self.cache is not None and self.keys[position] else None
+        for position in sorted(self._reused):
+            found = self._cached(self.keys[position])
             if found is None:
                 missing.append(position)
             else:
@@ -387,8 +387,7 @@ class _ProjectRun:
         misses = []
         for position, result in enumerate(results):
             if result is None:
-                key = self.keys[position] if self.cache is not None else None
-                results[position] = self.cache.get(key) if self.cache is not None and key is not None else None
+                results[position] = self._cached(self.keys[position])
                 if results[position] is None:
                     misses.append(position)
         done = len(results) - len(misses)
@@ -403,7 +402,7 @@ class _ProjectRun:
         return [result for result in results if result is not None]
 
     def _put(self, position: int, result: FileResult) -> None:
-        key = self.keys[position] if self.cache is not None else None
+        key = self.keys[position]
         if self.cache is not None and key is not None and not result.tracebacks:
             self.cache.put(key, result)
 
