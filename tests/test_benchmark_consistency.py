@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import write
-from detlint import runner
+from detlint.run import orchestrate as runner
 
 HELPER = """import random
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from detlint.cache import ResultCache
+from detlint.run.cache import ResultCache
 from detlint.results import FileResult
 
 
@@ -54,7 +54,7 @@ def test_clean_removes_the_cache(cli, tmp_path):
 
 
 def test_the_analyzer_code_is_part_of_the_cache_key(monkeypatch):
-    from detlint import runner
+    from detlint.run import orchestrate as runner
     from detlint.results import AnalysisOptions
 
     assert len(runner._code_digest()) == 64

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from detlint.catalog import CatalogError, catalog_dir, load_catalog, parse_catalog_file
+from detlint.catalogs.loader import CatalogError, catalog_dir, load_catalog, parse_catalog_file
 
 GOOD = """
 schema: 1

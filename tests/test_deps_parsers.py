@@ -10,10 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detlint.deps import Clause, parse_dependency_text, parse_setup_py
-from detlint.deps.conda import parse_match_spec
-from detlint.deps.pep508 import RequirementError, parse_requirement
-from detlint.deps.pyproject import poetry_clauses
+from detlint.dependency_files import Clause, parse_dependency_text, parse_setup_py
+from detlint.dependency_files.conda import parse_match_spec
+from detlint.dependency_files.pep508 import RequirementError, parse_requirement
+from detlint.dependency_files.pyproject import poetry_clauses
 from detlint.finding import Span
 
 

@@ -8,16 +8,18 @@ from pathlib import Path
 import pytest
 
 from conftest import write
-from detlint.catalog import CatalogError, load_catalog, parse_catalog_file
+from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_file
 from detlint.config import Settings
-from detlint.deps import FORMATS, DependencyFile, parse_dependency_text, resolve_versions
-from detlint.deps.policy import load_policy, project_versions
+from detlint.dependency_files import FORMATS, DependencyFile, parse_dependency_text
+from detlint.project.dependencies import resolve_versions
+from detlint.catalogs.dependencies import load_policy
+from detlint.project.dependencies import project_versions
 from detlint.engine import FileAnalyzer
 from detlint.results import AnalysisOptions
 from detlint.finding import Confidence, Severity
-from detlint.project import ProjectIndex
+from detlint.project.index import ProjectIndex
 from detlint.registry import rule_index
-from detlint.schemas.dependencies import LOCK_FORMATS
+from detlint.catalogs.schemas.dependencies import LOCK_FORMATS
 from detlint.sources import SourceFile
 from detlint.testing import check_project, found_in_project
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from detlint.discovery import DEFAULT_EXCLUDES, classify, discover, module_name
-from detlint.gitignore import IgnoreRules, compile_pattern, parse_line
+from detlint.ignore import IgnoreRules, compile_pattern, parse_line
 
 
 def make(root: Path, *names: str) -> Path:

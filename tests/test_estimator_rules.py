@@ -7,8 +7,8 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
-from detlint.catalog import CatalogError, load_catalog, parse_catalog_file
-from detlint.checks.estimators._conditions import (
+from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_file
+from detlint.checks.det1_seeding._estimators import (
     ArgumentView,
     Level,
     evaluate,

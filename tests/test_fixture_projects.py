@@ -10,7 +10,7 @@ import pytest
 
 from conftest import REPO
 from detlint.config import load_settings
-from detlint.runner import build_selection, run
+from detlint.run.orchestrate import build_selection, run
 from detlint.testing import expected_counts
 
 PROJECTS = sorted(path for path in (REPO / "fixtures" / "projects").iterdir() if path.is_dir())

@@ -5,10 +5,10 @@ import re
 import libcst as cst
 import pytest
 
-from detlint.catalog import CatalogError, load_catalog, parse_catalog_file
-from detlint.catalog_docs import render_ops_table
+from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_file
+from detlint.catalogs.docs import render_ops_table
 from detlint.names import NOT_LITERAL
-from detlint.ops_catalog import OP_SECTIONS, CallArgs, CallKind, OpEntry, OpIndex, op_index
+from detlint.catalogs.ops import OP_SECTIONS, CallArgs, CallKind, OpEntry, OpIndex, op_index
 from detlint.versions import SpecifierSet, Version
 
 FUNCTION, METHOD, CLASS = CallKind.FUNCTION, CallKind.METHOD, CallKind.CLASS
@@ -237,8 +237,8 @@ def test_cross_references_resolve():
         assert {status.switch for status in candidate.statuses} - {None} <= switches, candidate.id
     xgboost = op_index(catalog, "xgboost")
     for candidate in xgboost.entries:
-        assert set(candidate.entry_points) <= set(xgboost.entry_points), candidate.id
-    for point in xgboost.entry_points.values():
+        assert set(candidate.training_calls) <= set(xgboost.training_calls), candidate.id
+    for point in xgboost.training_calls.values():
         assert point.functions or point.classes, point.id
 
 
@@ -276,9 +276,9 @@ def test_jax_indexed_updates_are_found_by_their_method_form():
 
 def test_xgboost_settings_are_matched_through_training_calls():
     xgboost = op_index(load_catalog(), "xgboost")
-    assert xgboost.entry_point("xgboost.train").parameters_argument == ("params", 0)
-    assert xgboost.entry_point("xgboost.XGBClassifier").parameters_argument is None
-    assert xgboost.entry_point("sklearn.svm.SVC") is None
+    assert xgboost.training_call("xgboost.train").parameters_argument == ("params", 0)
+    assert xgboost.training_call("xgboost.XGBClassifier").parameters_argument is None
+    assert xgboost.training_call("sklearn.svm.SVC") is None
     settings = xgboost.by_function("xgboost.train")
     assert "distributed-training" not in {candidate.id for candidate in settings}
     dask = xgboost.by_module_class("xgboost.dask.DaskXGBClassifier")

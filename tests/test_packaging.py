@@ -9,7 +9,7 @@ import zipfile
 import pytest
 
 from conftest import REPO
-from detlint.catalog import load_catalog
+from detlint.catalogs.loader import load_catalog
 
 
 @pytest.mark.slow
@@ -31,7 +31,7 @@ def test_wheel_contains_every_catalog_file_and_loads_them(tmp_path):
 
 def test_analyzer_imports_no_ml_framework():
     code = (
-        "import sys, detlint.cli, detlint.runner, detlint.testing\n"
+        "import sys, detlint.cli, detlint.run.orchestrate, detlint.testing\n"
         "from detlint.testing import check_source\n"
         "check_source('import torch\\ntorch.backends.cudnn.benchmark = True\\n')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'torch', 'tensorflow', 'xgboost', 'jax'}))\n"

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import write
-from detlint.rule import Rule
+from detlint.checks.base import Rule
 from detlint.testing import check_source
 
 BENCHMARK = "import torch\ntorch.backends.cudnn.benchmark = True\n"
@@ -112,7 +112,7 @@ def test_arbitrary_text_never_raises(text):
 def test_arbitrary_bytes_never_raise(data):
     from pathlib import Path
 
-    from detlint.catalog import load_catalog
+    from detlint.catalogs.loader import load_catalog
     from detlint.engine import FileAnalyzer
     from detlint.results import AnalysisOptions
     from detlint.registry import rule_index

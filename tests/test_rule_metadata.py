@@ -4,8 +4,9 @@ import re
 
 import pytest
 
-from detlint.registry import RegistryError, RuleIndex, rule_index
-from detlint.rule import DOC_SECTIONS, MetaRule, Rule
+from detlint.checks.index import RegistryError, RuleIndex
+from detlint.registry import rule_index
+from detlint.checks.base import DOC_SECTIONS, MetaRule, Rule
 
 RULES = rule_index().rules
 

@@ -33,7 +33,7 @@ def forbid_project_pass(monkeypatch: pytest.MonkeyPatch) -> None:
     def fail(*_args, **_kwargs):
         raise AssertionError("the project pass ran")
 
-    monkeypatch.setattr("detlint.project.run_project_rules", fail)
+    monkeypatch.setattr("detlint.run.project_pass.run_project_rules", fail)
 
 
 def test_an_unchanged_project_is_answered_without_loading_the_parser(project: Path):

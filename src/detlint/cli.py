@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from detlint.baseline import BaselineEntry
     from detlint.config import Settings
     from detlint.finding import Finding
-    from detlint.runner import RunResult
+    from detlint.run.orchestrate import RunResult
     from detlint.selection import Selection
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -223,7 +223,7 @@ def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Callable
 
     @functools.cache
     def selection() -> Selection:
-        from detlint.runner import build_selection
+        from detlint.run.orchestrate import build_selection
         from detlint.selection import SelectorError
 
         try:
@@ -248,7 +248,7 @@ def _analyse(
 ) -> RunResult:
     """One run over the request's paths, with a progress bar on a terminal and the diagnostics that
     --verbose and --debug ask for."""
-    from detlint.runner import run
+    from detlint.run.orchestrate import run
 
     selection_key = repr((request.select, request.extend_select, request.ignore))
     with _progress(stderr, enabled=progress and stderr.is_terminal) as report_progress:
@@ -499,7 +499,7 @@ def probe(
     and version, and what does deterministic mode cost? Never imports the project's code. Exit 0 when
     nothing is confirmed, 1 when some op is, 2 on usage errors."""
     from detlint.probe.report import FindingsFileError, load_findings, render
-    from detlint.probe.runner import ProbeOptions, probe_findings
+    from detlint.probe.session import ProbeOptions, probe_findings
     from detlint.registry import rule_index
 
     stderr = Console(stderr=True)

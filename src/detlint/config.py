@@ -12,7 +12,7 @@ from typing import Any
 
 from detlint.discovery import DEFAULT_EXCLUDES
 from detlint.finding import Confidence
-from detlint.gitignore import compile_pattern
+from detlint.ignore import compile_pattern
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from detlint.gitignore import IgnoreRules, Pattern, ancestors, compile_pattern, repository_root, verdict
+from detlint.ignore import IgnoreRules, Pattern, ancestors, compile_pattern, repository_root, verdict
 from detlint.sources import SourceFile
 
 # ruff's default excludes, plus detlint's own cache.

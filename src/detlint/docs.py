@@ -10,10 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from detlint.catalog import load_catalog
-from detlint.catalog_docs import render_ops_table
-from detlint.registry import RuleIndex, rule_index
-from detlint.rule import RuleMeta
+from detlint.catalogs.loader import load_catalog
+from detlint.catalogs.docs import render_ops_table
+from detlint.checks.index import RuleIndex
+from detlint.registry import rule_index
+from detlint.checks.base import RuleMeta
 
 
 def rule_page(rule: type[RuleMeta]) -> str:

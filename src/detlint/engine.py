@@ -15,21 +15,21 @@ from collections.abc import Callable, Sequence
 
 import libcst as cst
 
-from detlint.catalog import Catalog
-from detlint.facts import FactsCollector
+from detlint.catalogs.loader import Catalog
+from detlint.facts.collector import FactsCollector
 from detlint.finding import Confidence, Edit, Finding, Fix, RelatedLocation, Severity, Span
 from detlint.names import ImportTable
 from detlint.positions import locate, statement_lines, statement_nodes
 from detlint.results import AnalysisOptions, FileResult
-from detlint.rng_catalog import rng_index
-from detlint.rule import FileContext, FixSpec, Report, Rule
+from detlint.catalogs.rng import rng_index
+from detlint.checks.base import FileContext, FixSpec, Report, Rule
+from detlint.checks.det0_meta.det001_parse_error import ParseError
+from detlint.checks.det0_meta.det002_internal_error import InternalError
 from detlint.notebook import notebook_module
 from detlint.sources import SourceFile, Unreadable, check_nesting, decode_python
 from detlint.suppress import parse_suppressions
 from detlint.walk import visit_batched
 
-PARSE_ERROR = ("DET001", "parse-error")
-INTERNAL_ERROR = ("DET002", "internal-error")
 
 _STATEMENT_NODES = ("SimpleStatementLine", "If", "For", "While", "With", "Try", "TryStar", "Match")
 _BLOCK_NODES = ("IndentedBlock", "SimpleStatementSuite")
@@ -80,7 +80,7 @@ class FileAnalyzer:
             data = source.path.read_bytes()
         except OSError as error:
             result = FileResult(source.display)
-            result.findings.append(_meta_finding(PARSE_ERROR, source.display, f"cannot read file: {error.strerror}"))
+            result.findings.append(ParseError.at(source.display, f"cannot read file: {error.strerror}"))
             return result
         return self.analyse_bytes(source, data)
 
@@ -99,7 +99,7 @@ class FileAnalyzer:
             notebook = notebook_module(data)
         except Unreadable as error:
             result = FileResult(source.display)
-            result.findings.append(_meta_finding(PARSE_ERROR, source.display, error.reason, error.line))
+            result.findings.append(ParseError.at(source.display, error.reason, error.line))
             return result
         result = self._analyse_text(source, notebook.text)
         result.notebook = notebook
@@ -108,7 +108,7 @@ class FileAnalyzer:
     def _analyse_dependency_file(self, source: SourceFile, data: bytes) -> FileResult:
         """Requirements, pyproject, setup.cfg, conda, Pipfile and lock files: parsed into
         `FileResult.dependencies`, malformed content as DET001, `#` comments as suppressions."""
-        from detlint.deps import MIN_SIZE_LIMIT, parse_dependency_text
+        from detlint.dependency_files import MIN_SIZE_LIMIT, parse_dependency_text
 
         result = FileResult(source.display)
         # Parsing these is linear and cheap (max-file-size guards the Python parser); lock files
@@ -119,7 +119,7 @@ class FileAnalyzer:
                 f"file is {len(data):,} bytes, larger than max-file-size ({limit:,} bytes): not analysed; "
                 "raise `max-file-size` in [tool.detlint] to analyse it"
             )
-            result.findings.append(_meta_finding(PARSE_ERROR, source.display, message))
+            result.findings.append(ParseError.at(source.display, message))
             return result
         bad, text = data.find(b"\0"), None
         if bad < 0:
@@ -134,12 +134,12 @@ class FileAnalyzer:
                 if data[bad] == 0
                 else f"cannot decode byte 0x{data[bad]:02x} as UTF-8: save the file as UTF-8"
             )
-            result.findings.append(_meta_finding(PARSE_ERROR, source.display, reason, line, column))
+            result.findings.append(ParseError.at(source.display, reason, line, column))
             return result
         dependencies = parse_dependency_text(source.display, text)
         for problem in dependencies.problems:
             result.findings.append(
-                _meta_finding(PARSE_ERROR, source.display, problem.message, problem.line, problem.column)
+                ParseError.at(source.display, problem.message, problem.line, problem.column)
             )
         result.dependencies = dependencies
         result.suppressions = parse_suppressions(text, python=False)
@@ -151,7 +151,7 @@ class FileAnalyzer:
         except Unreadable as error:
             result = FileResult(source.display)
             result.findings.append(
-                _meta_finding(PARSE_ERROR, source.display, error.reason, error.line, error.column)
+                ParseError.at(source.display, error.reason, error.line, error.column)
             )
             return result
         return self._analyse_text(source, text)
@@ -163,14 +163,14 @@ class FileAnalyzer:
             module = _parse(text)
         except Unreadable as error:
             result.findings.append(
-                _meta_finding(PARSE_ERROR, source.display, error.reason, error.line, error.column)
+                ParseError.at(source.display, error.reason, error.line, error.column)
             )
             return result
         try:
             self._visit(source, module, result)
         except RecursionError:
             result.findings = [
-                _meta_finding(PARSE_ERROR, source.display, "expressions nested too deeply to analyse")
+                ParseError.at(source.display, "expressions nested too deeply to analyse")
             ]
             return result
         result.suppressions = parse_suppressions(text)
@@ -185,7 +185,7 @@ class FileAnalyzer:
         visit_batched(module, [_Tracker(context), collector, *rules])
         result.facts = collector.facts()
         if source.display.rsplit("/", 1)[-1] == "setup.py":  # literal install_requires, read statically
-            from detlint.deps import parse_setup_py
+            from detlint.dependency_files import parse_setup_py
 
             result.dependencies = parse_setup_py(source.display, module)
         # A rule that failed part-way gives no verdict on this file, only its DET002.
@@ -195,8 +195,7 @@ class FileAnalyzer:
             result.findings.extend(_locate(source.display, module, reports))
         for rule, error in context.failures:
             result.findings.append(
-                _meta_finding(
-                    INTERNAL_ERROR,
+                InternalError.at(
                     source.display,
                     f"rule {rule.code} ({rule.name}) failed on this file: {type(error).__name__}: {error}; "
                     "its findings for this file are missing (run with --debug for the traceback)",
@@ -239,12 +238,6 @@ def _fix(spec: FixSpec, spans: dict[int, Span]) -> Fix:
             span = Span(span.end_line, span.end_column, span.end_line, span.end_column)
         edits.append(Edit(span, text))
     return Fix(spec.description, tuple(edits), spec.safe)
-
-
-def _meta_finding(rule: tuple[str, str], path: str, message: str, line: int = 1, column: int = 0) -> Finding:
-    code, name = rule
-    finding = Finding(code, name, message, path, Span(line, column, line, column), Severity.ERROR, Confidence.HIGH)
-    return finding.with_fingerprint(message, "", 0)
 
 
 def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Finding]:

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from detlint.deps import DependencyFile
-    from detlint.facts import FileFacts
+    from detlint.dependency_files import DependencyFile
+    from detlint.facts.model import FileFacts
     from detlint.finding import Finding
     from detlint.notebook import NotebookModule
     from detlint.suppress import Suppression

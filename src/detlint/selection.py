@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from detlint.registry import RuleIndex, UnknownSelector
+from detlint.checks.index import RuleIndex, UnknownSelector
 
 
 class SelectorError(ValueError):

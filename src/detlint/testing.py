@@ -12,7 +12,7 @@ from pathlib import Path
 
 from detlint.config import Settings
 from detlint.finding import Confidence, Finding
-from detlint.runner import build_selection, run
+from detlint.run.orchestrate import build_selection, run
 
 _EXPECTATION = re.compile(r"#\s*(?P<codes>DET\d{3}(?:\s*,\s*DET\d{3})*)\s*$")
 

@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from detlint.catalog import load_catalog
-from detlint.ops_catalog import OP_SECTIONS, op_index
+from detlint.catalogs.loader import load_catalog
+from detlint.catalogs.ops import OP_SECTIONS, op_index
 from detlint.probe.backends import BACKENDS, FRAMEWORK_BACKENDS
 from detlint.probe.recipes import NO_RECIPE, SIZES, registry
 
@@ -94,7 +94,7 @@ def test_the_registry_imports_no_framework():
     code = (
         "import sys\n"
         "from detlint.probe.recipes import registry\n"
-        "from detlint.probe import report, runner\n"
+        "from detlint.probe import report, session\n"
         "assert len(registry()) > 60\n"
         "loaded = {'torch', 'tensorflow', 'xgboost', 'numpy', 'jax'} & set(sys.modules)\n"
         "print(sorted(loaded))\n"

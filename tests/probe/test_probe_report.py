@@ -10,7 +10,7 @@ import pytest
 from probe_helpers import FINDINGS_FILE, op_finding, plain_finding
 
 from detlint.finding import RelatedLocation, Span
-from detlint.probe.model import Environment, ModeResult, ProbeResult, ProbeStatus
+from detlint.probe.results import Environment, ModeResult, ProbeResult, ProbeStatus
 from detlint.probe.report import FindingsFileError, finding_from_dict, load_findings, render
 from detlint.reporters import json_report
 

@@ -6,12 +6,12 @@ from __future__ import annotations
 import pytest
 from probe_helpers import installed, op_finding
 
-from detlint.probe import runner
+from detlint.probe import session
 from detlint.probe.backends import BACKENDS
 from detlint.probe.backends import tensorflow as backend
-from detlint.probe.model import ProbeStatus
+from detlint.probe.results import ProbeStatus
 from detlint.probe.recipes import registry
-from detlint.probe.runner import ProbeOptions, probe_findings
+from detlint.probe.session import ProbeOptions, probe_findings
 
 needs_no_tensorflow = pytest.mark.skipif(installed("tensorflow"), reason="tensorflow is installed")
 
@@ -55,7 +55,7 @@ def test_each_mode_gets_a_worker_of_its_own(monkeypatch):
             return {"environment": {"framework": "tensorflow", "version": "2.21.0", "device": "cpu", "threads": 2},
                     "modes": {mode: half}}  # fmt: skip
 
-    monkeypatch.setattr(runner, "_Workers", Workers)
+    monkeypatch.setattr(session, "_Workers", Workers)
     finding = op_finding("tf-crop-and-resize-cpu-backward", "tf_crop_and_resize_backward", catalog="tf_ops",
                          framework="tensorflow")  # fmt: skip
     [result] = probe_findings([finding], ProbeOptions())

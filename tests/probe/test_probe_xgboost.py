@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from probe_helpers import installed, op_finding
 
-from detlint.probe.model import ProbeStatus
-from detlint.probe.runner import ProbeOptions, probe_findings
+from detlint.probe.results import ProbeStatus
+from detlint.probe.session import ProbeOptions, probe_findings
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not installed("xgboost"), reason="xgboost is not installed")]
 

@@ -7,8 +7,8 @@ import os
 from pathlib import Path
 
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
-from detlint.registry import RuleIndex
-from detlint.rule import MetaRule
+from detlint.checks.index import RuleIndex
+from detlint.checks.base import MetaRule
 
 GOLDEN = Path(__file__).parent / "golden"
 # Where the sample project claims to live; it need not exist.

@@ -24,15 +24,16 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from detlint import __version__
-from detlint.catalog import load_catalog
+from detlint.catalogs.loader import load_catalog
 from detlint.config import Settings, find_config, load_settings
 from detlint.discovery import discover, module_name
 from detlint.engine import FileAnalyzer
 from detlint.results import AnalysisOptions, FileResult
 from detlint.finding import Confidence, Finding
-from detlint.project import ProjectIndex, run_project_rules
+from detlint.project.index import ProjectIndex
+from detlint.run.project_pass import run_project_rules
 from detlint.registry import rule_index
-from detlint.runner import analyse_files, analysis_options
+from detlint.run.orchestrate import analyse_files, analysis_options
 from detlint.sources import SourceFile
 from detlint.suppress import apply_suppressions
 

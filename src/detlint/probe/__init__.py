@@ -20,11 +20,11 @@ __all__ = ["ProbeOptions", "ProbeResult", "ProbeStatus", "probe_findings"]
 
 def __getattr__(name: str) -> Any:
     if name in ("ProbeResult", "ProbeStatus"):
-        from detlint.probe import model
+        from detlint.probe import results
 
-        return getattr(model, name)
+        return getattr(results, name)
     if name in ("ProbeOptions", "probe_findings"):
-        from detlint.probe import runner
+        from detlint.probe import session
 
-        return getattr(runner, name)
+        return getattr(session, name)
     raise AttributeError(name)

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from detlint.probe.model import RAN
+from detlint.probe.results import RAN
 
 
 @dataclass(frozen=True)

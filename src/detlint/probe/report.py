@@ -13,11 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from detlint import __version__
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
-from detlint.probe.model import ProbeResult, ProbeStatus
+from detlint.probe.results import ProbeResult, ProbeStatus
 from detlint.reporters import json_report, sarif
 
 if TYPE_CHECKING:
-    from detlint.registry import RuleIndex
+    from detlint.checks.index import RuleIndex
 
 FORMATS = ("text", "json", "sarif")
 

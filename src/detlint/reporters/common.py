@@ -8,10 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from detlint.finding import Span
-from detlint.gitignore import repository_root
+from detlint.ignore import repository_root
 
 if TYPE_CHECKING:
-    from detlint.registry import RuleIndex
+    from detlint.checks.index import RuleIndex
 
 
 @dataclass(frozen=True)

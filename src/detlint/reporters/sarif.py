@@ -21,8 +21,8 @@ from detlint.finding import Finding, RelatedLocation
 from detlint.reporters.common import Region, RepositoryPaths, rules_or_builtin
 
 if TYPE_CHECKING:
-    from detlint.registry import RuleIndex
-    from detlint.rule import RuleMeta
+    from detlint.checks.index import RuleIndex
+    from detlint.checks.base import RuleMeta
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from detlint.probe.measure import array_diff, first_line, measure, merge
-from detlint.probe.model import ERROR, RAISES
+from detlint.probe.results import ERROR, RAISES
 from detlint.probe.recipes import Plan, choice, flag, integer, lookup, register
 
 _STATE: dict[str, Any] = {}

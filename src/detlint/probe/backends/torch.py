@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from detlint.probe.measure import Diff, first_line, measure, merge
-from detlint.probe.model import ERROR, RAISES
+from detlint.probe.results import ERROR, RAISES
 from detlint.probe.recipes import Plan, choice, dtype, flag, integer, lookup, register
 
 MEGA = 1 << 20

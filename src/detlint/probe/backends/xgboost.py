@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from detlint.probe.measure import array_diff, first_line, measure
-from detlint.probe.model import ERROR, RAISES
+from detlint.probe.results import ERROR, RAISES
 from detlint.probe.recipes import Plan, choice, integer, lookup, register
 
 # -- the worker's side ----------------------------------------------------------------------------------

@@ -1,0 +1,362 @@
+"""Queries over the nondeterministic-operation catalogs (`torch_ops`, `tf_ops`, `jax`, `xgboost`).
+
+A rule resolves a call, asks which entries that name may be (`by_qualname`, `by_method`), whether
+the call's literal arguments meet an entry's conditions (`conditions_hold`: True, False, or None
+when only run time can tell) and what the entry's status is in the project's framework version
+(`status`). XGBoost settings are matched through the training calls they apply to.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from detlint.catalogs.loader import Catalog, Entry
+from detlint.names import NOT_LITERAL, literal_value
+from detlint.catalogs.schemas.ops import CONDITION_TESTS
+from detlint.versions import SpecifierSet, Version
+
+# The section holding each catalog's op entries.
+OP_SECTIONS = {"torch_ops": "ops", "tf_ops": "ops", "jax": "ops", "xgboost": "settings"}
+
+
+class CallKind(str, enum.Enum):
+    """How a call site names the op: `torch.index_add(x, ...)`, `x.index_add_(...)`, `nn.Upsample(...)`."""
+
+    FUNCTION = "function"
+    METHOD = "method"
+    CLASS = "class"
+
+
+_ABSENT = object()  # the call does not pass the argument
+_UNKNOWN = object()  # the call may pass it through *args or **kwargs
+
+
+@dataclass(frozen=True)
+class CallArgs:
+    """What a call site passes: literal values (or NOT_LITERAL) by position and by keyword. Positions
+    count from the first argument written, so a method call's receiver is not one of them."""
+
+    kind: CallKind
+    positional: tuple[object, ...] = ()
+    keywords: Mapping[str, object] = field(default_factory=dict)
+    star_args: bool = False  # `*args`: positions from len(positional) on are unknown
+    star_kwargs: bool = False  # `**kwargs`: any keyword not written may still be passed
+
+    @classmethod
+    def from_call(cls, call: cst.Call, kind: CallKind) -> CallArgs:
+        positional: list[object] = []
+        keywords: dict[str, object] = {}
+        star_args = star_kwargs = False
+        for arg in call.args:
+            if arg.star == "**":
+                star_kwargs = True
+            elif arg.star == "*":
+                star_args = True
+            elif arg.keyword is not None:
+                keywords[arg.keyword.value] = literal_value(arg.value)
+            elif not star_args:
+                positional.append(literal_value(arg.value))
+        return cls(kind, tuple(positional), keywords, star_args, star_kwargs)
+
+
+def _same(value: object, expected: object) -> bool:
+    # YAML `true` must not match the literal 1 (nor `1` match True): compare booleans only with booleans.
+    return isinstance(value, bool) == isinstance(expected, bool) and value == expected
+
+
+def _compare(holds: Callable[[float, float], bool]) -> Callable[[object, Any], bool | None]:
+    def test(value: object, bound: Any) -> bool | None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return holds(value, bound)
+        return None  # not a number: the call would fail or convert it at run time
+
+    return test
+
+
+_TESTS: dict[str, Callable[[object, Any], bool | None]] = {
+    "values": lambda value, options: any(_same(value, option) for option in options),
+    "not_values": lambda value, options: not any(_same(value, option) for option in options),
+    "below": _compare(lambda value, bound: value < bound),
+    "above": _compare(lambda value, bound: value > bound),
+}
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One argument condition of an entry; see rules/README.md for the YAML form."""
+
+    test: str  # values | not_values | given | below | above | runtime
+    operand: Any  # the values, the bound, True/False for `given`, the description for `runtime`
+    keyword: str | None = None
+    aliases: tuple[str, ...] = ()
+    positions: Mapping[str, int] = field(default_factory=dict)
+    default: object = _ABSENT
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> Condition:
+        test = next(name for name in CONDITION_TESTS if name in raw)
+        return cls(
+            test=test,
+            operand=tuple(raw[test]) if isinstance(raw[test], list) else raw[test],
+            keyword=raw.get("keyword"),
+            aliases=tuple(raw.get("aliases", ())),
+            positions=dict(raw.get("positions", {})),
+            default=raw.get("default", _ABSENT),
+        )
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not _ABSENT
+
+    def evaluate(self, args: CallArgs) -> bool | None:
+        """True or False when the call's literal arguments decide it, None when they cannot."""
+        if self.test == "runtime":
+            return None
+        value = self._argument(args)
+        if value is _UNKNOWN:
+            return None
+        if value is None:
+            value = _ABSENT  # an explicit None is the "not given" of every catalogued parameter
+        if self.test == "given":
+            return (value is not _ABSENT) == self.operand
+        if value is _ABSENT:
+            if not self.has_default:
+                return False  # nothing passed and no default that could trigger the entry
+            value = self.default
+        if value is NOT_LITERAL:
+            return None
+        return _TESTS[self.test](value, self.operand)
+
+    def _argument(self, args: CallArgs) -> object:
+        for name in (self.keyword, *self.aliases):
+            if name in args.keywords:
+                return args.keywords[name]
+        position = self.positions.get(args.kind.value)
+        if position is not None:
+            if position < len(args.positional):
+                return args.positional[position]
+            if args.star_args:
+                return _UNKNOWN
+        return _UNKNOWN if args.star_kwargs else _ABSENT
+
+
+@dataclass(frozen=True)
+class Status:
+    """What an entry does in one version range."""
+
+    versions: SpecifierSet
+    deterministic_mode: str | None  # raises | deterministic | nondeterministic; None: no such mode (XGBoost)
+    default: str  # nondeterministic | deterministic: without the deterministic mode
+    switch: str | None = None  # a TF switch id the status needs instead of op determinism
+    verified: bool = True
+    note: str | None = None
+
+    @classmethod
+    def from_mapping(cls, raw: Mapping[str, Any]) -> Status:
+        return cls(
+            versions=SpecifierSet.parse(raw.get("versions", "")),
+            deterministic_mode=raw.get("deterministic_mode"),
+            default=raw.get("default", "nondeterministic"),
+            switch=raw.get("switch"),
+            verified=raw.get("verified", True),
+            note=raw.get("note"),
+        )
+
+
+@dataclass(frozen=True)
+class OpEntry:
+    catalog: str
+    id: str
+    op: str
+    functions: tuple[str, ...]
+    methods: tuple[str, ...]
+    classes: tuple[str, ...]
+    device: str  # cuda | cpu | any
+    pass_: str | None  # forward | backward | both; None for XGBoost settings
+    conditions: tuple[Condition, ...]
+    statuses: tuple[Status, ...]
+    alternative: str
+    probe: str | None  # the probe recipe name
+    no_probe_reason: str | None  # why there is no recipe, when there is none
+    source: tuple[str, ...]
+    training_calls: tuple[str, ...] = ()  # XGBoost: the training calls the setting applies to
+    note: str | None = None
+
+    def names(self, kind: CallKind) -> tuple[str, ...]:
+        return {CallKind.FUNCTION: self.functions, CallKind.METHOD: self.methods, CallKind.CLASS: self.classes}[kind]
+
+
+@dataclass(frozen=True)
+class TrainingCall:
+    """An XGBoost training call and where it takes its parameters."""
+
+    id: str
+    functions: tuple[str, ...]
+    classes: tuple[str, ...]
+    parameters_argument: tuple[str, int] | None  # (keyword, position) of the parameter dict, if any
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which framework a catalog describes and which of its releases."""
+
+    title: str
+    package: str
+    deterministic_mode: str | None  # what turns the framework's deterministic mode on
+    latest: Version | None  # the newest catalogued release: the version assumed when none is known
+    verified: SpecifierSet | None  # the releases the facts were checked against
+
+
+def _tuple(value: str | list[str] | None) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+def _op_entry(entry: Entry, calls: Mapping[str, list[str]]) -> OpEntry:
+    probe = entry["probe"]
+    return OpEntry(
+        catalog=entry.catalog,
+        id=entry.id,
+        op=entry["op"],
+        functions=_tuple(calls.get("functions")),
+        methods=_tuple(calls.get("methods")),
+        classes=_tuple(calls.get("classes")),
+        device=entry["device"],
+        pass_=entry.get("pass"),
+        conditions=tuple(Condition.from_mapping(raw) for raw in entry.get("conditions", ())),
+        statuses=tuple(Status.from_mapping(raw) for raw in entry["status"]),
+        alternative=" ".join(entry["alternative"].split()),
+        probe=probe if isinstance(probe, str) else None,
+        no_probe_reason=None if isinstance(probe, str) else probe["none"],
+        source=_tuple(entry["source"]),
+        training_calls=_tuple(entry.get("entry_points")),
+        note=entry.get("note"),
+    )
+
+
+def _training_call(entry: Entry) -> TrainingCall:
+    where = entry.get("parameters_argument")
+    return TrainingCall(
+        id=entry.id,
+        functions=_tuple(entry.get("functions")),
+        classes=_tuple(entry.get("classes")),
+        parameters_argument=(where["keyword"], where["position"]) if where else None,
+    )
+
+
+def _setting_calls(entry: Entry, entry_points: Mapping[str, TrainingCall]) -> dict[str, list[str]]:
+    """The training calls an XGBoost setting applies to: its `entry_points`, or all of them."""
+    chosen = [entry_points[name] for name in entry.get("entry_points", entry_points)]
+    return {
+        "functions": [name for point in chosen for name in point.functions],
+        "classes": [name for point in chosen for name in point.classes],
+    }
+
+
+class OpIndex:
+    """The entries of one op catalog, indexed by the names calls use."""
+
+    def __init__(self, catalog: Catalog, name: str = "torch_ops") -> None:
+        if name not in OP_SECTIONS:
+            raise KeyError(f"no op catalog {name!r} (known: {', '.join(OP_SECTIONS)})")
+        self.name = name
+        self.training_calls = {
+            entry.id: _training_call(entry) for entry in catalog.sections.get((name, "entry_points"), ())
+        }
+        self.entries = tuple(
+            _op_entry(entry, entry["calls"] if "calls" in entry.fields else _setting_calls(entry, self.training_calls))
+            for entry in catalog.entries(name, OP_SECTIONS[name])
+        )
+        self.coverage = _coverage(catalog.entries(name, "coverage"), name)
+        self._by_kind: dict[CallKind, dict[str, list[OpEntry]]] = {kind: defaultdict(list) for kind in CallKind}
+        for entry in self.entries:
+            for kind in CallKind:
+                for call_name in entry.names(kind):
+                    self._by_kind[kind][call_name].append(entry)
+
+    def by_function(self, qualname: str) -> list[OpEntry]:
+        return list(self._by_kind[CallKind.FUNCTION].get(qualname, ()))
+
+    def by_method(self, name: str) -> list[OpEntry]:
+        """Entries a method call `<receiver>.<name>(...)` may be, whatever the receiver is."""
+        return list(self._by_kind[CallKind.METHOD].get(name, ()))
+
+    def by_module_class(self, qualname: str) -> list[OpEntry]:
+        """Entries for a class (or an alternate constructor such as `EmbeddingBag.from_pretrained`)."""
+        return list(self._by_kind[CallKind.CLASS].get(qualname, ()))
+
+    def by_qualname(self, qualname: str) -> list[tuple[OpEntry, CallKind]]:
+        """A resolved call may be a function or a class: the entries of both, with how they matched."""
+        return [(entry, CallKind.FUNCTION) for entry in self.by_function(qualname)] + [
+            (entry, CallKind.CLASS) for entry in self.by_module_class(qualname)
+        ]
+
+    def training_call(self, qualname: str) -> TrainingCall | None:
+        """XGBoost: the training entry point a function or class belongs to."""
+        return next(
+            (point for point in self.training_calls.values() if qualname in (*point.functions, *point.classes)),
+            None,
+        )
+
+    def status(self, entry: OpEntry, version: Version | str | None = None) -> Status | None:
+        """The status in force for a framework version; None when the catalog has none for it.
+        Without a version: the newest catalogued release, or the newest range where no release is
+        named (statuses are listed oldest first). Pre-releases and dev builds count as the release
+        they lead to."""
+        if version is None and self.coverage.latest is None:
+            return entry.statuses[-1]
+        target = self.coverage.latest if version is None else _version(version).base
+        return next((status for status in entry.statuses if status.versions.contains(target)), None)
+
+    @staticmethod
+    def conditions_hold(entry: OpEntry, literal_args: CallArgs) -> bool | None:
+        """Whether every condition of the entry holds for the call: False as soon as one fails, None
+        when none fails but one depends on run time (the rule then lowers its confidence)."""
+        return all_hold(condition.evaluate(literal_args) for condition in entry.conditions)
+
+
+def all_hold(verdicts: Iterable[bool | None]) -> bool | None:
+    """False as soon as one verdict is False; None when none is but one is unknown; else True."""
+    result: bool | None = True
+    for verdict in verdicts:
+        if verdict is False:
+            return False
+        if verdict is None:
+            result = None
+    return result
+
+
+def _version(version: Version | str) -> Version:
+    return version if isinstance(version, Version) else Version.parse(version)
+
+
+def _coverage(entries: tuple[Entry, ...], catalog: str) -> Coverage:
+    if not entries:
+        return Coverage(title=catalog, package=catalog, deterministic_mode=None, latest=None, verified=None)
+    entry = entries[0]
+    latest, verified = entry.get("latest"), entry.get("verified")
+    return Coverage(
+        title=entry["title"],
+        package=entry["package"],
+        deterministic_mode=entry.get("deterministic_mode"),
+        latest=Version.parse(latest) if latest else None,
+        verified=SpecifierSet.parse(verified) if verified else None,
+    )
+
+
+_INDEXES: dict[tuple[str, str], OpIndex] = {}
+
+
+def op_index(catalog: Catalog, name: str = "torch_ops") -> OpIndex:
+    """The index of one op catalog, built once per catalog content."""
+    key = (catalog.digest, name)
+    if key not in _INDEXES:
+        _INDEXES[key] = OpIndex(catalog, name)
+    return _INDEXES[key]

@@ -1,0 +1,70 @@
+"""Schema of `rules/ordering.yaml`: directory listings whose order is arbitrary, sets whose order follows
+string hashing, and how each kind of call treats the order of a value it receives (read by DET303 and
+DET304 through `detlint.checks.det3_order._ordered_use`)."""
+
+from detlint.catalogs.schemas.fields import Schema, is_bool, is_str, list_of_str, one_of
+
+CONSUMER_EFFECTS = ("sorts", "ignores-order", "diagnostic", "preserves-order", "keeps-order-as-mapping", "uses-order")
+VALUE_METHOD_EFFECTS = ("sorts", "preserves-order", "ignores-order", "uses-order", "set-algebra", "views", "collects")
+LOOP_EFFECTS = ("collects", "uses-order", "ignores-order")
+
+SCHEMA: dict[str, Schema] = {
+    "ordering": {
+        # Calls that list a directory: `callables` are qualified names, `methods` are methods of a
+        # pathlib path. `returns` says what the items are: plain names, paths, os.DirEntry objects,
+        # or os.walk-style (dirpath, dirnames, filenames, ...) tuples.
+        "listings": {
+            "callables": (list_of_str, False),
+            "methods": (list_of_str, False),
+            "returns": (one_of("names", "paths", "entries", "walk"), True),
+            "sort_hint": (is_str, True),
+            "since": (is_str, False),
+        },
+        # What makes a receiver a pathlib path (so that `.glob()` on it is a listing).
+        "path_types": {
+            "module": (is_str, True),
+            "constructors": (list_of_str, True),
+            "annotations": (list_of_str, True),
+            "path_methods": (list_of_str, True),
+            "path_attributes": (list_of_str, True),
+        },
+        # Calls that receive an ordered value as an argument, and what they do with its order.
+        "consumers": {
+            "callables": (list_of_str, False),
+            "methods": (list_of_str, False),
+            "effect": (one_of(*CONSUMER_EFFECTS), True),
+            "arguments": (one_of("first", "all", "after-first"), False),
+            "same_type": (is_bool, False),
+            "reason": (is_str, False),
+        },
+        # Methods called on the ordered value itself.
+        "value_methods": {
+            "methods": (list_of_str, True),
+            "effect": (one_of(*VALUE_METHOD_EFFECTS), True),
+            "reason": (is_str, False),
+        },
+        # Statements in the body of a loop over an ordered value: which make the loop order-sensitive.
+        "loop_effects": {
+            "callables": (list_of_str, False),
+            "methods": (list_of_str, False),
+            "effect": (one_of(*LOOP_EFFECTS), True),
+            "reason": (is_str, False),
+        },
+        # Set constructors, annotations that declare a set, and methods that combine sets.
+        "sets": {
+            "callables": (list_of_str, True),
+            "annotations": (list_of_str, True),
+            "algebra_methods": (list_of_str, True),
+            "insert_methods": (list_of_str, True),
+        },
+        # Element types whose hash is salted per process (str, bytes) or stable (numbers), and calls
+        # that produce them (one value, or an iterable of them).
+        "hash_types": {
+            "hash": (one_of("randomized", "stable"), True),
+            "callables": (list_of_str, False),
+            "methods": (list_of_str, False),
+            "iterable_callables": (list_of_str, False),
+            "iterable_methods": (list_of_str, False),
+        },
+    },
+}

@@ -1,0 +1,46 @@
+from detlint.catalogs.schemas.fields import Schema, argument_ref, is_bool, is_str, list_of_str
+from detlint.catalogs.schemas.ops import conditions
+
+SCHEMA: dict[str, Schema] = {
+    "rng": {
+        "libraries": {"display": (is_str, True), "fix": (is_str, True)},
+        "seeders": {
+            "callables": (list_of_str, True),
+            "methods": (list_of_str, False),
+            "covers": (list_of_str, True),
+            "seed_argument": (argument_ref, True),
+        },
+        "consumers": {
+            "library": (is_str, True),
+            "callables": (list_of_str, False),
+            "prefixes": (list_of_str, False),
+            "methods": (list_of_str, False),
+            "exclude": (list_of_str, False),
+            "conditions": (conditions(with_positions=True), False),
+            "local_generator_keyword": (is_str, False),
+            "seed_keyword": (is_str, False),
+            "deferred": (is_bool, False),
+            "what": (is_str, True),
+        },
+        "generators": {
+            "callables": (list_of_str, True),
+            "seed_argument": (argument_ref, False),
+            "seeded_by_method": (is_str, False),
+            "always_unseeded": (is_bool, False),
+        },
+        "entropy_seeders": {"callables": (list_of_str, True)},
+        "unstable_sources": {
+            "callables": (list_of_str, True),
+            "what": (is_str, True),
+            "requires_unseeded": (is_bool, False),
+        },
+        "seed_keywords": {"names": (list_of_str, True)},
+        "worker_loaders": {
+            "callables": (list_of_str, True),
+            "workers_argument": (argument_ref, True),
+            "generator_keyword": (is_str, True),
+            "worker_init_keyword": (is_str, True),
+            "workers_reseed_since": (is_str, True),
+        },
+    },
+}

@@ -1,1 +1,0 @@
-"""DET3xx: data pipelines (workers, tf.data)."""

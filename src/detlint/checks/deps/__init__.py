@@ -1,1 +1,0 @@
-"""Dependency rules (DET4xx): pins, lock files and VCS/URL requirements."""

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from detlint.checks.det1_seeding._paths import library_paths, related, where
+from detlint.finding import Finding, Severity
+from detlint.project.index import ProjectIndex
+from detlint.checks.base import ProjectRule
+
+
+class UnseededRng(ProjectRule):
+    """
+    ## What it does
+    Reports, for each entry point (a `__main__` block, a script, a `[project.scripts]` target or a
+    configured entry point), every library whose global random generator is used on its path but
+    never seeded on that path: Python's `random`, NumPy, PyTorch or TensorFlow.
+
+    Seeding is followed across the project's own modules: a script that calls `utils.set_seed()`,
+    which calls `torch.manual_seed`, is seeded. Framework helpers count for what they seed
+    (`transformers.set_seed`, Lightning's `seed_everything`, `accelerate.utils.set_seed`,
+    `keras.utils.set_random_seed`, ...). One finding per library, so partial seeding (PyTorch
+    seeded, NumPy not) is reported for exactly the missing library. It is reported where the
+    library's randomness enters the entry point's flow, with the first use as a related location.
+
+    ## Why is this bad?
+    An unseeded generator starts from a different state in every process: weights are initialised
+    differently, data is shuffled and augmented differently, and two runs of the same code give
+    different models. Seeding one library does not seed the others.
+
+    ## Example
+    ```python
+    import numpy as np
+    import torch
+
+    def main():
+        torch.manual_seed(0)
+        noise = np.random.normal(size=10)  # NumPy is never seeded
+        model = torch.nn.Linear(10, 1)
+
+    if __name__ == "__main__":
+        main()
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+    import torch
+
+    def main():
+        torch.manual_seed(0)
+        np.random.seed(0)
+        noise = np.random.normal(size=10)
+        model = torch.nn.Linear(10, 1)
+
+    if __name__ == "__main__":
+        main()
+    ```
+
+    ## References
+    - [PyTorch: Reproducibility](https://pytorch.org/docs/stable/notes/randomness.html)
+    - [NumPy: legacy seeding](https://numpy.org/doc/stable/reference/random/generated/numpy.random.seed.html)
+    - [TensorFlow: tf.random.set_seed](https://www.tensorflow.org/api_docs/python/tf/random/set_seed)
+    """
+
+    fix = "unsafe"
+    code = "DET101"
+    name = "unseeded-rng"
+    severity = Severity.WARNING
+
+    VALID = (
+        "import torch\n\ndef main():\n    torch.manual_seed(0)\n    model = torch.nn.Linear(2, 2)\n\n"
+        "if __name__ == '__main__':\n    main()\n",
+        # Library code without an entry point.
+        "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n",
+        # Seeding through a helper of another module.
+        {
+            "utils.py": "import random\nimport numpy as np\nimport torch\n\ndef set_seed(seed):\n"
+            "    random.seed(seed)\n    np.random.seed(seed)\n    torch.manual_seed(seed)\n",
+            "train.py": "import numpy as np\nimport torch\nfrom utils import set_seed\n\ndef main():\n    set_seed(0)\n"
+            "    x = np.random.rand(3)\n    model = torch.nn.Linear(3, 1)\n\nif __name__ == '__main__':\n    main()\n",
+        },
+        "from transformers import set_seed\nimport torch\nset_seed(42)\nmodel = torch.nn.Linear(2, 2)\n",
+        "import lightning as L\nimport torch\n\nif __name__ == '__main__':\n    L.seed_everything(7)\n"
+        "    model = torch.nn.Linear(2, 2)\n",
+        # A generator of its own is not the global one.
+        "import torch\n\nif __name__ == '__main__':\n    g = torch.Generator().manual_seed(0)\n"
+        "    idx = torch.randperm(10, generator=g)\n",
+    )
+    INVALID = (
+        "import numpy as np\nimport torch\n\ndef main():\n    torch.manual_seed(0)\n"
+        "    noise = np.random.normal(size=10)\n\nif __name__ == '__main__':\n    main()  # DET101\n",
+        "import torch\n\nmodel = torch.nn.Linear(4, 2)  # DET101\nprint(model(torch.ones(4)))\n",
+        {
+            "model.py": "from torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
+            "        self.fc = nn.Linear(3, 1)\n",
+            "train.py": "import torch\nfrom model import Net\n\ndef main():\n    torch.cuda.manual_seed_all(0)\n"
+            "    return Net()\n\nif __name__ == '__main__':\n    main()  # DET101\n",
+        },
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        # One finding per place and library, naming every entry point that reaches it unseeded.
+        grouped: dict[tuple[str, tuple[int, int], str], list] = {}
+        for path in library_paths(index):
+            if path.seeds:
+                continue  # seeded somewhere on the path; DET102 judges the order
+            first = path.uses[0]
+            site = index.first_site_importing(first.chain, path.library.id)
+            key = (site.path, (site.span.line, site.span.column), path.library.id)
+            grouped.setdefault(key, []).append((path, first, site))
+        for items in grouped.values():
+            path, first, site = items[0]
+            entries = ", ".join(item[0].entry.describe() for item in items)
+            use = first.event
+            hint = (
+                f" (`{path.partial_seeds[0].event.subject}` seeds only part of it)" if path.partial_seeds else ""
+            )
+            yield self.finding(
+                site.path,
+                site.span,
+                f"{path.library.display} is used on the path of {entries} but never seeded{hint}: "
+                f"`{use.site.anchor}` at {where(use.site)} {use.detail}; call `{path.library.fix}` at the start "
+                "of the run",
+                anchor=f"{path.library.id}:{site.anchor}",
+                scope=site.scope,
+                confidence=min((item[1].confidence for item in items), key=lambda c: c.rank),
+                statement_lines=site.statement_lines,
+                related=[related(first.event.site, f"first use of {path.library.display} on this path")],
+                fix=index.insertion_fix(
+                    site, path.library.id, path.library.fix.replace("SEED", "0"), f"seed {path.library.display}"
+                )
+                if site.path == path.entry.path
+                else None,
+            )

@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from detlint.finding import Severity
+from detlint.names import argument, dotted_name, literal_value
+from detlint.catalogs.rng import rng_index
+from detlint.checks.base import Rule
+
+
+class UnseededGenerator(Rule):
+    """
+    ## What it does
+    Checks for random generator objects created without a seed: `np.random.default_rng()`,
+    `np.random.RandomState()`, `np.random.Generator(PCG64())`, `random.Random()`, a
+    `torch.Generator()` that is never given `manual_seed`, and
+    `tf.random.Generator.from_non_deterministic_state()`.
+
+    A `torch.Generator` counts as seeded when `.manual_seed(...)` is chained on it or called anywhere
+    in the file on the name it is assigned to.
+
+    ## Why is this bad?
+    A generator object has its own state, independent of the global seed: `np.random.seed(0)` does
+    not seed `default_rng()`, and `torch.manual_seed(0)` does not seed a new `torch.Generator()`.
+    Without a seed of its own it starts from operating-system entropy in every run.
+
+    ## Example
+    ```python
+    import numpy as np
+
+    np.random.seed(0)
+    rng = np.random.default_rng()
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    ```
+
+    ## References
+    - [NumPy: default_rng](https://numpy.org/doc/stable/reference/random/generator.html#numpy.random.default_rng)
+    - [PyTorch: torch.Generator](https://pytorch.org/docs/stable/generated/torch.Generator.html)
+    - [TensorFlow: tf.random.Generator](https://www.tensorflow.org/api_docs/python/tf/random/Generator)
+    """
+
+    code = "DET104"
+    name = "unseeded-generator"
+    severity = Severity.WARNING
+
+    VALID = (
+        "import numpy as np\nrng = np.random.default_rng(0)\n",
+        "import numpy as np\ndef make(seed):\n    return np.random.default_rng(seed)\n",
+        "import random\nr = random.Random(42)\n",
+        "import torch\ng = torch.Generator()\ng.manual_seed(0)\n",
+        "import torch\ng = torch.Generator(device='cpu').manual_seed(0)\n",
+        "import torch\nclass Data:\n    def __init__(self, seed):\n        self.gen = torch.Generator()\n"
+        "        self.gen.manual_seed(seed)\n",
+        "import numpy as np\nrng = np.random.Generator(np.random.PCG64(12345))\n",
+    )
+    INVALID = (
+        "import numpy as np\nrng = np.random.default_rng()  # DET104\n",
+        "import numpy as np\nrng = np.random.default_rng(None)  # DET104\n",
+        "from numpy.random import RandomState\nstate = RandomState()  # DET104\n",
+        "import random\nr = random.Random()  # DET104\n",
+        "import numpy as np\nrng = np.random.Generator(np.random.PCG64())  # DET104\n",
+        "import torch\ng = torch.Generator()  # DET104\nidx = torch.randperm(10, generator=g)\n",
+        "import torch\nloader = torch.utils.data.DataLoader(range(4), shuffle=True, generator=torch.Generator())  # DET104\n",
+        "import tensorflow as tf\ng = tf.random.Generator.from_non_deterministic_state()  # DET104\n",
+    )
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self.rng = rng_index(context.catalog)
+        # Generators seeded by a method call, judged once the whole file is seen.
+        self._needs_method_seed: list[tuple[cst.Call, str]] = []
+        self._chained_seeds: set[int] = set()  # generator calls with `.manual_seed()` chained on them
+        self._bound_to: dict[int, str] = {}  # generator call -> the name it is assigned to
+        self._seeded_names: set[str] = set()  # names `.manual_seed()` is called on
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        if isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            target = dotted_name(node.targets[0].target)
+            if target:
+                self._bound_to[id(node.value)] = target
+
+    def visit_Call(self, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "manual_seed":
+            if isinstance(func.value, cst.Call):
+                self._chained_seeds.add(id(func.value))
+            elif dotted_name(func.value):
+                self._seeded_names.add(dotted_name(func.value))
+        qualname = self.qualname(func)
+        entry = self.rng.generator(qualname) if qualname else None
+        if entry is None:
+            return
+        if entry.get("seeded_by_method"):
+            self._needs_method_seed.append((node, qualname))
+        elif entry.get("always_unseeded"):
+            self._report(node, qualname, "always starts from operating-system entropy; use `Generator.from_seed(SEED)`")
+        elif entry.get("seed_argument"):
+            ref = entry["seed_argument"]
+            seed = argument(node, ref["keyword"], ref.get("position"))
+            if seed is None or literal_value(seed.value) is None:
+                self._report(node, qualname, f"has no seed and starts from operating-system entropy; pass one: `{qualname}(SEED)`")
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        for call, qualname in self._needs_method_seed:
+            name = self._bound_to.get(id(call))
+            if id(call) in self._chained_seeds or name in self._seeded_names:
+                continue
+            fix = f"call `{name}.manual_seed(SEED)` before using it" if name else f"use `{qualname}().manual_seed(SEED)`"
+            self._report(call, qualname, f"is never seeded: {fix}")
+
+    def _report(self, node: cst.Call, qualname: str, problem: str) -> None:
+        self.report(node, f"`{qualname}()` {problem}", confidence=self.resolution_confidence(node.func))

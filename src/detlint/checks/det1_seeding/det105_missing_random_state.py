@@ -1,0 +1,398 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import libcst as cst
+
+from detlint.catalogs.loader import Catalog, Entry
+from detlint.checks.det1_seeding._estimators import (
+    CATALOG,
+    ArgumentView,
+    EstimatorVisitor,
+    Found,
+    Level,
+    Seed,
+    SeedStatus,
+    Verdict,
+    callables_index,
+    code_of,
+    default_text,
+    describe,
+    evaluate,
+    indexed,
+    seed_status,
+    with_keyword,
+)
+from detlint.finding import Confidence, Severity
+from detlint.names import literal_value
+from detlint.checks.base import FixSpec, Report, Rule
+
+_DEFAULT_SEED = {"keyword": "random_state"}
+# Calls that seed NumPy's global RNG: the `rng` catalog's seeders covering NumPy, and a project's own
+# `set_seed(...)`-like helpers (most of them seed NumPy). scikit-learn and pandas then repeat their
+# draws as long as the draws before them stay the same.
+_FALLBACK_NUMPY_SEEDERS = frozenset({"numpy.random.seed"})
+_LIBRARIES = frozenset(
+    {
+        "numpy", "random", "torch", "tensorflow", "jax", "keras", "tf_keras", "sklearn", "xgboost",
+        "lightgbm", "catboost", "pandas", "transformers", "lightning", "pytorch_lightning", "accelerate",
+    }
+)  # fmt: skip
+
+
+def _numpy_seeders(catalog: Catalog) -> frozenset[str]:
+    try:
+        seeders = catalog.entries("rng", "seeders")
+    except KeyError:
+        return _FALLBACK_NUMPY_SEEDERS
+    names = {name for entry in seeders if "numpy" in entry["covers"] for name in entry["callables"]}
+    return frozenset(names) | _FALLBACK_NUMPY_SEEDERS
+
+
+def _sklearn_index(catalog: Catalog) -> dict[str, Entry]:
+    return callables_index(catalog.entries(CATALOG, "scikit_learn"))
+
+
+def _methods_index(catalog: Catalog) -> dict[str, Entry]:
+    return {entry["method"]: entry for entry in catalog.entries(CATALOG, "methods")}
+
+
+def _test_text(condition: Mapping[str, Any]) -> str:
+    if "values" in condition:
+        return "is " + " or ".join(repr(value) for value in condition["values"])
+    if "not_values" in condition:
+        return "is not " + " or ".join(repr(value) for value in condition["not_values"])
+    if "below" in condition:
+        return f"is below {condition['below']}"
+    if "above" in condition:
+        return f"is above {condition['above']}"
+    return "is a literal"
+
+
+def reason(verdict: Verdict) -> str:
+    """Why a verdict says random, as a parenthesis after the estimator's `why`."""
+    condition, found = verdict.condition, verdict.found
+    if condition is None:
+        return ""
+    if verdict.opaque is not None:
+        return f" (its arguments may come from `{verdict.opaque}`, which detlint cannot read)"
+    if verdict.level == Level.MEDIUM and found is not None:
+        return (
+            f" if `{condition['argument']}` {_test_text(condition)} (`{describe(found)}` is only known at run time)"
+        )
+    if verdict.level == Level.LOW:
+        if "what" in condition:
+            return f" ({condition['what']})"
+        return f" (`{condition['argument']}` is decided at run time)"
+    if found is not None:
+        return f" (`{describe(found)}`)"
+    if "argument" in condition:
+        return f" (`{condition['argument']}` defaults to {default_text(condition)})"
+    return f" ({condition['what']})" if "what" in condition else ""
+
+
+def seed_text(seed: SeedStatus, keyword: str) -> str:
+    if seed.state is Seed.NONE:
+        return f"with `{keyword}=None`"
+    if seed.state is Seed.UNKNOWN:
+        return f"without a visible `{keyword}` (it may come from `{seed.opaque}`)"
+    return f"without `{keyword}`"
+
+
+@dataclass
+class _Pending:
+    report: Report
+    subject: str
+    why: str
+    reason: str
+    seed: str
+    fix: str
+    certain: bool
+
+
+class MissingRandomState(EstimatorVisitor, Rule):
+    """
+    ## What it does
+    Checks for scikit-learn estimators, splitters and functions that draw random numbers
+    (`train_test_split`, `KFold(shuffle=True)`, `ShuffleSplit`, forests, gradient boosting,
+    `SGDClassifier`, `MLPClassifier`, `KMeans`, `TSNE`, `PCA(svd_solver="randomized")`, `resample`,
+    `shuffle`, the `make_*` generators, ...) without `random_state` or with `random_state=None`, and
+    pandas' `DataFrame.sample(...)` without `random_state`.
+
+    ## Why is this bad?
+    With `random_state=None`, scikit-learn and pandas draw from NumPy's global random state: unless
+    NumPy is seeded, every run splits, shuffles, initialises and subsamples differently, so scores
+    and models change from run to run. Even with `np.random.seed(...)` the draws depend on every
+    earlier use of the global state, so adding one call elsewhere changes them (those calls are
+    reported at medium confidence).
+
+    Only calls that really draw random numbers for their arguments are reported: `KFold()` without
+    `shuffle=True`, `LogisticRegression()` with its default `lbfgs` solver, `SVC()` without
+    `probability=True` and `train_test_split(..., shuffle=False)` are deterministic. An argument that
+    is not a literal (`KFold(shuffle=args.shuffle)`) lowers the confidence to medium; randomness the
+    library decides from the data (`PCA(svd_solver="auto")`) or arguments hidden in `**kwargs` lower
+    it to low. Any `random_state` other than a literal `None` counts as a seed. Estimators passed to a
+    meta-estimator that seeds them (`BaggingClassifier`, `AdaBoostClassifier`) are judged through
+    the meta-estimator, and an estimator re-seeded later (`est.set_params(random_state=0)`) is not
+    reported. pandas' `.sample` is recognised by name in files that import pandas.
+
+    ## Example
+    ```python
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import KFold, train_test_split
+
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2)
+    folds = KFold(n_splits=5, shuffle=True)
+    model = RandomForestClassifier(n_estimators=200)
+    ```
+
+    ## Use instead
+    ```python
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.model_selection import KFold, train_test_split
+
+    SEED = 0
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=SEED)
+    folds = KFold(n_splits=5, shuffle=True, random_state=SEED)
+    model = RandomForestClassifier(n_estimators=200, random_state=SEED)
+    ```
+
+    ## References
+    - [scikit-learn: Controlling randomness](https://scikit-learn.org/stable/common_pitfalls.html#controlling-randomness)
+    - [scikit-learn glossary: random_state](https://scikit-learn.org/stable/glossary.html#term-random_state)
+    - [pandas: DataFrame.sample](https://pandas.pydata.org/docs/reference/api/pandas.DataFrame.sample.html)
+    """
+
+    fix = "unsafe"
+    code = "DET105"
+    name = "missing-random-state"
+    severity = Severity.WARNING
+    frameworks = frozenset({"sklearn", "pandas"})
+
+    VALID = (
+        "from sklearn.model_selection import train_test_split\n"
+        "X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2, random_state=0)\n",
+        "from sklearn.model_selection import train_test_split\ntrain_test_split(X, y, shuffle=False)\n",
+        "from sklearn.model_selection import KFold, StratifiedKFold\nKFold(n_splits=5)\nStratifiedKFold(5, shuffle=False)\n",
+        "from sklearn.model_selection import KFold\nKFold(n_splits=5, shuffle=True, random_state=SEED)\n",
+        "from sklearn.linear_model import LogisticRegression\nLogisticRegression(max_iter=1000)\n",
+        "from sklearn.svm import SVC\nSVC(kernel='rbf', C=10)\n",
+        "from sklearn.ensemble import RandomForestClassifier\nRandomForestClassifier(random_state=rng)\n",
+        "import sklearn.ensemble as ens\nclf = ens.ExtraTreesClassifier(random_state=args.seed)\n",
+        "from sklearn.ensemble import RandomForestClassifier\n"
+        "clf = RandomForestClassifier()\nclf.set_params(random_state=0)\n",
+        "from sklearn.ensemble import BaggingClassifier\nfrom sklearn.tree import DecisionTreeClassifier\n"
+        "BaggingClassifier(DecisionTreeClassifier(max_depth=3), random_state=0)\n",
+        "from sklearn.model_selection import permutation_test_score\npermutation_test_score(clf, X, y)\n",
+        "from sklearn.decomposition import PCA\nPCA(n_components=2, svd_solver='full')\n",
+        "from sklearn.cluster import KMeans\nKMeans(n_clusters=3, init=centers, n_init=1, random_state=0)\n",
+        "from sklearn.ensemble import RandomForestClassifier\nmodels = [RandomForestClassifier]\n",
+        "import random\nimport pandas as pd\nrandom.sample(items, 3)\n",
+        "import pandas as pd\ndf = pd.read_csv('x.csv')\ndf.sample(frac=1, random_state=0)\n",
+        "import pandas as pd\nrng.sample(population, k=3)\n",
+        "import pandas as pd\nimport torch\ndist.sample((10,), seed=1)\n",
+        "def split(X, y):\n    return train_test_split(X, y)\n",
+    )
+    INVALID = (
+        "from sklearn.model_selection import train_test_split\n"
+        "X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2)  # DET105\n",
+        "from sklearn.model_selection import train_test_split as tts\ntts(X, y, random_state=None)  # DET105\n",
+        "import sklearn.ensemble as ens\nclf = ens.RandomForestClassifier(n_estimators=100)  # DET105\n",
+        "from sklearn import model_selection\nmodel_selection.KFold(n_splits=5, shuffle=True)  # DET105\n",
+        "from sklearn.model_selection import StratifiedKFold, cross_val_score\n"
+        "scores = cross_val_score(clf, X, y, cv=StratifiedKFold(5, shuffle=True))  # DET105\n",
+        "from sklearn.model_selection import KFold\nKFold(n_splits=5, shuffle=args.shuffle)  # DET105\n",
+        "from sklearn.linear_model import LogisticRegression\nLogisticRegression(solver='saga')  # DET105\n",
+        "from sklearn.svm import SVC\nSVC(probability=True)  # DET105\n",
+        "from sklearn.decomposition import PCA\nPCA(n_components=50, svd_solver='randomized')  # DET105\n",
+        "from sklearn.manifold import TSNE\nemb = TSNE(n_components=2).fit_transform(X)  # DET105\n",
+        "from sklearn.cluster import KMeans\nfrom sklearn.utils import resample, shuffle\n"
+        "KMeans(n_clusters=8)  # DET105\nresample(X, n_samples=100)  # DET105\nX, y = shuffle(X, y)  # DET105\n",
+        "from sklearn.datasets import make_classification\nX, y = make_classification(n_samples=500)  # DET105\n",
+        "from sklearn.ensemble import BaggingClassifier\nfrom sklearn.tree import DecisionTreeClassifier\n"
+        "BaggingClassifier(DecisionTreeClassifier(max_depth=3))  # DET105\n",
+        "import sklearn\nclf = sklearn.neural_network.MLPClassifier(hidden_layer_sizes=(64,))  # DET105\n",
+        "import pandas as pd\ndf = pd.read_csv('train.csv')\ndf = df.sample(frac=1)  # DET105\n",
+        "import pandas as pd\npd.read_csv('train.csv').sample(n=100)  # DET105\n",
+    )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        super().visit_Module(node)
+        self._pending: list[_Pending] = []
+        self._numpy_seeded = False
+
+    def on_call(self, node: cst.Call) -> None:
+        qualname = self.qualname(node.func)
+        if qualname is not None:
+            entry = indexed(self.catalog, "scikit_learn", _sklearn_index).get(qualname)
+            if entry is not None:
+                self._check_sklearn(node, entry)
+                return
+            self._note_numpy_seed(node, qualname)
+        elif isinstance(node.func, cst.Name) and "seed" in node.func.value.lower() and node.args:
+            # A project's own `set_seed(42)` helper: most of them seed NumPy's global RNG.
+            self._numpy_seeded = self._numpy_seeded or literal_value(node.args[0].value) is not None
+        if isinstance(node.func, cst.Attribute):
+            entry = indexed(self.catalog, "methods", _methods_index).get(node.func.attr.value)
+            if entry is not None:
+                self._check_method(node, entry, qualname)
+
+    def _note_numpy_seed(self, node: cst.Call, qualname: str) -> None:
+        if not node.args or literal_value(node.args[0].value) is None:
+            return
+        if qualname in indexed(self.catalog, "numpy_seeders", _numpy_seeders):
+            self._numpy_seeded = True
+        elif qualname.split(".")[0] not in _LIBRARIES and "seed" in qualname.rsplit(".", 1)[-1].lower():
+            self._numpy_seeded = True  # the project's own helper, e.g. `from utils import set_seed`
+
+    # -- scikit-learn ---------------------------------------------------------------------------------
+    def _check_sklearn(self, node: cst.Call, entry: Entry) -> None:
+        if self._seeded_by_meta_estimator(node):
+            return
+        view = self.view(node)
+        seed_argument = entry.get("seed_argument") or _DEFAULT_SEED
+        keyword = seed_argument["keyword"]
+        seed = seed_status(view, [keyword], seed_argument.get("position"))
+        if seed.state is Seed.GIVEN or (seed.state is Seed.ABSENT and "seed_default" in entry.fields):
+            return
+        if "seed_default" in entry.fields and seed.state is Seed.UNKNOWN:
+            return
+        verdict = evaluate(entry.get("random_when"), view)
+        if not verdict.random or self.reseeded_later(node):
+            return
+        level = verdict.level
+        if seed.state is Seed.UNKNOWN:
+            level = min(level, Level.LOW)
+        confidence = min(level, Level.of(self.resolution_confidence(node.func)))
+        because = "" if seed.state is Seed.UNKNOWN and verdict.opaque else reason(verdict)
+        fix = with_keyword(node, keyword, position=seed_argument.get("position"))
+        self._emit(node, entry["why"], because, seed_text(seed, keyword), fix, confidence, keyword)
+
+    def _seeded_by_meta_estimator(self, node: cst.Call) -> bool:
+        parent = self.enclosing_call()
+        if parent is None or not any(arg.value is node for arg in parent.args):
+            return False
+        qualname = self.qualname(parent.func)
+        entry = indexed(self.catalog, "scikit_learn", _sklearn_index).get(qualname) if qualname else None
+        return bool(entry and entry.get("seeds_sub_estimators"))
+
+    # -- pandas' sample --------------------------------------------------------------------------------
+    def _check_method(self, node: cst.Call, entry: Entry, qualname: str | None) -> None:
+        frameworks = frozenset(entry["frameworks"])
+        if qualname is not None or not self.context.imports.imports_any(frameworks):
+            return  # `random.sample`, `np.random.sample`: resolved names are someone else's
+        if any(arg.star for arg in node.args):
+            return
+        keywords = [arg.keyword.value for arg in node.args if arg.keyword is not None]
+        positional = [arg for arg in node.args if arg.keyword is None]
+        if any(keyword not in entry["keywords"] for keyword in keywords) or len(positional) > entry["max_positional"]:
+            return
+        seed_argument = entry["seed_argument"]
+        seed = seed_status(ArgumentView(_keywords(node)), [seed_argument["keyword"]])
+        if seed.state is Seed.GIVEN:
+            return
+        receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
+        receiver_qualname = self.qualname(receiver.func) if isinstance(receiver, cst.Call) else None
+        if receiver_qualname and receiver_qualname.split(".")[0] in frameworks:
+            level = Level.CERTAIN
+        elif keywords or (positional and isinstance(literal_value(positional[0].value), int)):
+            level = Level.MEDIUM
+        else:
+            level = Level.LOW
+        self._emit(
+            node,
+            entry["why"],
+            "",
+            seed_text(seed, seed_argument["keyword"]),
+            with_keyword(node, seed_argument["keyword"]),
+            level,
+            seed_argument["keyword"],
+        )
+
+    # -- messages -------------------------------------------------------------------------------------
+    def _seed_fix(self, node: cst.Call, keyword: str | None) -> FixSpec | None:
+        """`random_state=0` added (or replacing `random_state=None`): changes which random draws the
+        estimator makes, so it is an unsafe fix."""
+        if not keyword or any(arg.star for arg in node.args):
+            return None
+        new = cst.Arg(value=cst.Integer("0"), keyword=cst.Name(keyword), equal=cst.AssignEqual(
+            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+        ))  # fmt: skip
+        args = [arg for arg in node.args if not (arg.keyword is not None and arg.keyword.value == keyword)]
+        args, new = _on_its_own_line(node, args, new)
+        fixed = node.with_changes(args=[*args, new])
+        code = self.context.module.code_for_node(fixed)
+        return FixSpec.replace(node, code, f"pass `{keyword}=0`", safe=False)
+
+    def _emit(
+        self, node: cst.Call, why: str, because: str, seed: str, fix: str, level: Level, keyword: str | None = None
+    ) -> None:
+        text = code_of(node)
+        subject = f"`{text}`" if len(text) <= 60 else f"`{code_of(node.func)}(...)`"
+        pending = _Pending(
+            report=None,  # type: ignore[arg-type]
+            subject=subject,
+            why=why,
+            reason=because,
+            seed=seed,
+            fix=fix,
+            certain=level == Level.CERTAIN,
+        )
+        self.report(
+            node,
+            self._message(pending, numpy_seeded=False),
+            confidence=level.confidence,
+            fix=self._seed_fix(node, keyword),
+        )
+        pending.report = self.context.reports[-1]
+        self._pending.append(pending)
+
+    @staticmethod
+    def _message(pending: _Pending, *, numpy_seeded: bool) -> str:
+        if numpy_seeded and pending.certain:
+            consequence = (
+                "so it draws from NumPy's global random state, which this file seeds: its result repeats only "
+                "while every earlier draw from that state stays the same"
+            )
+        elif pending.certain:
+            consequence = "so it draws from NumPy's global random state and its result changes between runs"
+        else:
+            consequence = "so its result can change between runs"
+        return (
+            f"{pending.subject} {pending.why}{pending.reason} {pending.seed}, {consequence}; "
+            f"pass a fixed seed: `{pending.fix}`"
+        )
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        if not self._numpy_seeded:
+            return
+        for pending in self._pending:
+            if not pending.certain:
+                continue
+            pending.report.message = self._message(pending, numpy_seeded=True)
+            if pending.report.confidence == Confidence.HIGH:
+                pending.report.confidence = Confidence.MEDIUM
+
+
+def _keywords(node: cst.Call) -> dict[str, Found]:
+    return {arg.keyword.value: Found(arg.keyword.value, arg.value, arg) for arg in node.args if arg.keyword}
+
+
+def _on_its_own_line(call: cst.Call, args: list[cst.Arg], new: cst.Arg) -> tuple[list[cst.Arg], cst.Arg]:
+    """In a call laid out one argument per line with a trailing comma, the new argument gets a line of
+    its own, indented like the others, and the trailing comma."""
+    if not args or not isinstance(args[-1].comma, cst.Comma):
+        return args, new
+    last = args[-1]
+    if not isinstance(last.comma.whitespace_after, cst.ParenthesizedWhitespace):
+        return args, new
+    previous = args[-2].comma.whitespace_after if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else None
+    indent_from = previous if isinstance(previous, cst.ParenthesizedWhitespace) else call.whitespace_before_args
+    if not isinstance(indent_from, cst.ParenthesizedWhitespace):
+        return args, new
+    line_break = cst.ParenthesizedWhitespace(indent=indent_from.indent, last_line=indent_from.last_line)
+    return [*args[:-1], last.with_changes(comma=cst.Comma(whitespace_after=line_break))], new.with_changes(
+        comma=last.comma
+    )

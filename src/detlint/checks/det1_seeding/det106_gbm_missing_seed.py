@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from detlint.catalogs.loader import Catalog, Entry
+from detlint.checks.det1_seeding._estimators import (
+    ALWAYS,
+    CATALOG,
+    ArgumentView,
+    EstimatorVisitor,
+    Level,
+    Seed,
+    Verdict,
+    code_of,
+    describe,
+    evaluate,
+    indexed,
+    seed_status,
+    with_keyword,
+)
+from detlint.finding import Severity
+from detlint.checks.base import Rule
+
+
+@dataclass(frozen=True)
+class _Target:
+    """A call that builds or trains a gradient-boosting model."""
+
+    library: Entry
+    params_argument: dict | None  # None for estimators (their keywords are the parameters)
+
+
+def _index(catalog: Catalog) -> dict[str, _Target]:
+    index: dict[str, _Target] = {}
+    for library in catalog.entries(CATALOG, "gradient_boosting"):
+        for name in library["estimators"]:
+            index[name] = _Target(library, None)
+        for function in library.get("training_functions", ()):
+            for name in function["callables"]:
+                index[name] = _Target(library, function["params_argument"])
+    return index
+
+
+def _settings(catalog: Catalog) -> dict[str, list[Entry]]:
+    settings: dict[str, list[Entry]] = {}
+    for entry in catalog.entries(CATALOG, "nondeterministic_settings"):
+        settings.setdefault(entry["library"], []).append(entry)
+    return settings
+
+
+class GbmMissingSeed(EstimatorVisitor, Rule):
+    """
+    ## What it does
+    Checks XGBoost, LightGBM and CatBoost models (scikit-learn wrappers such as `XGBClassifier`,
+    `LGBMRegressor`, `CatBoostClassifier`, and `xgb.train`/`lgb.train`/`catboost.train` with a params
+    dict written in the same function) for settings that are nondeterministic whatever the seed, and
+    for stochastic parameters (`subsample` or `colsample_*` below 1, DART, GOSS, LightGBM bagging,
+    CatBoost's `bootstrap_type`/`rsm`, ...) without a seed.
+
+    ## Why is this bad?
+    XGBoost's `updater='shotgun'` (the default updater of `booster='gblinear'`) fits with Hogwild-style
+    parallel coordinate descent and gives a different model on every run; `deterministic_histogram=False`
+    (XGBoost 1.1-1.4) turns off the rounding that makes the GPU histogram reproducible. These are
+    reported at high or medium confidence.
+
+    A missing seed is a smaller risk in these libraries than in scikit-learn: each documents a fixed
+    default seed (XGBoost `seed=0`, LightGBM `bagging_seed=3`, `feature_fraction_seed=2`, ..., CatBoost
+    `random_seed=0`), so one model trained alone repeats. The seed is still implicit: every model gets
+    the same one, and before XGBoost 3.3 the sampling random state is shared by all models trained in
+    one process, so models trained side by side (cross-validation folds, ensembles, searches) depend
+    on each other. Unseeded stochastic models are therefore reported at low confidence, shown with
+    `--min-confidence low`.
+
+    ## Example
+    ```python
+    import xgboost as xgb
+
+    model = xgb.XGBClassifier(subsample=0.8, colsample_bytree=0.8)
+    linear = xgb.XGBRegressor(booster="gblinear", updater="shotgun")
+    ```
+
+    ## Use instead
+    ```python
+    import xgboost as xgb
+
+    model = xgb.XGBClassifier(subsample=0.8, colsample_bytree=0.8, random_state=0)
+    linear = xgb.XGBRegressor(booster="gblinear", updater="coord_descent")
+    ```
+
+    ## References
+    - [XGBoost parameters](https://xgboost.readthedocs.io/en/stable/parameter.html)
+    - [XGBoost 3.3 release notes: local random number generator](https://xgboost.readthedocs.io/en/latest/changes/v3.3.0.html)
+    - [LightGBM parameters: seed](https://lightgbm.readthedocs.io/en/latest/Parameters.html#seed)
+    - [CatBoost common parameters: random_seed](https://catboost.ai/docs/en/references/training-parameters/common#random_seed)
+    """
+
+    code = "DET106"
+    name = "gbm-missing-seed"
+    severity = Severity.WARNING
+    frameworks = frozenset({"xgboost", "lightgbm", "catboost"})
+
+    VALID = (
+        "import xgboost as xgb\nxgb.XGBClassifier(subsample=0.8, random_state=0)\n",
+        "import xgboost as xgb\nxgb.XGBClassifier(max_depth=6, n_estimators=300)\n",
+        "import xgboost as xgb\nxgb.XGBRegressor(booster='gblinear', updater='coord_descent')\n",
+        "import xgboost as xgb\nparams = {'subsample': 0.8, 'seed': 42}\nbst = xgb.train(params, dtrain)\n",
+        "import xgboost as xgb\n\ndef fit(params, dtrain):\n    return xgb.train(params, dtrain)\n",
+        "import lightgbm as lgb\nlgb.LGBMClassifier(subsample=0.8)\n",
+        "import lightgbm as lgb\nlgb.LGBMClassifier(subsample=0.8, subsample_freq=1, random_state=7)\n",
+        "from catboost import CatBoostClassifier\nCatBoostClassifier(iterations=500, depth=6)\n",
+        "from catboost import CatBoostClassifier\nCatBoostClassifier(rsm=0.5, random_seed=1)\n",
+        "import xgboost as xgb\nxgb.XGBClassifier(subsample=1.0, deterministic_histogram=True)\n",
+    )
+    INVALID = (
+        "import xgboost as xgb\nxgb.XGBRegressor(booster='gblinear', updater='shotgun')  # DET106\n",
+        "import xgboost as xgb\nxgb.XGBRegressor(booster='gblinear')  # DET106\n",
+        "import xgboost as xgb\nparams = {\n    'booster': 'gblinear',\n    'updater': 'shotgun',  # DET106\n}\n"
+        "bst = xgb.train(params, dtrain)\n",
+        "import xgboost as xgb\nxgb.XGBClassifier(tree_method='gpu_hist', deterministic_histogram=False)  # DET106\n",
+        "import xgboost as xgb\nxgb.XGBClassifier(subsample=0.8, colsample_bytree=0.8)  # DET106\n",
+        "from xgboost import XGBRFClassifier\nXGBRFClassifier(n_estimators=100)  # DET106\n",
+        "import xgboost as xgb\nparams = {'objective': 'binary:logistic', 'subsample': 0.7}\n"
+        "bst = xgb.train(params, dtrain, num_boost_round=100)  # DET106\n",
+        "import lightgbm as lgb\nlgb.LGBMRegressor(subsample=0.8, subsample_freq=1, random_state=None)  # DET106\n",
+        "import lightgbm as lgb\nparams = dict(objective='binary', feature_fraction=0.9)\nmodel = lgb.train(params, train_set)  # DET106\n",
+        "from catboost import CatBoostRegressor\nCatBoostRegressor(bootstrap_type='Bernoulli', subsample=0.66)  # DET106\n",
+    )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        super().visit_Module(node)
+        self._reported: set[tuple[int, str]] = set()
+
+    def on_call(self, node: cst.Call) -> None:
+        qualname = self.qualname(node.func)
+        target = indexed(self.catalog, "gbm_targets", _index).get(qualname) if qualname else None
+        if target is None:
+            return
+        library = target.library
+        if target.params_argument is None:
+            view: ArgumentView | None = self.view(node)
+        else:
+            argument = self.argument(node, target.params_argument["keyword"], target.params_argument.get("position"))
+            view = self.resolve_dict(argument.value) if argument is not None else None
+        if view is None:
+            return  # no params, or params detlint cannot read
+        for setting in indexed(self.catalog, "gbm_settings", _settings).get(library.id, ()):
+            self._check_setting(node, setting, evaluate(setting["when"], view))
+        self._check_seed(node, qualname or "", target, view)
+
+    def _check_setting(self, node: cst.Call, setting: Entry, verdict: Verdict) -> None:
+        if not verdict.random or verdict.found is None:
+            return
+        where = verdict.found.node
+        if (id(where), setting.id) in self._reported:
+            return
+        self._reported.add((id(where), setting.id))
+        level = min(verdict.level, Level.of(setting["confidence"]))
+        self.report(where, f"`{describe(verdict.found)}` {setting['problem']}; {setting['fix']}", confidence=level.confidence)
+
+    def _check_seed(self, node: cst.Call, qualname: str, target: _Target, view: ArgumentView) -> None:
+        library = target.library
+        seed = seed_status(view, library["seed_keywords"])
+        if seed.state in (Seed.GIVEN, Seed.UNKNOWN) or self.reseeded_later(node):
+            return
+        verdict = ALWAYS if qualname in library.get("always_stochastic", ()) else evaluate(library["stochastic"], view)
+        if not verdict.random:
+            return
+        level = min(verdict.level, Level.of(library["unseeded_confidence"]))
+        if verdict.condition is None:
+            what = library.get("always_stochastic_what", "draws random numbers")
+        else:
+            what = verdict.condition.get("what", "draws random numbers")
+            if verdict.found is not None:
+                what += f" (`{describe(verdict.found)}`)"
+        text = code_of(node)
+        subject = f"`{text}`" if len(text) <= 60 else f"`{code_of(node.func)}(...)`"
+        if target.params_argument is None:
+            missing = f"`{library['estimator_seed']}`" if seed.state is Seed.ABSENT else f"a seed (`{describe(seed.found)}`)"  # type: ignore[arg-type]
+            fix = f"`{with_keyword(node, library['estimator_seed'])}`"
+        else:
+            key = library["params_seed"]
+            missing = f"a `{key}` in its params" if seed.state is Seed.ABSENT else f"a seed (`{describe(seed.found)}`)"  # type: ignore[arg-type]
+            params = self.argument(node, target.params_argument["keyword"], target.params_argument.get("position"))
+            name = code_of(params.value) if params is not None and isinstance(params.value, cst.Name) else None
+            fix = f'`{name}["{key}"] = 0`' if name else f'add `"{key}": 0` to the params dict'
+        self.report(
+            node,
+            f"{subject} {what} without {missing}; {library['library']} uses {library['default_seed']}, so "
+            f"{library['unseeded_risk']}; set it explicitly: {fix}",
+            confidence=level.confidence,
+        )

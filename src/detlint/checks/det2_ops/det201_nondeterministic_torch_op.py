@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from detlint.project.op_paths import torch_mode_covers, unprotected_op_findings
+from detlint.finding import Finding, Severity
+from detlint.project.index import ProjectIndex
+from detlint.checks.base import ProjectRule
+
+
+class NondeterministicTorchOp(ProjectRule):
+    """
+    ## What it does
+    Reports calls of PyTorch operations that use nondeterministic kernels (atomic adds on CUDA,
+    mostly), on the path of an entry point that never turns on
+    `torch.use_deterministic_algorithms(True)`. Every way the op is written is recognised (function,
+    `Tensor` method, `nn` module, `F.` functional form, through any import alias); argument
+    conditions are applied to literal arguments (`mode="bilinear"`, `accumulate=True`,
+    `reduce="prod"`, given `weights`...), and the verdict follows the project's PyTorch version (its
+    pins or locks, or `target-versions`).
+
+    Confidence is high for a resolved call, medium for a method on an unknown receiver or an argument
+    that is not a literal, low when the hazard depends on a run-time fact (tensor rank, sparsity) or
+    when no entry point reaches the call. It is lowered when nothing on the path uses CUDA and the op
+    is nondeterministic only on CUDA.
+
+    ## Why is this bad?
+    Floating-point addition is not associative: when many threads add into the same output with
+    atomics, the order (and so the rounding) changes from run to run. Gradients, and then the whole
+    model, drift apart even with every seed fixed.
+
+    ## Example
+    ```python
+    import torch
+    import torch.nn.functional as F
+
+    def main():
+        x = torch.randn(1, 3, 8, 8, device="cuda", requires_grad=True)
+        F.interpolate(x, scale_factor=2, mode="bilinear").sum().backward()
+
+    if __name__ == "__main__":
+        main()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    import torch.nn.functional as F
+
+    def main():
+        torch.use_deterministic_algorithms(True)
+        x = torch.randn(1, 3, 8, 8, device="cuda", requires_grad=True)
+        F.interpolate(x, scale_factor=2, mode="bilinear").sum().backward()
+
+    if __name__ == "__main__":
+        main()
+    ```
+
+    ## References
+    - [PyTorch: torch.use_deterministic_algorithms](https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html)
+    - [PyTorch: Reproducibility](https://pytorch.org/docs/stable/notes/randomness.html)
+    """
+
+    code = "DET201"
+    name = "nondeterministic-torch-op"
+    severity = Severity.WARNING
+
+    VALID = (
+        "import torch\nimport torch.nn.functional as F\n\nif __name__ == '__main__':\n"
+        "    torch.use_deterministic_algorithms(True)\n    x = torch.ones(1, 1, 2, 2).cuda()\n"
+        "    F.interpolate(x, scale_factor=2, mode='bilinear')\n",
+        "import torch.nn.functional as F\nimport torch\n\nif __name__ == '__main__':\n"
+        "    x = torch.ones(1, 1, 2, 2).cuda()\n    F.interpolate(x, scale_factor=2, mode='nearest')\n",
+        # Not PyTorch: a file that never imports torch.
+        "import pandas as pd\n\nif __name__ == '__main__':\n    print(pd.Series([1, 2]).median())\n",
+        "import numpy as np\nprint(np.cumsum([1, 2]))\n",
+    )
+    INVALID = (
+        "import torch\nimport torch.nn.functional as F\n\ndef main():\n    x = torch.ones(1, 1, 2, 2, device='cuda')\n"
+        "    F.interpolate(x, scale_factor=2, mode='bilinear')  # DET201\n\n"
+        "if __name__ == '__main__':\n    main()\n",
+        "import torch as T\n\nif __name__ == '__main__':\n    x = T.zeros(4).cuda()\n"
+        "    x.index_add_(0, T.tensor([0, 0]), T.ones(2))  # DET201\n",
+        "from torch import nn\nimport torch\n\nif __name__ == '__main__':\n    torch.cuda.set_device(0)\n"
+        "    pool = nn.AdaptiveAvgPool2d(1)  # DET201\n",
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        return unprotected_op_findings(self, index, "torch_ops", torch_mode_covers)

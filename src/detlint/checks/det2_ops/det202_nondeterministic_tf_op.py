@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from detlint.project.op_paths import tf_determinism_on, unprotected_op_findings
+from detlint.finding import Finding, Severity
+from detlint.project.index import ProjectIndex
+from detlint.checks.base import ProjectRule
+
+
+class NondeterministicTfOp(ProjectRule):
+    """
+    ## What it does
+    Reports calls of TensorFlow operations that are nondeterministic on GPU (segment reductions,
+    scatter updates, sparse-dense matmul, `tf.image` resize gradients, bias-add and convolution
+    backprop in older releases, ...) on the path of an entry point that never turns on op
+    determinism (`tf.config.experimental.enable_op_determinism()`, or `TF_DETERMINISTIC_OPS=1`
+    before 2.8). The verdict follows the project's TensorFlow version.
+
+    ## Why is this bad?
+    These kernels accumulate with atomics on the GPU, so their results (and gradients) change from
+    run to run even with `tf.random.set_seed` fixed.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    def main():
+        data, ids = tf.ones([4, 2]), tf.constant([0, 0, 1, 1])
+        tf.math.unsorted_segment_sum(data, ids, num_segments=2)
+
+    if __name__ == "__main__":
+        main()
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    def main():
+        tf.keras.utils.set_random_seed(0)
+        tf.config.experimental.enable_op_determinism()
+        data, ids = tf.ones([4, 2]), tf.constant([0, 0, 1, 1])
+        tf.math.unsorted_segment_sum(data, ids, num_segments=2)
+
+    if __name__ == "__main__":
+        main()
+    ```
+
+    ## References
+    - [TensorFlow: enable_op_determinism](https://www.tensorflow.org/api_docs/python/tf/config/experimental/enable_op_determinism)
+    - [NVIDIA framework-reproducibility: TensorFlow status](https://github.com/NVIDIA/framework-reproducibility/blob/master/doc/d9m/tensorflow_status.md)
+    """
+
+    code = "DET202"
+    name = "nondeterministic-tf-op"
+    severity = Severity.WARNING
+
+    VALID = (
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.config.experimental.enable_op_determinism()\n"
+        "    tf.math.unsorted_segment_sum(tf.ones([2]), tf.constant([0, 0]), num_segments=1)\n",
+        "import os\nos.environ['TF_DETERMINISTIC_OPS'] = '1'\nimport tensorflow as tf\n"
+        "tf.math.unsorted_segment_sum(tf.ones([2]), tf.constant([0, 0]), num_segments=1)\n",
+    )
+    INVALID = (
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n"
+        "    tf.math.unsorted_segment_sum(tf.ones([2]), tf.constant([0, 0]), num_segments=1)  # DET202\n",
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        return unprotected_op_findings(self, index, "tf_ops", tf_determinism_on)

@@ -1,0 +1,90 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from detlint.project.op_paths import entry_finding, entry_states
+from detlint.finding import Finding, RelatedLocation, Severity
+from detlint.project.index import ProjectIndex
+from detlint.checks.base import ProjectRule
+
+
+class DeterministicModeMissing(ProjectRule):
+    """
+    ## What it does
+    Reports an entry point that runs PyTorch on CUDA (`.cuda()`, `.to("cuda")`, `device="cuda"`,
+    `torch.device("cuda")`, `torch.cuda.*`, Lightning's `Trainer` on a GPU accelerator) and never
+    enables deterministic algorithms on its path: `torch.use_deterministic_algorithms(True)`,
+    `torch.backends.cudnn.deterministic = True`, `Trainer(deterministic=True)` or
+    `transformers.enable_full_determinism()`. Helpers in the project's own modules are followed.
+
+    ## Why is this bad?
+    By default PyTorch picks the fastest CUDA kernels, and many of them (atomic-add reductions,
+    cuDNN algorithms) round differently from run to run. Seeds alone never reproduce a GPU run.
+
+    ## Example
+    ```python
+    import torch
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        model = torch.nn.Conv2d(3, 8, 3).cuda()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+
+    if __name__ == "__main__":
+        torch.manual_seed(0)
+        torch.use_deterministic_algorithms(True)
+        model = torch.nn.Conv2d(3, 8, 3).cuda()
+    ```
+
+    ## References
+    - [PyTorch: Reproducibility](https://pytorch.org/docs/stable/notes/randomness.html)
+    - [PyTorch: torch.use_deterministic_algorithms](https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html)
+    """
+
+    fix = "unsafe"
+    code = "DET204"
+    name = "deterministic-mode-missing"
+    severity = Severity.WARNING
+
+    VALID = (
+        "import torch\n\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
+        "    model = torch.nn.Linear(2, 2).cuda()\n",
+        "import torch\n\nif __name__ == '__main__':\n    torch.backends.cudnn.deterministic = True\n"
+        "    x = torch.zeros(2, device='cuda')\n",
+        "from lightning import Trainer\nimport torch\n\nif __name__ == '__main__':\n"
+        "    Trainer(deterministic=True, accelerator='gpu')\n",
+        # Warn-only mode is enabled too (DET208 reports the warn-only part).
+        "import torch\n\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True, warn_only=True)\n"
+        "    x = torch.zeros(2).to('cuda')\n",
+        # CPU only.
+        "import torch\n\nif __name__ == '__main__':\n    x = torch.zeros(2, device='cpu')\n",
+        # Library code.
+        "import torch\n\ndef to_gpu(x):\n    return x.cuda()\n",
+    )
+    INVALID = (
+        "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    model = torch.nn.Conv2d(3, 8, 3).cuda()  # DET204\n",
+        "import lightning as L\nimport torch\n\nif __name__ == '__main__':\n    trainer = L.Trainer(accelerator='gpu')  # DET204\n",
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        for state in entry_states(index):
+            cuda = state.first_cuda
+            if cuda is None or state.mode("torch") in ("error", "warn"):
+                continue  # no CUDA, or enabled (warn-only is DET208's finding)
+            yield entry_finding(
+                self,
+                index,
+                state,
+                cuda,
+                "torch",
+                f"{state.entry.describe()} runs PyTorch on CUDA (`{cuda.event.site.anchor}`) but never enables "
+                "deterministic algorithms, so CUDA kernels that round differently from run to run stay in use; "
+                "call `torch.use_deterministic_algorithms(True)` at the start of the run",
+                related=[RelatedLocation(cuda.event.site.path, cuda.event.site.span, "CUDA is used here")],
+                fix_code="torch.use_deterministic_algorithms(True)",
+            )

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from detlint.project.op_paths import OpCatalogView, describe_entries, entry_states, weaker
+from detlint.finding import Finding, Severity
+from detlint.project.index import ProjectIndex
+from detlint.checks.base import ProjectRule
+
+
+class OpRaisesInDeterministicMode(ProjectRule):
+    """
+    ## What it does
+    Reports PyTorch operations that have no deterministic implementation in the project's PyTorch
+    version, called on the path of an entry point that enables `torch.use_deterministic_algorithms(True)`
+    without `warn_only`. The message names the version and the way out: an alternative call, a
+    `warn_only=True` region around the op, or the release where it became deterministic.
+
+    ## Why is this bad?
+    Under deterministic mode such an op raises `RuntimeError` when it runs on CUDA: the training run
+    crashes, often hours in, at the first backward pass or evaluation step that reaches it.
+
+    ## Example
+    ```python
+    import torch
+    import torch.nn.functional as F
+
+    if __name__ == "__main__":
+        torch.use_deterministic_algorithms(True)
+        x = torch.ones(1, 1, 4, 4, device="cuda", requires_grad=True)
+        F.adaptive_avg_pool2d(x, 1).sum().backward()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+
+    if __name__ == "__main__":
+        torch.use_deterministic_algorithms(True)
+        x = torch.ones(1, 1, 4, 4, device="cuda", requires_grad=True)
+        x.mean(dim=(-2, -1), keepdim=True).sum().backward()
+    ```
+
+    ## References
+    - [PyTorch: torch.use_deterministic_algorithms](https://pytorch.org/docs/stable/generated/torch.use_deterministic_algorithms.html)
+    """
+
+    code = "DET206"
+    name = "op-raises-in-deterministic-mode"
+    severity = Severity.ERROR
+
+    VALID = (
+        "import torch\nimport torch.nn.functional as F\n\nif __name__ == '__main__':\n"
+        "    torch.use_deterministic_algorithms(True, warn_only=True)\n"
+        "    x = torch.ones(1, 1, 4, 4, device='cuda')\n    F.adaptive_avg_pool2d(x, 1)\n",
+        "import torch\n\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
+        "    x = torch.zeros(4, device='cuda')\n    x.index_add_(0, torch.tensor([0, 0]), torch.ones(2))\n",
+    )
+    INVALID = (
+        "import torch\nimport torch.nn.functional as F\n\nif __name__ == '__main__':\n"
+        "    torch.use_deterministic_algorithms(True)\n    x = torch.ones(1, 1, 4, 4, device='cuda')\n"
+        "    F.adaptive_avg_pool2d(x, 1)  # DET206\n",
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        view = OpCatalogView(index, "torch_ops")
+        for use in view.uses(index, entry_states(index)):
+            if use.status.deterministic_mode != "raises":
+                continue
+            strict = [state for state, _ in use.reaching if state.mode("torch") == "error"]
+            if not strict:
+                continue
+            confidence = use.event.confidence
+            if use.entry.device == "cuda" and not any(state.first_cuda for state in strict):
+                confidence = weaker(confidence)
+            site = use.event.site
+            yield self.finding(
+                site.path,
+                site.span,
+                f"`{site.anchor}` ({use.entry.op}) has no deterministic implementation in {view.version_text} and "
+                f"{describe_entries(strict)} enables deterministic mode: it will raise RuntimeError when it runs "
+                f"{'on CUDA' if use.entry.device == 'cuda' else ''}. {use.entry.alternative} Otherwise wrap the call "
+                "in `torch.use_deterministic_algorithms(True, warn_only=True)` for that region.",
+                anchor=f"{use.entry.id}:{site.anchor}",
+                scope=site.scope,
+                confidence=confidence,
+                statement_lines=site.statement_lines,
+                properties=view.properties(use),
+            )

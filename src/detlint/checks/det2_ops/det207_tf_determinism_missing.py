@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from detlint.project.op_paths import entry_finding, entry_states, tf_determinism_on
+from detlint.facts.model import EventKind
+from detlint.finding import Confidence, Finding, Severity
+from detlint.project.index import ProjectIndex
+from detlint.checks.base import ProjectRule
+from detlint.versions import Version
+
+API_SINCE = Version.parse("2.8")
+
+
+class TfDeterminismMissing(ProjectRule):
+    """
+    ## What it does
+    Reports a TensorFlow entry point (one whose path builds Keras layers, draws from TensorFlow's
+    random ops or calls catalogued TensorFlow ops) that never enables op determinism:
+    `tf.config.experimental.enable_op_determinism()` (TensorFlow 2.8+), `TF_DETERMINISTIC_OPS=1`
+    (before 2.8) or `transformers.enable_full_determinism()`. The advice follows the project's
+    TensorFlow version. Reported at medium confidence: whether the run uses a GPU is not visible in
+    the code.
+
+    ## Why is this bad?
+    On GPU, TensorFlow uses nondeterministic kernels by default (atomic reductions, cuDNN autotuning),
+    and `tf.data` may reorder elements; a seeded run still differs from the next one.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    if __name__ == "__main__":
+        tf.keras.utils.set_random_seed(0)
+        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    if __name__ == "__main__":
+        tf.keras.utils.set_random_seed(0)
+        tf.config.experimental.enable_op_determinism()
+        model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+    ```
+
+    ## References
+    - [TensorFlow: enable_op_determinism](https://www.tensorflow.org/api_docs/python/tf/config/experimental/enable_op_determinism)
+    """
+
+    code = "DET207"
+    name = "tf-determinism-missing"
+    severity = Severity.WARNING
+    confidence = Confidence.MEDIUM
+
+    VALID = (
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.config.experimental.enable_op_determinism()\n"
+        "    layer = tf.keras.layers.Dense(1)\n",
+        "import tensorflow as tf\n\ndef build():\n    return tf.keras.layers.Dense(1)\n",
+    )
+    INVALID = (
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.keras.utils.set_random_seed(0)\n"
+        "    layer = tf.keras.layers.Dense(1)  # DET207\n",
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        version, _ = index.framework_version("tensorflow")
+        old = version is not None and Version.parse(version).base < API_SINCE
+        fix = (
+            'set `os.environ["TF_DETERMINISTIC_OPS"] = "1"` before importing TensorFlow (enable_op_determinism '
+            f"exists from 2.8; the project uses {version})"
+            if old
+            else "call `tf.config.experimental.enable_op_determinism()` after seeding (`tf.keras.utils.set_random_seed`)"
+        )
+        for state in entry_states(index):
+            uses = [
+                r
+                for r in state.reached
+                if (r.event.kind is EventKind.RNG and r.event.subject == "tensorflow")
+                or (r.event.kind is EventKind.OP and r.event.subject.startswith("tf_ops:"))
+            ]
+            if not uses or tf_determinism_on(state):
+                continue
+            first = uses[0]
+            yield entry_finding(
+                self,
+                index,
+                state,
+                first,
+                "tensorflow",
+                f"{state.entry.describe()} uses TensorFlow (`{first.event.site.anchor}`) but never enables op "
+                f"determinism, so GPU kernels and input pipelines may differ between runs; {fix}",
+                confidence=min(first.confidence, self.confidence, key=lambda c: c.rank),
+            )

@@ -1,0 +1,1660 @@
+"""What DET303 and DET304 share: following a value whose order is arbitrary (a directory listing, a set)
+through one scope, and judging each place it is used by what that place does with its order.
+
+The analysis is top-down and needs no parent pointers. For each scope (the module's top level, a
+class body, a function body; nested functions are scopes of their own) a `ScopeWalker` visits the
+statements in source order. `value(expr)` returns the *flows* an expression's value carries (which
+arbitrary-order sources its order comes from, and in what shape: a sequence, a mapping built in that
+order, or a set), after judging every sub-expression in the context its parent gives it. A consumer
+then decides: `sorted(...)`, `len(...)`, membership and the other order-free consumers drop the flows;
+`list(...)`, `map(...)`, comprehensions and assignments pass them on; returning, indexing,
+`enumerate`, `zip`, `join`, unknown functions and loops with order-sensitive bodies *use* the order, and
+a use is recorded on the source. Names bound to a flow are tracked until they are rebound or sorted
+(`files.sort()`, `files = sorted(files)`); `if`/`else` branches are merged. At the end of the scope
+each source with uses is reported once, at the source expression, with its most certain use as the
+reason.
+
+Which calls are listings, sets, sorting or order-free consumers is data (`rules/ordering.yaml`); the
+rules supply how a source is recognised and how the finding is worded, through the `order_*` hooks of
+`OrderedUseVisitor`.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from enum import Enum
+
+import libcst as cst
+
+from detlint.catalogs.loader import Catalog, Entry
+from detlint.finding import Confidence
+from detlint.names import NOT_LITERAL, dotted_name, literal_value
+from detlint.checks.base import FixSpec, Report
+
+CATALOG = "ordering"
+_BUILTINS = frozenset(dir(builtins))
+_LOGGER_HINTS = ("log", "warnings")
+_SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
+
+
+class Shape(Enum):
+    SEQ = "sequence"  # a list, tuple, iterator: its order is the source's order
+    MAP = "mapping"  # a dict built in the source's order: lookups are fine, iterating it is not
+    SET = "set"  # a set: only iterating it (or converting it to a sequence) exposes hash order
+
+
+class Role:
+    VALUE = ""  # the source's own value (for a walk: the order in which directories are visited)
+    WALK_ENTRY = "walk-entry"  # one (dirpath, dirnames, filenames) tuple of a walk
+    DIRS = "dirs"  # a walk's list of subdirectory names
+    FILES = "files"  # a walk's list of file names
+
+
+def weakest(*levels: Confidence | None) -> Confidence:
+    return min((level for level in levels if level is not None), key=lambda level: level.rank)
+
+
+@dataclass(frozen=True)
+class Use:
+    """One order-sensitive use of a source: `reason` completes "<subject> ..."."""
+
+    reason: str
+    confidence: Confidence
+    role: str
+    via: str
+    escape: bool = False
+
+
+@dataclass(eq=False)
+class Source:
+    """An expression whose value has an arbitrary order, and what was done with it in its scope."""
+
+    node: cst.CSTNode
+    statement: cst.CSTNode | None
+    label: str  # how messages name it, e.g. "`os.listdir(...)`"
+    confidence: Confidence
+    kind: str = "listing"  # "listing", "walk" or "set"
+    hint: str = ""  # the sorted form to suggest
+    sort_template: str = ""  # the sorted form as code, `{call}` standing for the expression (for fixes)
+    bottom_up: bool = False  # a walk with topdown=False: sorting dirnames in place changes nothing
+    elements: str = "unknown"  # for sets: "str", "number", "unknown" or "empty"
+    names: dict[str, str] = field(default_factory=dict)  # role -> variable name (walks)
+    uses: list[Use] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A value carries `source`'s order in `shape`; `via` names the variable it travelled through."""
+
+    source: Source
+    shape: Shape
+    role: str = Role.VALUE
+    via: str = ""
+    cap: Confidence = Confidence.HIGH
+    # The value only holds the ordered value as one element (`[files, labels]`, a list of sets): its
+    # own order is not the source's; indexing it gives the element back.
+    nested: bool = False
+    # The order is already baked in (`enumerate(...)` numbers, `"".join(...)` text): whatever is done
+    # with the value next, the use is this (text completing "<subject> ...").
+    mark: str = ""
+    # With `mark`: even order-free consumers (`sorted(enumerate(s))`) keep the damage.
+    sticky: bool = False
+
+
+Flows = tuple[Flow, ...]
+
+
+def as_element(flows: Flows) -> Flows:
+    """The flows of a value put into a container as one element."""
+    return tuple(replace(flow, nested=True) for flow in flows)
+
+
+def reshaped(flow: Flow, shape: Shape) -> Flow:
+    """The flow of a value rebuilt in another container type; an element keeps its own type."""
+    return flow if flow.nested else replace(flow, shape=shape)
+
+
+def unnested(flows: Flows) -> Flows:
+    return tuple(replace(flow, nested=False) for flow in flows)
+
+
+@dataclass(frozen=True)
+class Reason:
+    text: str
+    escape: bool = False  # the value leaves the scope (returned, stored, passed on): a set may, a dict likely
+
+
+RETURNED = Reason("is returned to the caller", escape=True)
+YIELDED = Reason("is yielded to the caller", escape=True)
+
+
+def suite(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:
+    if isinstance(body, cst.IndentedBlock):
+        return body.body
+    if isinstance(body, cst.SimpleStatementSuite):
+        return body.body
+    return ()
+
+
+def short_code(module: cst.Module, node: cst.CSTNode, limit: int = 40) -> str:
+    text = " ".join(module.code_for_node(node).split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
+# -- the catalog, indexed once per catalog --------------------------------------------------------------
+
+
+@dataclass
+class OrderingIndex:
+    listing_callables: dict[str, Entry]
+    listing_methods: dict[str, Entry]
+    path: Entry
+    consumer_callables: dict[str, Entry]
+    consumer_methods: dict[str, Entry]
+    value_methods: dict[str, Entry]
+    loop_callables: dict[str, Entry]
+    loop_methods: dict[str, Entry]
+    sets: Entry
+    hash_callables: dict[str, str]
+    hash_methods: dict[str, str]
+    hash_iterable_callables: dict[str, str]
+    hash_iterable_methods: dict[str, str]
+
+
+_INDEXES: dict[str, OrderingIndex] = {}
+
+
+def ordering_index(catalog: Catalog) -> OrderingIndex:
+    index = _INDEXES.get(catalog.digest)
+    if index is None:
+        index = _INDEXES[catalog.digest] = _build_index(catalog)
+    return index
+
+
+def _by(entries: Iterable[Entry], key: str) -> dict[str, Entry]:
+    return {name: entry for entry in entries for name in entry.get(key, ())}
+
+
+def _build_index(catalog: Catalog) -> OrderingIndex:
+    def section(name: str) -> tuple[Entry, ...]:
+        return catalog.entries(CATALOG, name)
+
+    hashes = section("hash_types")
+
+    def hash_map(key: str) -> dict[str, str]:
+        return {name: entry["hash"] for entry in hashes for name in entry.get(key, ())}
+
+    return OrderingIndex(
+        listing_callables=_by(section("listings"), "callables"),
+        listing_methods=_by(section("listings"), "methods"),
+        path=section("path_types")[0],
+        consumer_callables=_by(section("consumers"), "callables"),
+        consumer_methods=_by(section("consumers"), "methods"),
+        value_methods=_by(section("value_methods"), "methods"),
+        loop_callables=_by(section("loop_effects"), "callables"),
+        loop_methods=_by(section("loop_effects"), "methods"),
+        sets=section("sets")[0],
+        hash_callables=hash_map("callables"),
+        hash_methods=hash_map("methods"),
+        hash_iterable_callables=hash_map("iterable_callables"),
+        hash_iterable_methods=hash_map("iterable_methods"),
+    )
+
+
+# -- the rule side --------------------------------------------------------------------------------------
+
+
+class OrderedUseVisitor:
+    """Mixin for order rules (put it before `Rule`): walks every scope with a `ScopeWalker` and reports
+    each source that has an order-sensitive use. Rules override the `order_*` hooks."""
+
+    def visit_Module(self, node: cst.Module) -> None:
+        ScopeWalker(self, "module").run(node.body)
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        ScopeWalker(self, "class").run(suite(node.body))
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        walker = ScopeWalker(self, "function")
+        walker.parameters(node)
+        walker.run(suite(node.body))
+
+    # -- hooks ------------------------------------------------------------------------------------------
+    def order_call_source(self, walker: ScopeWalker, call: cst.Call) -> Source | None:
+        """A call whose value has an arbitrary order (its arguments are walked by the caller)."""
+        return None
+
+    def order_display_source(self, walker: ScopeWalker, node: cst.CSTNode) -> Source | None:
+        """A set display or set comprehension."""
+        return None
+
+    def order_set_result(
+        self, walker: ScopeWalker, node: cst.CSTNode, operands: Sequence[Flows], operator: str
+    ) -> Source | None:
+        """The new set made by set algebra (`a | b`, `a.union(b)`) of operands of which one is a set."""
+        return None
+
+    def order_set_insert(self, walker: ScopeWalker, flows: Flows, value: cst.BaseExpression, iterable: bool) -> None:
+        """`s.add(value)` (or `s.update(value)` when `iterable`) on a tracked set."""
+
+    def order_parameter(self, walker: ScopeWalker, param: cst.Param) -> None:
+        """An annotated parameter of the function being walked."""
+
+    def order_name_fact(self, walker: ScopeWalker, value: cst.BaseExpression) -> object:
+        """What to remember about a name bound to `value` (e.g. "it is a pathlib path"), or None."""
+        return None
+
+    def order_cap(self, source: Source) -> Confidence | None:
+        """The most confidence a finding for `source` may have; None drops it."""
+        return source.confidence
+
+    def order_message(self, source: Source, use: Use) -> str:
+        raise NotImplementedError
+
+
+# -- the walker -----------------------------------------------------------------------------------------
+
+
+class ScopeWalker:
+    """Walks one scope's statements in source order (see the module docstring)."""
+
+    def __init__(self, rule: OrderedUseVisitor, scope_kind: str, depth: int = 0) -> None:
+        self.rule = rule
+        self.depth = depth  # > 0 when summarising a function called from another scope
+        self.context = rule.context  # type: ignore[attr-defined]
+        self.index = ordering_index(self.context.catalog)
+        self.scope_kind = scope_kind
+        self.bindings: dict[str, Flows] = {}
+        self.facts: dict[str, object] = {}
+        self.reads: set[str] = set()
+        self.singletons: set[str] = set()  # names checked to hold exactly one item (`assert len(x) == 1`)
+        self.sources: list[Source] = []
+        self.statement: cst.CSTNode | None = None
+        self.quiet = 0  # > 0 inside messages for people (print, logging, raise, f-strings)
+
+    # -- entry points -----------------------------------------------------------------------------------
+    def parameters(self, function: cst.FunctionDef) -> None:
+        self.statement = function
+        params = function.params
+        # (`*args: set[str]` annotates each argument, not the tuple `args`)
+        for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
+            if param.annotation is not None:
+                self.rule.order_parameter(self, param)
+        self.statement = None
+
+    def run(self, statements: Sequence[cst.CSTNode]) -> None:
+        self.block(statements)
+        self._kept_attributes()
+        self._leftovers()
+        self._report()
+
+    # -- sources and uses -------------------------------------------------------------------------------
+    def new_source(self, node: cst.CSTNode, label: str, confidence: Confidence, **details: object) -> Source:
+        source = Source(node, self.statement, label, confidence, **details)  # type: ignore[arg-type]
+        self.sources.append(source)
+        return source
+
+    def consume(self, flows: Iterable[Flow], reason: Reason, cap: Confidence | None = None) -> None:
+        if self.quiet:
+            return
+        for flow in flows:
+            if flow.role == Role.WALK_ENTRY:
+                continue
+            if flow.mark:
+                confidence = weakest(flow.source.confidence, flow.cap, cap)
+                flow.source.uses.append(Use(flow.mark, confidence, flow.role, flow.via, False))
+                continue
+            if flow.nested and not reason.escape:
+                continue  # the container's order, not the source's
+            escape_cap = None
+            if reason.escape and flow.shape is Shape.SET:
+                continue  # handing a set on is what sets are for; only iterating it exposes hash order
+            if reason.escape and flow.shape is Shape.MAP:
+                escape_cap = Confidence.LOW  # most dicts are used for lookups
+            confidence = weakest(flow.source.confidence, flow.cap, cap, escape_cap)
+            flow.source.uses.append(Use(reason.text, confidence, flow.role, flow.via, reason.escape))
+
+    def drop(self, flows: Iterable[Flow]) -> None:
+        """An order-free consumer: only order already baked in (`sorted(enumerate(s))`) is a use."""
+        self.consume((flow for flow in flows if flow.sticky), Reason(""))
+
+    def _kept_attributes(self) -> None:
+        """Attributes (`self.files`) outlive the scope: whatever order they hold at its end is kept."""
+        after = "the function returns" if self.scope_kind == "function" else "this block"
+        for name, flows in self.bindings.items():
+            if "." in name:
+                self.consume(flows, Reason(f"is kept unsorted after {after}", escape=True))
+
+    def _leftovers(self) -> None:
+        """At module and class level a name is visible to other code; an unsorted listing kept there
+        and never read in this scope is used elsewhere."""
+        if self.scope_kind == "function":
+            return
+        where = "at module level" if self.scope_kind == "module" else "as a class attribute"
+        for name, flows in self.bindings.items():
+            if name in self.reads or name.startswith("__") or "." in name:
+                continue
+            kept = [
+                flow
+                for flow in flows
+                if flow.shape is Shape.SEQ and flow.role == Role.VALUE and not flow.nested and not flow.mark
+            ]
+            self.consume(kept, Reason(f"is kept {where} for use elsewhere"), Confidence.MEDIUM)
+
+    def _report(self) -> None:
+        rule = self.rule
+        scope = ".".join(self.context.scope_stack)
+        for source in self.sources:
+            if not source.uses:
+                continue
+            cap = rule.order_cap(source)
+            if cap is None:
+                continue
+            best = max(source.uses, key=lambda use: use.confidence.rank)  # the first of the most certain
+            fix = None
+            if source.sort_template:
+                code = self.context.module.code_for_node(source.node)
+                fix = FixSpec.replace(source.node, source.sort_template.format(call=code), "sort the listing")
+            self.context.reports.append(
+                Report(
+                    rule=type(rule),
+                    node=source.node,
+                    message=rule.order_message(source, best),
+                    confidence=weakest(best.confidence, cap),
+                    statement=source.statement,
+                    scope=scope,
+                    fix=fix,
+                )
+            )
+
+    # -- names ------------------------------------------------------------------------------------------
+    def bind(self, name: str, flows: Flows, via: str | None = None) -> None:
+        self.facts.pop(name, None)
+        self.singletons.discard(name)
+        if flows:
+            label = via or f"`{name}`"
+            self.bindings[name] = tuple(replace(flow, via=label) for flow in flows)
+        else:
+            self.bindings.pop(name, None)
+
+    def add_to(self, name: str, flows: Flows, shape: Shape | None = None, via: str | None = None) -> None:
+        if not flows:
+            return
+        label = via or f"`{name}`"
+        added = tuple(replace(flow, via=label, shape=shape or flow.shape) for flow in flows)
+        self.bindings[name] = _unique(self.bindings.get(name, ()) + added)
+
+    def unbind(self, name: str) -> None:
+        self.bindings.pop(name, None)
+        self.facts.pop(name, None)
+
+    def unbind_target(self, target: cst.CSTNode) -> None:
+        if isinstance(target, cst.Name):
+            self.unbind(target.value)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.unbind_target(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self.unbind_target(target.value)
+        elif isinstance(target, cst.Attribute) and dotted_name(target):
+            self.unbind(dotted_name(target))
+        elif isinstance(target, cst.Subscript):
+            self.value(target.value)  # `del items[i]` removes an item; it does not pick one
+            for element in target.slice:
+                self._descend(element)
+        elif isinstance(target, cst.Attribute):
+            self.value(target)
+
+    def callee(self, func: cst.BaseExpression) -> str | None:
+        """The qualified name of a called expression, builtins by their bare name."""
+        imports = self.context.imports
+        if isinstance(func, cst.Name):
+            if func.value not in imports.bindings and func.value in _BUILTINS:
+                return func.value
+            return imports.resolve(func)
+        resolved = imports.resolve(func)
+        if resolved is None:
+            dotted = dotted_name(func)
+            head = dotted.split(".")[0] if dotted else ""
+            if head in _BUILTINS and head not in imports.bindings and head not in self.bindings:
+                return dotted  # dict.fromkeys, str.join
+        return resolved
+
+    def code(self, node: cst.CSTNode, limit: int = 40) -> str:
+        return short_code(self.context.module, node, limit)
+
+    # -- statements -------------------------------------------------------------------------------------
+    def block(self, statements: Sequence[cst.CSTNode]) -> None:
+        for statement in statements:
+            self.stmt(statement)
+
+    def stmt(self, node: cst.CSTNode) -> None:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            self.unbind(node.name.value)  # its body is a scope of its own
+            return
+        if isinstance(node, cst.BaseSmallStatement):
+            self.small(node)
+            return
+        outer = self.statement
+        self.statement = node
+        try:
+            if isinstance(node, cst.SimpleStatementLine):
+                for small in node.body:
+                    self.small(small)
+            elif isinstance(node, cst.If):
+                self._if(node)
+            elif isinstance(node, cst.For):
+                self._for(node)
+            elif isinstance(node, cst.While):
+                self.truth(node.test)
+                self.block(suite(node.body))
+                if node.orelse is not None:
+                    self.block(suite(node.orelse.body))
+            elif isinstance(node, cst.With):
+                self._with(node)
+            elif isinstance(node, (cst.Try, cst.TryStar)):
+                self._try(node)
+            elif isinstance(node, cst.Match):
+                self._match(node)
+            else:
+                self._descend(node)
+        finally:
+            self.statement = outer
+
+    def small(self, node: cst.CSTNode) -> None:
+        if isinstance(node, cst.Expr):
+            self.value(node.value)
+        elif isinstance(node, cst.Assign):
+            self._assign([target.target for target in node.targets], node.value)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self._assign([node.target], node.value)
+        elif isinstance(node, cst.AugAssign):
+            self._aug_assign(node)
+        elif isinstance(node, cst.Return):
+            if node.value is not None:
+                self.consume(self.value(node.value), RETURNED)
+        elif isinstance(node, (cst.Raise, cst.Assert)):
+            if isinstance(node, cst.Assert):
+                self.singletons.update(_length_one(node.test, asserted=True))
+            self.quiet += 1
+            try:
+                self._descend(node)
+            finally:
+                self.quiet -= 1
+        elif isinstance(node, cst.Del):
+            self.unbind_target(node.target)
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            return
+        else:
+            self._descend(node)
+
+    def _assign(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
+        if (
+            len(targets) == 1
+            and isinstance(targets[0], (cst.Tuple, cst.List))
+            and isinstance(value, (cst.Tuple, cst.List))
+            and len(targets[0].elements) == len(value.elements)
+            and not any(isinstance(element, cst.StarredElement) for element in value.elements)
+        ):
+            pairs = [(target.value, element.value) for target, element in zip(targets[0].elements, value.elements)]
+            results = [(target, element, self.value(element)) for target, element in pairs]
+            for target, element, flows in results:
+                self._bind_target(target, flows, element)
+            return
+        flows = self.value(value)
+        for target in targets:
+            self._bind_target(target, flows, value)
+
+    def _bind_target(self, target: cst.BaseExpression, flows: Flows, value: cst.BaseExpression) -> None:
+        if isinstance(target, cst.Name):
+            self.bind(target.value, flows)
+            fact = self.rule.order_name_fact(self, value)
+            if fact is not None:
+                self.facts[target.value] = fact
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            self._unpack(target, flows)
+        elif isinstance(target, cst.Subscript):
+            self.value(target.value)
+            for element in target.slice:
+                self._descend(element)
+            base = target.value
+            if isinstance(base, cst.Name) and _is_full_slice(target):
+                self.bind(base.value, flows)  # dirs[:] = sorted(dirs)
+            else:
+                self.consume(flows, Reason(f"is stored in `{self.code(target)}`", escape=True))
+        elif isinstance(target, cst.Attribute):
+            self.value(target.value)
+            key = dotted_name(target)
+            if key:
+                self.bind(key, flows)  # judged where it is used, or when the scope ends
+            else:
+                self.consume(flows, Reason(f"is stored in `{self.code(target)}`", escape=True))
+        elif isinstance(target, cst.StarredElement):
+            self._bind_target(target.value, flows, value)
+
+    def _unpack(self, target: cst.Tuple | cst.List, flows: Flows) -> None:
+        names = [element.value for element in target.elements]
+        entries = [flow for flow in flows if flow.role == Role.WALK_ENTRY]
+        self.unbind_target(target)
+        if entries and len(names) >= 3:
+            self._bind_walk_lists(entries, names[1], names[2])
+            return
+        others = [flow for flow in flows if flow.role != Role.WALK_ENTRY and not flow.nested]
+        single = len(names) == 1  # `(only,) = matches`: the idiom for exactly one item
+        for flow in others:
+            cap = Confidence.LOW if single or flow.shape is Shape.SET else None
+            self.consume((flow,), Reason("is unpacked by position into separate names"), cap)
+
+    def _bind_walk_lists(self, walk_flows: Iterable[Flow], dirs: cst.CSTNode, files: cst.CSTNode) -> None:
+        for flow in walk_flows:
+            for role, target in ((Role.DIRS, dirs), (Role.FILES, files)):
+                if isinstance(target, cst.Name) and target.value != "_":
+                    flow.source.names.setdefault(role, target.value)
+                    self.add_to(target.value, (replace(flow, role=role, shape=Shape.SEQ),))
+
+    def _aug_assign(self, node: cst.AugAssign) -> None:
+        flows = self.value(node.value)
+        target = node.target
+        operator = type(node.operator).__name__
+        if isinstance(target, cst.Name):
+            self.reads.add(target.value)
+            current = self.bindings.get(target.value, ())
+            if current and operator.replace("Assign", "") in _SET_OPERATORS and any(
+                flow.shape is Shape.SET for flow in current
+            ):
+                self.rule.order_set_insert(self, current, node.value, True)
+                return
+            self.add_to(target.value, flows)
+        elif isinstance(target, cst.Attribute) and dotted_name(target):
+            self.add_to(dotted_name(target), flows)
+        else:
+            self.value(target)
+            self.consume(flows, Reason(f"is added to `{self.code(target)}`", escape=True))
+
+    def _if(self, node: cst.If) -> None:
+        self.truth(node.test)
+        body = suite(node.body)
+        if body and _terminates(body[-1]):
+            self.singletons.update(_length_one(node.test, asserted=False))  # if len(x) != 1: raise
+        before = dict(self.bindings)
+        self.block(suite(node.body))
+        after_body = self.bindings
+        self.bindings = dict(before)
+        if isinstance(node.orelse, cst.If):
+            self.stmt(node.orelse)
+        elif node.orelse is not None:
+            self.block(suite(node.orelse.body))
+        self.bindings = _merge(after_body, self.bindings)
+
+    def _with(self, node: cst.With) -> None:
+        for item in node.items:
+            flows = self.value(item.item)
+            if item.asname is not None:
+                target = item.asname.name
+                if isinstance(target, cst.Name):
+                    self.bind(target.value, flows)
+                else:
+                    self.unbind_target(target)
+        self.block(suite(node.body))
+
+    def _try(self, node: cst.Try | cst.TryStar) -> None:
+        before = dict(self.bindings)
+        self.block(suite(node.body))
+        after_body = dict(self.bindings)
+        ends = [after_body]
+        for handler in node.handlers:
+            self.bindings = _merge(before, after_body)
+            if handler.name is not None:
+                self.unbind_target(handler.name.name)
+            self.block(suite(handler.body))
+            ends.append(self.bindings)
+        self.bindings = _merge(*ends)
+        if node.orelse is not None:
+            self.block(suite(node.orelse.body))
+        if node.finalbody is not None:
+            self.block(suite(node.finalbody.body))
+
+    def _match(self, node: cst.Match) -> None:
+        flows = self.value(node.subject)
+        if any(isinstance(case.pattern, (cst.MatchSequence, cst.MatchList, cst.MatchTuple)) for case in node.cases):
+            self.consume(flows, Reason("is matched against a sequence pattern by position"))
+        before = dict(self.bindings)
+        ends = [before]
+        for case in node.cases:
+            self.bindings = dict(before)
+            self.block(suite(case.body))
+            ends.append(self.bindings)
+        self.bindings = _merge(*ends)
+
+    # -- loops ------------------------------------------------------------------------------------------
+    def _for(self, node: cst.For) -> None:
+        flows = self.value(node.iter)
+        body = suite(node.body)
+        self.unbind_target(node.target)
+        inner = unnested(tuple(flow for flow in flows if flow.nested))
+        flows = tuple(flow for flow in flows if not flow.nested)
+        if inner and isinstance(node.target, cst.Name):
+            self.bind(node.target.value, inner)  # for files in (train_files, val_files)
+        marked = [flow for flow in flows if flow.mark]
+        if marked:
+            if any(flow.sticky for flow in marked) and _index_only_checked(node.target, body):
+                flows = tuple(replace(flow, mark="", sticky=False) if flow.sticky else flow for flow in flows)
+            else:
+                self.consume(marked, Reason(""))
+                flows = tuple(flow for flow in flows if not flow.mark)
+        judged = list(flows)
+        walks = [flow for flow in flows if flow.source.kind == "walk" and flow.role == Role.VALUE]
+        target = node.target
+        if walks and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) >= 3:
+            dirs, files = target.elements[1].value, target.elements[2].value
+            self._bind_walk_lists(walks, dirs, files)
+            for flow in walks:
+                fixed = isinstance(dirs, cst.Name) and _sorts_in_place(body, dirs.value) and not flow.source.bottom_up
+                if fixed or _first_iteration_only(body):
+                    judged.remove(flow)  # the visiting order is fixed, or only the top directory is read
+        walk_only = all(_is_walk_value(flow) for flow in judged)
+        effects = LoopScan(self, node.target, walk_only).scan(body) if judged else None
+        self.block(body)
+        if effects is not None:
+            if effects.ordered:
+                self.consume(judged, Reason(f"is iterated by a loop that {effects.ordered[0]}"))
+            else:
+                for name, shape in effects.sinks.items():
+                    self.add_to(name, tuple(judged), shape, via=f"`{name}`, filled in that order,")
+                if effects.unknown:
+                    reason = (
+                        f"is iterated by a loop that {effects.unknown[0]} for each item, which may depend on the order"
+                    )
+                    self.consume(judged, Reason(reason), Confidence.LOW)
+        if node.orelse is not None:
+            self.block(suite(node.orelse.body))
+
+    # -- expressions ------------------------------------------------------------------------------------
+    def value(self, node: cst.CSTNode) -> Flows:
+        handler = getattr(self, f"_v_{type(node).__name__}", None)
+        if handler is not None:
+            return handler(node)
+        self._descend(node)
+        return ()
+
+    def _descend(self, node: cst.CSTNode) -> None:
+        """Walk the sub-expressions of a node that does not pass order on (their flows are dropped)."""
+        if isinstance(node, cst.Arg):
+            self.value(node.value)
+            return
+        for child in node.children:
+            if isinstance(child, cst.BaseExpression):
+                self.value(child)
+            elif isinstance(child, (cst.BaseStatement, cst.BaseSuite)):
+                continue
+            else:
+                self._descend(child)
+
+    def _quietly(self, node: cst.CSTNode) -> None:
+        self.quiet += 1
+        try:
+            self._descend(node)
+        finally:
+            self.quiet -= 1
+
+    def _v_Name(self, node: cst.Name) -> Flows:
+        self.reads.add(node.value)
+        return self.bindings.get(node.value, ())
+
+    def _v_Attribute(self, node: cst.Attribute) -> Flows:
+        self.value(node.value)
+        key = dotted_name(node)
+        return self.bindings.get(key, ()) if key else ()
+
+    def _v_Subscript(self, node: cst.Subscript) -> Flows:
+        flows = self.value(node.value)
+        for element in node.slice:
+            self._descend(element)
+        if dotted_name(node.value) in self.singletons:
+            return ()  # the only item
+        kept: list[Flow] = []
+        for flow in flows:
+            if flow.nested:
+                kept.append(replace(flow, nested=False))  # an element of the container
+                continue
+            if flow.mark:
+                self.consume((flow,), Reason(""))
+                continue
+            if flow.shape is Shape.MAP:
+                continue  # a lookup by key
+            if flow.role == Role.WALK_ENTRY:
+                position = _literal_index(node)
+                if position in (1, 2):
+                    role = Role.DIRS if position == 1 else Role.FILES
+                    kept.append(replace(flow, role=role, shape=Shape.SEQ))
+                continue
+            if _is_full_slice(node):
+                kept.append(flow)
+            elif any(isinstance(element.slice, cst.Slice) for element in node.slice):
+                self.consume((flow,), Reason(f"is sliced by position (`{self.code(node)}`), keeping an arbitrary part"))
+            else:
+                # list(s)[0] on a set is mostly the idiom for its only element
+                single = flow.source.kind == "set" and _literal_index(node) in (0, -1)
+                reason = Reason(f"is indexed by position (`{self.code(node)}`), picking an arbitrary item")
+                self.consume((flow,), reason, Confidence.LOW if single else None)
+        return tuple(kept)
+
+    def _v_BinaryOperation(self, node: cst.BinaryOperation) -> Flows:
+        operator = type(node.operator).__name__
+        if operator == "Modulo" and isinstance(
+            node.left, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
+        ):
+            self._quietly(node)  # "%s" % (...): a message
+            return ()
+        left, right = self.value(node.left), self.value(node.right)
+        if operator in _SET_OPERATORS and any(flow.shape is Shape.SET for flow in left + right):
+            source = self.rule.order_set_result(self, node, (left, right), _SET_OPERATORS[operator])
+            return (Flow(source, Shape.SET),) if source else ()
+        if operator in ("Add", "Multiply"):
+            both = left + right
+            return _unique(tuple(reshaped(flow, Shape.SEQ) if flow.shape is Shape.SET else flow for flow in both))
+        return ()
+
+    def _v_BooleanOperation(self, node: cst.BooleanOperation) -> Flows:
+        return _unique(self.value(node.left) + self.value(node.right))
+
+    def _v_IfExp(self, node: cst.IfExp) -> Flows:
+        self.truth(node.test)
+        return _unique(self.value(node.body) + self.value(node.orelse))
+
+    def truth(self, node: cst.BaseExpression) -> None:
+        """An expression used only for its truth value: `next(it, None)` there tests for emptiness."""
+        if isinstance(node, cst.BooleanOperation):
+            self.truth(node.left)
+            self.truth(node.right)
+        elif isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Not):
+            self.truth(node.expression)
+        elif _is_next_with_default(self, node):
+            self._descend(node)
+        else:
+            self.drop(self.value(node))
+
+    def _v_Comparison(self, node: cst.Comparison) -> Flows:
+        # membership, equality, emptiness: no order involved (`next(it, None) is None` tests emptiness)
+        for part in (node.left, *(target.comparator for target in node.comparisons)):
+            if _is_next_with_default(self, part):
+                self._descend(part)
+            else:
+                self.drop(self.value(part))
+        return ()
+
+    def _v_UnaryOperation(self, node: cst.UnaryOperation) -> Flows:
+        self.truth(node.expression)
+        return ()
+
+    def _v_Await(self, node: cst.Await) -> Flows:
+        return self.value(node.expression)
+
+    def _v_StarredElement(self, node: cst.StarredElement) -> Flows:
+        return self.value(node.value)
+
+    def _v_NamedExpr(self, node: cst.NamedExpr) -> Flows:
+        flows = self.value(node.value)
+        if isinstance(node.target, cst.Name):
+            self.bind(node.target.value, flows)
+        return flows
+
+    def _v_List(self, node: cst.List | cst.Tuple) -> Flows:
+        carried: list[Flow] = []
+        for item in node.elements:
+            flows = self.value(item.value)
+            if isinstance(item, cst.StarredElement):
+                flows = tuple(reshaped(flow, Shape.SEQ) if flow.shape is Shape.SET else flow for flow in flows)
+            else:
+                flows = as_element(flows)
+            carried.extend(flows)
+        return _unique(tuple(carried))
+
+    _v_Tuple = _v_List
+
+    def _v_Set(self, node: cst.Set) -> Flows:
+        for element in node.elements:
+            self.value(element.value)
+        source = self.rule.order_display_source(self, node)
+        return (Flow(source, Shape.SET),) if source else ()
+
+    def _v_Dict(self, node: cst.Dict) -> Flows:
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                self.value(element.key)
+                self.consume(self.value(element.value), Reason("is stored in a dict", escape=True))
+            else:
+                self.value(element.value)
+        return ()
+
+    def _v_Lambda(self, node: cst.Lambda) -> Flows:
+        saved = dict(self.bindings)
+        for param in node.params.params:
+            self.unbind(param.name.value)
+        self.value(node.body)
+        self.bindings = saved
+        return ()
+
+    def _v_FormattedString(self, node: cst.FormattedString) -> Flows:
+        self._quietly(node)
+        return ()
+
+    def _v_Yield(self, node: cst.Yield) -> Flows:
+        value = node.value
+        if isinstance(value, cst.From):
+            self.consume(self.value(value.item), Reason("is yielded item by item to the caller"))
+        elif value is not None:
+            self.consume(self.value(value), YIELDED)
+        return ()
+
+    # comprehensions ----------------------------------------------------------------------------------
+    def _comprehension(self, node: cst.BaseComp) -> tuple[Flows, Flows]:
+        """(flows of what is iterated, flows of the produced elements); comprehension variables are
+        bound only inside."""
+        saved = dict(self.bindings)
+        iterated: list[Flow] = []
+        generator: cst.CompFor | None = node.for_in
+        while generator is not None:
+            flows = self.value(generator.iter)
+            self.unbind_target(generator.target)
+            target = generator.target
+            inner = unnested(tuple(flow for flow in flows if flow.nested))
+            if inner and isinstance(target, cst.Name):
+                self.bind(target.value, inner)
+            self.consume([flow for flow in flows if flow.mark and not flow.nested], Reason(""))
+            flows = tuple(flow for flow in flows if not flow.nested and not flow.mark)
+            walks = [flow for flow in flows if flow.source.kind == "walk" and flow.role == Role.VALUE]
+            if walks and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) >= 3:
+                self._bind_walk_lists(walks, target.elements[1].value, target.elements[2].value)
+            iterated.extend(flows)
+            for condition in generator.ifs:
+                self.value(condition.test)
+            generator = generator.inner_for_in
+        if isinstance(node, cst.DictComp):
+            self.value(node.key)
+            self.consume(self.value(node.value), Reason("is stored in a dict", escape=True))
+            produced: Flows = ()
+        else:
+            produced = as_element(self.value(node.elt))
+        self.bindings = saved
+        return _unique(tuple(iterated)), produced
+
+    def _v_ListComp(self, node: cst.ListComp | cst.GeneratorExp) -> Flows:
+        iterated, produced = self._comprehension(node)
+        return _unique(tuple(reshaped(flow, Shape.SEQ) for flow in iterated) + produced)
+
+    _v_GeneratorExp = _v_ListComp
+
+    def _v_DictComp(self, node: cst.DictComp) -> Flows:
+        iterated, _ = self._comprehension(node)
+        return _unique(tuple(reshaped(flow, Shape.MAP) for flow in iterated))
+
+    def _v_SetComp(self, node: cst.SetComp) -> Flows:
+        self._comprehension(node)
+        source = self.rule.order_display_source(self, node)
+        return (Flow(source, Shape.SET),) if source else ()
+
+    # calls -------------------------------------------------------------------------------------------
+    def _v_Call(self, node: cst.Call) -> Flows:
+        source = self.rule.order_call_source(self, node)
+        if source is not None:
+            self._descend(node)
+            return (Flow(source, Shape.SET if source.kind == "set" else Shape.SEQ),)
+        func = node.func
+        if isinstance(func, cst.Attribute):
+            consumer = self.index.consumer_methods.get(func.attr.value)
+            if consumer is not None and consumer["effect"] == "diagnostic" and _looks_like_logger(func.value):
+                self._quietly(node)  # LOGGER.info(...), also when LOGGER is imported
+                return ()
+            receiver = self.value(func.value)
+            if receiver:
+                return self._method_on_value(node, func, receiver)
+            qualified = self.callee(func)
+            if qualified is None or self.context.imports.resolved_through_star(func):
+                return self._method_on_other(node, func)
+            return self._function(node, qualified)
+        if isinstance(func, cst.Name):
+            self.reads.add(func.value)
+            return self._function(node, self.callee(func))
+        self.value(func)
+        return self._function(node, None)
+
+    def _args(self, node: cst.Call) -> list[tuple[cst.Arg, Flows]]:
+        return [(arg, self.value(arg.value)) for arg in node.args]
+
+    def _function(self, node: cst.Call, qualified: str | None) -> Flows:
+        entry = self.index.consumer_callables.get(qualified) if qualified else None
+        effect = entry["effect"] if entry else None
+        if effect == "diagnostic":
+            self._quietly(node)
+            return ()
+        args = self._args(node)
+        if effect in ("sorts", "ignores-order"):
+            self.drop(flow for _, flows in args for flow in flows)
+            return ()
+        if effect in ("preserves-order", "keeps-order-as-mapping"):
+            chosen = _chosen(args, entry.get("arguments", "first"))
+            shape = Shape.MAP if effect == "keeps-order-as-mapping" else Shape.SEQ
+            if entry.get("same_type"):
+                return _unique(tuple(flow for _, flows in chosen for flow in flows))
+            return _unique(tuple(reshaped(flow, shape) for _, flows in chosen for flow in flows))
+        callee = self.code(node.func, 30) if effect or any(flows for _, flows in args) else ""
+        if effect == "uses-order":
+            chosen = _chosen(args, entry.get("arguments", "first"))
+            flows = tuple(flow for _, flows in chosen for flow in flows)
+            if qualified == "next":
+                entries = tuple(replace(flow, role=Role.WALK_ENTRY) for flow in flows if _is_walk_value(flow))
+                flows = tuple(flow for flow in flows if not _is_walk_value(flow))
+                self._use_first(flows, entry["reason"].format(callee=f"{callee}()"))
+                return entries
+            if qualified == "itertools.islice":
+                self._use_first(flows, entry["reason"].format(callee=callee))
+                return ()
+            if qualified == "enumerate":
+                # judged where the numbered pairs are used: a loop that only deletes by index is fine
+                mark = entry["reason"].format(callee=callee)
+                numbered = (replace(flow, mark=flow.mark or mark, sticky=True, nested=False) for flow in flows)
+                return _unique(tuple(numbered))
+            self.consume(flows, Reason(entry["reason"].format(callee=callee)))
+            return ()
+        return self._pass_on(node, args, f"{callee}(...)")
+
+    def _use_first(self, flows: Flows, reason: str) -> None:
+        for flow in flows:
+            if flow.nested:
+                continue
+            # next(iter(s)) on a set is mostly the idiom for its only element
+            self.consume((flow,), Reason(reason), Confidence.LOW if flow.shape is Shape.SET else None)
+
+    def _pass_on(self, node: cst.Call, args: list[tuple[cst.Arg, Flows]], callee: str) -> Flows:
+        """Arguments of a function that is not catalogued. A function defined in this file is read to see
+        what it does with the parameter; anything else is assumed to depend on the order."""
+        definition = self._local_definition(node.func)
+        returned: list[Flow] = []
+        position = 0
+        for arg, flows in args:
+            index, position = position, position + (0 if arg.keyword or arg.star else 1)
+            if arg.star:
+                position = -1_000_000  # later positions are unknowable
+            if not flows:
+                continue
+            if arg.star == "*":
+                self.consume(flows, Reason(f"is unpacked into the arguments of `{callee}`"))
+                continue
+            if arg.star:
+                continue
+            param = _parameter(definition[0], definition[1] + index, arg) if definition and index >= 0 else None
+            summary = self._summary(definition[0], param, flows) if definition and param else None
+            if summary is None:
+                self.consume(flows, Reason(f"is passed to `{callee}`", escape=True))
+                continue
+            uses, returns = summary
+            for use in uses:
+                subject = use.via or f"`{param}`"
+                # what a callee of the callee does with it is a guess twice removed
+                cap = weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
+                self.consume(flows, Reason(f"is passed to `{callee}`, where {subject} {use.reason}"), cap)
+            if returns:
+                returned.extend(reshaped(flow, Shape.SEQ) for flow in flows)  # a set comes back as a list
+        return _unique(tuple(returned))
+
+    def _local_definition(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, int] | None:
+        """A module-level function, or a method of the enclosing module-level class called on `self`/`cls`,
+        with the number of leading parameters the call does not pass."""
+        functions, classes = _definitions(self.rule, self.context.module)
+        if isinstance(func, cst.Name):
+            if func.value in self.context.imports.bindings or func.value in self.bindings:
+                return None
+            definition = functions.get(func.value)
+            return (definition, 0) if definition is not None else None
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+            owner = func.value.value
+            if owner in ("self", "cls"):
+                stack = self.context.scope_stack
+                methods = classes.get(stack[0], {}) if len(stack) >= 2 else {}
+            elif owner in classes and owner not in self.bindings:
+                methods = classes[owner]  # ClassName.method(...): only static and class methods skip nothing
+            else:
+                return None
+            definition = methods.get(func.attr.value)
+            if definition is None:
+                return None
+            decorators = {dotted_name(decorator.decorator) for decorator in definition.decorators}
+            if "staticmethod" in decorators:
+                return definition, 0
+            if owner not in ("self", "cls") and "classmethod" not in decorators:
+                return None  # an unbound method called with an explicit instance
+            return definition, 1
+        return None
+
+    def _summary(self, definition: cst.FunctionDef, param: str, flows: Flows) -> tuple[tuple[Use, ...], bool] | None:
+        """What `definition` does with the order of `param`: its order-sensitive uses, and whether the
+        parameter's order comes back in the return value. None when it cannot be told."""
+        memo: dict = self.rule.__dict__.setdefault("_order_summaries", {})
+        shape = flows[0].shape
+        kind = "walk" if any(_is_walk_value(flow) for flow in flows) else flows[0].source.kind
+        key = (id(definition), param, shape, kind)
+        if key in memo:
+            return memo[key]
+        if self.depth >= 2:
+            return None
+        memo[key] = None  # recursion falls back to "depends on the order"
+        walker = ScopeWalker(self.rule, "function", self.depth + 1)
+        probe = Source(definition, None, "", Confidence.HIGH, kind=kind)
+        walker.bindings[param] = (Flow(probe, shape, via=f"`{param}`"),)
+        walker.block(suite(definition.body))
+        walker._kept_attributes()
+        uses = tuple(use for use in probe.uses if use.reason != RETURNED.text)
+        memo[key] = (uses, len(uses) < len(probe.uses))
+        return memo[key]
+
+    def _method_on_value(self, node: cst.Call, func: cst.Attribute, receiver: Flows) -> Flows:
+        method = func.attr.value
+        entry = self.index.value_methods.get(method)
+        effect = entry["effect"] if entry else None
+        base = func.value
+        key = dotted_name(base)
+        if effect == "collects":
+            flows = tuple(flow for _, flows in self._args(node) for flow in flows)
+            if key:
+                self.add_to(key, flows if method.startswith("extend") else as_element(flows))
+            return ()
+        if effect == "ignores-order" and method in self.index.sets["insert_methods"]:
+            if any(flow.shape is Shape.SET for flow in receiver) and node.args:
+                self.rule.order_set_insert(self, receiver, node.args[0].value, method != "add")
+        args = self._args(node)
+        if effect == "sorts":
+            if key:
+                self.bind(key, ())
+            return ()
+        if effect == "preserves-order":
+            return receiver
+        if effect == "views":
+            return tuple(replace(flow, shape=Shape.SEQ) for flow in receiver if flow.shape is Shape.MAP)
+        if effect == "set-algebra":
+            source = self.rule.order_set_result(self, node, (receiver, *(flows for _, flows in args)), method)
+            return (Flow(source, Shape.SET),) if source else ()
+        if effect == "uses-order":
+            reason = Reason(entry["reason"].format(method=method))
+            for flow in receiver:
+                if flow.shape is Shape.MAP and method == "pop":
+                    continue  # d.pop(key)
+                self.consume((flow,), reason, Confidence.LOW if flow.shape is Shape.SET else None)
+        return ()
+
+    def _method_on_other(self, node: cst.Call, func: cst.Attribute) -> Flows:
+        method = func.attr.value
+        base = func.value
+        consumer = self.index.consumer_methods.get(method)
+        if consumer is not None and consumer["effect"] == "diagnostic":
+            if method == "format" or _looks_like_logger(base):
+                self._quietly(node)
+                return ()
+        args = self._args(node)
+        flows = tuple(flow for _, flows in args for flow in flows)
+        if consumer is not None and consumer["effect"] == "uses-order":
+            # sep.join(...): judged where the text goes (an error message is fine)
+            mark = consumer["reason"]
+            joined = (flow for flow in flows if not flow.nested)  # joining a container's items, not a set's
+            return _unique(tuple(replace(flow, mark=flow.mark or mark, shape=Shape.SEQ) for flow in joined))
+        entry = self.index.value_methods.get(method)
+        effect = entry["effect"] if entry else None
+        if effect == "collects":
+            if method.startswith("extend"):
+                flows = tuple(reshaped(flow, Shape.SEQ) for flow in flows)
+            else:
+                flows = as_element(flows)
+            if dotted_name(base):
+                self.add_to(dotted_name(base), flows)
+            else:
+                self.consume(flows, Reason(f"is added to `{self.code(base)}`", escape=True))
+            return ()
+        if effect == "set-algebra" and any(flow.shape is Shape.SET for flow in flows):
+            source = self.rule.order_set_result(self, node, ((), *(flows for _, flows in args)), method)
+            return (Flow(source, Shape.SET),) if source else ()
+        if effect in ("ignores-order", "sorts", "set-algebra") or not flows:
+            return ()
+        return self._pass_on(node, args, f"{self.code(base, 25)}.{method}(...)")
+
+
+# -- loop bodies ----------------------------------------------------------------------------------------
+
+
+class LoopScan:
+    """What the body of a loop over an arbitrarily ordered value does with the order:
+    `ordered` effects make it order-sensitive (appending to something that leaves the scope, yielding,
+    writing out, stopping at the first match, returning from inside); `sinks` are local names that are
+    filled in loop order (the order travels on with them); `unknown` are calls made for their effect
+    whose order-sensitivity cannot be told (reported at low confidence). Deleting, copying, counting,
+    printing and adding to sets are order-free and report nothing."""
+
+    def __init__(self, walker: ScopeWalker, target: cst.BaseExpression, walk: bool = False) -> None:
+        self.walker = walker
+        self.walk = walk  # only walks are iterated: a trailing `if ...: break` means "top directory only"
+        self.index = walker.index
+        self.targets = {name.value for name in _names_in(target)}
+        self.ordered: list[str] = []
+        self.sinks: dict[str, Shape] = {}
+        self.unknown: list[str] = []
+        self.counters: set[str] = set()
+        self.breaks: list[bool] = []  # per top-level break: whether only flags are set before it
+
+    def scan(self, body: Sequence[cst.CSTNode]) -> LoopScan:
+        self.counters = _counters(body)
+        self.item_names = self.targets | _assigned_names(body)
+        if self.walk and body and isinstance(body[-1], cst.If) and _is_break_only(body[-1]):
+            body = body[:-1]
+        self._block(body, 0, False)
+        for flag_only in self.breaks:
+            if not flag_only:
+                self.ordered.append("stops at the first match (`break`), so which item wins depends on the order")
+            elif self.sinks or self.unknown:
+                self.ordered.append("stops early (`break`), so which items are processed depends on the order")
+        return self
+
+    def _block(self, statements: Sequence[cst.CSTNode], depth: int, guarded: bool) -> None:
+        """`guarded`: inside `if item == value:`, where the first match is the only match."""
+        smalls = [
+            small
+            for statement in statements
+            for small in (statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement])
+        ]
+        flag_only = not any(
+            isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign))
+            and small.value is not None
+            and self._depends_on_item(small.value)
+            for small in smalls
+        )
+        for statement in statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._small(small, depth, flag_only or guarded, guarded)
+            elif isinstance(statement, cst.BaseSmallStatement):
+                self._small(statement, depth, flag_only or guarded, guarded)
+            else:
+                self._compound(statement, depth, guarded)
+
+    def _compound(self, node: cst.CSTNode, depth: int, guarded: bool) -> None:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return
+        if isinstance(node, cst.If):
+            self._expr(node.test)
+            self._block(suite(node.body), depth, guarded or self._matches_item(node.test))
+            if isinstance(node.orelse, cst.If):
+                self._compound(node.orelse, depth, guarded)
+            elif node.orelse is not None:
+                self._block(suite(node.orelse.body), depth, guarded)
+        elif isinstance(node, (cst.For, cst.While)):
+            self._expr(node.iter if isinstance(node, cst.For) else node.test)
+            self._block(suite(node.body), depth + 1, guarded)
+            if node.orelse is not None:
+                self._block(suite(node.orelse.body), depth, guarded)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                self._expr(item.item)
+            self._block(suite(node.body), depth, guarded)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            self._block(suite(node.body), depth, guarded)
+            for handler in node.handlers:
+                self._block(suite(handler.body), depth, guarded)
+            for extra in (node.orelse, node.finalbody):
+                if extra is not None:
+                    self._block(suite(extra.body), depth, guarded)
+        elif isinstance(node, cst.Match):
+            for case in node.cases:
+                self._block(suite(case.body), depth, guarded)
+
+    def _depends_on_item(self, value: cst.BaseExpression) -> bool:
+        """Whether a value returned (or kept before `break`) comes from the item: `return path` does,
+        `return True` or `found = Status.OK` does not (the loop only tests whether any item matches)."""
+        return any(name.value in self.item_names for name in _names_in(value))
+
+    def _matches_item(self, test: cst.BaseExpression) -> bool:
+        """`item == value` or `item.name == value`: at most one entry of a directory (or set) matches."""
+        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+            return False
+        comparison = test.comparisons[0]
+        if not isinstance(comparison.operator, (cst.Equal, cst.Is)):
+            return False
+        sides = (test.left, comparison.comparator)
+
+        def is_item(node: cst.BaseExpression) -> bool:
+            if isinstance(node, cst.Attribute) and node.attr.value == "name":
+                node = node.value
+            return isinstance(node, cst.Name) and node.value in self.targets
+
+        def mentions_item(node: cst.BaseExpression) -> bool:
+            return any(name.value in self.targets for name in _names_in(node))
+
+        return any(is_item(side) and not mentions_item(other) for side, other in (sides, sides[::-1]))
+
+    def _small(self, node: cst.CSTNode, depth: int, flag_only: bool, guarded: bool = False) -> None:
+        if isinstance(node, cst.Expr):
+            value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+            if isinstance(value, cst.Call):
+                self._call(value, discarded=True)
+            else:
+                self._expr(value)
+        elif isinstance(node, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                self._store(target, node.value)
+            if node.value is not None:
+                self._expr(node.value)
+        elif isinstance(node, cst.AugAssign):
+            self._augmented(node)
+        elif isinstance(node, cst.Return):
+            if node.value is not None and self._depends_on_item(node.value) and not guarded:
+                self.ordered.append(
+                    "returns the first match from inside the loop, so which item wins depends on the order"
+                )
+        elif isinstance(node, cst.Break) and depth == 0:
+            self.breaks.append(flag_only)
+
+    def _expr(self, node: cst.CSTNode) -> None:
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Yield):
+                self.ordered.append("yields each item in that order")
+            elif isinstance(current, cst.Call):
+                self._call(current, discarded=False)
+                continue  # _call scans its own arguments
+            elif isinstance(current, cst.Lambda):
+                continue
+            stack.extend(current.children)
+
+    def _call(self, call: cst.Call, *, discarded: bool) -> None:
+        for arg in call.args:
+            self._expr(arg.value)
+        func = call.func
+        walker = self.walker
+        if isinstance(func, cst.Attribute):
+            self._expr(func.value)
+        qualified = walker.callee(func)
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        imports = walker.context.imports
+        resolved = imports.resolve(func) is not None and not imports.resolved_through_star(func)
+        known = walker.index.loop_callables.get(qualified) if qualified else None
+        consumer = walker.index.consumer_callables.get(qualified) if qualified else None
+        if known is not None or consumer is not None:
+            return  # a per-item filesystem operation, print, sorted(...), ...
+        diagnostic = walker.index.consumer_methods.get(method) if method else None
+        if diagnostic is not None and diagnostic["effect"] == "diagnostic" and _looks_like_logger(func.value):
+            return
+        if method is not None and not resolved:
+            effect = walker.index.loop_methods.get(method)
+            if effect is not None:
+                if effect["effect"] == "collects":
+                    if dotted_name(func.value):
+                        self.sinks.setdefault(dotted_name(func.value), Shape.SEQ)
+                    else:
+                        self.ordered.append(f"adds each item to `{walker.code(func.value)}` in that order")
+                elif effect["effect"] == "uses-order":
+                    self.ordered.append(effect["reason"])
+                return
+            diagnostic = walker.index.consumer_methods.get(method)
+            if diagnostic is not None and diagnostic["effect"] == "diagnostic" and _looks_like_logger(func.value):
+                return
+            if method in walker.index.value_methods and walker.index.value_methods[method]["effect"] in (
+                "ignores-order",
+                "sorts",
+            ):
+                return
+        if discarded:
+            self.unknown.append(f"calls `{walker.code(func, 30)}(...)`")
+
+    def _store(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Subscript):
+            base = target.value
+            counted = [*target.slice, value] if value is not None else list(target.slice)
+            # d[item] = len(d), d[item] = i (with i += 1), arr[i] = item: positions counted in loop order
+            position = any(name.value in self.counters for part in counted for name in _names_in(part)) or any(
+                _calls_len(part) for part in counted
+            )
+            if dotted_name(base):
+                if position:
+                    self.ordered.append(
+                        f"writes into `{dotted_name(base)}` at positions or numbers counted in that order"
+                    )
+                else:
+                    self.sinks.setdefault(dotted_name(base), Shape.MAP)
+            elif position:
+                self.ordered.append(
+                    f"writes into `{self.walker.code(base)}` at positions or numbers counted in that order"
+                )
+            else:
+                self.unknown.append(f"writes into `{self.walker.code(base)}[...]`")
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._store(element.value, None)
+
+    def _augmented(self, node: cst.AugAssign) -> None:
+        self._expr(node.value)
+        if not isinstance(node.operator, cst.AddAssign) or not self._text_like(node.value):
+            return
+        target = node.target
+        if dotted_name(target):
+            self.sinks.setdefault(dotted_name(target), Shape.SEQ)
+        else:
+            self.ordered.append(f"concatenates each item onto `{self.walker.code(target)}`")
+
+    def _text_like(self, node: cst.BaseExpression) -> bool:
+        """A value that concatenation would append (strings, lists, the loop variable), not a number."""
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.ListComp)):
+            return True
+        if isinstance(node, cst.Tuple):
+            return bool(node.elements)
+        if isinstance(node, cst.Name):
+            return node.value in self.targets
+        if isinstance(node, cst.BinaryOperation):
+            return self._text_like(node.left) or self._text_like(node.right)
+        if isinstance(node, cst.Call):
+            callee = self.walker.callee(node.func)
+            return callee is not None and self.walker.index.hash_callables.get(callee) == "randomized"
+        return False
+
+
+def annotation_names(walker: ScopeWalker, node: cst.BaseExpression) -> list[str]:
+    """The qualified names of what an annotation declares: `Path`, `Path | None`, `Optional[Path]`,
+    `"Path"`, `set[str]` (-> `set`); never the types inside a container (`list[Path]` is a list)."""
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.BitOr):
+        return annotation_names(walker, node.left) + annotation_names(walker, node.right)
+    if isinstance(node, cst.Subscript):
+        head = walker.callee(node.value) or ""
+        if head.rsplit(".", 1)[-1] in ("Optional", "Union"):
+            return [
+                name
+                for element in node.slice
+                if isinstance(element.slice, cst.Index)
+                for name in annotation_names(walker, element.slice.value)
+            ]
+        return [head] if head else []
+    if isinstance(node, cst.SimpleString):
+        text = node.evaluated_value if isinstance(node.evaluated_value, str) else ""
+        try:
+            parsed = cst.parse_expression(text)
+        except cst.ParserSyntaxError:
+            return []
+        return annotation_names(walker, parsed)
+    if isinstance(node, (cst.Name, cst.Attribute)):
+        name = walker.callee(node)
+        return [name] if name else []
+    return []
+
+
+def _is_next_with_default(walker: ScopeWalker, node: cst.BaseExpression) -> bool:
+    return (
+        isinstance(node, cst.Call)
+        and walker.callee(node.func) == "next"
+        and len(node.args) == 2
+        and not any(arg.keyword or arg.star for arg in node.args)
+    )
+
+
+def _length_one(test: cst.BaseExpression, *, asserted: bool) -> set[str]:
+    """Names a test proves to hold one item: asserted `len(x) == 1`, or `len(x) != 1` / `len(x) > 1`
+    guarding a `raise`/`return`."""
+    names: set[str] = set()
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And if asserted else cst.Or):
+        return _length_one(test.left, asserted=asserted) | _length_one(test.right, asserted=asserted)
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return names
+    comparison = test.comparisons[0]
+    left, right, operator = test.left, comparison.comparator, comparison.operator
+    if literal_value(left) == 1 and not isinstance(literal_value(left), bool):
+        left, right = right, left
+    if not (isinstance(left, cst.Call) and isinstance(left.func, cst.Name) and left.func.value == "len"):
+        return names
+    if len(left.args) != 1 or literal_value(right) != 1:
+        return names
+    wanted = (cst.Equal,) if asserted else (cst.NotEqual, cst.GreaterThan)
+    if isinstance(operator, wanted):
+        name = dotted_name(left.args[0].value)
+        if name:
+            names.add(name)
+    return names
+
+
+def _terminates(statement: cst.CSTNode) -> bool:
+    if isinstance(statement, cst.SimpleStatementLine):
+        statement = statement.body[-1]
+    return isinstance(statement, (cst.Raise, cst.Return, cst.Continue, cst.Break))
+
+
+def _is_break_only(node: cst.If) -> bool:
+    body = suite(node.body)
+    if node.orelse is not None or len(body) != 1:
+        return False
+    only = body[0]
+    if isinstance(only, cst.SimpleStatementLine):
+        return len(only.body) == 1 and isinstance(only.body[0], cst.Break)
+    return isinstance(only, cst.Break)
+
+
+def _index_only_checked(target: cst.BaseExpression, body: Sequence[cst.CSTNode]) -> bool:
+    """`for i, item in enumerate(...)` whose index is only deleted by (`del items[i]`), tested in
+    conditions, or printed: the numbering does not reach any data."""
+    if not isinstance(target, (cst.Tuple, cst.List)) or not target.elements:
+        return False
+    index = target.elements[0].value
+    if not isinstance(index, cst.Name):
+        return False
+    name = index.value
+    total = allowed = 0
+    for node in _walk_statements(body):
+        parts: list[tuple[cst.CSTNode, bool]] = []
+        if isinstance(node, cst.Del):
+            parts.append((node.target, True))
+        elif isinstance(node, (cst.If, cst.While)):
+            parts.append((node.test, True))
+        elif isinstance(node, (cst.Raise, cst.Assert)):
+            parts.append((node, True))
+        elif isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+            func = node.value.func
+            quiet = (isinstance(func, cst.Name) and func.value == "print") or (
+                isinstance(func, cst.Attribute) and _looks_like_logger(func.value)
+            )
+            parts.append((node, quiet))
+        elif isinstance(node, (cst.For, cst.With)):
+            parts.append((node.iter if isinstance(node, cst.For) else node, False))
+        elif isinstance(node, cst.BaseSmallStatement):
+            parts.append((node, False))
+        for part, ok in parts:
+            count = sum(1 for found in _names_in(part) if found.value == name)
+            total += count
+            allowed += count if ok else 0
+    return total == allowed
+
+
+def _parameter(definition: cst.FunctionDef, position: int, arg: cst.Arg) -> str | None:
+    params = definition.params
+    if arg.keyword is not None:
+        every = [*params.posonly_params, *params.params, *params.kwonly_params]
+        return arg.keyword.value if any(param.name.value == arg.keyword.value for param in every) else None
+    positional = [*params.posonly_params, *params.params]
+    return positional[position].name.value if 0 <= position < len(positional) else None
+
+
+Definitions = tuple[dict[str, cst.FunctionDef], dict[str, dict[str, cst.FunctionDef]]]
+
+
+def _definitions(rule: object, module: cst.Module) -> Definitions:
+    """The file's module-level functions and the methods of its module-level classes (cached per file)."""
+    cached = rule.__dict__.get("_order_definitions")
+    if cached is None:
+        functions: dict[str, cst.FunctionDef] = {}
+        classes: dict[str, dict[str, cst.FunctionDef]] = {}
+        for statement in module.body:
+            if isinstance(statement, cst.FunctionDef):
+                functions[statement.name.value] = statement
+            elif isinstance(statement, cst.ClassDef):
+                classes[statement.name.value] = {
+                    item.name.value: item for item in suite(statement.body) if isinstance(item, cst.FunctionDef)
+                }
+        cached = rule.__dict__["_order_definitions"] = (functions, classes)
+    return cached
+
+
+# -- small helpers --------------------------------------------------------------------------------------
+
+
+def _unique(flows: Flows) -> Flows:
+    seen: list[Flow] = []
+    for flow in flows:
+        if flow not in seen:
+            seen.append(flow)
+    return tuple(seen)
+
+
+def _merge(*states: dict[str, Flows]) -> dict[str, Flows]:
+    merged: dict[str, Flows] = {}
+    for state in states:
+        for name, flows in state.items():
+            merged[name] = _unique(merged.get(name, ()) + flows)
+    return merged
+
+
+def _chosen(args: list[tuple[cst.Arg, Flows]], which: str) -> list[tuple[cst.Arg, Flows]]:
+    positional = [(arg, flows) for arg, flows in args if not arg.keyword and arg.star != "**"]
+    if which == "first":
+        return positional[:1]
+    if which == "after-first":
+        return positional[1:]
+    return positional
+
+
+def _is_walk_value(flow: Flow) -> bool:
+    return flow.source.kind == "walk" and flow.role == Role.VALUE
+
+
+def _is_full_slice(node: cst.Subscript) -> bool:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice):
+        return False
+    part = node.slice[0].slice
+    return part.lower is None and part.upper is None and part.step is None
+
+
+def _literal_index(node: cst.Subscript) -> object:
+    if len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index):
+        return literal_value(node.slice[0].slice.value)
+    return NOT_LITERAL
+
+
+def _looks_like_logger(node: cst.BaseExpression) -> bool:
+    dotted = dotted_name(node) or ""
+    last = dotted.rsplit(".", 1)[-1].lower()
+    return any(hint in last for hint in _LOGGER_HINTS)
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    found: list[cst.Name] = []
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            found.append(current)
+        elif not isinstance(current, cst.Lambda):
+            stack.extend(current.children)
+    return found
+
+
+def _calls_len(node: cst.CSTNode) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call) and isinstance(current.func, cst.Name) and current.func.value == "len":
+            return True
+        stack.extend(current.children)
+    return False
+
+
+def _walk_statements(statements: Sequence[cst.CSTNode]) -> Iterable[cst.CSTNode]:
+    """Every small statement and compound header in a body, not entering nested functions or classes."""
+    stack = list(reversed(statements))
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(node, cst.SimpleStatementLine):
+            yield from node.body
+            continue
+        yield node
+        for name in ("body", "orelse", "finalbody"):
+            part = getattr(node, name, None)
+            if isinstance(part, cst.BaseSuite):
+                stack.extend(reversed(suite(part)))
+            elif isinstance(part, (cst.Else, cst.Finally)):
+                stack.extend(reversed(suite(part.body)))
+            elif isinstance(part, cst.If):
+                stack.append(part)
+        for handler in getattr(node, "handlers", ()):
+            stack.extend(reversed(suite(handler.body)))
+        for case in getattr(node, "cases", ()):
+            stack.extend(reversed(suite(case.body)))
+
+
+def _assigned_names(body: Sequence[cst.CSTNode]) -> set[str]:
+    """Names bound in a loop body (assignments, inner loop variables, `with ... as`)."""
+    names: set[str] = set()
+    for node in _walk_statements(body):
+        targets: list[cst.CSTNode] = []
+        if isinstance(node, cst.Assign):
+            targets = [target.target for target in node.targets]
+        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
+            targets = [node.target]
+        elif isinstance(node, cst.For):
+            targets = [node.target]
+        elif isinstance(node, cst.With):
+            targets = [item.asname.name for item in node.items if item.asname is not None]
+        for target in targets:
+            if isinstance(target, (cst.Name, cst.Tuple, cst.List, cst.StarredElement)):
+                names.update(name.value for name in _names_in(target))
+    return names
+
+
+def _counters(body: Sequence[cst.CSTNode]) -> set[str]:
+    """Names increased by a number in the loop body (`i += 1`): positions counted in loop order."""
+    return {
+        node.target.value
+        for node in _walk_statements(body)
+        if isinstance(node, cst.AugAssign)
+        and isinstance(node.target, cst.Name)
+        and isinstance(literal_value(node.value), int)
+    }
+
+
+def _sorts_in_place(body: Sequence[cst.CSTNode], name: str) -> bool:
+    """`name.sort(...)` or `name[:] = sorted(...)` somewhere in the body."""
+    for node in _walk_statements(body):
+        if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
+            func = node.value.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "sort" and dotted_name(func.value) == name:
+                return True
+        if isinstance(node, cst.Assign) and isinstance(node.value, cst.Call):
+            callee = node.value.func
+            sorted_call = isinstance(callee, cst.Name) and callee.value == "sorted"
+            for target in node.targets:
+                subscript = target.target
+                if (
+                    sorted_call
+                    and isinstance(subscript, cst.Subscript)
+                    and dotted_name(subscript.value) == name
+                    and _is_full_slice(subscript)
+                ):
+                    return True
+    return False
+
+
+def _first_iteration_only(body: Sequence[cst.CSTNode]) -> bool:
+    """The loop body ends with an unconditional `break` or `return`: only the first item is used (for a
+    walk, the top directory, which always comes first)."""
+    if not body:
+        return False
+    last = body[-1]
+    if isinstance(last, cst.SimpleStatementLine):
+        last = last.body[-1]
+    return isinstance(last, (cst.Break, cst.Return))

@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from detlint.project.op_paths import describe_entries, entry_states
+from detlint.facts.model import EventKind
+from detlint.finding import Confidence, Edit, Finding, Fix, Severity
+from detlint.project.index import ProjectIndex
+from detlint.catalogs.rng import rng_index
+from detlint.checks.base import ProjectRule
+from detlint.versions import Version
+
+
+class DataloaderWorkerSeed(ProjectRule):
+    """
+    ## What it does
+    Checks `DataLoader`s with worker processes (`num_workers` not 0, literal or not) whose workers'
+    random state is not reproducible, version-aware:
+
+    - the entry point's main process never seeds PyTorch and passes no seeded `generator=`: each
+      worker's base seed is drawn from that unseeded generator;
+    - PyTorch older than 1.9 with NumPy randomness on the path and no `worker_init_fn`: every worker
+      starts from a copy of the same NumPy state;
+    - a dataset that keeps its own generator (`self.rng = np.random.default_rng(0)`,
+      `torch.Generator()`) in `__init__` and draws from it in `__getitem__`: each worker gets a copy
+      in the same state and draws the same numbers.
+
+    `worker_init_fn=`, `generator=`, Lightning's `seed_everything(workers=True)` and a seeded main
+    process are recognised.
+
+    ## Why is this bad?
+    Since PyTorch 1.9 each worker reseeds `torch`, `random` and NumPy's global generator from a base
+    seed drawn from the main process's generator: reproducible only when that generator is seeded.
+    Generators held by the dataset are copied into every worker unchanged, so augmentations repeat
+    across workers and the effective data differs from what the code suggests.
+
+    ## Example
+    ```python
+    import numpy as np
+    from torch.utils.data import Dataset
+
+    class Noisy(Dataset):
+        def __init__(self):
+            self.rng = np.random.default_rng(0)
+
+        def __getitem__(self, index):
+            return self.rng.normal()
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+    import torch
+    from torch.utils.data import Dataset
+
+    class Noisy(Dataset):
+        def __getitem__(self, index):
+            # Derived per item from the worker's seed: reproducible and different in every worker.
+            rng = np.random.default_rng([torch.initial_seed() % 2**32, index])
+            return rng.normal()
+    ```
+
+    ## References
+    - [PyTorch: Reproducibility, DataLoader](https://pytorch.org/docs/stable/notes/randomness.html#dataloader)
+    - [PyTorch: torch.utils.data worker seeding](https://pytorch.org/docs/stable/data.html#randomness-in-multi-process-data-loading)
+    """
+
+    fix = "unsafe"
+    code = "DET301"
+    name = "dataloader-worker-seed"
+    severity = Severity.WARNING
+
+    VALID = (
+        "import torch\nfrom torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
+        "    torch.manual_seed(0)\n    loader = DataLoader(range(8), num_workers=4, shuffle=True)\n",
+        "import torch\nfrom torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
+        "    g = torch.Generator().manual_seed(0)\n    loader = DataLoader(range(8), num_workers=2, generator=g)\n",
+        "from torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n    loader = DataLoader(range(8))\n",
+    )
+    INVALID = (
+        "from torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
+        "    loader = DataLoader(range(8), num_workers=4)  # DET301\n",
+        "import numpy as np\nfrom torch.utils.data import Dataset\n\nclass Noisy(Dataset):\n    def __init__(self):\n"
+        "        self.rng = np.random.default_rng(0)  # DET301\n\n    def __getitem__(self, index):\n"
+        "        return self.rng.normal()\n",
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        yield from self._held_generators(index)
+        version, source = index.framework_version("torch")
+        loader_entry = next(iter(rng_index().worker_loaders), None)
+        old = version is not None and loader_entry is not None and (
+            Version.parse(version).base < Version.parse(loader_entry["workers_reseed_since"])
+        )
+        exposed: dict[int, tuple] = {}
+        for state in entry_states(index):
+            seeded = any("torch" in r.event.covers for r in state.events(EventKind.SEED))
+            numpy_used = any(r.event.subject == "numpy" for r in state.events(EventKind.RNG))
+            for reached in state.events(EventKind.LOADER):
+                given = dict(reached.event.data)
+                if not seeded and not given.get("generator"):
+                    problem = "the main process never seeds PyTorch, so each worker's base seed differs per run"
+                elif old and numpy_used and not given.get("worker_init"):
+                    problem = (
+                        f"on PyTorch {version} (from {source}) workers start from copies of one NumPy state; "
+                        "pass a `worker_init_fn` that reseeds NumPy from `torch.initial_seed()`"
+                    )
+                else:
+                    continue
+                exposed.setdefault(id(reached.event), (reached, problem, []))[2].append(state)
+        for reached, problem, states in exposed.values():
+            site = reached.event.site
+            fixed = dict(reached.event.data).get("fix")
+            fix = Fix("pass a seeded `generator=`", (Edit(site.span, fixed),), safe=False) if fixed else None
+            yield self.finding(
+                site.path,
+                site.span,
+                f"`{site.anchor}` starts worker processes, and on the path of {describe_entries(states)} {problem}; "
+                "seed the main process (`torch.manual_seed`) or pass `generator=torch.Generator().manual_seed(SEED)`",
+                anchor=site.anchor,
+                scope=site.scope,
+                confidence=reached.confidence,
+                statement_lines=site.statement_lines,
+                fix=fix,
+            )
+
+    def _held_generators(self, index: ProjectIndex) -> Iterable[Finding]:
+        loaders = any(index.events(EventKind.LOADER))
+        for _, event in index.events(EventKind.OWN_GENERATOR):
+            site = event.site
+            yield self.finding(
+                site.path,
+                site.span,
+                f"`{event.subject}` keeps its own generator (`{site.anchor}`) and draws from it in "
+                "`__getitem__`: every DataLoader worker gets a copy in the same state and draws the same "
+                "numbers; derive the generator per item or per worker from `torch.initial_seed()`",
+                anchor=f"{event.subject}:{site.anchor}",
+                scope=site.scope,
+                confidence=Confidence.HIGH if loaders else Confidence.MEDIUM,
+                statement_lines=site.statement_lines,
+            )

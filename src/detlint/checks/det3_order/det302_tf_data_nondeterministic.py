@@ -1,0 +1,98 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from detlint.project.op_paths import describe_entries, entry_states
+from detlint.facts.model import EventKind
+from detlint.finding import Confidence, Finding, Severity
+from detlint.project.index import ProjectIndex
+from detlint.checks.base import ProjectRule
+
+
+class TfDataNondeterministic(ProjectRule):
+    """
+    ## What it does
+    Checks tf.data pipelines: `map`/`interleave`/`batch(..., deterministic=False)`,
+    `options.deterministic = False` (or `experimental_deterministic`), and `Dataset.shuffle` or
+    `list_files` without an op `seed` on the path of an entry point that sets no global seed
+    (`tf.random.set_seed`, `keras.utils.set_random_seed`). With a global seed, TensorFlow derives op
+    seeds reproducibly, so an unseeded shuffle is then fine.
+
+    ## Why is this bad?
+    `deterministic=False` lets parallel transformations emit elements in completion order, which
+    changes with thread scheduling. A shuffle without any seed draws a fresh order every run.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    if __name__ == "__main__":
+        data = tf.data.Dataset.range(100).shuffle(100)
+        data = data.map(lambda x: x * 2, num_parallel_calls=4, deterministic=False)
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    if __name__ == "__main__":
+        tf.random.set_seed(0)
+        data = tf.data.Dataset.range(100).shuffle(100, seed=0)
+        data = data.map(lambda x: x * 2, num_parallel_calls=4)
+    ```
+
+    ## References
+    - [TensorFlow: tf.data.Dataset.map](https://www.tensorflow.org/api_docs/python/tf/data/Dataset#map)
+    - [TensorFlow: tf.data.Options.deterministic](https://www.tensorflow.org/api_docs/python/tf/data/Options#deterministic)
+    - [TensorFlow: tf.random.set_seed](https://www.tensorflow.org/api_docs/python/tf/random/set_seed)
+    """
+
+    code = "DET302"
+    name = "tf-data-nondeterministic"
+    severity = Severity.WARNING
+    confidence = Confidence.MEDIUM
+
+    VALID = (
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
+        "    data = tf.data.Dataset.range(10).shuffle(10)\n",
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    data = tf.data.Dataset.range(10).shuffle(10, seed=1)\n",
+        "import tensorflow as tf\ndata = tf.data.Dataset.list_files('*.png', shuffle=False)\n",
+    )
+    INVALID = (
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n"
+        "    data = tf.data.Dataset.range(10).shuffle(10)  # DET302\n",
+        "import tensorflow as tf\ndata = tf.data.Dataset.range(10).map(abs, deterministic=False)  # DET302\n",
+        "import tensorflow as tf\noptions = tf.data.Options()\noptions.deterministic = False  # DET302\n",
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        unseeded: dict[int, list] = {}
+        for state in entry_states(index):
+            if any("tensorflow" in r.event.covers for r in state.events(EventKind.SEED)):
+                continue
+            for reached in state.events(EventKind.TF_DATA):
+                unseeded.setdefault(id(reached.event), []).append(state)
+        for _, event in index.events(EventKind.TF_DATA):
+            site = event.site
+            if event.detail == "unordered":
+                message = (
+                    f"`{site.anchor}` lets tf.data emit elements in completion order, which changes with "
+                    "thread scheduling; leave `deterministic` at its default (True)"
+                )
+            elif id(event) in unseeded:
+                message = (
+                    f"`{site.anchor}` shuffles without an op seed on the path of "
+                    f"{describe_entries(unseeded[id(event)])}, which sets no global seed: the order differs "
+                    "every run; pass `seed=` or call `tf.random.set_seed(SEED)` first"
+                )
+            else:
+                continue
+            yield self.finding(
+                site.path,
+                site.span,
+                message,
+                anchor=site.anchor,
+                scope=site.scope,
+                confidence=event.confidence,
+                statement_lines=site.statement_lines,
+            )

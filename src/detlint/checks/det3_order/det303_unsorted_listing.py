@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from detlint.checks.det3_order._ordered_use import OrderedUseVisitor, Role, ScopeWalker, Source, Use, annotation_names
+from detlint.finding import Confidence, Severity
+from detlint.checks.base import Rule
+
+_PATH = "path"
+
+
+class UnsortedListing(OrderedUseVisitor, Rule):
+    """
+    ## What it does
+    Checks for directory listings whose order is used without sorting. The listings are `os.listdir`,
+    `os.scandir`, `os.walk`, `glob.glob`/`iglob`, `Path.iterdir`/`glob`/`rglob`/`walk` and
+    `tf.io.gfile.listdir`/`walk`; their order is used when the result is returned, stored, indexed,
+    numbered, zipped, shuffled, passed to a function or class, or iterated by a loop that collects,
+    yields or writes items or stops at the first match.
+
+    ## Why is this bad?
+    These functions return entries in the order the file system hands them out, which the Python
+    documentation calls arbitrary. It differs between file systems (ext4, XFS, NFS, APFS, a Docker
+    overlay), between machines, and after files are copied or restored. A dataset built from such a
+    listing is shuffled differently, split differently and matched to labels differently on every
+    machine, even with every seed fixed; `next(path.glob("*.ckpt"))` loads whichever checkpoint
+    happens to come first.
+
+    Sorting later in the same function (`files.sort()`, `files = sorted(files)`, also of an attribute
+    such as `self.files`) is recognised, as are order-free uses: `len(...)`, membership and emptiness
+    tests, `set(...)`, `any`/`all`/`min`/`max`/`sum`, messages (`print`, logging, exceptions), a
+    name checked to hold one item (`assert len(files) == 1`), loops that only delete, copy, move,
+    count or print files, and loops that look for one item by name (`if entry.name == wanted:`).
+    A listing passed to a function defined in the same file is followed into that function. For
+    `os.walk`, sorting the directory list in place (`dirnames.sort()`, top-down only) fixes the
+    visiting order and `sorted(filenames)` the file order; a loop that reads only the first
+    directory (ends with `break` or `return`) needs neither.
+
+    Confidence: high when the listing call is resolved through the file's imports; medium when
+    `.glob()`/`.rglob()`/`.iterdir()` is called on a receiver not known to be a `pathlib` path (in a
+    file that imports `pathlib`), when a listing is kept in a module-level name, and when a dict built
+    in listing order is iterated, and when a same-file helper passes the listing on to a function
+    that cannot be read; low when a loop over a listing calls functions (made for their effect)
+    whose order-sensitivity cannot be told, when a dict built in listing order leaves the function,
+    and for `(only,) = matches`.
+
+    ## Example
+    ```python
+    import os
+
+    def load(root):
+        images = []
+        for name in os.listdir(root):
+            images.append(os.path.join(root, name))
+        return images
+    ```
+
+    ## Use instead
+    ```python
+    import os
+
+    def load(root):
+        images = []
+        for name in sorted(os.listdir(root)):
+            images.append(os.path.join(root, name))
+        return images
+    ```
+
+    ## References
+    - [Python: os.listdir ("The list is in arbitrary order")](https://docs.python.org/3/library/os.html#os.listdir)
+    - [Python: os.walk (modify dirnames in place to impose an order)](https://docs.python.org/3/library/os.html#os.walk)
+    - [Python: glob](https://docs.python.org/3/library/glob.html)
+    - [Python: pathlib.Path.iterdir](https://docs.python.org/3/library/pathlib.html#pathlib.Path.iterdir)
+    """
+
+    fix = "safe"
+    code = "DET303"
+    name = "unsorted-listing"
+    severity = Severity.WARNING
+    frameworks = frozenset({"os", "glob", "pathlib", "tensorflow", "posix", "nt"})
+
+    VALID = (
+        "import os\nfiles = sorted(os.listdir('data'))\nfor f in files:\n    print(f)\n",
+        "import os\ndef f(d):\n    return sorted(os.listdir(d))\n",
+        "import os\ndef f(d):\n    files = os.listdir(d)\n    files.sort()\n    return files\n",
+        "import os\ndef f(d):\n    files = os.listdir(d)\n    files = sorted(files)\n    return [os.path.join(d, x) for x in files]\n",
+        "import os\ndef f(d):\n    return len(os.listdir(d))\n",
+        "import os\ndef f(d, name):\n    return name in os.listdir(d)\n",
+        "import os\ndef empty(d):\n    return not os.listdir(d)\n",
+        "import os\ndef f(d):\n    names = set(os.listdir(d))\n    return names\n",
+        "import os\ndef clean(d):\n    for f in os.listdir(d):\n        os.remove(os.path.join(d, f))\n",
+        "import os, shutil\ndef copy(src, dst):\n    for f in os.listdir(src):\n        shutil.copy(os.path.join(src, f), dst)\n",
+        "import os\ndef count(d):\n    n = 0\n    for f in os.listdir(d):\n        if f.endswith('.png'):\n            n += 1\n    return n\n",
+        "import os\ndef f(d):\n    return any(f.endswith('.lock') for f in os.listdir(d))\n",
+        "import os\ndef f(d):\n    for f in os.listdir(d):\n        if f.endswith('.lock'):\n            return True\n    return False\n",
+        "import glob\nfiles = sorted(glob.glob('data/*.png'))\ndataset = Dataset(files)\n",
+        "import glob as g\nfor path in sorted(g.iglob('**/*.txt', recursive=True)):\n    print(path)\n",
+        "from pathlib import Path\nimages = sorted(Path('data').glob('*.png'))\nprint(images[0])\n",
+        "from pathlib import Path\ndef f(root: Path):\n    return sorted(p.name for p in root.iterdir())\n",
+        "import os\ndef f(d):\n    entries = sorted(os.scandir(d), key=lambda e: e.name)\n    return [e.path for e in entries]\n",
+        # os.walk with the directory list sorted in place and the files iterated sorted.
+        "import os\ndef f(top):\n    out = []\n    for root, dirs, files in os.walk(top):\n        dirs.sort()\n"
+        "        for name in sorted(files):\n            out.append(os.path.join(root, name))\n    return out\n",
+        "import os\ndef f(top):\n    out = []\n    for root, dirs, files in os.walk(top):\n"
+        "        dirs[:] = sorted(d for d in dirs if not d.startswith('.'))\n"
+        "        out.extend(os.path.join(root, n) for n in sorted(files))\n    return out\n",
+        # Collected in loop order but sorted before use.
+        "import os\ndef f(top):\n    out = []\n    for root, _, files in os.walk(top):\n        for name in files:\n"
+        "            out.append(os.path.join(root, name))\n    out.sort()\n    return out\n",
+        "import os\ndef f(d):\n    print('found', os.listdir(d))\n",
+        "import os\ndef f(d):\n    if not os.listdir(d):\n        raise ValueError(f'empty: {os.listdir(d)}')\n",
+        "import os\ndef f(d):\n    return {name: os.path.getsize(name) for name in os.listdir(d)}['a']\n",
+        "import os\nclass Files:\n    def __init__(self, d):\n        self.files = sorted(os.listdir(d))\n",
+        "import os\ndef newest(d):\n    return max(os.listdir(d), key=os.path.getmtime)\n",
+        "import os\nroot, dirs, files = next(os.walk('.'))\nfiles.sort()\nprint(files[0])\n",
+        "import os\nfor root, dirs, files in os.walk('.'):\n    print(sorted(files))\n    break\n",
+        "import glob\nfor i, path in enumerate(glob.glob('*.txt')):\n    print(i, path)\n",
+        "import os\ndef f():\n    for root, dirs, files in os.walk('.'):\n"
+        "        for i, d in reversed(list(enumerate(dirs))):\n            if d.startswith('.'):\n"
+        "                del dirs[i]\n        dirs.sort()\n        for f in sorted(files):\n"
+        "            yield os.path.join(root, f)\n",
+        "p.glob('*')\nfor f in q.iterdir():\n    data.append(f)\n",
+    )
+    INVALID = (
+        "import os\ndef load(d):\n    out = []\n    for f in os.listdir(d):  # DET303\n        out.append(f)\n    return out\n",
+        "import os\ndef f(d):\n    return os.listdir(d)  # DET303\n",
+        "from os import listdir\ndef f(d):\n    files = listdir(d)  # DET303\n    return Dataset(files)\n",
+        "import os\ndef f(d):\n    return os.listdir(d)[0]  # DET303\n",
+        "import os\ndef f(d):\n    return {n: i for i, n in enumerate(os.listdir(d))}  # DET303\n",
+        "import glob\nfiles = glob.glob('data/*.png')  # DET303\nlabels = load_labels()\npairs = list(zip(files, labels))\n",
+        "import glob as g\nids = {}\nfor i, path in enumerate(g.iglob('*.txt')):  # DET303\n    ids[path] = i\n",
+        "from glob import glob\nimport random\nrandom.seed(0)\nfiles = glob('*.jpg')  # DET303\nrandom.shuffle(files)\n",
+        "from pathlib import Path\ndef latest():\n    return next(Path('ckpt').glob('*.pt'))  # DET303\n",
+        "from pathlib import Path\ndef f(root: Path):\n    return [p for p in root.rglob('*.wav')]  # DET303\n",
+        "import pathlib\nimages = list(pathlib.Path('data').iterdir())  # DET303\ntrain = images[:800]\n",
+        "import pathlib\ndef f(p):\n    return list(p.glob('*.png'))  # DET303\n",
+        "import os\ndef f(d):\n    with os.scandir(d) as it:  # DET303\n        for entry in it:\n            yield entry.path\n",
+        "import os\ndef f(top):\n    out = []\n    for root, dirs, files in os.walk(top):  # DET303\n"
+        "        for name in sorted(files):\n            out.append(os.path.join(root, name))\n    return out\n",
+        "import os\ndef f(top):\n    out = []\n    for root, dirs, files in os.walk(top):  # DET303\n        dirs.sort()\n"
+        "        for name in files:\n            out.append(os.path.join(root, name))\n    return out\n",
+        "import os\ndef f(top):\n    return [os.path.join(r, n) for r, _, fs in os.walk(top) for n in fs]  # DET303\n",
+        "import os\n_, _, files = next(os.walk('.'))  # DET303\nfirst = files[0]\n",
+        "import os\ndef find(d):\n    for f in os.listdir(d):  # DET303\n        if f.endswith('.ckpt'):\n            return f\n",
+        "import os\ndef f(d):\n    files = os.listdir(d)  # DET303\n    n = len(files)\n    first = files[0]\n    files.sort()\n    return first\n",
+        "import os\nclass Data:\n    def __init__(self, d):\n        self.files = os.listdir(d)  # DET303\n",
+        "import os\ndef f(d, out):\n    with open(out, 'w') as fh:\n        for name in os.listdir(d):  # DET303\n            fh.write(name + '\\n')\n",
+    )
+
+    # -- hooks --------------------------------------------------------------------------------------
+    def order_call_source(self, walker: ScopeWalker, call: cst.Call) -> Source | None:
+        func = call.func
+        imports = self.context.imports
+        qualified = walker.callee(func)
+        entry = walker.index.listing_callables.get(qualified) if qualified else None
+        if entry is not None:
+            label = "tf." + qualified[len("tensorflow.") :] if qualified.startswith("tensorflow.") else qualified
+            return self._source(walker, call, entry, f"`{label}(...)`", self.resolution_confidence(func), None)
+        if not isinstance(func, cst.Attribute):
+            return None
+        method = func.attr.value
+        entry = walker.index.listing_methods.get(method)
+        if entry is None or (imports.resolve(func) is not None and not imports.resolved_through_star(func)):
+            return None  # e.g. tf.io.gfile.glob: an imported module's function, not a path method
+        receiver = func.value
+        if self._is_path(walker, receiver):
+            confidence = Confidence.HIGH
+        elif entry["returns"] != "walk" and imports.imports_any(frozenset({walker.index.path["module"]})):
+            confidence = Confidence.MEDIUM  # an unknown receiver in a file that uses pathlib
+        else:
+            return None
+        shown = walker.code(receiver, 60)
+        if len(shown) > 25:
+            shown = "Path" if confidence is Confidence.HIGH else "path"
+        return self._source(walker, call, entry, f"`{shown}.{method}(...)`", confidence, method)
+
+    def _source(self, walker, call, entry, label, confidence, method) -> Source:
+        walk = entry["returns"] == "walk"
+        bottom_up = False
+        if walk:
+            direction = self.argument(call, "top_down", 0) if method else self.argument(call, "topdown", 1)
+            bottom_up = direction is not None and self.literal(direction.value) is False
+        return walker.new_source(
+            call,
+            label,
+            confidence,
+            kind="walk" if walk else "listing",
+            hint=entry["sort_hint"].format(call=label.strip("`")),
+            sort_template="" if walk else entry["sort_hint"],
+            bottom_up=bottom_up,
+        )
+
+    def order_name_fact(self, walker: ScopeWalker, value: cst.BaseExpression) -> object:
+        return _PATH if self._is_path(walker, value) else None
+
+    def order_parameter(self, walker: ScopeWalker, param: cst.Param) -> None:
+        annotations = walker.index.path["annotations"]
+        if any(name in annotations for name in annotation_names(walker, param.annotation.annotation)):
+            walker.facts[param.name.value] = _PATH
+
+    def _is_path(self, walker: ScopeWalker, node: cst.BaseExpression) -> bool:
+        path = walker.index.path
+        while True:
+            if isinstance(node, cst.Call):
+                if walker.callee(node.func) in path["constructors"]:
+                    return True
+                if isinstance(node.func, cst.Attribute) and node.func.attr.value in path["path_methods"]:
+                    node = node.func.value
+                    continue
+                return False
+            if isinstance(node, cst.Attribute) and node.attr.value in path["path_attributes"]:
+                node = node.value
+                continue
+            if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+                node = node.left
+                continue
+            if isinstance(node, cst.Name):
+                return walker.facts.get(node.value) == _PATH
+            return False
+
+    # -- messages -----------------------------------------------------------------------------------
+    def order_message(self, source: Source, use: Use) -> str:
+        label = source.label
+        dirs = source.names.get(Role.DIRS)
+        files = source.names.get(Role.FILES)
+        if source.kind != "walk":
+            what = f"{label} returns entries in arbitrary filesystem order"
+        elif use.role == Role.FILES:
+            what = f"{label} lists each directory's files in arbitrary order"
+        elif use.role == Role.DIRS:
+            what = f"{label} lists each directory's subdirectories in arbitrary order"
+        else:
+            what = f"{label} visits directories in arbitrary filesystem order"
+        subject = use.via or (f"`{source.names[use.role]}`" if use.role in source.names else "the result")
+        return f"{what} and {subject} {use.reason}; {self._fixes(source, use, dirs, files)}"
+
+    @staticmethod
+    def _fixes(source: Source, best: Use, dirs: str | None, files: str | None) -> str:
+        if source.kind != "walk":
+            return f"use `{source.hint}`"
+        roles = [best.role] + [use.role for use in source.uses if use.role != best.role]
+        fixes: list[str] = []
+        for role in dict.fromkeys(roles):
+            if role == Role.FILES:
+                fixes.append(f"iterate `sorted({files or 'filenames'})`")
+            elif role == Role.DIRS:
+                fixes.append(f"iterate `sorted({dirs or 'dirnames'})`")
+            elif source.bottom_up:
+                fixes.append("sort the collected result (sorting the directory list in place does nothing bottom-up)")
+            else:
+                name = dirs or "dirnames"
+                fixes.append(
+                    f"sort the directory list in place inside the loop (`{name}.sort()`) or sort the collected result"
+                )
+        return " and ".join(fixes)

@@ -1,0 +1,134 @@
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import replace
+
+from detlint.dependency_files.records import Requirement, ResolvedVersion
+from detlint.dependency_files.pep508 import release_parts
+from detlint.catalogs.dependencies import PINNABLE_FORMATS
+from detlint.checks.det4_dependencies._shared import include_findings, pinned_line, where
+from detlint.project.dependencies import project_deps
+from detlint.finding import Finding, Severity
+from detlint.project.index import ProjectIndex
+from detlint.checks.base import ProjectRule
+
+
+class UnpinnedDependency(ProjectRule):
+    """
+    ## What it does
+    Checks requirements files, conda environment files and Pipfiles for packages that are not
+    pinned to one exact version (`torch>=2.1`, `numpy`, conda's fuzzy `pytorch=2.1`) when no lock
+    file in the project pins them.
+
+    ## Why is this bad?
+    A range resolves to whatever is newest when someone installs: the same file gives a different
+    environment next month, and numerical libraries change results between releases (new default
+    algorithms, kernels, random streams). Re-running an experiment then measures the upgrade, not
+    the experiment. When another file of the project pins a version the requirement allows (one
+    in the same directory or above it, or one all other files agree on), the message names it, so
+    the fix is one copy.
+
+    Under `deps = "ml"` (the default) only the ML stack listed in `rules/dependencies.yaml` is
+    reported; `deps = "all"` reports every package (others as notes). `-e .` and local paths are
+    the project itself and never reported; `mode = "library"` turns this rule off; files under
+    `docs/` are reported at low confidence. An include that pip cannot follow (a missing `-r`
+    file, a cycle) is reported as DET001.
+
+    ## Example
+    ```python
+    # requirements.txt
+    torch>=2.1
+    numpy
+    ```
+
+    ## Use instead
+    ```python
+    # requirements.txt
+    torch==2.4.1
+    numpy==1.26.4
+    ```
+
+    ## References
+    - [pip: Repeatable installs](https://pip.pypa.io/en/stable/topics/repeatable-installs/)
+    - [PEP 440: Version matching](https://peps.python.org/pep-0440/#version-matching)
+    - [conda: Package match specifications](https://docs.conda.io/projects/conda/en/latest/user-guide/concepts/pkg-specs.html#package-match-specifications)
+    - [PyTorch: Reproducibility](https://pytorch.org/docs/stable/notes/randomness.html)
+    """
+
+    code = "DET401"
+    name = "unpinned-dependency"
+    severity = Severity.WARNING
+    EXAMPLE_PATH = "requirements.txt"
+
+    VALID = (
+        "torch==2.4.0+cu121\nnumpy==1.26.4\n",
+        'tensorflow[and-cuda]==2.15.0; sys_platform == "linux"\n',
+        "-e .\n./vendor/mylib\nrequests>=2\n",
+        {"requirements.in": "torch>=2.1\n", "uv.lock": '[[package]]\nname = "torch"\nversion = "2.4.1"\n'},
+        {"requirements.txt": "-c constraints.txt\ntorch\n", "constraints.txt": "torch==2.4.1\n"},
+        {"environment.yml": "dependencies:\n  - python=3.11\n  - pytorch=2.1.0=py3.11_cuda12.1_0\n  - pip\n"},
+    )
+    INVALID = (
+        "torch>=2.1  # DET401\nnumpy==1.26.4\n",
+        "numpy>=1.26,<2  # DET401\n",
+        "scikit-learn  # DET401\n",
+        {"environment.yml": "dependencies:\n  - pytorch=2.1  # DET401\n  - pip:\n    - transformers  # DET401\n"},
+        {"Pipfile": '[packages]\ntorch = "*"  # DET401\n'},
+        {"requirements.txt": "torch>=2  # DET401\n", "requirements-gpu.txt": "torch==2.4.1\n"},
+    )
+
+    def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        deps = project_deps(index)
+        yield from include_findings(deps)
+        settings = index.settings
+        if settings.mode == "library":
+            return
+        policy = deps.policy
+        constraints = deps.constraint_files()
+        for path in sorted(deps.discovered):
+            file = deps.discovered[path]
+            if file.format not in PINNABLE_FORMATS or policy.lock_tool(file) or path in constraints:
+                continue
+            occurrences: Counter[str] = Counter()
+            for requirement in file.requirements:
+                key = requirement.key
+                if requirement.kind != "registry" or not policy.reported(key, settings.deps):
+                    continue
+                if policy.exact_version(requirement) is not None or deps.covered(path, key):
+                    continue
+                finding = self.finding(
+                    path,
+                    requirement.span,
+                    _message(requirement, deps.suggestion(path, requirement)),
+                    anchor=requirement.text,
+                    scope=requirement.section,
+                    occurrence=occurrences[requirement.text],
+                    confidence=policy.confidence_for(path),
+                    statement_lines=requirement.statement_lines,
+                )
+                occurrences[requirement.text] += 1
+                yield replace(finding, severity=policy.severity_for(key))
+
+
+def _problem(requirement: Requirement) -> str:
+    text = f"`{requirement.text}`"
+    clauses = requirement.clauses
+    if not clauses:
+        return f"{text} names no version, so every install takes the newest release"
+    if any(clause.operator == "||" for clause in clauses):
+        return f"{text} allows alternative versions"
+    for clause in clauses:
+        fuzzy = requirement.ecosystem == "conda" and clause.operator == "=" and not requirement.build
+        if "*" in clause.version or (fuzzy and release_parts(clause.version) < 3):
+            return f"{text} matches every {clause.version.rstrip('.*')}.x release"
+    return f"{text} allows a range of versions, so an install next month can differ from today's"
+
+
+def _message(requirement: Requirement, known: ResolvedVersion | None) -> str:
+    problem = _problem(requirement)
+    if known is not None:
+        source = "locked" if known.locked else "pinned"
+        return f"{problem}: pin it as `{pinned_line(requirement, known.version)}` ({source} in {where(known)})"
+    example = pinned_line(requirement, "X.Y.Z")
+    return f"{problem}: pin the version you use, e.g. `{example}`, or commit a lock file"

@@ -1,1 +1,0 @@
-"""DET2xx: nondeterministic operations and determinism switches."""

@@ -1,1 +1,0 @@
-"""DET1xx: seeding and random number generators."""

@@ -1,0 +1,512 @@
+"""Collects a file's facts (`facts.model`) in the same traversal as the rules: what the project pass
+needs to know about a file without parsing it again.
+
+A file's facts are its scopes (module level, each function and method) with their events in source
+order: seeding a global RNG, drawing from one, calling something that may be a project function, and
+importing a module. The project pass strings these together from each entry point.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+import sys
+from dataclasses import dataclass
+
+import libcst as cst
+
+from detlint.finding import Confidence, Span
+from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, ScopeFacts, Site
+from detlint.names import ImportTable, argument, dotted_name, literal_value
+from detlint.positions import locate, statement_lines, statement_nodes
+from detlint.catalogs.rng import RngIndex, conditions_hold
+from detlint.facts.op_calls import match_ops, op_indexes
+from detlint.checks.base import FileContext, visitor_names
+from detlint.facts.switches import env_writes, mode_from_write, mode_settings, switch_writes, cuda_use
+
+_TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$")
+_STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
+_BUILTINS = frozenset(dir(builtins))
+# Calls that keep a callable to call later, or never: a class or function passed to them runs nothing now.
+_KEEPERS = frozenset({"dict", "list", "tuple", "set", "frozenset", "partial", "functools.partial", "setattr", "getattr", "isinstance", "issubclass", "print", "hasattr", "id", "type", "vars"})
+
+
+@dataclass
+class _Pending:
+    kind: EventKind
+    subject: str
+    node: cst.CSTNode
+    statement: cst.CSTNode | None
+    scope: str
+    confidence: Confidence = Confidence.HIGH
+    detail: str = ""
+    covers: tuple[str, ...] = ()
+    deferred: bool = False
+    data: tuple[tuple[str, object], ...] = ()
+    guarded: bool = False
+    raw_target: str = ""  # a CALL whose name can only be resolved once the file's definitions are known
+
+
+class FactsCollector(cst.BatchableCSTVisitor):
+    """Runs in the engine's batched traversal, after the tracker, beside the rules."""
+
+    def __init__(self, context: FileContext, module_name: str, rng: RngIndex) -> None:
+        super().__init__()
+        self.context = context
+        self.module_name = module_name
+        self.rng = rng
+        self.catalog = context.catalog
+        self.ops = op_indexes(context.catalog)
+        # Calls into the standard library and the frameworks never reach project code, unless this
+        # file is part of that framework itself.
+        own_package = module_name.split(".")[0]
+        frameworks = {index.coverage.package for index in self.ops} | set(rng.libraries)
+        self._external = (_STDLIB | frameworks) - {own_package}
+        self.imports: ImportTable = context.imports
+        self._pending: list[_Pending] = []
+        self._scopes: dict[str, None] = {MODULE_SCOPE: None}
+        self._classes: dict[str, tuple[str, ...]] = {}
+        self._main_guard: cst.CSTNode | None = None
+        self._runs_work = False
+        # per scope: local variable -> (the callable whose result it holds, whether that name is qualified)
+        self._instances: dict[str, dict[str, tuple[str, bool]]] = {}
+        self._seed_draws: set[int] = set()
+        # Generators a class keeps (class, attribute, assignment, constructor) and what __getitem__ reads.
+        self._held: list[tuple[str, str, cst.Assign, str]] = []
+        self._item_uses: set[tuple[str, str]] = set()
+
+    def get_visitors(self):
+        return {name: getattr(self, name) for name in visitor_names(type(self))}
+
+    # -- scopes and definitions -------------------------------------------------------------------
+    def _scope(self) -> str:
+        return ".".join(self.context.scope_stack)
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._scopes[self._scope()] = None  # the tracker has already pushed this function
+
+    def visit_ClassDef(self, node: cst.ClassDef) -> None:
+        bases = tuple(filter(None, (self.imports.resolve(base.value) or dotted_name(base.value) for base in node.bases)))
+        self._classes[self._scope()] = bases
+
+    def visit_If(self, node: cst.If) -> None:
+        if not self.context.scope_stack and is_main_guard(node.test):
+            self._main_guard = node
+
+    # -- events -------------------------------------------------------------------------------------
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            self._emit_import(dotted_name(alias.name) or "", alias)
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        module = self.imports.absolute(len(node.relative), dotted_name(node.module) if node.module else "")
+        if module:
+            self._emit_import(module, node)
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:  # `from pkg import sub` may import the submodule pkg.sub
+                name = dotted_name(alias.name) or ""
+                self._emit_import(f"{module}.{name}" if module else name, alias)
+
+    def _emit_import(self, module: str, node: cst.CSTNode) -> None:
+        if module and module.split(".")[0] not in self._external:
+            self._emit(EventKind.IMPORT, module, node)
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        self._switch_events(node)
+        self._options_event(node)
+        self._held_generator(node)
+        # `seed = random.randint(...)`: drawing a seed to log and use, not randomness for the run.
+        if isinstance(node.value, cst.Call) and any(
+            "seed" in (dotted_name(target.target) or "").lower() for target in node.targets
+        ):
+            self._seed_draws.add(id(node.value))
+        # `trainer = Trainer(...)`: later `trainer.fit()` calls Trainer.fit.
+        if isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            target = node.targets[0].target
+            qualname = self.imports.resolve(node.value.func)
+            callee = qualname or dotted_name(node.value.func)
+            if isinstance(target, cst.Name) and callee:
+                self._instances.setdefault(self._scope(), {})[target.value] = (callee, qualname is not None)
+
+    def leave_Call(self, original_node: cst.Call) -> None:
+        # On leaving: a call's arguments are evaluated (and their events happen) before the call.
+        node = original_node
+        if not self.context.scope_stack and not self._in_main_guard() and self._is_statement_call(node):
+            if self._does_work(node):
+                self._runs_work = True
+        self._determinism_events(node)
+        qualname = self.imports.resolve(node.func)
+        confidence = Confidence.MEDIUM if self.imports.resolved_through_star(node.func) else Confidence.HIGH
+        if qualname is not None and self._seed_event(node, qualname, confidence):
+            return
+        if qualname is not None and self._rng_event(node, qualname, confidence):
+            return
+        self._method_events(node)
+        self._call_event(node, qualname)
+        self._callback_events(node)
+
+    def _options_event(self, node: cst.Assign) -> None:
+        """`options.deterministic = False` on tf.data options."""
+        if literal_value(node.value) is not False or not self.imports.imports_any(frozenset({"tensorflow"})):
+            return
+        attributes = {
+            name for entry in self.catalog.entries("tf_ops", "data_pipeline") for name in entry.get("option_attributes", ())
+        }
+        for target in node.targets:
+            if isinstance(target.target, cst.Attribute) and target.target.attr.value in attributes:
+                self._emit(EventKind.TF_DATA, "tensorflow", target.target, Confidence.MEDIUM, detail="unordered")
+
+    def _held_generator(self, node: cst.Assign) -> None:
+        """`self.rng = np.random.default_rng(...)` in a class's `__init__`: judged once `__getitem__` is seen."""
+        stack = self.context.scope_stack
+        if len(stack) < 2 or stack[-1] != "__init__" or not isinstance(node.value, cst.Call):
+            return
+        qualname = self.imports.resolve(node.value.func)
+        if qualname and self.rng.generator(qualname):
+            for target in node.targets:
+                dotted = dotted_name(target.target) or ""
+                if dotted.startswith("self."):
+                    self._held.append((".".join(stack[:-1]), dotted, node, qualname))
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        stack = self.context.scope_stack
+        if len(stack) >= 2 and stack[-1] == "__getitem__":
+            dotted = dotted_name(node)
+            if dotted and dotted.startswith("self."):
+                self._item_uses.add((".".join(stack[:-1]), dotted))
+
+    def visit_For(self, node: cst.For) -> None:
+        self._module_level_loop()
+
+    def visit_While(self, node: cst.While) -> None:
+        self._module_level_loop()
+
+    def _module_level_loop(self) -> None:
+        # A loop at module level is a training loop, never a definition (the tracker has pushed it).
+        if not self.context.scope_stack and len(self.context.statement_stack) == 1:
+            self._runs_work = True
+
+    def _is_statement_call(self, node: cst.Call) -> bool:
+        """A call made as a statement of its own (`main()`, `trainer.fit()`), not one whose value is
+        kept: `logger = get_logger(__name__)` or `app = App()` at module level is set-up, not a run
+        (unless it draws random numbers or runs ops: see `facts`)."""
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        return isinstance(statement, cst.SimpleStatementLine) and any(
+            isinstance(small, cst.Expr) and small.value is node for small in statement.body
+        )
+
+    def _does_work(self, node: cst.Call) -> bool:
+        """A call into the project or a third-party library; the standard library (`logging.getLogger`,
+        `warnings.warn`, `TypeVar`) and builtins do not make a module a script."""
+        qualname = self.imports.resolve(node.func)
+        if qualname is not None:
+            return qualname.split(".")[0] not in _STDLIB
+        return not (isinstance(node.func, cst.Name) and node.func.value in _BUILTINS)
+
+    def _determinism_events(self, node: cst.Call) -> None:
+        """Ops, CUDA use, deterministic-mode settings and environment variables set by a call."""
+        imports = self.imports
+        for match in match_ops(imports, node, self.ops):
+            subject = f"{match.entry.catalog}:{match.entry.id}"
+            self._emit(EventKind.OP, subject, node, match.confidence, detail=match.entry.op, data=match.arguments)
+        environment: dict[str, None] = {}
+        for setting in mode_settings(imports, self.catalog, node):
+            self._emit(EventKind.MODE, setting.framework, node, detail=setting.level)
+            environment.update(dict.fromkeys(setting.environment))
+        for name in environment:
+            self._emit(EventKind.ENV, name, node, detail="")
+        self._switch_events(node)
+        self._pipeline_events(node)
+        # After the settings: a call that does both (`Trainer(deterministic=True)`) configures first.
+        cuda = cuda_use(imports, self.catalog, node)
+        if cuda is not None:
+            self._emit(EventKind.CUDA, "torch", node, detail=cuda)
+
+    def _pipeline_events(self, node: cst.Call) -> None:
+        """Data loaders with worker processes, and tf.data transformations that lose order or shuffle
+        without an op seed."""
+        qualname = self.imports.resolve(node.func)
+        loader = self.rng.worker_loader(qualname) if qualname else None
+        if loader is not None:
+            ref = loader["workers_argument"]
+            workers = argument(node, ref["keyword"], ref.get("position"))
+            count = literal_value(workers.value) if workers is not None else 0
+            if count != 0 and count is not None:
+                given = {
+                    key: argument(node, loader[f"{key}_keyword"]) is not None for key in ("generator", "worker_init")
+                }
+                data = tuple(sorted(given.items()))
+                torch_name = self.imports.local_name("torch")
+                if torch_name and not given["generator"] and not any(arg.star for arg in node.args):
+                    # The call with a seeded generator, for DET301's fix.
+                    seeded = cst.Arg(
+                        value=cst.parse_expression(f"{torch_name}.Generator().manual_seed(0)"),
+                        keyword=cst.Name(loader["generator_keyword"]),
+                        equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+                    )
+                    fixed = node.with_changes(args=[*node.args, seeded])
+                    data += (("fix", self.context.module.code_for_node(fixed)),)
+                self._emit(EventKind.LOADER, "torch", node, data=data)
+        if isinstance(node.func, cst.Attribute) and self.imports.imports_any(frozenset({"tensorflow"})):
+            for entry in self.catalog.entries("tf_ops", "data_pipeline"):
+                if node.func.attr.value in entry["methods"]:
+                    self._tf_data_event(node, entry)
+
+    def _tf_data_event(self, node: cst.Call, entry) -> None:
+        if entry.get("deterministic_keyword"):
+            flag = argument(node, entry["deterministic_keyword"])
+            if flag is not None and literal_value(flag.value) is False:
+                self._emit(EventKind.TF_DATA, "tensorflow", flag, Confidence.MEDIUM, detail="unordered")
+        if entry.get("seed_keyword"):
+            seed = argument(node, entry["seed_keyword"])
+            shuffle = argument(node, entry["shuffle_keyword"]) if entry.get("shuffle_keyword") else None
+            if shuffle is not None and literal_value(shuffle.value) is False:
+                return
+            if seed is None or literal_value(seed.value) is None:
+                self._emit(EventKind.TF_DATA, "tensorflow", node, Confidence.MEDIUM, detail="unseeded-shuffle")
+
+    def _switch_events(self, node: cst.Assign | cst.Call) -> None:
+        for write in switch_writes(self.imports, node):
+            setting = mode_from_write(self.catalog, write)
+            if setting is not None:
+                self._emit(EventKind.MODE, setting.framework, write.node, detail=setting.level)
+        for env in env_writes(self.imports, node):
+            value = env.value if isinstance(env.value, str) else ""
+            self._emit(EventKind.ENV, env.name, env.node, detail=value)
+
+    def _seed_event(self, node: cst.Call, qualname: str, confidence: Confidence) -> bool:
+        entry = self.rng.seeder(qualname)
+        if entry is None:
+            return False
+        if self.rng.reseeds_from_entropy(node, qualname):
+            return True  # no seed at all (DET103 reports it)
+        self._emit(EventKind.SEED, qualname, node, confidence, covers=tuple(entry["covers"]))
+        return True
+
+    def _rng_event(self, node: cst.Call, qualname: str, confidence: Confidence) -> bool:
+        entry = self.rng.consumer(qualname)
+        if entry is None:
+            return False
+        if _uses_own_generator(node, entry) or id(node) in self._seed_draws:
+            return True
+        holds = conditions_hold(entry, node)
+        if holds is False:
+            return True
+        if holds is None:
+            confidence = Confidence.MEDIUM
+        self._emit(
+            EventKind.RNG, entry["library"], node, confidence, detail=entry["what"], deferred=entry.get("deferred", False)
+        )
+        return True
+
+    def _method_events(self, node: cst.Call) -> None:
+        if not isinstance(node.func, cst.Attribute) or self.imports.resolve(node.func) is not None:
+            return
+        name = node.func.attr.value
+        seeder = self.rng.seeder_method(name)
+        if seeder is not None:
+            self._emit(EventKind.SEED, name, node, Confidence.MEDIUM, covers=tuple(seeder["covers"]))
+            return
+        consumer = self.rng.consumer_method(name)
+        if consumer is not None and self.imports.imports_any(frozenset({consumer["library"]})):
+            if not _uses_own_generator(node, consumer):
+                self._emit(
+                    EventKind.RNG, consumer["library"], node, Confidence.MEDIUM, detail=consumer["what"],
+                    deferred=consumer.get("deferred", False),
+                )  # fmt: skip
+
+    def _call_event(self, node: cst.Call, qualname: str | None) -> None:
+        if qualname is not None:
+            self._emit_call(qualname, node)
+            return
+        dotted = dotted_name(node.func)
+        if dotted is None:
+            return
+        head, _, rest = dotted.partition(".")
+        if head in ("self", "cls") and rest and "." not in rest:
+            owner = self._enclosing_class()
+            if owner:
+                self._emit_call(f"{self.module_name}.{owner}.{rest}", node)
+            return
+        instance = self._instances.get(self._scope(), {}).get(head)
+        if instance and rest and "." not in rest:
+            # A method of an object built in this scope: `trainer = Trainer(); trainer.fit()`.
+            callee, qualified = instance
+            if qualified:
+                self._emit_call(f"{callee}.{rest}", node, Confidence.MEDIUM)
+            else:
+                self._emit(EventKind.CALL, "", node, Confidence.MEDIUM, raw_target=f"{callee}.{rest}")
+            return
+        self._emit(EventKind.CALL, "", node, raw_target=dotted)
+
+    def _callback_events(self, node: cst.Call) -> None:
+        # `Fire(main)`, `mp.spawn(worker)`: the callee runs the function it is given. Classes and
+        # containers (`dict(block=Block)`, `partial(Mlp)`) only keep it for later.
+        receiver = self.imports.resolve(node.func) or dotted_name(node.func) or ""
+        if receiver in _KEEPERS or receiver.rsplit(".", 1)[-1].startswith("register"):
+            return
+        for arg in node.args:
+            if not isinstance(arg.value, (cst.Name, cst.Attribute)):
+                continue
+            qualname = self.imports.resolve(arg.value)
+            if qualname is not None:
+                self._emit_call(qualname, arg, Confidence.MEDIUM, detail="callback")
+            else:
+                dotted = dotted_name(arg.value)
+                if dotted and dotted.split(".")[0] not in ("self", "cls"):
+                    self._emit(EventKind.CALL, "", arg, Confidence.MEDIUM, detail="callback", raw_target=dotted)
+
+    def _emit_call(
+        self, qualname: str, node: cst.CSTNode, confidence: Confidence = Confidence.HIGH, *, detail: str = ""
+    ) -> None:
+        if qualname.split(".")[0] not in self._external:
+            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail)
+
+    def _enclosing_class(self) -> str | None:
+        stack = self.context.scope_stack
+        for depth in range(len(stack) - 1, 0, -1):
+            candidate = ".".join(stack[:depth])
+            if candidate in self._classes:
+                return candidate
+        return None
+
+    def _in_main_guard(self) -> bool:
+        return self._main_guard is not None and any(
+            statement is self._main_guard for statement in self.context.statement_stack
+        )
+
+    def _emit(
+        self,
+        kind: EventKind,
+        subject: str,
+        node: cst.CSTNode,
+        confidence: Confidence = Confidence.HIGH,
+        *,
+        detail: str = "",
+        covers: tuple[str, ...] = (),
+        deferred: bool = False,
+        data: tuple[tuple[str, object], ...] = (),
+        raw_target: str = "",
+    ) -> None:
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        guarded = not self.context.scope_stack and self._in_main_guard()
+        self._pending.append(
+            _Pending(
+                kind,
+                subject,
+                node,
+                statement,
+                self._scope(),
+                confidence,
+                detail,
+                covers,
+                deferred,
+                data,
+                guarded,
+                raw_target,
+            )
+        )
+
+    # -- result -------------------------------------------------------------------------------------
+    def _held_generator_events(self) -> None:
+        for owner, attribute, node, qualname in self._held:
+            if (owner, attribute) in self._item_uses:
+                statement = node  # reported at the assignment, in the class's __init__
+                self._pending.append(
+                    _Pending(EventKind.OWN_GENERATOR, owner, node.value, statement, f"{owner}.__init__", detail=qualname)
+                )
+
+    def facts(self) -> FileFacts:
+        self._held_generator_events()
+        module = self.context.module
+        pending = [item for item in map(self._resolve_later, self._pending) if item is not None]
+        nodes: list[cst.CSTNode] = [item.node for item in pending]
+        for item in pending:
+            if item.statement is not None:
+                nodes.extend(statement_nodes(item.statement))
+        if self._main_guard is not None:
+            nodes.append(self._main_guard)
+        spans = locate(module, nodes)
+        path = self.context.path
+        sites: dict[int, Site] = {}
+
+        indent_unit = "\t" if module.default_indent.startswith("\t") else " "
+
+        def site(node: cst.CSTNode, statement: cst.CSTNode | None, scope: str) -> Site:
+            if id(node) not in sites:
+                span = spans[id(node)]
+                lines = statement_lines(spans, statement) if statement else (span.line, span.line)
+                anchor = " ".join(module.code_for_node(node).split())[:200]
+                indent = indent_unit * spans[id(statement)].column if statement else ""
+                sites[id(node)] = Site(path, span, lines, anchor, scope, indent)
+            return sites[id(node)]
+
+        events: dict[str, list[Event]] = {name: [] for name in self._scopes}
+        for item in pending:
+            event = Event(
+                item.kind,
+                item.subject,
+                site(item.node, item.statement, item.scope),
+                item.confidence,
+                item.detail,
+                item.covers,
+                item.deferred,
+                item.data,
+                item.guarded,
+            )
+            events.setdefault(item.scope, []).append(event)
+        guard = self._main_guard
+        return FileFacts(
+            path=path,
+            module=self.module_name,
+            imports=frozenset(self.imports.imported_modules),
+            bindings=dict(self.imports.bindings),
+            scopes={name: ScopeFacts(name, tuple(items)) for name, items in events.items()},
+            classes=dict(self._classes),
+            has_main_guard=guard is not None,
+            main_guard=site(guard, None, MODULE_SCOPE) if guard is not None else None,
+            # Module-level statement calls and loops are work; so is module-level code that seeds,
+            # draws random numbers or runs ops (`W = nn.Linear(2, 2)`), unlike `logger = get_logger()`.
+            runs_work=self._runs_work
+            or any(item.scope == MODULE_SCOPE and not item.guarded and item.kind not in STRUCTURAL for item in pending),
+            is_test=bool(_TEST_FILE.search(path)),
+            is_notebook=path.endswith(".ipynb"),
+        )
+
+    def _resolve_later(self, item: _Pending) -> _Pending | None:
+        """Names called before their definition was seen: local functions, classes and methods."""
+        if item.kind is not EventKind.CALL or item.subject:
+            return item
+        head, _, rest = item.raw_target.partition(".")
+        scope_parts = item.scope.split(".") if item.scope else []
+        callback = item.detail == "callback"
+        for depth in range(len(scope_parts), -1, -1):  # innermost enclosing definition first
+            candidate = ".".join([*scope_parts[:depth], head])
+            if callback and candidate in self._classes:
+                return None  # a class handed over is constructed later, if ever
+            if candidate in self._scopes or candidate in self._classes:
+                item.subject = f"{self.module_name}.{candidate}" + (f".{rest}" if rest else "")
+                return item
+        return None  # a builtin, a local variable, or an attribute of one
+
+
+def _uses_own_generator(node: cst.Call, entry) -> bool:
+    """`torch.randperm(n, generator=g)` or `tf.random.uniform(..., seed=1)`: not the global generator."""
+    for keyword in (entry.get("local_generator_keyword"), entry.get("seed_keyword")):
+        if keyword:
+            arg = argument(node, keyword)
+            if arg is not None and literal_value(arg.value) is not None:
+                return True
+    return False
+
+
+def is_main_guard(test: cst.BaseExpression) -> bool:
+    """`__name__ == "__main__"`, in either order."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    comparison = test.comparisons[0]
+    if not isinstance(comparison.operator, cst.Equal):
+        return False
+    sides = {dotted_name(side) or literal_value(side) for side in (test.left, comparison.comparator)}
+    return sides == {"__name__", "__main__"}
+

@@ -1,0 +1,74 @@
+"""The per-file facts the project pass reads: a file's scopes and the events in them, in source order.
+Picklable, so they travel from worker processes and the cache; built by `facts.collector`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from detlint.finding import Confidence, Span
+
+MODULE_SCOPE = ""
+
+
+class EventKind(str, Enum):
+    SEED = "seed"  # subject: the seeding call; covers: the libraries it seeds
+    RNG = "rng"  # subject: the library whose global generator is drawn from
+    OP = "op"  # subject: "<op catalog>:<entry id>"; data: the literal arguments that matched
+    CUDA = "cuda"  # subject: "torch"; detail: "starts" (CUDA work), "requests" (a device) or "queries"
+    MODE = "mode"  # subject: the framework; detail: the deterministic-mode level (off/warn/error)
+    ENV = "env"  # subject: an environment variable set in-process; detail: its literal value
+    LOADER = "loader"  # subject: "torch"; a loader with worker processes; data: generator/worker_init_fn given
+    OWN_GENERATOR = "own-generator"  # subject: class; a generator a dataset keeps and draws from per item
+    TF_DATA = "tf-data"  # detail: "unordered" (deterministic=False) or "unseeded-shuffle"
+    CALL = "call"  # subject: qualified name of what is called (maybe a project function)
+    IMPORT = "import"  # subject: module imported (maybe a project module)
+
+
+STRUCTURAL = frozenset({EventKind.CALL, EventKind.IMPORT})  # links between scopes, not things that happen
+
+
+@dataclass(frozen=True)
+class Site:
+    """A place in a file, with what a finding there needs."""
+
+    path: str
+    span: Span
+    statement_lines: tuple[int, int]
+    anchor: str  # the source text, whitespace-normalised, for fingerprints and messages
+    scope: str
+    indent: str = ""  # the indentation of the statement, for fixes that insert a line before it
+
+
+@dataclass(frozen=True)
+class Event:
+    kind: EventKind
+    subject: str
+    site: Site
+    confidence: Confidence = Confidence.HIGH
+    detail: str = ""  # what it does, in words, for messages
+    covers: tuple[str, ...] = ()
+    deferred: bool = False  # RNG: draws only when used later (a shuffling DataLoader, a dropout layer)
+    data: tuple[tuple[str, object], ...] = ()  # OP: literal arguments (JSON scalars)
+    guarded: bool = False  # inside `if __name__ == "__main__":`: runs only when the module is the entry
+
+
+@dataclass(frozen=True)
+class ScopeFacts:
+    name: str  # "" for module level, else "func" or "Class.method"
+    events: tuple[Event, ...]
+
+
+@dataclass(frozen=True)
+class FileFacts:
+    path: str
+    module: str  # dotted module name, e.g. `pkg.train`
+    imports: frozenset[str]  # every module or name imported, fully qualified
+    bindings: dict[str, str]  # module-level names bound by import -> qualified name (re-exports)
+    scopes: dict[str, ScopeFacts]
+    classes: dict[str, tuple[str, ...]]  # class name (dotted inside the module) -> base qualnames
+    has_main_guard: bool
+    main_guard: Site | None
+    runs_work: bool  # calls at module level beyond imports and definitions
+    is_test: bool = False
+    is_notebook: bool = False

@@ -1,0 +1,177 @@
+"""Name-based reachability over the project's own code.
+
+A call's qualified name (`utils.seed.set_seed`, `pkg.model.Net`, `pkg.train.Trainer.fit`) is matched
+to a scope of a project file: the longest module prefix names the file, the rest a function, a method,
+or a class (whose `__init__` runs). Names re-exported by a package's imports are followed, and a
+script's sibling modules are found the way Python finds them when the script runs (`python
+scripts/train.py` imports `scripts/utils.py` as `utils`).
+
+From an entry point, `reach` walks the events in execution order, entering each called project
+function and each imported project module the first time it is reached, and returns the seeding and
+RNG events it meets, each with the chain of sites that leads to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+
+from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, Site
+from detlint.finding import Confidence
+
+_MAX_REEXPORT_HOPS = 5
+_MAX_BASE_DEPTH = 5
+
+Scope = tuple[str, str]  # (file path, scope name)
+# An event and where it leads: project scopes for a call, a project module for an import, or
+# neither for a leaf event (seeding, RNG use, op, ...).
+Step = tuple[Event, "tuple[Scope, ...] | None", "FileFacts | None"]
+
+
+@dataclass(frozen=True)
+class Reached:
+    event: Event
+    chain: tuple[Site, ...]  # from the entry's own statement down to the event's site
+    confidence: Confidence  # the least certain link on the way
+
+
+
+def _weakest(first: Confidence, second: Confidence) -> Confidence:
+    if first is second:
+        return first
+    return first if first.rank <= second.rank else second
+
+
+class CallGraph:
+    def __init__(self, files: Mapping[str, FileFacts]) -> None:
+        self.files = files
+        self.modules: dict[str, FileFacts] = {facts.module: facts for facts in files.values()}
+        # Every entry point resolves the same calls again: remember the answers.
+        self._resolved: dict[tuple[str, str], list[Scope]] = {}
+        self._module_of: dict[tuple[str, str], FileFacts | None] = {}
+        self._step_cache: dict[tuple[str, str, bool], list[Step]] = {}
+
+    # -- resolution -------------------------------------------------------------------------------
+    def project_module(self, name: str, importer: FileFacts | None = None) -> FileFacts | None:
+        key = (name, importer.module if importer else "")
+        if key not in self._module_of:
+            found = (self.modules[c] for c in self._candidates(name, importer) if c in self.modules)
+            self._module_of[key] = next(found, None)
+        return self._module_of[key]
+
+    def resolve(self, qualname: str, importer: FileFacts | None = None) -> list[Scope]:
+        key = (qualname, importer.module if importer else "")
+        if key not in self._resolved:
+            self._resolved[key] = next(
+                (scopes for c in self._candidates(qualname, importer) if (scopes := self._resolve_absolute(c, _MAX_REEXPORT_HOPS))),
+                [],
+            )
+        return self._resolved[key]
+
+    def _candidates(self, name: str, importer: FileFacts | None) -> Iterator[str]:
+        yield name
+        if importer is not None and "." in importer.module:
+            yield f"{importer.module.rpartition('.')[0]}.{name}"  # a sibling of a script
+
+    def _resolve_absolute(self, qualname: str, hops: int) -> list[Scope]:
+        parts = qualname.split(".")
+        for split in range(len(parts) - 1, 0, -1):
+            facts = self.modules.get(".".join(parts[:split]))
+            if facts is None:
+                continue
+            rest = ".".join(parts[split:])
+            if rest in facts.scopes:
+                return [(facts.path, rest)]
+            if rest in facts.classes:
+                return self._constructor(facts, rest, _MAX_BASE_DEPTH)
+            head, _, tail = rest.partition(".")
+            if hops and head in facts.bindings:  # re-exported: `from .utils import set_seed`
+                target = facts.bindings[head] + (f".{tail}" if tail else "")
+                return self._resolve_absolute(target, hops - 1)
+            return []
+        return []
+
+    def _constructor(self, facts: FileFacts, class_name: str, depth: int) -> list[Scope]:
+        """The `__init__` a class's construction runs: its own, or the nearest project base's."""
+        init = f"{class_name}.__init__"
+        if init in facts.scopes:
+            return [(facts.path, init)]
+        if not depth:
+            return []
+        for base in facts.classes.get(class_name, ()):
+            if base in facts.classes:
+                found = self._constructor(facts, base, depth - 1)
+            else:
+                found = [scope for scope in self.resolve(f"{base}.__init__", facts) if scope[1].endswith("__init__")]
+            if found:
+                return found
+        return []
+
+    def imported_modules(self) -> set[str]:
+        """Project modules that some other project module imports."""
+        imported = set()
+        for facts in self.files.values():
+            for scope in facts.scopes.values():
+                for event in scope.events:
+                    if event.kind is EventKind.IMPORT:
+                        target = self.project_module(event.subject, facts)
+                        if target is not None and target.path != facts.path:
+                            imported.add(target.module)
+        return imported
+
+    # -- reachability -----------------------------------------------------------------------------
+    def _steps(self, path: str, scope: str, on_import: bool) -> list[Step]:
+        """A scope's events with their links resolved once for all entry points: a leaf event, or the
+        project scopes (a call) or module (an import) it leads to; links to nothing are dropped."""
+        key = (path, scope, on_import)
+        if key not in self._step_cache:
+            owner = self.files[path]
+            steps: list[Step] = []
+            for event in owner.scopes[scope].events:
+                if on_import and event.guarded:
+                    continue  # imported, a module's `if __name__ == "__main__":` block does not run
+                if event.kind not in STRUCTURAL:
+                    steps.append((event, None, None))
+                elif event.kind is EventKind.CALL:
+                    targets = self.resolve(event.subject, owner)
+                    if targets:
+                        steps.append((event, tuple(targets), None))
+                else:
+                    module = self.project_module(event.subject, owner)
+                    if module is not None and module.path != path:
+                        steps.append((event, None, module))
+            self._step_cache[key] = steps
+        return self._step_cache[key]
+
+    def reach(self, facts: FileFacts, start: str | None = None) -> list[Reached]:
+        """The events an entry point meets (seeding, RNG use, ops, CUDA, modes, environment), in
+        execution order: the module's top level, then `start` (a function of that module) if given."""
+        reached: list[Reached] = []
+        entered: set[Scope] = {(facts.path, MODULE_SCOPE)}
+        imported: set[str] = {facts.module}
+        # Each frame: the steps still to run, the chain that led here, the weakest link so far.
+        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence]] = []
+        if start is not None and start in facts.scopes:
+            entered.add((facts.path, start))
+            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH))
+        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, False)), (), Confidence.HIGH))
+        while stack:
+            steps, chain, confidence = stack[-1]
+            step = next(steps, None)
+            if step is None:
+                stack.pop()
+                continue
+            event, targets, module = step
+            link = _weakest(confidence, event.confidence)
+            if targets is None and module is None:
+                reached.append(Reached(event, (*chain, event.site), link))
+            elif targets is not None:
+                for scope in targets:
+                    if scope not in entered:
+                        entered.add(scope)
+                        stack.append((iter(self._steps(scope[0], scope[1], False)), (*chain, event.site), link))
+            elif module.module not in imported:
+                imported.add(module.module)
+                entered.add((module.path, MODULE_SCOPE))
+                stack.append((iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link))
+        return reached
