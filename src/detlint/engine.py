@@ -17,8 +17,8 @@ import libcst as cst
 
 from detlint.catalogs.loader import Catalog
 from detlint.facts.collector import FactsCollector
-from detlint.finding import Confidence, Edit, Finding, Fix, RelatedLocation, Severity, Span
-from detlint.names import ImportTable
+from detlint.finding import Edit, Finding, Fix, RelatedLocation, Span
+from detlint.names import ImportTable, code_of
 from detlint.positions import locate, statement_lines, statement_nodes
 from detlint.results import AnalysisOptions, FileResult
 from detlint.catalogs.rng import rng_index
@@ -253,7 +253,7 @@ def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Findin
     occurrences: Counter[tuple[str, str, str]] = Counter()
     findings = []
     for report in reports:
-        anchor = " ".join(module.code_for_node(report.node).split())
+        anchor = code_of(report.node, module)
         key = (report.rule.code, report.scope, anchor)
         finding = Finding(
             code=report.rule.code,

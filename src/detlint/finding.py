@@ -27,8 +27,18 @@ class Confidence(str, enum.Enum):
     def at_least(self, other: Confidence) -> bool:
         return self.rank >= other.rank
 
+    def lowered(self) -> Confidence:
+        """One level less sure (low stays low)."""
+        return _BY_RANK[max(self.rank - 1, 0)]
+
+    @staticmethod
+    def weakest(*levels: Confidence | None) -> Confidence:
+        """The least certain of the given levels (the first of equals); None counts as absent."""
+        return min((level for level in levels if level is not None), key=lambda level: level.rank)
+
 
 _CONFIDENCE_RANKS = {"low": 0, "medium": 1, "high": 2}
+_BY_RANK = {rank: Confidence(value) for value, rank in _CONFIDENCE_RANKS.items()}
 
 
 @dataclass(frozen=True, order=True)
@@ -94,7 +104,12 @@ class Finding:
         return replace(self, fingerprint=fingerprint(self.code, self.path, anchor_text, scope, occurrence))
 
 
+def one_line(text: str) -> str:
+    """Text with every run of white space (newlines included) folded into one space."""
+    return " ".join(text.split())
+
+
 def fingerprint(code: str, path: str, anchor_text: str, scope: str, occurrence: int) -> str:
-    normalized = " ".join(anchor_text.split())
+    normalized = one_line(anchor_text)
     digest = hashlib.sha256("\x1f".join((code, path, scope, normalized, str(occurrence))).encode("utf-8"))
     return digest.hexdigest()[:32]

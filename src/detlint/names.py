@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
+from detlint.finding import one_line
+
 NOT_LITERAL = object()
 
 
@@ -191,3 +193,11 @@ def _suite_statements(suite: cst.BaseSuite):
     if isinstance(suite, cst.IndentedBlock):
         return suite.body
     return [cst.SimpleStatementLine(body=suite.body)] if isinstance(suite, cst.SimpleStatementSuite) else []
+
+
+_EMPTY_MODULE = cst.Module([])
+
+
+def code_of(node: cst.CSTNode, module: cst.Module | None = None) -> str:
+    """A node's source on one line (white space folded), as messages and fingerprints quote it."""
+    return one_line((module or _EMPTY_MODULE).code_for_node(node))

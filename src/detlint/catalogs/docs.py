@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from detlint.catalogs.loader import Catalog, Entry
 from detlint.catalogs.ops import Condition, OpEntry, OpIndex, Status
+from detlint.finding import one_line
 
 INTRO = """\
 # Nondeterministic operations
@@ -186,11 +187,11 @@ def _statuses(statuses: Iterable[Status], switches: Mapping[str, str]) -> str:
 
 
 def _join_sentences(*parts: str) -> str:
-    return " ".join(" ".join(part.split()) for part in parts if part)
+    return " ".join(one_line(part) for part in parts if part)
 
 
 def _cell(text: str) -> str:
-    return " ".join(text.split()).replace("|", "\\|")
+    return one_line(text).replace("|", "\\|")
 
 
 def _table(columns: Sequence[str], rows: Iterable[Sequence[str]]) -> str:

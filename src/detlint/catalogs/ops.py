@@ -20,6 +20,7 @@ from detlint.catalogs.loader import Catalog, Entry
 from detlint.names import NOT_LITERAL, literal_value
 from detlint.catalogs.schemas.ops import CONDITION_TESTS
 from detlint.versions import SpecifierSet, Version
+from detlint.finding import one_line
 
 # The section holding each catalog's op entries.
 OP_SECTIONS = {"torch_ops": "ops", "tf_ops": "ops", "jax": "ops", "xgboost": "settings"}
@@ -232,7 +233,7 @@ def _op_entry(entry: Entry, calls: Mapping[str, list[str]]) -> OpEntry:
         pass_=entry.get("pass"),
         conditions=tuple(Condition.from_mapping(raw) for raw in entry.get("conditions", ())),
         statuses=tuple(Status.from_mapping(raw) for raw in entry["status"]),
-        alternative=" ".join(entry["alternative"].split()),
+        alternative=one_line(entry["alternative"]),
         probe=probe if isinstance(probe, str) else None,
         no_probe_reason=None if isinstance(probe, str) else probe["none"],
         source=_tuple(entry["source"]),

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from detlint.finding import Confidence, Finding, Fix, RelatedLocation, Severity, Span
+from detlint.finding import Confidence, Finding, Fix, RelatedLocation, Severity, Span, one_line
 from detlint.names import NOT_LITERAL, ImportTable, argument, literal_value
 
 if TYPE_CHECKING:
@@ -51,7 +51,7 @@ class RuleMeta:
     def summary(cls) -> str:
         """The first sentence under `## What it does`."""
         match = re.search(r"## What it does\s*\n(.+?)(?:\n\s*\n|$)", cls.doc(), re.S)
-        text = " ".join(match.group(1).split()) if match else ""
+        text = one_line(match.group(1)) if match else ""
         return text.split(". ")[0].rstrip(".") + "." if text else ""
 
     @classmethod

@@ -24,6 +24,7 @@ from detlint.dependency_files.pep508 import (
     vcs_revision,
 )
 from detlint.finding import Span
+from detlint.finding import one_line
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _TOKEN = re.compile(r"\S+")
@@ -290,7 +291,7 @@ def build_requirement(
     as in pyproject and setup files). Problems go to `collected`."""
     text = text.rstrip()
     span = _span(locate, offset, offset + len(text))
-    common = dict(span=span, text=" ".join(text.split()), section=section, statement_lines=statement_lines)
+    common = dict(span=span, text=one_line(text), section=section, statement_lines=statement_lines)
     named_url = _NAMED_URL.match(text)
     if not strict and not named_url and (looks_like_url(text) or editable or looks_like_path(text)):
         return _link_requirement(text, editable, hashes, common)

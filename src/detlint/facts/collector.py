@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from detlint.finding import Confidence, Span
+from detlint.finding import Confidence
 from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, ScopeFacts, Site
-from detlint.names import ImportTable, argument, dotted_name, literal_value
+from detlint.names import ImportTable, argument, code_of, dotted_name, literal_value
 from detlint.positions import locate, statement_lines, statement_nodes
 from detlint.catalogs.rng import RngIndex, conditions_hold
 from detlint.facts.op_calls import match_ops, op_indexes
@@ -436,7 +436,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if id(node) not in sites:
                 span = spans[id(node)]
                 lines = statement_lines(spans, statement) if statement else (span.line, span.line)
-                anchor = " ".join(module.code_for_node(node).split())[:200]
+                anchor = code_of(node, module)[:200]
                 indent = indent_unit * spans[id(statement)].column if statement else ""
                 sites[id(node)] = Site(path, span, lines, anchor, scope, indent)
             return sites[id(node)]

@@ -47,12 +47,8 @@ def match_ops(imports: ImportTable, call: cst.Call, indexes: tuple[OpIndex, ...]
                 continue
             if holds is None:
                 runtime = any(condition.test == "runtime" for condition in entry.conditions)
-                confidence = Confidence.LOW if runtime else min(confidence, Confidence.MEDIUM, key=_rank)
+                confidence = Confidence.LOW if runtime else Confidence.weakest(confidence, Confidence.MEDIUM)
             yield OpCall(entry, confidence, _arguments(entry, args))
-
-
-def _rank(confidence: Confidence) -> int:
-    return confidence.rank
 
 
 def _arguments(entry: OpEntry, args: CallArgs) -> tuple[tuple[str, object], ...]:

@@ -36,12 +36,6 @@ class Reached:
 
 
 
-def _weakest(first: Confidence, second: Confidence) -> Confidence:
-    if first is second:
-        return first
-    return first if first.rank <= second.rank else second
-
-
 class CallGraph:
     def __init__(self, files: Mapping[str, FileFacts]) -> None:
         self.files = files
@@ -162,7 +156,7 @@ class CallGraph:
                 stack.pop()
                 continue
             event, targets, module = step
-            link = _weakest(confidence, event.confidence)
+            link = Confidence.weakest(confidence, event.confidence)
             if targets is None and module is None:
                 reached.append(Reached(event, (*chain, event.site), link))
             elif targets is not None:

@@ -13,7 +13,7 @@ from detlint.dependency_files import DependencyFile, ResolvedVersion
 from detlint.project.dependencies import project_versions
 from detlint.results import FileResult
 from detlint.facts.model import Event, EventKind, FileFacts, Site
-from detlint.finding import Edit, Finding, Fix, Span
+from detlint.finding import Edit, Fix, Span
 from detlint.project.disk import ProjectFiles
 
 if sys.version_info >= (3, 11):

@@ -19,10 +19,6 @@ from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS
 _LEVELS = {"off": 0, "warn": 1, "error": 2}
 
 
-def weaker(confidence: Confidence) -> Confidence:
-    return {Confidence.HIGH: Confidence.MEDIUM, Confidence.MEDIUM: Confidence.LOW}.get(confidence, Confidence.LOW)
-
-
 @dataclass
 class EntryState:
     """What one entry point's path does about determinism."""
@@ -135,7 +131,7 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected) 
             continue
         confidence = use.event.confidence
         if not use.reaching:
-            confidence = Confidence.LOW if index.settings.mode == "application" else weaker(confidence)
+            confidence = Confidence.LOW if index.settings.mode == "application" else confidence.lowered()
             where = "no entry point of this project reaches it, so its callers must enable deterministic mode"
         else:
             states_without = [state for state, _ in exposed]

@@ -19,6 +19,7 @@ from urllib.parse import quote
 from detlint import __version__
 from detlint.finding import Finding, RelatedLocation
 from detlint.reporters.common import Region, RepositoryPaths, rules_or_builtin
+from detlint.finding import one_line
 
 if TYPE_CHECKING:
     from detlint.checks.index import RuleIndex
@@ -93,7 +94,7 @@ def _full_description(rule: type[RuleMeta]) -> str:
 
 def _first_paragraph(doc: str, heading: str) -> str:
     match = re.search(rf"(?:^|\n)## {re.escape(heading)}[ \t]*\n(.+?)(?:\n[ \t]*\n|\n## |\Z)", doc, re.S)
-    return " ".join(match.group(1).split()) if match else ""
+    return one_line(match.group(1)) if match else ""
 
 
 def _clip(text: str) -> str:

@@ -19,7 +19,7 @@ import libcst as cst
 
 from detlint.catalogs.loader import Catalog, Entry
 from detlint.finding import Confidence
-from detlint.names import NOT_LITERAL, dotted_name, literal_value
+from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
 
 CATALOG = "estimators"
 RUNTIME = "runtime"
@@ -94,7 +94,7 @@ def view_of_call(call: cst.Call, resolve: DictResolver) -> ArgumentView:
         if arg.star == "**":
             spread = resolve(arg.value)
             if spread is None:
-                view.opaque = view.opaque or f"**{_code(arg.value)}"
+                view.opaque = view.opaque or f"**{code_of(arg.value)}"
             else:
                 view.merge(spread)
         elif arg.star == "*":
@@ -114,7 +114,7 @@ def view_of_dict_literal(node: cst.BaseExpression, resolve: DictResolver) -> Arg
             if isinstance(element, cst.StarredDictElement):
                 spread = resolve(element.value)
                 if spread is None:
-                    view.opaque = view.opaque or f"**{_code(element.value)}"
+                    view.opaque = view.opaque or f"**{code_of(element.value)}"
                 else:
                     view.merge(spread)
                 continue
@@ -122,23 +122,19 @@ def view_of_dict_literal(node: cst.BaseExpression, resolve: DictResolver) -> Arg
             if isinstance(key, str):
                 view.keywords[key] = Found(key, element.value, element)
             else:
-                view.opaque = view.opaque or f"the key {_code(element.key)}"
+                view.opaque = view.opaque or f"the key {code_of(element.key)}"
         return view
     if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
         view = view_of_call(node, resolve)
         for value in view.positional:
             inner = resolve(value)
             if inner is None:
-                view.opaque = view.opaque or _code(value)
+                view.opaque = view.opaque or code_of(value)
             else:
                 view.merge(inner)
         view.positional = []
         return view
     return None
-
-
-def _code(node: cst.CSTNode) -> str:
-    return " ".join(cst.Module([]).code_for_node(node).split())
 
 
 # -- conditions ------------------------------------------------------------------------------------
@@ -500,7 +496,7 @@ class EstimatorVisitor:
                 for positional in update.positional:
                     inner = self.resolve_dict(positional, depth + 1)
                     if inner is None:
-                        view.opaque = view.opaque or f"the update {_code(positional)}"
+                        view.opaque = view.opaque or f"the update {code_of(positional)}"
                     else:
                         view.merge(inner)
                 view.keywords.update(update.keywords)
@@ -508,7 +504,7 @@ class EstimatorVisitor:
             else:
                 inner = self.resolve_dict(value, depth + 1)
                 if inner is None:
-                    view.opaque = view.opaque or f"the update {_code(value)}"
+                    view.opaque = view.opaque or f"the update {code_of(value)}"
                 else:
                     view.merge(inner)
         return view
@@ -554,10 +550,6 @@ class EstimatorVisitor:
 # -- messages --------------------------------------------------------------------------------------
 
 
-def code_of(node: cst.CSTNode) -> str:
-    return _code(node)
-
-
 def with_keyword(
     call: cst.Call, keyword: str, value: str = "0", *, position: int | None = None, limit: int = 88
 ) -> str:
@@ -590,7 +582,7 @@ def with_keyword(
 def _one_line(call: cst.Call, args: list[cst.Arg], added: str, limit: int) -> str:
     text = cst.Module([]).code_for_node(call.with_changes(args=args))
     if "\n" in text or len(text) > limit:
-        return f"{_code(call.func)}(..., {added})"
+        return f"{code_of(call.func)}(..., {added})"
     return text
 
 
@@ -598,10 +590,10 @@ def describe(found: Found) -> str:
     """`shuffle=True` / `'subsample': 0.8` as written."""
     node = found.node
     if isinstance(node, cst.Arg) and node.keyword is not None:
-        return f"{node.keyword.value}={_code(node.value)}"
+        return f"{node.keyword.value}={code_of(node.value)}"
     if isinstance(node, cst.DictElement):
-        return f"{_code(node.key)}: {_code(node.value)}"
-    return f"{found.key}={_code(found.value)}"
+        return f"{code_of(node.key)}: {code_of(node.value)}"
+    return f"{found.key}={code_of(found.value)}"
 
 
 def default_text(condition: Mapping[str, Any]) -> str:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.det1_seeding._paths import library_paths, related, where
-from detlint.finding import Finding, Severity
+from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
 from detlint.checks.base import ProjectRule
 
@@ -123,7 +123,7 @@ class UnseededRng(ProjectRule):
                 "of the run",
                 anchor=f"{path.library.id}:{site.anchor}",
                 scope=site.scope,
-                confidence=min((item[1].confidence for item in items), key=lambda c: c.rank),
+                confidence=Confidence.weakest(*(item[1].confidence for item in items)),
                 statement_lines=site.statement_lines,
                 related=[related(first.event.site, f"first use of {path.library.display} on this path")],
                 fix=index.insertion_fix(

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.det1_seeding._paths import library_paths, related, where
-from detlint.finding import Finding, Severity
+from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
 from detlint.checks.base import ProjectRule
 
@@ -95,7 +95,7 @@ class SeedAfterUse(ProjectRule):
                 f"not reproducible: seed before building the model or the data",
                 anchor=f"{path.library.id}:{seed_site.anchor}",
                 scope=seed_site.scope,
-                confidence=min((seed.confidence, use.confidence), key=lambda c: c.rank),
+                confidence=Confidence.weakest(seed.confidence, use.confidence),
                 statement_lines=seed_site.statement_lines,
                 related=[related(use.event.site, f"{path.library.display} used here, before it is seeded")]
                 + ([] if use_site == use.event.site else [related(use_site, "the use is reached from here")]),

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from detlint.project.op_paths import OpCatalogView, describe_entries, entry_states, weaker
+from detlint.project.op_paths import OpCatalogView, describe_entries, entry_states
 from detlint.finding import Finding, Severity
 from detlint.project.index import ProjectIndex
 from detlint.checks.base import ProjectRule
@@ -72,7 +72,7 @@ class OpRaisesInDeterministicMode(ProjectRule):
                 continue
             confidence = use.event.confidence
             if use.entry.device == "cuda" and not any(state.first_cuda for state in strict):
-                confidence = weaker(confidence)
+                confidence = confidence.lowered()
             site = use.event.site
             yield self.finding(
                 site.path,

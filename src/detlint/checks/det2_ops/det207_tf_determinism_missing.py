@@ -91,5 +91,5 @@ class TfDeterminismMissing(ProjectRule):
                 "tensorflow",
                 f"{state.entry.describe()} uses TensorFlow (`{first.event.site.anchor}`) but never enables op "
                 f"determinism, so GPU kernels and input pipelines may differ between runs; {fix}",
-                confidence=min(first.confidence, self.confidence, key=lambda c: c.rank),
+                confidence=Confidence.weakest(first.confidence, self.confidence),
             )

@@ -78,5 +78,5 @@ class JaxDeterminismMissing(ProjectRule):
                 f"{state.entry.describe()} runs `{first.event.site.anchor}` ({first.event.detail}), which XLA "
                 f"computes with atomics on GPU, without `{FLAG}` in XLA_FLAGS; set "
                 f'`os.environ["XLA_FLAGS"] = "{FLAG}"` before importing JAX',
-                confidence=min(first.confidence, self.confidence, key=lambda c: c.rank),
+                confidence=Confidence.weakest(first.confidence, self.confidence),
             )

@@ -30,7 +30,7 @@ import libcst as cst
 
 from detlint.catalogs.loader import Catalog, Entry
 from detlint.finding import Confidence
-from detlint.names import NOT_LITERAL, dotted_name, literal_value
+from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
 from detlint.checks.base import FixSpec, Report
 
 CATALOG = "ordering"
@@ -50,10 +50,6 @@ class Role:
     WALK_ENTRY = "walk-entry"  # one (dirpath, dirnames, filenames) tuple of a walk
     DIRS = "dirs"  # a walk's list of subdirectory names
     FILES = "files"  # a walk's list of file names
-
-
-def weakest(*levels: Confidence | None) -> Confidence:
-    return min((level for level in levels if level is not None), key=lambda level: level.rank)
 
 
 @dataclass(frozen=True)
@@ -139,7 +135,7 @@ def suite(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:
 
 
 def short_code(module: cst.Module, node: cst.CSTNode, limit: int = 40) -> str:
-    text = " ".join(module.code_for_node(node).split())
+    text = code_of(node, module)
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
@@ -303,7 +299,7 @@ class ScopeWalker:
             if flow.role == Role.WALK_ENTRY:
                 continue
             if flow.mark:
-                confidence = weakest(flow.source.confidence, flow.cap, cap)
+                confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
                 flow.source.uses.append(Use(flow.mark, confidence, flow.role, flow.via, False))
                 continue
             if flow.nested and not reason.escape:
@@ -313,7 +309,7 @@ class ScopeWalker:
                 continue  # handing a set on is what sets are for; only iterating it exposes hash order
             if reason.escape and flow.shape is Shape.MAP:
                 escape_cap = Confidence.LOW  # most dicts are used for lookups
-            confidence = weakest(flow.source.confidence, flow.cap, cap, escape_cap)
+            confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap, escape_cap)
             flow.source.uses.append(Use(reason.text, confidence, flow.role, flow.via, reason.escape))
 
     def drop(self, flows: Iterable[Flow]) -> None:
@@ -362,7 +358,7 @@ class ScopeWalker:
                     rule=type(rule),
                     node=source.node,
                     message=rule.order_message(source, best),
-                    confidence=weakest(best.confidence, cap),
+                    confidence=Confidence.weakest(best.confidence, cap),
                     statement=source.statement,
                     scope=scope,
                     fix=fix,
@@ -995,7 +991,7 @@ class ScopeWalker:
             for use in uses:
                 subject = use.via or f"`{param}`"
                 # what a callee of the callee does with it is a guess twice removed
-                cap = weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
+                cap = Confidence.weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
                 self.consume(flows, Reason(f"is passed to `{callee}`, where {subject} {use.reason}"), cap)
             if returns:
                 returned.extend(reshaped(flow, Shape.SEQ) for flow in flows)  # a set comes back as a list
