@@ -13,7 +13,9 @@ from detlint.catalogs.loader import load_catalog
 from detlint.facts.model import Event, EventKind, FileFacts
 from detlint.finding import Confidence
 from detlint.catalogs.ops import OpEntry, OpIndex, Status, op_index
-from detlint.project.index import EntryPoint, ProjectIndex
+from detlint.project.entry_points import EntryPoint
+from detlint.project.index import ProjectIndex
+from detlint.project.sites import landing
 from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS
 
 _LEVELS = {"off": 0, "warn": 1, "error": 2}
@@ -190,9 +192,9 @@ def entry_finding(
     """A finding about an entry point's path, placed where the anchor event enters it in code that
     imports the package (so a file that never imports the framework gets no finding). `fix_code`, a
     statement to insert before it, becomes an unsafe fix when the place is in the entry's own file."""
-    site = index.first_site_importing(anchor.chain, package)
-    if fix_code and site.path == state.entry.path:
-        extra["fix"] = index.insertion_fix(site, package, fix_code, f"insert `{fix_code}`")
+    site, fix = landing(index, state.entry, anchor.chain, package, fix_code, f"insert `{fix_code}`")
+    if fix is not None:
+        extra["fix"] = fix
     return rule.finding(
         site.path,
         site.span,

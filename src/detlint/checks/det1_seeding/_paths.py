@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from detlint.project.callgraph import Reached
 from detlint.facts.model import EventKind, Site
 from detlint.finding import RelatedLocation
-from detlint.project.index import EntryPoint, ProjectIndex
+from detlint.project.entry_points import EntryPoint
+from detlint.project.index import ProjectIndex
 from detlint.catalogs.rng import Library, rng_index
 
 

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from detlint.checks.det1_seeding._paths import library_paths, related, where
 from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
+from detlint.project.sites import landing
 from detlint.checks.base import ProjectRule
 
 
@@ -105,11 +106,14 @@ class UnseededRng(ProjectRule):
             if path.seeds:
                 continue  # seeded somewhere on the path; DET102 judges the order
             first = path.uses[0]
-            site = index.first_site_importing(first.chain, path.library.id)
-            key = (site.path, (site.span.line, site.span.column), path.library.id)
-            grouped.setdefault(key, []).append((path, first, site))
+            library = path.library
+            site, fix = landing(
+                index, path.entry, first.chain, library.id, library.fix.replace("SEED", "0"), f"seed {library.display}"
+            )
+            key = (site.path, (site.span.line, site.span.column), library.id)
+            grouped.setdefault(key, []).append((path, first, site, fix))
         for items in grouped.values():
-            path, first, site = items[0]
+            path, first, site, fix = items[0]
             entries = ", ".join(item[0].entry.describe() for item in items)
             use = first.event
             hint = (
@@ -126,9 +130,5 @@ class UnseededRng(ProjectRule):
                 confidence=Confidence.weakest(*(item[1].confidence for item in items)),
                 statement_lines=site.statement_lines,
                 related=[related(first.event.site, f"first use of {path.library.display} on this path")],
-                fix=index.insertion_fix(
-                    site, path.library.id, path.library.fix.replace("SEED", "0"), f"seed {path.library.display}"
-                )
-                if site.path == path.entry.path
-                else None,
+                fix=fix,
             )

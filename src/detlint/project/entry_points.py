@@ -1,0 +1,96 @@
+"""Where a run starts: `if __name__ == "__main__":` blocks, guard-less scripts, notebooks,
+`[project.scripts]` targets and configured `entry-points`."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from detlint.facts.model import FileFacts
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+if TYPE_CHECKING:
+    from detlint.project.index import ProjectIndex
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    """Where a run starts: a module's top level, then optionally one of its functions."""
+
+    facts: FileFacts
+    kind: str  # "main-guard", "script", "notebook", "project-script", "configured"
+    start: str | None = None
+
+    @property
+    def path(self) -> str:
+        return self.facts.path
+
+    def describe(self) -> str:
+        where = f"`{self.facts.module}:{self.start}`" if self.start else f"`{self.path}`"
+        return {
+            "main-guard": f"{where} (its `if __name__ == \"__main__\":` block)",
+            "script": f"{where} (a script: it runs code at module level)",
+            "notebook": f"{where} (a notebook)",
+            "project-script": f"{where} ([project.scripts])",
+            "configured": f"{where} (configured entry point)",
+        }[self.kind]
+
+
+def find_entry_points(index: ProjectIndex) -> tuple[EntryPoint, ...]:
+    """Every entry point once (an entry declared twice is one entry point), by path and start."""
+    found: dict[tuple[str, str | None], EntryPoint] = {}
+    for entry in (*_configured(index), *_project_scripts(index), *_discovered(index)):
+        found.setdefault((entry.path, entry.start), entry)
+    return tuple(sorted(found.values(), key=lambda entry: (entry.path, entry.start or "")))
+
+
+def _discovered(index: ProjectIndex) -> Iterable[EntryPoint]:
+    imported = index.graph.imported_modules() if index.settings.mode == "application" else set()
+    for facts in index.files.values():
+        if facts.is_test:
+            continue
+        if facts.is_notebook:
+            yield EntryPoint(facts, "notebook")
+        elif facts.has_main_guard:
+            yield EntryPoint(facts, "main-guard")
+        elif index.settings.mode == "application" and facts.runs_work and facts.module not in imported:
+            yield EntryPoint(facts, "script")
+
+
+def _project_scripts(index: ProjectIndex) -> Iterable[EntryPoint]:
+    """`[project.scripts] name = "pkg.cli:main"` in the root pyproject.toml."""
+    try:
+        document = tomllib.loads((index.disk.read("pyproject.toml") or b"").decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return  # absent or broken: the dependency pass reports a broken file
+    scripts = document.get("project", {}).get("scripts", {})
+    for target in scripts.values() if isinstance(scripts, dict) else ():
+        entry = _entry_for(index, str(target), "project-script")
+        if entry is not None:
+            yield entry
+
+
+def _configured(index: ProjectIndex) -> Iterable[EntryPoint]:
+    for target in index.settings.entry_points:
+        entry = _entry_for(index, target, "configured")
+        if entry is not None:
+            yield entry
+
+
+def _entry_for(index: ProjectIndex, target: str, kind: str) -> EntryPoint | None:
+    """`path/to/train.py`, `pkg.module` or `pkg.module:function`."""
+    if target.endswith((".py", ".ipynb")):
+        facts = index.files.get(target.replace("\\", "/").removeprefix("./"))
+        return EntryPoint(facts, kind) if facts else None
+    module, _, function = target.partition(":")
+    facts = index.graph.modules.get(module.strip())
+    if facts is None:
+        return None
+    start = function.strip().split(".")[0] or None  # `module:object.attr` starts at the object
+    return EntryPoint(facts, kind, start)
