@@ -13,7 +13,6 @@ from detlint.config import Settings
 from detlint.dependency_files import FORMATS, DependencyFile, parse_dependency_text
 from detlint.project.dependencies import resolve_versions
 from detlint.catalogs.dependencies import load_policy
-from detlint.project.dependencies import project_versions
 from detlint.engine import FileAnalyzer
 from detlint.results import AnalysisOptions
 from detlint.finding import Confidence, Severity
@@ -168,7 +167,7 @@ def test_project_versions_include_locks_read_from_the_root(tmp_path: Path):
         dependency_files={"requirements.txt": parse_dependency_text("requirements.txt", "tensorflow==2.15.0\n")},
         settings=Settings(root=tmp_path),
     )
-    versions = project_versions(index)
+    versions = index.versions
     assert versions["xgboost"].version == "2.1.1" and versions["xgboost"].path == "requirements.lock"
     assert versions["tensorflow"].version == "2.15.0"
 

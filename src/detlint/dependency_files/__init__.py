@@ -3,12 +3,10 @@ lock files, parsed offline into `DependencyFile` facts (exact positions, no netw
 
 - `parse_dependency_text(display, text)`: any dependency file discovery hands over.
 - `parse_setup_py(display, module)`: a setup.py's literal requirements, from its libcst tree.
-- `resolve_versions(files)`: the exact version of each package that locks and exact pins name.
-- `project_versions(index)`: the same for a `ProjectIndex`, with the lock files beside it that
-  discovery does not pass (`requirements*.lock`, `pylock.toml`); what `ProjectIndex.versions` returns.
 
-Policy (which packages matter, what counts as pinned, which files are locks) is in
-`detlint.catalogs.dependencies`, read from `rules/dependencies.yaml`.
+Parsing only: what each file says. The policy (which packages matter, what counts as pinned, which
+files are locks) is `detlint.catalogs.dependencies`, read from `rules/dependencies.yaml`; the files
+seen together (includes, lock files, the versions they pin) are `detlint.project.dependencies`.
 """
 
 from __future__ import annotations

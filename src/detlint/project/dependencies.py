@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import posixpath
 import re
-import weakref
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -328,22 +327,3 @@ def satisfies(requirement: Requirement, version: str) -> bool:
     return True
 
 
-_PROJECTS: dict[int, tuple[weakref.ref, ProjectDeps]] = {}
-
-
-def project_deps(index: ProjectIndex) -> ProjectDeps:
-    """The project's dependency view, built once per index (the three rules share it)."""
-    cached = _PROJECTS.get(id(index))
-    if cached is not None and cached[0]() is index:
-        return cached[1]
-    deps = ProjectDeps.build(index)
-    for key in [key for key, (ref, _) in _PROJECTS.items() if ref() is None]:
-        del _PROJECTS[key]
-    _PROJECTS[id(index)] = (weakref.ref(index), deps)
-    return deps
-
-
-def project_versions(index: ProjectIndex) -> dict[str, ResolvedVersion]:
-    """What `ProjectIndex.versions` returns: every package's exact version, from the discovered
-    dependency files and the lock files beside them."""
-    return dict(project_deps(index).versions)

@@ -9,7 +9,7 @@ from functools import cached_property
 from detlint.project.callgraph import CallGraph, Reached
 from detlint.config import Settings
 from detlint.dependency_files import DependencyFile, ResolvedVersion
-from detlint.project.dependencies import project_versions
+from detlint.project.dependencies import ProjectDeps
 from detlint.results import FileResult
 from detlint.facts.model import Event, EventKind, FileFacts
 from detlint.project.disk import ProjectFiles
@@ -38,9 +38,14 @@ class ProjectIndex:
         )
 
     @cached_property
+    def dependencies(self) -> ProjectDeps:
+        """The project's dependency files seen together (built once: the DET4 rules share it)."""
+        return ProjectDeps.build(self)
+
+    @cached_property
     def versions(self) -> dict[str, ResolvedVersion]:
         """Exact versions the project's dependency files pin or lock, by normalized package name."""
-        return project_versions(self)
+        return dict(self.dependencies.versions)
 
     def framework_version(self, package: str) -> tuple[str | None, str]:
         """The version of a framework to judge against, and where it comes from: `target-versions`,

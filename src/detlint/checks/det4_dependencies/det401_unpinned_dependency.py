@@ -8,7 +8,6 @@ from detlint.dependency_files.records import Requirement, ResolvedVersion
 from detlint.dependency_files.pep508 import release_parts
 from detlint.catalogs.dependencies import PINNABLE_FORMATS
 from detlint.checks.det4_dependencies._shared import include_findings, pinned_line, where
-from detlint.project.dependencies import project_deps
 from detlint.finding import Finding, Severity
 from detlint.project.index import ProjectIndex
 from detlint.checks.base import ProjectRule
@@ -79,7 +78,7 @@ class UnpinnedDependency(ProjectRule):
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
-        deps = project_deps(index)
+        deps = index.dependencies
         yield from include_findings(deps)
         settings = index.settings
         if settings.mode == "library":

@@ -5,7 +5,6 @@ from dataclasses import replace
 
 from detlint.catalogs.dependencies import MANIFEST_FORMATS, NOT_INSTALLED_SECTIONS
 from detlint.checks.det4_dependencies._shared import short_text
-from detlint.project.dependencies import project_deps
 from detlint.finding import Finding, Severity
 from detlint.project.index import ProjectIndex
 from detlint.checks.base import ProjectRule
@@ -82,7 +81,7 @@ class MissingLockfile(ProjectRule):
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
-        deps = project_deps(index)
+        deps = index.dependencies
         if deps.lock_files():
             return
         policy, settings = deps.policy, index.settings

@@ -6,7 +6,6 @@ from collections.abc import Iterable
 from detlint.dependency_files.records import Requirement
 from detlint.dependency_files.pep508 import version_from_link
 from detlint.catalogs.dependencies import Policy
-from detlint.project.dependencies import project_deps
 from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
 from detlint.checks.base import ProjectRule
@@ -77,7 +76,7 @@ class UnpinnedUrlDependency(ProjectRule):
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
-        deps = project_deps(index)
+        deps = index.dependencies
         policy = deps.policy
         for path in sorted(deps.discovered):
             file = deps.discovered[path]
