@@ -8,8 +8,10 @@ compared bitwise with the first call's. Every call after the warm-up is timed (e
 
 from __future__ import annotations
 
+import importlib
 import statistics
 import time
+from types import ModuleType
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -90,6 +92,21 @@ def first_line(error: BaseException, limit: int = 400) -> str:
     message = text[0].strip() if text else ""
     line = f"{type(error).__name__}: {message}" if message else type(error).__name__
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+def import_framework(*names: str) -> ModuleType | str:
+    """The last of the named modules, imported in order; or, when one cannot be imported, why the
+    backend is skipped (a broken installation is a reason to skip, never to crash)."""
+    module: ModuleType | None = None
+    for name in names:
+        try:
+            module = importlib.import_module(name)
+        except ImportError as error:
+            return f"{name} is not installed ({first_line(error)})"
+        except Exception as error:  # noqa: BLE001 - see the docstring
+            return f"{name} cannot be imported ({first_line(error)})"
+    assert module is not None
+    return module
 
 
 def array_diff(first: Any, other: Any) -> Diff:

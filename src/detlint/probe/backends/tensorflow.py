@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from detlint.probe.measure import array_diff, first_line, measure, merge
+from detlint.probe.measure import import_framework, array_diff, first_line, measure, merge
 from detlint.probe.results import ERROR, RAISES
 from detlint.probe.recipes import Plan, choice, flag, integer, lookup, register
 
@@ -27,12 +27,9 @@ def start(mode: str, options: Mapping[str, Any]) -> dict[str, Any]:
     deterministic = mode == "deterministic"
     if deterministic:
         os.environ["TF_DETERMINISTIC_OPS"] = "1"  # 2.1-2.7; enable_op_determinism below from 2.8
-    try:
-        import tensorflow as tf
-    except ImportError as error:
-        return {"skipped": f"tensorflow is not installed ({first_line(error)})"}
-    except Exception as error:  # noqa: BLE001 - a broken installation is a reason to skip, not to crash
-        return {"skipped": f"tensorflow cannot be imported ({first_line(error)})"}
+    tf = import_framework("tensorflow")
+    if isinstance(tf, str):
+        return {"skipped": tf}
     if deterministic:
         enable = getattr(tf.config.experimental, "enable_op_determinism", None)
         if enable is not None:

@@ -16,7 +16,7 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from detlint.probe.measure import Diff, first_line, measure, merge
+from detlint.probe.measure import import_framework, Diff, first_line, measure, merge
 from detlint.probe.results import ERROR, RAISES
 from detlint.probe.recipes import Plan, choice, dtype, flag, integer, lookup, register
 
@@ -26,12 +26,9 @@ MEGA = 1 << 20
 
 
 def start(mode: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        import torch
-    except ImportError as error:
-        return {"skipped": f"torch is not installed ({first_line(error)})"}
-    except Exception as error:  # noqa: BLE001 - a broken installation is a reason to skip, not to crash
-        return {"skipped": f"torch cannot be imported ({first_line(error)})"}
+    torch = import_framework("torch")
+    if isinstance(torch, str):
+        return {"skipped": torch}
     (torch.ones(64) * 2).sum()  # pay the one-time initialisation here, not in the first recipe's time limit
     return {"environment": _environment(torch, None)}
 

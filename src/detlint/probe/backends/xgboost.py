@@ -17,7 +17,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from detlint.probe.measure import array_diff, first_line, measure
+from detlint.probe.measure import import_framework, array_diff, first_line, measure
 from detlint.probe.results import ERROR, RAISES
 from detlint.probe.recipes import Plan, choice, integer, lookup, register
 
@@ -25,13 +25,9 @@ from detlint.probe.recipes import Plan, choice, integer, lookup, register
 
 
 def start(mode: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    try:
-        import numpy  # noqa: F401 - XGBoost needs it; say so if it is missing
-        import xgboost
-    except ImportError as error:
-        return {"skipped": f"xgboost is not installed ({first_line(error)})"}
-    except Exception as error:  # noqa: BLE001 - a broken installation is a reason to skip, not to crash
-        return {"skipped": f"xgboost cannot be imported ({first_line(error)})"}
+    xgboost = import_framework("numpy", "xgboost")
+    if isinstance(xgboost, str):
+        return {"skipped": xgboost}
     return {"environment": _environment(xgboost, None, None)}
 
 
