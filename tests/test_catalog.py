@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from detlint.catalogs.loader import CatalogError, catalog_dir, load_catalog, parse_catalog_file
+from detlint.catalogs.loader import CatalogError, catalog_dir, entries_by, load_catalog, parse_catalog_file
 
 GOOD = """
 schema: 1
@@ -58,3 +58,11 @@ def test_duplicate_ids_are_rejected():
 
 def test_catalog_dir_is_the_source_tree_or_the_packaged_copy():
     assert (catalog_dir() / "torch_switches.yaml").is_file()
+
+
+def test_entries_by_maps_every_listed_name():
+    catalog = load_catalog()
+    loaders = catalog.entries("rng", "worker_loaders")
+    assert set(entries_by(loaders)) == {name for entry in loaders for name in entry["callables"]}
+    by_method = entries_by(catalog.entries("estimators", "methods"), "method")
+    assert by_method["sample"].id == catalog.entries("estimators", "methods")[0].id

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from detlint.catalogs.loader import Catalog, load_catalog
+from detlint.catalogs.loader import Catalog
 from detlint.dependency_files.pep508 import release_parts, url_fragment, vcs_of
 from detlint.dependency_files.records import DependencyFile, Requirement
 from detlint.finding import Confidence, Severity
@@ -196,13 +196,3 @@ class Policy:
             for kind in matching
             if not kind.manifests or name in kind.manifests
         ][:2]
-
-
-_POLICIES: dict[str, Policy] = {}  # by catalog digest
-
-
-def load_policy(catalog: Catalog | None = None) -> Policy:
-    catalog = catalog or load_catalog()
-    if catalog.digest not in _POLICIES:
-        _POLICIES[catalog.digest] = Policy.from_catalog(catalog)
-    return _POLICIES[catalog.digest]

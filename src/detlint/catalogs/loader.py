@@ -4,17 +4,20 @@ A catalog file is `schema: 1`, `catalog: <name>`, a `description`, and named sec
 a list of entries; every entry has an `id` and a `source` (where the fact comes from). The fields of the
 other entries are declared per catalog in `detlint.catalogs.schemas`; anything else is an error that names the file,
 section, entry and key.
+
+The loaded `Catalog` is also where every family's index lives, built on first use: `load_catalog`
+returns one `Catalog` per directory, so each index is built once per process.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detlint.catalogs.schemas import SCHEMAS
 from detlint.catalogs.schemas.fields import Check, citation, is_str
@@ -26,7 +29,10 @@ _COMMON_FIELDS: dict[str, tuple[Check, bool]] = {
 }
 _TOP_LEVEL = {"schema", "catalog", "description"}
 
-
+if TYPE_CHECKING:
+    from detlint.catalogs.dependencies import Policy
+    from detlint.catalogs.ordering import OrderingIndex
+    from detlint.catalogs.switches import SwitchIndex
 
 
 class CatalogError(Exception):
@@ -52,8 +58,22 @@ class Entry:
         return self.fields.get(key, default)
 
 
+def entries_by(entries: Iterable[Entry], key: str = "callables") -> dict[str, Entry]:
+    """The entries by each name their `key` field lists (a name or a list of names)."""
+    index: dict[str, Entry] = {}
+    for entry in entries:
+        names = entry.get(key, ())
+        for name in (names,) if isinstance(names, str) else names:
+            index[name] = entry
+    return index
+
+
 @dataclass(frozen=True)
 class Catalog:
+    """Every catalog's sections, and each family's index, built on first use. The family modules are
+    imported in the properties, not at the top: they import this module, and a run answered from the
+    cache needs none of them."""
+
     sections: Mapping[tuple[str, str], tuple[Entry, ...]]
     files: tuple[str, ...]
     digest: str
@@ -62,6 +82,24 @@ class Catalog:
         if (catalog, section) not in self.sections:
             raise KeyError(f"no catalog section {catalog}.{section}")
         return self.sections[(catalog, section)]
+
+    @cached_property
+    def ordering(self) -> OrderingIndex:
+        from detlint.catalogs.ordering import OrderingIndex
+
+        return OrderingIndex(self)
+
+    @cached_property
+    def torch_switches(self) -> SwitchIndex:
+        from detlint.catalogs.switches import SwitchIndex
+
+        return SwitchIndex(self)
+
+    @cached_property
+    def dependency_policy(self) -> Policy:
+        from detlint.catalogs.dependencies import Policy
+
+        return Policy.from_catalog(self)
 
 
 def catalog_dir() -> Path:
