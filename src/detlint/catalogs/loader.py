@@ -31,7 +31,9 @@ _TOP_LEVEL = {"schema", "catalog", "description"}
 
 if TYPE_CHECKING:
     from detlint.catalogs.dependencies import Policy
+    from detlint.catalogs.ops import OpIndex
     from detlint.catalogs.ordering import OrderingIndex
+    from detlint.catalogs.rng import RngIndex
     from detlint.catalogs.switches import SwitchIndex
 
 
@@ -82,6 +84,19 @@ class Catalog:
         if (catalog, section) not in self.sections:
             raise KeyError(f"no catalog section {catalog}.{section}")
         return self.sections[(catalog, section)]
+
+    @cached_property
+    def ops(self) -> Mapping[str, OpIndex]:
+        """The op catalogs (`torch_ops`, `tf_ops`, `jax`, `xgboost`) by name."""
+        from detlint.catalogs.ops import OP_SECTIONS, OpIndex
+
+        return {name: OpIndex(self, name) for name in OP_SECTIONS}
+
+    @cached_property
+    def rng(self) -> RngIndex:
+        from detlint.catalogs.rng import RngIndex
+
+        return RngIndex(self)
 
     @cached_property
     def ordering(self) -> OrderingIndex:

@@ -10,7 +10,8 @@ from detlint.project.callgraph import Reached
 from detlint.facts.model import EventKind, Site
 from detlint.finding import RelatedLocation
 from detlint.project.index import EntryPoint, ProjectIndex
-from detlint.catalogs.rng import Library, rng_index
+from detlint.catalogs.loader import load_catalog
+from detlint.catalogs.rng import Library
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class LibraryPath:
 
 def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
     """For every entry point, every library whose global generator its path draws from."""
-    libraries = rng_index().libraries
+    libraries = load_catalog().rng.libraries
     for entry in index.entry_points:
         reached = index.reach(entry)
         order = {id(item): position for position, item in enumerate(reached)}
