@@ -63,9 +63,10 @@ def test_catalog_dir_is_the_source_tree_or_the_packaged_copy():
 def test_each_family_index_is_built_once_per_loaded_catalog():
     catalog = load_catalog()
     assert load_catalog() is catalog
-    for family in ("ops", "rng", "ordering", "torch_switches", "dependency_policy"):
+    for family in ("ops", "rng", "estimators", "ordering", "torch_switches", "dependency_policy"):
         assert getattr(catalog, family) is getattr(catalog, family), family
     assert catalog.rng.consumer("torch.utils.data.DataLoader").id == "torch-shuffling-loader"
+    assert catalog.estimators.scikit_learn["sklearn.model_selection.KFold"].id == "k-fold"
     assert catalog.torch_switches.switches["torch.backends.cudnn.benchmark"]["effect"] == "autotune"
 
 

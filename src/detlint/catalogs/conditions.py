@@ -3,12 +3,16 @@
 Every catalog that says "this call is nondeterministic when its arguments are such" is read through
 one `ArgumentView` of the call and judged by one evaluator. A condition's verdict is a `Level`:
 `CERTAIN` when literal arguments (or documented defaults) decide that it holds, `MEDIUM` when an
-argument that decides it is not a literal or may hide in a `*args` or an unreadable `**mapping`,
-`LOW` when only run time can tell, `NONE` when it does not hold.
+argument that decides it is not a literal, `LOW` when only run time can tell, `NONE` when it does
+not hold; an argument that may hide in a `*args` or an unreadable `**mapping` is `MEDIUM` or `LOW`
+depending on the form.
 
-The op catalogs' form of conditions (`keyword`, `positions`, a test, `default`; also used by the
-`rng` consumers, see rules/README.md) lists conditions that must *all* hold: a `Conditions` whose
-combinator is `all_of` (the weakest verdict).
+The catalogs write conditions in two forms (rules/README.md): the op catalogs' form (`keyword`,
+`positions`, a test, `default`; also used by the `rng` consumers) lists conditions that must *all*
+hold, and the estimators' form (`argument`, `when_absent`, `runtime_values`, `requires`, ...) lists
+conditions of which *any* makes a call random. Both parse into the same `Condition`, whose options
+carry what the forms read differently (an explicit None, hidden arguments); a list of them is a
+`Conditions` whose combinator is `all_of` (the weakest verdict) or `any_of` (the strongest).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from typing import Any
 
 import libcst as cst
 
+from detlint.catalogs.schemas import estimators as estimator_schema
 from detlint.catalogs.schemas import ops as op_schema
 from detlint.finding import Confidence
 from detlint.names import NOT_LITERAL, code_of, literal_value
@@ -211,23 +216,37 @@ def all_of(verdicts: Iterable[Verdict]) -> Verdict:
     return weakest
 
 
+def any_of(verdicts: Iterable[Verdict]) -> Verdict:
+    """Any condition may hold: the strongest verdict (the first of equals)."""
+    strongest = NEVER
+    for verdict in verdicts:
+        if verdict.level > strongest.level:
+            strongest = verdict
+            if strongest.level is Level.CERTAIN:
+                break
+    return strongest
+
+
 _NO_DEFAULT = object()
+_WHEN_ABSENT = {True: Level.CERTAIN, False: Level.NONE, "runtime": Level.LOW}
 
 
 @dataclass(frozen=True)
 class Condition:
-    """One argument condition (see rules/README.md)."""
+    """One argument condition, in either catalog form (see rules/README.md)."""
 
     argument: str | None  # None: the condition reads no argument and always holds, up to `cap`
     aliases: tuple[str, ...] = ()
     positions: Mapping[CallKind, int] = field(default_factory=dict)
-    test: str | None = None  # values | not_values | below | above | given
+    test: str | None = None  # values | not_values | below | above | any_literal | given
     operand: Any = None  # the values, the bound, or True/False for `given`
+    runtime_values: tuple[object, ...] = ()  # literals whose effect the library decides at run time
     when_absent: Level = Level.NONE
     non_literal: Level = Level.MEDIUM
     hidden: Level = Level.LOW  # the argument may be in a `*args` or an unreadable `**mapping`
     none_is_absent: bool = False  # an explicit None counts as not passing the argument
     cap: Level = Level.CERTAIN  # the most certain this condition can be (`effect: data_dependent`: low)
+    requires: Conditions | None = None  # conditions that must hold as well
     what: str | None = None
     default: object = _NO_DEFAULT  # the documented default
 
@@ -258,6 +277,31 @@ class Condition:
             absent = Level.CERTAIN if condition.has_default and condition.accepts(condition.default) else Level.NONE
         return replace(condition, when_absent=absent)
 
+    @classmethod
+    def from_estimator_form(cls, raw: Mapping[str, Any]) -> Condition:
+        """`{argument, aliases?, position?, <test>, when_absent, runtime_values?, non_literal?,
+        effect?, requires?, what?, default?}`, or `{effect, what}` alone."""
+        cap = Level.LOW if raw.get("effect") == "data_dependent" else Level.CERTAIN
+        if "argument" not in raw:
+            return cls(argument=None, cap=cap, what=raw.get("what"))
+        test = next(name for name in estimator_schema.CONDITION_TESTS if name in raw)
+        position = raw.get("position")
+        requires = tuple(cls.from_estimator_form(required) for required in raw.get("requires", ()))
+        return cls(
+            argument=raw["argument"],
+            aliases=tuple(raw.get("aliases", ())),
+            positions={} if position is None else dict.fromkeys(CallKind, position),
+            test=test,
+            operand=tuple(raw[test]) if isinstance(raw[test], list) else raw[test],
+            runtime_values=tuple(raw.get("runtime_values", ())),
+            when_absent=_WHEN_ABSENT[raw["when_absent"]],
+            non_literal=Level.NONE if raw.get("non_literal") == "ignore" else Level.MEDIUM,
+            cap=cap,
+            requires=Conditions(requires, all_of) if requires else None,
+            what=raw.get("what"),
+            default=raw.get("default", _NO_DEFAULT),
+        )
+
     @property
     def has_default(self) -> bool:
         return self.default is not _NO_DEFAULT
@@ -274,7 +318,7 @@ class Condition:
             return _number(value) and value > self.operand  # type: ignore[operator]
         if self.test == "given":
             return bool(self.operand)
-        return True
+        return True  # any_literal
 
     def evaluate(self, view: ArgumentView) -> Verdict:
         if self.argument is None:
@@ -286,13 +330,20 @@ class Condition:
             level = self._level(view.literal(found.value))
         else:
             level = self.when_absent if hidden_in is None else self.hidden
-        return Verdict(min(level, self.cap), self, found, hidden_in)
+        verdict = Verdict(min(level, self.cap), self, found, hidden_in)
+        if verdict.random and self.requires is not None:
+            needed = self.requires.evaluate(view)
+            if needed.level < verdict.level:
+                verdict = Verdict(needed.level, self, found, hidden_in or needed.opaque)
+        return verdict
 
     def _level(self, value: object) -> Level:
         if value is None and self.none_is_absent:
             return self.when_absent
         if value is NOT_LITERAL:
             return self.non_literal
+        if any(same_value(value, runtime) for runtime in self.runtime_values):
+            return Level.LOW
         return Level.CERTAIN if self.accepts(value) else Level.NONE
 
 
@@ -307,6 +358,11 @@ class Conditions:
     def op_form(cls, raws: Iterable[Mapping[str, Any]] | None) -> Conditions:
         """The op catalogs' (and `rng` consumers') conditions: all must hold."""
         return cls(tuple(Condition.from_op_form(raw) for raw in raws or ()), all_of)
+
+    @classmethod
+    def estimator_form(cls, raws: Iterable[Mapping[str, Any]] | None) -> Conditions:
+        """The estimators catalog's conditions: any of them makes a call random."""
+        return cls(tuple(Condition.from_estimator_form(raw) for raw in raws or ()), any_of)
 
     def __iter__(self) -> Iterator[Condition]:
         return iter(self.items)

@@ -31,6 +31,7 @@ _TOP_LEVEL = {"schema", "catalog", "description"}
 
 if TYPE_CHECKING:
     from detlint.catalogs.dependencies import Policy
+    from detlint.catalogs.estimators import EstimatorIndex
     from detlint.catalogs.ops import OpIndex
     from detlint.catalogs.ordering import OrderingIndex
     from detlint.catalogs.rng import RngIndex
@@ -97,6 +98,12 @@ class Catalog:
         from detlint.catalogs.rng import RngIndex
 
         return RngIndex(self)
+
+    @cached_property
+    def estimators(self) -> EstimatorIndex:
+        from detlint.catalogs.estimators import EstimatorIndex
+
+        return EstimatorIndex(self)
 
     @cached_property
     def ordering(self) -> OrderingIndex:
