@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from detlint.catalogs.entries import entries_by
 from detlint.catalogs.loader import CatalogError, catalog_dir, load_catalog, parse_catalog_file
 
 GOOD = """
@@ -58,3 +59,21 @@ def test_duplicate_ids_are_rejected():
 
 def test_catalog_dir_is_the_source_tree_or_the_packaged_copy():
     assert (catalog_dir() / "torch_switches.yaml").is_file()
+
+
+def test_each_family_index_is_built_once_per_loaded_catalog():
+    catalog = load_catalog()
+    assert load_catalog() is catalog
+    for family in ("ops", "rng", "estimators", "ordering", "torch_switches", "dependency_policy"):
+        assert getattr(catalog, family) is getattr(catalog, family), family
+    assert catalog.rng.consumer("torch.utils.data.DataLoader").id == "torch-shuffling-loader"
+    assert catalog.estimators.scikit_learn["sklearn.model_selection.KFold"].id == "k-fold"
+    assert catalog.torch_switches.switches["torch.backends.cudnn.benchmark"]["effect"] == "autotune"
+
+
+def test_entries_by_maps_every_listed_name():
+    catalog = load_catalog()
+    loaders = catalog.entries("rng", "worker_loaders")
+    assert set(entries_by(loaders)) == {name for entry in loaders for name in entry["callables"]}
+    by_method = entries_by(catalog.entries("estimators", "methods"), "method")
+    assert by_method["sample"].id == catalog.entries("estimators", "methods")[0].id

@@ -12,7 +12,6 @@ from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_fi
 from detlint.config import Settings
 from detlint.dependency_files import FORMATS, DependencyFile, parse_dependency_text
 from detlint.project.dependencies import resolve_versions
-from detlint.catalogs.dependencies import load_policy
 from detlint.engine import FileAnalyzer
 from detlint.results import AnalysisOptions
 from detlint.finding import Confidence, Severity
@@ -174,7 +173,7 @@ def test_project_versions_include_locks_read_from_the_root(tmp_path: Path):
 
 # -- policy and catalog ---------------------------------------------------------------------------------
 def test_policy_from_the_catalog():
-    policy = load_policy()
+    policy = load_catalog().dependency_policy
     assert policy.is_ml("torch") and policy.is_ml("pytorch") and policy.is_ml("tensorflow-gpu")
     assert policy.is_ml("scikit-learn") and policy.is_ml("opencv-python-headless") and not policy.is_ml("requests")
     assert policy.canonical("py-xgboost") == "xgboost"
@@ -195,7 +194,7 @@ def test_policy_from_the_catalog():
 )
 def test_exact_forms(line, exact):
     (requirement,) = parse_dependency_text("requirements.txt", line + "\n").requirements
-    assert load_policy().exact_version(requirement) == exact
+    assert load_catalog().dependency_policy.exact_version(requirement) == exact
 
 
 @pytest.mark.parametrize(
@@ -211,7 +210,7 @@ def test_exact_forms(line, exact):
 )
 def test_conda_exact_forms(spec, exact):
     (requirement,) = parse_dependency_text("environment.yml", f"dependencies:\n  - {spec}\n").requirements
-    assert load_policy().exact_version(requirement) == exact
+    assert load_catalog().dependency_policy.exact_version(requirement) == exact
 
 
 def test_dependency_catalog_loads_and_lock_formats_are_parser_formats():

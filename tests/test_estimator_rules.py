@@ -7,15 +7,9 @@ from __future__ import annotations
 import libcst as cst
 import pytest
 
+from detlint.catalogs.conditions import ArgumentView, Condition, Conditions, Level
 from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_file
-from detlint.checks.det1_seeding._estimators import (
-    ArgumentView,
-    Level,
-    evaluate,
-    condition_holds,
-    view_of_call,
-    with_keyword,
-)
+from detlint.checks.det1_seeding._estimators import with_keyword
 from detlint.finding import Confidence
 from detlint.testing import check_source
 
@@ -130,7 +124,16 @@ def test_a_dict_element_is_reported_once_for_several_training_calls():
 
 
 def _view(call: str) -> ArgumentView:
-    return view_of_call(cst.parse_expression(call), lambda node: None)
+    return ArgumentView.of_call(cst.parse_expression(call))
+
+
+def evaluate(conditions, view: ArgumentView):
+    return Conditions.estimator_form(conditions).evaluate(view)
+
+
+def condition_holds(test, value: object) -> bool:
+    """Whether a literal passes a condition's test (`{"values": [...]}`, `{"below": 1}`, ...)."""
+    return Condition.from_estimator_form({"argument": "x", "when_absent": False, **test}).accepts(value)
 
 
 BAGGING = [

@@ -5,10 +5,11 @@ import re
 import libcst as cst
 import pytest
 
+from detlint.catalogs.conditions import ArgumentView, CallKind, Level
 from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_file
 from detlint.catalogs.docs import render_ops_table
+from detlint.catalogs.ops import OP_SECTIONS, OpEntry, OpIndex
 from detlint.names import NOT_LITERAL
-from detlint.catalogs.ops import OP_SECTIONS, CallArgs, CallKind, OpEntry, OpIndex, op_index
 from detlint.versions import SpecifierSet, Version
 
 FUNCTION, METHOD, CLASS = CallKind.FUNCTION, CallKind.METHOD, CallKind.CLASS
@@ -17,22 +18,27 @@ TORCH_MINORS = [f"1.{minor}" for minor in range(7, 14)] + [f"2.{minor}" for mino
 
 @pytest.fixture(scope="module")
 def torch() -> OpIndex:
-    return OpIndex(load_catalog(), "torch_ops")
+    return load_catalog().ops["torch_ops"]
 
 
 def entry(index: OpIndex, entry_id: str) -> OpEntry:
     return next(candidate for candidate in index.entries if candidate.id == entry_id)
 
 
-def args(source: str, kind: CallKind) -> CallArgs:
+def args(source: str, kind: CallKind) -> ArgumentView:
     call = cst.parse_expression(source)
     assert isinstance(call, cst.Call)
-    return CallArgs.from_call(call, kind)
+    return ArgumentView.of_call(call, kind)
 
 
-def matching(index: OpIndex, candidates: list[OpEntry], call: CallArgs) -> list[str]:
-    """Ids of the entries whose conditions hold (True) or may hold (None) for the call."""
-    return [candidate.id for candidate in candidates if index.conditions_hold(candidate, call) is not False]
+def holds(candidate: OpEntry, call: ArgumentView) -> Level:
+    """CERTAIN when every condition holds, NONE when one fails, else how uncertain it is."""
+    return candidate.conditions.evaluate(call).level
+
+
+def matching(candidates: list[OpEntry], call: ArgumentView) -> list[str]:
+    """Ids of the entries whose conditions hold or may hold for the call."""
+    return [candidate.id for candidate in candidates if holds(candidate, call) is not Level.NONE]
 
 
 def mode(index: OpIndex, entry_id: str, version: str) -> str | None:
@@ -60,13 +66,13 @@ def test_kthvalue_raises_on_2_9_and_not_on_2_10(torch):
 
 def test_bincount_without_weights_changes_between_2_0_and_2_1(torch):
     candidates = torch.by_function("torch.bincount")
-    unweighted = matching(torch, candidates, args("torch.bincount(x, minlength=10)", FUNCTION))
+    unweighted = matching(candidates, args("torch.bincount(x, minlength=10)", FUNCTION))
     assert unweighted == ["bincount-unweighted"]
     assert mode(torch, "bincount-unweighted", "2.0.1") == "raises"
     assert mode(torch, "bincount-unweighted", "2.1.0") == "deterministic"
-    assert matching(torch, candidates, args("torch.bincount(x, weights=None)", FUNCTION)) == ["bincount-unweighted"]
-    assert matching(torch, candidates, args("torch.bincount(x, w)", FUNCTION)) == ["bincount-weighted"]
-    assert matching(torch, torch.by_method("bincount"), args("x.bincount(w)", METHOD)) == ["bincount-weighted"]
+    assert matching(candidates, args("torch.bincount(x, weights=None)", FUNCTION)) == ["bincount-unweighted"]
+    assert matching(candidates, args("torch.bincount(x, w)", FUNCTION)) == ["bincount-weighted"]
+    assert matching(torch.by_method("bincount"), args("x.bincount(w)", METHOD)) == ["bincount-weighted"]
     assert mode(torch, "bincount-weighted", "2.1.0") == "raises"
 
 
@@ -84,9 +90,9 @@ def test_bincount_without_weights_changes_between_2_0_and_2_1(torch):
 )
 def test_nearest_interpolation_is_never_flagged(torch, source, kind):
     call = args(source, kind)
-    for index in (op_index(load_catalog(), name) for name in OP_SECTIONS):
+    for index in (load_catalog().ops[name] for name in OP_SECTIONS):
         for candidate in index.entries:
-            assert index.conditions_hold(candidate, call) is False or not _written_as(candidate, source), candidate.id
+            assert holds(candidate, call) is Level.NONE or not _written_as(candidate, source), candidate.id
 
 
 def _written_as(candidate: OpEntry, source: str) -> bool:
@@ -96,11 +102,11 @@ def _written_as(candidate: OpEntry, source: str) -> bool:
 
 def test_linear_modes_of_interpolate_are_flagged(torch):
     [interpolate] = torch.by_function("torch.nn.functional.interpolate")
-    assert torch.conditions_hold(interpolate, args('F.interpolate(x, scale_factor=2, mode="bilinear")', FUNCTION))
-    assert torch.conditions_hold(interpolate, args('F.interpolate(x, None, 2, "bicubic")', FUNCTION))
-    assert torch.conditions_hold(interpolate, args("F.interpolate(x, scale_factor=2, mode=m)", FUNCTION)) is None
+    assert holds(interpolate, args('F.interpolate(x, scale_factor=2, mode="bilinear")', FUNCTION)) is Level.CERTAIN
+    assert holds(interpolate, args('F.interpolate(x, None, 2, "bicubic")', FUNCTION)) is Level.CERTAIN
+    assert holds(interpolate, args("F.interpolate(x, scale_factor=2, mode=m)", FUNCTION)) is Level.MEDIUM
     [upsample] = torch.by_module_class("torch.nn.Upsample")
-    assert torch.conditions_hold(upsample, args('nn.Upsample(None, 2, "trilinear")', CLASS))
+    assert holds(upsample, args('nn.Upsample(None, 2, "trilinear")', CLASS)) is Level.CERTAIN
 
 
 @pytest.mark.parametrize(
@@ -188,7 +194,7 @@ def test_statuses_without_the_mode(torch):
 
 
 def all_entries() -> list[OpEntry]:
-    return [candidate for name in OP_SECTIONS for candidate in op_index(load_catalog(), name).entries]
+    return [candidate for name in OP_SECTIONS for candidate in load_catalog().ops[name].entries]
 
 
 def test_every_entry_has_a_probe_recipe_or_says_why_not():
@@ -233,9 +239,9 @@ def test_positions_name_call_kinds_the_entry_has():
 def test_cross_references_resolve():
     catalog = load_catalog()
     switches = {switch.id for switch in catalog.entries("tf_ops", "switches")}
-    for candidate in op_index(catalog, "tf_ops").entries:
+    for candidate in catalog.ops["tf_ops"].entries:
         assert {status.switch for status in candidate.statuses} - {None} <= switches, candidate.id
-    xgboost = op_index(catalog, "xgboost")
+    xgboost = catalog.ops["xgboost"]
     for candidate in xgboost.entries:
         assert set(candidate.training_calls) <= set(xgboost.training_calls), candidate.id
     for point in xgboost.training_calls.values():
@@ -243,7 +249,7 @@ def test_cross_references_resolve():
 
 
 def test_entry_counts():
-    counts = {name: len(op_index(load_catalog(), name).entries) for name in OP_SECTIONS}
+    counts = {name: len(load_catalog().ops[name].entries) for name in OP_SECTIONS}
     assert counts["torch_ops"] >= 55 and counts["tf_ops"] >= 40
     assert counts["jax"] >= 2 and counts["xgboost"] >= 8
 
@@ -253,7 +259,7 @@ def test_entry_counts():
 
 def test_tensorflow_statuses_and_switches():
     catalog = load_catalog()
-    tf = op_index(catalog, "tf_ops")
+    tf = catalog.ops["tf_ops"]
     assert mode(tf, "tf-segment-reductions", "2.4") == "nondeterministic"
     assert mode(tf, "tf-segment-reductions", "2.6") == "raises"
     assert mode(tf, "tf-segment-reductions", "2.7") == "deterministic"
@@ -264,18 +270,18 @@ def test_tensorflow_statuses_and_switches():
     switch_versions = SpecifierSet.parse(switch["versions"])
     assert not switch_versions.contains("2.7") and switch_versions.contains("2.8")
     nearest = entry(tf, "tf-upsampling-nearest-backward")
-    assert tf.conditions_hold(nearest, args("layers.UpSampling2D(size=(2, 2))", CLASS))
-    assert not tf.conditions_hold(nearest, args('layers.UpSampling2D((2, 2), None, "bilinear")', CLASS))
+    assert holds(nearest, args("layers.UpSampling2D(size=(2, 2))", CLASS)) is Level.CERTAIN
+    assert holds(nearest, args('layers.UpSampling2D((2, 2), None, "bilinear")', CLASS)) is Level.NONE
 
 
 def test_jax_indexed_updates_are_found_by_their_method_form():
-    jax = op_index(load_catalog(), "jax")
+    jax = load_catalog().ops["jax"]
     assert [candidate.id for candidate in jax.by_method("at[].add")] == ["jax-scatter-add"]
     assert jax.status(entry(jax, "jax-scatter-add")).deterministic_mode == "deterministic"
 
 
 def test_xgboost_settings_are_matched_through_training_calls():
-    xgboost = op_index(load_catalog(), "xgboost")
+    xgboost = load_catalog().ops["xgboost"]
     assert xgboost.training_call("xgboost.train").parameters_argument == ("params", 0)
     assert xgboost.training_call("xgboost.XGBClassifier").parameters_argument is None
     assert xgboost.training_call("sklearn.svm.SVC") is None
@@ -283,17 +289,17 @@ def test_xgboost_settings_are_matched_through_training_calls():
     assert "distributed-training" not in {candidate.id for candidate in settings}
     dask = xgboost.by_module_class("xgboost.dask.DaskXGBClassifier")
     assert "distributed-training" in {candidate.id for candidate in dask}
-    params = CallArgs(FUNCTION, keywords={"tree_method": "gpu_hist", "deterministic_histogram": False})
-    assert matching(xgboost, settings, params)[:2] == ["gpu-hist-atomics", "deterministic-histogram-off"]
+    params = ArgumentView.of_dict(cst.parse_expression('{"tree_method": "gpu_hist", "deterministic_histogram": False}'))
+    assert matching(settings, params)[:2] == ["gpu-hist-atomics", "deterministic-histogram-off"]
     assert xgboost.status(entry(xgboost, "gpu-hist-atomics"), "1.0.2").default == "nondeterministic"
     assert xgboost.status(entry(xgboost, "gpu-hist-atomics"), "1.1.0").default == "deterministic"
     assert xgboost.status(entry(xgboost, "deterministic-histogram-off"), "1.4.2").default == "nondeterministic"
     assert xgboost.status(entry(xgboost, "deterministic-histogram-off"), "1.5.0").default == "deterministic"
     assert xgboost.status(entry(xgboost, "global-sampling-rng"), "3.2").default == "nondeterministic"
     threads = entry(xgboost, "thread-count")
-    assert xgboost.conditions_hold(threads, CallArgs(CLASS, keywords={"n_jobs": 4})) is False
-    assert xgboost.conditions_hold(threads, CallArgs(CLASS, keywords={"n_jobs": -1})) is None
-    assert xgboost.conditions_hold(threads, CallArgs(CLASS)) is None
+    assert holds(threads, args("xgboost.XGBClassifier(n_jobs=4)", CLASS)) is Level.NONE
+    assert holds(threads, args("xgboost.XGBClassifier(n_jobs=-1)", CLASS)) is Level.LOW
+    assert holds(threads, args("xgboost.XGBClassifier()", CLASS)) is Level.LOW
 
 
 # -- the query API -------------------------------------------------------------------------------------
@@ -318,49 +324,51 @@ def test_lookups_by_each_call_form(torch):
 
 def test_positions_differ_between_functions_methods_and_classes(torch):
     accumulate = entry(torch, "index-put-accumulate-cpu")
-    assert torch.conditions_hold(accumulate, args("torch.index_put(x, idx, v, True)", FUNCTION))
-    assert torch.conditions_hold(accumulate, args("x.index_put_(idx, v, True)", METHOD))
-    assert not torch.conditions_hold(accumulate, args("x.index_put_(idx, v)", METHOD))
-    assert not torch.conditions_hold(accumulate, args("x.index_put_(idx, v, accumulate=False)", METHOD))
+    assert holds(accumulate, args("torch.index_put(x, idx, v, True)", FUNCTION)) is Level.CERTAIN
+    assert holds(accumulate, args("x.index_put_(idx, v, True)", METHOD)) is Level.CERTAIN
+    assert holds(accumulate, args("x.index_put_(idx, v)", METHOD)) is Level.NONE
+    assert holds(accumulate, args("x.index_put_(idx, v, accumulate=False)", METHOD)) is Level.NONE
     bag = entry(torch, "embedding-bag-max-backward")
-    assert torch.conditions_hold(bag, args('F.embedding_bag(i, w, None, None, 2, False, "max")', FUNCTION))
-    assert torch.conditions_hold(bag, args('nn.EmbeddingBag(10, 3, None, 2.0, False, "max")', CLASS))
-    assert not torch.conditions_hold(bag, args("nn.EmbeddingBag(10, 3)", CLASS))
+    assert holds(bag, args('F.embedding_bag(i, w, None, None, 2, False, "max")', FUNCTION)) is Level.CERTAIN
+    assert holds(bag, args('nn.EmbeddingBag(10, 3, None, 2.0, False, "max")', CLASS)) is Level.CERTAIN
+    assert holds(bag, args("nn.EmbeddingBag(10, 3)", CLASS)) is Level.NONE
 
 
-def test_unknowable_arguments_give_none(torch):
+def test_unknowable_arguments_are_uncertain(torch):
     accumulate = entry(torch, "index-put-accumulate-cpu")
-    assert torch.conditions_hold(accumulate, args("x.index_put_(idx, v, acc)", METHOD)) is None
-    assert torch.conditions_hold(accumulate, args("x.index_put_(*rest)", METHOD)) is None
-    assert torch.conditions_hold(accumulate, args("x.index_put_(idx, v, **options)", METHOD)) is None
-    assert torch.conditions_hold(accumulate, args("x.index_put_(idx, v, *rest)", METHOD)) is None
-    # A runtime condition never decides, but a failing literal condition still does.
+    assert holds(accumulate, args("x.index_put_(idx, v, acc)", METHOD)) is Level.MEDIUM
+    assert holds(accumulate, args("x.index_put_(*rest)", METHOD)) is Level.MEDIUM
+    assert holds(accumulate, args("x.index_put_(idx, v, **options)", METHOD)) is Level.MEDIUM
+    assert holds(accumulate, args("x.index_put_(idx, v, *rest)", METHOD)) is Level.MEDIUM
+    # A runtime condition never decides (low), but a failing literal condition still does.
     duplicates = entry(torch, "index-put-duplicate-indices")
-    assert torch.conditions_hold(duplicates, args("x.index_put_(idx, v)", METHOD)) is None
-    assert torch.conditions_hold(duplicates, args("x.index_put_(idx, v, True)", METHOD)) is False
-    assert torch.conditions_hold(entry(torch, "index-add"), args("x.index_add_(0, i, s)", METHOD)) is True
+    assert holds(duplicates, args("x.index_put_(idx, v)", METHOD)) is Level.LOW
+    assert holds(duplicates, args("x.index_put_(idx, v, True)", METHOD)) is Level.NONE
+    assert holds(entry(torch, "index-add"), args("x.index_add_(0, i, s)", METHOD)) is Level.CERTAIN
 
 
 def test_given_counts_any_non_none_expression(torch):
     median = entry(torch, "median-with-indices")
-    assert torch.conditions_hold(median, args("torch.median(x)", FUNCTION)) is False
-    assert torch.conditions_hold(median, args("torch.median(x, d)", FUNCTION)) is True
-    assert torch.conditions_hold(median, args("x.median(dim=None)", METHOD)) is False
-    assert torch.conditions_hold(median, args("x.median(0)", METHOD)) is True
+    assert holds(median, args("torch.median(x)", FUNCTION)) is Level.NONE
+    assert holds(median, args("torch.median(x, d)", FUNCTION)) is Level.CERTAIN
+    assert holds(median, args("x.median(dim=None)", METHOD)) is Level.NONE
+    assert holds(median, args("x.median(0)", METHOD)) is Level.CERTAIN
 
 
 def test_booleans_match_only_booleans(torch):
     accumulate = entry(torch, "index-put-accumulate-cpu")
-    assert torch.conditions_hold(accumulate, CallArgs(METHOD, (NOT_LITERAL, NOT_LITERAL, 1))) is False
-    assert torch.conditions_hold(accumulate, CallArgs(METHOD, keywords={"accumulate": True})) is True
+    assert holds(accumulate, args("x.index_put_(idx, v, 1)", METHOD)) is Level.NONE
+    assert holds(accumulate, args("x.index_put_(accumulate=True)", METHOD)) is Level.CERTAIN
 
 
-def test_call_args_from_a_call():
+def test_argument_view_of_a_call():
     call = args("f(1, 'a', *rest, 3, k=[1, 2], **more)", FUNCTION)
-    assert call.positional == (1, "a")
-    assert call.keywords == {"k": [1, 2]}
-    assert call.star_args and call.star_kwargs
-    assert args("f(g(x))", METHOD).positional == (NOT_LITERAL,)
+    assert [call.literal(value) for value in call.positional] == [1, "a"]
+    assert {key: call.literal(found.value) for key, found in call.keywords.items()} == {"k": [1, 2]}
+    assert (call.star_args, call.opaque) == ("*rest", "**more")
+    assert call.hiding(1) == "**more" and call.hiding(2) == "*rest" and call.hiding() == "**more"
+    view = args("f(g(x))", METHOD)
+    assert [view.literal(value) for value in view.positional] == [NOT_LITERAL]
 
 
 def test_unknown_catalog_name_is_an_error():
@@ -370,7 +378,7 @@ def test_unknown_catalog_name_is_an_error():
 
 def test_index_is_built_once_per_catalog():
     catalog = load_catalog()
-    assert op_index(catalog, "tf_ops") is op_index(catalog, "tf_ops")
+    assert catalog.ops["tf_ops"] is catalog.ops["tf_ops"]
 
 
 # -- the generated reference page ----------------------------------------------------------------------

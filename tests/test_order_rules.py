@@ -8,7 +8,7 @@ import textwrap
 import pytest
 
 from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_file
-from detlint.checks.det3_order._ordered_use import CATALOG
+from detlint.catalogs.ordering import CATALOG
 from detlint.finding import Confidence
 from conftest import REPO
 from detlint.testing import check_source

@@ -21,7 +21,6 @@ from detlint.finding import Edit, Finding, Fix, RelatedLocation, Span
 from detlint.names import ImportTable, code_of
 from detlint.positions import locate, statement_lines, statement_nodes
 from detlint.results import AnalysisOptions, FileResult
-from detlint.catalogs.rng import rng_index
 from detlint.checks.base import FileContext, FixSpec, Report, Rule
 from detlint.checks.det0_meta.det001_parse_error import ParseError
 from detlint.checks.det0_meta.det002_internal_error import InternalError
@@ -180,7 +179,7 @@ class FileAnalyzer:
         package = source.module if source.display.endswith("__init__.py") else source.module.rpartition(".")[0]
         imports = ImportTable.from_module(module, package)
         context = FileContext(source.display, module, imports, self.catalog)
-        collector = FactsCollector(context, source.module, rng_index(self.catalog))
+        collector = FactsCollector(context, source.module)
         rules = [rule(context) for rule in self.rules if not rule.frameworks or imports.imports_any(rule.frameworks)]
         visit_batched(module, [_Tracker(context), collector, *rules])
         result.facts = collector.facts()

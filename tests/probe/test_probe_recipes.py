@@ -11,11 +11,10 @@ import sys
 import pytest
 
 from detlint.catalogs.loader import load_catalog
-from detlint.catalogs.ops import OP_SECTIONS, op_index
 from detlint.probe.backends import BACKENDS, FRAMEWORK_BACKENDS
 from detlint.probe.recipes import NO_RECIPE, SIZES, registry
 
-ENTRIES = [entry for name in OP_SECTIONS for entry in op_index(load_catalog(), name).entries]
+ENTRIES = [entry for ops in load_catalog().ops.values() for entry in ops.entries]
 CATALOG_RECIPES = {entry.probe for entry in ENTRIES if entry.probe}
 
 
@@ -41,7 +40,7 @@ WITH_RECIPE = [entry for entry in ENTRIES if entry.probe in registry()]
 @pytest.mark.parametrize("entry", WITH_RECIPE, ids=lambda entry: f"{entry.catalog}:{entry.id}")
 def test_recipes_match_their_entries_framework(entry):
     recipe = registry()[entry.probe]
-    package = op_index(load_catalog(), entry.catalog).coverage.package
+    package = load_catalog().ops[entry.catalog].coverage.package
     assert FRAMEWORK_BACKENDS[package] == recipe.backend
     assert recipe.backend in BACKENDS
     assert recipe.summary, f"{recipe.name} has no docstring summary"

@@ -3,16 +3,20 @@ specifiers pin one version, when a VCS or URL requirement is pinned, which files
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import fnmatch
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from detlint.catalogs.loader import Catalog, load_catalog
 from detlint.dependency_files.pep508 import release_parts, url_fragment, vcs_of
 from detlint.dependency_files.records import DependencyFile, Requirement
 from detlint.finding import Confidence, Severity
+
+if TYPE_CHECKING:
+    from detlint.catalogs.loader import Catalog
 
 MANIFEST_FORMATS = ("pyproject", "setup.cfg", "setup.py")  # where libraries declare ranges (DET402)
 PINNABLE_FORMATS = ("requirements", "conda", "pipfile")  # where an application pins (DET401)
@@ -196,13 +200,3 @@ class Policy:
             for kind in matching
             if not kind.manifests or name in kind.manifests
         ][:2]
-
-
-_POLICIES: dict[str, Policy] = {}  # by catalog digest
-
-
-def load_policy(catalog: Catalog | None = None) -> Policy:
-    catalog = catalog or load_catalog()
-    if catalog.digest not in _POLICIES:
-        _POLICIES[catalog.digest] = Policy.from_catalog(catalog)
-    return _POLICIES[catalog.digest]

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from detlint.catalogs.loader import Catalog, Entry
-from detlint.catalogs.ops import Condition, OpEntry, OpIndex, Status
+from detlint.catalogs.entries import Entry
+from detlint.catalogs.loader import Catalog
+from detlint.catalogs.conditions import Condition
+from detlint.catalogs.ops import OpEntry, OpIndex, Status
 from detlint.finding import one_line
 
 INTRO = """\
@@ -32,7 +34,7 @@ DEVICES = {"cuda": "CUDA", "cpu": "CPU", "any": "any"}
 
 def render_ops_table(catalog: Catalog) -> str:
     """The whole page: one section per framework, in a fixed order."""
-    torch, tf, jax, xgboost = (OpIndex(catalog, name) for name in ("torch_ops", "tf_ops", "jax", "xgboost"))
+    torch, tf, jax, xgboost = (catalog.ops[name] for name in ("torch_ops", "tf_ops", "jax", "xgboost"))
     switches = catalog.entries("tf_ops", "switches")
     switch_names = {switch.id: switch["name"] for switch in switches}
     sections = [
@@ -139,12 +141,12 @@ def _literal(value: object) -> str:
 
 def _parameter(condition: Condition) -> str:
     aliases = "".join(f" (or `{alias}`)" for alias in condition.aliases)
-    return f"`{condition.keyword}`{aliases}"
+    return f"`{condition.argument}`{aliases}"
 
 
 def _condition(condition: Condition) -> str:
-    if condition.test == "runtime":
-        return f"*at run time:* {condition.operand}"
+    if condition.argument is None:
+        return f"*at run time:* {condition.what}"
     parameter = _parameter(condition)
     if condition.test == "given":
         return f"{parameter} {'given' if condition.operand else 'not given'}"

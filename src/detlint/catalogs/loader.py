@@ -4,6 +4,9 @@ A catalog file is `schema: 1`, `catalog: <name>`, a `description`, and named sec
 a list of entries; every entry has an `id` and a `source` (where the fact comes from). The fields of the
 other entries are declared per catalog in `detlint.catalogs.schemas`; anything else is an error that names the file,
 section, entry and key.
+
+The loaded `Catalog` is also where every family's index lives, built on first use: `load_catalog`
+returns one `Catalog` per directory, so each index is built once per process.
 """
 
 from __future__ import annotations
@@ -11,11 +14,12 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from detlint.catalogs.entries import CatalogError, Entry
 from detlint.catalogs.schemas import SCHEMAS
 from detlint.catalogs.schemas.fields import Check, citation, is_str
 
@@ -26,34 +30,20 @@ _COMMON_FIELDS: dict[str, tuple[Check, bool]] = {
 }
 _TOP_LEVEL = {"schema", "catalog", "description"}
 
-
-
-
-class CatalogError(Exception):
-    """A catalog file that does not match its schema; the message names file, entry and key."""
-
-
-@dataclass(frozen=True)
-class Entry:
-    """One validated catalog entry. Fields are read with `entry["key"]` or `entry.get("key")`."""
-
-    catalog: str
-    section: str
-    fields: Mapping[str, Any]
-
-    @property
-    def id(self) -> str:
-        return self.fields["id"]
-
-    def __getitem__(self, key: str) -> Any:
-        return self.fields[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self.fields.get(key, default)
+if TYPE_CHECKING:
+    from detlint.catalogs.dependencies import Policy
+    from detlint.catalogs.estimators import EstimatorIndex
+    from detlint.catalogs.ops import OpIndex
+    from detlint.catalogs.ordering import OrderingIndex
+    from detlint.catalogs.rng import RngIndex
+    from detlint.catalogs.switches import SwitchIndex
 
 
 @dataclass(frozen=True)
 class Catalog:
+    """Every catalog's sections, and each family's index, built on first use. The family modules are
+    imported in the properties: a run answered from the cache needs none of them."""
+
     sections: Mapping[tuple[str, str], tuple[Entry, ...]]
     files: tuple[str, ...]
     digest: str
@@ -62,6 +52,43 @@ class Catalog:
         if (catalog, section) not in self.sections:
             raise KeyError(f"no catalog section {catalog}.{section}")
         return self.sections[(catalog, section)]
+
+    @cached_property
+    def ops(self) -> Mapping[str, OpIndex]:
+        """The op catalogs (`torch_ops`, `tf_ops`, `jax`, `xgboost`) by name."""
+        from detlint.catalogs.ops import OP_SECTIONS, OpIndex
+
+        return {name: OpIndex(self, name) for name in OP_SECTIONS}
+
+    @cached_property
+    def rng(self) -> RngIndex:
+        from detlint.catalogs.rng import RngIndex
+
+        return RngIndex(self)
+
+    @cached_property
+    def estimators(self) -> EstimatorIndex:
+        from detlint.catalogs.estimators import EstimatorIndex
+
+        return EstimatorIndex(self)
+
+    @cached_property
+    def ordering(self) -> OrderingIndex:
+        from detlint.catalogs.ordering import OrderingIndex
+
+        return OrderingIndex(self)
+
+    @cached_property
+    def torch_switches(self) -> SwitchIndex:
+        from detlint.catalogs.switches import SwitchIndex
+
+        return SwitchIndex(self)
+
+    @cached_property
+    def dependency_policy(self) -> Policy:
+        from detlint.catalogs.dependencies import Policy
+
+        return Policy.from_catalog(self)
 
 
 def catalog_dir() -> Path:

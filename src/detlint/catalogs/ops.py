@@ -1,150 +1,30 @@
 """Queries over the nondeterministic-operation catalogs (`torch_ops`, `tf_ops`, `jax`, `xgboost`).
 
-A rule resolves a call, asks which entries that name may be (`by_qualname`, `by_method`), whether
-the call's literal arguments meet an entry's conditions (`conditions_hold`: True, False, or None
-when only run time can tell) and what the entry's status is in the project's framework version
+A rule resolves a call, asks which entries that name may be (`by_qualname`, `by_method`), how
+certain it is that the call's arguments meet an entry's `conditions` (all must hold; see
+`detlint.catalogs.conditions`) and what the entry's status is in the project's framework version
 (`status`). XGBoost settings are matched through the training calls they apply to.
 """
 
 from __future__ import annotations
 
-import enum
+from typing import TYPE_CHECKING
+
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-import libcst as cst
-
-from detlint.catalogs.loader import Catalog, Entry
-from detlint.names import NOT_LITERAL, literal_value
-from detlint.catalogs.schemas.ops import CONDITION_TESTS
+from detlint.catalogs.conditions import CallKind, Conditions
+from detlint.catalogs.entries import Entry
 from detlint.versions import SpecifierSet, Version
 from detlint.finding import one_line
 
+if TYPE_CHECKING:
+    from detlint.catalogs.loader import Catalog
+
 # The section holding each catalog's op entries.
 OP_SECTIONS = {"torch_ops": "ops", "tf_ops": "ops", "jax": "ops", "xgboost": "settings"}
-
-
-class CallKind(str, enum.Enum):
-    """How a call site names the op: `torch.index_add(x, ...)`, `x.index_add_(...)`, `nn.Upsample(...)`."""
-
-    FUNCTION = "function"
-    METHOD = "method"
-    CLASS = "class"
-
-
-_ABSENT = object()  # the call does not pass the argument
-_UNKNOWN = object()  # the call may pass it through *args or **kwargs
-
-
-@dataclass(frozen=True)
-class CallArgs:
-    """What a call site passes: literal values (or NOT_LITERAL) by position and by keyword. Positions
-    count from the first argument written, so a method call's receiver is not one of them."""
-
-    kind: CallKind
-    positional: tuple[object, ...] = ()
-    keywords: Mapping[str, object] = field(default_factory=dict)
-    star_args: bool = False  # `*args`: positions from len(positional) on are unknown
-    star_kwargs: bool = False  # `**kwargs`: any keyword not written may still be passed
-
-    @classmethod
-    def from_call(cls, call: cst.Call, kind: CallKind) -> CallArgs:
-        positional: list[object] = []
-        keywords: dict[str, object] = {}
-        star_args = star_kwargs = False
-        for arg in call.args:
-            if arg.star == "**":
-                star_kwargs = True
-            elif arg.star == "*":
-                star_args = True
-            elif arg.keyword is not None:
-                keywords[arg.keyword.value] = literal_value(arg.value)
-            elif not star_args:
-                positional.append(literal_value(arg.value))
-        return cls(kind, tuple(positional), keywords, star_args, star_kwargs)
-
-
-def _same(value: object, expected: object) -> bool:
-    # YAML `true` must not match the literal 1 (nor `1` match True): compare booleans only with booleans.
-    return isinstance(value, bool) == isinstance(expected, bool) and value == expected
-
-
-def _compare(holds: Callable[[float, float], bool]) -> Callable[[object, Any], bool | None]:
-    def test(value: object, bound: Any) -> bool | None:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return holds(value, bound)
-        return None  # not a number: the call would fail or convert it at run time
-
-    return test
-
-
-_TESTS: dict[str, Callable[[object, Any], bool | None]] = {
-    "values": lambda value, options: any(_same(value, option) for option in options),
-    "not_values": lambda value, options: not any(_same(value, option) for option in options),
-    "below": _compare(lambda value, bound: value < bound),
-    "above": _compare(lambda value, bound: value > bound),
-}
-
-
-@dataclass(frozen=True)
-class Condition:
-    """One argument condition of an entry; see rules/README.md for the YAML form."""
-
-    test: str  # values | not_values | given | below | above | runtime
-    operand: Any  # the values, the bound, True/False for `given`, the description for `runtime`
-    keyword: str | None = None
-    aliases: tuple[str, ...] = ()
-    positions: Mapping[str, int] = field(default_factory=dict)
-    default: object = _ABSENT
-
-    @classmethod
-    def from_mapping(cls, raw: Mapping[str, Any]) -> Condition:
-        test = next(name for name in CONDITION_TESTS if name in raw)
-        return cls(
-            test=test,
-            operand=tuple(raw[test]) if isinstance(raw[test], list) else raw[test],
-            keyword=raw.get("keyword"),
-            aliases=tuple(raw.get("aliases", ())),
-            positions=dict(raw.get("positions", {})),
-            default=raw.get("default", _ABSENT),
-        )
-
-    @property
-    def has_default(self) -> bool:
-        return self.default is not _ABSENT
-
-    def evaluate(self, args: CallArgs) -> bool | None:
-        """True or False when the call's literal arguments decide it, None when they cannot."""
-        if self.test == "runtime":
-            return None
-        value = self._argument(args)
-        if value is _UNKNOWN:
-            return None
-        if value is None:
-            value = _ABSENT  # an explicit None is the "not given" of every catalogued parameter
-        if self.test == "given":
-            return (value is not _ABSENT) == self.operand
-        if value is _ABSENT:
-            if not self.has_default:
-                return False  # nothing passed and no default that could trigger the entry
-            value = self.default
-        if value is NOT_LITERAL:
-            return None
-        return _TESTS[self.test](value, self.operand)
-
-    def _argument(self, args: CallArgs) -> object:
-        for name in (self.keyword, *self.aliases):
-            if name in args.keywords:
-                return args.keywords[name]
-        position = self.positions.get(args.kind.value)
-        if position is not None:
-            if position < len(args.positional):
-                return args.positional[position]
-            if args.star_args:
-                return _UNKNOWN
-        return _UNKNOWN if args.star_kwargs else _ABSENT
 
 
 @dataclass(frozen=True)
@@ -180,7 +60,7 @@ class OpEntry:
     classes: tuple[str, ...]
     device: str  # cuda | cpu | any
     pass_: str | None  # forward | backward | both; None for XGBoost settings
-    conditions: tuple[Condition, ...]
+    conditions: Conditions  # all must hold
     statuses: tuple[Status, ...]
     alternative: str
     probe: str | None  # the probe recipe name
@@ -231,7 +111,7 @@ def _op_entry(entry: Entry, calls: Mapping[str, list[str]]) -> OpEntry:
         classes=_tuple(calls.get("classes")),
         device=entry["device"],
         pass_=entry.get("pass"),
-        conditions=tuple(Condition.from_mapping(raw) for raw in entry.get("conditions", ())),
+        conditions=Conditions.op_form(entry.get("conditions")),
         statuses=tuple(Status.from_mapping(raw) for raw in entry["status"]),
         alternative=one_line(entry["alternative"]),
         probe=probe if isinstance(probe, str) else None,
@@ -316,23 +196,6 @@ class OpIndex:
         target = self.coverage.latest if version is None else _version(version).base
         return next((status for status in entry.statuses if status.versions.contains(target)), None)
 
-    @staticmethod
-    def conditions_hold(entry: OpEntry, literal_args: CallArgs) -> bool | None:
-        """Whether every condition of the entry holds for the call: False as soon as one fails, None
-        when none fails but one depends on run time (the rule then lowers its confidence)."""
-        return all_hold(condition.evaluate(literal_args) for condition in entry.conditions)
-
-
-def all_hold(verdicts: Iterable[bool | None]) -> bool | None:
-    """False as soon as one verdict is False; None when none is but one is unknown; else True."""
-    result: bool | None = True
-    for verdict in verdicts:
-        if verdict is False:
-            return False
-        if verdict is None:
-            result = None
-    return result
-
 
 def _version(version: Version | str) -> Version:
     return version if isinstance(version, Version) else Version.parse(version)
@@ -350,14 +213,3 @@ def _coverage(entries: tuple[Entry, ...], catalog: str) -> Coverage:
         latest=Version.parse(latest) if latest else None,
         verified=SpecifierSet.parse(verified) if verified else None,
     )
-
-
-_INDEXES: dict[tuple[str, str], OpIndex] = {}
-
-
-def op_index(catalog: Catalog, name: str = "torch_ops") -> OpIndex:
-    """The index of one op catalog, built once per catalog content."""
-    key = (catalog.digest, name)
-    if key not in _INDEXES:
-        _INDEXES[key] = OpIndex(catalog, name)
-    return _INDEXES[key]

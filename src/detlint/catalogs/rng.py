@@ -3,13 +3,18 @@ which generator objects need their own seed, and which values make unstable seed
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from dataclasses import dataclass
 
 import libcst as cst
 
-from detlint.catalogs.loader import Catalog, Entry, load_catalog
+from detlint.catalogs.conditions import Conditions
+from detlint.catalogs.entries import Entry, entries_by
 from detlint.names import argument, literal_value
-from detlint.catalogs.ops import CallArgs, CallKind, Condition, all_hold
+
+if TYPE_CHECKING:
+    from detlint.catalogs.loader import Catalog
 
 CATALOG = "rng"
 
@@ -27,16 +32,17 @@ class RngIndex:
             return catalog.entries(CATALOG, section)
 
         self.libraries = {e.id: Library(e.id, e["display"], e["fix"]) for e in entries("libraries")}
-        self._seeders = _by_callable(entries("seeders"))
-        self._seeder_methods = {m: e for e in entries("seeders") for m in e.get("methods", ())}
-        self._consumers = _by_callable(entries("consumers"))
+        self._seeders = entries_by(entries("seeders"))
+        self._seeder_methods = entries_by(entries("seeders"), "methods")
+        self._consumers = entries_by(entries("consumers"))
+        self._consumer_conditions = {e.id: Conditions.op_form(e.get("conditions")) for e in entries("consumers")}
         self._consumer_prefixes = [(p, e) for e in entries("consumers") for p in e.get("prefixes", ())]
-        self._consumer_methods = {m: e for e in entries("consumers") for m in e.get("methods", ())}
-        self._generators = _by_callable(entries("generators"))
+        self._consumer_methods = entries_by(entries("consumers"), "methods")
+        self._generators = entries_by(entries("generators"))
         self.worker_loaders = entries("worker_loaders")
-        self._worker_loaders = _by_callable(self.worker_loaders)
-        self._entropy_seeders = set(_by_callable(entries("entropy_seeders")))
-        self._unstable = _by_callable(entries("unstable_sources"))
+        self._worker_loaders = entries_by(self.worker_loaders)
+        self._entropy_seeders = set(entries_by(entries("entropy_seeders")))
+        self._unstable = entries_by(entries("unstable_sources"))
         self.seed_keywords = frozenset(name for e in entries("seed_keywords") for name in e["names"])
         # Top-level packages the catalog describes (torch, numpy, transformers, ...).
         self.packages = frozenset(
@@ -66,6 +72,10 @@ class RngIndex:
     def consumer_method(self, name: str) -> Entry | None:
         return self._consumer_methods.get(name)
 
+    def consumer_conditions(self, consumer: Entry) -> Conditions:
+        """When a consumer draws, in the op catalogs' form of conditions (all must hold)."""
+        return self._consumer_conditions[consumer.id]
+
     def generator(self, qualname: str) -> Entry | None:
         return self._generators.get(qualname)
 
@@ -85,34 +95,3 @@ class RngIndex:
 
     def unstable_source(self, qualname: str) -> Entry | None:
         return self._unstable.get(qualname)
-
-
-def _by_callable(entries: tuple[Entry, ...]) -> dict[str, Entry]:
-    return {name: entry for entry in entries for name in entry.get("callables", ())}
-
-
-_INDEXES: dict[str, RngIndex] = {}
-
-
-def rng_index(catalog: Catalog | None = None) -> RngIndex:
-    """The index of a catalog, built once per catalog content."""
-    catalog = catalog or load_catalog()
-    if catalog.digest not in _INDEXES:
-        _INDEXES[catalog.digest] = RngIndex(catalog)
-    return _INDEXES[catalog.digest]
-
-
-def conditions_hold(entry: Entry, call: cst.Call) -> bool | None:
-    """Whether a consumer entry's argument conditions hold for a call's literal arguments (None when
-    only run time can tell); the same conditions, and evaluator, as the op catalogs'."""
-    conditions = _conditions(entry)
-    return all_hold(condition.evaluate(CallArgs.from_call(call, CallKind.FUNCTION)) for condition in conditions)
-
-
-_CONDITIONS: dict[int, tuple[Condition, ...]] = {}
-
-
-def _conditions(entry: Entry) -> tuple[Condition, ...]:
-    if id(entry) not in _CONDITIONS:
-        _CONDITIONS[id(entry)] = tuple(Condition.from_mapping(raw) for raw in entry.get("conditions", ()))
-    return _CONDITIONS[id(entry)]

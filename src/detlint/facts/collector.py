@@ -19,8 +19,8 @@ from detlint.finding import Confidence
 from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, ScopeFacts, Site
 from detlint.names import ImportTable, argument, code_of, dotted_name, literal_value
 from detlint.positions import locate, statement_lines, statement_nodes
-from detlint.catalogs.rng import RngIndex, conditions_hold
-from detlint.facts.op_calls import match_ops, op_indexes
+from detlint.catalogs.conditions import ArgumentView, Level
+from detlint.facts.op_calls import OP_CATALOGS, match_ops
 from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.switches import env_writes, mode_from_write, mode_settings, switch_writes, cuda_use
 
@@ -50,17 +50,17 @@ class _Pending:
 class FactsCollector(cst.BatchableCSTVisitor):
     """Runs in the engine's batched traversal, after the tracker, beside the rules."""
 
-    def __init__(self, context: FileContext, module_name: str, rng: RngIndex) -> None:
+    def __init__(self, context: FileContext, module_name: str) -> None:
         super().__init__()
         self.context = context
         self.module_name = module_name
-        self.rng = rng
         self.catalog = context.catalog
-        self.ops = op_indexes(context.catalog)
+        self.rng = self.catalog.rng
+        self.ops = tuple(self.catalog.ops[name] for name in OP_CATALOGS)
         # Calls into the standard library and the frameworks never reach project code, unless this
         # file is part of that framework itself.
         own_package = module_name.split(".")[0]
-        frameworks = {index.coverage.package for index in self.ops} | set(rng.libraries)
+        frameworks = {index.coverage.package for index in self.ops} | set(self.rng.libraries)
         self._external = (_STDLIB | frameworks) - {own_package}
         self.imports: ImportTable = context.imports
         self._pending: list[_Pending] = []
@@ -289,10 +289,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return False
         if _uses_own_generator(node, entry) or id(node) in self._seed_draws:
             return True
-        holds = conditions_hold(entry, node)
-        if holds is False:
+        level = self.rng.consumer_conditions(entry).evaluate(ArgumentView.of_call(node)).level
+        if level is Level.NONE:
             return True
-        if holds is None:
+        if level < Level.CERTAIN:
             confidence = Confidence.MEDIUM
         self._emit(
             EventKind.RNG, entry["library"], node, confidence, detail=entry["what"], deferred=entry.get("deferred", False)

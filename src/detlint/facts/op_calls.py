@@ -8,10 +8,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from detlint.catalogs.loader import Catalog
+from detlint.catalogs.conditions import ArgumentView, CallKind, Level
+from detlint.catalogs.ops import OpEntry, OpIndex
 from detlint.finding import Confidence
 from detlint.names import NOT_LITERAL, ImportTable
-from detlint.catalogs.ops import CallArgs, CallKind, OpEntry, OpIndex, op_index
 
 # The op catalogs a Python call can match (XGBoost settings are parameters, not calls).
 OP_CATALOGS = ("torch_ops", "tf_ops", "jax")
@@ -22,10 +22,6 @@ class OpCall:
     entry: OpEntry
     confidence: Confidence
     arguments: tuple[tuple[str, object], ...]  # literal arguments the entry's conditions read
-
-
-def op_indexes(catalog: Catalog) -> tuple[OpIndex, ...]:
-    return tuple(op_index(catalog, name) for name in OP_CATALOGS)
 
 
 def match_ops(imports: ImportTable, call: cst.Call, indexes: tuple[OpIndex, ...]) -> Iterator[OpCall]:
@@ -41,27 +37,23 @@ def match_ops(imports: ImportTable, call: cst.Call, indexes: tuple[OpIndex, ...]
         else:
             continue
         for entry, kind, confidence in candidates:
-            args = CallArgs.from_call(call, kind)
-            holds = index.conditions_hold(entry, args)
-            if holds is False:
+            view = ArgumentView.of_call(call, kind)
+            level = entry.conditions.evaluate(view).level
+            if level is Level.NONE:
                 continue
-            if holds is None:
-                runtime = any(condition.test == "runtime" for condition in entry.conditions)
-                confidence = Confidence.LOW if runtime else Confidence.weakest(confidence, Confidence.MEDIUM)
-            yield OpCall(entry, confidence, _arguments(entry, args))
+            # Only run time can tell (low), or an argument is not a literal or may hide in `*args` (medium).
+            yield OpCall(entry, Confidence.weakest(confidence, level.confidence), _arguments(entry, view))
 
 
-def _arguments(entry: OpEntry, args: CallArgs) -> tuple[tuple[str, object], ...]:
+def _arguments(entry: OpEntry, view: ArgumentView) -> tuple[tuple[str, object], ...]:
     found: dict[str, object] = {}
     for condition in entry.conditions:
-        if condition.keyword is None:
+        if condition.argument is None:
             continue
-        value = args.keywords.get(condition.keyword, NOT_LITERAL)
-        position = condition.positions.get(args.kind.value)
-        if value is NOT_LITERAL and position is not None and position < len(args.positional):
-            value = args.positional[position]
+        argument = view.find(condition.argument, position=condition.positions.get(view.kind))
+        value = NOT_LITERAL if argument is None else view.literal(argument.value)
         if value is not NOT_LITERAL and _json_scalar(value):
-            found[condition.keyword] = value
+            found[condition.argument] = value
     return tuple(sorted(found.items()))
 
 

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from detlint.catalogs.loader import Catalog, Entry
+from detlint.catalogs.entries import Entry
+from detlint.catalogs.loader import Catalog
 from detlint.names import NOT_LITERAL, ImportTable, argument, dotted_name, literal_value
 
-CATALOG = "torch_switches"
 _ENVIRON = ("os.environ",)
 
 
@@ -64,10 +64,6 @@ def _attribute_write(
                 yield from _attribute_write(imports, element.value, element_value.value)
 
 
-def switch_entry(catalog: Catalog, qualname: str) -> Entry | None:
-    return next((entry for entry in catalog.entries(CATALOG, "switches") if entry["attribute"] == qualname), None)
-
-
 @dataclass(frozen=True)
 class KeywordSwitch:
     """A call such as `Trainer(benchmark=True)` or `cudnn.flags(deterministic=True)`."""
@@ -82,14 +78,12 @@ def keyword_switch(imports: ImportTable, catalog: Catalog, call: cst.Call) -> Ke
     qualname = imports.resolve(call.func)
     if qualname is None:
         return None
-    for entry in catalog.entries(CATALOG, "keyword_switches"):
-        if qualname in entry["callables"]:
-            autotune = argument(call, entry["autotune_keyword"]) if entry.get("autotune_keyword") else None
-            deterministic = (
-                argument(call, entry["deterministic_keyword"]) if entry.get("deterministic_keyword") else None
-            )
-            return KeywordSwitch(entry, qualname, autotune, deterministic)
-    return None
+    entry = catalog.torch_switches.keyword_switches.get(qualname)
+    if entry is None:
+        return None
+    autotune = argument(call, entry["autotune_keyword"]) if entry.get("autotune_keyword") else None
+    deterministic = argument(call, entry["deterministic_keyword"]) if entry.get("deterministic_keyword") else None
+    return KeywordSwitch(entry, qualname, autotune, deterministic)
 
 
 def level_of(levels: dict, arg: cst.Arg | None) -> str | None:
@@ -159,32 +153,30 @@ def mode_settings(imports: ImportTable, catalog: Catalog, call: cst.Call) -> Ite
     qualname = imports.resolve(call.func)
     if qualname is None:
         return
-    for entry in catalog.entries(CATALOG, "mode_functions"):
-        if entry.id == qualname:
-            level = level_of(entry["levels"], argument(call, entry["argument"], 0))
-            if level == "error" and _literal_true(call, entry.get("warn_only_keyword")):
-                level = "warn"
-            if level:
-                yield ModeSetting("torch", level)
+    index = catalog.torch_switches
+    function = index.mode_functions.get(qualname)
+    if function is not None:
+        level = level_of(function["levels"], argument(call, function["argument"], 0))
+        if level == "error" and _literal_true(call, function.get("warn_only_keyword")):
+            level = "warn"
+        if level:
+            yield ModeSetting("torch", level)
     switch = keyword_switch(imports, catalog, call)
     if switch is not None and switch.deterministic is not None:
         level = level_of(switch.entry.get("deterministic_levels", {}), switch.deterministic)
         if level:
             environment = tuple(switch.entry.get("sets_environment", ())) if level != "off" else ()
             yield ModeSetting("torch", level, environment)
-    for entry in catalog.entries(CATALOG, "determinism_helpers"):
-        if qualname not in entry["callables"]:
-            continue
-        if entry.get("when_keyword") and not _literal_true(call, entry["when_keyword"]):
-            continue
-        level = "warn" if _literal_true(call, entry.get("warn_only_keyword")) else "error"
-        for framework in entry["frameworks"]:
-            yield ModeSetting(framework, level, tuple(entry.get("sets_environment", ())))
+    helper = index.determinism_helpers.get(qualname)
+    if helper is not None and (not helper.get("when_keyword") or _literal_true(call, helper["when_keyword"])):
+        level = "warn" if _literal_true(call, helper.get("warn_only_keyword")) else "error"
+        for framework in helper["frameworks"]:
+            yield ModeSetting(framework, level, tuple(helper.get("sets_environment", ())))
 
 
 def mode_from_write(catalog: Catalog, write: SwitchWrite) -> ModeSetting | None:
     """`torch.backends.cudnn.deterministic = True` turns cuDNN's deterministic mode on."""
-    entry = switch_entry(catalog, write.qualname)
+    entry = catalog.torch_switches.switches.get(write.qualname)
     if entry is not None and entry["effect"] == "deterministic" and write.value is True:
         return ModeSetting("torch", "error")
     return None
@@ -206,7 +198,7 @@ def cuda_use(imports: ImportTable, catalog: Catalog, call: cst.Call) -> str | No
     qualname = imports.resolve(call.func)
     method = call.func.attr.value if isinstance(call.func, cst.Attribute) and qualname is None else None
     found: str | None = None
-    for entry in catalog.entries(CATALOG, "cuda_markers"):
+    for entry in catalog.torch_switches.cuda_markers:
         if _marks_cuda(entry, call, qualname, method):
             kind = CUDA_QUERIES if entry.get("query") else CUDA_STARTS if entry["initializes"] else CUDA_REQUESTS
             if found is None or _CUDA_STRENGTH[kind] > _CUDA_STRENGTH[found]:

@@ -193,12 +193,9 @@ class _CatalogEntries:
             return None
         if self._entries is None:
             from detlint.catalogs.loader import load_catalog
-            from detlint.catalogs.ops import OP_SECTIONS, op_index
 
             loaded = load_catalog()
-            self._entries = {
-                (name, entry.id): entry for name in OP_SECTIONS for entry in op_index(loaded, name).entries
-            }
+            self._entries = {(name, entry.id): entry for name, ops in loaded.ops.items() for entry in ops.entries}
         return self._entries.get((catalog, op))
 
 

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from detlint.catalogs.dependencies import MANIFEST_FORMATS, Policy, load_policy
+from detlint.catalogs.dependencies import MANIFEST_FORMATS, Policy
+from detlint.catalogs.loader import load_catalog
 from detlint.dependency_files.dispatch import MIN_SIZE_LIMIT, parse_dependency_text
 from detlint.dependency_files.records import DependencyFile, Include, Requirement, ResolvedVersion
 from detlint.discovery import classify
@@ -30,7 +31,7 @@ def resolve_versions(
     """Normalized (canonical) package name -> the exact version the project uses and where it is
     written. Lock files win over exact pins in requirements/conda/Pipfile files, which win over
     exact pins in pyproject/setup files; within a tier the first file by path wins."""
-    policy = policy or load_policy()
+    policy = policy or load_catalog().dependency_policy
     ordered = sorted(files.values() if isinstance(files, Mapping) else files, key=lambda file: file.path)
     tiers: tuple[dict[str, ResolvedVersion], ...] = ({}, {}, {})
     for file in ordered:
@@ -76,7 +77,7 @@ class ProjectDeps:
     def build(cls, index: ProjectIndex) -> ProjectDeps:
         settings = index.settings
         limit = max(settings.max_file_size, MIN_SIZE_LIMIT)
-        deps = cls(load_policy(), index.disk, limit, dict(index.dependency_files))
+        deps = cls(load_catalog().dependency_policy, index.disk, limit, dict(index.dependency_files))
         deps._find_lock_files()
         deps._check_includes()
         return deps

@@ -12,7 +12,7 @@ from detlint.project.callgraph import Reached
 from detlint.catalogs.loader import load_catalog
 from detlint.facts.model import Event, EventKind, FileFacts
 from detlint.finding import Confidence
-from detlint.catalogs.ops import OpEntry, OpIndex, Status, op_index
+from detlint.catalogs.ops import OpEntry, OpIndex, Status
 from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import landing
@@ -74,7 +74,7 @@ class OpCatalogView:
     """One op catalog in the project's framework version."""
 
     def __init__(self, index: ProjectIndex, catalog: str) -> None:
-        self.ops: OpIndex = op_index(load_catalog(), catalog)
+        self.ops: OpIndex = load_catalog().ops[catalog]
         self.package = self.ops.coverage.package
         self.version, self.version_source = index.framework_version(self.package)
         self._by_id = {entry.id: entry for entry in self.ops.entries}

@@ -14,12 +14,12 @@ from typing import Any
 from detlint.catalogs.schemas.fields import Check, Schema, argument_ref, is_bool, is_str, list_of_str, one_of
 
 CONFIDENCES = ("high", "medium", "low")
-_TESTS = ("values", "not_values", "below", "above", "any_literal")
+CONDITION_TESTS = ("values", "not_values", "below", "above", "any_literal")
 _CONDITION_KEYS = {
     "argument",
     "aliases",
     "position",
-    *_TESTS,
+    *CONDITION_TESTS,
     "runtime_values",
     "when_absent",
     "default",
@@ -46,7 +46,7 @@ def condition(value: Any) -> str | None:
     if "argument" not in value:
         # An unconditional condition: only its effect and description.
         return None if set(value) <= {"effect", "what"} else expected
-    tests = [test for test in _TESTS if test in value]
+    tests = [test for test in CONDITION_TESTS if test in value]
     valid = (
         isinstance(value["argument"], str)
         and len(tests) == 1

@@ -1,230 +1,19 @@
-"""What DET105 and DET106 share: reading a call's arguments (or a params dict's keys) including
-`**params` spreads and dicts bound to a name in the same function, evaluating the `estimators`
-catalog's argument conditions against them, and writing the fixed call for messages.
-
-A condition's verdict is a `Level`: `CERTAIN` when literal arguments (or documented defaults) decide
-that the call draws random numbers, `MEDIUM` when an argument that could make it random is not a
-literal, `LOW` when the library decides at run time from the data (`svd_solver='auto'`) or when
-arguments may hide in a `**mapping` that cannot be read, `NONE` when it is deterministic.
+"""What DET105 and DET106 share: the argument view of a call (or the entries of a params dict)
+including `**params` spreads and dicts bound to a name in the same function, whether a seed is
+given, and writing the fixed call for messages. The `estimators` catalog's conditions are judged by
+`detlint.catalogs.conditions` against that view.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import libcst as cst
 
-from detlint.catalogs.loader import Catalog, Entry
-from detlint.finding import Confidence
+from detlint.catalogs.conditions import ArgumentView, Condition, Found
 from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
-
-CATALOG = "estimators"
-RUNTIME = "runtime"
-
-
-class Level(enum.IntEnum):
-    NONE = 0
-    LOW = 1
-    MEDIUM = 2
-    CERTAIN = 3
-
-    @property
-    def confidence(self) -> Confidence:
-        return {3: Confidence.HIGH, 2: Confidence.MEDIUM}.get(int(self), Confidence.LOW)
-
-    @classmethod
-    def of(cls, confidence: Confidence | str) -> Level:
-        return {"high": cls.CERTAIN, "medium": cls.MEDIUM}.get(Confidence(confidence).value, cls.LOW)
-
-
-# -- arguments -------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Found:
-    """An argument or params key as written: its name, its value, and the node to report at."""
-
-    key: str
-    value: cst.BaseExpression
-    node: cst.CSTNode
-
-
-@dataclass
-class ArgumentView:
-    """The arguments of a call, or the entries of a params dict, by keyword or key."""
-
-    keywords: dict[str, Found] = field(default_factory=dict)
-    positional: list[cst.BaseExpression] = field(default_factory=list)
-    # Positions after a `*args` cannot be known.
-    positions_known: bool = True
-    # A `**mapping` (or a mutation) detlint cannot read: absent keys may still be given.
-    opaque: str | None = None
-    # What a non-literal value is known to be where the call is (`if not shuffle:` narrows `shuffle`).
-    narrow: Callable[[cst.BaseExpression], object] | None = None
-
-    def literal(self, node: cst.BaseExpression) -> object:
-        value = literal_value(node)
-        if value is NOT_LITERAL and self.narrow is not None:
-            return self.narrow(node)
-        return value
-
-    def lookup(self, name: str, aliases: Sequence[str] = (), position: int | None = None) -> Found | None:
-        for key in (name, *aliases):
-            if key in self.keywords:
-                return self.keywords[key]
-        if position is not None and self.positions_known and position < len(self.positional):
-            value = self.positional[position]
-            return Found(name, value, value)
-        return None
-
-    def merge(self, other: ArgumentView) -> None:
-        self.keywords.update(other.keywords)
-        self.opaque = self.opaque or other.opaque
-
-
-DictResolver = Callable[[cst.BaseExpression], "ArgumentView | None"]
-
-
-def view_of_call(call: cst.Call, resolve: DictResolver) -> ArgumentView:
-    view = ArgumentView()
-    for arg in call.args:
-        if arg.star == "**":
-            spread = resolve(arg.value)
-            if spread is None:
-                view.opaque = view.opaque or f"**{code_of(arg.value)}"
-            else:
-                view.merge(spread)
-        elif arg.star == "*":
-            view.positions_known = False
-        elif arg.keyword is not None:
-            view.keywords[arg.keyword.value] = Found(arg.keyword.value, arg.value, arg)
-        elif view.positions_known:
-            view.positional.append(arg.value)
-    return view
-
-
-def view_of_dict_literal(node: cst.BaseExpression, resolve: DictResolver) -> ArgumentView | None:
-    """`{"seed": 0, **base}` or `dict(seed=0)`; None for anything else."""
-    if isinstance(node, cst.Dict):
-        view = ArgumentView()
-        for element in node.elements:
-            if isinstance(element, cst.StarredDictElement):
-                spread = resolve(element.value)
-                if spread is None:
-                    view.opaque = view.opaque or f"**{code_of(element.value)}"
-                else:
-                    view.merge(spread)
-                continue
-            key = literal_value(element.key)
-            if isinstance(key, str):
-                view.keywords[key] = Found(key, element.value, element)
-            else:
-                view.opaque = view.opaque or f"the key {code_of(element.key)}"
-        return view
-    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "dict":
-        view = view_of_call(node, resolve)
-        for value in view.positional:
-            inner = resolve(value)
-            if inner is None:
-                view.opaque = view.opaque or code_of(value)
-            else:
-                view.merge(inner)
-        view.positional = []
-        return view
-    return None
-
-
-# -- conditions ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Verdict:
-    level: Level
-    condition: Mapping[str, Any] | None = None  # the condition that decided
-    found: Found | None = None  # its argument as written; None when absent (a default decided)
-    opaque: str | None = None  # the unreadable `**mapping` that made the verdict uncertain
-
-    @property
-    def random(self) -> bool:
-        return self.level > Level.NONE
-
-
-ALWAYS = Verdict(Level.CERTAIN)
-NEVER = Verdict(Level.NONE)
-
-
-def same_value(value: object, expected: object) -> bool:
-    """Equality that keeps booleans apart from integers and ignores the case of strings."""
-    if isinstance(value, bool) or isinstance(expected, bool):
-        return isinstance(value, bool) and isinstance(expected, bool) and value is expected
-    if value is None or expected is None:
-        return value is expected
-    if isinstance(value, str) and isinstance(expected, str):
-        return value.lower() == expected.lower()
-    if isinstance(value, (int, float)) and isinstance(expected, (int, float)):
-        return value == expected
-    return False
-
-
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
-def condition_holds(condition: Mapping[str, Any], value: object) -> bool:
-    """Whether a literal value satisfies the condition's test."""
-    if "values" in condition:
-        return any(same_value(value, expected) for expected in condition["values"])
-    if "not_values" in condition:
-        return not any(same_value(value, expected) for expected in condition["not_values"])
-    if "below" in condition:
-        return _number(value) and value < condition["below"]  # type: ignore[operator]
-    if "above" in condition:
-        return _number(value) and value > condition["above"]  # type: ignore[operator]
-    return bool(condition.get("any_literal"))
-
-
-def evaluate(conditions: Sequence[Mapping[str, Any]] | None, view: ArgumentView) -> Verdict:
-    """The strongest verdict among conditions (any of them makes the call random); no conditions
-    means always random."""
-    if not conditions:
-        return ALWAYS
-    best = NEVER
-    for condition in conditions:
-        verdict = evaluate_one(condition, view)
-        if verdict.level > best.level:
-            best = verdict
-    return best
-
-
-def evaluate_one(condition: Mapping[str, Any], view: ArgumentView) -> Verdict:
-    cap = Level.LOW if condition.get("effect") == "data_dependent" else Level.CERTAIN
-    if "argument" not in condition:
-        return Verdict(min(Level.CERTAIN, cap), condition)
-    found = view.lookup(condition["argument"], condition.get("aliases", ()), condition.get("position"))
-    if found is not None:
-        value = view.literal(found.value)
-        if value is NOT_LITERAL:
-            level = Level.NONE if condition.get("non_literal") == "ignore" else Level.MEDIUM
-        elif any(same_value(value, runtime) for runtime in condition.get("runtime_values", ())):
-            level = Level.LOW
-        else:
-            level = Level.CERTAIN if condition_holds(condition, value) else Level.NONE
-        verdict = Verdict(min(level, cap), condition, found)
-    elif view.opaque is not None:
-        verdict = Verdict(Level.LOW, condition, None, view.opaque)
-    else:
-        when_absent = condition["when_absent"]
-        level = Level.LOW if when_absent == RUNTIME else Level.CERTAIN if when_absent is True else Level.NONE
-        verdict = Verdict(min(level, cap), condition)
-    if verdict.level and condition.get("requires"):
-        for required in condition["requires"]:
-            other = evaluate_one(required, view)
-            if other.level < verdict.level:
-                verdict = Verdict(other.level, verdict.condition, verdict.found, verdict.opaque or other.opaque)
-    return verdict
 
 
 # -- seeds -----------------------------------------------------------------------------------------
@@ -234,7 +23,7 @@ class Seed(enum.Enum):
     GIVEN = "given"  # any expression but a literal None: the user's seed
     NONE = "none"  # an explicit `random_state=None`
     ABSENT = "absent"
-    UNKNOWN = "unknown"  # absent, but a `**mapping` may carry it
+    UNKNOWN = "unknown"  # absent, but a `**mapping` (or a `*args`) may carry it
 
 
 @dataclass(frozen=True)
@@ -247,7 +36,7 @@ class SeedStatus:
 def seed_status(view: ArgumentView, names: Sequence[str], position: int | None = None) -> SeedStatus:
     none_found = None
     for index, name in enumerate(names):
-        found = view.lookup(name, position=position if index == 0 else None)
+        found = view.find(name, position=position if index == 0 else None)
         if found is None:
             continue
         if literal_value(found.value) is None:
@@ -256,8 +45,9 @@ def seed_status(view: ArgumentView, names: Sequence[str], position: int | None =
             return SeedStatus(Seed.GIVEN, found)
     if none_found is not None:
         return SeedStatus(Seed.NONE, none_found)
-    if view.opaque is not None:
-        return SeedStatus(Seed.UNKNOWN, None, view.opaque)
+    hidden_in = view.hiding(position)
+    if hidden_in is not None:
+        return SeedStatus(Seed.UNKNOWN, None, hidden_in)
     return SeedStatus(Seed.ABSENT)
 
 
@@ -426,7 +216,7 @@ class EstimatorVisitor:
         return self._calls[-1] if self._calls else None
 
     def view(self, call: cst.Call) -> ArgumentView:
-        view = view_of_call(call, self.resolve_dict)
+        view = ArgumentView.of_call(call, resolve=self.resolve_dict)
         view.narrow = self.narrowed
         return view
 
@@ -458,7 +248,7 @@ class EstimatorVisitor:
         when the function does not bind it, the module); None when unknown."""
         if depth > 4:
             return None
-        literal = view_of_dict_literal(node, lambda inner: self.resolve_dict(inner, depth + 1))
+        literal = ArgumentView.of_dict(node, lambda inner: self.resolve_dict(inner, depth + 1))
         if literal is not None or not isinstance(node, cst.Name):
             return literal
         for level, scope in enumerate(reversed(self._scopes)):
@@ -481,7 +271,7 @@ class EstimatorVisitor:
         values = [value for index, value in binding.values if until is None or index < until]
         if binding.opaque or not values or (until is None and len(values) != 1):
             return None
-        view = view_of_dict_literal(values[-1], lambda inner: self.resolve_dict(inner, depth + 1))
+        view = ArgumentView.of_dict(values[-1], lambda inner: self.resolve_dict(inner, depth + 1))
         if view is None:
             return None
         start = max(index for index, _ in binding.values if until is None or index < until)
@@ -492,7 +282,7 @@ class EstimatorVisitor:
                 view.keywords[key] = Found(key, value, node)
             elif isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
                 # `params.update(...)`: its keywords, or a dict literal argument.
-                update = view_of_call(value, lambda inner: self.resolve_dict(inner, depth + 1))
+                update = ArgumentView.of_call(value, resolve=lambda inner: self.resolve_dict(inner, depth + 1))
                 for positional in update.positional:
                     inner = self.resolve_dict(positional, depth + 1)
                     if inner is None:
@@ -596,22 +386,5 @@ def describe(found: Found) -> str:
     return f"{found.key}={code_of(found.value)}"
 
 
-def default_text(condition: Mapping[str, Any]) -> str:
-    default = condition.get("default")
-    return repr(default) if "default" in condition else "unset"
-
-
-# -- catalog indexes -------------------------------------------------------------------------------
-
-_INDEXES: dict[tuple[str, str], Any] = {}
-
-
-def indexed(catalog: Catalog, name: str, build: Callable[[Catalog], Any]) -> Any:
-    key = (catalog.digest, name)
-    if key not in _INDEXES:
-        _INDEXES[key] = build(catalog)
-    return _INDEXES[key]
-
-
-def callables_index(entries: Sequence[Entry], field_name: str = "callables") -> dict[str, Entry]:
-    return {name: entry for entry in entries for name in entry.get(field_name, ())}
+def default_text(condition: Condition) -> str:
+    return repr(condition.default) if condition.has_default else "unset"

@@ -11,7 +11,8 @@ from detlint.facts.model import EventKind, Site
 from detlint.finding import RelatedLocation
 from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
-from detlint.catalogs.rng import Library, rng_index
+from detlint.catalogs.loader import load_catalog
+from detlint.catalogs.rng import Library
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,7 @@ class LibraryPath:
 
 def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
     """For every entry point, every library whose global generator its path draws from."""
-    libraries = rng_index().libraries
+    libraries = load_catalog().rng.libraries
     for entry in index.entry_points:
         reached = index.reach(entry)
         order = {id(item): position for position, item in enumerate(reached)}

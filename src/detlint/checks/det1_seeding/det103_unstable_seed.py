@@ -4,7 +4,6 @@ import libcst as cst
 
 from detlint.finding import Confidence, Severity
 from detlint.names import argument, dotted_name
-from detlint.catalogs.rng import rng_index
 from detlint.checks.base import Rule
 
 _STRING_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
@@ -81,7 +80,7 @@ class UnstableSeed(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.rng = rng_index(context.catalog)
+        self.rng = context.catalog.rng
         # per scope: variable -> the expression last assigned to it (judged only when used as a seed)
         self._assigned: dict[str, dict[str, cst.BaseExpression]] = {}
         self._seeded: set[str] = set()  # libraries seeded so far in this file

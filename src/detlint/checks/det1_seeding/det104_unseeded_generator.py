@@ -4,7 +4,6 @@ import libcst as cst
 
 from detlint.finding import Severity
 from detlint.names import argument, dotted_name, literal_value
-from detlint.catalogs.rng import rng_index
 from detlint.checks.base import Rule
 
 
@@ -72,7 +71,7 @@ class UnseededGenerator(Rule):
 
     def __init__(self, context) -> None:
         super().__init__(context)
-        self.rng = rng_index(context.catalog)
+        self.rng = context.catalog.rng
         # Generators seeded by a method call, judged once the whole file is seen.
         self._needs_method_seed: list[tuple[cst.Call, str]] = []
         self._chained_seeds: set[int] = set()  # generator calls with `.manual_seed()` chained on them

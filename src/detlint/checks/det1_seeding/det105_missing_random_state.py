@@ -1,39 +1,29 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import libcst as cst
 
-from detlint.catalogs.loader import Catalog, Entry
+from detlint.catalogs.conditions import ArgumentView, Condition, Level, Verdict
+from detlint.catalogs.entries import Entry
 from detlint.checks.det1_seeding._estimators import (
-    CATALOG,
-    ArgumentView,
     EstimatorVisitor,
-    Found,
-    Level,
     Seed,
     SeedStatus,
-    Verdict,
-    callables_index,
-    code_of,
     default_text,
     describe,
-    evaluate,
-    indexed,
     seed_status,
     with_keyword,
 )
 from detlint.finding import Confidence, Severity
-from detlint.names import literal_value
+from detlint.names import code_of, literal_value
 from detlint.checks.base import FixSpec, Report, Rule
 
 _DEFAULT_SEED = {"keyword": "random_state"}
-# Calls that seed NumPy's global RNG: the `rng` catalog's seeders covering NumPy, and a project's own
-# `set_seed(...)`-like helpers (most of them seed NumPy). scikit-learn and pandas then repeat their
-# draws as long as the draws before them stay the same.
-_FALLBACK_NUMPY_SEEDERS = frozenset({"numpy.random.seed"})
+# Calls that seed NumPy's global RNG are the `rng` catalog's seeders covering NumPy and a project's own
+# `set_seed(...)`-like helpers (most of them seed NumPy): scikit-learn and pandas then repeat their
+# draws as long as the draws before them stay the same. A helper is a call with "seed" in its name
+# outside these libraries.
 _LIBRARIES = frozenset(
     {
         "numpy", "random", "torch", "tensorflow", "jax", "keras", "tf_keras", "sklearn", "xgboost",
@@ -42,32 +32,15 @@ _LIBRARIES = frozenset(
 )  # fmt: skip
 
 
-def _numpy_seeders(catalog: Catalog) -> frozenset[str]:
-    try:
-        seeders = catalog.entries("rng", "seeders")
-    except KeyError:
-        return _FALLBACK_NUMPY_SEEDERS
-    names = {name for entry in seeders if "numpy" in entry["covers"] for name in entry["callables"]}
-    return frozenset(names) | _FALLBACK_NUMPY_SEEDERS
-
-
-def _sklearn_index(catalog: Catalog) -> dict[str, Entry]:
-    return callables_index(catalog.entries(CATALOG, "scikit_learn"))
-
-
-def _methods_index(catalog: Catalog) -> dict[str, Entry]:
-    return {entry["method"]: entry for entry in catalog.entries(CATALOG, "methods")}
-
-
-def _test_text(condition: Mapping[str, Any]) -> str:
-    if "values" in condition:
-        return "is " + " or ".join(repr(value) for value in condition["values"])
-    if "not_values" in condition:
-        return "is not " + " or ".join(repr(value) for value in condition["not_values"])
-    if "below" in condition:
-        return f"is below {condition['below']}"
-    if "above" in condition:
-        return f"is above {condition['above']}"
+def _test_text(condition: Condition) -> str:
+    if condition.test == "values":
+        return "is " + " or ".join(repr(value) for value in condition.operand)
+    if condition.test == "not_values":
+        return "is not " + " or ".join(repr(value) for value in condition.operand)
+    if condition.test == "below":
+        return f"is below {condition.operand}"
+    if condition.test == "above":
+        return f"is above {condition.operand}"
     return "is a literal"
 
 
@@ -79,18 +52,16 @@ def reason(verdict: Verdict) -> str:
     if verdict.opaque is not None:
         return f" (its arguments may come from `{verdict.opaque}`, which detlint cannot read)"
     if verdict.level == Level.MEDIUM and found is not None:
-        return (
-            f" if `{condition['argument']}` {_test_text(condition)} (`{describe(found)}` is only known at run time)"
-        )
+        return f" if `{condition.argument}` {_test_text(condition)} (`{describe(found)}` is only known at run time)"
     if verdict.level == Level.LOW:
-        if "what" in condition:
-            return f" ({condition['what']})"
-        return f" (`{condition['argument']}` is decided at run time)"
+        if condition.what is not None:
+            return f" ({condition.what})"
+        return f" (`{condition.argument}` is decided at run time)"
     if found is not None:
         return f" (`{describe(found)}`)"
-    if "argument" in condition:
-        return f" (`{condition['argument']}` defaults to {default_text(condition)})"
-    return f" ({condition['what']})" if "what" in condition else ""
+    if condition.argument is not None:
+        return f" (`{condition.argument}` defaults to {default_text(condition)})"
+    return f" ({condition.what})" if condition.what is not None else ""
 
 
 def seed_text(seed: SeedStatus, keyword: str) -> str:
@@ -226,7 +197,7 @@ class MissingRandomState(EstimatorVisitor, Rule):
     def on_call(self, node: cst.Call) -> None:
         qualname = self.qualname(node.func)
         if qualname is not None:
-            entry = indexed(self.catalog, "scikit_learn", _sklearn_index).get(qualname)
+            entry = self.catalog.estimators.scikit_learn.get(qualname)
             if entry is not None:
                 self._check_sklearn(node, entry)
                 return
@@ -235,14 +206,14 @@ class MissingRandomState(EstimatorVisitor, Rule):
             # A project's own `set_seed(42)` helper: most of them seed NumPy's global RNG.
             self._numpy_seeded = self._numpy_seeded or literal_value(node.args[0].value) is not None
         if isinstance(node.func, cst.Attribute):
-            entry = indexed(self.catalog, "methods", _methods_index).get(node.func.attr.value)
+            entry = self.catalog.estimators.methods.get(node.func.attr.value)
             if entry is not None:
                 self._check_method(node, entry, qualname)
 
     def _note_numpy_seed(self, node: cst.Call, qualname: str) -> None:
         if not node.args or literal_value(node.args[0].value) is None:
             return
-        if qualname in indexed(self.catalog, "numpy_seeders", _numpy_seeders):
+        if qualname in self.catalog.estimators.numpy_seeders:
             self._numpy_seeded = True
         elif qualname.split(".")[0] not in _LIBRARIES and "seed" in qualname.rsplit(".", 1)[-1].lower():
             self._numpy_seeded = True  # the project's own helper, e.g. `from utils import set_seed`
@@ -259,7 +230,7 @@ class MissingRandomState(EstimatorVisitor, Rule):
             return
         if "seed_default" in entry.fields and seed.state is Seed.UNKNOWN:
             return
-        verdict = evaluate(entry.get("random_when"), view)
+        verdict = self.catalog.estimators.conditions(entry).evaluate(view)
         if not verdict.random or self.reseeded_later(node):
             return
         level = verdict.level
@@ -275,7 +246,7 @@ class MissingRandomState(EstimatorVisitor, Rule):
         if parent is None or not any(arg.value is node for arg in parent.args):
             return False
         qualname = self.qualname(parent.func)
-        entry = indexed(self.catalog, "scikit_learn", _sklearn_index).get(qualname) if qualname else None
+        entry = self.catalog.estimators.scikit_learn.get(qualname) if qualname else None
         return bool(entry and entry.get("seeds_sub_estimators"))
 
     # -- pandas' sample --------------------------------------------------------------------------------
@@ -290,7 +261,7 @@ class MissingRandomState(EstimatorVisitor, Rule):
         if any(keyword not in entry["keywords"] for keyword in keywords) or len(positional) > entry["max_positional"]:
             return
         seed_argument = entry["seed_argument"]
-        seed = seed_status(ArgumentView(_keywords(node)), [seed_argument["keyword"]])
+        seed = seed_status(ArgumentView.of_call(node), [seed_argument["keyword"]])
         if seed.state is Seed.GIVEN:
             return
         receiver = node.func.value if isinstance(node.func, cst.Attribute) else None
@@ -374,10 +345,6 @@ class MissingRandomState(EstimatorVisitor, Rule):
             pending.report.message = self._message(pending, numpy_seeded=True)
             if pending.report.confidence == Confidence.HIGH:
                 pending.report.confidence = Confidence.MEDIUM
-
-
-def _keywords(node: cst.Call) -> dict[str, Found]:
-    return {arg.keyword.value: Found(arg.keyword.value, arg.value, arg) for arg in node.args if arg.keyword}
 
 
 def _on_its_own_line(call: cst.Call, args: list[cst.Arg], new: cst.Arg) -> tuple[list[cst.Arg], cst.Arg]:

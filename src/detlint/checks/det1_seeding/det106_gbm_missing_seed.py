@@ -1,53 +1,14 @@
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import libcst as cst
 
-from detlint.catalogs.loader import Catalog, Entry
-from detlint.checks.det1_seeding._estimators import (
-    ALWAYS,
-    CATALOG,
-    ArgumentView,
-    EstimatorVisitor,
-    Level,
-    Seed,
-    Verdict,
-    code_of,
-    describe,
-    evaluate,
-    indexed,
-    seed_status,
-    with_keyword,
-)
+from detlint.catalogs.conditions import ALWAYS, ArgumentView, Level, Verdict
+from detlint.catalogs.estimators import GbmTarget
+from detlint.catalogs.entries import Entry
+from detlint.checks.det1_seeding._estimators import EstimatorVisitor, Seed, describe, seed_status, with_keyword
 from detlint.finding import Severity
+from detlint.names import code_of
 from detlint.checks.base import Rule
-
-
-@dataclass(frozen=True)
-class _Target:
-    """A call that builds or trains a gradient-boosting model."""
-
-    library: Entry
-    params_argument: dict | None  # None for estimators (their keywords are the parameters)
-
-
-def _index(catalog: Catalog) -> dict[str, _Target]:
-    index: dict[str, _Target] = {}
-    for library in catalog.entries(CATALOG, "gradient_boosting"):
-        for name in library["estimators"]:
-            index[name] = _Target(library, None)
-        for function in library.get("training_functions", ()):
-            for name in function["callables"]:
-                index[name] = _Target(library, function["params_argument"])
-    return index
-
-
-def _settings(catalog: Catalog) -> dict[str, list[Entry]]:
-    settings: dict[str, list[Entry]] = {}
-    for entry in catalog.entries(CATALOG, "nondeterministic_settings"):
-        settings.setdefault(entry["library"], []).append(entry)
-    return settings
 
 
 class GbmMissingSeed(EstimatorVisitor, Rule):
@@ -134,7 +95,8 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
 
     def on_call(self, node: cst.Call) -> None:
         qualname = self.qualname(node.func)
-        target = indexed(self.catalog, "gbm_targets", _index).get(qualname) if qualname else None
+        estimators = self.catalog.estimators
+        target = estimators.gbm_targets.get(qualname) if qualname else None
         if target is None:
             return
         library = target.library
@@ -145,8 +107,8 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
             view = self.resolve_dict(argument.value) if argument is not None else None
         if view is None:
             return  # no params, or params detlint cannot read
-        for setting in indexed(self.catalog, "gbm_settings", _settings).get(library.id, ()):
-            self._check_setting(node, setting, evaluate(setting["when"], view))
+        for setting in estimators.gbm_settings.get(library.id, ()):
+            self._check_setting(node, setting, estimators.conditions(setting).evaluate(view))
         self._check_seed(node, qualname or "", target, view)
 
     def _check_setting(self, node: cst.Call, setting: Entry, verdict: Verdict) -> None:
@@ -159,19 +121,22 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
         level = min(verdict.level, Level.of(setting["confidence"]))
         self.report(where, f"`{describe(verdict.found)}` {setting['problem']}; {setting['fix']}", confidence=level.confidence)
 
-    def _check_seed(self, node: cst.Call, qualname: str, target: _Target, view: ArgumentView) -> None:
+    def _check_seed(self, node: cst.Call, qualname: str, target: GbmTarget, view: ArgumentView) -> None:
         library = target.library
         seed = seed_status(view, library["seed_keywords"])
         if seed.state in (Seed.GIVEN, Seed.UNKNOWN) or self.reseeded_later(node):
             return
-        verdict = ALWAYS if qualname in library.get("always_stochastic", ()) else evaluate(library["stochastic"], view)
+        if qualname in library.get("always_stochastic", ()):
+            verdict = ALWAYS
+        else:
+            verdict = self.catalog.estimators.conditions(library).evaluate(view)
         if not verdict.random:
             return
         level = min(verdict.level, Level.of(library["unseeded_confidence"]))
         if verdict.condition is None:
             what = library.get("always_stochastic_what", "draws random numbers")
         else:
-            what = verdict.condition.get("what", "draws random numbers")
+            what = verdict.condition.what or "draws random numbers"
             if verdict.found is not None:
                 what += f" (`{describe(verdict.found)}`)"
         text = code_of(node)

@@ -6,7 +6,7 @@ from detlint.checks.det2_ops._switch_visitor import TORCH_FRAMEWORKS, SwitchVisi
 from detlint.finding import Confidence, Severity
 from detlint.names import NOT_LITERAL
 from detlint.checks.base import FixSpec, Rule
-from detlint.facts.switches import SwitchWrite, switch_entry
+from detlint.facts.switches import SwitchWrite
 
 
 class CudnnBenchmark(SwitchVisitor, Rule):
@@ -83,7 +83,7 @@ class CudnnBenchmark(SwitchVisitor, Rule):
         )
 
     def on_switch_write(self, write: SwitchWrite) -> None:
-        entry = switch_entry(self.catalog, write.qualname)
+        entry = self.catalog.torch_switches.switches.get(write.qualname)
         if entry is not None and entry["effect"] == "autotune":
             self._report_value(write.node, write.value, f"`{write.qualname} = True`", write.node, write.value_node)
 

@@ -7,7 +7,7 @@ import libcst as cst
 from detlint.checks.det2_ops._switch_visitor import TORCH_FRAMEWORKS, SwitchVisitor, short_name
 from detlint.finding import Severity
 from detlint.checks.base import FixSpec, Rule
-from detlint.facts.switches import CATALOG, SwitchWrite, level_of, switch_entry
+from detlint.facts.switches import SwitchWrite, level_of
 
 _LEVEL_PROBLEMS = {
     "off": "turns deterministic algorithms off: ops after it may pick nondeterministic kernels again; "
@@ -119,9 +119,7 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
                 )
 
     def on_switch_write(self, write: SwitchWrite) -> None:
-        namespace = next(
-            (entry for entry in self.catalog.entries(CATALOG, "flag_namespaces") if entry.id == write.namespace), None
-        )
+        namespace = self.catalog.torch_switches.flag_namespaces.get(write.namespace)
         if namespace is not None and write.attribute not in namespace["attributes"]:
             close = difflib.get_close_matches(write.attribute, namespace["attributes"], n=1)
             hint = f"; did you mean `{write.namespace}.{close[0]}`?" if close else ""
@@ -137,7 +135,7 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
                 confidence=self.resolution_confidence(write.node),
                 fix=fix,
             )
-        entry = switch_entry(self.catalog, write.qualname)
+        entry = self.catalog.torch_switches.switches.get(write.qualname)
         if entry is not None:
             block = self._last_writes.setdefault(id(self.enclosing_block()), {})
             block[entry["effect"]] = (write.value, write.node, write.qualname)
@@ -145,15 +143,15 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
     def _check_removed(self, node: cst.Call, qualname: str) -> None:
         if self._version_guarded():
             return  # compatibility code: `if hasattr(torch, ...)` or `except AttributeError`
-        for entry in self.catalog.entries(CATALOG, "removed_apis"):
-            if entry.id == qualname:
-                deprecated = f"deprecated in torch {entry['deprecated_in']} and " if entry.get("deprecated_in") else ""
-                self.report(
-                    node,
-                    f"`{qualname}` was {deprecated}removed in torch {entry['removed_in']} (AttributeError on "
-                    f"newer versions); use `{entry['replacement']}`",
-                    confidence=self.resolution_confidence(node.func),
-                )
+        entry = self.catalog.torch_switches.removed_apis.get(qualname)
+        if entry is not None:
+            deprecated = f"deprecated in torch {entry['deprecated_in']} and " if entry.get("deprecated_in") else ""
+            self.report(
+                node,
+                f"`{qualname}` was {deprecated}removed in torch {entry['removed_in']} (AttributeError on "
+                f"newer versions); use `{entry['replacement']}`",
+                confidence=self.resolution_confidence(node.func),
+            )
 
     def _version_guarded(self) -> bool:
         for statement in self.context.statement_stack:
@@ -167,16 +165,16 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
         return False
 
     def _check_mode_function(self, node: cst.Call, qualname: str) -> None:
-        for entry in self.catalog.entries(CATALOG, "mode_functions"):
-            if entry.id != qualname:
-                continue
-            mode = self.argument(node, entry["argument"], 0)
-            level = level_of(entry["levels"], mode)
-            warn_only = self.argument(node, entry.get("warn_only_keyword", ""))
-            if level == "error" and warn_only is not None and self.literal(warn_only.value) is True:
-                self.report(warn_only, f"`{short_name(qualname)}(..., warn_only=True)` {_LEVEL_PROBLEMS['warn']}")
-            elif level in _LEVEL_PROBLEMS:
-                self.report(node, f"`{short_name(qualname)}({self._source(mode)})` {_LEVEL_PROBLEMS[level]}")
+        entry = self.catalog.torch_switches.mode_functions.get(qualname)
+        if entry is None:
+            return
+        mode = self.argument(node, entry["argument"], 0)
+        level = level_of(entry["levels"], mode)
+        warn_only = self.argument(node, entry.get("warn_only_keyword", ""))
+        if level == "error" and warn_only is not None and self.literal(warn_only.value) is True:
+            self.report(warn_only, f"`{short_name(qualname)}(..., warn_only=True)` {_LEVEL_PROBLEMS['warn']}")
+        elif level in _LEVEL_PROBLEMS:
+            self.report(node, f"`{short_name(qualname)}({self._source(mode)})` {_LEVEL_PROBLEMS[level]}")
 
     def _check_keyword_switch(self, node: cst.Call) -> None:
         switch = self.keyword_switch(node)

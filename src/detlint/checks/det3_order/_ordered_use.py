@@ -28,12 +28,10 @@ from enum import Enum
 
 import libcst as cst
 
-from detlint.catalogs.loader import Catalog, Entry
 from detlint.finding import Confidence
 from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
 from detlint.checks.base import FixSpec, Report
 
-CATALOG = "ordering"
 _BUILTINS = frozenset(dir(builtins))
 _LOGGER_HINTS = ("log", "warnings")
 _SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
@@ -139,66 +137,6 @@ def short_code(module: cst.Module, node: cst.CSTNode, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
 
 
-# -- the catalog, indexed once per catalog --------------------------------------------------------------
-
-
-@dataclass
-class OrderingIndex:
-    listing_callables: dict[str, Entry]
-    listing_methods: dict[str, Entry]
-    path: Entry
-    consumer_callables: dict[str, Entry]
-    consumer_methods: dict[str, Entry]
-    value_methods: dict[str, Entry]
-    loop_callables: dict[str, Entry]
-    loop_methods: dict[str, Entry]
-    sets: Entry
-    hash_callables: dict[str, str]
-    hash_methods: dict[str, str]
-    hash_iterable_callables: dict[str, str]
-    hash_iterable_methods: dict[str, str]
-
-
-_INDEXES: dict[str, OrderingIndex] = {}
-
-
-def ordering_index(catalog: Catalog) -> OrderingIndex:
-    index = _INDEXES.get(catalog.digest)
-    if index is None:
-        index = _INDEXES[catalog.digest] = _build_index(catalog)
-    return index
-
-
-def _by(entries: Iterable[Entry], key: str) -> dict[str, Entry]:
-    return {name: entry for entry in entries for name in entry.get(key, ())}
-
-
-def _build_index(catalog: Catalog) -> OrderingIndex:
-    def section(name: str) -> tuple[Entry, ...]:
-        return catalog.entries(CATALOG, name)
-
-    hashes = section("hash_types")
-
-    def hash_map(key: str) -> dict[str, str]:
-        return {name: entry["hash"] for entry in hashes for name in entry.get(key, ())}
-
-    return OrderingIndex(
-        listing_callables=_by(section("listings"), "callables"),
-        listing_methods=_by(section("listings"), "methods"),
-        path=section("path_types")[0],
-        consumer_callables=_by(section("consumers"), "callables"),
-        consumer_methods=_by(section("consumers"), "methods"),
-        value_methods=_by(section("value_methods"), "methods"),
-        loop_callables=_by(section("loop_effects"), "callables"),
-        loop_methods=_by(section("loop_effects"), "methods"),
-        sets=section("sets")[0],
-        hash_callables=hash_map("callables"),
-        hash_methods=hash_map("methods"),
-        hash_iterable_callables=hash_map("iterable_callables"),
-        hash_iterable_methods=hash_map("iterable_methods"),
-    )
-
-
 # -- the rule side --------------------------------------------------------------------------------------
 
 
@@ -260,7 +198,7 @@ class ScopeWalker:
         self.rule = rule
         self.depth = depth  # > 0 when summarising a function called from another scope
         self.context = rule.context  # type: ignore[attr-defined]
-        self.index = ordering_index(self.context.catalog)
+        self.index = self.context.catalog.ordering
         self.scope_kind = scope_kind
         self.bindings: dict[str, Flows] = {}
         self.facts: dict[str, object] = {}

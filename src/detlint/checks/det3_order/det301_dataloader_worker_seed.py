@@ -6,7 +6,7 @@ from detlint.project.op_paths import describe_entries, entry_states
 from detlint.facts.model import EventKind
 from detlint.finding import Confidence, Edit, Finding, Fix, Severity
 from detlint.project.index import ProjectIndex
-from detlint.catalogs.rng import rng_index
+from detlint.catalogs.loader import load_catalog
 from detlint.checks.base import ProjectRule
 from detlint.versions import Version
 
@@ -88,7 +88,7 @@ class DataloaderWorkerSeed(ProjectRule):
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
         yield from self._held_generators(index)
         version, source = index.framework_version("torch")
-        loader_entry = next(iter(rng_index().worker_loaders), None)
+        loader_entry = next(iter(load_catalog().rng.worker_loaders), None)
         old = version is not None and loader_entry is not None and (
             Version.parse(version).base < Version.parse(loader_entry["workers_reseed_since"])
         )

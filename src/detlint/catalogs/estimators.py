@@ -1,0 +1,67 @@
+"""Lookups over the `estimators` catalog: the scikit-learn callables and pandas methods that draw
+random numbers, the gradient-boosting libraries' models, training functions and settings, each with
+its argument conditions parsed once (the estimators' form: any condition makes a call random)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from detlint.catalogs.conditions import Conditions
+from detlint.catalogs.entries import Entry, entries_by
+
+if TYPE_CHECKING:
+    from detlint.catalogs.loader import Catalog
+
+CATALOG = "estimators"
+# Calls that seed NumPy's global RNG when the `rng` catalog is not loaded with this one.
+_FALLBACK_NUMPY_SEEDERS = frozenset({"numpy.random.seed"})
+# The fields of each section that hold conditions.
+_CONDITION_FIELDS = {"scikit_learn": "random_when", "gradient_boosting": "stochastic", "nondeterministic_settings": "when"}
+
+
+@dataclass(frozen=True)
+class GbmTarget:
+    """A call that builds or trains a gradient-boosting model."""
+
+    library: Entry
+    params_argument: Mapping[str, Any] | None  # None for estimators (their keywords are the parameters)
+
+
+class EstimatorIndex:
+    def __init__(self, catalog: Catalog) -> None:
+        self.scikit_learn = entries_by(catalog.entries(CATALOG, "scikit_learn"))
+        self.methods = entries_by(catalog.entries(CATALOG, "methods"), "method")
+        self.numpy_seeders = _numpy_seeders(catalog)
+        self.gbm_targets: dict[str, GbmTarget] = {}
+        for library in catalog.entries(CATALOG, "gradient_boosting"):
+            for name in library["estimators"]:
+                self.gbm_targets[name] = GbmTarget(library, None)
+            for function in library.get("training_functions", ()):
+                for name in function["callables"]:
+                    self.gbm_targets[name] = GbmTarget(library, function["params_argument"])
+        self.gbm_settings: dict[str, list[Entry]] = {}
+        for entry in catalog.entries(CATALOG, "nondeterministic_settings"):
+            self.gbm_settings.setdefault(entry["library"], []).append(entry)
+        self._conditions = {
+            (section, entry.id): Conditions.estimator_form(entry.get(field))
+            for section, field in _CONDITION_FIELDS.items()
+            for entry in catalog.entries(CATALOG, section)
+        }
+
+    def conditions(self, entry: Entry) -> Conditions:
+        """When the entry's call is random: `random_when`, `stochastic` or `when`, by section."""
+        return self._conditions[(entry.section, entry.id)]
+
+
+def _numpy_seeders(catalog: Catalog) -> frozenset[str]:
+    """The `rng` catalog's seeders covering NumPy."""
+    try:
+        seeders = catalog.entries("rng", "seeders")
+    except KeyError:
+        return _FALLBACK_NUMPY_SEEDERS
+    names = {name for entry in seeders if "numpy" in entry["covers"] for name in entry["callables"]}
+    return frozenset(names) | _FALLBACK_NUMPY_SEEDERS

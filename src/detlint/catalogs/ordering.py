@@ -1,0 +1,36 @@
+"""Lookups over the `ordering` catalog: which calls and methods list directories, make sets or
+consume an order, what loop bodies do with one, and which types hash in a per-process order."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from detlint.catalogs.entries import Entry, entries_by
+
+if TYPE_CHECKING:
+    from detlint.catalogs.loader import Catalog
+
+CATALOG = "ordering"
+
+
+class OrderingIndex:
+    def __init__(self, catalog: Catalog) -> None:
+        def section(name: str) -> tuple[Entry, ...]:
+            return catalog.entries(CATALOG, name)
+
+        def hashes(key: str) -> dict[str, str]:
+            return {name: entry["hash"] for name, entry in entries_by(section("hash_types"), key).items()}
+
+        self.listing_callables = entries_by(section("listings"), "callables")
+        self.listing_methods = entries_by(section("listings"), "methods")
+        self.path = section("path_types")[0]
+        self.consumer_callables = entries_by(section("consumers"), "callables")
+        self.consumer_methods = entries_by(section("consumers"), "methods")
+        self.value_methods = entries_by(section("value_methods"), "methods")
+        self.loop_callables = entries_by(section("loop_effects"), "callables")
+        self.loop_methods = entries_by(section("loop_effects"), "methods")
+        self.sets = section("sets")[0]
+        self.hash_callables = hashes("callables")
+        self.hash_methods = hashes("methods")
+        self.hash_iterable_callables = hashes("iterable_callables")
+        self.hash_iterable_methods = hashes("iterable_methods")
