@@ -5,6 +5,7 @@ order never depends on scheduling: results are collected in discovery order and 
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -12,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from detlint.config import Settings
-from detlint.discovery import discover
+from detlint.discovery import discover, module_name
 from detlint.finding import Confidence, Finding, Span
-from detlint.ignore import compile_pattern
 from detlint.notebook import NotebookModule
 from detlint.results import AnalysisOptions, FileResult
+from detlint.run import pool
 from detlint.run.incremental import IncrementalRun, Progress, open_cache
 from detlint.run.project_pass import project_pass
 from detlint.sources import SourceFile
@@ -44,7 +45,8 @@ def analysis_options(settings: Settings) -> AnalysisOptions:
 
 
 def discover_sources(paths: Sequence[Path], settings: Settings, *, force_exclude: bool = False) -> list[SourceFile]:
-    """The files under `paths` that the settings do not exclude, sorted by display path."""
+    """The files a run over `paths` checks, sorted by display path: those the settings do not exclude,
+    and every path given explicitly unless `force_exclude`."""
     return discover(
         paths,
         settings.root,
@@ -53,25 +55,6 @@ def discover_sources(paths: Sequence[Path], settings: Settings, *, force_exclude
         force_exclude=force_exclude,
         respect_gitignore=settings.respect_gitignore,
     )
-
-
-def build_selection(settings: Settings, *, select=None, extend_select=(), ignore=None) -> Selection:
-    from detlint.registry import rule_index
-    from detlint.selection import Selection
-
-    return Selection.build(
-        rule_index(),
-        select=settings.select if select is None else select,
-        extend_select=(*settings.extend_select, *extend_select),
-        ignore=settings.ignore if ignore is None else ignore,
-        per_file_ignores=settings.per_file_ignores,
-        path_matcher=path_matcher,
-    )
-
-
-def path_matcher(pattern: str) -> Callable[[str], bool]:
-    """A gitignore-style glob over display paths (relative to the project root)."""
-    return compile_pattern(pattern).matches_path
 
 
 def run(
@@ -119,18 +102,40 @@ def run(
     return RunResult(findings, sources, tracebacks, project.versions)
 
 
-def analyse_files(
-    sources: Sequence[SourceFile],
-    options: AnalysisOptions,
-    settings: Settings,
-    *,
-    jobs: int | None,
-    use_cache: bool,
-    progress: Progress | None,
-) -> list[FileResult]:
-    """Every file's full result (facts included), from the cache where it has them."""
+def saved_project(settings: Settings, *, jobs: int | None = None, use_cache: bool = True) -> list[FileResult]:
+    """Every file of the project that a configuration file marks, as saved, with its facts (mostly from
+    the cache): what `run_source` judges one file's source with. Without a configuration file there
+    is no project beyond the file itself, as in a run over that file."""
+    if settings.config_file is None:
+        return []
+    sources = discover_sources([settings.root], settings)
+    options = analysis_options(settings)
     cache = open_cache(settings, options) if use_cache else None
-    return IncrementalRun(sources, settings, options, cache, jobs, progress).full_results()
+    return IncrementalRun(sources, settings, options, cache, jobs, None).full_results()
+
+
+def run_source(
+    path: Path,
+    data: bytes,
+    settings: Settings,
+    saved: Sequence[FileResult],
+    selection: Selection | None,
+    *,
+    noqa: bool = True,
+) -> list[Finding]:
+    """The findings a run would report on the Python file at `path` if it held `data`: its own, and the
+    project rules' over it and the `saved` results of the other files. See `finalize` for `selection`
+    and `noqa`."""
+    source = SourceFile(path, _display_path(path, settings.root), "python", module_name(path, settings.root))
+    result = pool.analyzer(analysis_options(settings)).analyse_bytes(source, data)
+    project = project_pass([result, *(other for other in saved if other.path != result.path)], settings)
+    return finalize([result], project.findings, selection, settings.min_confidence, noqa=noqa)
+
+
+def _display_path(path: Path, root: Path) -> str:
+    """The path as a run shows it: relative to the project root where it lies below it."""
+    absolute = Path(os.path.abspath(path))
+    return absolute.relative_to(root).as_posix() if absolute.is_relative_to(root) else path.as_posix()
 
 
 def _covers_part_of_project(paths: Sequence[Path], settings: Settings) -> bool:
@@ -142,20 +147,31 @@ def _covers_part_of_project(paths: Sequence[Path], settings: Settings) -> bool:
 
 
 def finalize(
-    results: Sequence[FileResult], project_findings: Sequence[Finding], selection: Selection, floor: Confidence
+    results: Sequence[FileResult],
+    project_findings: Sequence[Finding],
+    selection: Selection | None,
+    floor: Confidence,
+    *,
+    noqa: bool = True,
 ) -> list[Finding]:
+    """The findings to report on the files of `results`, sorted. `selection` None and `noqa` False
+    leave to a host linter (flake8) what it owns: rule selection, and `# noqa` comments with the
+    report of unused suppressions (DET090)."""
     by_path: dict[str, list[Finding]] = {result.path: list(result.findings) for result in results}
     for finding in project_findings:
         if finding.path in by_path:  # only files of this run are reported on
             by_path[finding.path].append(finding)
     kept: list[Finding] = []
     for result in results:
-        remaining, unused = apply_suppressions(by_path[result.path], result.suppressions)
-        remaining.extend(_unused_suppression_findings(result.path, unused))
+        suppressions = result.suppressions if noqa else [item for item in result.suppressions if item.kind != "noqa"]
+        remaining, unused = apply_suppressions(by_path[result.path], suppressions)
+        if noqa:
+            remaining.extend(_unused_suppression_findings(result.path, unused))
         kept.extend(
             finding
             for finding in remaining
-            if selection.allows(finding.code, finding.path) and finding.confidence.at_least(floor)
+            if (selection is None or selection.allows(finding.code, finding.path))
+            and finding.confidence.at_least(floor)
         )
     notebooks = {result.path: result.notebook for result in results if result.notebook is not None}
     if notebooks:
