@@ -4,7 +4,6 @@ so `-j1` and `-jN` report the same."""
 
 from __future__ import annotations
 
-import functools
 import gc
 import os
 from collections.abc import Iterator, Sequence
@@ -20,9 +19,8 @@ if TYPE_CHECKING:  # the parser and the rules load only when some file is analys
 MIN_FILES_PER_WORKER = 8
 
 
-@functools.cache
 def analyzer(options: AnalysisOptions) -> FileAnalyzer:
-    """This process's analyzer: it holds no state between files, so one serves every file."""
+    """An analyzer with the catalog and the file rules (both loaded once per process)."""
     from detlint.catalogs.loader import load_catalog
     from detlint.engine import FileAnalyzer
     from detlint.registry import rule_index
