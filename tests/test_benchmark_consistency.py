@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import write
-from detlint.run import orchestrate as runner
+from detlint.run import pool
 
 HELPER = """import random
 
@@ -112,7 +112,7 @@ def test_findings_are_identical_cold_warm_serial_and_parallel(cli, tmp_path: Pat
     files = _corpus(tmp_path / "proj")
     python_files = [name for name in files if name.endswith(".py")]
     assert len(python_files) >= 60
-    assert len(python_files) >= 2 * runner.MIN_FILES_PER_WORKER  # -j2 really starts two workers
+    assert len(python_files) >= 2 * pool.MIN_FILES_PER_WORKER  # -j2 really starts two workers
 
     cold_serial = _findings(cli, "--no-cache", "-j1")
     cold_parallel = _findings(cli, "--no-cache", "-j2")

@@ -54,10 +54,10 @@ def test_clean_removes_the_cache(cli, tmp_path):
 
 
 def test_the_analyzer_code_is_part_of_the_cache_key(monkeypatch):
-    from detlint.run import orchestrate as runner
+    from detlint.run import incremental
     from detlint.results import AnalysisOptions
 
-    assert len(runner._code_digest()) == 64
-    before = runner.cache_salt(AnalysisOptions())
-    monkeypatch.setattr(runner, "_code_digest", lambda: "changed analyzer")
-    assert runner.cache_salt(AnalysisOptions()) != before
+    assert len(incremental._code_digest()) == 64
+    before = incremental.cache_salt(AnalysisOptions())
+    monkeypatch.setattr(incremental, "_code_digest", lambda: "changed analyzer")
+    assert incremental.cache_salt(AnalysisOptions()) != before

@@ -9,8 +9,8 @@ from collections import Counter
 import pytest
 
 from conftest import REPO
+from detlint.api import check_paths
 from detlint.config import load_settings
-from detlint.run.orchestrate import build_selection, run
 from detlint.testing import expected_counts
 
 PROJECTS = sorted(path for path in (REPO / "fixtures" / "projects").iterdir() if path.is_dir())
@@ -21,7 +21,7 @@ def test_fixture_project(project, monkeypatch):
     monkeypatch.chdir(project)
     config = project / "pyproject.toml"
     settings = load_settings(config if config.is_file() else None, root=project)
-    result = run([project], settings, build_selection(settings), jobs=1, use_cache=False)
+    result = check_paths([project], settings, jobs=1, use_cache=False)
     actual = Counter((finding.path, finding.span.line, finding.code) for finding in result.findings)
     expected: Counter = Counter()
     for source in sorted(project.rglob("*.py")):

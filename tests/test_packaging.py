@@ -31,7 +31,7 @@ def test_wheel_contains_every_catalog_file_and_loads_them(tmp_path):
 
 def test_analyzer_imports_no_ml_framework():
     code = (
-        "import sys, detlint.cli, detlint.run.orchestrate, detlint.testing\n"
+        "import sys, detlint.cli, detlint.api, detlint.testing\n"
         "from detlint.testing import check_source\n"
         "check_source('import torch\\ntorch.backends.cudnn.benchmark = True\\n')\n"
         "print(sorted(m for m in sys.modules if m.split('.')[0] in {'torch', 'tensorflow', 'xgboost', 'jax'}))\n"

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from detlint.baseline import BaselineEntry
     from detlint.config import Settings
     from detlint.finding import Finding
-    from detlint.run.orchestrate import RunResult
+    from detlint.api import RunResult
     from detlint.selection import Selection
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -153,13 +153,12 @@ def check(
     stderr = Console(stderr=True)
     settings, selection = _configure(request, stderr)
     if show_files:
-        from detlint.discovery import discover
+        from detlint.api import discover_sources
 
         selection()  # a bad selector is a configuration error here too
-
-        files = _discover_or_fail(lambda: discover(request.targets, settings.root, exclude=settings.exclude,
-                                  extend_exclude=settings.extend_exclude, force_exclude=request.force_exclude,
-                                  respect_gitignore=settings.respect_gitignore))  # fmt: skip
+        files = _discover_or_fail(
+            lambda: discover_sources(request.targets, settings, force_exclude=request.force_exclude)
+        )
         click.echo("".join(f"{source.display}\n" for source in files), nl=False)
         return
     baseline = _load_baseline(baseline_file) if baseline_file else None  # a bad file fails before the run
@@ -205,17 +204,17 @@ def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Callable
     """Settings for a request, and the rule selection, built when first asked for: the rules load the
     parser, which a run whose findings the cache already holds never needs. Configuration errors end
     the command with exit 2."""
-    from detlint.config import ConfigError, find_config, load_settings
+    from detlint.api import build_selection, settings_from
+    from detlint.config import ConfigError, find_config
     from detlint.finding import Confidence
 
     first = request.targets[0]
+    floor = Confidence(request.min_confidence) if request.min_confidence else None
     try:
         config_file = request.config_path or find_config(first if first.exists() else Path.cwd())
-        settings = load_settings(config_file)
+        settings = settings_from(config_file, min_confidence=floor)
     except ConfigError as error:
         _fail(str(error))
-    if request.min_confidence:
-        settings = settings.with_overrides(min_confidence=Confidence(request.min_confidence))
     if request.verbose:
         stderr.print(
             f"detlint {__version__}: configuration {config_file or '(defaults)'}, root {settings.root}", soft_wrap=True
@@ -223,7 +222,6 @@ def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Callable
 
     @functools.cache
     def selection() -> Selection:
-        from detlint.run.orchestrate import build_selection
         from detlint.selection import SelectorError
 
         try:
@@ -248,14 +246,14 @@ def _analyse(
 ) -> RunResult:
     """One run over the request's paths, with a progress bar on a terminal and the diagnostics that
     --verbose and --debug ask for."""
-    from detlint.run.orchestrate import run
+    from detlint.api import check_paths
 
     selection_key = repr((request.select, request.extend_select, request.ignore))
     with _progress(stderr, enabled=progress and stderr.is_terminal) as report_progress:
         result = _discover_or_fail(
-            lambda: run(request.targets, settings, selection, selection_key=selection_key, jobs=request.jobs,
-                        use_cache=not request.no_cache,
-                        force_exclude=request.force_exclude, progress=report_progress)  # fmt: skip
+            lambda: check_paths(request.targets, settings, selection=selection, selection_key=selection_key,
+                                jobs=request.jobs, use_cache=not request.no_cache,
+                                force_exclude=request.force_exclude, progress=report_progress)  # fmt: skip
         )
     if request.verbose:
         stderr.print(f"checked {len(result.files)} files")

@@ -10,9 +10,9 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+from detlint.api import check_paths
 from detlint.config import Settings
 from detlint.finding import Confidence, Finding
-from detlint.run.orchestrate import build_selection, run
 
 _EXPECTATION = re.compile(r"#\s*(?P<codes>DET\d{3}(?:\s*,\s*DET\d{3})*)\s*$")
 
@@ -68,7 +68,7 @@ def check_project(
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
         config = Settings(root=root, min_confidence=floor, **settings)
-        return run([root], config, build_selection(config), jobs=1, use_cache=False).findings
+        return check_paths([root], config, jobs=1, use_cache=False).findings
 
 
 def check_source(text: str, path: str = "example.py", *, floor: Confidence = Confidence.LOW) -> list[Finding]:

@@ -16,26 +16,15 @@ from __future__ import annotations
 
 import ast
 import functools
-import io
-import os
-import tokenize
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
 from detlint import __version__
-from detlint.catalogs.loader import load_catalog
-from detlint.config import Settings, find_config, load_settings
-from detlint.discovery import discover, module_name
-from detlint.engine import FileAnalyzer
-from detlint.results import AnalysisOptions, FileResult
+from detlint.api import check_source, saved_project, settings_from
+from detlint.config import Settings, find_config
 from detlint.finding import Confidence, Finding
-from detlint.project.index import ProjectIndex
-from detlint.run.project_pass import run_project_rules
-from detlint.registry import rule_index
-from detlint.run.orchestrate import analyse_files, analysis_options
-from detlint.sources import SourceFile
-from detlint.suppress import apply_suppressions
+from detlint.results import FileResult
 
 MIN_CONFIDENCE_OPTION = "--detlint-min-confidence"
 
@@ -78,57 +67,18 @@ def check_lines(lines: Sequence[str], filename: str, *, min_confidence: Confiden
     and `# noqa`, which are left to flake8."""
     path = Path(filename)
     config_file = find_config(path)
-    settings = _settings(config_file)
-    source = SourceFile(path, _display_path(path, settings.root), "python", module_name(path, settings.root))
-    result = _analyzer(analysis_options(settings)).analyse_bytes(source, _source_bytes(lines))
-    project = [result, *(saved for saved in _saved_project(config_file) if saved.path != result.path)]
-    project_findings, _failures = run_project_rules(ProjectIndex.build(project, settings), rule_index().project_rules())
-    findings = [*result.findings, *(finding for finding in project_findings if finding.path == result.path)]
-    detlint_comments = [suppression for suppression in result.suppressions if suppression.kind != "noqa"]
-    kept, _unused = apply_suppressions(findings, detlint_comments)
-    floor = min_confidence or settings.min_confidence
-    return sorted((finding for finding in kept if finding.confidence.at_least(floor)), key=Finding.sort_key)
+    settings = _settings(config_file, min_confidence)
+    return check_source(path, "".join(lines), settings, project=_saved_project(config_file), hosted=True)
 
 
 @functools.cache
-def _settings(config_file: Path | None) -> Settings:
+def _settings(config_file: Path | None, min_confidence: Confidence | None) -> Settings:
     # flake8 checks many files per process, and most share one configuration file.
-    return load_settings(config_file)
+    return settings_from(config_file, min_confidence=min_confidence)
 
 
 @functools.cache
 def _saved_project(config_file: Path | None) -> tuple[FileResult, ...]:
-    """Every file of the project that a configuration file marks, as saved, for the rules that follow
-    several files. Analysed once per flake8 process, mostly from detlint's cache; without a
-    configuration file there is no project beyond the file itself (as in `detlint check`)."""
-    if config_file is None:
-        return ()
-    settings = _settings(config_file)
-    sources = discover([settings.root], settings.root, exclude=settings.exclude,
-                       extend_exclude=settings.extend_exclude, respect_gitignore=settings.respect_gitignore)  # fmt: skip
+    """The project's files as saved, analysed once per flake8 process (mostly from detlint's cache)."""
     # flake8 already runs one process per core: analyse serially inside each.
-    results = analyse_files(sources, analysis_options(settings), settings, jobs=1, use_cache=True, progress=None)
-    return tuple(results)
-
-
-@functools.cache
-def _analyzer(options: AnalysisOptions) -> FileAnalyzer:
-    return FileAnalyzer(load_catalog(), rule_index().file_rules(), options)
-
-
-def _display_path(path: Path, root: Path) -> str:
-    """The path as `detlint check` shows it: relative to the project root where it lies below it."""
-    absolute = Path(os.path.abspath(path))
-    return absolute.relative_to(root).as_posix() if absolute.is_relative_to(root) else path.as_posix()
-
-
-def _source_bytes(lines: Sequence[str]) -> bytes:
-    """The lines as bytes in the encoding their coding declaration names (flake8 has decoded them), so
-    the engine decodes them back to the same text."""
-    text = "".join(lines)
-    utf8 = text.encode("utf-8")
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(utf8).readline)
-        return text.encode(encoding)
-    except (SyntaxError, LookupError, UnicodeEncodeError):
-        return utf8
+    return tuple(saved_project(_settings(config_file, None), jobs=1))

@@ -1,13 +1,41 @@
-"""Runs the project rules over the project index."""
+"""The project pass: the project rules over every file's facts, and what the pass read to judge them."""
 
 from __future__ import annotations
 
 import traceback
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from detlint.checks.base import ProjectRule
+from detlint.config import Settings
 from detlint.finding import Finding
-from detlint.project.index import ProjectIndex
+from detlint.project.disk import Outcome, Request
+from detlint.results import FileResult
+
+if TYPE_CHECKING:  # the rules load the parser: a run that reuses the last project pass needs neither
+    from detlint.checks.base import ProjectRule
+    from detlint.project.index import ProjectIndex
+
+FRAMEWORKS = ("torch", "tensorflow", "jax", "xgboost")
+
+
+@dataclass
+class ProjectPass:
+    findings: list[Finding]
+    disk_log: dict[Request, Outcome]  # what the pass read besides the files' results (`ProjectFiles`)
+    # framework -> (version judged against or None for the newest catalogued, where it comes from)
+    versions: dict[str, tuple[str | None, str]]
+    tracebacks: list[str] = field(default_factory=list)  # of the project rules that failed
+
+
+def project_pass(results: Sequence[FileResult], settings: Settings) -> ProjectPass:
+    from detlint.project.index import ProjectIndex
+    from detlint.registry import rule_index
+
+    index = ProjectIndex.build(results, settings)
+    findings, tracebacks = run_project_rules(index, rule_index().project_rules())
+    versions = {package: index.framework_version(package) for package in FRAMEWORKS}
+    return ProjectPass(findings, index.disk.log, versions, tracebacks)
 
 
 def run_project_rules(
