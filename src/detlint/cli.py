@@ -417,7 +417,7 @@ def clean(path: Path | None) -> None:
         settings = load_settings(config_file, root=None if config_file else start)
     except ConfigError as error:
         _fail(str(error))
-    cache_dir = settings.cache_dir or settings.root / ".detlint_cache"
+    cache_dir = settings.result_cache
     if cache_dir.is_dir():
         shutil.rmtree(cache_dir)
         click.echo(f"removed {cache_dir}")

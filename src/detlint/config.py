@@ -51,6 +51,11 @@ class Settings:
     max_file_size: int = 1024 * 1024
     cache_dir: Path | None = None
 
+    @property
+    def result_cache(self) -> Path:
+        """Where results are cached: `cache-dir`, else `.detlint_cache/` in the project root."""
+        return self.cache_dir or self.root / ".detlint_cache"
+
     def with_overrides(self, **overrides: Any) -> Settings:
         """Command-line values replace the file's; `None` means the flag was not given."""
         return replace(self, **{key: value for key, value in overrides.items() if value is not None})

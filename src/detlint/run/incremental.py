@@ -47,7 +47,7 @@ def _code_digest() -> str:
 
 
 def open_cache(settings: Settings, options: AnalysisOptions) -> ResultCache:
-    return ResultCache(settings.cache_dir or settings.root / ".detlint_cache", cache_salt(options))
+    return ResultCache(settings.result_cache, cache_salt(options))
 
 
 class IncrementalRun:
