@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.specifiers import Specifier
+from packaging.version import Version
+
 from detlint.catalogs.dependencies import MANIFEST_FORMATS, Policy, load_policy
 from detlint.dependency_files.dispatch import MIN_SIZE_LIMIT, parse_dependency_text
 from detlint.dependency_files.records import DependencyFile, Include, Requirement, ResolvedVersion
 from detlint.discovery import classify
-from detlint.versions import Specifier
 
 if TYPE_CHECKING:
     from detlint.project.disk import ProjectFiles
@@ -321,9 +323,9 @@ def satisfies(requirement: Requirement, version: str) -> bool:
         if requirement.ecosystem == "conda" and operator == "=":
             operator, value = "==", value + ".*"
         try:
-            if not Specifier.parse(operator + value).contains(version):
+            if not Specifier(operator + value).contains(Version(version), prereleases=True):
                 return False
-        except ValueError:
+        except ValueError:  # InvalidSpecifier, InvalidVersion
             return False
     return True
 
