@@ -155,6 +155,7 @@ def test_url_vcs_and_path_requirements(line, kind, revision, name):
         ("foo== ==1", "invalid version `==1`", 3),  # not `===` followed by `=1`
         ("foo===1.0)", "invalid version `1.0)`", 3),  # `===` takes anything but white space, `;` and `)`
         ("foo; os_name == '\\N'", "invalid environment marker `os_name == '\\N'`", 4),  # not a Python string
+        ('foo; os_name == "\x00"', "invalid environment marker", 4),  # a NUL byte
     ],
 )
 def test_lines_pip_rejects_are_problems_with_positions(line, message, column):

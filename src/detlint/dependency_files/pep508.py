@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import Marker
 from packaging.specifiers import InvalidSpecifier, Specifier
 from packaging.version import Version
 
@@ -222,7 +222,7 @@ def _check_marker(marker: str, offset: int) -> None:
         raise RequirementError("expected an environment marker after `;`", offset)
     try:
         Marker(marker)
-    except (InvalidMarker, SyntaxError):  # before 26, a malformed quoted string let SyntaxError out
+    except (ValueError, SyntaxError):  # InvalidMarker; before 26 also ast's errors on a quoted string
         raise _marker_problem(marker, offset) from None
 
 
