@@ -150,6 +150,12 @@ def test_url_vcs_and_path_requirements(line, kind, revision, name):
         ("torch==2.4 --hash=md5:abc", "`--hash=md5:abc` is not", 11),
         ("torch 2.4", "needs an operator", 6),
         ("foo>=1.0+local", "`>=` takes neither", 3),
+        ("foo<=1.0.*", "`<=` takes neither", 3),
+        ("foo~=1", "`~=` needs at least two release numbers, got `1`", 3),
+        ("foo== ==1", "invalid version `==1`", 3),  # not `===` followed by `=1`
+        ("foo===1.0)", "invalid version `1.0)`", 3),  # `===` takes anything but white space, `;` and `)`
+        ("foo; os_name == '\\N'", "invalid environment marker `os_name == '\\N'`", 4),  # not a Python string
+        ('foo; os_name == "\x00"', "invalid environment marker", 4),  # a NUL byte
     ],
 )
 def test_lines_pip_rejects_are_problems_with_positions(line, message, column):
@@ -181,7 +187,8 @@ STRINGS = [
     "foo==", "foo=1", "foo 1.0", "foo>=1.0 bar", "foo>=1.0a1", "foo>=1.0.post1.dev2", "foo==v1.0", "foo==1.0-1",
     "foo>=1!2.0", "-foo", "foo[", "foo[]", "foo[,]", "foo>=1,", "foo>=1,,<2", "foo<=1.0+x", "foo==1.0+x.y",
     "foo==1.0+", 'foo ; python_version>="3" and', 'foo;os.name=="nt"', "1foo", "foo-", "foo @", "foo==1.*.2",
-    "foo~=1.0.*", 'foo>=1.0;python_version>="3.8"',
+    "foo~=1.0.*", 'foo>=1.0;python_version>="3.8"', "foo===1.0)", "foo== ==1",
+    'foo; extras == "gpu"', 'foo; dependency_groups == "dev"', 'foo; platform.release == "5"',
 ]  # fmt: skip
 
 

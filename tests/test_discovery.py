@@ -52,6 +52,9 @@ def found(root: Path, *paths: Path, **options) -> list[str]:
         ("**/cache", "x/y/cache", True, True),
         ("out/**", "out/a/b.py", False, True),
         ("out/**", "out", True, False),  # `/**` is what is inside
+        ("out/**/", "out", True, False),  # and `/**/` the directories inside
+        ("out/**/", "out/a", True, True),
+        ("out/**/", "out/a.py", False, False),
         ("a/**/z.py", "a/z.py", False, True),
         ("a/**/z.py", "a/b/c/z.py", False, True),
         ("a/**/z.py", "b/a/z.py", False, False),
@@ -155,6 +158,30 @@ def test_double_star_gitignore_patterns(tmp_path: Path) -> None:
     make(tmp_path, "cache/c.py", "x/y/cache/c.py", "out/a/b.py", "a/z.py", "a/b/c/z.py", "b/a/z.py", "a/keep.py")
     gitignore(tmp_path, "**/cache", "out/**", "a/**/z.py")
     assert found(tmp_path) == ["a/keep.py", "b/a/z.py"]
+
+
+@pytest.mark.parametrize(
+    ("ignores", "files", "kept"),
+    [
+        ({"": ["out/**/"]}, ["out/a.py", "out/sub/b.py"], ["out/a.py"]),
+        ({"": ["out/**", "!out/keep.py"]}, ["out/keep.py", "out/x.py", "out/sub/y.py"], ["out/keep.py"]),
+        # A file in an excluded directory stays out, whatever pattern would re-include it ...
+        ({"": ["gen", "!*.py"]}, ["gen/keep.py", "main.py"], ["main.py"]),
+        # ... and re-including a directory re-includes only that: other patterns still match inside it.
+        (
+            {"": ["cache/", "gen_*.py"], "sub": ["!cache/"]},
+            ["sub/cache/gen_x.py", "sub/cache/y.py", "cache/z.py"],
+            ["sub/cache/y.py"],
+        ),
+    ],
+)
+def test_gitignore_cases_where_git_differs_from_a_whole_path_match(tmp_path: Path, ignores, files, kept) -> None:
+    """What `git ls-files --others --exclude-standard` lists for each tree (a matcher that judges a
+    path as a whole, its directories included, as `pathspec` does, gets these wrong)."""
+    make(tmp_path, *files)
+    for directory, lines in ignores.items():
+        gitignore(tmp_path / directory, *lines)
+    assert found(tmp_path) == kept
 
 
 def test_gitignore_found_above_the_project_root(tmp_path: Path) -> None:

@@ -1,94 +1,16 @@
+"""PEP 440 as detlint applies it: `packaging` parses and matches, detlint decides that pinned
+pre-releases count, that a framework version counts as its final release, and how conda and
+Poetry clauses that are not PEP 440 meet a pin."""
+
 from __future__ import annotations
 
 import pytest
-from hypothesis import assume, given
-from hypothesis import strategies as st
+from packaging.version import Version
 
-from detlint.versions import Specifier, SpecifierSet, Version
-
-packaging_version = pytest.importorskip("packaging.version")
-packaging_specifiers = pytest.importorskip("packaging.specifiers")
-
-
-@pytest.mark.parametrize(
-    ("text", "normalised"),
-    [
-        ("2.4.0", "2.4.0"),
-        ("2.4.0+cu121", "2.4.0+cu121"),
-        ("v1.13.1", "1.13.1"),
-        ("1.0RC1", "1.0rc1"),
-        ("1.0.alpha.2", "1.0a2"),
-        ("1.0-beta", "1.0b0"),
-        ("1.0c3", "1.0rc3"),
-        ("1.0-1", "1.0.post1"),
-        ("1.0.rev2", "1.0.post2"),
-        ("1.0.post", "1.0.post0"),
-        ("2.0.0.dev20230101", "2.0.0.dev20230101"),
-        ("1!2.0", "1!2.0"),
-        ("1.0+Ubuntu-1_2", "1.0+ubuntu.1.2"),
-        ("  2.1  ", "2.1"),
-    ],
-)
-def test_parse_normalises(text, normalised):
-    assert str(Version.parse(text)) == normalised
-
-
-def test_parts_of_a_version():
-    version = Version.parse("1!2.4.0rc1.post2.dev3+cu121")
-    assert (version.epoch, version.release, version.pre, version.post, version.dev, version.local) == (
-        1,
-        (2, 4, 0),
-        ("rc", 1),
-        2,
-        3,
-        "cu121",
-    )
-    assert version.public == "1!2.4.0rc1.post2.dev3"
-    assert version.base == Version.parse("1!2.4")
-    assert version.is_prerelease and version.is_postrelease
-
-
-def test_ordering_follows_pep_440():
-    ordered = [
-        "1.0.dev0",
-        "1.0a1.dev1",
-        "1.0a1",
-        "1.0a2",
-        "1.0b1",
-        "1.0rc1",
-        "1.0",
-        "1.0.post1.dev0",
-        "1.0.post1",
-        "1.0.1",
-        "1.9",
-        "1.10",
-        "2.0.0rc1",
-        "2.0.0",
-        "2.0.0.post1",
-        "1!0.1",
-    ]
-    versions = [Version.parse(text) for text in ordered]
-    assert sorted(reversed(versions)) == versions
-    assert all(first < second for first, second in zip(versions, versions[1:]))
-
-
-def test_trailing_zeros_and_local_labels_do_not_change_equality():
-    assert Version.parse("1.0") == Version.parse("1.0.0")
-    assert Version.parse("2.4.0+cu121") == Version.parse("2.4.0")
-    assert hash(Version.parse("2.4.0+cu121")) == hash(Version.parse("2.4"))
-    assert not Version.parse("2.4.0+cu121") < Version.parse("2.4.0+cu118")
-    assert Version.parse("1.10") > Version.parse("1.9")
-
-
-@pytest.mark.parametrize("text", ["", "abc", "1..2", "1.0+", "1.0+a..b", "1.0-", "2.x", "1.0 rc1 extra"])
-def test_nonsense_is_a_clear_error(text):
-    with pytest.raises(ValueError, match="invalid version"):
-        Version.parse(text)
-
-
-def test_non_strings_are_rejected():
-    with pytest.raises(ValueError, match="must be a string"):
-        Version.parse(2.4)  # type: ignore[arg-type]
+from detlint.dependency_files import Clause, Requirement
+from detlint.finding import Span
+from detlint.project.dependencies import satisfies
+from detlint.versions import VersionRange, final_release
 
 
 @pytest.mark.parametrize(
@@ -103,7 +25,7 @@ def test_non_strings_are_rejected():
         ("==2.1.*", "2.10", False),
         ("!=2.1.*", "2.1.3", False),
         ("!=2.1.*", "2.2", True),
-        ("==2.4", "2.4.0+cu121", True),
+        ("==2.4", "2.4.0+cu121", True),  # no local label in the clause: any local build matches
         ("==2.4.0+cu121", "2.4.0+cu121", True),
         ("==2.4.0+cu121", "2.4.0+cu118", False),
         ("!=2.4", "2.4.0", False),
@@ -115,86 +37,108 @@ def test_non_strings_are_rejected():
         (">1.7", "1.7+local", False),
         (">1.7", "1.7.1", True),
         (">1.7.post1", "1.7.post2", True),
-        (">1.0rc1", "1.0.post1", True),
-        (">1.0.dev0", "1.0.post0", True),
-        ("<1.0.post1", "1.0rc1", True),
         ("<=2.0", "2.0+local", True),
         (">=2.0", "2.0.0.dev1", False),
         (">=2.0.dev1", "2.0.0rc1", True),
         ("~=2.2", "2.9", True),
         ("~=2.2", "3.0", False),
-        ("~=2.2.1", "2.2.5", True),
         ("~=2.2.1", "2.3", False),
         ("===2.4.0+cu121", "2.4.0+cu121", True),
         ("===2.4", "2.4.0", False),
         ("", "0.1", True),
-        (" >= 1.8 , < 2.1 ", "1.9", True),
     ],
 )
-def test_specifier_sets_contain_what_pep_440_says(specifier, version, expected):
-    assert SpecifierSet.parse(specifier).contains(version) is expected
-    assert (Version.parse(version) in SpecifierSet.parse(specifier)) is expected
+def test_ranges_contain_what_pep_440_says(specifier, version, expected):
+    assert VersionRange(specifier).contains(version) is expected
+    assert VersionRange(specifier).contains(Version(version)) is expected
+
+
+@pytest.mark.parametrize("version", ["2.1rc1", "2.1.0a2", "2.2.dev20250101", "3.0b1"])
+def test_a_pinned_pre_release_is_in_range_like_any_release(version):
+    assert VersionRange(">=2.0,<4").contains(version)
+
+
+def test_ranges_print_as_written():
+    versions = VersionRange(">=1.8,<2.1")
+    assert str(versions) == ">=1.8,<2.1"  # `packaging` would print "<2.1,>=1.8"
+    assert {(clause.operator, clause.version) for clause in versions} == {(">=", "1.8"), ("<", "2.1")}
 
 
 @pytest.mark.parametrize(
-    ("text", "problem"),
+    "text", [">=", "=>1.0", "1.0", ">=1.x", ">=1.0.*", "<1.0+local", "==1.0.dev1.*", "==1.0rc1.*", "~=1", "=1.0"]
+)
+def test_invalid_ranges_are_value_errors(text):
+    with pytest.raises(ValueError, match="Invalid specifier"):
+        VersionRange(text)
+
+
+@pytest.mark.parametrize(
+    ("version", "release"),
     [
-        (">=", "expected an operator"),
-        ("=>1.0", "expected an operator"),
-        ("1.0", "expected an operator"),
-        (">=1.0,,<2", "expected an operator"),
-        (">=1.x", "is not a version"),
-        (">=1.0.*", "allowed only with == and !="),
-        ("<1.0+local", "local version label"),
-        ("==1.0.dev1.*", "release numbers only"),
-        ("==1.0rc1.*", "release numbers only"),
-        ("~=1", "at least two release segments"),
+        ("2.1.0rc1", "2.1.0"),
+        ("2.1.0.post1", "2.1.0"),
+        ("2.4.0+cu121", "2.4"),
+        ("2.10.0.dev20250901", "2.10"),
+        ("1!2.0b1", "1!2.0"),
+        ("v1.13.1", "1.13.1"),
     ],
 )
-def test_bad_specifiers_are_clear_errors(text, problem):
-    with pytest.raises(ValueError, match=problem) as error:
-        SpecifierSet.parse(text)
-    assert "invalid version specifier" in str(error.value)
+def test_a_version_counts_as_its_final_release(version, release):
+    assert final_release(version) == Version(release)
+    assert final_release(Version(version)) == Version(release)
 
 
-def test_specifiers_print_normalised():
-    assert str(SpecifierSet.parse(">= 1.8.0 , <2.1RC1")) == ">=1.8.0,<2.1rc1"
-    assert [str(spec) for spec in SpecifierSet.parse("==2.*,!=2.1")] == ["==2.*", "!=2.1"]
-    assert Specifier.parse("==2.*").is_wildcard
+def test_local_labels_take_part_in_version_equality_but_not_in_the_release():
+    assert Version("2.4.0+cu121") != Version("2.4.0")
+    assert final_release("2.4.0+cu121") == final_release("2.4.0")
 
 
-# -- agreement with `packaging`, the reference implementation (local labels aside) --------------------
-
-_segments = st.lists(st.integers(min_value=0, max_value=12), min_size=1, max_size=3)
-_versions = st.builds(
-    lambda release, pre, post, dev: ".".join(map(str, release)) + pre + post + dev,
-    _segments,
-    st.sampled_from(["", "a1", "b2", "rc1", "rc0"]),
-    st.sampled_from(["", ".post0", ".post1"]),
-    st.sampled_from(["", ".dev0", ".dev3"]),
-)
+@pytest.mark.parametrize("text", ["", "abc", "1..2", "1.0+", "2.x", "1.0 rc1 extra"])
+def test_an_invalid_version_is_a_value_error(text):
+    with pytest.raises(ValueError, match="Invalid version"):
+        final_release(text)
 
 
-@given(_versions, _versions)
-def test_ordering_agrees_with_packaging(first, second):
-    ours = (Version.parse(first) > Version.parse(second)) - (Version.parse(first) < Version.parse(second))
-    theirs = (packaging_version.Version(first) > packaging_version.Version(second)) - (
-        packaging_version.Version(first) < packaging_version.Version(second)
+# -- a pinned version against a requirement's clauses --------------------------------------------------
+
+
+def requirement(*clauses: tuple[str, str], ecosystem: str = "pypi") -> Requirement:
+    return Requirement(
+        name="pkg",
+        key="pkg",
+        specifier=",".join(operator + version for operator, version in clauses),
+        clauses=tuple(Clause(operator, version) for operator, version in clauses),
+        span=Span(1, 0, 1, 3),
+        text="pkg",
+        section="requirements",
+        ecosystem=ecosystem,
     )
-    assert ours == theirs
 
 
-@given(
-    st.sampled_from(["==", "!=", "<", "<=", ">", ">=", "~="]),
-    _versions,
-    _versions,
-    st.sampled_from(["", "+cu121"]),
-    st.booleans(),
+@pytest.mark.parametrize(
+    ("clauses", "version", "expected"),
+    [
+        ((), "anything at all", True),  # nothing asked: any pin will do, even one that is not PEP 440
+        (((">=", "2.0"), ("<", "3")), "2.1rc1", True),  # pre-releases count
+        ((("==", "2.4.*"),), "2.4.1+cu121", True),
+        ((("==", "2.4.0+cu121"),), "2.4.0+cu118", False),
+        ((("===", "2.4"),), "v2.4", True),  # the pin is compared as PEP 440 writes it
+        (((">=", "2.0"),), "not-a-version", False),
+        (((">=", "2.x"),), "2.1", False),
+        ((("||", "^1.0 || ^2.0"),), "1.5", False),  # alternatives are never taken as met
+    ],
 )
-def test_matching_agrees_with_packaging(operator, bound, candidate, local, wildcard):
-    assume(operator != "~=" or len(Version.parse(bound).release) >= 2)
-    wildcard = wildcard and operator in ("==", "!=") and bound.replace(".", "").isdigit()
-    clause = f"{operator}{bound}{'.*' if wildcard else ''}"
-    candidate += local
-    expected = packaging_specifiers.SpecifierSet(clause).contains(candidate, prereleases=True)
-    assert SpecifierSet.parse(clause).contains(candidate) is expected
+def test_pins_and_pypi_clauses(clauses, version, expected):
+    assert satisfies(requirement(*clauses), version) is expected
+
+
+@pytest.mark.parametrize(
+    ("version", "expected"),
+    [("1.26", True), ("1.26.4", True), ("1.26.0rc1", True), ("1.27.0", False), ("1.2", False), ("1.260", False)],
+)
+def test_conda_equals_is_a_release_prefix(version, expected):
+    assert satisfies(requirement(("=", "1.26"), ecosystem="conda"), version) is expected
+
+
+def test_a_single_equals_outside_conda_is_no_clause_at_all():
+    assert not satisfies(requirement(("=", "1.26")), "1.26")

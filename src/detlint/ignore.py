@@ -3,6 +3,13 @@
 Each pattern compiles to one regular expression over a `/`-separated path relative to the directory
 its rule file sits in. The same patterns serve the `exclude` and `per-file-ignores` settings, which are
 relative to the project root.
+
+Git decides path by path: a pattern speaks for what it matches itself, the nearest `.gitignore` with
+a pattern matching the path decides, and nothing inside an excluded directory is looked at. The
+`pathspec` package judges a path as a whole, its directories' matches included, so it answers
+otherwise where that shows: it ignores `out/a.py` under `out/**/`, keeps `gen/keep.py` under `gen`
+then `!*.py`, and, one spec per `.gitignore`, lets a nested `!cache/` keep `cache/gen_x.py` that an
+outer `gen_*.py` ignores. `tests/test_discovery.py` holds these cases with git's answers.
 """
 
 from __future__ import annotations

@@ -15,9 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from packaging.version import Version
+
 from detlint.catalogs.conditions import CallKind, Conditions
 from detlint.catalogs.entries import Entry
-from detlint.versions import SpecifierSet, Version
+from detlint.versions import VersionRange, final_release
 from detlint.finding import one_line
 
 if TYPE_CHECKING:
@@ -31,7 +33,7 @@ OP_SECTIONS = {"torch_ops": "ops", "tf_ops": "ops", "jax": "ops", "xgboost": "se
 class Status:
     """What an entry does in one version range."""
 
-    versions: SpecifierSet
+    versions: VersionRange
     deterministic_mode: str | None  # raises | deterministic | nondeterministic; None: no such mode (XGBoost)
     default: str  # nondeterministic | deterministic: without the deterministic mode
     switch: str | None = None  # a TF switch id the status needs instead of op determinism
@@ -41,7 +43,7 @@ class Status:
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> Status:
         return cls(
-            versions=SpecifierSet.parse(raw.get("versions", "")),
+            versions=VersionRange(raw.get("versions", "")),
             deterministic_mode=raw.get("deterministic_mode"),
             default=raw.get("default", "nondeterministic"),
             switch=raw.get("switch"),
@@ -91,7 +93,7 @@ class Coverage:
     package: str
     deterministic_mode: str | None  # what turns the framework's deterministic mode on
     latest: Version | None  # the newest catalogued release: the version assumed when none is known
-    verified: SpecifierSet | None  # the releases the facts were checked against
+    verified: VersionRange | None  # the releases the facts were checked against
 
 
 def _tuple(value: str | list[str] | None) -> tuple[str, ...]:
@@ -193,12 +195,8 @@ class OpIndex:
         they lead to."""
         if version is None and self.coverage.latest is None:
             return entry.statuses[-1]
-        target = self.coverage.latest if version is None else _version(version).base
+        target = self.coverage.latest if version is None else final_release(version)
         return next((status for status in entry.statuses if status.versions.contains(target)), None)
-
-
-def _version(version: Version | str) -> Version:
-    return version if isinstance(version, Version) else Version.parse(version)
 
 
 def _coverage(entries: tuple[Entry, ...], catalog: str) -> Coverage:
@@ -210,6 +208,6 @@ def _coverage(entries: tuple[Entry, ...], catalog: str) -> Coverage:
         title=entry["title"],
         package=entry["package"],
         deterministic_mode=entry.get("deterministic_mode"),
-        latest=Version.parse(latest) if latest else None,
-        verified=SpecifierSet.parse(verified) if verified else None,
+        latest=Version(latest) if latest else None,
+        verified=VersionRange(verified) if verified else None,
     )

@@ -24,7 +24,6 @@ from detlint.dependency_files.records import (
     Requirement,
     ResolvedVersion,
 )
-from detlint.dependency_files.pep508 import normalize_name
 from detlint.dependency_files.setup_files import parse_setup_py
 
 __all__ = [
@@ -40,7 +39,6 @@ __all__ = [
     "Requirement",
     "ResolvedVersion",
     "detect_format",
-    "normalize_name",
     "parse_dependency_text",
     "parse_setup_py",
 ]

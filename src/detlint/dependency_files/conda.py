@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 import yaml
+from packaging.utils import canonicalize_name
 
 from detlint.dependency_files.records import Clause, DependencyFile, LockedPackage, Option, Problem, Requirement
-from detlint.dependency_files.pep508 import RequirementError, normalize_name
+from detlint.dependency_files.pep508 import RequirementError
 from detlint.dependency_files.requirements import Collected, parse_line
 from detlint.finding import Span
 
@@ -194,7 +195,7 @@ def conda_requirement(text: str, locate, collected: Collected) -> Requirement | 
     end_line, end_column = locate(start + len(stripped) - 1)
     return Requirement(
         name=spec.name,
-        key=normalize_name(spec.name),
+        key=canonicalize_name(spec.name),
         specifier=spec.version,
         clauses=spec.clauses,
         span=Span(line, column, end_line, end_column + 1),
@@ -219,7 +220,7 @@ def _conda_lock(display: str, top: dict[str, tuple[yaml.Node, yaml.Node]]) -> De
                 ecosystem = "pypi" if manager and getattr(manager[1], "value", "") == "pip" else "conda"
                 locked.append(
                     LockedPackage(
-                        name[1].value, normalize_name(name[1].value), str(version[1].value),
+                        name[1].value, canonicalize_name(name[1].value), str(version[1].value),
                         name[1].start_mark.line + 1, ecosystem,
                     )
                 )  # fmt: skip
@@ -251,5 +252,5 @@ def parse_explicit(display: str, text: str) -> DependencyFile:
         match = _PACKAGE_FILE.match(filename)
         if match:
             name = match.group("name")
-            locked.append(LockedPackage(name, normalize_name(name), match.group("version"), number, "conda"))
+            locked.append(LockedPackage(name, canonicalize_name(name), match.group("version"), number, "conda"))
     return DependencyFile(display, "conda-explicit", locked=tuple(locked), header="@EXPLICIT")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
+from packaging.utils import canonicalize_name
+
 from detlint.dependency_files.records import DependencyFile, LockedPackage, Problem
-from detlint.dependency_files.pep508 import normalize_name
 from detlint.dependency_files.tomlpos import Positions, load
 
 _NAME_KEY = re.compile(r"""(?:name|"name"|'name')\s*=""")
@@ -30,7 +31,7 @@ def parse_toml_lock(display: str, text: str, format: str) -> DependencyFile:
             continue
         name, version = package.get("name"), package.get("version")
         if isinstance(name, str) and isinstance(version, str) and version:
-            locked.append(LockedPackage(name, normalize_name(name), version, line))
+            locked.append(LockedPackage(name, canonicalize_name(name), version, line))
     return DependencyFile(display, format, locked=tuple(locked))
 
 

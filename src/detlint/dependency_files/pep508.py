@@ -1,7 +1,9 @@
-"""PEP 508 requirement strings, PEP 440 version specifiers and environment markers, checked as
-strictly as pip (through `packaging`) checks them, with the offsets parsers need for positions.
+"""PEP 508 requirement strings, PEP 440 version clauses and environment markers, split into their
+parts as written, with the offsets parsers need for positions.
 
-Only the standard library is used: the analyzer must not depend on what the project installs.
+Whether a clause or a marker is valid is decided by `packaging` (`Specifier`, `Marker`), which pip
+reads them with. What stays here is what `packaging` does not give: the parts as written, where each
+starts, and what is wrong and where, in words a finding can show (its errors carry no position).
 """
 
 from __future__ import annotations
@@ -10,28 +12,17 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
+from packaging.markers import Marker
+from packaging.specifiers import InvalidSpecifier, Specifier
+from packaging.version import Version
+
 from detlint.dependency_files.records import Clause
 
 NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
-_RUNS = re.compile(r"[-_.]+")
-
-# PEP 440, piece by piece (case-insensitive). Operators differ in what they accept after the
-# release segment: `==`/`!=` take a `.*` wildcard or a local label, `~=` needs two release parts,
-# the ordered comparisons take neither.
-_RELEASE = r"v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)*"
-_PRE = r"(?:[-_.]?(?:alpha|beta|preview|pre|a|b|c|rc)[-_.]?[0-9]*)?"
-_POST = r"(?:-[0-9]+|[-_.]?(?:post|rev|r)[-_.]?[0-9]*)?"
-_DEV = r"(?:[-_.]?dev[-_.]?[0-9]*)?"
-_LOCAL = r"(?:\+[a-z0-9]+(?:[-_.][a-z0-9]+)*)?"
-VERSION = re.compile(_RELEASE + _PRE + _POST + _DEV + _LOCAL, re.I)
-_PUBLIC = re.compile(_RELEASE + _PRE + _POST + _DEV, re.I)
-_WILDCARD = re.compile(_RELEASE + r"\.\*", re.I)
-_COMPATIBLE = re.compile(r"v?(?:[0-9]+!)?[0-9]+(?:\.[0-9]+)+" + _PRE + _POST + _DEV, re.I)
-
-OPERATORS = ("===", "==", "!=", "~=", "<=", ">=", "<", ">")
 _OPERATOR = re.compile(r"===|==|!=|~=|<=|>=|<|>")
 _VERSION_CHARS = re.compile(r"[A-Za-z0-9_.*+!-]+")
 
+# The variables of the marker grammar, to name an unknown one when `packaging` rejects a marker.
 MARKER_VARIABLES = frozenset(
     {
         "python_version", "python_full_version", "os_name", "sys_platform", "platform_release",
@@ -56,12 +47,20 @@ class RequirementError(ValueError):
         self.offset = offset
 
 
-def normalize_name(name: str) -> str:
-    return _RUNS.sub("-", name).lower()
+def is_version(text: str) -> bool:
+    """Whether `text` is a PEP 440 version and nothing else (`packaging` allows white space around it)."""
+    if text != text.strip():
+        return False
+    try:
+        Version(text)
+    except ValueError:  # InvalidVersion, or a number too long to convert
+        return False
+    return True
 
 
 def release_parts(version: str) -> int:
-    """How many numbers the release segment has: `2.1.0` has 3, `1.26` has 2."""
+    """How many numbers the release segment starts with: `2.1.0` has 3, `1.26` has 2, `1.26.*` and
+    conda's `1.26.4_cuda` too, which are no PEP 440 versions, hence a pattern and not `packaging`."""
     match = re.match(r"v?(?:[0-9]+!)?([0-9]+(?:\.[0-9]+)*)", version, re.I)
     return match.group(1).count(".") + 1 if match else 0
 
@@ -178,32 +177,37 @@ def parse_clause(clause: str, offset: int = 0, name: str = "") -> Clause:
         if clause.startswith("=") and not clause.startswith("=="):
             fixed = f"{name}=={clause[1:].strip()}" if name else f"=={clause[1:].strip()}"
             raise RequirementError(f"`=` is not a version operator (conda syntax): write `{fixed}`", offset)
-        if VERSION.fullmatch(clause):
+        if is_version(clause):
             raise RequirementError(f"a version needs an operator: write `=={clause}`", offset)
         raise RequirementError(f"invalid version specifier `{clause}`", offset)
     operator = match.group()
     version = clause[match.end() :].strip()
     if not version:
         raise RequirementError(f"expected a version after `{operator}`", offset)
-    if operator == "===":
-        if any(char.isspace() for char in version):
-            raise RequirementError(f"invalid version `{version}`", offset)
-        return Clause(operator, version)
-    if not _VERSION_CHARS.fullmatch(version):
-        raise RequirementError(f"invalid version `{version}`", offset)
-    if operator in ("==", "!="):
-        valid = VERSION.fullmatch(version) or _WILDCARD.fullmatch(version)
-    elif operator == "~=":
-        valid = _COMPATIBLE.fullmatch(version)
-        if not valid and _PUBLIC.fullmatch(version):
-            raise RequirementError(f"`~=` needs at least two release numbers, got `{version}`", offset)
-    else:
-        valid = _PUBLIC.fullmatch(version)
-        if not valid and (VERSION.fullmatch(version) or _WILDCARD.fullmatch(version)):
-            raise RequirementError(f"`{operator}` takes neither a `.*` wildcard nor a `+local` label", offset)
-    if not valid:
-        raise RequirementError(f"`{version}` is not a PEP 440 version", offset)
+    if not _is_specifier(operator, version):
+        raise RequirementError(_clause_problem(operator, version), offset)
     return Clause(operator, version)
+
+
+def _is_specifier(operator: str, version: str) -> bool:
+    try:
+        Specifier(f"{operator} {version}")  # the space keeps `== ==1` from reading as `=== =1`
+    except InvalidSpecifier:
+        return False
+    return True
+
+
+def _clause_problem(operator: str, version: str) -> str:
+    """Why `packaging` rejects a clause. Operators differ in what they take after the release
+    numbers: `==`/`!=` a `.*` wildcard or a `+local` label, `~=` needs two release numbers, the
+    ordered comparisons take neither; `===` takes any text but white space, `;` and `)`."""
+    if operator == "===" or not _VERSION_CHARS.fullmatch(version):
+        return f"invalid version `{version}`"
+    if operator == "~=" and _is_specifier(">=", version):
+        return f"`~=` needs at least two release numbers, got `{version}`"
+    if operator in ("<", "<=", ">", ">=") and _is_specifier("==", version):
+        return f"`{operator}` takes neither a `.*` wildcard nor a `+local` label"
+    return f"`{version}` is not a PEP 440 version"
 
 
 # -- environment markers ---------------------------------------------------------------------------
@@ -216,21 +220,29 @@ _MARKER_TOKEN = re.compile(
 def _check_marker(marker: str, offset: int) -> None:
     if not marker:
         raise RequirementError("expected an environment marker after `;`", offset)
+    try:
+        Marker(marker)
+    except (ValueError, SyntaxError):  # InvalidMarker; before 26 also ast's errors on a quoted string
+        raise _marker_problem(marker, offset) from None
+
+
+def _marker_problem(marker: str, offset: int) -> RequirementError:
+    """What is wrong with a marker `packaging` rejects, read with PEP 508's marker grammar: the
+    first token that does not fit, or else the whole marker."""
     tokens: list[tuple[str, str]] = []
     position = 0
-    while position < len(marker):
-        if not marker[position:].strip():
-            break
+    while marker[position:].strip():
         match = _MARKER_TOKEN.match(marker, position)
         if not match:
-            raise RequirementError(f"invalid environment marker near `{marker[position:].strip()}`", offset + position)
+            return RequirementError(f"invalid environment marker near `{marker[position:].strip()}`", offset + position)
         kind = match.lastgroup or ""
         tokens.append((kind, match.group(kind)))
         position = match.end()
-    parser = _MarkerParser(tokens, marker, offset)
-    parser.disjunction()
-    if parser.index != len(tokens):
-        raise RequirementError(f"invalid environment marker `{marker}`", offset)
+    try:
+        _MarkerParser(tokens, marker, offset).disjunction()
+    except RequirementError as problem:
+        return problem
+    return RequirementError(f"invalid environment marker `{marker}`", offset)
 
 
 class _MarkerParser:
@@ -360,5 +372,5 @@ def version_from_link(url: str) -> str:
     for suffix in ARCHIVE_SUFFIXES:
         if filename.lower().endswith(suffix):
             match = re.match(r".+?-(v?[0-9][^-]*)$", filename[: -len(suffix)])
-            return match.group(1) if match and VERSION.fullmatch(match.group(1)) else ""
+            return match.group(1) if match and is_version(match.group(1)) else ""
     return ""

@@ -6,8 +6,10 @@ import json
 import re
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from detlint.dependency_files.records import DependencyFile, LockedPackage, Option, Problem, Requirement
-from detlint.dependency_files.pep508 import VERSION, RequirementError, normalize_name, parse_specifier
+from detlint.dependency_files.pep508 import RequirementError, is_version, parse_specifier
 from detlint.dependency_files.pyproject import _inline, _revision
 from detlint.dependency_files.requirements import Collected
 from detlint.dependency_files.tomlpos import Positions, load
@@ -42,7 +44,7 @@ def _package(category: str, name: str, value: Any, positions: Positions, collect
     span = positions.span(path)
     common = dict(
         name=name,
-        key=normalize_name(name),
+        key=canonicalize_name(name),
         span=span,
         section=category,
         ecosystem="pipfile",
@@ -85,7 +87,7 @@ def _package(category: str, name: str, value: Any, positions: Positions, collect
         collected.problems.append(Problem(span.line, span.column, f"`{name}`: `version` must be a string"))
         return
     specifier = version.strip()
-    if VERSION.fullmatch(specifier):
+    if is_version(specifier):
         specifier = "==" + specifier  # a bare version names that version
     try:
         clauses = () if specifier in ("*", "") else parse_specifier(specifier, 0, name)
@@ -120,9 +122,9 @@ def parse_pipfile_lock(display: str, text: str) -> DependencyFile:
             version = entry.get("version", "") if isinstance(entry, dict) else ""
             line = text.count("\n", 0, cursor) + 1
             if isinstance(version, str) and version.startswith("=="):
-                locked.append(LockedPackage(name, normalize_name(name), version[2:], line))
+                locked.append(LockedPackage(name, canonicalize_name(name), version[2:], line))
             elif isinstance(entry, dict) and entry.get("ref"):  # a VCS package locked to a commit
-                locked.append(LockedPackage(name, normalize_name(name), "", line))
+                locked.append(LockedPackage(name, canonicalize_name(name), "", line))
     return DependencyFile(display, "pipfile.lock", locked=tuple(locked))
 
 

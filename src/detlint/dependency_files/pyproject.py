@@ -9,8 +9,10 @@ import re
 from dataclasses import replace
 from typing import Any
 
+from packaging.utils import canonicalize_name
+
 from detlint.dependency_files.records import Clause, DependencyFile, Option, Problem, Requirement
-from detlint.dependency_files.pep508 import VERSION, RequirementError, normalize_name, parse_clause, vcs_revision
+from detlint.dependency_files.pep508 import RequirementError, is_version, parse_clause, vcs_revision
 from detlint.dependency_files.requirements import Collected, build_requirement, parse_line
 from detlint.dependency_files.tomlpos import Path, Positions, load, string_locator
 
@@ -121,7 +123,7 @@ class _Reader:
         if not self.is_table(path, table):
             return
         for name, value in table.items():
-            if normalize_name(name) == "python":
+            if canonicalize_name(name) == "python":
                 continue
             where = (*path, name)
             if isinstance(value, list):
@@ -134,7 +136,7 @@ class _Reader:
         span = self.positions.span(path)
         common = dict(
             name=name,
-            key=normalize_name(name),
+            key=canonicalize_name(name),
             span=span,
             section=section,
             ecosystem="poetry",
@@ -214,7 +216,7 @@ class _Reader:
             for index, entry in enumerate(entries):
                 where = (*base, "sources", name, index) if isinstance(source, list) else (*base, "sources", name)
                 if isinstance(entry, dict):
-                    self.uv_source(normalize_name(name), entry, where)
+                    self.uv_source(canonicalize_name(name), entry, where)
 
     def uv_source(self, key: str, entry: dict[str, Any], path: Path) -> None:
         """A `[tool.uv.sources]` entry replaces where the same-named requirements come from."""
@@ -294,7 +296,7 @@ def poetry_clauses(constraint: str) -> tuple[Clause, ...]:
         match = _POETRY_PART.fullmatch(part)
         operator, version = (match.group("op") or "", match.group("version")) if match else ("", part)
         if operator in ("^", "~"):
-            if not VERSION.fullmatch(version):
+            if not is_version(version):
                 raise RequirementError(f"`{version}` is not a version", 0)
             clauses.extend((Clause(">=", version), Clause("<", _upper(version, caret=operator == "^"))))
             continue

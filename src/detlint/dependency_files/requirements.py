@@ -12,13 +12,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from packaging.utils import canonicalize_name
+
 from detlint.dependency_files.records import DependencyFile, Include, Option, Problem, Requirement
 from detlint.dependency_files.pep508 import (
     RequirementError,
     looks_like_path,
     looks_like_url,
     name_from_link,
-    normalize_name,
     parse_requirement,
     vcs_of,
     vcs_revision,
@@ -308,7 +309,7 @@ def build_requirement(
         kind = "vcs" if vcs else "path" if parsed.url.startswith(("file:", ".", "/")) else "url"
         return Requirement(
             name=parsed.name,
-            key=normalize_name(parsed.name),
+            key=canonicalize_name(parsed.name),
             specifier="",
             clauses=(),
             extras=parsed.extras,
@@ -322,7 +323,7 @@ def build_requirement(
         )
     return Requirement(
         name=parsed.name,
-        key=normalize_name(parsed.name),
+        key=canonicalize_name(parsed.name),
         specifier=parsed.specifier,
         clauses=parsed.clauses,
         extras=parsed.extras,
@@ -347,7 +348,7 @@ def _link_requirement(text: str, editable: bool, hashes: tuple[str, ...], common
     name = name or (re.split(r"[\[=<>!~ ]", (text.split("#egg=", 1)[1]), maxsplit=1)[0] if "#egg=" in text else "")
     return Requirement(
         name=name,
-        key=normalize_name(name),
+        key=canonicalize_name(name),
         specifier="",
         clauses=(),
         extras=extras,

@@ -12,12 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.version import Version
+
 from detlint.catalogs.dependencies import MANIFEST_FORMATS, Policy
 from detlint.catalogs.loader import load_catalog
 from detlint.dependency_files.dispatch import MIN_SIZE_LIMIT, parse_dependency_text
 from detlint.dependency_files.records import DependencyFile, Include, Requirement, ResolvedVersion
 from detlint.discovery import classify
-from detlint.versions import Specifier
+from detlint.versions import VersionRange
 
 if TYPE_CHECKING:
     from detlint.project.disk import ProjectFiles
@@ -321,9 +323,10 @@ def satisfies(requirement: Requirement, version: str) -> bool:
         if requirement.ecosystem == "conda" and operator == "=":
             operator, value = "==", value + ".*"
         try:
-            if not Specifier.parse(operator + value).contains(version):
+            # Parsed first, so that `===` compares the version as PEP 440 writes it (`v2.4` is `2.4`).
+            if not VersionRange(operator + value).contains(Version(version)):
                 return False
-        except ValueError:
+        except ValueError:  # InvalidSpecifier, InvalidVersion
             return False
     return True
 

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detlint.catalogs.schemas.fields import Check, Schema, is_bool, is_str, list_of_str, one_of
-from detlint.versions import SpecifierSet, Version
+
+if TYPE_CHECKING:
+    from detlint.versions import VersionRange
 
 CALL_KINDS = ("function", "method", "class")
 DEVICES = ("cuda", "cpu", "any")
@@ -35,21 +37,29 @@ _RECIPE = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+)*")
 # -- scalar checks -------------------------------------------------------------------------------------
 
 
+# Versions are parsed by `packaging`, imported where a check runs: a run answered from the cache
+# imports these schemas but checks no catalog.
+
+
 def version(value: Any) -> str | None:
+    from packaging.version import Version
+
     if not isinstance(value, str):
         return "a version string such as '2.4'"
     try:
-        Version.parse(value)
+        Version(value)
     except ValueError as error:
         return f"a version string ({error})"
     return None
 
 
 def specifier(value: Any) -> str | None:
+    from detlint.versions import VersionRange
+
     if not isinstance(value, str) or not value.strip():
         return "a non-empty version specifier string such as '>=1.8,<2.1'"
     try:
-        SpecifierSet.parse(value)
+        VersionRange(value)
     except ValueError as error:
         return f"a version specifier ({error})"
     return None
@@ -217,16 +227,20 @@ def conditions(*, with_positions: bool) -> Check:
 # -- status per version range --------------------------------------------------------------------------
 
 
-def _overlap(first: SpecifierSet, second: SpecifierSet) -> str | None:
+def _overlap(first: VersionRange, second: VersionRange) -> str | None:
     """A version both ranges contain, found among the versions either names (enough for the
     half-open `>=a,<b` ranges the catalogs use)."""
-    points = [Version.parse(spec.version.removesuffix(".*")) for spec in (*first, *second) if spec.operator != "==="]
-    points = points or [Version.parse("0")]
+    from packaging.version import Version
+
+    points = [Version(spec.version.removesuffix(".*")) for spec in (*first, *second) if spec.operator != "==="]
+    points = points or [Version("0")]
     return next((str(point) for point in points if first.contains(point) and second.contains(point)), None)
 
 
 def _overlap_problem(items: list[dict[str, Any]]) -> str | None:
-    ranges = [SpecifierSet.parse(item.get("versions", "")) for item in items]
+    from detlint.versions import VersionRange
+
+    ranges = [VersionRange(item.get("versions", "")) for item in items]
     for index, first in enumerate(ranges):
         for later, second in enumerate(ranges[index + 1 :], start=index + 1):
             shared = _overlap(first, second)

@@ -2,15 +2,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from packaging.version import Version
+
 from detlint.project.op_paths import entry_finding, entry_states
 from detlint.finding import Finding, RelatedLocation, Severity
 from detlint.project.index import ProjectIndex
 from detlint.checks.base import ProjectRule
-from detlint.versions import Version
+from detlint.versions import final_release
 
 VARIABLE = "CUBLAS_WORKSPACE_CONFIG"
 VALID_VALUES = (":4096:8", ":16:8", "")  # "" : set by a helper whose value is documented
-FIXED_IN = Version.parse("2.10")
+FIXED_IN = Version("2.10")
 
 
 class CublasWorkspaceMissing(ProjectRule):
@@ -86,7 +88,7 @@ class CublasWorkspaceMissing(ProjectRule):
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
         version, source = index.framework_version("torch")
-        if version is None or Version.parse(version).base >= FIXED_IN:
+        if version is None or final_release(version) >= FIXED_IN:
             return
         for state in entry_states(index):
             enabled = state.mode_setting("torch", "error") or state.mode_setting("torch", "warn")

@@ -2,14 +2,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from packaging.version import Version
+
 from detlint.project.op_paths import entry_finding, entry_states, tf_determinism_on
 from detlint.facts.model import EventKind
 from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
 from detlint.checks.base import ProjectRule
-from detlint.versions import Version
+from detlint.versions import final_release
 
-API_SINCE = Version.parse("2.8")
+API_SINCE = Version("2.8")
 
 
 class TfDeterminismMissing(ProjectRule):
@@ -66,7 +68,7 @@ class TfDeterminismMissing(ProjectRule):
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
         version, _ = index.framework_version("tensorflow")
-        old = version is not None and Version.parse(version).base < API_SINCE
+        old = version is not None and final_release(version) < API_SINCE
         fix = (
             'set `os.environ["TF_DETERMINISTIC_OPS"] = "1"` before importing TensorFlow (enable_op_determinism '
             f"exists from 2.8; the project uses {version})"

@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from packaging.version import Version
+
 from detlint.project.op_paths import describe_entries, entry_states
 from detlint.facts.model import EventKind
 from detlint.finding import Confidence, Edit, Finding, Fix, Severity
 from detlint.project.index import ProjectIndex
 from detlint.catalogs.loader import load_catalog
 from detlint.checks.base import ProjectRule
-from detlint.versions import Version
+from detlint.versions import final_release
 
 
 class DataloaderWorkerSeed(ProjectRule):
@@ -90,7 +92,7 @@ class DataloaderWorkerSeed(ProjectRule):
         version, source = index.framework_version("torch")
         loader_entry = next(iter(load_catalog().rng.worker_loaders), None)
         old = version is not None and loader_entry is not None and (
-            Version.parse(version).base < Version.parse(loader_entry["workers_reseed_since"])
+            final_release(version) < Version(loader_entry["workers_reseed_since"])
         )
         exposed: dict[int, tuple] = {}
         for state in entry_states(index):
