@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from conftest import write
+
 from detlint.api import check_paths, check_source, saved_project, settings_from
 from detlint.config import find_config
 from detlint.finding import Confidence

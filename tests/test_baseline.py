@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import write
+
 from detlint import baseline
 from detlint.finding import Confidence, Finding, Severity, Span
 

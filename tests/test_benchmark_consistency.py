@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import write
+
 from detlint.run import pool
 
 HELPER = """import random

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from detlint.run.cache import ResultCache
 from detlint.results import FileResult
+from detlint.run.cache import ResultCache
 
 
 def test_round_trip_and_misses(tmp_path):
@@ -54,8 +54,8 @@ def test_clean_removes_the_cache(cli, tmp_path):
 
 
 def test_the_analyzer_code_is_part_of_the_cache_key(monkeypatch):
-    from detlint.run import incremental
     from detlint.results import AnalysisOptions
+    from detlint.run import incremental
 
     assert len(incremental._code_digest()) == 64
     before = incremental.cache_salt(AnalysisOptions())

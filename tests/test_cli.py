@@ -5,8 +5,8 @@ import re
 import shutil
 
 import pytest
-
 from conftest import REPO, write
+
 from detlint import __version__
 
 EXAMPLE = REPO / "fixtures" / "example-project"

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import write
+
 from detlint.config import ConfigError, Settings, find_config, load_settings
 from detlint.finding import Confidence
 

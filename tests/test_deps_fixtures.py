@@ -7,8 +7,8 @@ from __future__ import annotations
 import sys
 
 import pytest
-
 from conftest import REPO
+
 from detlint.finding import Confidence, Severity
 from detlint.testing import check_project, expected_in_project, found_in_project
 

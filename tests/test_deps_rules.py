@@ -6,18 +6,18 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from conftest import write
+
 from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_file
+from detlint.catalogs.schemas.dependencies import LOCK_FORMATS
 from detlint.config import Settings
 from detlint.dependency_files import FORMATS, DependencyFile, parse_dependency_text
-from detlint.project.dependencies import resolve_versions
 from detlint.engine import FileAnalyzer
-from detlint.results import AnalysisOptions
 from detlint.finding import Confidence, Severity
+from detlint.project.dependencies import resolve_versions
 from detlint.project.index import ProjectIndex
 from detlint.registry import rule_index
-from detlint.catalogs.schemas.dependencies import LOCK_FORMATS
+from detlint.results import AnalysisOptions
 from detlint.sources import SourceFile
 from detlint.testing import check_project, found_in_project
 

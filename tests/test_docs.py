@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from conftest import REPO
+
 from detlint.docs import expected_pages, ops_page, stale_pages, write_pages
 from detlint.registry import rule_index
 

@@ -3,7 +3,6 @@ expectations, confidences, messages, and the consistency of the `estimators` cat
 
 from __future__ import annotations
 
-
 import libcst as cst
 import pytest
 
@@ -12,6 +11,7 @@ from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_fi
 from detlint.checks.det1_seeding._estimators import with_keyword
 from detlint.finding import Confidence
 from detlint.testing import check_source
+
 
 def _one(source: str, code: str):
     findings = [finding for finding in check_source(source) if finding.code == code]

@@ -4,8 +4,8 @@ run changes nothing."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import write
+
 from detlint.finding import Edit, Span
 from detlint.fixes import apply_edits
 

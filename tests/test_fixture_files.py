@@ -5,8 +5,8 @@ DETnnn` lines stay silent."""
 from __future__ import annotations
 
 import pytest
-
 from conftest import REPO
+
 from detlint.testing import check_project, expected_in_project, found_in_project, silent_in_project
 
 FOLDERS = {"order": ("DET303", "DET304"), "estimators": ("DET105", "DET106")}

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-
 from conftest import REPO
+
 from detlint.api import check_paths
 from detlint.config import load_settings
 from detlint.testing import expected_counts

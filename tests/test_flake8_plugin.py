@@ -11,8 +11,8 @@ import sys
 from importlib import metadata
 
 import pytest
-
 from conftest import REPO, write
+
 from detlint.finding import Confidence
 from detlint.integrations.flake8 import Plugin
 

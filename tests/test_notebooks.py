@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from conftest import write
+
 from detlint.notebook import notebook_module
 
 

@@ -7,8 +7,8 @@ import pytest
 from packaging.version import Version
 
 from detlint.catalogs.conditions import ArgumentView, CallKind, Level
-from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_file
 from detlint.catalogs.docs import render_ops_table
+from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_file
 from detlint.catalogs.ops import OP_SECTIONS, OpEntry, OpIndex
 from detlint.names import NOT_LITERAL
 from detlint.versions import VersionRange

@@ -6,12 +6,13 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from conftest import REPO
 
 from detlint.catalogs.loader import CatalogError, load_catalog, parse_catalog_file
 from detlint.catalogs.ordering import CATALOG
 from detlint.finding import Confidence
-from conftest import REPO
 from detlint.testing import check_source
+
 
 def _findings(source: str, code: str):
     return [finding for finding in check_source(textwrap.dedent(source)) if finding.code == code]

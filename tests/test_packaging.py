@@ -7,8 +7,8 @@ import sys
 import zipfile
 
 import pytest
-
 from conftest import REPO
+
 from detlint.catalogs.loader import load_catalog
 
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import REPO, write
 from identify.identify import ALL_TAGS
 from pre_commit.clientlib import load_manifest
 
-from conftest import REPO, write
 from detlint.discovery import classify
 
 MANIFEST = REPO / ".pre-commit-hooks.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 
 from conftest import REPO, write
+
 from detlint.testing import check_project, found_in_project
 
 TORCH_USE = "import torch\n\ndef build():\n    return torch.nn.Linear(2, 2)\n"

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from conftest import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import write
 from detlint.checks.base import Rule
 from detlint.testing import check_source
 
@@ -114,8 +114,8 @@ def test_arbitrary_bytes_never_raise(data):
 
     from detlint.catalogs.loader import load_catalog
     from detlint.engine import FileAnalyzer
-    from detlint.results import AnalysisOptions
     from detlint.registry import rule_index
+    from detlint.results import AnalysisOptions
     from detlint.sources import SourceFile
 
     analyzer = FileAnalyzer(load_catalog(), rule_index().file_rules(), AnalysisOptions())

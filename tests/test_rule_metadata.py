@@ -4,9 +4,9 @@ import re
 
 import pytest
 
+from detlint.checks.base import DOC_SECTIONS, MetaRule, Rule
 from detlint.checks.index import RegistryError, RuleIndex
 from detlint.registry import rule_index
-from detlint.checks.base import DOC_SECTIONS, MetaRule, Rule
 
 RULES = rule_index().rules
 

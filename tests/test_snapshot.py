@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import write
 
 TRAIN = "import torch\n\nmodel = torch.nn.Linear(2, 2)\nprint(model(torch.randn(1, 2)))\n"

@@ -19,10 +19,10 @@ from detlint import __version__
 from detlint.reporters import FORMATS
 
 if TYPE_CHECKING:
+    from detlint.api import RunResult
     from detlint.baseline import BaselineEntry
     from detlint.config import Settings
     from detlint.finding import Finding
-    from detlint.api import RunResult
     from detlint.selection import Selection
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2

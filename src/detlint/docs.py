@@ -10,11 +10,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from detlint.catalogs.loader import load_catalog
 from detlint.catalogs.docs import render_ops_table
+from detlint.catalogs.loader import load_catalog
+from detlint.checks.base import RuleMeta
 from detlint.checks.index import RuleIndex
 from detlint.registry import rule_index
-from detlint.checks.base import RuleMeta
 
 
 def rule_page(rule: type[RuleMeta]) -> str:

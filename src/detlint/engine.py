@@ -8,27 +8,26 @@ that raises becomes a DET002 finding for that file, and the other rules still re
 from __future__ import annotations
 
 import ast
-import warnings
 import traceback
+import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
 
 import libcst as cst
 
 from detlint.catalogs.loader import Catalog
-from detlint.facts.collector import FactsCollector
-from detlint.finding import Edit, Finding, Fix, RelatedLocation, Span
-from detlint.names import ImportTable, code_of
-from detlint.positions import locate, statement_lines, statement_nodes
-from detlint.results import AnalysisOptions, FileResult
 from detlint.checks.base import FileContext, FixSpec, Report, Rule
 from detlint.checks.det0_meta.det001_parse_error import ParseError
 from detlint.checks.det0_meta.det002_internal_error import InternalError
+from detlint.facts.collector import FactsCollector
+from detlint.finding import Edit, Finding, Fix, RelatedLocation, Span
+from detlint.names import ImportTable, code_of
 from detlint.notebook import notebook_module
+from detlint.positions import locate, statement_lines, statement_nodes
+from detlint.results import AnalysisOptions, FileResult
 from detlint.sources import SourceFile, Unreadable, check_nesting, decode_python
 from detlint.suppress import parse_suppressions
 from detlint.walk import visit_batched
-
 
 _STATEMENT_NODES = ("SimpleStatementLine", "If", "For", "While", "With", "Try", "TryStar", "Match")
 _BLOCK_NODES = ("IndentedBlock", "SimpleStatementSuite")

@@ -5,8 +5,8 @@ use them."""
 from __future__ import annotations
 
 import re
-from collections import Counter
 import tempfile
+from collections import Counter
 from collections.abc import Mapping
 from pathlib import Path
 

@@ -10,8 +10,8 @@ import pytest
 from probe_helpers import FINDINGS_FILE, op_finding, plain_finding
 
 from detlint.finding import RelatedLocation, Span
-from detlint.probe.results import Environment, ModeResult, ProbeResult, ProbeStatus
 from detlint.probe.report import FindingsFileError, finding_from_dict, load_findings, render
+from detlint.probe.results import Environment, ModeResult, ProbeResult, ProbeStatus
 from detlint.reporters import json_report
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reporters"))

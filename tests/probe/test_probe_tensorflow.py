@@ -9,8 +9,8 @@ from probe_helpers import installed, op_finding
 from detlint.probe import session
 from detlint.probe.backends import BACKENDS
 from detlint.probe.backends import tensorflow as backend
-from detlint.probe.results import ProbeStatus
 from detlint.probe.recipes import registry
+from detlint.probe.results import ProbeStatus
 from detlint.probe.session import ProbeOptions, probe_findings
 
 needs_no_tensorflow = pytest.mark.skipif(installed("tensorflow"), reason="tensorflow is installed")

@@ -8,8 +8,8 @@ from __future__ import annotations
 import pytest
 from probe_helpers import FINDINGS_FILE, installed, op_finding
 
-from detlint.probe.results import ProbeStatus
 from detlint.probe.report import load_findings
+from detlint.probe.results import ProbeStatus
 from detlint.probe.session import ProbeOptions, probe_findings
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(not installed("torch"), reason="torch is not installed")]

@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
-from detlint.checks.index import RuleIndex
 from detlint.checks.base import MetaRule
+from detlint.checks.index import RuleIndex
+from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
 
 GOLDEN = Path(__file__).parent / "golden"
 # Where the sample project claims to live; it need not exist.

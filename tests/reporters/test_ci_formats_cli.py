@@ -6,9 +6,9 @@ import json
 import shutil
 
 import pytest
+from conftest import REPO
 from report_parsing import assert_valid_sarif, needs_sarif_schema, parse_github_commands
 
-from conftest import REPO
 from detlint.cli import check as check_command
 from detlint.reporters import FORMATS
 

@@ -3,13 +3,12 @@ specifiers pin one version, when a VCS or URL requirement is pinned, which files
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import fnmatch
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from detlint.dependency_files.pep508 import release_parts, url_fragment, vcs_of
 from detlint.dependency_files.records import DependencyFile, Requirement

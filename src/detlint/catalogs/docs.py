@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
+from detlint.catalogs.conditions import Condition
 from detlint.catalogs.entries import Entry
 from detlint.catalogs.loader import Catalog
-from detlint.catalogs.conditions import Condition
 from detlint.catalogs.ops import OpEntry, OpIndex, Status
 from detlint.finding import one_line
 

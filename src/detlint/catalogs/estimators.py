@@ -4,11 +4,9 @@ its argument conditions parsed once (the estimators' form: any condition makes a
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from detlint.catalogs.conditions import Conditions
 from detlint.catalogs.entries import Entry, entries_by

@@ -8,19 +8,17 @@ certain it is that the call's arguments meet an entry's `conditions` (all must h
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import Version
 
 from detlint.catalogs.conditions import CallKind, Conditions
 from detlint.catalogs.entries import Entry
-from detlint.versions import VersionRange, final_release
 from detlint.finding import one_line
+from detlint.versions import VersionRange, final_release
 
 if TYPE_CHECKING:
     from detlint.catalogs.loader import Catalog

@@ -3,9 +3,8 @@ which generator objects need their own seed, and which values make unstable seed
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import libcst as cst
 

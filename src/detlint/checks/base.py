@@ -9,9 +9,9 @@ Project rules judge all files' facts after the per-file pass.
 from __future__ import annotations
 
 import re
-from functools import cache
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst

@@ -11,8 +11,8 @@ from urllib.parse import unquote
 import yaml
 from packaging.utils import canonicalize_name
 
-from detlint.dependency_files.records import Clause, DependencyFile, LockedPackage, Option, Problem, Requirement
 from detlint.dependency_files.pep508 import RequirementError
+from detlint.dependency_files.records import Clause, DependencyFile, LockedPackage, Option, Problem, Requirement
 from detlint.dependency_files.requirements import Collected, parse_line
 from detlint.finding import Span
 

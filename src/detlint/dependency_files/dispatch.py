@@ -10,9 +10,9 @@ import traceback
 
 from detlint.dependency_files.conda import parse_conda_lock, parse_environment, parse_explicit
 from detlint.dependency_files.locks import parse_toml_lock
-from detlint.dependency_files.records import FORMATS, DependencyFile, Problem
 from detlint.dependency_files.pipfile import parse_pipfile, parse_pipfile_lock
 from detlint.dependency_files.pyproject import parse_pyproject
+from detlint.dependency_files.records import FORMATS, DependencyFile, Problem
 from detlint.dependency_files.requirements import parse_requirements_file
 from detlint.dependency_files.setup_files import parse_setup_cfg
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from detlint.dependency_files.records import DependencyFile, LockedPackage, Option, Problem, Requirement
 from detlint.dependency_files.pep508 import RequirementError, is_version, parse_specifier
 from detlint.dependency_files.pyproject import _inline, _revision
+from detlint.dependency_files.records import DependencyFile, LockedPackage, Option, Problem, Requirement
 from detlint.dependency_files.requirements import Collected
 from detlint.dependency_files.tomlpos import Positions, load
 

@@ -11,8 +11,8 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from detlint.dependency_files.records import Clause, DependencyFile, Option, Problem, Requirement
 from detlint.dependency_files.pep508 import RequirementError, is_version, parse_clause, vcs_revision
+from detlint.dependency_files.records import Clause, DependencyFile, Option, Problem, Requirement
 from detlint.dependency_files.requirements import Collected, build_requirement, parse_line
 from detlint.dependency_files.tomlpos import Path, Positions, load, string_locator
 

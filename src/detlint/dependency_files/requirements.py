@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 
 from packaging.utils import canonicalize_name
 
-from detlint.dependency_files.records import DependencyFile, Include, Option, Problem, Requirement
 from detlint.dependency_files.pep508 import (
     RequirementError,
     looks_like_path,
@@ -24,8 +23,8 @@ from detlint.dependency_files.pep508 import (
     vcs_of,
     vcs_revision,
 )
-from detlint.finding import Span
-from detlint.finding import one_line
+from detlint.dependency_files.records import DependencyFile, Include, Option, Problem, Requirement
+from detlint.finding import Span, one_line
 
 _COMMENT = re.compile(r"(^|\s+)#.*$")
 _TOKEN = re.compile(r"\S+")

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from detlint.finding import Confidence
+from detlint.catalogs.conditions import ArgumentView, Level
+from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, ScopeFacts, Site
+from detlint.facts.op_calls import OP_CATALOGS, match_ops
+from detlint.facts.switches import cuda_use, env_writes, mode_from_write, mode_settings, switch_writes
+from detlint.finding import Confidence
 from detlint.names import ImportTable, argument, code_of, dotted_name, literal_value
 from detlint.positions import locate, statement_lines, statement_nodes
-from detlint.catalogs.conditions import ArgumentView, Level
-from detlint.facts.op_calls import OP_CATALOGS, match_ops
-from detlint.checks.base import FileContext, visitor_names
-from detlint.facts.switches import env_writes, mode_from_write, mode_settings, switch_writes, cuda_use
 
 _TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$")
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}

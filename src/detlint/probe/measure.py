@@ -11,9 +11,9 @@ from __future__ import annotations
 import importlib
 import statistics
 import time
-from types import ModuleType
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 from detlint.probe.results import RAN

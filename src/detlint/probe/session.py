@@ -23,8 +23,8 @@ from typing import Any
 
 from detlint.finding import Finding
 from detlint.probe.backends import BACKENDS, MODES, Backend
-from detlint.probe.results import Environment, ModeResult, ProbeResult
 from detlint.probe.recipes import NO_RECIPE, SIZES, Recipe, registry
+from detlint.probe.results import Environment, ModeResult, ProbeResult
 
 # A worker that has not imported its framework after this long is given up (CUDA initialisation and a
 # cold import of TensorFlow can take a minute).

@@ -6,14 +6,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from detlint.project.callgraph import CallGraph, Reached
 from detlint.config import Settings
 from detlint.dependency_files import DependencyFile, ResolvedVersion
-from detlint.project.dependencies import ProjectDeps
-from detlint.results import FileResult
 from detlint.facts.model import Event, EventKind, FileFacts
+from detlint.project.callgraph import CallGraph, Reached
+from detlint.project.dependencies import ProjectDeps
 from detlint.project.disk import ProjectFiles
 from detlint.project.entry_points import EntryPoint, find_entry_points
+from detlint.results import FileResult
+
 
 @dataclass
 class ProjectIndex:

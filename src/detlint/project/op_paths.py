@@ -8,15 +8,15 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
-from detlint.project.callgraph import Reached
 from detlint.catalogs.loader import load_catalog
-from detlint.facts.model import Event, EventKind, FileFacts
-from detlint.finding import Confidence
 from detlint.catalogs.ops import OpEntry, OpIndex, Status
+from detlint.facts.model import Event, EventKind, FileFacts
+from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS
+from detlint.finding import Confidence
+from detlint.project.callgraph import Reached
 from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import landing
-from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS
 
 _LEVELS = {"off": 0, "warn": 1, "error": 2}
 

@@ -17,13 +17,12 @@ from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from detlint import __version__
-from detlint.finding import Finding, RelatedLocation
+from detlint.finding import Finding, RelatedLocation, one_line
 from detlint.reporters.common import Region, RepositoryPaths, rules_or_builtin
-from detlint.finding import one_line
 
 if TYPE_CHECKING:
-    from detlint.checks.index import RuleIndex
     from detlint.checks.base import RuleMeta
+    from detlint.checks.index import RuleIndex
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 SARIF_VERSION = "2.1.0"

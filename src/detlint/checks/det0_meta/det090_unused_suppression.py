@@ -1,5 +1,5 @@
-from detlint.finding import Severity
 from detlint.checks.base import MetaRule
+from detlint.finding import Severity
 
 
 class UnusedSuppressionRule(MetaRule):

@@ -15,7 +15,6 @@ import libcst as cst
 from detlint.catalogs.conditions import ArgumentView, Condition, Found
 from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
 
-
 # -- seeds -----------------------------------------------------------------------------------------
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from detlint.project.callgraph import Reached
-from detlint.facts.model import EventKind, Site
-from detlint.finding import RelatedLocation
-from detlint.project.entry_points import EntryPoint
-from detlint.project.index import ProjectIndex
 from detlint.catalogs.loader import load_catalog
 from detlint.catalogs.rng import Library
+from detlint.facts.model import EventKind, Site
+from detlint.finding import RelatedLocation
+from detlint.project.callgraph import Reached
+from detlint.project.entry_points import EntryPoint
+from detlint.project.index import ProjectIndex
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from detlint.checks.base import ProjectRule
 from detlint.checks.det1_seeding._paths import library_paths, related, where
 from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import landing
-from detlint.checks.base import ProjectRule
 
 
 class UnseededRng(ProjectRule):

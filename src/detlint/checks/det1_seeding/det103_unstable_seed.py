@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from detlint.checks.base import Rule
 from detlint.finding import Confidence, Severity
 from detlint.names import argument, dotted_name
-from detlint.checks.base import Rule
 
 _STRING_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from detlint.checks.base import Rule
 from detlint.finding import Severity
 from detlint.names import argument, dotted_name, literal_value
-from detlint.checks.base import Rule
 
 
 class UnseededGenerator(Rule):

@@ -6,6 +6,7 @@ import libcst as cst
 
 from detlint.catalogs.conditions import ArgumentView, Condition, Level, Verdict
 from detlint.catalogs.entries import Entry
+from detlint.checks.base import FixSpec, Report, Rule
 from detlint.checks.det1_seeding._estimators import (
     EstimatorVisitor,
     Seed,
@@ -17,7 +18,6 @@ from detlint.checks.det1_seeding._estimators import (
 )
 from detlint.finding import Confidence, Severity
 from detlint.names import code_of, literal_value
-from detlint.checks.base import FixSpec, Report, Rule
 
 _DEFAULT_SEED = {"keyword": "random_state"}
 # Calls that seed NumPy's global RNG are the `rng` catalog's seeders covering NumPy and a project's own

@@ -3,12 +3,12 @@ from __future__ import annotations
 import libcst as cst
 
 from detlint.catalogs.conditions import ALWAYS, ArgumentView, Level, Verdict
-from detlint.catalogs.estimators import GbmTarget
 from detlint.catalogs.entries import Entry
+from detlint.catalogs.estimators import GbmTarget
+from detlint.checks.base import Rule
 from detlint.checks.det1_seeding._estimators import EstimatorVisitor, Seed, describe, seed_status, with_keyword
 from detlint.finding import Severity
 from detlint.names import code_of
-from detlint.checks.base import Rule
 
 
 class GbmMissingSeed(EstimatorVisitor, Rule):

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import libcst as cst
 
+from detlint.checks.base import FixSpec, Rule
 from detlint.checks.det2_ops._switch_visitor import TORCH_FRAMEWORKS, SwitchVisitor, short_name
+from detlint.facts.switches import SwitchWrite
 from detlint.finding import Confidence, Severity
 from detlint.names import NOT_LITERAL
-from detlint.checks.base import FixSpec, Rule
-from detlint.facts.switches import SwitchWrite
 
 
 class CudnnBenchmark(SwitchVisitor, Rule):

@@ -4,10 +4,10 @@ from collections.abc import Iterable
 
 from packaging.version import Version
 
-from detlint.project.op_paths import entry_finding, entry_states
+from detlint.checks.base import ProjectRule
 from detlint.finding import Finding, RelatedLocation, Severity
 from detlint.project.index import ProjectIndex
-from detlint.checks.base import ProjectRule
+from detlint.project.op_paths import entry_finding, entry_states
 from detlint.versions import final_release
 
 VARIABLE = "CUBLAS_WORKSPACE_CONFIG"

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from detlint.project.op_paths import OpCatalogView, describe_entries, entry_states
+from detlint.checks.base import ProjectRule
 from detlint.finding import Finding, Severity
 from detlint.project.index import ProjectIndex
-from detlint.checks.base import ProjectRule
+from detlint.project.op_paths import OpCatalogView, describe_entries, entry_states
 
 
 class OpRaisesInDeterministicMode(ProjectRule):

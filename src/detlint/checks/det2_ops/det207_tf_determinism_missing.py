@@ -4,11 +4,11 @@ from collections.abc import Iterable
 
 from packaging.version import Version
 
-from detlint.project.op_paths import entry_finding, entry_states, tf_determinism_on
+from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
 from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
-from detlint.checks.base import ProjectRule
+from detlint.project.op_paths import entry_finding, entry_states, tf_determinism_on
 from detlint.versions import final_release
 
 API_SINCE = Version("2.8")

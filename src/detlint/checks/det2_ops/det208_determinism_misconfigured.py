@@ -4,10 +4,10 @@ import difflib
 
 import libcst as cst
 
-from detlint.checks.det2_ops._switch_visitor import TORCH_FRAMEWORKS, SwitchVisitor, short_name
-from detlint.finding import Severity
 from detlint.checks.base import FixSpec, Rule
+from detlint.checks.det2_ops._switch_visitor import TORCH_FRAMEWORKS, SwitchVisitor, short_name
 from detlint.facts.switches import SwitchWrite, level_of
+from detlint.finding import Severity
 
 _LEVEL_PROBLEMS = {
     "off": "turns deterministic algorithms off: ops after it may pick nondeterministic kernels again; "

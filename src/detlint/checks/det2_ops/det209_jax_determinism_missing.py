@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from detlint.project.op_paths import entry_finding, entry_states
+from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
 from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
-from detlint.checks.base import ProjectRule
+from detlint.project.op_paths import entry_finding, entry_states
 
 FLAG = "--xla_gpu_deterministic_ops=true"
 

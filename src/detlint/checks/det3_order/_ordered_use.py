@@ -28,9 +28,9 @@ from enum import Enum
 
 import libcst as cst
 
+from detlint.checks.base import FixSpec, Report
 from detlint.finding import Confidence
 from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
-from detlint.checks.base import FixSpec, Report
 
 _BUILTINS = frozenset(dir(builtins))
 _LOGGER_HINTS = ("log", "warnings")

@@ -4,12 +4,12 @@ from collections.abc import Iterable
 
 from packaging.version import Version
 
-from detlint.project.op_paths import describe_entries, entry_states
+from detlint.catalogs.loader import load_catalog
+from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
 from detlint.finding import Confidence, Edit, Finding, Fix, Severity
 from detlint.project.index import ProjectIndex
-from detlint.catalogs.loader import load_catalog
-from detlint.checks.base import ProjectRule
+from detlint.project.op_paths import describe_entries, entry_states
 from detlint.versions import final_release
 
 

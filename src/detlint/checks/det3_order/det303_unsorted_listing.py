@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import libcst as cst
 
+from detlint.checks.base import Rule
 from detlint.checks.det3_order._ordered_use import OrderedUseVisitor, Role, ScopeWalker, Source, Use, annotation_names
 from detlint.finding import Confidence, Severity
-from detlint.checks.base import Rule
 
 _PATH = "path"
 

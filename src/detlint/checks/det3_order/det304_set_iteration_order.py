@@ -4,6 +4,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from detlint.checks.base import Rule
 from detlint.checks.det3_order._ordered_use import (
     Flow,
     Flows,
@@ -16,7 +17,6 @@ from detlint.checks.det3_order._ordered_use import (
 )
 from detlint.finding import Confidence, Severity
 from detlint.names import dotted_name
-from detlint.checks.base import Rule
 
 STR, NUMBER, UNKNOWN, EMPTY = "str", "number", "unknown", "empty"
 _KIND = {"randomized": STR, "stable": NUMBER}

@@ -4,13 +4,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import replace
 
-from detlint.dependency_files.records import Requirement, ResolvedVersion
-from detlint.dependency_files.pep508 import release_parts
 from detlint.catalogs.dependencies import PINNABLE_FORMATS
+from detlint.checks.base import ProjectRule
 from detlint.checks.det4_dependencies._shared import include_findings, pinned_line, where
+from detlint.dependency_files.pep508 import release_parts
+from detlint.dependency_files.records import Requirement, ResolvedVersion
 from detlint.finding import Finding, Severity
 from detlint.project.index import ProjectIndex
-from detlint.checks.base import ProjectRule
 
 
 class UnpinnedDependency(ProjectRule):

@@ -4,10 +4,10 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from detlint.catalogs.dependencies import MANIFEST_FORMATS, NOT_INSTALLED_SECTIONS
+from detlint.checks.base import ProjectRule
 from detlint.checks.det4_dependencies._shared import short_text
 from detlint.finding import Finding, Severity
 from detlint.project.index import ProjectIndex
-from detlint.checks.base import ProjectRule
 
 
 class MissingLockfile(ProjectRule):

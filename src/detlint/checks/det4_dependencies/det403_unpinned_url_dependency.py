@@ -3,12 +3,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable
 
-from detlint.dependency_files.records import Requirement
-from detlint.dependency_files.pep508 import version_from_link
 from detlint.catalogs.dependencies import Policy
+from detlint.checks.base import ProjectRule
+from detlint.dependency_files.pep508 import version_from_link
+from detlint.dependency_files.records import Requirement
 from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
-from detlint.checks.base import ProjectRule
 
 
 class UnpinnedUrlDependency(ProjectRule):

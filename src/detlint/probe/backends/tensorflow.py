@@ -14,9 +14,9 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from detlint.probe.measure import import_framework, array_diff, first_line, measure, merge
-from detlint.probe.results import ERROR, RAISES
+from detlint.probe.measure import array_diff, first_line, import_framework, measure, merge
 from detlint.probe.recipes import Plan, choice, flag, integer, lookup, register
+from detlint.probe.results import ERROR, RAISES
 
 _STATE: dict[str, Any] = {}
 

@@ -16,9 +16,9 @@ import contextlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from detlint.probe.measure import import_framework, Diff, first_line, measure, merge
-from detlint.probe.results import ERROR, RAISES
+from detlint.probe.measure import Diff, first_line, import_framework, measure, merge
 from detlint.probe.recipes import Plan, choice, dtype, flag, integer, lookup, register
+from detlint.probe.results import ERROR, RAISES
 
 MEGA = 1 << 20
 

@@ -17,9 +17,9 @@ import threading
 from collections.abc import Mapping
 from typing import Any
 
-from detlint.probe.measure import import_framework, array_diff, first_line, measure
-from detlint.probe.results import ERROR, RAISES
+from detlint.probe.measure import array_diff, first_line, import_framework, measure
 from detlint.probe.recipes import Plan, choice, integer, lookup, register
+from detlint.probe.results import ERROR, RAISES
 
 # -- the worker's side ----------------------------------------------------------------------------------
 
