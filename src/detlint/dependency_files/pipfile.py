@@ -9,9 +9,9 @@ from typing import Any
 from packaging.utils import canonicalize_name
 
 from detlint.dependency_files.pep508 import RequirementError, is_version, parse_specifier
-from detlint.dependency_files.pyproject import _inline, _revision
 from detlint.dependency_files.records import DependencyFile, LockedPackage, Option, Problem, Requirement
 from detlint.dependency_files.requirements import Collected
+from detlint.dependency_files.tables import git_revision, inline, table_fields
 from detlint.dependency_files.tomlpos import Positions, load
 
 _CATEGORIES = ("packages", "dev-packages")
@@ -42,20 +42,13 @@ def parse_pipfile(display: str, text: str) -> DependencyFile:
 def _package(category: str, name: str, value: Any, positions: Positions, collected: Collected) -> None:
     path = (category, name)
     span = positions.span(path)
-    common = dict(
-        name=name,
-        key=canonicalize_name(name),
-        span=span,
-        section=category,
-        ecosystem="pipfile",
-        statement_lines=(span.line, span.end_line),
-    )
+    common = table_fields(name, span, category, "pipfile")
     if isinstance(value, dict):
-        text = f"{name} = {_inline(value)}"
+        text = f"{name} = {inline(value)}"
         extras = tuple(item for item in value.get("extras") or () if isinstance(item, str))
         marker = value.get("markers") if isinstance(value.get("markers"), str) else ""
         if isinstance(value.get("git"), str):
-            revision, revision_kind = _revision(value)
+            revision, revision_kind = git_revision(value)
             collected.requirements.append(
                 Requirement(
                     specifier="", clauses=(), text=text, kind="vcs", url=value["git"], revision=revision,

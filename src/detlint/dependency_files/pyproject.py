@@ -11,9 +11,10 @@ from typing import Any
 
 from packaging.utils import canonicalize_name
 
-from detlint.dependency_files.pep508 import RequirementError, is_version, parse_clause, vcs_revision
+from detlint.dependency_files.pep508 import RequirementError, is_version, parse_clause
 from detlint.dependency_files.records import Clause, DependencyFile, Option, Problem, Requirement
 from detlint.dependency_files.requirements import Collected, build_requirement, parse_line
+from detlint.dependency_files.tables import git_revision, inline, table_fields
 from detlint.dependency_files.tomlpos import Path, Positions, load, string_locator
 
 # `[tool.*]` tables of tools that manage (and lock) dependencies.
@@ -134,14 +135,7 @@ class _Reader:
 
     def poetry_dependency(self, path: Path, name: str, value: Any, section: str) -> None:
         span = self.positions.span(path)
-        common = dict(
-            name=name,
-            key=canonicalize_name(name),
-            span=span,
-            section=section,
-            ecosystem="poetry",
-            statement_lines=(span.line, span.end_line),
-        )
+        common = table_fields(name, span, section, "poetry")
         if isinstance(value, str):
             clauses = self.poetry_constraint(path, value)
             if clauses is not None:
@@ -154,9 +148,9 @@ class _Reader:
             return
         extras = tuple(str(extra) for extra in value.get("extras") or () if isinstance(extra, str))
         marker = str(value.get("markers") or "")
-        text = f"{name} = {_inline(value)}"
+        text = f"{name} = {inline(value)}"
         if isinstance(value.get("git"), str):
-            revision, revision_kind = _revision(value)
+            revision, revision_kind = git_revision(value)
             self.collected.requirements.append(
                 Requirement(
                     specifier="", clauses=(), text=text, kind="vcs", url=value["git"], revision=revision,
@@ -221,7 +215,7 @@ class _Reader:
     def uv_source(self, key: str, entry: dict[str, Any], path: Path) -> None:
         """A `[tool.uv.sources]` entry replaces where the same-named requirements come from."""
         if isinstance(entry.get("git"), str):
-            revision, revision_kind = _revision(entry)
+            revision, revision_kind = git_revision(entry)
             changes = dict(kind="vcs", url=entry["git"], revision=revision, revision_kind=revision_kind)
         elif isinstance(entry.get("url"), str):
             changes = dict(kind="url", url=entry["url"])
@@ -239,7 +233,7 @@ class _Reader:
                     requirement,
                     span=span,
                     statement_lines=(span.line, span.end_line),
-                    text=f"{requirement.name} = {_inline(entry)}",
+                    text=f"{requirement.name} = {inline(entry)}",
                     **changes,
                 )
 
@@ -247,32 +241,6 @@ class _Reader:
 def _table(parent: dict[str, Any], key: str) -> dict[str, Any]:
     value = parent.get(key)
     return value if isinstance(value, dict) else {}
-
-
-def _inline(table: dict[str, Any]) -> str:
-    parts = ", ".join(f"{key} = {_value(value)}" for key, value in table.items())
-    return "{ " + parts + " }"
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return "[" + ", ".join(_value(item) for item in value) + "]"
-    if isinstance(value, dict):
-        return _inline(value)
-    return str(value)
-
-
-def _revision(table: dict[str, Any]) -> tuple[str, str]:
-    for key in ("rev", "ref", "tag", "branch"):
-        value = table.get(key)
-        if isinstance(value, str) and value:
-            return value, "rev" if key == "ref" else key
-    url = table.get("git")
-    return (vcs_revision("git+" + url), "") if isinstance(url, str) else ("", "")
 
 
 # -- Poetry version constraints (Poetry docs, "Dependency specification") ---------------------------
