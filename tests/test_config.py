@@ -23,6 +23,10 @@ def test_unknown_key_exits_2_naming_the_key_and_file(cli, tmp_path):
         ('min-confidence = "sure"', "min-confidence"),
         ('mode = "service"', "mode"),
         ("target-versions = { torch = 2.4 }", "target-versions"),
+        ('target-versions = { torch = "banana" }', "target-versions"),
+        ('target-versions = { torch = "" }', "target-versions"),
+        ('target-versions = { torch = "latest" }', "target-versions"),
+        ('target-versions = { tensorflwo = "2.15" }', "target-versions"),
         ('per-file-ignores = { "tests/**" = "DET1" }', "per-file-ignores"),
         ("max-file-size = -1", "max-file-size"),
         ('select = ["DET9"]', "select"),
@@ -115,3 +119,18 @@ def test_bad_pattern_is_a_config_error(cli, tmp_path):
     write(tmp_path, {"pyproject.toml": '[tool.detlint]\nextend-exclude = ["# not a path"]\n', "a.py": BENCHMARK})
     result = cli("check")
     assert result.exit_code == 2 and "'extend-exclude'" in result.stderr
+
+
+def test_target_versions_name_the_frameworks_the_op_catalogs_cover():
+    from detlint.catalogs.loader import load_catalog
+    from detlint.config import FRAMEWORKS
+
+    assert {index.coverage.package for index in load_catalog().ops.values()} == set(FRAMEWORKS)
+
+
+def test_a_bad_target_version_fails_before_any_analysis_and_names_the_value(cli, tmp_path):
+    write(tmp_path, {"pyproject.toml": '[tool.detlint]\ntarget-versions = { torch = "banana" }\n', "a.py": BENCHMARK})
+    result = cli("check")
+    assert result.exit_code == 2
+    assert "'banana' is not a version number" in result.stderr
+    assert "DET203" not in result.stdout  # nothing was analysed

@@ -21,6 +21,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 MODES = ("application", "library")
 DEPENDENCY_POLICIES = ("ml", "all")
+# The frameworks whose release selects the op catalogs' entries (each op catalog's `coverage.package`).
+FRAMEWORKS = ("torch", "tensorflow", "jaxlib", "xgboost")
 
 
 class ConfigError(Exception):
@@ -99,10 +101,19 @@ def _deps(key: str, value: Any) -> str:
     raise ValueError(f"must be one of {', '.join(DEPENDENCY_POLICIES)}, got {value!r}")
 
 
-def _string_map(key: str, value: Any) -> dict[str, str]:
-    if isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items()):
-        return dict(value)
-    raise ValueError('must be a table of strings, e.g. {torch = "2.4"}')
+def _target_versions(key: str, value: Any) -> dict[str, str]:
+    from packaging.version import InvalidVersion, Version  # only when the key is set
+
+    if not (isinstance(value, dict) and all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())):
+        raise ValueError('must be a table of strings, e.g. {torch = "2.4"}')
+    for package, version in value.items():
+        if package not in FRAMEWORKS:
+            raise ValueError(f"{package!r} is not a framework detlint judges by version ({', '.join(FRAMEWORKS)})")
+        try:
+            Version(version)
+        except InvalidVersion:
+            raise ValueError(f"{package} = {version!r} is not a version number (e.g. \"2.4\" or \"2.4.1\")") from None
+    return dict(value)
 
 
 def _per_file_ignores(key: str, value: Any) -> dict[str, tuple[str, ...]]:
@@ -134,7 +145,7 @@ _KEYS: dict[str, tuple[str, Callable[[str, Any], Any]]] = {
     "extend-exclude": ("extend_exclude", _patterns),
     "respect-gitignore": ("respect_gitignore", _boolean),
     "min-confidence": ("min_confidence", _confidence),
-    "target-versions": ("target_versions", _string_map),
+    "target-versions": ("target_versions", _target_versions),
     "entry-points": ("entry_points", _string_list),
     "mode": ("mode", _mode),
     "deps": ("deps", _deps),

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from detlint.config import Settings
+from detlint.config import FRAMEWORKS, Settings
 from detlint.finding import Finding
 from detlint.project.disk import Outcome, Request
 from detlint.results import FileResult
@@ -15,9 +15,6 @@ from detlint.results import FileResult
 if TYPE_CHECKING:  # the rules load the parser: a run that reuses the last project pass needs neither
     from detlint.checks.base import ProjectRule
     from detlint.project.index import ProjectIndex
-
-FRAMEWORKS = ("torch", "tensorflow", "jax", "xgboost")
-
 
 @dataclass
 class ProjectPass:
