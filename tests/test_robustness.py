@@ -7,7 +7,7 @@ from conftest import write
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detlint.checks.base import Rule
+from detlint.checks.base import ProjectRule, Rule
 from detlint.testing import check_source
 
 BENCHMARK = "import torch\ntorch.backends.cudnn.benchmark = True\n"
@@ -128,3 +128,29 @@ def test_arbitrary_bytes_never_raise(data):
 def test_long_operator_chains_do_not_crash(depth):
     findings = check_source("x = " + " + ".join(["1"] * depth) + "\n")
     assert {finding.code for finding in findings} <= {"DET001"}
+
+
+@pytest.mark.parametrize("output_format", ["json", "sarif", "github", "gitlab", "text"])
+def test_a_crashing_project_rule_becomes_det002_in_every_format(monkeypatch, cli, tmp_path, output_format):
+    from detlint import registry
+
+    class ExplodingProjectRule(ProjectRule):
+        """Test double."""
+
+        code, name = "DET998", "exploding-project-rule"
+
+        def check(self, index):
+            raise KeyError("boom")
+
+    index = registry.rule_index()
+    monkeypatch.setattr(registry, "rule_index", lambda: registry.RuleIndex([*index.rules, ExplodingProjectRule]))
+    write(tmp_path, {"b.py": "x = 1\n", "a.py": BENCHMARK})
+    result = cli("check", "--no-cache", "--output-format", output_format)
+    assert result.exit_code == 2
+    assert "DET002" in result.stdout and "DET203" in result.stdout
+    assert "project rule DET998 (exploding-project-rule) failed on this project: KeyError: 'boom'" in result.stdout
+    if output_format == "json":
+        import json
+
+        findings = json.loads(result.stdout)["findings"]
+        assert sorted((f["code"], f["path"]) for f in findings) == [("DET002", "a.py"), ("DET203", "a.py")]

@@ -95,7 +95,9 @@ def run(
     if project is None:
         with _collector_paused():
             project = project_pass(files.full_results(), settings)
-    findings = finalize(results[: len(sources)], project.findings, chosen, settings.min_confidence)
+    reported = results[: len(sources)]
+    project_findings = project.findings_on([result.path for result in reported])
+    findings = finalize(reported, project_findings, chosen, settings.min_confidence)
     tracebacks = [*project.tracebacks, *(trace for result in results for trace in result.tracebacks)]
     if not tracebacks:
         files.save(findings, final_key, project)
@@ -129,7 +131,7 @@ def run_source(
     source = SourceFile(path, _display_path(path, settings.root), "python", module_name(path, settings.root))
     result = pool.analyzer(analysis_options(settings)).analyse_bytes(source, data)
     project = project_pass([result, *(other for other in saved if other.path != result.path)], settings)
-    return finalize([result], project.findings, selection, settings.min_confidence, noqa=noqa)
+    return finalize([result], project.findings_on([result.path]), selection, settings.min_confidence, noqa=noqa)
 
 
 def _display_path(path: Path, root: Path) -> str:

@@ -23,6 +23,17 @@ class ProjectPass:
     # framework -> (version judged against or None for the newest catalogued, where it comes from)
     versions: dict[str, tuple[str | None, str]]
     tracebacks: list[str] = field(default_factory=list)  # of the project rules that failed
+    failures: list[str] = field(default_factory=list)  # one line each: which project rule failed, and how
+
+    def findings_on(self, paths: Sequence[str]) -> list[Finding]:
+        """The pass's findings, and a DET002 for each project rule that failed, placed on the first of
+        `paths` (the files a run reports on): whatever a failed rule would have found is missing."""
+        if not self.failures or not paths:
+            return self.findings
+        from detlint.checks.det0_meta.det002_internal_error import InternalError
+
+        anchor = min(paths)
+        return [*self.findings, *(InternalError.at(anchor, message) for message in self.failures)]
 
 
 def project_pass(results: Sequence[FileResult], settings: Settings) -> ProjectPass:
@@ -30,20 +41,26 @@ def project_pass(results: Sequence[FileResult], settings: Settings) -> ProjectPa
     from detlint.registry import rule_index
 
     index = ProjectIndex.build(results, settings)
-    findings, tracebacks = run_project_rules(index, rule_index().project_rules())
+    findings, tracebacks, failures = run_project_rules(index, rule_index().project_rules())
     versions = {package: index.framework_version(package) for package in FRAMEWORKS}
-    return ProjectPass(findings, index.disk.log, versions, tracebacks)
+    return ProjectPass(findings, index.disk.log, versions, tracebacks, failures)
 
 
 def run_project_rules(
     index: ProjectIndex, rules: Sequence[type[ProjectRule]]
-) -> tuple[list[Finding], list[str]]:
-    """Findings of every project rule, and the tracebacks of those that failed (the others still run)."""
+) -> tuple[list[Finding], list[str], list[str]]:
+    """Findings of every project rule; the tracebacks of those that failed (the others still run), and
+    a line for each saying what failed, for its DET002."""
     findings: list[Finding] = []
+    tracebacks: list[str] = []
     failures: list[str] = []
     for rule in rules:
         try:
             findings.extend(rule().check(index))
-        except Exception:  # noqa: BLE001 - one failing project rule must not hide the rest
-            failures.append(f"project rule {rule.code} ({rule.name}) failed:\n{traceback.format_exc()}")
-    return findings, failures
+        except Exception as error:  # noqa: BLE001 - one failing project rule must not hide the rest
+            tracebacks.append(f"project rule {rule.code} ({rule.name}) failed:\n{traceback.format_exc()}")
+            failures.append(
+                f"project rule {rule.code} ({rule.name}) failed on this project: {type(error).__name__}: {error}; "
+                "its findings are missing (run with --debug for the traceback)"
+            )
+    return findings, tracebacks, failures
