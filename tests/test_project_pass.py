@@ -123,3 +123,28 @@ def test_module_level_set_up_does_not_make_a_script():
         "def build():\n    return torch.nn.Linear(2, 2)\n",
     }
     assert _det101(files) == set()
+
+
+def _script_project(guard: str) -> dict[str, str]:
+    return {
+        "pyproject.toml": '[project]\nname = "pkg"\nversion = "0"\n[project.scripts]\ntrain = "pkg.cli:main"\n',
+        "pkg/__init__.py": "",
+        "pkg/cli.py": "import torch\n\n\ndef main():\n    return torch.nn.Linear(2, 2).cuda()\n\n\ndef other():\n"
+        f"    return torch.nn.Linear(3, 3).cuda()\n\n\nif __name__ == '__main__':\n    {guard}()\n",
+    }
+
+
+def test_a_script_and_the_main_guard_that_calls_it_are_one_entry_point():
+    findings = check_project(_script_project("main"))
+    counts = sorted((finding.code, finding.span.line) for finding in findings)
+    assert counts == [("DET101", 5), ("DET204", 5)]
+    assert all("[project.scripts]" in finding.message and "__main__" not in finding.message for finding in findings)
+
+
+def test_a_main_guard_that_runs_something_else_stays_an_entry_point_of_its_own():
+    findings = check_project(_script_project("other"))
+    lines = sorted((finding.code, finding.span.line) for finding in findings)
+    assert lines == [("DET101", 5), ("DET101", 13), ("DET204", 5), ("DET204", 13)]
+    undeclared = {**_script_project("main"), "pyproject.toml": '[project]\nname = "pkg"\nversion = "0"\n'}
+    lines = sorted((finding.code, finding.span.line) for finding in check_project(undeclared))
+    assert lines == [("DET101", 13), ("DET204", 13)]

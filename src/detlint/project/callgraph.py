@@ -139,7 +139,8 @@ class CallGraph:
 
     def reach(self, facts: FileFacts, start: str | None = None) -> list[Reached]:
         """The events an entry point meets (seeding, RNG use, ops, CUDA, modes, environment), in
-        execution order: the module's top level, then `start` (a function of that module) if given."""
+        execution order: the module's top level (as imported when `start` is given), then `start` (a function
+        of that module) if given."""
         reached: list[Reached] = []
         entered: set[Scope] = {(facts.path, MODULE_SCOPE)}
         imported: set[str] = {facts.module}
@@ -148,7 +149,8 @@ class CallGraph:
         if start is not None and start in facts.scopes:
             entered.add((facts.path, start))
             stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH))
-        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, False)), (), Confidence.HIGH))
+        # Started at a function (a console script), the module is imported: its main guard does not run.
+        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH))
         while stack:
             steps, chain, confidence = stack[-1]
             step = next(steps, None)

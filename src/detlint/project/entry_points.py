@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from detlint.facts.model import FileFacts
+from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -43,11 +43,26 @@ class EntryPoint:
 
 
 def find_entry_points(index: ProjectIndex) -> tuple[EntryPoint, ...]:
-    """Every entry point once (an entry declared twice is one entry point), by path and start."""
+    """Every entry point once, by path and start: an entry declared twice is one entry point, and so is
+    a module's `if __name__ == "__main__":` block that calls the function a declared entry starts at."""
     found: dict[tuple[str, str | None], EntryPoint] = {}
     for entry in (*_configured(index), *_project_scripts(index), *_discovered(index)):
         found.setdefault((entry.path, entry.start), entry)
+    declared = [entry for entry in found.values() if entry.start is not None]
+    for entry in declared:
+        guard = found.get((entry.path, None))
+        if guard is not None and guard.kind == "main-guard" and _guard_calls(guard.facts, entry.start):
+            del found[(entry.path, None)]  # `python -m pkg.cli` and the `train` script are one run
     return tuple(sorted(found.values(), key=lambda entry: (entry.path, entry.start or "")))
+
+
+def _guard_calls(facts: FileFacts, function: str) -> bool:
+    """Whether the module's `if __name__ == "__main__":` block calls one of its own functions."""
+    target = f"{facts.module}.{function}"
+    return any(
+        event.guarded and event.kind is EventKind.CALL and event.subject == target
+        for event in facts.scopes[MODULE_SCOPE].events
+    )
 
 
 def _discovered(index: ProjectIndex) -> Iterable[EntryPoint]:
