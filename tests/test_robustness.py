@@ -74,9 +74,15 @@ def test_deep_but_legal_nesting_is_fine():
     assert check_source("import torch\nx = " + "(" * 150 + "1" + ")" * 150 + "\n") == []
 
 
-def test_a_crashing_rule_becomes_det002_and_other_rules_still_report(monkeypatch, cli, tmp_path):
+def add_rule(monkeypatch: pytest.MonkeyPatch, rule: type) -> None:
+    """Run `rule` besides the built-in rules for the rest of the test."""
     from detlint import registry
 
+    index = registry.rule_index()
+    monkeypatch.setattr(registry, "rule_index", lambda: registry.RuleIndex([*index.rules, rule]))
+
+
+def test_a_crashing_rule_becomes_det002_and_other_rules_still_report(monkeypatch, cli, tmp_path):
     class Exploding(Rule):
         """Test double."""
 
@@ -85,8 +91,7 @@ def test_a_crashing_rule_becomes_det002_and_other_rules_still_report(monkeypatch
         def visit_Assign(self, node):
             raise ZeroDivisionError("boom")
 
-    index = registry.rule_index()
-    monkeypatch.setattr(registry, "rule_index", lambda: registry.RuleIndex([*index.rules, Exploding]))
+    add_rule(monkeypatch, Exploding)
     write(tmp_path, {"a.py": BENCHMARK})
     result = cli("check", "--no-cache", "--output-format", "json")
     assert result.exit_code == 2
@@ -132,8 +137,6 @@ def test_long_operator_chains_do_not_crash(depth):
 
 @pytest.mark.parametrize("output_format", ["json", "sarif", "github", "gitlab", "text"])
 def test_a_crashing_project_rule_becomes_det002_in_every_format(monkeypatch, cli, tmp_path, output_format):
-    from detlint import registry
-
     class ExplodingProjectRule(ProjectRule):
         """Test double."""
 
@@ -142,8 +145,7 @@ def test_a_crashing_project_rule_becomes_det002_in_every_format(monkeypatch, cli
         def check(self, index):
             raise KeyError("boom")
 
-    index = registry.rule_index()
-    monkeypatch.setattr(registry, "rule_index", lambda: registry.RuleIndex([*index.rules, ExplodingProjectRule]))
+    add_rule(monkeypatch, ExplodingProjectRule)
     write(tmp_path, {"b.py": "x = 1\n", "a.py": BENCHMARK})
     result = cli("check", "--no-cache", "--output-format", output_format)
     assert result.exit_code == 2
