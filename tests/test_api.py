@@ -9,7 +9,6 @@ from pathlib import Path
 from conftest import write
 
 from detlint.api import check_paths, check_source, saved_project, settings_from
-from detlint.config import find_config
 from detlint.finding import Confidence
 
 HELPER = "import random\n\n\ndef seed_all():\n    random.seed(0)\n"
@@ -18,7 +17,7 @@ UNSEEDED = "import random\n\nprint(random.random())\n"
 
 
 def settings_of(root: Path):
-    return settings_from(find_config(root), min_confidence=Confidence.LOW)
+    return settings_from(root, min_confidence=Confidence.LOW)
 
 
 def test_a_buffer_is_judged_like_the_saved_file_in_its_project(tmp_path):

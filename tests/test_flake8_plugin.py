@@ -116,3 +116,27 @@ def test_plugin_yields_zero_based_columns_and_code_first_text(monkeypatch, tmp_p
     line, column, text, kind = row
     assert (line, column, kind) == (2, 0, Plugin)
     assert text.startswith("DET203 ")
+
+
+UNCONFIGURED = {
+    "pyproject.toml": '[project]\nname = "tool"\nversion = "0"\ndependencies = ["torch==2.4.1"]\n',
+    "utils.py": "import os\n\nimport torch\n\n\ndef set_seed(seed):\n    torch.manual_seed(seed)\n"
+    "    os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'\n    torch.use_deterministic_algorithms(True)\n",
+    "train.py": "import torch\n\nfrom utils import set_seed\n\n\ndef main():\n    set_seed(0)\n"
+    "    return torch.nn.Linear(2, 2).cuda()(torch.rand(4, 2).cuda())\n\n\nif __name__ == '__main__':\n    main()\n",
+}
+
+
+def test_one_file_of_a_project_without_a_detlint_table_is_judged_with_its_project(cli, tmp_path):
+    write(tmp_path, UNCONFIGURED)
+    whole = json.loads(cli("check", "--no-cache", "--output-format", "json", ".").stdout)["findings"]
+    alone = json.loads(cli("check", "--no-cache", "--output-format", "json", "train.py").stdout)["findings"]
+    assert whole == [] and alone == []  # utils.set_seed seeds torch and turns deterministic mode on
+    assert flake8(tmp_path, "--select", "DET", "train.py") == []
+    verbose = cli("check", "--no-cache", "--verbose", "train.py")
+    assert "torch: judged against 2.4.1 (pyproject.toml:4)" in verbose.stderr
+    # Positive control: without the helper's switch, the same single-file run is flagged.
+    (tmp_path / "utils.py").write_text("import torch\n\n\ndef set_seed(seed):\n    torch.manual_seed(seed)\n")
+    flagged = json.loads(cli("check", "--no-cache", "--output-format", "json", "train.py").stdout)["findings"]
+    assert [finding["code"] for finding in flagged] == ["DET204"]
+    assert [row[3] for row in flake8(tmp_path, "--select", "DET", "train.py")] == ["DET204"]

@@ -14,7 +14,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from detlint.config import Settings, load_settings
+from detlint.config import Settings, settings_for
 from detlint.ignore import compile_pattern
 from detlint.run.orchestrate import Progress, RunResult, discover_sources, run, run_source, saved_project
 
@@ -32,10 +32,14 @@ __all__ = [
 _SETTINGS_SELECTION = "settings"
 
 
-def settings_from(config_file: Path | None, *, min_confidence: Confidence | None = None) -> Settings:
-    """The settings of a configuration file (None: the defaults, rooted at the current directory);
-    `min_confidence`, when given, replaces the configured floor. Raises `ConfigError`."""
-    return load_settings(config_file).with_overrides(min_confidence=min_confidence)
+def settings_from(
+    start: Path, config_file: Path | None = None, *, min_confidence: Confidence | None = None
+) -> Settings:
+    """The settings that govern `start`, a file or directory: `config_file`'s when given, else the
+    nearest configuration file's, else the defaults rooted at the project `start` lies in (see
+    `config.settings_for`). `min_confidence`, when given, replaces the configured floor. Raises
+    `ConfigError`."""
+    return settings_for(start, config_file).with_overrides(min_confidence=min_confidence)
 
 
 def build_selection(

@@ -205,16 +205,16 @@ def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Callable
     parser, which a run whose findings the cache already holds never needs. Configuration errors end
     the command with exit 2."""
     from detlint.api import build_selection, settings_from
-    from detlint.config import ConfigError, find_config
+    from detlint.config import ConfigError
     from detlint.finding import Confidence
 
     first = request.targets[0]
     floor = Confidence(request.min_confidence) if request.min_confidence else None
     try:
-        config_file = request.config_path or find_config(first if first.exists() else Path.cwd())
-        settings = settings_from(config_file, min_confidence=floor)
+        settings = settings_from(first if first.exists() else Path.cwd(), request.config_path, min_confidence=floor)
     except ConfigError as error:
         _fail(str(error))
+    config_file = settings.config_file
     if request.verbose:
         stderr.print(
             f"detlint {__version__}: configuration {config_file or '(defaults)'}, root {settings.root}", soft_wrap=True
@@ -408,16 +408,15 @@ def clean(path: Path | None) -> None:
     """Remove the result cache of the project at PATH (default: the current directory)."""
     import shutil
 
-    from detlint.config import ConfigError, find_config, load_settings
+    from detlint.config import ConfigError, settings_for
 
     start = (path or Path.cwd()).resolve()
     try:
-        config_file = find_config(start)
-        # The project root is the configuration's folder; without one, the folder given.
-        settings = load_settings(config_file, root=None if config_file else start)
+        settings = settings_for(start)
     except ConfigError as error:
         _fail(str(error))
-    cache_dir = settings.result_cache
+    # Outside any project, the folder given is the one whose cache is meant.
+    cache_dir = settings.result_cache if settings.in_project else start / ".detlint_cache"
     if cache_dir.is_dir():
         shutil.rmtree(cache_dir)
         click.echo(f"removed {cache_dir}")

@@ -52,6 +52,14 @@ class Settings:
     deps: str = "ml"  # which unpinned dependencies matter: the ML stack ("ml") or every one ("all")
     max_file_size: int = 1024 * 1024
     cache_dir: Path | None = None
+    # Without a configuration file: whether `root` is a project's, found by its files (see
+    # `find_project_root`), rather than the current directory.
+    marked_root: bool = False
+
+    @property
+    def in_project(self) -> bool:
+        """Whether `root` is a project's, so that a run over some of its files judges them with the rest."""
+        return self.config_file is not None or self.marked_root
 
     @property
     def result_cache(self) -> Path:
@@ -164,6 +172,31 @@ def find_config(start: Path) -> Path | None:
         if pyproject.is_file() and _has_detlint_table(pyproject):
             return pyproject
     return None
+
+
+# Files that mark a project's root when no configuration file does.
+_PROJECT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
+
+
+def find_project_root(start: Path) -> Path | None:
+    """The nearest directory at or above `start` with a project's files (`pyproject.toml`, `setup.cfg`,
+    `setup.py`, `requirements*.txt`, `.git`), or None."""
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory.resolve(), *directory.resolve().parents):
+        if any((candidate / marker).exists() for marker in _PROJECT_MARKERS) or any(candidate.glob("requirements*.txt")):
+            return candidate
+    return None
+
+
+def settings_for(start: Path, config_file: Path | None = None) -> Settings:
+    """The settings that govern `start` (a file or directory): those of `config_file` when given, else
+    of the nearest configuration file, else the defaults rooted at the nearest project root (or, with
+    none, the current directory). One file and the whole tree thus find the same project."""
+    config_file = config_file or find_config(start)
+    if config_file is not None:
+        return load_settings(config_file)
+    root = find_project_root(start)
+    return Settings(root=root, marked_root=True) if root is not None else load_settings(None)
 
 
 def _has_detlint_table(pyproject: Path) -> bool:

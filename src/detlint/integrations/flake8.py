@@ -22,7 +22,7 @@ from typing import Any, ClassVar
 
 from detlint import __version__
 from detlint.api import check_source, saved_project, settings_from
-from detlint.config import Settings, find_config
+from detlint.config import Settings, find_config, find_project_root, load_settings
 from detlint.finding import Confidence, Finding
 from detlint.results import FileResult
 
@@ -66,19 +66,21 @@ def check_lines(lines: Sequence[str], filename: str, *, min_confidence: Confiden
     """The findings `detlint check FILENAME` would report if the file held `lines`, before selection
     and `# noqa`, which are left to flake8."""
     path = Path(filename)
-    config_file = find_config(path)
-    settings = _settings(config_file, min_confidence)
-    return check_source(path, "".join(lines), settings, project=_saved_project(config_file), hosted=True)
+    governing = find_config(path) or find_project_root(path)
+    settings = _settings(governing, min_confidence)
+    return check_source(path, "".join(lines), settings, project=_saved_project(governing), hosted=True)
 
 
 @functools.cache
-def _settings(config_file: Path | None, min_confidence: Confidence | None) -> Settings:
-    # flake8 checks many files per process, and most share one configuration file.
-    return settings_from(config_file, min_confidence=min_confidence)
+def _settings(governing: Path | None, min_confidence: Confidence | None) -> Settings:
+    """The settings of a configuration file or a project root (None: neither); flake8 checks many files
+    per process, and most share one project."""
+    settings = settings_from(governing, min_confidence=min_confidence) if governing else load_settings(None)
+    return settings.with_overrides(min_confidence=min_confidence)
 
 
 @functools.cache
-def _saved_project(config_file: Path | None) -> tuple[FileResult, ...]:
+def _saved_project(governing: Path | None) -> tuple[FileResult, ...]:
     """The project's files as saved, analysed once per flake8 process (mostly from detlint's cache)."""
     # flake8 already runs one process per core: analyse serially inside each.
-    return tuple(saved_project(_settings(config_file, None), jobs=1))
+    return tuple(saved_project(_settings(governing, None), jobs=1))

@@ -105,10 +105,10 @@ def run(
 
 
 def saved_project(settings: Settings, *, jobs: int | None = None, use_cache: bool = True) -> list[FileResult]:
-    """Every file of the project that a configuration file marks, as saved, with its facts (mostly from
-    the cache): what `run_source` judges one file's source with. Without a configuration file there
-    is no project beyond the file itself, as in a run over that file."""
-    if settings.config_file is None:
+    """Every file of the project the settings are rooted in, as saved, with its facts (mostly from the
+    cache): what `run_source` judges one file's source with. Outside any project there is nothing
+    beyond the file itself, as in a run over that file."""
+    if not settings.in_project:
         return []
     sources = discover_sources([settings.root], settings)
     options = analysis_options(settings)
@@ -141,8 +141,8 @@ def _display_path(path: Path, root: Path) -> str:
 
 
 def _covers_part_of_project(paths: Sequence[Path], settings: Settings) -> bool:
-    """Whether the paths leave out part of a project whose root a configuration file marks."""
-    if settings.config_file is None:
+    """Whether the paths leave out part of the project the settings are rooted in."""
+    if not settings.in_project:
         return False
     root = settings.root.resolve()
     return not any(root == path.resolve() or root.is_relative_to(path.resolve()) for path in paths)
