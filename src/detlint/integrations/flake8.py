@@ -66,16 +66,22 @@ def check_lines(lines: Sequence[str], filename: str, *, min_confidence: Confiden
     """The findings `detlint check FILENAME` would report if the file held `lines`, before selection
     and `# noqa`, which are left to flake8."""
     path = Path(filename)
-    governing = find_config(path) or find_project_root(path)
+    governing = _governing(path.resolve().parent)
     settings = _settings(governing, min_confidence)
     return check_source(path, "".join(lines), settings, project=_saved_project(governing), hosted=True)
 
 
 @functools.cache
+def _governing(directory: Path) -> Path | None:
+    """The configuration file or, without one, the project root that governs a directory's files
+    (looked up once per directory: flake8 checks many files per process)."""
+    return find_config(directory) or find_project_root(directory)
+
+
+@functools.cache
 def _settings(governing: Path | None, min_confidence: Confidence | None) -> Settings:
-    """The settings of a configuration file or a project root (None: neither); flake8 checks many files
-    per process, and most share one project."""
-    settings = settings_from(governing, min_confidence=min_confidence) if governing else load_settings(None)
+    """The settings of a configuration file or a project root (None: neither)."""
+    settings = settings_from(governing) if governing else load_settings(None)
     return settings.with_overrides(min_confidence=min_confidence)
 
 
