@@ -70,6 +70,48 @@ def test_includes_are_read_from_excluded_directories():
     assert codes(files) == set()
 
 
+def test_included_requirements_files_are_checked_once_whatever_their_names(cli, tmp_path: Path):
+    write(
+        tmp_path,
+        {
+            "requirements.txt": "-r reqs/base.txt\n-r requirements-gpu.txt\n",
+            "requirements-gpu.txt": "-r reqs/base.txt\ntorch>=2\n",
+            "reqs/base.txt": "numpy>=1\n-c ../constraints/ci.txt\n-r more.txt\n",
+            "reqs/more.txt": "scikit-learn\n-r base.txt\n",
+            "constraints/ci.txt": "numpy==1.26.4\n",
+        },
+    )
+    found = [(item["path"], item["line"], item["code"]) for item in cli.json(".")["findings"]]
+    # numpy is pinned by the constraint file the same install reads; the cycle is one DET001.
+    assert found == [
+        ("reqs/more.txt", 1, "DET401"),
+        ("reqs/more.txt", 2, "DET001"),
+        ("requirements-gpu.txt", 2, "DET401"),
+    ]
+    # A commit that touches only a file that includes others gets the findings of what it includes.
+    assert [(item["path"], item["line"]) for item in cli.json("reqs/more.txt")["findings"]] == [
+        ("reqs/more.txt", 1),
+        ("reqs/more.txt", 2),
+    ]
+    assert [item["path"] for item in cli.json("requirements.txt")["findings"]] == [
+        "reqs/more.txt",
+        "reqs/more.txt",
+        "requirements-gpu.txt",
+    ]
+
+
+def test_an_included_file_that_is_excluded_is_not_reported(cli, tmp_path: Path):
+    write(
+        tmp_path,
+        {
+            "pyproject.toml": '[tool.detlint]\nextend-exclude = ["vendor"]\n',
+            "requirements.txt": "-r vendor/base.txt\n",
+            "vendor/base.txt": "torch\n",
+        },
+    )
+    assert cli.json(".")["findings"] == []
+
+
 def test_conda_names_map_to_pypi_names():
     files = {
         "requirements.txt": "torch>=2\n",

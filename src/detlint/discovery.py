@@ -103,6 +103,31 @@ def discover(
     return sorted(found.values(), key=lambda source: source.display)
 
 
+def discover_named(
+    displays: Sequence[str],
+    root: Path,
+    kind: str,
+    *,
+    exclude: Sequence[str],
+    extend_exclude: Sequence[str] = (),
+    respect_gitignore: bool = True,
+) -> list[SourceFile]:
+    """Files that other files name, whatever their own names (`-r reqs/base.txt`), as sources of
+    `kind`: each given path relative to root that is a file below root and not excluded."""
+    finder = _Finder(
+        root=_absolute(root),
+        excludes=tuple(map(compile_pattern, (*exclude, *extend_exclude))),
+        ignore=IgnoreRules(repository_root(root)) if respect_gitignore else None,
+    )
+    found = []
+    for display in displays:
+        path = finder.root / display
+        if display.startswith("../") or not path.is_file() or finder._excluded(path, False, with_parents=True):
+            continue
+        found.append(finder._source(path, display, kind))
+    return found
+
+
 @dataclass(frozen=True)
 class _Finder:
     root: Path  # absolute

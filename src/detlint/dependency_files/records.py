@@ -7,6 +7,7 @@ matter and which files are lock files is policy (`detlint.catalogs.dependencies`
 
 from __future__ import annotations
 
+import posixpath
 from dataclasses import dataclass
 
 from detlint.finding import Span
@@ -76,6 +77,16 @@ class Include:
     kind: str
     target: str
     span: Span
+
+    def path_from(self, including: str) -> str | None:
+        """The included file's path, relative to the same root as `including` (pip resolves an
+        include relative to the file that names it); None for what cannot be followed offline
+        (environment variables, remote files)."""
+        target = self.target
+        if "${" in target or "://" in target:
+            return None
+        target = target[5:] if target.startswith("file:") else target
+        return posixpath.normpath(posixpath.join(posixpath.dirname(including), target.replace("\\", "/")))
 
 
 @dataclass(frozen=True)

@@ -153,13 +153,6 @@ class ProjectDeps:
         return self._versions
 
     # -- includes -------------------------------------------------------------------------------------
-    def include_target(self, path: str, include: Include) -> str | None:
-        target = include.target
-        if "${" in target or "://" in target:
-            return None  # environment variables and remote files cannot be followed offline
-        target = target[5:] if target.startswith("file:") else target
-        return posixpath.normpath(posixpath.join(posixpath.dirname(path), target.replace("\\", "/")))
-
     def _check_includes(self) -> None:
         state: dict[str, str] = {}  # path -> "active" while on the stack, "done" after
         for start in sorted(self.discovered):
@@ -174,7 +167,7 @@ class ProjectDeps:
                     state[path] = "done"
                     stack.pop()
                     continue
-                target = self.include_target(path, include)
+                target = include.path_from(path)
                 if target is None:
                     continue
                 if self.get(target, "requirements") is None:
@@ -221,7 +214,7 @@ class ProjectDeps:
                 continue
             result.append(file)
             for include in file.includes:
-                target = self.include_target(current, include)
+                target = include.path_from(current)
                 if target is not None:
                     pending.append(target)
             for requirement in file.requirements:
@@ -304,7 +297,7 @@ class ProjectDeps:
         found = set()
         for file in list(self.all_files()):
             for include in file.includes:
-                target = self.include_target(file.path, include)
+                target = include.path_from(file.path)
                 if include.kind == "constraint" and target is not None:
                     found.add(target)
         return found

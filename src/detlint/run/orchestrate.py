@@ -18,6 +18,7 @@ from detlint.finding import Confidence, Finding, Span
 from detlint.notebook import NotebookModule
 from detlint.results import AnalysisOptions, FileResult
 from detlint.run import pool
+from detlint.run.included import with_included
 from detlint.run.incremental import IncrementalRun, Progress, open_cache
 from detlint.run.project_pass import project_pass
 from detlint.sources import SourceFile
@@ -46,8 +47,8 @@ def analysis_options(settings: Settings) -> AnalysisOptions:
 
 def discover_sources(paths: Sequence[Path], settings: Settings, *, force_exclude: bool = False) -> list[SourceFile]:
     """The files a run over `paths` checks, sorted by display path: those the settings do not exclude,
-    and every path given explicitly unless `force_exclude`."""
-    return discover(
+    every path given explicitly unless `force_exclude`, and the requirements files they include."""
+    found = discover(
         paths,
         settings.root,
         exclude=settings.exclude,
@@ -55,6 +56,7 @@ def discover_sources(paths: Sequence[Path], settings: Settings, *, force_exclude
         force_exclude=force_exclude,
         respect_gitignore=settings.respect_gitignore,
     )
+    return with_included(found, settings)
 
 
 def run(
@@ -79,7 +81,12 @@ def run(
         # cache), report on them alone.
         known = {source.display for source in sources}
         rest = [source for source in discover_sources([settings.root], settings) if source.display not in known]
-        project_sources, project_paths = [*sources, *rest], [settings.root]
+        # A file given by name that discovery only knows as included by another (`reqs/base.txt`).
+        given = {os.path.realpath(path) for path in paths}
+        sources = [*sources, *(source for source in rest if os.path.realpath(source.path) in given)]
+        known = {source.display for source in sources}
+        project_sources = [*sources, *(source for source in rest if source.display not in known)]
+        project_paths = [settings.root]
     options = analysis_options(settings)
     cache = open_cache(settings, options) if use_cache else None
     # One snapshot per project and settings; partial runs share the whole project's.
