@@ -24,6 +24,10 @@ class SourceFile:
     module: str = ""  # dotted module name for Python files
 
 
+# Dependency files up to this size are read whatever `max-file-size` says (which guards the Python
+# parser): parsing them is linear, and lock files of large projects run to megabytes.
+DEPENDENCY_FILE_MIN_LIMIT = 16 * 1024 * 1024
+
 # CPython's tokenizer refuses more than 200 nested brackets ("too many nested parentheses").
 MAX_BRACKET_DEPTH = 200
 

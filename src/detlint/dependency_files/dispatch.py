@@ -15,6 +15,7 @@ from detlint.dependency_files.pyproject import parse_pyproject
 from detlint.dependency_files.records import FORMATS, DependencyFile, Problem
 from detlint.dependency_files.requirements import parse_requirements_file
 from detlint.dependency_files.setup_files import parse_setup_cfg
+from detlint.sources import DEPENDENCY_FILE_MIN_LIMIT as MIN_SIZE_LIMIT
 
 _BY_NAME = {
     "pyproject.toml": "pyproject",
@@ -25,9 +26,6 @@ _BY_NAME = {
     "poetry.lock": "poetry.lock",
     "pdm.lock": "pdm.lock",
 }
-# Dependency files up to this size are read whatever `max-file-size` says (which guards the Python
-# parser): parsing them is linear, and lock files of large projects run to megabytes.
-MIN_SIZE_LIMIT = 16 * 1024 * 1024
 _EXPLICIT = re.compile(r"^@EXPLICIT\s*$", re.M)
 
 
