@@ -100,6 +100,11 @@ def test_included_requirements_files_are_checked_once_whatever_their_names(cli, 
     ]
 
 
+def test_a_file_named_alone_brings_the_files_it_includes(cli, tmp_path: Path):
+    write(tmp_path, {"requirements.txt": "-r requirements-gpu.txt\n", "requirements-gpu.txt": "torch\n"})
+    assert [item["path"] for item in cli.json("requirements.txt")["findings"]] == ["requirements-gpu.txt"]
+
+
 def test_an_included_file_that_is_excluded_is_not_reported(cli, tmp_path: Path):
     write(
         tmp_path,

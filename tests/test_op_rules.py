@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from detlint.testing import check_project
+from detlint.testing import check_project, check_source
 
 ENTRY = "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\nif __name__ == '__main__':\n    {setup}\n    {call}\n"
 
@@ -100,3 +100,17 @@ def test_op_findings_name_the_version_and_carry_probe_properties():
 def test_no_op_finding_in_files_that_never_import_the_framework():
     source = "import pandas as pd\n\nif __name__ == '__main__':\n    s = pd.Series([1, 2])\n    s.median()\n    s.cumsum()\n"
     assert check_project({"stats.py": source}) == []
+
+
+def test_one_call_matching_several_shape_variants_is_one_finding():
+    source = (
+        "import torch\n\nif __name__ == '__main__':\n"
+        "    x = torch.zeros(10, device='cuda')\n"
+        "    x.scatter_add_(0, torch.tensor([0, 1]), torch.ones(2))\n"
+    )
+    (finding,) = [item for item in check_source(source) if item.code == "DET201"]
+    assert "(scatter_add (1-D input or input of 2 or more dimensions))" in finding.message
+    # On 1.11 the N-D variant still raises under deterministic mode: the worse variant is judged.
+    strict = source.replace("    x = ", "    torch.use_deterministic_algorithms(True)\n    x = ")
+    (raises,) = [item for item in check_project({"train.py": strict}, target_versions={"torch": "1.11"}) if item.code == "DET206"]
+    assert raises.properties["op"] == "scatter-add-nd"

@@ -11,7 +11,8 @@ seen together (includes, lock files, the versions they pin) are `detlint.project
 
 from __future__ import annotations
 
-from detlint.dependency_files.dispatch import MIN_SIZE_LIMIT, detect_format, parse_dependency_text
+from typing import TYPE_CHECKING
+
 from detlint.dependency_files.records import (
     FORMATS,
     KINDS,
@@ -24,7 +25,28 @@ from detlint.dependency_files.records import (
     Requirement,
     ResolvedVersion,
 )
-from detlint.dependency_files.setup_files import parse_setup_py
+
+if TYPE_CHECKING:
+    from detlint.dependency_files.dispatch import MIN_SIZE_LIMIT, detect_format, parse_dependency_text
+    from detlint.dependency_files.setup_files import parse_setup_py
+
+# The parsers load libcst and YAML: imported on first use, so that reading cached records (a run
+# answered from the cache) loads neither.
+_PARSERS = {
+    "MIN_SIZE_LIMIT": "detlint.dependency_files.dispatch",
+    "detect_format": "detlint.dependency_files.dispatch",
+    "parse_dependency_text": "detlint.dependency_files.dispatch",
+    "parse_setup_py": "detlint.dependency_files.setup_files",
+}
+
+
+def __getattr__(name: str) -> object:
+    if name in _PARSERS:
+        import importlib
+
+        return getattr(importlib.import_module(_PARSERS[name]), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FORMATS",

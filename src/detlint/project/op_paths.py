@@ -5,14 +5,14 @@ the catalog entry and status of each op in the project's framework version."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 from detlint.catalogs.loader import load_catalog
 from detlint.catalogs.ops import OpEntry, OpIndex, Status
 from detlint.facts.model import Event, EventKind, FileFacts
 from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS
-from detlint.finding import Confidence
+from detlint.finding import Confidence, Span
 from detlint.project.callgraph import Reached
 from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
@@ -68,6 +68,16 @@ class OpUse:
     entry: OpEntry
     status: Status
     reaching: tuple[tuple[EntryState, Reached], ...]  # entry points whose path calls it
+    variants: tuple[str, ...] = ()  # the ops of every entry that matched the call, when several did
+
+    @property
+    def op_name(self) -> str:
+        """The op as a message names it: `scatter_add`, not one variant's `scatter_add (1-D input)`,
+        when variants that depend on the inputs' shapes all matched."""
+        if len(self.variants) < 2:
+            return self.entry.op
+        qualifiers = " or ".join(variant.partition(" (")[2].removesuffix(")") for variant in self.variants)
+        return f"{self.entry.op.partition(' (')[0]} ({qualifiers})"
 
 
 class OpCatalogView:
@@ -90,13 +100,25 @@ class OpCatalogView:
         for state in states:
             for reached in state.events(EventKind.OP):
                 reaching.setdefault(id(reached.event), []).append((state, reached))
+        # Entries that differ only in what the inputs hold at run time (`scatter_add_` on a 1-D or an
+        # N-D input) all match one call: it is one use, judged by the variant that fares worst.
+        by_site: dict[tuple[str, Span], OpUse] = {}
         for facts, event in index.events(EventKind.OP):
             if not event.subject.startswith(self.prefix):
                 continue
             entry = self._by_id.get(event.subject[len(self.prefix) :])
             status = self.ops.status(entry, self.version) if entry else None
-            if entry is not None and status is not None:
-                yield OpUse(facts, event, entry, status, tuple(reaching.get(id(event), ())))
+            if entry is None or status is None:
+                continue
+            use = OpUse(facts, event, entry, status, tuple(reaching.get(id(event), ())))
+            key = (facts.path, event.site.span)
+            known = by_site.get(key)
+            if known is not None:
+                variants = (*(known.variants or (known.entry.op,)), entry.op)
+                worst = use if _risk(use.status) > _risk(known.status) else known
+                use = replace(worst, variants=variants)
+            by_site[key] = use
+        yield from by_site.values()
 
     def properties(self, use: OpUse) -> dict:
         """What `detlint probe` needs to replay the op."""
@@ -108,6 +130,13 @@ class OpCatalogView:
             "framework": self.package,
             "framework_version": self.version,
         }
+
+
+def _risk(status: Status) -> tuple[bool, int]:
+    """How badly an op variant fares: nondeterministic by default first, then raising under
+    deterministic mode, then staying nondeterministic under it."""
+    under_mode = {"raises": 2, "nondeterministic": 1}.get(status.deterministic_mode or "", 0)
+    return status.default != "deterministic", under_mode
 
 
 def describe_entries(states: list[EntryState]) -> str:
@@ -144,7 +173,7 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected) 
         yield rule.finding(
             site.path,
             site.span,
-            f"`{site.anchor}` ({use.entry.op}) is nondeterministic {device_text(use.entry)}; {where}. "
+            f"`{site.anchor}` ({use.op_name}) is nondeterministic {device_text(use.entry)}; {where}. "
             f"{mode_advice(view, use)}",
             anchor=f"{use.entry.id}:{site.anchor}",
             scope=site.scope,

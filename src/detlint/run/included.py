@@ -1,26 +1,32 @@
 """Requirements files that other requirements files include (`-r reqs/base.txt`, `-c constraints/ci.txt`):
 part of every install from the file that names them, so a run checks them with it, whatever their
-names."""
+names. The includes come from each file's result, so an unchanged file is not read again."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from detlint.config import Settings
 from detlint.discovery import discover_named
-from detlint.sources import DEPENDENCY_FILE_MIN_LIMIT, SourceFile
+from detlint.sources import SourceFile
 
-_MAY_INCLUDE = re.compile(r"^[ \t]*(?:-[rc]|--requirement|--constraint)", re.MULTILINE)
+IncludesOf = Callable[[SourceFile], Sequence[str]]  # a dependency file's include targets, by display path
 
 
-def with_included(sources: Sequence[SourceFile], settings: Settings) -> list[SourceFile]:
-    """`sources` and, transitively, the requirements files they include that exist below the project
-    root and are not excluded; each file once, sorted by display path."""
-    known = {source.display: source for source in sources}
+def included_sources(
+    sources: Sequence[SourceFile], settings: Settings, includes_of: IncludesOf
+) -> tuple[list[SourceFile], dict[str, list[str]]]:
+    """The files the requirements files among `sources` include, transitively, that exist below the
+    project root, are not excluded and are not among `sources`; and every file's include targets."""
+    known = {source.display for source in sources}
+    graph: dict[str, list[str]] = {}
+    added: list[SourceFile] = []
+    # Only requirements files include (a lock file's result is large: leave it in the cache).
     pending = [source for source in sources if source.kind == "dependency" and source.display.endswith((".txt", ".in"))]
     while pending:
-        targets = sorted({target for source in pending for target in _included_paths(source)} - known.keys())
+        for source in pending:
+            graph[source.display] = list(includes_of(source))
+        targets = sorted({target for source in pending for target in graph[source.display]} - known)
         pending = discover_named(
             targets,
             settings.root,
@@ -29,21 +35,18 @@ def with_included(sources: Sequence[SourceFile], settings: Settings) -> list[Sou
             extend_exclude=settings.extend_exclude,
             respect_gitignore=settings.respect_gitignore,
         )
-        known.update((source.display, source) for source in pending)
-    return sorted(known.values(), key=lambda source: source.display)
+        known.update(source.display for source in pending)
+        added.extend(pending)
+    return added, graph
 
 
-def _included_paths(source: SourceFile) -> list[str]:
-    try:
-        if source.path.stat().st_size > DEPENDENCY_FILE_MIN_LIMIT:
-            return []  # the analysis reports the file as too large
-        text = source.path.read_bytes().decode("utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return []  # the analysis reports what is wrong with it
-    if not _MAY_INCLUDE.search(text):
-        return []
-    # Imported only now: a run answered from the cache loads no parser.
-    from detlint.dependency_files.requirements import parse_requirements_file
-
-    found = (include.path_from(source.display) for include in parse_requirements_file(source.display, text).includes)
-    return [path for path in found if path is not None]
+def reachable(starts: Iterable[str], graph: dict[str, list[str]]) -> set[str]:
+    """The files an install from any of `starts` reads, `starts` included."""
+    seen: set[str] = set()
+    pending = list(starts)
+    while pending:
+        display = pending.pop()
+        if display not in seen:
+            seen.add(display)
+            pending.extend(graph.get(display, ()))
+    return seen

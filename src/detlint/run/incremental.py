@@ -66,15 +66,42 @@ class IncrementalRun:
         identity: Sequence[str] = (),
     ) -> None:
         """`identity` names the snapshot (one per project and settings); without it none is read or written."""
-        self.sources, self.settings, self.options = sources, settings, options
+        self.settings, self.options = settings, options
         self.cache, self.jobs, self.progress = cache, jobs, progress
         self.snapshot_name = cache.snapshot_name(*identity) if cache is not None and identity else None
         self.summary = cache.summary(self.snapshot_name) if cache is not None and self.snapshot_name else None
         self.started_ns = time.time_ns()
-        self.stamps: list[tuple[int, int, int] | None] = [None] * len(sources)
-        self.keys: list[str | None] = [self._key(position) for position in range(len(sources))]
+        self.sources: list[SourceFile] = []
+        self.stamps: list[tuple[int, int, int] | None] = []
+        self.keys: list[str | None] = []
+        self._positions: dict[str, int] = {}
         self._results: list[FileResult] = []
         self._reused: set[int] = set()  # positions whose result is the snapshot's (without facts)
+        self.add(sources)
+
+    def add(self, sources: Sequence[SourceFile]) -> None:
+        """More files of the project (before any result is asked for): files that others include."""
+        for source in sources:
+            self._positions[source.display] = len(self.sources)
+            self.sources.append(source)
+            self.stamps.append(None)
+            self.keys.append(self._key(len(self.sources) - 1))
+
+    def include_targets(self, source: SourceFile) -> list[str]:
+        """The files a dependency file includes (`-r`, `-c`), by display path, from its result: the
+        cache holds it for an unchanged file, else it is analysed now (and kept). A file not yet part
+        of the run joins it."""
+        if source.display not in self._positions:
+            self.add([source])
+        position = self._positions[source.display]
+        result = self._cached(self.keys[position])
+        if result is None:
+            (result,) = self._analyse([position])
+            self._put(position, result)
+        if result.dependencies is None:
+            return []
+        found = (include.path_from(source.display) for include in result.dependencies.includes)
+        return [path for path in found if path is not None]
 
     def _key(self, position: int) -> str | None:
         """The file's cache key: the last run's when its size, inode and modification time are
@@ -106,11 +133,15 @@ class IncrementalRun:
     def _cached(self, key: str | None) -> FileResult | None:
         return self.cache.get(key) if self.cache is not None and key is not None else None
 
-    def final_key(self, selection_key: str | None, reported: int) -> str | None:
-        """What the final findings depend on beyond the snapshot's identity; None: not to be reused."""
+    def final_key(self, selection_key: str | None, reported: Sequence[str]) -> str | None:
+        """What the final findings depend on beyond the snapshot's identity (the files reported on,
+        by display path, among them); None: not to be reused."""
         if selection_key is None or self.snapshot_name is None:
             return None
-        digest = hashlib.blake2b(f"{selection_key}\0{reported}".encode(), digest_size=20)
+        digest = hashlib.blake2b(selection_key.encode(), digest_size=20)
+        for display in reported:
+            digest.update(f"\0{display}".encode("utf-8", "surrogateescape"))
+        digest.update(b"\0\0")
         for source, key in zip(self.sources, self.keys):
             digest.update(f"\0{source.display}\0{key}".encode("utf-8", "surrogateescape"))
         return digest.hexdigest()

@@ -18,7 +18,7 @@ from detlint.finding import Confidence, Finding, Span
 from detlint.notebook import NotebookModule
 from detlint.results import AnalysisOptions, FileResult
 from detlint.run import pool
-from detlint.run.included import with_included
+from detlint.run.included import included_sources, reachable
 from detlint.run.incremental import IncrementalRun, Progress, open_cache
 from detlint.run.project_pass import project_pass
 from detlint.sources import SourceFile
@@ -47,8 +47,9 @@ def analysis_options(settings: Settings) -> AnalysisOptions:
 
 def discover_sources(paths: Sequence[Path], settings: Settings, *, force_exclude: bool = False) -> list[SourceFile]:
     """The files a run over `paths` checks, sorted by display path: those the settings do not exclude,
-    every path given explicitly unless `force_exclude`, and the requirements files they include."""
-    found = discover(
+    and every path given explicitly unless `force_exclude`. A run adds the requirements files they
+    include (`run.included`)."""
+    return discover(
         paths,
         settings.root,
         exclude=settings.exclude,
@@ -56,7 +57,6 @@ def discover_sources(paths: Sequence[Path], settings: Settings, *, force_exclude
         force_exclude=force_exclude,
         respect_gitignore=settings.respect_gitignore,
     )
-    return with_included(found, settings)
 
 
 def run(
@@ -81,18 +81,20 @@ def run(
         # cache), report on them alone.
         known = {source.display for source in sources}
         rest = [source for source in discover_sources([settings.root], settings) if source.display not in known]
-        # A file given by name that discovery only knows as included by another (`reqs/base.txt`).
-        given = {os.path.realpath(path) for path in paths}
-        sources = [*sources, *(source for source in rest if os.path.realpath(source.path) in given)]
-        known = {source.display for source in sources}
-        project_sources = [*sources, *(source for source in rest if source.display not in known)]
-        project_paths = [settings.root]
+        project_sources, project_paths = [*sources, *rest], [settings.root]
     options = analysis_options(settings)
     cache = open_cache(settings, options) if use_cache else None
     # One snapshot per project and settings; partial runs share the whole project's.
     identity = (repr(settings), *(str(path.resolve()) for path in project_paths), str(force_exclude))
     files = IncrementalRun(project_sources, settings, options, cache, jobs, progress, identity)
-    final_key = files.final_key(selection_key, len(sources))
+    added, includes = included_sources(project_sources, settings, files.include_targets)
+    # Included files are reported with the files that include them, and when named on the command line.
+    given = {os.path.realpath(path) for path in paths} if added else set()
+    named = [source.display for source in added if os.path.realpath(source.path) in given]
+    reached = reachable([*(source.display for source in sources), *named], includes)
+    sources = [source for source in files.sources if source.display in reached]
+    shown = {source.display for source in sources}
+    final_key = files.final_key(selection_key, sorted(shown))
     known_run = files.known_findings(final_key)
     if known_run is not None:
         return RunResult(known_run.final_findings, sources, [], known_run.versions)
@@ -102,7 +104,7 @@ def run(
     if project is None:
         with _collector_paused():
             project = project_pass(files.full_results(), settings)
-    reported = results[: len(sources)]
+    reported = [result for result in results if result.path in shown]
     project_findings = project.findings_on([result.path for result in reported])
     findings = finalize(reported, project_findings, chosen, settings.min_confidence)
     tracebacks = [*project.tracebacks, *(trace for result in results for trace in result.tracebacks)]
@@ -120,7 +122,9 @@ def saved_project(settings: Settings, *, jobs: int | None = None, use_cache: boo
     sources = discover_sources([settings.root], settings)
     options = analysis_options(settings)
     cache = open_cache(settings, options) if use_cache else None
-    return IncrementalRun(sources, settings, options, cache, jobs, None).full_results()
+    files = IncrementalRun(sources, settings, options, cache, jobs, None)
+    included_sources(sources, settings, files.include_targets)
+    return files.full_results()
 
 
 def run_source(

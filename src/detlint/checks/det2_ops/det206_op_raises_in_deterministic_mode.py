@@ -77,7 +77,7 @@ class OpRaisesInDeterministicMode(ProjectRule):
             yield self.finding(
                 site.path,
                 site.span,
-                f"`{site.anchor}` ({use.entry.op}) has no deterministic implementation in {view.version_text} and "
+                f"`{site.anchor}` ({use.op_name}) has no deterministic implementation in {view.version_text} and "
                 f"{describe_entries(strict)} enables deterministic mode: it will raise RuntimeError when it runs "
                 f"{'on CUDA' if use.entry.device == 'cuda' else ''}. {use.entry.alternative} Otherwise wrap the call "
                 "in `torch.use_deterministic_algorithms(True, warn_only=True)` for that region.",
