@@ -119,3 +119,33 @@ def test_no_insertion_fix_in_a_file_that_is_not_the_entry_point(cli, tmp_path):
     before = (tmp_path / "model.py").read_text()
     cli("check", "--no-cache", "--fix", "--unsafe-fixes")
     assert (tmp_path / "model.py").read_text() == before
+
+
+SEEDING_HELPER = "import random\n\nimport numpy as np\n\n\ndef set_seed(seed):\n    random.seed(seed)\n    np.random.seed(seed)\n"
+ARGPARSE_MAIN = (
+    "def main():\n    parser = argparse.ArgumentParser()\n    parser.add_argument('--seed', type=int, default=1)\n"
+    "    args = parser.parse_args()\n    set_seed(args.seed)\n    model = torch.nn.Linear(2, 2)\n\n\n"
+    "if __name__ == '__main__':\n    main()\n"
+)
+
+
+def test_a_seeding_fix_uses_the_runs_own_seed_after_the_helper_call_once(cli, tmp_path):
+    write(tmp_path, {
+        "utils.py": SEEDING_HELPER,
+        "train.py": "import argparse\n\nimport torch\n\nfrom utils import set_seed\n\n\n" + ARGPARSE_MAIN,
+        "pyproject.toml": '[project]\nname = "t"\nscripts = { train = "train:main" }\n',
+    })  # fmt: skip
+    cli("check", "--no-cache", "--fix", "--unsafe-fixes")
+    fixed = (tmp_path / "train.py").read_text()
+    assert "    set_seed(args.seed)\n    torch.manual_seed(args.seed)\n    model = " in fixed
+    assert fixed.count("manual_seed") == 1  # the script and its main guard are one run
+    assert (tmp_path / "utils.py").read_text() == SEEDING_HELPER
+
+
+def test_a_seeding_fix_inside_a_helper_of_the_entry_file_uses_its_parameter(cli, tmp_path):
+    source = "import argparse\n\nimport torch\n\n" + SEEDING_HELPER.split("\n\n\n", 1)[1] + "\n\n" + ARGPARSE_MAIN
+    write(tmp_path, {"train.py": "import random\nimport numpy as np\n" + source})
+    cli("check", "--no-cache", "--fix", "--unsafe-fixes")
+    fixed = (tmp_path / "train.py").read_text()
+    assert "    np.random.seed(seed)\n    torch.manual_seed(seed)\n" in fixed
+    assert fixed.count("manual_seed") == 1

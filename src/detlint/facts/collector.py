@@ -280,7 +280,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return False
         if self.rng.reseeds_from_entropy(node, qualname):
             return True  # no seed at all (DET103 reports it)
-        self._emit(EventKind.SEED, qualname, node, confidence, covers=tuple(entry["covers"]))
+        self._emit(EventKind.SEED, qualname, node, confidence, covers=tuple(entry["covers"]), data=self._seed_given(node))
         return True
 
     def _rng_event(self, node: cst.Call, qualname: str, confidence: Confidence) -> bool:
@@ -315,18 +315,28 @@ class FactsCollector(cst.BatchableCSTVisitor):
                     deferred=consumer.get("deferred", False),
                 )  # fmt: skip
 
+    def _seed_given(self, node: cst.Call) -> tuple[tuple[str, object], ...]:
+        """The source of the seed a seeding call is given (`args.seed`): a fix that seeds one more
+        library uses the run's own seed."""
+        given = argument(node, "seed", 0)
+        if given is None or given.star:
+            return ()
+        return (("seed", code_of(given.value, self.context.module)[:100]),)
+
     def _call_event(self, node: cst.Call, qualname: str | None) -> None:
-        if qualname is not None:
-            self._emit_call(qualname, node)
-            return
         dotted = dotted_name(node.func)
+        # A seeding helper's call (`set_seed(args.seed)`) keeps the seed it passes on.
+        data = self._seed_given(node) if "seed" in (qualname or dotted or "").rpartition(".")[2].lower() else ()
+        if qualname is not None:
+            self._emit_call(qualname, node, data=data)
+            return
         if dotted is None:
             return
         head, _, rest = dotted.partition(".")
         if head in ("self", "cls") and rest and "." not in rest:
             owner = self._enclosing_class()
             if owner:
-                self._emit_call(f"{self.module_name}.{owner}.{rest}", node)
+                self._emit_call(f"{self.module_name}.{owner}.{rest}", node, data=data)
             return
         instance = self._instances.get(self._scope(), {}).get(head)
         if instance and rest and "." not in rest:
@@ -337,7 +347,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             else:
                 self._emit(EventKind.CALL, "", node, Confidence.MEDIUM, raw_target=f"{callee}.{rest}")
             return
-        self._emit(EventKind.CALL, "", node, raw_target=dotted)
+        self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data)
 
     def _callback_events(self, node: cst.Call) -> None:
         # `Fire(main)`, `mp.spawn(worker)`: the callee runs the function it is given. Classes and
@@ -357,10 +367,16 @@ class FactsCollector(cst.BatchableCSTVisitor):
                     self._emit(EventKind.CALL, "", arg, Confidence.MEDIUM, detail="callback", raw_target=dotted)
 
     def _emit_call(
-        self, qualname: str, node: cst.CSTNode, confidence: Confidence = Confidence.HIGH, *, detail: str = ""
+        self,
+        qualname: str,
+        node: cst.CSTNode,
+        confidence: Confidence = Confidence.HIGH,
+        *,
+        detail: str = "",
+        data: tuple[tuple[str, object], ...] = (),
     ) -> None:
         if qualname.split(".")[0] not in self._external:
-            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail)
+            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail, data=data)
 
     def _enclosing_class(self) -> str | None:
         stack = self.context.scope_stack

@@ -12,7 +12,7 @@ MODULE_SCOPE = ""
 
 
 class EventKind(str, Enum):
-    SEED = "seed"  # subject: the seeding call; covers: the libraries it seeds
+    SEED = "seed"  # subject: the seeding call; covers: the libraries it seeds; data: the seed's source
     RNG = "rng"  # subject: the library whose global generator is drawn from
     OP = "op"  # subject: "<op catalog>:<entry id>"; data: the literal arguments that matched
     CUDA = "cuda"  # subject: "torch"; detail: "starts" (CUDA work), "requests" (a device) or "queries"
@@ -21,7 +21,8 @@ class EventKind(str, Enum):
     LOADER = "loader"  # subject: "torch"; a loader with worker processes; data: generator/worker_init_fn given
     OWN_GENERATOR = "own-generator"  # subject: class; a generator a dataset keeps and draws from per item
     TF_DATA = "tf-data"  # detail: "unordered" (deterministic=False) or "unseeded-shuffle"
-    CALL = "call"  # subject: qualified name of what is called (maybe a project function)
+    CALL = "call"  # subject: qualified name of what is called (maybe a project function); data: the
+    # seed's source when the callee's name says it seeds (`set_seed(args.seed)`)
     IMPORT = "import"  # subject: module imported (maybe a project module)
 
 
@@ -49,7 +50,7 @@ class Event:
     detail: str = ""  # what it does, in words, for messages
     covers: tuple[str, ...] = ()
     deferred: bool = False  # RNG: draws only when used later (a shuffling DataLoader, a dropout layer)
-    data: tuple[tuple[str, object], ...] = ()  # OP: literal arguments (JSON scalars)
+    data: tuple[tuple[str, object], ...] = ()  # OP: literal arguments (JSON scalars); SEED, CALL: "seed"
     guarded: bool = False  # inside `if __name__ == "__main__":`: runs only when the module is the entry
 
 

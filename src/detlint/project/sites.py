@@ -24,10 +24,12 @@ def first_site_importing(index: ProjectIndex, chain: tuple[Site, ...], package: 
     return chain[-1]
 
 
-def insertion_fix(index: ProjectIndex, site: Site, module: str, code: str, description: str) -> Fix | None:
-    """An (unsafe) fix inserting `code` as its own line before the statement at `site`, written
-    with the name the site's file binds to `module` (`np.random.seed(0)` under `import numpy as np`);
-    None when the file binds no such name."""
+def insertion_fix(
+    index: ProjectIndex, site: Site, module: str, code: str, description: str, *, after: bool = False
+) -> Fix | None:
+    """An (unsafe) fix inserting `code` as its own line before (or `after`) the statement at `site`,
+    written with the name the site's file binds to `module` (`np.random.seed(0)` under `import numpy
+    as np`); None when the file binds no such name."""
     facts = index.files.get(site.path)
     if facts is None or facts.is_notebook:
         return None
@@ -35,7 +37,7 @@ def insertion_fix(index: ProjectIndex, site: Site, module: str, code: str, descr
     local = next((name for name, full in facts.bindings.items() if full == head), None)
     if head != module or local is None:
         return None
-    line = site.statement_lines[0]
+    line = site.statement_lines[1] + 1 if after else site.statement_lines[0]
     edit = Edit(Span(line, 0, line, 0), f"{site.indent}{local}.{rest}\n")
     return Fix(description, (edit,), safe=False)
 

@@ -8,11 +8,12 @@ from dataclasses import dataclass
 
 from detlint.catalogs.loader import load_catalog
 from detlint.catalogs.rng import Library
-from detlint.facts.model import EventKind, Site
-from detlint.finding import RelatedLocation
+from detlint.facts.model import Event, EventKind, FileFacts, Site
+from detlint.finding import Fix, RelatedLocation
 from detlint.project.callgraph import Reached
 from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
+from detlint.project.sites import insertion_fix
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class LibraryPath:
     seeds: tuple[Reached, ...]  # calls that seed it, in execution order
     partial_seeds: tuple[Reached, ...]  # calls that seed only part of it (`torch.cuda.manual_seed_all`)
     order: dict[int, int]  # id(Reached) -> position on the path
+    run_seeds: tuple[Reached, ...] = ()  # every seeding call on the path, of any library
 
     def before(self, first: Reached, second: Reached) -> bool:
         return self.order[id(first)] < self.order[id(second)]
@@ -34,16 +36,42 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
     for entry in index.entry_points:
         reached = index.reach(entry)
         order = {id(item): position for position, item in enumerate(reached)}
+        run_seeds = tuple(r for r in reached if r.event.kind is EventKind.SEED)
         for library in libraries.values():
             uses = tuple(r for r in reached if r.event.kind is EventKind.RNG and r.event.subject == library.id)
             if uses:
-                seeds = tuple(r for r in reached if r.event.kind is EventKind.SEED and library.id in r.event.covers)
-                partial = tuple(
-                    r
-                    for r in reached
-                    if r.event.kind is EventKind.SEED and any(c.startswith(f"{library.id}.") for c in r.event.covers)
-                )
-                yield LibraryPath(entry, library, uses, seeds, partial, order)
+                seeds = tuple(r for r in run_seeds if library.id in r.event.covers)
+                partial = tuple(r for r in run_seeds if any(c.startswith(f"{library.id}.") for c in r.event.covers))
+                yield LibraryPath(entry, library, uses, seeds, partial, order, run_seeds)
+
+
+def seeding_fix(index: ProjectIndex, path: LibraryPath) -> Fix | None:
+    """An (unsafe) fix that seeds the library with the run's own seed, right after the run seeds
+    another one in the entry point's file: after `set_seed(args.seed)`, `torch.manual_seed(args.seed)`.
+    None when the run seeds nothing there before the library's first use."""
+    entry_file = index.files[path.entry.path]
+    chosen: tuple[Site, object] | None = None
+    for seed in path.run_seeds:
+        if not path.before(seed, path.uses[0]):
+            break
+        # The innermost call in the entry's file that names the seed: the helper's call, or the
+        # seeding call itself; the last such before the first use.
+        for site in reversed(seed.chain):
+            event = seed.event if site is seed.chain[-1] else _call_at(entry_file, site)
+            given = dict(event.data).get("seed") if event is not None and site.path == entry_file.path else None
+            if given:
+                chosen = (site, given)
+                break
+    if chosen is None:
+        return None
+    site, given = chosen
+    code = path.library.fix.replace("SEED", str(given))
+    return insertion_fix(index, site, path.library.id, code, f"seed {path.library.display}", after=True)
+
+
+def _call_at(facts: FileFacts, site: Site) -> Event | None:
+    scope = facts.scopes.get(site.scope)
+    return next((event for event in scope.events if event.site == site), None) if scope else None
 
 
 def related(site: Site, message: str) -> RelatedLocation:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.checks.det1_seeding._paths import library_paths, related, where
+from detlint.checks.det1_seeding._paths import library_paths, related, seeding_fix, where
 from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import landing
@@ -22,6 +22,11 @@ class UnseededRng(ProjectRule):
     `keras.utils.set_random_seed`, ...). One finding per library, so partial seeding (PyTorch
     seeded, NumPy not) is reported for exactly the missing library. It is reported where the
     library's randomness enters the entry point's flow, with the first use as a related location.
+
+    The unsafe fix (`--fix --unsafe-fixes`) seeds the library with the run's own seed: right after
+    the last seeding call the entry point's file makes before the first use (`set_seed(args.seed)`
+    is followed by `torch.manual_seed(args.seed)`; inside a helper of that file, with the helper's
+    parameter). A run that seeds nothing gets `torch.manual_seed(0)` where the library first enters.
 
     ## Why is this bad?
     An unseeded generator starts from a different state in every process: weights are initialised
@@ -110,6 +115,7 @@ class UnseededRng(ProjectRule):
             site, fix = landing(
                 index, path.entry, first.chain, library.id, library.fix.replace("SEED", "0"), f"seed {library.display}"
             )
+            fix = seeding_fix(index, path) or fix  # the run's own seed, where it seeds the rest
             key = (site.path, (site.span.line, site.span.column), library.id)
             grouped.setdefault(key, []).append((path, first, site, fix))
         for items in grouped.values():
