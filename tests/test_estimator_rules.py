@@ -36,6 +36,12 @@ SK = "from sklearn.model_selection import KFold, train_test_split\n"
         ("from sklearn.ensemble import HistGradientBoostingRegressor as H\nH(early_stopping=False)\n", Confidence.LOW),
         ("import numpy as np\n" + SK + "np.random.seed(1)\ntrain_test_split(X, y)\n", Confidence.MEDIUM),
         (SK + "from utils import set_seed\nset_seed(1)\ntrain_test_split(X, y)\n", Confidence.MEDIUM),
+        # The run's own seed seeds NumPy as well as a literal does.
+        (SK + "from utils import set_seed\nset_seed(args.seed)\ntrain_test_split(X, y)\n", Confidence.MEDIUM),
+        (SK + "def set_seed(s): ...\nset_seed(seed=cfg.seed)\ntrain_test_split(X, y)\n", Confidence.MEDIUM),
+        ("import numpy as np\n" + SK + "np.random.seed(cfg.SEED)\ntrain_test_split(X, y)\n", Confidence.MEDIUM),
+        ("import numpy as np\n" + SK + "np.random.seed(None)\ntrain_test_split(X, y)\n", Confidence.HIGH),
+        ("import numpy as np\n" + SK + "np.random.seed()\ntrain_test_split(X, y)\n", Confidence.HIGH),
         ("import pandas as pd\ndf.sample(frac=0.5)\n", Confidence.MEDIUM),
         ("import pandas as pd\ndf.sample()\n", Confidence.LOW),
         ("import pandas as pd\npd.DataFrame(d).sample(frac=1)\n", Confidence.HIGH),
@@ -43,6 +49,12 @@ SK = "from sklearn.model_selection import KFold, train_test_split\n"
 )
 def test_det105_confidence(source, confidence):
     assert _one(source, "DET105").confidence == confidence
+
+
+def test_det105_on_a_seeded_numpy_says_the_result_is_fragile_not_changing():
+    finding = _one(SK + "from utils import set_seed\nset_seed(args.seed)\ntrain_test_split(X, y)\n", "DET105")
+    assert "which this file seeds: its result repeats only while every earlier draw" in finding.message
+    assert "changes between runs" not in finding.message
 
 
 @pytest.mark.parametrize(

@@ -202,16 +202,16 @@ class MissingRandomState(EstimatorVisitor, Rule):
                 self._check_sklearn(node, entry)
                 return
             self._note_numpy_seed(node, qualname)
-        elif isinstance(node.func, cst.Name) and "seed" in node.func.value.lower() and node.args:
-            # A project's own `set_seed(42)` helper: most of them seed NumPy's global RNG.
-            self._numpy_seeded = self._numpy_seeded or literal_value(node.args[0].value) is not None
+        elif isinstance(node.func, cst.Name) and "seed" in node.func.value.lower():
+            # A project's own `set_seed(args.seed)` helper: most of them seed NumPy's global RNG.
+            self._numpy_seeded = self._numpy_seeded or _given_a_seed(node)
         if isinstance(node.func, cst.Attribute):
             entry = self.catalog.estimators.methods.get(node.func.attr.value)
             if entry is not None:
                 self._check_method(node, entry, qualname)
 
     def _note_numpy_seed(self, node: cst.Call, qualname: str) -> None:
-        if not node.args or literal_value(node.args[0].value) is None:
+        if not _given_a_seed(node):
             return
         if qualname in self.catalog.estimators.numpy_seeders:
             self._numpy_seeded = True
@@ -345,6 +345,15 @@ class MissingRandomState(EstimatorVisitor, Rule):
             pending.report.message = self._message(pending, numpy_seeded=True)
             if pending.report.confidence == Confidence.HIGH:
                 pending.report.confidence = Confidence.MEDIUM
+
+
+def _given_a_seed(call: cst.Call) -> bool:
+    """A seed is passed: a literal or the run's own (`args.seed`, `cfg.SEED`); not `None` nor nothing,
+    which seed from entropy (DET103 judges seeds that change between runs)."""
+    if not call.args or call.args[0].star:
+        return False
+    given = call.args[0].value
+    return not (isinstance(given, cst.Name) and given.value == "None")
 
 
 def _on_its_own_line(call: cst.Call, args: list[cst.Arg], new: cst.Arg) -> tuple[list[cst.Arg], cst.Arg]:
