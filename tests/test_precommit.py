@@ -202,3 +202,43 @@ def test_try_repo_installs_and_runs_each_hook(hook_repository, pre_commit_env, p
     result = _pre_commit(project, pre_commit_env, "try-repo", str(hook_repository), hook, "--all-files")
     assert result.returncode == 1, result.stdout + result.stderr
     assert expected in result.stdout, result.stdout
+
+
+# -- one staged file: every front end agrees with a whole-project run ------------------------------
+ONE_FILE_PROJECT = {
+    # No [tool.detlint] table: the project root and its pins are found from the markers.
+    "pyproject.toml": '[project]\nname = "vision"\nversion = "0"\ndependencies = ["torch==2.4.1", "numpy==1.26.4"]\n',
+    "utils.py": (
+        "import random\n\nimport torch\n\n\ndef set_seed(seed):\n    random.seed(seed)\n    torch.manual_seed(seed)\n"
+        "    torch.use_deterministic_algorithms(True)\n"
+    ),
+    "train.py": (
+        "import numpy as np\nimport torch\nimport torch.nn.functional as F\n\nfrom utils import set_seed\n\n\n"
+        "def main():\n    set_seed(0)\n    torch.backends.cudnn.benchmark = True\n"
+        "    x = torch.ones(1, 1, 4, 4, device='cuda')\n    F.adaptive_avg_pool2d(x, 1).sum().backward()\n"
+        "    print(np.random.rand(2))\n\n\nif __name__ == '__main__':\n    main()\n"
+    ),
+}
+_LOCATION = re.compile(r"^(?:\S*/)?(train\.py):(\d+):(\d+): (DET\d{3})", re.MULTILINE)
+
+
+def _locations(output: str) -> set[tuple[str, int, int, str]]:
+    return {(path, int(line), int(column), code) for path, line, column, code in _LOCATION.findall(output)}
+
+
+@pytest.mark.slow
+def test_one_staged_file_gets_the_findings_of_the_whole_project_run(run_hook, tmp_path):
+    detlint = [sys.executable, "-m", "detlint", "check", "--no-cache"]
+    project = write(tmp_path / "whole", ONE_FILE_PROJECT)
+    whole = _locations(subprocess.run([*detlint, "."], cwd=project, capture_output=True, text=True).stdout)
+    # Its own DET203 and DET206; DET101 (NumPy) and DET205 (cuBLAS) for its run; no DET204: the helper
+    # in utils.py turns deterministic mode on.
+    assert {code for *_, code in whole} == {"DET101", "DET203", "DET205", "DET206"}, whole
+    alone = subprocess.run([*detlint, "train.py"], cwd=project, capture_output=True, text=True).stdout
+    assert _locations(alone) == whole
+    flake8 = subprocess.run(
+        [sys.executable, "-m", "flake8", "--select", "DET", "train.py"], cwd=project, capture_output=True, text=True
+    )
+    assert _locations(flake8.stdout) == whole, flake8.stdout + flake8.stderr
+    hook = run_hook("detlint", ONE_FILE_PROJECT, "--files", "train.py")
+    assert _locations(hook.stdout) == whole, hook.stdout + hook.stderr
