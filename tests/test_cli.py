@@ -53,9 +53,8 @@ def test_json_output_matches_text_output(cli, example):
     text = _text_findings(cli("check", str(example)).stdout)
     report = cli.json(str(example))
     assert report["version"] == 1
-    as_json = [
-        (f"example-project/{f['path']}", f["line"], f["column"], f["code"], f["message"]) for f in report["findings"]
-    ]
+    assert report["root"] == example.as_posix()
+    as_json = [(f["path"], f["line"], f["column"], f["code"], f["message"]) for f in report["findings"]]
     assert as_json == text
     for finding in report["findings"]:
         assert set(finding) >= {"code", "name", "message", "path", "line", "column", "end_line", "end_column",
@@ -141,7 +140,9 @@ def test_paths_are_shown_relative_to_the_working_directory(cli, tmp_path, monkey
     write(tmp_path, {"pyproject.toml": "[tool.detlint]\n", "pkg/a.py": BENCHMARK})
     monkeypatch.chdir(tmp_path / "pkg")
     assert cli("check").stdout.startswith("a.py:2:1: DET203")
-    assert cli.json()["findings"][0]["path"] == "pkg/a.py"
+    report = cli.json()
+    assert report["findings"][0]["path"] == "a.py"
+    assert report["root"] == tmp_path.as_posix()
 
 
 def test_rules_and_rule_commands(cli):

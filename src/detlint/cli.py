@@ -7,8 +7,8 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -20,6 +20,8 @@ from detlint.reporters import FORMATS
 
 if TYPE_CHECKING:
     from detlint.api import RunResult
+    from detlint.reporters.paths import ReportPaths
+    from detlint.sources import SourceFile
     from detlint.baseline import BaselineEntry
     from detlint.config import Settings
     from detlint.finding import Finding
@@ -159,12 +161,14 @@ def check(
         files = _discover_or_fail(
             lambda: discover_sources(request.targets, settings, force_exclude=request.force_exclude)
         )
-        click.echo("".join(f"{source.display}\n" for source in files), nl=False)
+        shown = _report_paths(settings.root, Path.cwd(), files)
+        click.echo("".join(f"{shown(source.display)}\n" for source in files), nl=False)
         return
     baseline = _load_baseline(baseline_file) if baseline_file else None  # a bad file fails before the run
     result = _analyse(request, settings, selection, stderr, progress=not output_file)
     if diff or fix:
-        fixed = _apply_fixes(result.findings, settings.root, unsafe=unsafe_fixes, write=not diff)
+        shown = _report_paths(settings.root, Path.cwd(), result.files)
+        fixed = _apply_fixes(result.findings, shown, unsafe=unsafe_fixes, write=not diff)
         if diff:
             sys.exit(EXIT_FINDINGS if fixed else EXIT_CLEAN)
         if fixed:
@@ -173,7 +177,7 @@ def check(
     findings = result.findings
     if baseline_file and baseline is not None:
         findings = _without_baselined(findings, baseline_file, baseline, result, selection)
-    _emit(findings, settings.root, output_format, output_file, statistics, show_source)
+    _emit(findings, settings.root, result.files, output_format, output_file, statistics, show_source)
     if result.internal_error:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
@@ -268,7 +272,7 @@ def _analyse(
     return result
 
 
-def _apply_fixes(findings, root: Path, *, unsafe: bool, write: bool) -> int:
+def _apply_fixes(findings, shown: ReportPaths, *, unsafe: bool, write: bool) -> int:
     """Apply (or, without `write`, print as a diff) the fixes of the findings; the number applied."""
     from detlint.fixes import chosen, fix_file, unified_diff, write_atomically
 
@@ -277,11 +281,11 @@ def _apply_fixes(findings, root: Path, *, unsafe: bool, write: bool) -> int:
         by_path.setdefault(finding.path, []).append(finding)
     applied = 0
     for display, items in sorted(by_path.items()):
-        path = root / display
+        path = shown.location(display)
         try:
             old, new, made = fix_file(path, items)
         except (OSError, UnicodeDecodeError) as error:
-            click.echo(f"detlint: cannot fix {display}: {error}", err=True)
+            click.echo(f"detlint: cannot fix {shown(display)}: {error}", err=True)
             continue
         if new == old:
             continue
@@ -289,7 +293,7 @@ def _apply_fixes(findings, root: Path, *, unsafe: bool, write: bool) -> int:
         if write:
             write_atomically(path, new)
         else:
-            click.echo(unified_diff(display, old, new), nl=False)
+            click.echo(unified_diff(shown(display), old, new), nl=False)
     return applied
 
 
@@ -335,11 +339,29 @@ def _discover_or_fail(action: Callable):
         _fail(str(error))
 
 
-def _emit(findings, root: Path, output_format: str, output_file: Path | None, statistics: bool, show_source: bool):
-    from detlint.reporters import render
+def _report_paths(root: Path, base: Path, files: Iterable[SourceFile]) -> ReportPaths:
+    """How a report relative to `base` names the files of a run (see `detlint.reporters.paths`)."""
+    from detlint.reporters.paths import ReportPaths
 
-    if output_format == "text":
-        findings = [replace(finding, path=_relative_to_cwd(root / finding.path)) for finding in findings]
+    return ReportPaths(root, base, {source.display: source.path for source in files})
+
+
+def _emit(
+    findings,
+    root: Path,
+    files: Iterable[SourceFile],
+    output_format: str,
+    output_file: Path | None,
+    statistics: bool,
+    show_source: bool,
+):
+    """Print the report, or write it to `output_file`. Its paths follow one rule, whatever the format:
+    see `detlint.reporters.paths`."""
+    from detlint.reporters import render
+    from detlint.reporters.paths import report_base
+
+    base = report_base(output_format, root)
+    findings = _report_paths(root, base, files).findings(findings)
     stdout = Console(soft_wrap=True, highlight=False)
     color = output_file is None and stdout.is_terminal and not stdout.no_color
     report = render(
@@ -347,9 +369,10 @@ def _emit(findings, root: Path, output_format: str, output_file: Path | None, st
         findings,
         statistics=statistics,
         show_source=show_source,
-        source_lines=lambda path: _read_lines(Path(path) if output_format == "text" else root / path),
+        source_lines=lambda path: _read_lines(base / path),
         color=color,
         root=root,
+        base=base,
     )
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
@@ -357,14 +380,6 @@ def _emit(findings, root: Path, output_format: str, output_file: Path | None, st
         stdout.print(report, end="")
     else:
         click.echo(report, nl=False)
-
-
-def _relative_to_cwd(path: Path) -> str:
-    """Text output names files as the user's shell sees them, so editors and terminals can open them."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -514,8 +529,7 @@ def probe(
         result = _analyse(request, settings, selection, stderr, progress=not output_file)
         findings, root, internal_error = result.findings, settings.root, result.internal_error
         protected = (settings.root, *request.targets)
-        if probe_format == "text":
-            findings = [replace(finding, path=_relative_to_cwd(root / finding.path)) for finding in findings]
+        findings = _report_paths(root, _probe_base(probe_format, root), result.files).findings(findings)
 
     def progress(done: int, total: int, recipe: str) -> None:
         if request.verbose and recipe:
@@ -526,7 +540,8 @@ def probe(
     results = probe_findings(findings, options, progress=progress)
     stdout = Console(soft_wrap=True, highlight=False)
     color = output_file is None and stdout.is_terminal and not stdout.no_color
-    report = render(probe_format, findings, results, rules=rule_index(), root=root, color=color,
+    report = render(probe_format, findings, results, rules=rule_index(), root=root,
+                    base=_probe_base(probe_format, root) if root else None, color=color,
                     width=stdout.width if stdout.is_terminal else None)  # fmt: skip
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
@@ -536,3 +551,9 @@ def probe(
         sys.exit(EXIT_ERROR)
     confirmed = any(result is not None and result.status.value == "confirmed" for result in results)
     sys.exit(EXIT_FINDINGS if confirmed else EXIT_CLEAN)
+
+
+def _probe_base(probe_format: str, root: Path) -> Path:
+    from detlint.reporters.paths import report_base
+
+    return report_base(probe_format, root)

@@ -85,29 +85,34 @@ def render(
     *,
     rules: RuleIndex | None = None,
     root: Path | None = None,
+    base: Path | None = None,
     color: bool = False,
     width: int | None = None,
 ) -> str:
+    """`root`: the project root (JSON's `root`); `base`: the directory the paths are relative to
+    (SARIF's `%SRCROOT%`). Either may be unknown (None), as for findings read from a file."""
     if output_format == "json":
-        return render_json(findings, results)
+        return render_json(findings, results, root=root)
     if output_format == "sarif":
-        return render_sarif(findings, results, rules=rules, root=root)
+        return render_sarif(findings, results, rules=rules, base=base)
     return render_text(findings, results, color=color, width=width)
 
 
-def render_json(findings: Sequence[Finding], results: Sequence[ProbeResult | None]) -> str:
+def render_json(
+    findings: Sequence[Finding], results: Sequence[ProbeResult | None], *, root: Path | None = None
+) -> str:
     documents = []
     for finding, result in zip(findings, results):
         document = json_report.finding_to_dict(finding)
         if result is not None:
             document["probe"] = result.to_dict()
         documents.append(document)
-    report = {
-        "version": json_report.SCHEMA_VERSION,
-        "tool": {"name": "detlint", "version": __version__},
-        "probe": {"environments": _environments(results)},
-        "findings": documents,
-    }
+    report: dict[str, Any] = {"version": json_report.SCHEMA_VERSION}
+    report["tool"] = {"name": "detlint", "version": __version__}
+    if root is not None:
+        report["root"] = json_report.root_field(root)
+    report["probe"] = {"environments": _environments(results)}
+    report["findings"] = documents
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -116,7 +121,7 @@ def render_sarif(
     results: Sequence[ProbeResult | None],
     *,
     rules: RuleIndex | None = None,
-    root: Path | None = None,
+    base: Path | None = None,
 ) -> str:
     """The SARIF reporter's log; a probed finding's `properties.probe` (the recipe name the analyzer
     wrote) becomes the probe object, which names the recipe too."""
@@ -124,7 +129,7 @@ def render_sarif(
         replace(finding, properties={**finding.properties, "probe": result.to_dict()}) if result else finding
         for finding, result in zip(findings, results)
     ]
-    return sarif.render(merged, rules=rules, root=root)
+    return sarif.render(merged, rules=rules, base=base)
 
 
 def _environments(results: Sequence[ProbeResult | None]) -> list[dict[str, Any]]:
