@@ -89,6 +89,32 @@ def test_exit_codes(cli, tmp_path):
 
 
 @pytest.mark.parametrize(
+    ("files", "args", "where"),
+    [
+        ({"empty/.keep": ""}, ["empty"], "empty"),
+        ({"notes.txt": "", ".venv/lib.py": BENCHMARK, "build/gen.py": BENCHMARK}, [], "."),
+        ({"pyproject.toml": '[tool.detlint]\nextend-exclude = ["gen"]\n', "gen/a.py": BENCHMARK},
+         ["--force-exclude", "gen"], "gen"),
+    ],
+)  # fmt: skip
+def test_a_run_that_finds_no_files_says_so_and_exits_0(cli, tmp_path, files, args, where):
+    write(tmp_path, files)
+    for command in (["check"], ["check", "--output-format", "json"], ["check", "--show-files"]):
+        result = cli(*command, *args)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == f"detlint: No Python or dependency files found in {where}\n"
+    assert json.loads(cli("check", "--output-format", "json", *args).stdout)["findings"] == []
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error(cli, tmp_path):
+    write(tmp_path, {"a.py": BENCHMARK})
+    result = cli("check", "a.py", "missing.py")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == "detlint: error: missing.py: no such file or directory\n"
+
+
+@pytest.mark.parametrize(
     ("args", "codes"),
     [
         (["--select", "DET203"], {"DET203"}),

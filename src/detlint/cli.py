@@ -163,6 +163,7 @@ def check(
         )
         shown = _report_paths(settings.root, Path.cwd(), files)
         click.echo("".join(f"{shown(source.display)}\n" for source in files), nl=False)
+        _say_if_nothing_found(request, files)
         return
     baseline = _load_baseline(baseline_file) if baseline_file else None  # a bad file fails before the run
     result = _analyse(request, settings, selection, stderr, progress=not output_file)
@@ -259,6 +260,7 @@ def _analyse(
                                 jobs=request.jobs, use_cache=not request.no_cache,
                                 force_exclude=request.force_exclude, progress=report_progress)  # fmt: skip
         )
+    _say_if_nothing_found(request, result.files)
     if request.verbose:
         stderr.print(f"checked {len(result.files)} files")
         for package, (version, source) in result.versions.items():
@@ -270,6 +272,13 @@ def _analyse(
     if result.internal_error:
         stderr.print("detlint: internal error in some rules; see DET002 findings (run with --debug)", markup=False)
     return result
+
+
+def _say_if_nothing_found(request: RunRequest, files: Sequence[SourceFile]) -> None:
+    """An empty run is not an error, but it is not a clean project either: say so on stderr."""
+    if not files:
+        where = ", ".join(path.as_posix() for path in request.targets)
+        click.echo(f"detlint: No Python or dependency files found in {where}", err=True)
 
 
 def _apply_fixes(findings, shown: ReportPaths, *, unsafe: bool, write: bool) -> int:
