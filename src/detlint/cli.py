@@ -1,4 +1,5 @@
-"""The `detlint` command. Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error."""
+"""The `detlint` command. Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error.
+Advisory findings (a file skipped for its size) are reported but do not by themselves make it 1."""
 
 from __future__ import annotations
 
@@ -181,7 +182,7 @@ def check(
     _emit(findings, settings.root, result.files, output_format, output_file, statistics, show_source)
     if result.internal_error:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+    sys.exit(_exit_status(findings, exit_zero))
 
 
 @main.command("baseline")
@@ -272,6 +273,13 @@ def _analyse(
     if result.internal_error:
         stderr.print("detlint: internal error in some rules; see DET002 findings (run with --debug)", markup=False)
     return result
+
+
+def _exit_status(findings: Sequence[Finding], exit_zero: bool) -> int:
+    """1 when a finding fails the run; advisory findings (a file skipped for its size) are shown but
+    do not count."""
+    failing = any(not finding.advisory for finding in findings)
+    return EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
 
 
 def _say_if_nothing_found(request: RunRequest, files: Sequence[SourceFile]) -> None:
