@@ -8,8 +8,8 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -139,6 +139,8 @@ def run_options(command: Callable) -> Callable:
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what is left.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also fixes that change behaviour.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")
+@click.option("--stdin-filename", type=click.Path(dir_okay=False, path_type=Path),
+              help="Check the source on standard input as this file of its project (PATHS: `-` or none).")  # fmt: skip
 def check(
     request: RunRequest,
     output_format: str,
@@ -151,10 +153,18 @@ def check(
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
+    stdin_filename: Path | None,
 ) -> None:
-    """Check PATHS (default: the current directory) for reproducibility hazards."""
+    """Check PATHS (default: the current directory) for reproducibility hazards. `-` reads the source
+    of one Python file from standard input (see --stdin-filename); with --fix, the fixed source is
+    printed and the findings go to stderr."""
     stderr = Console(stderr=True)
-    settings, selection = _configure(request, stderr)
+    buffer = _stdin_buffer(request, stdin_filename, show_files=show_files)
+    settings, selection = _configure(request, stderr, start=buffer.path if buffer else None)
+    if buffer is not None:
+        _check_buffer(buffer, request, settings, selection, output_format=output_format, output_file=output_file,
+                      statistics=statistics, show_source=show_source, baseline_file=baseline_file,
+                      exit_zero=exit_zero, fix=fix, unsafe_fixes=unsafe_fixes, diff=diff)  # fmt: skip
     if show_files:
         from detlint.api import discover_sources
 
@@ -179,10 +189,117 @@ def check(
     findings = result.findings
     if baseline_file and baseline is not None:
         findings = _without_baselined(findings, baseline_file, baseline, result, selection)
-    _emit(findings, settings.root, result.files, output_format, output_file, statistics, show_source)
+    paths = _report_paths(settings.root, _report_base(output_format, settings.root), result.files)
+    _emit(findings, paths, output_format, output_file, statistics, show_source)
     if result.internal_error:
         sys.exit(EXIT_ERROR)
     sys.exit(_exit_status(findings, exit_zero))
+
+
+@dataclass(frozen=True)
+class StdinBuffer:
+    """Source read from standard input, checked as the Python file at `path` of its project: the
+    project's other files come from disk, this one's content from the buffer."""
+
+    path: Path
+    data: bytes
+    name: str | None = None  # what reports call it instead of its path ("-" without --stdin-filename)
+
+
+def _stdin_buffer(request: RunRequest, stdin_filename: Path | None, *, show_files: bool) -> StdinBuffer | None:
+    """The buffer to check when PATHS is `-` or --stdin-filename is given (then read from stdin), else
+    None. Combinations that cannot mean anything are usage errors (exit 2)."""
+    dashes = sum(path.as_posix() == "-" for path in request.paths)
+    if not dashes and stdin_filename is None:
+        return None
+    if dashes != len(request.paths) or dashes > 1:
+        raise click.UsageError("standard input (`-`) cannot be checked together with other PATHS")
+    if show_files:
+        raise click.UsageError("--show-files lists files on disk; it does not read standard input")
+    if stdin_filename is not None:
+        from detlint.discovery import classify
+
+        if classify(stdin_filename) != "python":
+            raise click.UsageError(
+                f"--stdin-filename {stdin_filename.as_posix()}: only Python source (.py, .pyi) can be read from "
+                "standard input"
+            )
+    data = sys.stdin.buffer.read()
+    if stdin_filename is None:  # as ruff does: a file of the current directory's project, shown as `-`
+        return StdinBuffer(Path.cwd() / "stdin.py", data, name="-")
+    return StdinBuffer(stdin_filename, data)
+
+
+def _check_buffer(
+    buffer: StdinBuffer,
+    request: RunRequest,
+    settings: Settings,
+    selection: Callable[[], Selection],
+    *,
+    output_format: str,
+    output_file: Path | None,
+    statistics: bool,
+    show_source: bool,
+    baseline_file: Path | None,
+    exit_zero: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+) -> NoReturn:
+    """`check` on standard input. --diff prints the diff of the buffer; --fix prints the whole fixed
+    source to stdout (the source unchanged when there is nothing to fix, so an editor that pipes its
+    buffer through detlint never loses it) and reports the findings left on stderr."""
+    baseline = _load_baseline(baseline_file) if baseline_file else None
+    result = _analyse_buffer(buffer, request, settings, selection)
+    paths = _report_paths(settings.root, _report_base(output_format, settings.root), result.files,
+                          names={result.files[0].display: buffer.name} if buffer.name else None)  # fmt: skip
+    if fix or diff:
+        from detlint.fixes import apply_edits, chosen, unified_diff
+
+        try:
+            old = buffer.data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            click.echo(f"detlint: cannot fix {paths(result.files[0].display)}: {error}", err=True)
+            old = None
+        new, made = old, 0
+        if old is not None:
+            edits = [edit for finding in chosen(result.findings, unsafe=unsafe_fixes) for edit in finding.fix.edits]
+            new, made = apply_edits(old, edits)
+        if diff:
+            if made:
+                click.echo(unified_diff(paths(result.files[0].display), old, new), nl=False)
+            sys.exit(EXIT_FINDINGS if made else EXIT_CLEAN)
+        if made:
+            click.echo(f"Fixed {made} finding{'s' if made != 1 else ''}.", err=True)
+            buffer = replace(buffer, data=new.encode("utf-8"))
+            result = _analyse_buffer(buffer, request, settings, selection)
+        stdout = sys.stdout.buffer
+        stdout.write(buffer.data)
+        stdout.flush()
+    findings = result.findings
+    if baseline_file and baseline is not None:
+        findings = _without_baselined(findings, baseline_file, baseline, result, selection)
+    _emit(findings, paths, output_format, output_file, statistics, show_source,
+          texts={result.files[0].display: buffer.data.decode("utf-8", errors="replace")}, to_stderr=fix)  # fmt: skip
+    if result.internal_error:
+        sys.exit(EXIT_ERROR)
+    sys.exit(_exit_status(findings, exit_zero))
+
+
+def _analyse_buffer(
+    buffer: StdinBuffer, request: RunRequest, settings: Settings, selection: Callable[[], Selection]
+) -> RunResult:
+    """The findings on the buffer, judged with the rest of its project (as saved, mostly from the
+    cache). With --force-exclude, a buffer for an excluded file on disk has none, as in a run over it."""
+    from detlint.api import RunResult, check_source, discover_sources, saved_project, source_file
+
+    source = source_file(buffer.path, settings)
+    if request.force_exclude and buffer.path.is_file() and not discover_sources([buffer.path], settings,
+                                                                                 force_exclude=True):  # fmt: skip
+        return RunResult([], [source])
+    project = saved_project(settings, jobs=request.jobs, use_cache=not request.no_cache)
+    findings = check_source(buffer.path, buffer.data, settings, project=project, selection=selection())
+    return RunResult(findings, [source])
 
 
 @main.command("baseline")
@@ -206,18 +323,22 @@ def write_baseline(request: RunRequest, output: Path) -> None:
     sys.exit(EXIT_ERROR if result.internal_error else EXIT_CLEAN)
 
 
-def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Callable[[], Selection]]:
-    """Settings for a request, and the rule selection, built when first asked for: the rules load the
-    parser, which a run whose findings the cache already holds never needs. Configuration errors end
-    the command with exit 2."""
+def _configure(
+    request: RunRequest, stderr: Console, *, start: Path | None = None
+) -> tuple[Settings, Callable[[], Selection]]:
+    """Settings for a request (those that govern `start` when given: a file that need not exist), and
+    the rule selection, built when first asked for: the rules load the parser, which a run whose
+    findings the cache already holds never needs. Configuration errors end the command with exit 2."""
     from detlint.api import build_selection, settings_from
     from detlint.config import ConfigError
     from detlint.finding import Confidence
 
     first = request.targets[0]
+    if start is None:
+        start = first if first.exists() else Path.cwd()
     floor = Confidence(request.min_confidence) if request.min_confidence else None
     try:
-        settings = settings_from(first if first.exists() else Path.cwd(), request.config_path, min_confidence=floor)
+        settings = settings_from(start, request.config_path, min_confidence=floor)
     except ConfigError as error:
         _fail(str(error))
     config_file = settings.config_file
@@ -356,43 +477,54 @@ def _discover_or_fail(action: Callable):
         _fail(str(error))
 
 
-def _report_paths(root: Path, base: Path, files: Iterable[SourceFile]) -> ReportPaths:
+def _report_paths(
+    root: Path, base: Path, files: Iterable[SourceFile], names: Mapping[str, str] | None = None
+) -> ReportPaths:
     """How a report relative to `base` names the files of a run (see `detlint.reporters.paths`)."""
     from detlint.reporters.paths import ReportPaths
 
-    return ReportPaths(root, base, {source.display: source.path for source in files})
+    return ReportPaths(root, base, {source.display: source.path for source in files}, names=names or {})
+
+
+def _report_base(output_format: str, root: Path) -> Path:
+    from detlint.reporters.paths import report_base
+
+    return report_base(output_format, root)
 
 
 def _emit(
     findings,
-    root: Path,
-    files: Iterable[SourceFile],
+    paths: ReportPaths,
     output_format: str,
     output_file: Path | None,
     statistics: bool,
     show_source: bool,
+    *,
+    texts: Mapping[str, str] | None = None,
+    to_stderr: bool = False,
 ):
-    """Print the report, or write it to `output_file`. Its paths follow one rule, whatever the format:
-    see `detlint.reporters.paths`."""
+    """Print the report (on stderr `to_stderr`), or write it to `output_file`. Its paths follow one
+    rule, whatever the format: see `detlint.reporters.paths`. `texts`: the source of files whose
+    content is not on disk (standard input), by display path."""
     from detlint.reporters import render
-    from detlint.reporters.paths import report_base
 
-    base = report_base(output_format, root)
-    findings = _report_paths(root, base, files).findings(findings)
+    buffered = {paths(display): text.splitlines() for display, text in (texts or {}).items()}
     stdout = Console(soft_wrap=True, highlight=False)
-    color = output_file is None and stdout.is_terminal and not stdout.no_color
+    color = output_file is None and not to_stderr and stdout.is_terminal and not stdout.no_color
     report = render(
         output_format,
-        findings,
+        paths.findings(findings),
         statistics=statistics,
         show_source=show_source,
-        source_lines=lambda path: _read_lines(base / path),
+        source_lines=lambda path: buffered[path] if path in buffered else _read_lines(paths.base / path),
         color=color,
-        root=root,
-        base=base,
+        root=paths.root,
+        base=paths.base,
     )
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
+    elif to_stderr:
+        click.echo(report, nl=False, err=True)
     elif color:
         stdout.print(report, end="")
     else:
@@ -546,7 +678,7 @@ def probe(
         result = _analyse(request, settings, selection, stderr, progress=not output_file)
         findings, root, internal_error = result.findings, settings.root, result.internal_error
         protected = (settings.root, *request.targets)
-        findings = _report_paths(root, _probe_base(probe_format, root), result.files).findings(findings)
+        findings = _report_paths(root, _report_base(probe_format, root), result.files).findings(findings)
 
     def progress(done: int, total: int, recipe: str) -> None:
         if request.verbose and recipe:
@@ -558,7 +690,7 @@ def probe(
     stdout = Console(soft_wrap=True, highlight=False)
     color = output_file is None and stdout.is_terminal and not stdout.no_color
     report = render(probe_format, findings, results, rules=rule_index(), root=root,
-                    base=_probe_base(probe_format, root) if root else None, color=color,
+                    base=_report_base(probe_format, root) if root else None, color=color,
                     width=stdout.width if stdout.is_terminal else None)  # fmt: skip
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
@@ -568,9 +700,3 @@ def probe(
         sys.exit(EXIT_ERROR)
     confirmed = any(result is not None and result.status.value == "confirmed" for result in results)
     sys.exit(EXIT_FINDINGS if confirmed else EXIT_CLEAN)
-
-
-def _probe_base(probe_format: str, root: Path) -> Path:
-    from detlint.reporters.paths import report_base
-
-    return report_base(probe_format, root)

@@ -53,13 +53,16 @@ class ReportPaths:
     """Display paths of one run, as a report relative to `base` names them.
 
     `files` maps the display path of each file the run read to its path on disk (absolute, or relative
-    to the working directory); any other display path is relative to `root`, or absolute."""
+    to the working directory); any other display path is relative to `root`, or absolute. `names`
+    gives a file another name in reports (standard input's `-`)."""
 
-    def __init__(self, root: Path, base: Path, files: Mapping[str, Path] = {}) -> None:  # noqa: B006 - read only
+    def __init__(
+        self, root: Path, base: Path, files: Mapping[str, Path] | None = None, *, names: Mapping[str, str] | None = None
+    ) -> None:
         self.root = Path(os.path.abspath(root))
         self.base = _real(Path(os.path.abspath(base)))
-        self.files = dict(files)
-        self._shown: dict[str, str] = {}
+        self.files = dict(files or {})
+        self._shown: dict[str, str] = dict(names or {})  # display path -> how reports name it
         self._is_file: dict[str, bool] = {}
 
     def location(self, display: str) -> Path:
