@@ -658,8 +658,9 @@ def probe(
 ) -> None:
     """Run the ops behind op findings on synthetic inputs: is each really nondeterministic on this device
     and version, and what does deterministic mode cost? Never imports the project's code. Exit 0 when
-    nothing is confirmed, 1 when some op is, 2 on usage errors."""
-    from detlint.probe.report import FindingsFileError, load_findings, render
+    nothing is confirmed, 1 when some op is, 2 on usage errors and when no recipe could run because a
+    framework is not installed or the device asked for is absent (an unrun probe is not a pass)."""
+    from detlint.probe.report import FindingsFileError, load_findings, ran_any, render, unavailable_notes
     from detlint.probe.session import ProbeOptions, probe_findings
     from detlint.registry import rule_index
 
@@ -697,6 +698,12 @@ def probe(
     else:
         click.echo(report, nl=False, color=color)
     if internal_error:
+        sys.exit(EXIT_ERROR)
+    notes = unavailable_notes(results)
+    for note in notes:
+        click.echo(f"detlint probe: {note}", err=True)
+    if notes and not ran_any(results):
+        click.echo("detlint probe: no recipe could run here, so nothing was confirmed or ruled out", err=True)
         sys.exit(EXIT_ERROR)
     confirmed = any(result is not None and result.status.value == "confirmed" for result in results)
     sys.exit(EXIT_FINDINGS if confirmed else EXIT_CLEAN)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from detlint import __version__
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
-from detlint.probe.results import ProbeResult, ProbeStatus
+from detlint.probe.results import FRAMEWORK, ProbeResult, ProbeStatus
 from detlint.reporters import json_report, sarif
 
 if TYPE_CHECKING:
@@ -76,6 +76,32 @@ def finding_from_dict(raw: Mapping[str, Any]) -> Finding:
         cell=cell,
         properties=dict(properties),
     )
+
+
+def unavailable_notes(results: Sequence[ProbeResult | None]) -> list[str]:
+    """What keeps recipes from running on this machine, and what to do about it: one line per backend
+    whose framework cannot be imported or whose device is absent."""
+    from detlint.probe.backends import BACKENDS
+
+    notes: dict[tuple[str, str], str] = {}
+    for result in results:
+        if result is None or result.unavailable is None:
+            continue
+        backend, missing = BACKENDS[result.unavailable.backend], result.unavailable.missing
+        if (backend.name, missing) in notes:
+            continue
+        if missing == FRAMEWORK:
+            note = (f"{result.reason}: install it where detlint runs, with `pip install \"detlint[{backend.extra}]\"` "
+                    "(or your platform's build of it)")  # fmt: skip
+        else:
+            note = f"no usable GPU for {backend.name}: {result.reason}"
+        notes[(backend.name, missing)] = note
+    return list(notes.values())
+
+
+def ran_any(results: Sequence[ProbeResult | None]) -> bool:
+    """Whether some recipe ran, whatever it found."""
+    return any(result is not None and result.status is not ProbeStatus.SKIPPED for result in results)
 
 
 def render(
