@@ -85,7 +85,8 @@ class ReportPaths:
     def findings(self, findings: Iterable[Finding]) -> list[Finding]:
         """The findings with every path they name relative to the base: the finding's, its related
         locations' and those its messages cite."""
-        known = self._known(findings := list(findings))
+        findings = list(findings)
+        known = self._known(findings)
         return [
             replace(
                 finding,
