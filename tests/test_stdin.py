@@ -115,3 +115,24 @@ def test_combinations_that_mean_nothing_are_usage_errors(cli, project, monkeypat
     result = cli("check", *arguments, input=BENCHMARK)
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_a_rule_that_fails_on_the_buffer_exits_2(cli, project, monkeypatch):
+    from detlint import registry
+    from detlint.checks.base import Rule
+
+    class Exploding(Rule):
+        """Test double."""
+
+        code, name = "DET999", "exploding"
+
+        def visit_Assign(self, node):
+            raise ZeroDivisionError("boom")
+
+    index = registry.rule_index()
+    monkeypatch.setattr(registry, "rule_index", lambda: registry.RuleIndex([*index.rules, Exploding]))
+    monkeypatch.chdir(project)
+    result = cli("check", "--no-cache", "--stdin-filename", "a.py", "-", input=BENCHMARK)
+    assert result.exit_code == 2
+    assert "a.py:1:1: DET002" in result.stdout and "a.py:2:1: DET203" in result.stdout
+    assert "internal error" in result.stderr

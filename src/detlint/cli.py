@@ -294,12 +294,17 @@ def _analyse_buffer(
     from detlint.api import RunResult, check_source, discover_sources, saved_project, source_file
 
     source = source_file(buffer.path, settings)
-    if request.force_exclude and buffer.path.is_file() and not discover_sources([buffer.path], settings,
-                                                                                 force_exclude=True):  # fmt: skip
-        return RunResult([], [source])
+    if request.force_exclude and buffer.path.is_file():
+        if not discover_sources([buffer.path], settings, force_exclude=True):
+            return RunResult([], [source])
     project = saved_project(settings, jobs=request.jobs, use_cache=not request.no_cache)
     findings = check_source(buffer.path, buffer.data, settings, project=project, selection=selection())
-    return RunResult(findings, [source])
+    # A rule that failed is a DET002 finding; its message stands in for the traceback, which
+    # check_source does not return, so that the run exits 2 as a run over files does.
+    failures = [finding.message for finding in findings if finding.code == "DET002"]
+    if failures:
+        click.echo("detlint: internal error in some rules; see DET002 findings", err=True)
+    return RunResult(findings, [source], failures)
 
 
 @main.command("baseline")
