@@ -14,8 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 class Cli:
     """Runs `detlint` in-process (in the test's working directory) and keeps what it printed."""
 
-    def __call__(self, *args: str) -> Result:
-        return CliRunner().invoke(main, list(args), catch_exceptions=False)
+    def __call__(self, *args: str, input: str | bytes | None = None) -> Result:  # noqa: A002 - click's name
+        return CliRunner().invoke(main, list(args), input=input, catch_exceptions=False)
 
     def json(self, *args: str) -> dict:
         return json.loads(self("check", "--output-format", "json", *args).stdout)

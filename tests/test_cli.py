@@ -53,9 +53,8 @@ def test_json_output_matches_text_output(cli, example):
     text = _text_findings(cli("check", str(example)).stdout)
     report = cli.json(str(example))
     assert report["version"] == 1
-    as_json = [
-        (f"example-project/{f['path']}", f["line"], f["column"], f["code"], f["message"]) for f in report["findings"]
-    ]
+    assert report["root"] == example.as_posix()
+    as_json = [(f["path"], f["line"], f["column"], f["code"], f["message"]) for f in report["findings"]]
     assert as_json == text
     for finding in report["findings"]:
         assert set(finding) >= {"code", "name", "message", "path", "line", "column", "end_line", "end_column",
@@ -87,6 +86,32 @@ def test_exit_codes(cli, tmp_path):
     assert cli("check", "--exit-zero").exit_code == 0
     assert cli("check", "missing_dir").exit_code == 2
     assert cli("check", "--output-format", "xml").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("files", "args", "where"),
+    [
+        ({"empty/.keep": ""}, ["empty"], "empty"),
+        ({"notes.txt": "", ".venv/lib.py": BENCHMARK, "build/gen.py": BENCHMARK}, [], "."),
+        ({"pyproject.toml": '[tool.detlint]\nextend-exclude = ["gen"]\n', "gen/a.py": BENCHMARK},
+         ["--force-exclude", "gen"], "gen"),
+    ],
+)  # fmt: skip
+def test_a_run_that_finds_no_files_says_so_and_exits_0(cli, tmp_path, files, args, where):
+    write(tmp_path, files)
+    for command in (["check"], ["check", "--output-format", "json"], ["check", "--show-files"]):
+        result = cli(*command, *args)
+        assert result.exit_code == 0, result.output
+        assert result.stderr == f"detlint: No Python or dependency files found in {where}\n"
+    assert json.loads(cli("check", "--output-format", "json", *args).stdout)["findings"] == []
+
+
+def test_a_path_that_does_not_exist_is_a_usage_error(cli, tmp_path):
+    write(tmp_path, {"a.py": BENCHMARK})
+    result = cli("check", "a.py", "missing.py")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr == "detlint: error: missing.py: no such file or directory\n"
 
 
 @pytest.mark.parametrize(
@@ -141,7 +166,9 @@ def test_paths_are_shown_relative_to_the_working_directory(cli, tmp_path, monkey
     write(tmp_path, {"pyproject.toml": "[tool.detlint]\n", "pkg/a.py": BENCHMARK})
     monkeypatch.chdir(tmp_path / "pkg")
     assert cli("check").stdout.startswith("a.py:2:1: DET203")
-    assert cli.json()["findings"][0]["path"] == "pkg/a.py"
+    report = cli.json()
+    assert report["findings"][0]["path"] == "a.py"
+    assert report["root"] == tmp_path.as_posix()
 
 
 def test_rules_and_rule_commands(cli):

@@ -58,11 +58,17 @@ def example(tmp_path):
 TRAIN = "src/classifier/train.py"
 
 
-def test_same_findings_as_detlint_check(cli, example):
-    checked = json.loads(cli("check", "--no-cache", "--output-format", "json", str(example / TRAIN)).stdout)
-    expected = [(TRAIN, f["line"], f["column"], f["code"], f["message"]) for f in checked["findings"]]
+@pytest.mark.parametrize("working_directory", ["", "src"])
+def test_same_findings_as_detlint_check(cli, example, monkeypatch, working_directory):
+    here = example / working_directory
+    monkeypatch.chdir(here)
+    train = (example / TRAIN).relative_to(here).as_posix()
+    checked = json.loads(cli("check", "--no-cache", "--output-format", "json", train).stdout)
+    expected = [(train, f["line"], f["column"], f["code"], f["message"]) for f in checked["findings"]]
     assert expected  # the fixture is meant to have findings
-    assert flake8(example, "--select", "DET", TRAIN) == expected  # both print 1-based columns
+    # Paths that messages cite are relative to the working directory, as the file's own path is.
+    assert any(f"at {train}:24 " in message for *_, message in expected)
+    assert flake8(here, "--select", "DET", train) == expected  # both print 1-based columns
 
 
 def test_lints_the_lines_flake8_gives_not_the_file_on_disk(example):

@@ -70,6 +70,39 @@ def test_max_file_size_is_configurable(cli, tmp_path):
     assert finding["code"] == "DET001"
 
 
+GENERATED = "".join(f"TABLE_{n:05d} = {n}\n" for n in range(40))  # 640 bytes
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    # Dependency files are read up to a limit of at least 16 MiB (lock files list every package).
+    [("generated_table.py", GENERATED), ("requirements.txt", "# generated\n" * 1_500_000)],
+)
+def test_a_file_over_the_size_limit_is_a_warning_that_does_not_fail_the_run(cli, tmp_path, name, content):
+    write(tmp_path, {"pyproject.toml": "[tool.detlint]\nmax-file-size = 100\n", name: content})
+    text = cli("check", "--no-cache")
+    assert text.exit_code == 0, text.output
+    assert f"{name}:1:1: DET001 file is " in text.stdout and "larger than max-file-size" in text.stdout
+    report = cli.json("--no-cache")
+    (finding,) = report["findings"]
+    assert (finding["path"], finding["code"], finding["severity"]) == (name, "DET001", "warning")
+    assert finding["properties"] == {"advisory": True}
+    for output_format, shown in [("github", f"::warning file={name},line=1"), ("gitlab", '"severity": "minor"'),
+                                 ("sarif", '"level": "warning"')]:  # fmt: skip
+        result = cli("check", "--no-cache", "--output-format", output_format)
+        assert result.exit_code == 0 and shown in result.stdout, (output_format, result.stdout)
+    # With any other finding, the run fails as before.
+    write(tmp_path, {"train.py": BENCHMARK})
+    assert cli("check", "--no-cache").exit_code == 1
+
+
+def test_a_file_that_cannot_be_parsed_still_fails_the_run(cli, tmp_path):
+    write(tmp_path, {"python2.py": "print 'hello'\n"})
+    result = cli("check", "--no-cache")
+    assert result.exit_code == 1
+    assert cli.json("--no-cache")["findings"][0]["severity"] == "error"
+
+
 def test_deep_but_legal_nesting_is_fine():
     assert check_source("import torch\nx = " + "(" * 150 + "1" + ")" * 150 + "\n") == []
 

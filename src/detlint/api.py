@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING
 
 from detlint.config import Settings, settings_for
 from detlint.ignore import compile_pattern
-from detlint.run.orchestrate import Progress, RunResult, discover_sources, run, run_source, saved_project
+from detlint.run.orchestrate import (
+    Progress, RunResult, discover_sources, run, run_source, saved_project, source_file,
+)  # fmt: skip
 
 if TYPE_CHECKING:
     from detlint.finding import Confidence, Finding
@@ -25,7 +27,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Progress", "RunResult", "build_selection", "check_paths", "check_source", "discover_sources", "saved_project",
-    "settings_from",
+    "settings_from", "source_file",
 ]  # fmt: skip
 
 # The selection key of runs that use the settings' own selection, which the snapshot's identity covers.
@@ -97,7 +99,7 @@ def check_paths(
 
 def check_source(
     path: Path,
-    text: str,
+    text: str | bytes,
     settings: Settings,
     *,
     project: Sequence[FileResult] | None = None,
@@ -105,15 +107,17 @@ def check_source(
     hosted: bool = False,
 ) -> list[Finding]:
     """The findings on the Python file at `path` if it held `text` (an editor's unsaved buffer, the
-    lines flake8 hands over), judged with the other files of `project`: `saved_project(settings)`,
-    read now unless given (a front end may keep it while the files on disk stay the same).
+    lines flake8 hands over, standard input), judged with the other files of `project`:
+    `saved_project(settings)`, read now unless given (a front end may keep it while the files on disk
+    stay the same). Bytes are decoded as the interpreter would (a BOM, a coding declaration).
 
     `selection` defaults to the settings'. `hosted`: a host linter (flake8) owns rule selection and
     `# noqa` comments, so neither is applied here and no unused suppression (DET090) is reported;
     detlint's own `# detlint: ignore[...]` comments still apply."""
     saved = saved_project(settings) if project is None else project
     chosen = None if hosted else selection if selection is not None else build_selection(settings)
-    return run_source(path, _encoded(text), settings, saved, chosen, noqa=not hosted)
+    data = text if isinstance(text, bytes) else _encoded(text)
+    return run_source(path, data, settings, saved, chosen, noqa=not hosted)
 
 
 def _encoded(text: str) -> bytes:

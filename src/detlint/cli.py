@@ -1,4 +1,5 @@
-"""The `detlint` command. Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error."""
+"""The `detlint` command. Exit codes: 0 clean, 1 findings, 2 usage, configuration or internal error.
+Advisory findings (a file skipped for its size) are reported but do not by themselves make it 1."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
@@ -20,6 +21,8 @@ from detlint.reporters import FORMATS
 
 if TYPE_CHECKING:
     from detlint.api import RunResult
+    from detlint.reporters.paths import ReportPaths
+    from detlint.sources import SourceFile
     from detlint.baseline import BaselineEntry
     from detlint.config import Settings
     from detlint.finding import Finding
@@ -136,6 +139,8 @@ def run_options(command: Callable) -> Callable:
 @click.option("--fix", is_flag=True, help="Apply safe fixes, then report what is left.")
 @click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: also fixes that change behaviour.")
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")
+@click.option("--stdin-filename", type=click.Path(dir_okay=False, path_type=Path),
+              help="Check the source on standard input as this file of its project (PATHS: `-` or none).")  # fmt: skip
 def check(
     request: RunRequest,
     output_format: str,
@@ -148,10 +153,18 @@ def check(
     fix: bool,
     unsafe_fixes: bool,
     diff: bool,
+    stdin_filename: Path | None,
 ) -> None:
-    """Check PATHS (default: the current directory) for reproducibility hazards."""
+    """Check PATHS (default: the current directory) for reproducibility hazards. `-` reads the source
+    of one Python file from standard input (see --stdin-filename); with --fix, the fixed source is
+    printed and the findings go to stderr."""
     stderr = Console(stderr=True)
-    settings, selection = _configure(request, stderr)
+    buffer = _stdin_buffer(request, stdin_filename, show_files=show_files)
+    settings, selection = _configure(request, stderr, start=buffer.path if buffer else None)
+    if buffer is not None:
+        _check_buffer(buffer, request, settings, selection, output_format=output_format, output_file=output_file,
+                      statistics=statistics, show_source=show_source, baseline_file=baseline_file,
+                      exit_zero=exit_zero, fix=fix, unsafe_fixes=unsafe_fixes, diff=diff)  # fmt: skip
     if show_files:
         from detlint.api import discover_sources
 
@@ -159,12 +172,15 @@ def check(
         files = _discover_or_fail(
             lambda: discover_sources(request.targets, settings, force_exclude=request.force_exclude)
         )
-        click.echo("".join(f"{source.display}\n" for source in files), nl=False)
+        shown = _report_paths(settings.root, Path.cwd(), files)
+        click.echo("".join(f"{shown(source.display)}\n" for source in files), nl=False)
+        _say_if_nothing_found(request, files)
         return
     baseline = _load_baseline(baseline_file) if baseline_file else None  # a bad file fails before the run
     result = _analyse(request, settings, selection, stderr, progress=not output_file)
     if diff or fix:
-        fixed = _apply_fixes(result.findings, settings.root, unsafe=unsafe_fixes, write=not diff)
+        shown = _report_paths(settings.root, Path.cwd(), result.files)
+        fixed = _apply_fixes(result.findings, shown, unsafe=unsafe_fixes, write=not diff)
         if diff:
             sys.exit(EXIT_FINDINGS if fixed else EXIT_CLEAN)
         if fixed:
@@ -173,10 +189,122 @@ def check(
     findings = result.findings
     if baseline_file and baseline is not None:
         findings = _without_baselined(findings, baseline_file, baseline, result, selection)
-    _emit(findings, settings.root, output_format, output_file, statistics, show_source)
+    paths = _report_paths(settings.root, _report_base(output_format, settings.root), result.files)
+    _emit(findings, paths, output_format, output_file, statistics, show_source)
     if result.internal_error:
         sys.exit(EXIT_ERROR)
-    sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
+    sys.exit(_exit_status(findings, exit_zero))
+
+
+@dataclass(frozen=True)
+class StdinBuffer:
+    """Source read from standard input, checked as the Python file at `path` of its project: the
+    project's other files come from disk, this one's content from the buffer."""
+
+    path: Path
+    data: bytes
+    name: str | None = None  # what reports call it instead of its path ("-" without --stdin-filename)
+
+
+def _stdin_buffer(request: RunRequest, stdin_filename: Path | None, *, show_files: bool) -> StdinBuffer | None:
+    """The buffer to check when PATHS is `-` or --stdin-filename is given (then read from stdin), else
+    None. Combinations that cannot mean anything are usage errors (exit 2)."""
+    dashes = sum(path.as_posix() == "-" for path in request.paths)
+    if not dashes and stdin_filename is None:
+        return None
+    if dashes != len(request.paths) or dashes > 1:
+        raise click.UsageError("standard input (`-`) cannot be checked together with other PATHS")
+    if show_files:
+        raise click.UsageError("--show-files lists files on disk; it does not read standard input")
+    if stdin_filename is not None:
+        from detlint.discovery import classify
+
+        if classify(stdin_filename) != "python":
+            raise click.UsageError(
+                f"--stdin-filename {stdin_filename.as_posix()}: only Python source (.py, .pyi) can be read from "
+                "standard input"
+            )
+    data = sys.stdin.buffer.read()
+    if stdin_filename is None:  # as ruff does: a file of the current directory's project, shown as `-`
+        return StdinBuffer(Path.cwd() / "stdin.py", data, name="-")
+    return StdinBuffer(stdin_filename, data)
+
+
+def _check_buffer(
+    buffer: StdinBuffer,
+    request: RunRequest,
+    settings: Settings,
+    selection: Callable[[], Selection],
+    *,
+    output_format: str,
+    output_file: Path | None,
+    statistics: bool,
+    show_source: bool,
+    baseline_file: Path | None,
+    exit_zero: bool,
+    fix: bool,
+    unsafe_fixes: bool,
+    diff: bool,
+) -> NoReturn:
+    """`check` on standard input. --diff prints the diff of the buffer; --fix prints the whole fixed
+    source to stdout (the source unchanged when there is nothing to fix, so an editor that pipes its
+    buffer through detlint never loses it) and reports the findings left on stderr."""
+    baseline = _load_baseline(baseline_file) if baseline_file else None
+    result = _analyse_buffer(buffer, request, settings, selection)
+    paths = _report_paths(settings.root, _report_base(output_format, settings.root), result.files,
+                          names={result.files[0].display: buffer.name} if buffer.name else None)  # fmt: skip
+    if fix or diff:
+        from detlint.fixes import apply_edits, chosen, unified_diff
+
+        try:
+            old = buffer.data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            click.echo(f"detlint: cannot fix {paths(result.files[0].display)}: {error}", err=True)
+            old = None
+        new, made = old, 0
+        if old is not None:
+            edits = [edit for finding in chosen(result.findings, unsafe=unsafe_fixes) for edit in finding.fix.edits]
+            new, made = apply_edits(old, edits)
+        if diff:
+            if made:
+                click.echo(unified_diff(paths(result.files[0].display), old, new), nl=False)
+            sys.exit(EXIT_FINDINGS if made else EXIT_CLEAN)
+        if made:
+            click.echo(f"Fixed {made} finding{'s' if made != 1 else ''}.", err=True)
+            buffer = replace(buffer, data=new.encode("utf-8"))
+            result = _analyse_buffer(buffer, request, settings, selection)
+        stdout = sys.stdout.buffer
+        stdout.write(buffer.data)
+        stdout.flush()
+    findings = result.findings
+    if baseline_file and baseline is not None:
+        findings = _without_baselined(findings, baseline_file, baseline, result, selection)
+    _emit(findings, paths, output_format, output_file, statistics, show_source,
+          texts={result.files[0].display: buffer.data.decode("utf-8", errors="replace")}, to_stderr=fix)  # fmt: skip
+    if result.internal_error:
+        sys.exit(EXIT_ERROR)
+    sys.exit(_exit_status(findings, exit_zero))
+
+
+def _analyse_buffer(
+    buffer: StdinBuffer, request: RunRequest, settings: Settings, selection: Callable[[], Selection]
+) -> RunResult:
+    """The findings on the buffer, judged with the rest of its project (as saved, mostly from the
+    cache). With --force-exclude, a buffer for an excluded file on disk has none, as in a run over it."""
+    from detlint.api import RunResult, check_source, discover_sources, saved_project, source_file
+
+    source = source_file(buffer.path, settings)
+    if request.force_exclude and buffer.path.is_file():
+        if not discover_sources([buffer.path], settings, force_exclude=True):
+            return RunResult([], [source])
+    project = saved_project(settings, jobs=request.jobs, use_cache=not request.no_cache)
+    findings = check_source(buffer.path, buffer.data, settings, project=project, selection=selection())
+    # A rule that failed is a DET002 finding; its message stands in for the traceback, which
+    # check_source does not return, so that the run exits 2 as a run over files does.
+    failures = [finding.message for finding in findings if finding.code == "DET002"]
+    if failures:
+        click.echo("detlint: internal error in some rules; see DET002 findings", err=True)
+    return RunResult(findings, [source], failures)
 
 
 @main.command("baseline")
@@ -200,18 +328,22 @@ def write_baseline(request: RunRequest, output: Path) -> None:
     sys.exit(EXIT_ERROR if result.internal_error else EXIT_CLEAN)
 
 
-def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Callable[[], Selection]]:
-    """Settings for a request, and the rule selection, built when first asked for: the rules load the
-    parser, which a run whose findings the cache already holds never needs. Configuration errors end
-    the command with exit 2."""
+def _configure(
+    request: RunRequest, stderr: Console, *, start: Path | None = None
+) -> tuple[Settings, Callable[[], Selection]]:
+    """Settings for a request (those that govern `start` when given: a file that need not exist), and
+    the rule selection, built when first asked for: the rules load the parser, which a run whose
+    findings the cache already holds never needs. Configuration errors end the command with exit 2."""
     from detlint.api import build_selection, settings_from
     from detlint.config import ConfigError
     from detlint.finding import Confidence
 
     first = request.targets[0]
+    if start is None:
+        start = first if first.exists() else Path.cwd()
     floor = Confidence(request.min_confidence) if request.min_confidence else None
     try:
-        settings = settings_from(first if first.exists() else Path.cwd(), request.config_path, min_confidence=floor)
+        settings = settings_from(start, request.config_path, min_confidence=floor)
     except ConfigError as error:
         _fail(str(error))
     config_file = settings.config_file
@@ -255,6 +387,7 @@ def _analyse(
                                 jobs=request.jobs, use_cache=not request.no_cache,
                                 force_exclude=request.force_exclude, progress=report_progress)  # fmt: skip
         )
+    _say_if_nothing_found(request, result.files)
     if request.verbose:
         stderr.print(f"checked {len(result.files)} files")
         for package, (version, source) in result.versions.items():
@@ -268,7 +401,21 @@ def _analyse(
     return result
 
 
-def _apply_fixes(findings, root: Path, *, unsafe: bool, write: bool) -> int:
+def _exit_status(findings: Sequence[Finding], exit_zero: bool) -> int:
+    """1 when a finding fails the run; advisory findings (a file skipped for its size) are shown but
+    do not count."""
+    failing = any(not finding.advisory for finding in findings)
+    return EXIT_FINDINGS if failing and not exit_zero else EXIT_CLEAN
+
+
+def _say_if_nothing_found(request: RunRequest, files: Sequence[SourceFile]) -> None:
+    """An empty run is not an error, but it is not a clean project either: say so on stderr."""
+    if not files:
+        where = ", ".join(path.as_posix() for path in request.targets)
+        click.echo(f"detlint: No Python or dependency files found in {where}", err=True)
+
+
+def _apply_fixes(findings, shown: ReportPaths, *, unsafe: bool, write: bool) -> int:
     """Apply (or, without `write`, print as a diff) the fixes of the findings; the number applied."""
     from detlint.fixes import chosen, fix_file, unified_diff, write_atomically
 
@@ -277,11 +424,11 @@ def _apply_fixes(findings, root: Path, *, unsafe: bool, write: bool) -> int:
         by_path.setdefault(finding.path, []).append(finding)
     applied = 0
     for display, items in sorted(by_path.items()):
-        path = root / display
+        path = shown.location(display)
         try:
             old, new, made = fix_file(path, items)
         except (OSError, UnicodeDecodeError) as error:
-            click.echo(f"detlint: cannot fix {display}: {error}", err=True)
+            click.echo(f"detlint: cannot fix {shown(display)}: {error}", err=True)
             continue
         if new == old:
             continue
@@ -289,7 +436,7 @@ def _apply_fixes(findings, root: Path, *, unsafe: bool, write: bool) -> int:
         if write:
             write_atomically(path, new)
         else:
-            click.echo(unified_diff(display, old, new), nl=False)
+            click.echo(unified_diff(shown(display), old, new), nl=False)
     return applied
 
 
@@ -335,36 +482,58 @@ def _discover_or_fail(action: Callable):
         _fail(str(error))
 
 
-def _emit(findings, root: Path, output_format: str, output_file: Path | None, statistics: bool, show_source: bool):
+def _report_paths(
+    root: Path, base: Path, files: Iterable[SourceFile], names: Mapping[str, str] | None = None
+) -> ReportPaths:
+    """How a report relative to `base` names the files of a run (see `detlint.reporters.paths`)."""
+    from detlint.reporters.paths import ReportPaths
+
+    return ReportPaths(root, base, {source.display: source.path for source in files}, names=names or {})
+
+
+def _report_base(output_format: str, root: Path) -> Path:
+    from detlint.reporters.paths import report_base
+
+    return report_base(output_format, root)
+
+
+def _emit(
+    findings,
+    paths: ReportPaths,
+    output_format: str,
+    output_file: Path | None,
+    statistics: bool,
+    show_source: bool,
+    *,
+    texts: Mapping[str, str] | None = None,
+    to_stderr: bool = False,
+):
+    """Print the report (on stderr `to_stderr`), or write it to `output_file`. Its paths follow one
+    rule, whatever the format: see `detlint.reporters.paths`. `texts`: the source of files whose
+    content is not on disk (standard input), by display path."""
     from detlint.reporters import render
 
-    if output_format == "text":
-        findings = [replace(finding, path=_relative_to_cwd(root / finding.path)) for finding in findings]
+    buffered = {paths(display): text.splitlines() for display, text in (texts or {}).items()}
     stdout = Console(soft_wrap=True, highlight=False)
-    color = output_file is None and stdout.is_terminal and not stdout.no_color
+    color = output_file is None and not to_stderr and stdout.is_terminal and not stdout.no_color
     report = render(
         output_format,
-        findings,
+        paths.findings(findings),
         statistics=statistics,
         show_source=show_source,
-        source_lines=lambda path: _read_lines(Path(path) if output_format == "text" else root / path),
+        source_lines=lambda path: buffered[path] if path in buffered else _read_lines(paths.base / path),
         color=color,
-        root=root,
+        root=paths.root,
+        base=paths.base,
     )
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
+    elif to_stderr:
+        click.echo(report, nl=False, err=True)
     elif color:
         stdout.print(report, end="")
     else:
         click.echo(report, nl=False)
-
-
-def _relative_to_cwd(path: Path) -> str:
-    """Text output names files as the user's shell sees them, so editors and terminals can open them."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _read_lines(path: Path) -> list[str]:
@@ -494,8 +663,9 @@ def probe(
 ) -> None:
     """Run the ops behind op findings on synthetic inputs: is each really nondeterministic on this device
     and version, and what does deterministic mode cost? Never imports the project's code. Exit 0 when
-    nothing is confirmed, 1 when some op is, 2 on usage errors."""
-    from detlint.probe.report import FindingsFileError, load_findings, render
+    nothing is confirmed, 1 when some op is, 2 on usage errors and when no recipe could run because a
+    framework is not installed or the device asked for is absent (an unrun probe is not a pass)."""
+    from detlint.probe.report import FindingsFileError, load_findings, ran_any, render, unavailable_notes
     from detlint.probe.session import ProbeOptions, probe_findings
     from detlint.registry import rule_index
 
@@ -514,8 +684,7 @@ def probe(
         result = _analyse(request, settings, selection, stderr, progress=not output_file)
         findings, root, internal_error = result.findings, settings.root, result.internal_error
         protected = (settings.root, *request.targets)
-        if probe_format == "text":
-            findings = [replace(finding, path=_relative_to_cwd(root / finding.path)) for finding in findings]
+        findings = _report_paths(root, _report_base(probe_format, root), result.files).findings(findings)
 
     def progress(done: int, total: int, recipe: str) -> None:
         if request.verbose and recipe:
@@ -526,13 +695,20 @@ def probe(
     results = probe_findings(findings, options, progress=progress)
     stdout = Console(soft_wrap=True, highlight=False)
     color = output_file is None and stdout.is_terminal and not stdout.no_color
-    report = render(probe_format, findings, results, rules=rule_index(), root=root, color=color,
+    report = render(probe_format, findings, results, rules=rule_index(), root=root,
+                    base=_report_base(probe_format, root) if root else None, color=color,
                     width=stdout.width if stdout.is_terminal else None)  # fmt: skip
     if output_file is not None:
         output_file.write_text(report, encoding="utf-8")
     else:
         click.echo(report, nl=False, color=color)
     if internal_error:
+        sys.exit(EXIT_ERROR)
+    notes = unavailable_notes(results)
+    for note in notes:
+        click.echo(f"detlint probe: {note}", err=True)
+    if notes and not ran_any(results):
+        click.echo("detlint probe: no recipe could run here, so nothing was confirmed or ruled out", err=True)
         sys.exit(EXIT_ERROR)
     confirmed = any(result is not None and result.status.value == "confirmed" for result in results)
     sys.exit(EXIT_FINDINGS if confirmed else EXIT_CLEAN)

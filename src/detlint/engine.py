@@ -117,7 +117,7 @@ class FileAnalyzer:
                 f"file is {len(data):,} bytes, larger than max-file-size ({limit:,} bytes): not analysed; "
                 "raise `max-file-size` in [tool.detlint] to analyse it"
             )
-            result.findings.append(ParseError.at(source.display, message))
+            result.findings.append(ParseError.too_large(source.display, message))
             return result
         bad, text = data.find(b"\0"), None
         if bad < 0:
@@ -149,7 +149,9 @@ class FileAnalyzer:
         except Unreadable as error:
             result = FileResult(source.display)
             result.findings.append(
-                ParseError.at(source.display, error.reason, error.line, error.column)
+                ParseError.too_large(source.display, error.reason)
+                if error.too_large
+                else ParseError.at(source.display, error.reason, error.line, error.column)
             )
             return result
         return self._analyse_text(source, text)

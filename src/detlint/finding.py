@@ -76,6 +76,10 @@ class Fix:
     safe: bool
 
 
+# The property of a finding that is shown in every format but does not by itself fail a run.
+ADVISORY = "advisory"
+
+
 @dataclass(frozen=True)
 class Finding:
     code: str
@@ -96,6 +100,12 @@ class Finding:
     # probe` replays. JSON-serialisable values only.
     properties: Mapping[str, Any] = field(default_factory=dict)
     fix: Fix | None = None
+
+    @property
+    def advisory(self) -> bool:
+        """Whether the finding is shown but does not by itself make a run fail (exit status 1): a file
+        skipped on purpose, such as one larger than `max-file-size`, is no hazard to fix."""
+        return self.properties.get(ADVISORY) is True
 
     def sort_key(self) -> tuple:
         return (self.path, self.span.line, self.span.column, self.code, self.message)

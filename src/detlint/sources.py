@@ -44,6 +44,7 @@ class Unreadable(Exception):
     reason: str
     line: int = 1
     column: int = 0
+    too_large: bool = False  # skipped for its size (`max-file-size`), not for its content
 
 
 def decode_python(data: bytes, max_bytes: int) -> str:
@@ -51,7 +52,8 @@ def decode_python(data: bytes, max_bytes: int) -> str:
     if len(data) > max_bytes:
         raise Unreadable(
             f"file is {len(data):,} bytes, larger than max-file-size ({max_bytes:,} bytes): not analysed; "
-            "raise `max-file-size` in [tool.detlint] to analyse it"
+            "raise `max-file-size` in [tool.detlint] to analyse it",
+            too_large=True,
         )
     nul = data.find(b"\0")
     if nul >= 0:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from probe_helpers import FINDINGS_FILE, SIDE_EFFECTS, installed, op_finding, plain_finding
+from probe_helpers import FINDINGS_FILE, REPO, SIDE_EFFECTS, installed, op_finding, plain_finding
 
 from detlint.reporters import json_report
 
@@ -123,3 +123,100 @@ def test_usage_errors_exit_2(cli, tmp_path, arguments, message):
     result = cli("probe", *(argument.format(**paths) for argument in arguments))
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+# -- a probe that cannot run is not a pass ------------------------------------------------------------
+
+INDEX_PUT = ("index-put-accumulate-cpu", "index_put_accumulate", {"accumulate": True})
+
+
+@pytest.fixture
+def without_torch(tmp_path_factory, monkeypatch):
+    """torch made unimportable for the probe's workers: a `torch` package first on PYTHONPATH (outside
+    the working directory and the project, whose entries the workers drop) that fails to import as a
+    missing module does."""
+    shadow = tmp_path_factory.mktemp("shadow")
+    (shadow / "torch").mkdir()
+    (shadow / "torch" / "__init__.py").write_text(
+        'raise ModuleNotFoundError("No module named \'torch\'", name="torch")\n', encoding="utf-8"
+    )
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(shadow), ORIGINAL_PYTHONPATH])))
+
+
+def test_a_missing_framework_says_what_to_install_and_exits_2(cli, tmp_path, without_torch):
+    report = write_report(tmp_path / "findings.json", [op_finding(*INDEX_PUT), plain_finding(line=2)])
+    result = cli("probe", "--from", str(report), "--runs", "2")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert "skipped" in result.stdout  # the report still shows every finding
+    lines = result.stderr.splitlines()
+    assert lines[0] == (
+        "detlint probe: torch is not installed (ModuleNotFoundError: No module named 'torch'): install it where "
+        'detlint runs, with `pip install "detlint[torch]"` (or your platform\'s build of it)'
+    )
+    assert lines[-1] == "detlint probe: no recipe could run here, so nothing was confirmed or ruled out"
+    as_json = cli("probe", "--from", str(report), "--output-format", "json")
+    assert as_json.exit_code == 2
+    (probed,) = [finding for finding in json.loads(as_json.stdout)["findings"] if "probe" in finding]
+    assert probed["probe"]["status"] == "skipped"
+
+
+@needs_torch
+def test_cuda_without_a_gpu_says_so_and_exits_2(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "")  # no GPU, on any machine
+    report = write_report(tmp_path / "findings.json", [op_finding(*INDEX_PUT)])
+    result = cli("probe", "--from", str(report), "--device", "cuda", "--runs", "2")
+    assert result.exit_code == 2, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        "detlint probe: no usable GPU for torch: no CUDA device (torch.cuda.is_available() is False)",
+        "detlint probe: no recipe could run here, so nothing was confirmed or ruled out",
+    ]
+
+
+def _default_mode(differing: int) -> dict:
+    return {"outcome": "ran", "runs": 2, "differing_runs": differing, "max_abs_diff": 1e-7 if differing else 0.0,
+            "differing_share": 0.5 if differing else 0.0, "seconds": 0.01, "samples": 2}  # fmt: skip
+
+
+@pytest.mark.parametrize(("differing", "status"), [(0, 0), (1, 1)])
+def test_when_some_recipes_ran_the_exit_follows_them_and_stderr_names_what_is_missing(
+    cli, tmp_path, monkeypatch, differing, status
+):
+    from detlint.probe import session
+
+    class Worker:
+        """torch runs (its default mode differs `differing` times); TensorFlow is not installed."""
+
+        def __init__(self, backend, mode, options, directory):
+            self.alive = True
+            if backend.name == "tensorflow":
+                self.hello = {"skipped": "tensorflow is not installed (no module)", "unavailable": "framework"}
+            else:
+                self.hello = {"environment": {"framework": backend.name, "version": "2.4.1", "device": "cpu"}}
+
+        def ask(self, request, timeout):
+            return {"environment": self.hello["environment"],
+                    "modes": {"default": _default_mode(differing), "deterministic": _default_mode(0)}}  # fmt: skip
+
+        def close(self, kill=False):
+            pass
+
+    monkeypatch.setattr(session, "_Worker", Worker)
+    findings = [
+        op_finding(*INDEX_PUT, line=1),
+        op_finding("tf-bincount", "tf_bincount", catalog="tf_ops", framework="tensorflow", line=2),
+    ]
+    result = cli("probe", "--from", str(write_report(tmp_path / "findings.json", findings)))
+    assert result.exit_code == status, result.stdout + result.stderr
+    assert result.stderr.splitlines() == [
+        'detlint probe: tensorflow is not installed (no module): install it where detlint runs, with '
+        '`pip install "detlint[tensorflow]"` (or your platform\'s build of it)'
+    ]
+
+
+def test_each_backend_names_an_extra_that_installs_its_framework():
+    from detlint.config import tomllib  # the standard library's, or tomli before Python 3.11
+    from detlint.probe.backends import BACKENDS
+
+    extras = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    for backend in BACKENDS.values():
+        assert any(requirement.startswith(backend.package) for requirement in extras[backend.extra]), backend

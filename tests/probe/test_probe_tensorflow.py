@@ -20,7 +20,10 @@ needs_no_tensorflow = pytest.mark.skipif(installed("tensorflow"), reason="tensor
 def test_start_without_tensorflow_says_it_is_not_installed(monkeypatch):
     monkeypatch.delenv("TF_DETERMINISTIC_OPS", raising=False)
     hello = backend.start("deterministic", {})
-    assert hello == {"skipped": "tensorflow is not installed (ModuleNotFoundError: No module named 'tensorflow')"}
+    assert hello == {
+        "skipped": "tensorflow is not installed (ModuleNotFoundError: No module named 'tensorflow')",
+        "unavailable": "framework",
+    }
 
 
 @needs_no_tensorflow

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -46,7 +47,8 @@ def test_sarif(cli, example):
     log = json.loads(output)
     assert_valid_sarif(log)
     (run,) = log["runs"]
-    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == example.resolve().as_uri() + "/"
+    # Outside any git work tree, paths are relative to the working directory, as in every format.
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == example.parent.resolve().as_uri() + "/"
     located = [
         (r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], r["ruleId"]) for r in run["results"]
     ]
@@ -61,3 +63,34 @@ def test_gitlab(cli, example):
         (f["path"], f["line"]) for f in reference["findings"]
     ]
     assert len({issue["fingerprint"] for issue in issues}) == len(issues)
+
+
+@pytest.fixture
+def monorepo(tmp_path):
+    """A git work tree whose project lives in a subdirectory."""
+    (tmp_path / ".git").mkdir()
+    project = tmp_path / "services" / "trainer"
+    project.mkdir(parents=True)
+    (project / "pyproject.toml").write_text("[tool.detlint]\n", encoding="utf-8")
+    (project / "train.py").write_text("import torch\ntorch.backends.cudnn.benchmark = True\n", encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize("working_directory", [".", "services/trainer", "services"])
+def test_ci_formats_name_files_relative_to_the_repository_wherever_detlint_runs(cli, monorepo, monkeypatch,
+                                                                                working_directory):  # fmt: skip
+    here = monorepo.parents[1] / working_directory
+    monkeypatch.chdir(here)
+    target = os.path.relpath(monorepo, here)
+    expected = "services/trainer/train.py"
+    (command,) = parse_github_commands(cli("check", "--output-format", "github", target).stdout)
+    assert command["file"] == expected
+    (issue,) = json.loads(cli("check", "--output-format", "gitlab", target).stdout)
+    assert issue["location"]["path"] == expected
+    (run,) = json.loads(cli("check", "--output-format", "sarif", target).stdout)["runs"]
+    assert run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == expected
+    assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"] == monorepo.parents[1].resolve().as_uri() + "/"
+    # What people read stays relative to where they are.
+    shown = (monorepo / "train.py").relative_to(here).as_posix()
+    assert cli("check", target).stdout.startswith(f"{shown}:2:1: DET203")
+    assert cli.json(target)["findings"][0]["path"] == shown

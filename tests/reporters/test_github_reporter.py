@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from report_parsing import parse_github_commands, unescape
-from reporter_samples import FINDINGS, ROOT, assert_matches_golden
+from reporter_samples import FINDINGS, assert_matches_golden
 
 from detlint.finding import Finding, Severity
 from detlint.reporters import github
@@ -12,11 +12,11 @@ from detlint.reporters.common import Region
 
 
 def test_matches_golden_file():
-    assert_matches_golden("github.txt", github.render(FINDINGS, root=ROOT))
+    assert_matches_golden("github.txt", github.render(FINDINGS))
 
 
 def test_every_finding_parses_back_to_its_fields():
-    output = github.render(FINDINGS, root=ROOT)
+    output = github.render(FINDINGS)
     commands = parse_github_commands(output)
     assert len(commands) == len(FINDINGS)
     for finding, command in zip(FINDINGS, commands):
@@ -35,7 +35,7 @@ def test_every_finding_parses_back_to_its_fields():
 
 
 def test_one_command_per_line_whatever_the_message_holds():
-    output = github.render(FINDINGS, root=ROOT)
+    output = github.render(FINDINGS)
     assert len(output.splitlines()) == len(FINDINGS) + 1
     assert all(line.startswith("::") for line in output.splitlines()[:-1])
 
@@ -59,19 +59,11 @@ def test_severity_maps_to_the_command():
     assert github.COMMANDS == {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
 
-def test_paths_are_relative_to_the_repository_holding_the_project(tmp_path):
-    (tmp_path / ".git").mkdir()
-    project = tmp_path / "services" / "trainer"
-    project.mkdir(parents=True)
-    (command,) = parse_github_commands(github.render(FINDINGS[:1], root=project))
-    assert command["file"] == "services/trainer/src/train.py"
-
-
 def test_no_findings_no_output():
-    assert github.render([], root=ROOT) == ""
+    assert github.render([]) == ""
 
 
 def test_columns_are_one_based_for_a_finding_at_the_start_of_a_line():
     finding: Finding = FINDINGS[1]
-    (command,) = parse_github_commands(github.render([finding], root=ROOT))
+    (command,) = parse_github_commands(github.render([finding]))
     assert (command["line"], command["col"]) == ("20", "1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from reporter_samples import FINDINGS, ROOT, assert_matches_golden
+from reporter_samples import FINDINGS, assert_matches_golden
 
 from detlint.reporters import gitlab
 
@@ -12,11 +12,11 @@ SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 
 
 def test_matches_golden_file():
-    assert_matches_golden("gitlab.json", gitlab.render(FINDINGS, root=ROOT))
+    assert_matches_golden("gitlab.json", gitlab.render(FINDINGS))
 
 
 def test_issues_have_the_fields_gitlab_reads():
-    issues = json.loads(gitlab.render(FINDINGS, root=ROOT))
+    issues = json.loads(gitlab.render(FINDINGS))
     assert len(issues) == len(FINDINGS)
     for issue, finding in zip(issues, FINDINGS):
         assert issue["check_name"] == finding.code
@@ -27,12 +27,12 @@ def test_issues_have_the_fields_gitlab_reads():
 
 
 def test_fingerprints_are_unique_per_occurrence_and_stable():
-    issues = json.loads(gitlab.render(FINDINGS, root=ROOT))
+    issues = json.loads(gitlab.render(FINDINGS))
     fingerprints = [issue["fingerprint"] for issue in issues]
     assert len(set(fingerprints)) == len(fingerprints)  # the two identical findings stay two issues
-    assert gitlab.render(FINDINGS, root=ROOT) == gitlab.render(list(FINDINGS), root=ROOT)
+    assert gitlab.render(FINDINGS) == gitlab.render(list(FINDINGS))
 
 
 def test_no_byte_order_mark_and_an_empty_report_is_an_empty_array():
-    assert not gitlab.render(FINDINGS, root=ROOT).startswith("\ufeff")
-    assert json.loads(gitlab.render([], root=ROOT)) == []
+    assert not gitlab.render(FINDINGS).startswith("\ufeff")
+    assert json.loads(gitlab.render([])) == []

@@ -25,6 +25,6 @@ def test_json_keeps_the_file_line_and_adds_the_cell():
 
 
 def test_sarif_result_properties_name_the_cell():
-    (result,) = json.loads(sarif.render([IN_NOTEBOOK], rules=RULES, root=ROOT))["runs"][0]["results"]
+    (result,) = json.loads(sarif.render([IN_NOTEBOOK], rules=RULES, base=ROOT))["runs"][0]["results"]
     assert result["locations"][0]["physicalLocation"]["region"]["startLine"] == 20
     assert (result["properties"]["notebookCell"], result["properties"]["notebookCellLine"]) == (3, 2)

@@ -14,12 +14,12 @@ from detlint.reporters import sarif
 
 
 def render(findings=FINDINGS) -> dict:
-    return json.loads(sarif.render(findings, rules=RULES, root=ROOT))
+    return json.loads(sarif.render(findings, rules=RULES, base=ROOT))
 
 
 def test_matches_golden_file():
     # The golden file does not change with detlint's version.
-    output = sarif.render(FINDINGS, rules=RULES, root=ROOT)
+    output = sarif.render(FINDINGS, rules=RULES, base=ROOT)
     assert_matches_golden("sarif.json", output.replace(f'"version": "{__version__}"', '"version": "VERSION"'))
 
 
@@ -88,7 +88,7 @@ def test_results_point_at_their_rule_and_location():
 
 
 def test_output_is_deterministic():
-    assert sarif.render(FINDINGS, rules=RULES, root=ROOT) == sarif.render(list(FINDINGS), rules=RULES, root=ROOT)
+    assert sarif.render(FINDINGS, rules=RULES, base=ROOT) == sarif.render(list(FINDINGS), rules=RULES, base=ROOT)
 
 
 def test_long_descriptions_are_clipped_for_github():

@@ -24,6 +24,7 @@ from detlint import __version__
 from detlint.api import check_source, saved_project, settings_from
 from detlint.config import Settings, find_config, find_project_root, load_settings
 from detlint.finding import Confidence, Finding
+from detlint.reporters.paths import ReportPaths
 from detlint.results import FileResult
 
 MIN_CONFIDENCE_OPTION = "--detlint-min-confidence"
@@ -68,7 +69,10 @@ def check_lines(lines: Sequence[str], filename: str, *, min_confidence: Confiden
     path = Path(filename)
     governing = _governing(path.resolve().parent)
     settings = _settings(governing, min_confidence)
-    return check_source(path, "".join(lines), settings, project=_saved_project(governing), hosted=True)
+    findings = check_source(path, "".join(lines), settings, project=_saved_project(governing), hosted=True)
+    # flake8 names the file itself; the paths messages cite follow detlint's rule, relative to the
+    # working directory, so that they agree with it.
+    return ReportPaths(settings.root, Path.cwd()).findings(findings)
 
 
 @functools.cache

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from detlint import __version__
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
-from detlint.probe.results import ProbeResult, ProbeStatus
+from detlint.probe.results import FRAMEWORK, ProbeResult, ProbeStatus
 from detlint.reporters import json_report, sarif
 
 if TYPE_CHECKING:
@@ -78,6 +78,32 @@ def finding_from_dict(raw: Mapping[str, Any]) -> Finding:
     )
 
 
+def unavailable_notes(results: Sequence[ProbeResult | None]) -> list[str]:
+    """What keeps recipes from running on this machine, and what to do about it: one line per backend
+    whose framework cannot be imported or whose device is absent."""
+    from detlint.probe.backends import BACKENDS
+
+    notes: dict[tuple[str, str], str] = {}
+    for result in results:
+        if result is None or result.unavailable is None:
+            continue
+        backend, missing = BACKENDS[result.unavailable.backend], result.unavailable.missing
+        if (backend.name, missing) in notes:
+            continue
+        if missing == FRAMEWORK:
+            note = (f"{result.reason}: install it where detlint runs, with `pip install \"detlint[{backend.extra}]\"` "
+                    "(or your platform's build of it)")  # fmt: skip
+        else:
+            note = f"no usable GPU for {backend.name}: {result.reason}"
+        notes[(backend.name, missing)] = note
+    return list(notes.values())
+
+
+def ran_any(results: Sequence[ProbeResult | None]) -> bool:
+    """Whether some recipe ran, whatever it found."""
+    return any(result is not None and result.status is not ProbeStatus.SKIPPED for result in results)
+
+
 def render(
     output_format: str,
     findings: Sequence[Finding],
@@ -85,29 +111,34 @@ def render(
     *,
     rules: RuleIndex | None = None,
     root: Path | None = None,
+    base: Path | None = None,
     color: bool = False,
     width: int | None = None,
 ) -> str:
+    """`root`: the project root (JSON's `root`); `base`: the directory the paths are relative to
+    (SARIF's `%SRCROOT%`). Either may be unknown (None), as for findings read from a file."""
     if output_format == "json":
-        return render_json(findings, results)
+        return render_json(findings, results, root=root)
     if output_format == "sarif":
-        return render_sarif(findings, results, rules=rules, root=root)
+        return render_sarif(findings, results, rules=rules, base=base)
     return render_text(findings, results, color=color, width=width)
 
 
-def render_json(findings: Sequence[Finding], results: Sequence[ProbeResult | None]) -> str:
+def render_json(
+    findings: Sequence[Finding], results: Sequence[ProbeResult | None], *, root: Path | None = None
+) -> str:
     documents = []
     for finding, result in zip(findings, results):
         document = json_report.finding_to_dict(finding)
         if result is not None:
             document["probe"] = result.to_dict()
         documents.append(document)
-    report = {
-        "version": json_report.SCHEMA_VERSION,
-        "tool": {"name": "detlint", "version": __version__},
-        "probe": {"environments": _environments(results)},
-        "findings": documents,
-    }
+    report: dict[str, Any] = {"version": json_report.SCHEMA_VERSION}
+    report["tool"] = {"name": "detlint", "version": __version__}
+    if root is not None:
+        report["root"] = json_report.root_field(root)
+    report["probe"] = {"environments": _environments(results)}
+    report["findings"] = documents
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
@@ -116,7 +147,7 @@ def render_sarif(
     results: Sequence[ProbeResult | None],
     *,
     rules: RuleIndex | None = None,
-    root: Path | None = None,
+    base: Path | None = None,
 ) -> str:
     """The SARIF reporter's log; a probed finding's `properties.probe` (the recipe name the analyzer
     wrote) becomes the probe object, which names the recipe too."""
@@ -124,7 +155,7 @@ def render_sarif(
         replace(finding, properties={**finding.properties, "probe": result.to_dict()}) if result else finding
         for finding, result in zip(findings, results)
     ]
-    return sarif.render(merged, rules=rules, root=root)
+    return sarif.render(merged, rules=rules, base=base)
 
 
 def _environments(results: Sequence[ProbeResult | None]) -> list[dict[str, Any]]:

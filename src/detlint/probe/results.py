@@ -23,6 +23,17 @@ class ProbeStatus(str, enum.Enum):
         return self.value
 
 
+# Why nothing of a backend can run on this machine, in a worker's `unavailable` answer: its framework
+# cannot be imported, or the device asked for (`--device cuda`) is absent. An unrun probe is not a pass.
+FRAMEWORK, DEVICE = "framework", "device"
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    backend: str  # torch | tensorflow | xgboost
+    missing: str  # FRAMEWORK | DEVICE
+
+
 # What one mode of a recipe did: `ran` (compared and timed), `raises` (the framework refused it; in
 # deterministic mode, the framework's "no deterministic implementation" error) or `error` (the recipe
 # failed in default mode, which makes the whole probe `skipped`).
@@ -97,11 +108,14 @@ class ProbeResult:
     deterministic: ModeResult | None = None
     environment: Environment | None = None
     notes: tuple[str, ...] = ()
+    unavailable: Unavailable | None = None  # skipped because nothing of its backend can run here
 
     @classmethod
     def skipped(cls, reason: str, *, recipe: str | None = None, variant: Mapping[str, Any] | None = None,
-                environment: Environment | None = None) -> ProbeResult:  # fmt: skip
-        return cls(ProbeStatus.SKIPPED, recipe, dict(variant or {}), reason, environment=environment)
+                environment: Environment | None = None,
+                unavailable: Unavailable | None = None) -> ProbeResult:  # fmt: skip
+        return cls(ProbeStatus.SKIPPED, recipe, dict(variant or {}), reason, environment=environment,
+                   unavailable=unavailable)  # fmt: skip
 
     @classmethod
     def from_modes(

@@ -24,7 +24,7 @@ from typing import Any
 from detlint.finding import Finding
 from detlint.probe.backends import BACKENDS, MODES, Backend
 from detlint.probe.recipes import NO_RECIPE, SIZES, Recipe, registry
-from detlint.probe.results import Environment, ModeResult, ProbeResult
+from detlint.probe.results import Environment, ModeResult, ProbeResult, Unavailable
 
 # A worker that has not imported its framework after this long is given up (CUDA initialisation and a
 # cold import of TensorFlow can take a minute).
@@ -149,8 +149,10 @@ def _run_group(workers: _Workers, group: _Group, options: ProbeOptions) -> Probe
         response = workers.ask(backend, "both", {**request, "modes": list(MODES)})
     environment = Environment.from_dict(response["environment"]) if response.get("environment") else None
     if "skipped" in response:
+        missing = response.get("unavailable")
         return ProbeResult.skipped(response["skipped"], recipe=group.recipe.name, variant=group.variant,
-                                   environment=environment)  # fmt: skip
+                                   environment=environment,
+                                   unavailable=Unavailable(backend.name, missing) if missing else None)  # fmt: skip
     modes = {mode: ModeResult.from_dict(raw) for mode, raw in response["modes"].items()}
     return ProbeResult.from_modes(group.recipe.name, group.variant, modes["default"], modes.get("deterministic"),
                                   environment)  # fmt: skip

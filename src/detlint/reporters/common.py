@@ -1,14 +1,11 @@
-"""What several reporters share: 1-based positions, paths as CI systems expect them, the rule index."""
+"""What several reporters share: 1-based positions and the rule index."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from detlint.finding import Span
-from detlint.ignore import repository_root
 
 if TYPE_CHECKING:
     from detlint.checks.index import RuleIndex
@@ -27,24 +24,6 @@ class Region:
     @classmethod
     def of(cls, span: Span) -> Region:
         return cls(span.line, span.column + 1, span.end_line, span.end_column + 1)
-
-
-class RepositoryPaths:
-    """Rewrites finding paths (relative to the project root) to be relative to the git work tree that
-    holds the project, which is what GitHub and GitLab resolve annotations against when the project
-    sits in a subdirectory of the repository. Without a root, paths stay as they are."""
-
-    def __init__(self, root: Path | None) -> None:
-        self.root = Path(os.path.abspath(root)) if root is not None else None
-        self.base = repository_root(self.root) if self.root is not None else None
-
-    def __call__(self, path: str) -> str:
-        if self.root is None or self.base is None:  # (both or neither)
-            return path
-        try:
-            return Path(os.path.abspath(self.root / path)).relative_to(self.base).as_posix()
-        except ValueError:  # a file outside the repository keeps its own name
-            return path
 
 
 def rules_or_builtin(rules: RuleIndex | None) -> RuleIndex:

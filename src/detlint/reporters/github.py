@@ -2,18 +2,17 @@
 which the runner turns into an annotation on the pull request's diff.
 
 Columns are 1-based and `endColumn` is the column after the last flagged character, as in the SARIF
-and JSON reports. Paths are relative to the repository, which is what the runner resolves them
-against. GitHub shows only the first few annotations of each level per step, so a closing line gives
-the total.
+and JSON reports. Paths are as given: `detlint check` makes them relative to the repository, which is
+what the runner resolves them against (`detlint.reporters.paths`). GitHub shows only the first few
+annotations of each level per step, so a closing line gives the total.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from pathlib import Path
 
 from detlint.finding import Finding, Severity
-from detlint.reporters.common import Region, RepositoryPaths
+from detlint.reporters.common import Region
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
@@ -38,19 +37,18 @@ def _escape(text: str, escapes: tuple[tuple[str, str], ...]) -> str:
     return text
 
 
-def render(findings: Sequence[Finding], *, root: Path | None = None, **_options: object) -> str:
-    paths = RepositoryPaths(root)
-    lines = [_command(finding, paths(finding.path)) for finding in findings]
+def render(findings: Sequence[Finding], **_options: object) -> str:
+    lines = [_command(finding) for finding in findings]
     if findings:
         files = len({finding.path for finding in findings})
         lines.append(f"detlint: {_count(len(findings), 'finding')} in {_count(files, 'file')}")
     return "".join(f"{line}\n" for line in lines)
 
 
-def _command(finding: Finding, path: str) -> str:
+def _command(finding: Finding) -> str:
     region = Region.of(finding.span)
     properties = {
-        "file": path,
+        "file": finding.path,
         "line": region.line,
         "col": region.column,
         "endLine": region.end_line,

@@ -3,7 +3,8 @@
 
 GitLab merges issues with equal fingerprints into one entry, so each occurrence gets its own: the
 finding's line-independent fingerprint, told apart from identical findings of the same report by
-their order. Paths are relative to the repository; lines are 1-based.
+their order. Paths are as given (`detlint check` makes them relative to the repository, see
+`detlint.reporters.paths`); lines are 1-based.
 """
 
 from __future__ import annotations
@@ -12,21 +13,18 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Sequence
-from pathlib import Path
 
 from detlint.finding import Finding, Severity
-from detlint.reporters.common import RepositoryPaths
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.NOTE: "info"}
 
 
-def render(findings: Sequence[Finding], *, root: Path | None = None, **_options: object) -> str:
-    paths = RepositoryPaths(root)
+def render(findings: Sequence[Finding], **_options: object) -> str:
     seen: Counter[str] = Counter()
     issues = []
     for finding in findings:
         identity = finding.fingerprint or f"{finding.code}:{finding.path}:{finding.span.line}:{finding.span.column}"
-        issues.append(_issue(finding, paths(finding.path), _occurrence_fingerprint(identity, seen[identity])))
+        issues.append(_issue(finding, finding.path, _occurrence_fingerprint(identity, seen[identity])))
         seen[identity] += 1
     return json.dumps(issues, indent=2, ensure_ascii=False) + "\n"
 

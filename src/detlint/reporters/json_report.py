@@ -1,10 +1,13 @@
 """Versioned JSON: the input of `detlint probe` and of baselines. Lines are 1-based; columns are
-1-based as in the text output."""
+1-based as in the text output. Paths are as given (`detlint check` makes them relative to the working
+directory, see `detlint.reporters.paths`); `root`, when known, is the project root, absolute."""
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
+from pathlib import Path
 
 from detlint import __version__
 from detlint.finding import Finding
@@ -46,10 +49,14 @@ def finding_to_dict(finding: Finding) -> dict:
     return document
 
 
-def render(findings: Sequence[Finding], **_options: object) -> str:
-    document = {
-        "version": SCHEMA_VERSION,
-        "tool": {"name": "detlint", "version": __version__},
-        "findings": [finding_to_dict(finding) for finding in findings],
-    }
+def render(findings: Sequence[Finding], *, root: Path | None = None, **_options: object) -> str:
+    document: dict = {"version": SCHEMA_VERSION, "tool": {"name": "detlint", "version": __version__}}
+    if root is not None:
+        document["root"] = root_field(root)
+    document["findings"] = [finding_to_dict(finding) for finding in findings]
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def root_field(root: Path) -> str:
+    """The project root as the report's `root` field: absolute, with forward slashes."""
+    return Path(os.path.abspath(root)).as_posix()

@@ -1,15 +1,17 @@
 """SARIF 2.1.0, the format of GitHub code scanning and other static-analysis viewers.
 
 One run. `tool.driver.rules` describes every rule that has a result, from the rule's own metadata and
-doc page; each result points at its rule by id and index. Locations are relative to the repository
-(`uriBaseId` `%SRCROOT%`, whose absolute URI is in `originalUriBaseIds`), lines and columns are
-1-based, and `endColumn` is the column after the last flagged character. Output depends only on the
-findings, the rules and the root: no timestamps, no machine names.
+doc page; each result points at its rule by id and index. Locations are relative to `base`
+(`uriBaseId` `%SRCROOT%`, whose absolute URI is in `originalUriBaseIds`): `detlint check` makes the
+paths relative to the repository (`detlint.reporters.paths`). Lines and columns are 1-based, and
+`endColumn` is the column after the last flagged character. Output depends only on the findings, the
+rules and the base: no timestamps, no machine names.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +20,7 @@ from urllib.parse import quote
 
 from detlint import __version__
 from detlint.finding import Finding, RelatedLocation, one_line
-from detlint.reporters.common import Region, RepositoryPaths, rules_or_builtin
+from detlint.reporters.common import Region, rules_or_builtin
 
 if TYPE_CHECKING:
     from detlint.checks.base import RuleMeta
@@ -35,10 +37,10 @@ MAX_DESCRIPTION = 1024
 
 
 def render(
-    findings: Sequence[Finding], *, rules: RuleIndex | None = None, root: Path | None = None, **_options: object
+    findings: Sequence[Finding], *, rules: RuleIndex | None = None, base: Path | None = None, **_options: object
 ) -> str:
+    """`base`: the directory the findings' paths are relative to (absent from the log when None)."""
     index = rules_or_builtin(rules)
-    paths = RepositoryPaths(root)
     codes = sorted({finding.code for finding in findings})
     position = {code: number for number, code in enumerate(codes)}
     run: dict = {
@@ -51,10 +53,10 @@ def render(
             }
         },
         "columnKind": "unicodeCodePoints",
-        "results": [_result(finding, position[finding.code], paths) for finding in findings],
+        "results": [_result(finding, position[finding.code]) for finding in findings],
     }
-    if paths.base is not None:
-        run["originalUriBaseIds"] = {SRCROOT: {"uri": paths.base.as_uri().rstrip("/") + "/"}}
+    if base is not None:
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": Path(os.path.abspath(base)).as_uri().rstrip("/") + "/"}}
     log = {"$schema": SCHEMA_URI, "version": SARIF_VERSION, "runs": [run]}
     return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
 
@@ -102,17 +104,17 @@ def _clip(text: str) -> str:
     return text[: MAX_DESCRIPTION - 1].rsplit(" ", 1)[0] + "…"
 
 
-def _result(finding: Finding, rule_index: int, paths: RepositoryPaths) -> dict:
+def _result(finding: Finding, rule_index: int) -> dict:
     result: dict = {
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": finding.severity.value,  # detlint's severities are SARIF's level names
         "message": {"text": finding.message},
-        "locations": [{"physicalLocation": _physical_location(paths(finding.path), Region.of(finding.span))}],
+        "locations": [{"physicalLocation": _physical_location(finding.path, Region.of(finding.span))}],
     }
     if finding.related:
         result["relatedLocations"] = [
-            _related_location(number, related, paths) for number, related in enumerate(finding.related, start=1)
+            _related_location(number, related) for number, related in enumerate(finding.related, start=1)
         ]
     if finding.fingerprint:
         result["partialFingerprints"] = {FINGERPRINT_KEY: finding.fingerprint}
@@ -126,10 +128,10 @@ def _result(finding: Finding, rule_index: int, paths: RepositoryPaths) -> dict:
     return result
 
 
-def _related_location(number: int, related: RelatedLocation, paths: RepositoryPaths) -> dict:
+def _related_location(number: int, related: RelatedLocation) -> dict:
     return {
         "id": number,
-        "physicalLocation": _physical_location(paths(related.path), Region.of(related.span)),
+        "physicalLocation": _physical_location(related.path, Region.of(related.span)),
         "message": {"text": related.message},
     }
 

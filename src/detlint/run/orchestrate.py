@@ -139,10 +139,15 @@ def run_source(
     """The findings a run would report on the Python file at `path` if it held `data`: its own, and the
     project rules' over it and the `saved` results of the other files. See `finalize` for `selection`
     and `noqa`."""
-    source = SourceFile(path, _display_path(path, settings.root), "python", module_name(path, settings.root))
+    source = source_file(path, settings)
     result = pool.analyzer(analysis_options(settings)).analyse_bytes(source, data)
     project = project_pass([result, *(other for other in saved if other.path != result.path)], settings)
     return finalize([result], project.findings_on([result.path]), selection, settings.min_confidence, noqa=noqa)
+
+
+def source_file(path: Path, settings: Settings) -> SourceFile:
+    """The Python file at `path` as a run knows it, whether or not it exists on disk."""
+    return SourceFile(path, _display_path(path, settings.root), "python", module_name(path, settings.root))
 
 
 def _display_path(path: Path, root: Path) -> str:

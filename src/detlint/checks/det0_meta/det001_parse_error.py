@@ -1,5 +1,7 @@
+from dataclasses import replace
+
 from detlint.checks.base import MetaRule
-from detlint.finding import Severity
+from detlint.finding import ADVISORY, Finding, Severity, Span
 
 
 class ParseError(MetaRule):
@@ -12,6 +14,11 @@ class ParseError(MetaRule):
     Typical causes are syntax errors, Python 2 code, a non-UTF-8 file without a coding declaration,
     binary content, brackets nested deeper than CPython accepts, or a file larger than
     `max-file-size`.
+
+    A file larger than `max-file-size` (1 MiB by default) is usually generated code or data, not a file
+    anyone edits: it is reported as a warning, in every output format, but that finding alone does not
+    fail the run (the exit status stays 0). Raise `max-file-size` in `[tool.detlint]` to analyse such
+    files, or exclude them (`extend-exclude`) to stop the warning.
 
     ## Example
     ```python
@@ -35,3 +42,10 @@ class ParseError(MetaRule):
         "import torch\nprint 'epoch'  # DET001\n",
         "def train(:  # DET001\n    pass\n",
     )
+
+    @classmethod
+    def too_large(cls, path: str, message: str) -> Finding:
+        """A file skipped for its size: a warning shown in every format that does not by itself fail a
+        run (properties `advisory: true`)."""
+        finding = cls.finding(path, Span(1, 0, 1, 0), message, anchor=message, properties={ADVISORY: True})
+        return replace(finding, severity=Severity.WARNING)

@@ -16,15 +16,16 @@ from dataclasses import dataclass, field
 class Backend:
     name: str
     package: str  # the import name of the framework
+    extra: str  # detlint's optional dependency that installs it: `pip install "detlint[EXTRA]"`
     isolate_modes: bool = False
     environment: dict[str, str] = field(default_factory=dict)  # set in the worker's environment
 
 
 BACKENDS = {
-    "torch": Backend("torch", "torch"),
-    "tensorflow": Backend("tensorflow", "tensorflow", isolate_modes=True,
+    "torch": Backend("torch", "torch", "torch"),
+    "tensorflow": Backend("tensorflow", "tensorflow", "tensorflow", isolate_modes=True,
                           environment={"TF_CPP_MIN_LOG_LEVEL": "2"}),  # fmt: skip
-    "xgboost": Backend("xgboost", "xgboost"),
+    "xgboost": Backend("xgboost", "xgboost", "xgboost"),
 }
 
 # The catalogs' `framework` (coverage package) -> backend.

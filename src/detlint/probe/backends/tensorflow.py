@@ -16,7 +16,7 @@ from typing import Any
 
 from detlint.probe.measure import array_diff, first_line, import_framework, measure, merge
 from detlint.probe.recipes import Plan, choice, flag, integer, lookup, register
-from detlint.probe.results import ERROR, RAISES
+from detlint.probe.results import DEVICE, ERROR, FRAMEWORK, RAISES
 
 _STATE: dict[str, Any] = {}
 
@@ -29,7 +29,7 @@ def start(mode: str, options: Mapping[str, Any]) -> dict[str, Any]:
         os.environ["TF_DETERMINISTIC_OPS"] = "1"  # 2.1-2.7; enable_op_determinism below from 2.8
     tf = import_framework("tensorflow")
     if isinstance(tf, str):
-        return {"skipped": tf}
+        return {"skipped": tf, "unavailable": FRAMEWORK}
     if deterministic:
         enable = getattr(tf.config.experimental, "enable_op_determinism", None)
         if enable is not None:
@@ -73,7 +73,7 @@ def execute(request: Mapping[str, Any]) -> dict[str, Any]:
         return {"skipped": f"no tensorflow recipe {request['recipe']!r}"}
     device, why = _device(tf, request.get("device", "auto"))
     if device is None:
-        return {"skipped": why}
+        return {"skipped": why, "unavailable": DEVICE}
     seed = int(request.get("seed", 0))
     modes = {}
     for mode in request["modes"]:

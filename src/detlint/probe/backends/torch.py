@@ -18,7 +18,7 @@ from typing import Any
 
 from detlint.probe.measure import Diff, first_line, import_framework, measure, merge
 from detlint.probe.recipes import Plan, choice, dtype, flag, integer, lookup, register
-from detlint.probe.results import ERROR, RAISES
+from detlint.probe.results import DEVICE, ERROR, FRAMEWORK, RAISES
 
 MEGA = 1 << 20
 
@@ -28,7 +28,7 @@ MEGA = 1 << 20
 def start(mode: str, options: Mapping[str, Any]) -> dict[str, Any]:
     torch = import_framework("torch")
     if isinstance(torch, str):
-        return {"skipped": torch}
+        return {"skipped": torch, "unavailable": FRAMEWORK}
     (torch.ones(64) * 2).sum()  # pay the one-time initialisation here, not in the first recipe's time limit
     return {"environment": _environment(torch, None)}
 
@@ -41,7 +41,7 @@ def execute(request: Mapping[str, Any]) -> dict[str, Any]:
         return {"skipped": f"no torch recipe {request['recipe']!r}"}
     device, why = _device(torch, request.get("device", "auto"))
     if device is None:
-        return {"skipped": why}
+        return {"skipped": why, "unavailable": DEVICE}
     torch.set_num_threads(request.get("threads") or max(2, torch.get_num_threads()))
     seed = int(request.get("seed", 0))
     modes = {}

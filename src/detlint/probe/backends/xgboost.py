@@ -19,7 +19,7 @@ from typing import Any
 
 from detlint.probe.measure import array_diff, first_line, import_framework, measure
 from detlint.probe.recipes import Plan, choice, integer, lookup, register
-from detlint.probe.results import ERROR, RAISES
+from detlint.probe.results import DEVICE, ERROR, FRAMEWORK, RAISES
 
 # -- the worker's side ----------------------------------------------------------------------------------
 
@@ -27,7 +27,7 @@ from detlint.probe.results import ERROR, RAISES
 def start(mode: str, options: Mapping[str, Any]) -> dict[str, Any]:
     xgboost = import_framework("numpy", "xgboost")
     if isinstance(xgboost, str):
-        return {"skipped": xgboost}
+        return {"skipped": xgboost, "unavailable": FRAMEWORK}
     return {"environment": _environment(xgboost, None, None)}
 
 
@@ -62,7 +62,8 @@ def execute(request: Mapping[str, Any]) -> dict[str, Any]:
         if requested == "cpu":
             return {"skipped": "the call trains on CUDA (its tree_method/device literals) and --device is cpu"}
         if not xgboost.build_info().get("USE_CUDA"):
-            return {"skipped": "the call trains on CUDA, and this XGBoost build has no CUDA support"}
+            return {"skipped": "the call trains on CUDA, and this XGBoost build has no CUDA support",
+                    "unavailable": DEVICE}  # fmt: skip
     # CPU-only hazards (the shotgun updater, thread counts) run on the CPU whatever --device says.
     seed = int(request.get("seed", 0))
     context = Ctx(xgboost, plan, seed, device)
