@@ -31,6 +31,7 @@ _COMMON_FIELDS: dict[str, tuple[Check, bool]] = {
 _TOP_LEVEL = {"schema", "catalog", "description"}
 
 if TYPE_CHECKING:
+    from detlint.catalogs.call_paths import CallPathIndex
     from detlint.catalogs.dependencies import Policy
     from detlint.catalogs.estimators import EstimatorIndex
     from detlint.catalogs.ops import OpIndex
@@ -83,6 +84,12 @@ class Catalog:
         from detlint.catalogs.switches import SwitchIndex
 
         return SwitchIndex(self)
+
+    @cached_property
+    def call_paths(self) -> CallPathIndex:
+        from detlint.catalogs.call_paths import CallPathIndex
+
+        return CallPathIndex(self)
 
     @cached_property
     def dependency_policy(self) -> Policy:

@@ -1,0 +1,71 @@
+"""Lookups over the `call_paths` catalog: what calling an instance runs, which methods hand the same
+object back, and which calls make a path train."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from detlint.catalogs.entries import Entry
+
+if TYPE_CHECKING:
+    from detlint.catalogs.loader import Catalog
+
+CATALOG = "call_paths"
+
+
+@dataclass(frozen=True)
+class TrainingCall:
+    id: str
+    frameworks: frozenset[str]
+    receivers: tuple[str, ...]  # prefixes of the receiver's constructor; empty: any receiver
+
+
+class CallPathIndex:
+    def __init__(self, catalog: Catalog) -> None:
+        self.instance_calls: tuple[Entry, ...] = catalog.entries(CATALOG, "instance_calls")
+        self.returning_self: frozenset[str] = frozenset(
+            method for entry in catalog.entries(CATALOG, "returning_self") for method in entry["methods"]
+        )
+        self.instance_frameworks: frozenset[str] = frozenset(
+            framework for entry in self.instance_calls for framework in entry["frameworks"]
+        )
+        self._training_methods: dict[str, list[TrainingCall]] = {}
+        self._training_callables: dict[str, TrainingCall] = {}
+        for entry in catalog.entries(CATALOG, "training"):
+            call = TrainingCall(entry.id, frozenset(entry["frameworks"]), tuple(entry.get("receivers", ())))
+            for method in entry.get("methods", ()):
+                self._training_methods.setdefault(method, []).append(call)
+            for callable_ in entry.get("callables", ()):
+                self._training_callables[callable_] = call
+
+        self._forward_only: dict[str, bool] = {
+            callable_: bool(entry.get("when_argument_false"))
+            for entry in catalog.entries(CATALOG, "forward_only")
+            for callable_ in entry["callables"]
+        }
+
+    def forward_only(self, qualname: str) -> bool | None:
+        """Whether a context manager or decorator turns gradients off: None when it is not one of
+        them, True always (`torch.no_grad()`), False when only a False argument does (`set_grad_enabled`)."""
+        if qualname not in self._forward_only:
+            return None
+        return not self._forward_only[qualname]
+
+    def called_method(self) -> str:
+        """The method `instance(x)` runs (`forward`)."""
+        return self.instance_calls[0]["method"]
+
+    def training_callable(self, qualname: str) -> TrainingCall | None:
+        return self._training_callables.get(qualname)
+
+    def training_method(self, method: str, receiver: str | None, imported: frozenset[str]) -> TrainingCall | None:
+        """A method call that trains: `loss.backward()`, `optimizer.step()` on a `torch.optim` object,
+        `trainer.fit(model)` on a Lightning Trainer; `receiver` is the qualified constructor of the
+        object when known. `imported`: the top-level packages the file imports."""
+        for call in self._training_methods.get(method, ()):
+            if not call.frameworks & imported:
+                continue
+            if not call.receivers or (receiver is not None and receiver.startswith(call.receivers)):
+                return call
+        return None

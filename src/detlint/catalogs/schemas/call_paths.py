@@ -1,0 +1,26 @@
+from detlint.catalogs.schemas.fields import Schema, is_bool, is_str, list_of_str
+
+SCHEMA: dict[str, Schema] = {
+    "call_paths": {
+        "instance_calls": {
+            "bases": (list_of_str, True),
+            "method": (is_str, True),
+            "frameworks": (list_of_str, True),
+        },
+        "returning_self": {
+            "methods": (list_of_str, True),
+            "frameworks": (list_of_str, True),
+        },
+        "training": {
+            "methods": (list_of_str, False),
+            "callables": (list_of_str, False),
+            "receivers": (list_of_str, False),
+            "frameworks": (list_of_str, True),
+        },
+        "forward_only": {
+            "callables": (list_of_str, True),
+            "when_argument_false": (is_bool, False),
+            "frameworks": (list_of_str, True),
+        },
+    }
+}
