@@ -45,6 +45,18 @@ class _Pending:
     data: tuple[tuple[str, object], ...] = ()
     guarded: bool = False
     raw_target: str = ""  # a CALL whose name can only be resolved once the file's definitions are known
+    fallback: str = ""  # what a star import binds the name to, when no definition of the file does
+    no_grad: bool = False
+
+
+@dataclass(frozen=True)
+class _Instance:
+    """An object built by a call: the qualified (or, for the file's own classes, local) name of what
+    built it; for a name a star import may bind, `fallback` is the star module's."""
+
+    callee: str
+    qualified: bool
+    fallback: str = ""
 
 
 class FactsCollector(cst.BatchableCSTVisitor):
@@ -68,8 +80,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._classes: dict[str, tuple[str, ...]] = {}
         self._main_guard: cst.CSTNode | None = None
         self._runs_work = False
-        # per scope: local variable -> (the callable whose result it holds, whether that name is qualified)
-        self._instances: dict[str, dict[str, tuple[str, bool]]] = {}
+        self.call_paths = self.catalog.call_paths
+        # Objects built by a call and kept: per scope, local variable -> the instance; per class,
+        # `self.<attribute>` -> the instance (an attribute holds the same object in every method).
+        self._instances: dict[str, dict[str, _Instance]] = {}
+        self._attributes: dict[str, dict[str, _Instance]] = {}
+        # Nesting of `with torch.no_grad():` blocks and `@torch.no_grad()` functions: no backward pass there.
+        self._forward_only: list[cst.CSTNode] = []
         self._seed_draws: set[int] = set()
         # Generators a class keeps (class, attribute, assignment, constructor) and what __getitem__ reads.
         self._held: list[tuple[str, str, cst.Assign, str]] = []
@@ -84,6 +101,30 @@ class FactsCollector(cst.BatchableCSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._scopes[self._scope()] = None  # the tracker has already pushed this function
+        if any(self._turns_gradients_off(decorator.decorator) for decorator in node.decorators):
+            self._forward_only.append(node)
+
+    def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+        if self._forward_only and self._forward_only[-1] is original_node:
+            self._forward_only.pop()
+
+    def visit_With(self, node: cst.With) -> None:
+        if any(self._turns_gradients_off(item.item) for item in node.items):
+            self._forward_only.append(node)
+
+    def leave_With(self, original_node: cst.With) -> None:
+        if self._forward_only and self._forward_only[-1] is original_node:
+            self._forward_only.pop()
+
+    def _turns_gradients_off(self, expression: cst.BaseExpression) -> bool:
+        """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)` (also bare, as
+        a decorator)."""
+        call = expression if isinstance(expression, cst.Call) else None
+        qualname = self.imports.resolve(call.func if call is not None else expression)
+        always = self.call_paths.forward_only(qualname) if qualname else None
+        if always is None:
+            return False
+        return always or (call is not None and bool(call.args) and literal_value(call.args[0].value) is False)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         bases = tuple(filter(None, (self.imports.resolve(base.value) or dotted_name(base.value) for base in node.bases)))
@@ -120,13 +161,38 @@ class FactsCollector(cst.BatchableCSTVisitor):
             "seed" in (dotted_name(target.target) or "").lower() for target in node.targets
         ):
             self._seed_draws.add(id(node.value))
-        # `trainer = Trainer(...)`: later `trainer.fit()` calls Trainer.fit.
+        # `trainer = Trainer(...)`: later `trainer.fit()` calls Trainer.fit; `model = Net().to(device)`:
+        # later `model(x)` runs Net.forward.
         if isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            instance = self._built_by(node.value)
             target = node.targets[0].target
-            qualname = self.imports.resolve(node.value.func)
-            callee = qualname or dotted_name(node.value.func)
-            if isinstance(target, cst.Name) and callee:
-                self._instances.setdefault(self._scope(), {})[target.value] = (callee, qualname is not None)
+            if instance is not None and isinstance(target, cst.Name):
+                self._instances.setdefault(self._scope(), {})[target.value] = instance
+            elif instance is not None and (dotted_name(target) or "").count(".") == 1:
+                head, _, attribute = (dotted_name(target) or "").partition(".")
+                owner = self._enclosing_class()
+                if head == "self" and owner:
+                    self._attributes.setdefault(owner, {})[attribute] = instance
+
+    def _built_by(self, call: cst.Call) -> _Instance | None:
+        """The instance a call's result is: what a constructor call builds, through methods that return
+        the object itself (`Net().to(device)`, `model.eval()`)."""
+        while isinstance(call.func, cst.Attribute) and call.func.attr.value in self.call_paths.returning_self:
+            receiver = call.func.value
+            if isinstance(receiver, cst.Call):
+                call = receiver
+                continue
+            return self._instance(receiver.value) if isinstance(receiver, cst.Name) else None
+        qualname = self.imports.resolve(call.func)
+        if qualname is not None and not self.imports.resolved_through_star(call.func):
+            return _Instance(qualname, True)
+        dotted = dotted_name(call.func)
+        # A name a star import may bind: a local definition first, else the star module's.
+        return _Instance(dotted, False, qualname or "") if dotted else None
+
+    def _instance(self, name: str) -> _Instance | None:
+        """The instance a local (or else a module-level) variable holds."""
+        return self._instances.get(self._scope(), {}).get(name) or self._instances.get(MODULE_SCOPE, {}).get(name)
 
     def leave_Call(self, original_node: cst.Call) -> None:
         # On leaving: a call's arguments are evaluated (and their events happen) before the call.
@@ -136,6 +202,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 self._runs_work = True
         self._determinism_events(node)
         qualname = self.imports.resolve(node.func)
+        self._training_event(node, qualname)
         confidence = Confidence.MEDIUM if self.imports.resolved_through_star(node.func) else Confidence.HIGH
         if qualname is not None and self._seed_event(node, qualname, confidence):
             return
@@ -207,6 +274,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """Ops, CUDA use, deterministic-mode settings and environment variables set by a call."""
         imports = self.imports
         for match in match_ops(imports, node, self.ops):
+            if match.entry.pass_ == "backward" and self._forward_only:
+                continue  # under no_grad: the backward pass never runs
             subject = f"{match.entry.catalog}:{match.entry.id}"
             self._emit(EventKind.OP, subject, node, match.confidence, detail=match.entry.op, data=match.arguments)
         environment: dict[str, None] = {}
@@ -221,6 +290,21 @@ class FactsCollector(cst.BatchableCSTVisitor):
         cuda = cuda_use(imports, self.catalog, node)
         if cuda is not None:
             self._emit(EventKind.CUDA, "torch", node, detail=cuda)
+
+    def _training_event(self, node: cst.Call, qualname: str | None) -> None:
+        """`loss.backward()`, `optimizer.step()`, `trainer.fit(model)`: the path trains here."""
+        if qualname is not None and self.imports.resolved_through_star(node.func):
+            qualname = None  # `loss.backward()` under a star import: a method, not the star module's name
+        if qualname is not None:
+            call = self.call_paths.training_callable(qualname)
+        elif isinstance(node.func, cst.Attribute):
+            receiver = self._instance(node.func.value.value) if isinstance(node.func.value, cst.Name) else None
+            built_by = receiver.callee if receiver is not None and receiver.qualified else None
+            call = self.call_paths.training_method(node.func.attr.value, built_by, self.imports.top_level_modules)
+        else:
+            call = None
+        if call is not None and not self._forward_only:
+            self._emit(EventKind.TRAIN, call.id, node)
 
     def _pipeline_events(self, node: cst.Call) -> None:
         """Data loaders with worker processes, and tf.data transformations that lose order or shuffle
@@ -327,27 +411,40 @@ class FactsCollector(cst.BatchableCSTVisitor):
         dotted = dotted_name(node.func)
         # A seeding helper's call (`set_seed(args.seed)`) keeps the seed it passes on.
         data = self._seed_given(node) if "seed" in (qualname or dotted or "").rpartition(".")[2].lower() else ()
-        if qualname is not None:
+        if qualname is not None and not self.imports.resolved_through_star(node.func):
             self._emit_call(qualname, node, data=data)
             return
         if dotted is None:
             return
         head, _, rest = dotted.partition(".")
-        if head in ("self", "cls") and rest and "." not in rest:
+        if head in ("self", "cls") and rest:
             owner = self._enclosing_class()
-            if owner:
+            attribute, _, method = rest.partition(".")
+            held = self._attributes.get(owner, {}).get(attribute) if owner else None
+            if held is not None and "." not in method:
+                self._instance_call(held, method, node)  # `self.block(x)`, `self.encoder.encode(x)`
+            elif owner and "." not in rest:
                 self._emit_call(f"{self.module_name}.{owner}.{rest}", node, data=data)
             return
-        instance = self._instances.get(self._scope(), {}).get(head)
-        if instance and rest and "." not in rest:
-            # A method of an object built in this scope: `trainer = Trainer(); trainer.fit()`.
-            callee, qualified = instance
-            if qualified:
-                self._emit_call(f"{callee}.{rest}", node, Confidence.MEDIUM)
-            else:
-                self._emit(EventKind.CALL, "", node, Confidence.MEDIUM, raw_target=f"{callee}.{rest}")
+        instance = self._instance(head)
+        if instance is not None and "." not in rest:
+            self._instance_call(instance, rest, node)  # `model(x)`, `trainer.fit(model)`
             return
-        self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data)
+        # A name a star import may bind: a local definition first, else the star module's (`fallback`).
+        self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data, fallback=qualname or "")
+
+    def _instance_call(self, instance: _Instance, method: str, node: cst.Call) -> None:
+        """A call of an object whose class is known, or of one of its methods: `model(x)` runs the
+        class's `forward` (in code that uses PyTorch)."""
+        if not method:
+            if not self.imports.imports_any(self.call_paths.instance_frameworks):
+                return
+            method = self.call_paths.called_method()
+        if instance.qualified:
+            self._emit_call(f"{instance.callee}.{method}", node)
+        else:
+            fallback = f"{instance.fallback}.{method}" if instance.fallback else ""
+            self._emit(EventKind.CALL, "", node, raw_target=f"{instance.callee}.{method}", fallback=fallback)
 
     def _callback_events(self, node: cst.Call) -> None:
         # `Fire(main)`, `mp.spawn(worker)`: the callee runs the function it is given. Classes and
@@ -403,6 +500,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         deferred: bool = False,
         data: tuple[tuple[str, object], ...] = (),
         raw_target: str = "",
+        fallback: str = "",
     ) -> None:
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
         guarded = not self.context.scope_stack and self._in_main_guard()
@@ -420,6 +518,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 data,
                 guarded,
                 raw_target,
+                fallback,
+                bool(self._forward_only),
             )
         )
 
@@ -469,6 +569,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 item.deferred,
                 item.data,
                 item.guarded,
+                item.no_grad,
             )
             events.setdefault(item.scope, []).append(event)
         guard = self._main_guard
@@ -503,6 +604,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if candidate in self._scopes or candidate in self._classes:
                 item.subject = f"{self.module_name}.{candidate}" + (f".{rest}" if rest else "")
                 return item
+        if item.fallback and item.fallback.split(".")[0] not in self._external:
+            item.subject = item.fallback  # the project graph knows whether the star module defines it
+            return item
         return None  # a builtin, a local variable, or an attribute of one
 
 

@@ -21,6 +21,7 @@ class EventKind(str, Enum):
     LOADER = "loader"  # subject: "torch"; a loader with worker processes; data: generator/worker_init_fn given
     OWN_GENERATOR = "own-generator"  # subject: class; a generator a dataset keeps and draws from per item
     TF_DATA = "tf-data"  # detail: "unordered" (deterministic=False) or "unseeded-shuffle"
+    TRAIN = "train"  # subject: the training call's catalog id (`loss.backward()`, `optimizer.step()`)
     CALL = "call"  # subject: qualified name of what is called (maybe a project function); data: the
     # seed's source when the callee's name says it seeds (`set_seed(args.seed)`)
     IMPORT = "import"  # subject: module imported (maybe a project module)
@@ -52,6 +53,7 @@ class Event:
     deferred: bool = False  # RNG: draws only when used later (a shuffling DataLoader, a dropout layer)
     data: tuple[tuple[str, object], ...] = ()  # OP: literal arguments (JSON scalars); SEED, CALL: "seed"
     guarded: bool = False  # inside `if __name__ == "__main__":`: runs only when the module is the entry
+    no_grad: bool = False  # under `torch.no_grad()` (or in a function decorated so): no backward pass runs
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class Reached:
     event: Event
     chain: tuple[Site, ...]  # from the entry's own statement down to the event's site
     confidence: Confidence  # the least certain link on the way
+    no_grad: bool = False  # some call on the way runs under `torch.no_grad()`: no backward pass here
 
 
 
@@ -77,7 +78,10 @@ class CallGraph:
             if rest in facts.scopes:
                 return [(facts.path, rest)]
             if rest in facts.classes:
-                return self._constructor(facts, rest, _MAX_BASE_DEPTH)
+                return self._method(facts, rest, "__init__", _MAX_BASE_DEPTH)
+            owner, _, method = rest.rpartition(".")
+            if owner in facts.classes and method:
+                return self._method(facts, owner, method, _MAX_BASE_DEPTH)  # inherited from a project base
             head, _, tail = rest.partition(".")
             if hops and head in facts.bindings:  # re-exported: `from .utils import set_seed`
                 target = facts.bindings[head] + (f".{tail}" if tail else "")
@@ -85,18 +89,19 @@ class CallGraph:
             return []
         return []
 
-    def _constructor(self, facts: FileFacts, class_name: str, depth: int) -> list[Scope]:
-        """The `__init__` a class's construction runs: its own, or the nearest project base's."""
-        init = f"{class_name}.__init__"
-        if init in facts.scopes:
-            return [(facts.path, init)]
+    def _method(self, facts: FileFacts, class_name: str, method: str, depth: int) -> list[Scope]:
+        """The method a class runs by that name: its own, or the nearest project base's (`__init__`
+        for a construction, `forward` for a call of a module)."""
+        own = f"{class_name}.{method}"
+        if own in facts.scopes:
+            return [(facts.path, own)]
         if not depth:
             return []
         for base in facts.classes.get(class_name, ()):
             if base in facts.classes:
-                found = self._constructor(facts, base, depth - 1)
+                found = self._method(facts, base, method, depth - 1)
             else:
-                found = [scope for scope in self.resolve(f"{base}.__init__", facts) if scope[1].endswith("__init__")]
+                found = [scope for scope in self.resolve(f"{base}.{method}", facts) if scope[1].endswith(f".{method}")]
             if found:
                 return found
         return []
@@ -144,30 +149,34 @@ class CallGraph:
         reached: list[Reached] = []
         entered: set[Scope] = {(facts.path, MODULE_SCOPE)}
         imported: set[str] = {facts.module}
-        # Each frame: the steps still to run, the chain that led here, the weakest link so far.
-        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence]] = []
+        # Each frame: the steps still to run, the chain that led here, the weakest link so far, and
+        # whether a call on the way runs under no_grad.
+        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool]] = []
         if start is not None and start in facts.scopes:
             entered.add((facts.path, start))
-            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH))
+            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, False))
         # Started at a function (a console script), the module is imported: its main guard does not run.
-        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH))
+        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH, False))
         while stack:
-            steps, chain, confidence = stack[-1]
+            steps, chain, confidence, no_grad = stack[-1]
             step = next(steps, None)
             if step is None:
                 stack.pop()
                 continue
             event, targets, module = step
             link = Confidence.weakest(confidence, event.confidence)
+            below = no_grad or event.no_grad
             if targets is None and module is None:
-                reached.append(Reached(event, (*chain, event.site), link))
+                reached.append(Reached(event, (*chain, event.site), link, below))
             elif targets is not None:
                 for scope in targets:
                     if scope not in entered:
                         entered.add(scope)
-                        stack.append((iter(self._steps(scope[0], scope[1], False)), (*chain, event.site), link))
+                        frame = (iter(self._steps(scope[0], scope[1], False)), (*chain, event.site), link, below)
+                        stack.append(frame)
             elif module.module not in imported:
                 imported.add(module.module)
                 entered.add((module.path, MODULE_SCOPE))
-                stack.append((iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link))
+                frame = (iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link, below)
+                stack.append(frame)
         return reached

@@ -12,7 +12,7 @@ from detlint.catalogs.loader import load_catalog
 from detlint.catalogs.ops import OpEntry, OpIndex, Status
 from detlint.facts.model import Event, EventKind, FileFacts
 from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS
-from detlint.finding import Confidence, Span
+from detlint.finding import Confidence, RelatedLocation, Span
 from detlint.project.callgraph import Reached
 from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
@@ -38,6 +38,12 @@ class EntryState:
 
     def mode_setting(self, framework: str, level: str) -> Reached | None:
         return next((r for r in self.events(EventKind.MODE, framework) if r.event.detail == level), None)
+
+    @cached_property
+    def trains(self) -> bool:
+        """The path trains (a backward pass, an optimizer step, a framework's fit loop, outside
+        no_grad): backward-only ops run only on such paths."""
+        return any(r.event.kind is EventKind.TRAIN and not r.no_grad for r in self.reached)
 
     @cached_property
     def first_cuda(self) -> Reached | None:
@@ -67,7 +73,9 @@ class OpUse:
     event: Event
     entry: OpEntry
     status: Status
-    reaching: tuple[tuple[EntryState, Reached], ...]  # entry points whose path calls it
+    reaching: tuple[tuple[EntryState, Reached], ...]  # entry points whose path calls it (and trains, for backward ops)
+    forward_only: bool = False  # a backward op reached only under no_grad: its backward pass never runs
+    untrained: bool = False  # a backward op whose reaching paths show no training: `reaching` are those paths
     variants: tuple[str, ...] = ()  # the ops of every entry that matched the call, when several did
 
     @property
@@ -90,6 +98,29 @@ class OpCatalogView:
         self._by_id = {entry.id: entry for entry in self.ops.entries}
         self.prefix = f"{catalog}:"
 
+    def judged(self, event: Event) -> tuple[OpEntry, Status] | None:
+        """An OP event's catalog entry and its status in the project's version; None for another catalog."""
+        if not event.subject.startswith(self.prefix):
+            return None
+        entry = self._by_id.get(event.subject[len(self.prefix) :])
+        status = self.ops.status(entry, self.version) if entry else None
+        return (entry, status) if entry is not None and status is not None else None
+
+    def fixed_by_mode(self, state: EntryState) -> list[Reached]:
+        """The ops on an entry point's path that the framework's deterministic mode makes deterministic,
+        one per call site: what its per-entry finding (DET204, DET207) lists."""
+        found: dict[tuple[str, Span], Reached] = {}
+        for reached in state.events(EventKind.OP):
+            judged = self.judged(reached.event)
+            if judged is None:
+                continue
+            entry, status = judged
+            if entry.pass_ == "backward" and (reached.no_grad or not state.trains):
+                continue
+            if status.default != "deterministic" and status.deterministic_mode == "deterministic":
+                found.setdefault((reached.event.site.path, reached.event.site.span), reached)
+        return list(found.values())
+
     @property
     def version_text(self) -> str:
         shown = self.version or (str(self.ops.coverage.latest) if self.ops.coverage.latest else "recent versions")
@@ -104,13 +135,17 @@ class OpCatalogView:
         # N-D input) all match one call: it is one use, judged by the variant that fares worst.
         by_site: dict[tuple[str, Span], OpUse] = {}
         for facts, event in index.events(EventKind.OP):
-            if not event.subject.startswith(self.prefix):
+            judged = self.judged(event)
+            if judged is None:
                 continue
-            entry = self._by_id.get(event.subject[len(self.prefix) :])
-            status = self.ops.status(entry, self.version) if entry else None
-            if entry is None or status is None:
-                continue
-            use = OpUse(facts, event, entry, status, tuple(reaching.get(id(event), ())))
+            entry, status = judged
+            calls = tuple(reaching.get(id(event), ()))
+            use = OpUse(facts, event, entry, status, calls)
+            if entry.pass_ == "backward" and calls:
+                # Its backward pass runs only where a path trains, and never under no_grad.
+                with_grad = tuple(pair for pair in calls if not pair[1].no_grad)
+                training = tuple(pair for pair in with_grad if pair[0].trains)
+                use = replace(use, reaching=training or with_grad, forward_only=not with_grad, untrained=not training)
             key = (facts.path, event.site.span)
             known = by_site.get(key)
             if known is not None:
@@ -149,17 +184,22 @@ def device_text(entry: OpEntry) -> str:
     return where + ({"backward": " (in the backward pass)", "both": ""}.get(entry.pass_ or "", ""))
 
 
-def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected) -> Iterator:
+def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, reported_per_entry) -> Iterator:
     """Findings for op calls that some entry point reaches without the framework's deterministic mode
-    (`protected(state, use)` says whether a path has it for that op), or that no entry point reaches."""
+    (`protected(state, use)` says whether a path has it for that op), or that no entry point reaches.
+    An op the mode makes deterministic is left to the per-entry finding (`reported_per_entry(state)`:
+    DET204, DET207), which lists it: turning the mode on is one change for all of them."""
     view = OpCatalogView(index, catalog)
     states = entry_states(index)
     for use in view.uses(index, states):
-        if use.status.default == "deterministic":
-            continue  # deterministic in this version even without the mode
+        if use.status.default == "deterministic" or use.forward_only:
+            continue  # deterministic in this version even without the mode, or its backward never runs
         exposed = [(state, reached) for state, reached in use.reaching if not protected(state, use)]
         if use.reaching and not exposed:
             continue
+        if exposed and use.status.deterministic_mode == "deterministic" and not use.untrained:
+            if all(reported_per_entry(state) for state, _ in exposed):
+                continue
         confidence = use.event.confidence
         if not use.reaching:
             confidence = Confidence.LOW if index.settings.mode == "application" else confidence.lowered()
@@ -169,6 +209,9 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected) 
             if use.entry.device == "cuda" and not any(state.first_cuda for state in states_without):
                 confidence = Confidence.LOW  # nothing on these paths asks for CUDA: it likely runs on CPU
             where = f"reached without deterministic mode from {describe_entries(states_without)}"
+            if use.untrained:
+                confidence = Confidence.LOW  # low: whether its backward pass runs is not seen
+                where += ", whose path shows no training (no backward pass, optimizer step or fit loop)"
         site = use.event.site
         yield rule.finding(
             site.path,
@@ -181,6 +224,25 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected) 
             statement_lines=site.statement_lines,
             properties=view.properties(use),
         )
+
+
+MAX_LISTED_OPS = 10
+
+
+def listed_ops(view: OpCatalogView, state: EntryState) -> tuple[list[RelatedLocation], str]:
+    """The ops a per-entry finding says its switch would make deterministic: related locations (the
+    first `MAX_LISTED_OPS`) and a clause for the message ("" when there are none)."""
+    fixed = view.fixed_by_mode(state)
+    related = [
+        RelatedLocation(r.event.site.path, r.event.site.span, f"{r.event.detail}: deterministic mode makes it deterministic")
+        for r in fixed[:MAX_LISTED_OPS]
+    ]
+    if not fixed:
+        return related, ""
+    names = sorted({r.event.detail for r in fixed})
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    calls = f"{len(fixed)} call{'s' if len(fixed) != 1 else ''}"
+    return related, f"it would make {calls} on this path deterministic ({shown})"
 
 
 def mode_advice(view: OpCatalogView, use: OpUse) -> str:

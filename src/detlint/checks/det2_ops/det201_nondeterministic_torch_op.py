@@ -74,16 +74,26 @@ class NondeterministicTorchOp(ProjectRule):
         # Not PyTorch: a file that never imports torch.
         "import pandas as pd\n\nif __name__ == '__main__':\n    print(pd.Series([1, 2]).median())\n",
         "import numpy as np\nprint(np.cumsum([1, 2]))\n",
+        # Deterministic mode would make it deterministic: DET204 reports the path once and lists it.
+        "import torch\n\nif __name__ == '__main__':\n    x = torch.zeros(4).cuda()\n"
+        "    x.index_add_(0, torch.tensor([0, 0]), torch.ones(2))\n",
+        # A backward-only op under no_grad: its backward pass never runs.
+        "import torch\nimport torch.nn.functional as F\n\n@torch.no_grad()\ndef main():\n"
+        "    x = torch.ones(1, 1, 2, 2).cuda()\n    F.interpolate(x, scale_factor=2, mode='bilinear')\n\n"
+        "if __name__ == '__main__':\n    main()\n",
     )
     INVALID = (
         "import torch\nimport torch.nn.functional as F\n\ndef main():\n    x = torch.ones(1, 1, 2, 2, device='cuda')\n"
         "    F.interpolate(x, scale_factor=2, mode='bilinear')  # DET201\n\n"
         "if __name__ == '__main__':\n    main()\n",
         "import torch as T\n\nif __name__ == '__main__':\n    x = T.zeros(4).cuda()\n"
-        "    x.index_add_(0, T.tensor([0, 0]), T.ones(2))  # DET201\n",
+        "    T.histc(x, bins=4)  # DET201\n",
         "from torch import nn\nimport torch\n\nif __name__ == '__main__':\n    torch.cuda.set_device(0)\n"
         "    pool = nn.AdaptiveAvgPool2d(1)  # DET201\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
-        return unprotected_op_findings(self, index, "torch_ops", torch_mode_covers)
+        # DET204 reports a CUDA path without deterministic mode once, with the ops the mode fixes.
+        return unprotected_op_findings(
+            self, index, "torch_ops", torch_mode_covers, lambda state: state.first_cuda is not None
+        )

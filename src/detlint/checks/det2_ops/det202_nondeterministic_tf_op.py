@@ -57,6 +57,9 @@ class NondeterministicTfOp(ProjectRule):
     severity = Severity.WARNING
 
     VALID = (
+        # Op determinism would make it deterministic: DET207 reports the path once and lists it.
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n"
+        "    tf.math.unsorted_segment_sum(tf.ones([2]), tf.constant([0, 0]), num_segments=1)\n",
         "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.config.experimental.enable_op_determinism()\n"
         "    tf.math.unsorted_segment_sum(tf.ones([2]), tf.constant([0, 0]), num_segments=1)\n",
         "import os\nos.environ['TF_DETERMINISTIC_OPS'] = '1'\nimport tensorflow as tf\n"
@@ -64,8 +67,9 @@ class NondeterministicTfOp(ProjectRule):
     )
     INVALID = (
         "import tensorflow as tf\n\nif __name__ == '__main__':\n"
-        "    tf.math.unsorted_segment_sum(tf.ones([2]), tf.constant([0, 0]), num_segments=1)  # DET202\n",
+        "    tf.math.bincount(tf.constant([1, 1, 2]))  # DET202\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
-        return unprotected_op_findings(self, index, "tf_ops", tf_determinism_on)
+        # DET207 reports every path that uses TensorFlow without op determinism, with the ops it fixes.
+        return unprotected_op_findings(self, index, "tf_ops", tf_determinism_on, lambda state: True)

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 from detlint.checks.base import ProjectRule
 from detlint.finding import Finding, RelatedLocation, Severity
 from detlint.project.index import ProjectIndex
-from detlint.project.op_paths import entry_finding, entry_states
+from detlint.project.op_paths import OpCatalogView, entry_finding, entry_states, listed_ops
 
 
 class DeterministicModeMissing(ProjectRule):
@@ -72,10 +72,12 @@ class DeterministicModeMissing(ProjectRule):
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
+        view = OpCatalogView(index, "torch_ops")
         for state in entry_states(index):
             cuda = state.first_cuda
             if cuda is None or state.mode("torch") in ("error", "warn"):
                 continue  # no CUDA, or enabled (warn-only is DET208's finding)
+            ops, listed = listed_ops(view, state)
             yield entry_finding(
                 self,
                 index,
@@ -84,7 +86,8 @@ class DeterministicModeMissing(ProjectRule):
                 "torch",
                 f"{state.entry.describe()} runs PyTorch on CUDA (`{cuda.event.site.anchor}`) but never enables "
                 "deterministic algorithms, so CUDA kernels that round differently from run to run stay in use; "
-                "call `torch.use_deterministic_algorithms(True)` at the start of the run",
-                related=[RelatedLocation(cuda.event.site.path, cuda.event.site.span, "CUDA is used here")],
+                "call `torch.use_deterministic_algorithms(True)` at the start of the run"
+                + (f": {listed}" if listed else ""),
+                related=[RelatedLocation(cuda.event.site.path, cuda.event.site.span, "CUDA is used here"), *ops],
                 fix_code="torch.use_deterministic_algorithms(True)",
             )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.finding import Finding, Severity
+from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
 from detlint.project.op_paths import OpCatalogView, describe_entries, entry_states
 
@@ -73,6 +73,8 @@ class OpRaisesInDeterministicMode(ProjectRule):
             confidence = use.event.confidence
             if use.entry.device == "cuda" and not any(state.first_cuda for state in strict):
                 confidence = confidence.lowered()
+            if use.untrained:
+                confidence = Confidence.LOW  # its backward pass raises only where a path trains
             site = use.event.site
             yield self.finding(
                 site.path,

@@ -8,7 +8,7 @@ from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
 from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
-from detlint.project.op_paths import entry_finding, entry_states, tf_determinism_on
+from detlint.project.op_paths import OpCatalogView, entry_finding, entry_states, listed_ops, tf_determinism_on
 from detlint.versions import final_release
 
 API_SINCE = Version("2.8")
@@ -75,6 +75,7 @@ class TfDeterminismMissing(ProjectRule):
             if old
             else "call `tf.config.experimental.enable_op_determinism()` after seeding (`tf.keras.utils.set_random_seed`)"
         )
+        view = OpCatalogView(index, "tf_ops")
         for state in entry_states(index):
             uses = [
                 r
@@ -85,6 +86,7 @@ class TfDeterminismMissing(ProjectRule):
             if not uses or tf_determinism_on(state):
                 continue
             first = uses[0]
+            ops, listed = listed_ops(view, state)
             yield entry_finding(
                 self,
                 index,
@@ -92,6 +94,8 @@ class TfDeterminismMissing(ProjectRule):
                 first,
                 "tensorflow",
                 f"{state.entry.describe()} uses TensorFlow (`{first.event.site.anchor}`) but never enables op "
-                f"determinism, so GPU kernels and input pipelines may differ between runs; {fix}",
+                f"determinism, so GPU kernels and input pipelines may differ between runs; {fix}"
+                + (f": {listed}" if listed else ""),
                 confidence=Confidence.weakest(first.confidence, self.confidence),
+                related=ops,
             )
