@@ -133,3 +133,20 @@ def test_one_call_matching_several_shape_variants_is_one_finding():
     strict = source.replace("    x = ", "    torch.use_deterministic_algorithms(True)\n    x = ")
     (raises,) = [item for item in check_project({"train.py": strict}, target_versions={"torch": "1.11"}) if item.code == "DET206"]
     assert raises.properties["op"] == "scatter-add-nd"
+
+
+CUDNN_FLAG = "torch.backends.cudnn.deterministic = True; x = torch.zeros(1, 1, 4, 4, device='cuda')"
+
+
+def test_cudnn_flag_covers_its_convolutions_and_nothing_raises_under_it():
+    codes = _codes("torch.nn.Conv2d(1, 1, 3)(x)", setup=CUDNN_FLAG)
+    assert not {"DET201", "DET204", "listed by DET204"} & codes.keys()
+    # The flag is not torch.use_deterministic_algorithms: an op without a deterministic
+    # implementation does not raise under it, it stays nondeterministic.
+    codes = _codes("F.adaptive_avg_pool2d(x, 1)", setup=CUDNN_FLAG)
+    assert "DET206" not in codes and "DET201" in codes
+
+
+def test_cudnn_flag_leaves_det204_for_the_other_ops_it_does_not_cover():
+    codes = _codes("x.index_add_(0, idx, src)", setup=CUDNN_FLAG)
+    assert "it would make 1 call on this path deterministic (index_add)" in codes["listed by DET204"].message

@@ -25,3 +25,7 @@ class SwitchIndex:
         self.determinism_helpers = entries_by(section("determinism_helpers"))
         self.removed_apis = entries_by(section("removed_apis"), "id")
         self.cuda_markers = section("cuda_markers")
+        # Switches that make only some ops deterministic (cuDNN's flag): the ops, by torch_ops id.
+        self.cudnn_covered: frozenset[str] = frozenset(
+            op for name in ("switches", "keyword_switches") for entry in section(name) for op in entry.get("covers_ops", ())
+        )

@@ -166,7 +166,7 @@ def mode_settings(imports: ImportTable, catalog: Catalog, call: cst.Call) -> Ite
         level = level_of(switch.entry.get("deterministic_levels", {}), switch.deterministic)
         if level:
             environment = tuple(switch.entry.get("sets_environment", ())) if level != "off" else ()
-            yield ModeSetting("torch", level, environment)
+            yield ModeSetting(_mode_of(switch.entry), level, environment)
     helper = index.determinism_helpers.get(qualname)
     if helper is not None and (not helper.get("when_keyword") or _literal_true(call, helper["when_keyword"])):
         level = "warn" if _literal_true(call, helper.get("warn_only_keyword")) else "error"
@@ -174,11 +174,19 @@ def mode_settings(imports: ImportTable, catalog: Catalog, call: cst.Call) -> Ite
             yield ModeSetting(framework, level, tuple(helper.get("sets_environment", ())))
 
 
+CUDNN_MODE = "torch.cudnn"  # the mode of a switch that covers only cuDNN's ops (`cudnn.deterministic`)
+
+
+def _mode_of(entry) -> str:
+    return CUDNN_MODE if entry.get("covers_ops") else "torch"
+
+
 def mode_from_write(catalog: Catalog, write: SwitchWrite) -> ModeSetting | None:
-    """`torch.backends.cudnn.deterministic = True` turns cuDNN's deterministic mode on."""
+    """`torch.backends.cudnn.deterministic = True` turns cuDNN's deterministic mode on (for its
+    convolutions only: `CUDNN_MODE`)."""
     entry = catalog.torch_switches.switches.get(write.qualname)
     if entry is not None and entry["effect"] == "deterministic" and write.value is True:
-        return ModeSetting("torch", "error")
+        return ModeSetting(_mode_of(entry), "error")
     return None
 
 

@@ -11,7 +11,7 @@ from functools import cached_property
 from detlint.catalogs.loader import load_catalog
 from detlint.catalogs.ops import OpEntry, OpIndex, Status
 from detlint.facts.model import Event, EventKind, FileFacts
-from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS
+from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS, CUDNN_MODE
 from detlint.finding import Confidence, RelatedLocation, Span
 from detlint.project.callgraph import Reached
 from detlint.project.entry_points import EntryPoint
@@ -106,15 +106,18 @@ class OpCatalogView:
         status = self.ops.status(entry, self.version) if entry else None
         return (entry, status) if entry is not None and status is not None else None
 
-    def fixed_by_mode(self, state: EntryState) -> list[Reached]:
+    def fixed_by_mode(self, state: EntryState, covered=None) -> list[Reached]:
         """The ops on an entry point's path that the framework's deterministic mode makes deterministic,
-        one per call site: what its per-entry finding (DET204, DET207) lists."""
+        one per call site, less those `covered(state, entry)` says another switch already covers: what its
+        per-entry finding (DET204, DET207) lists."""
         found: dict[tuple[str, Span], Reached] = {}
         for reached in state.events(EventKind.OP):
             judged = self.judged(reached.event)
             if judged is None:
                 continue
             entry, status = judged
+            if covered is not None and covered(state, entry):
+                continue
             if entry.pass_ == "backward" and (reached.no_grad or not state.trains):
                 continue
             if status.default != "deterministic" and status.deterministic_mode == "deterministic":
@@ -229,10 +232,15 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
 MAX_LISTED_OPS = 10
 
 
-def listed_ops(view: OpCatalogView, state: EntryState) -> tuple[list[RelatedLocation], str]:
+def cudnn_flag_covers(state: EntryState, entry: OpEntry) -> bool:
+    """cuDNN's own deterministic flag is on for the path, and the op is one of cuDNN's."""
+    return entry.id in load_catalog().torch_switches.cudnn_covered and state.mode(CUDNN_MODE) == "error"
+
+
+def listed_ops(view: OpCatalogView, state: EntryState, covered=None) -> tuple[list[RelatedLocation], str]:
     """The ops a per-entry finding says its switch would make deterministic: related locations (the
     first `MAX_LISTED_OPS`) and a clause for the message ("" when there are none)."""
-    fixed = view.fixed_by_mode(state)
+    fixed = view.fixed_by_mode(state, covered)
     related = [
         RelatedLocation(r.event.site.path, r.event.site.span, f"{r.event.detail}: deterministic mode makes it deterministic")
         for r in fixed[:MAX_LISTED_OPS]
@@ -261,8 +269,11 @@ TF_DETERMINISM_VARIABLES = ("TF_DETERMINISTIC_OPS",)
 
 def torch_mode_covers(state: EntryState, use: OpUse) -> bool:
     """Deterministic mode covers the op: on, or warn-only where the op has a deterministic
-    implementation (warn-only changes only what happens to ops without one)."""
+    implementation (warn-only changes only what happens to ops without one); or cuDNN's own flag,
+    for the ops it covers."""
     level = state.mode("torch")
+    if cudnn_flag_covers(state, use.entry):
+        return True
     return level == "error" or (level == "warn" and use.status.deterministic_mode == "deterministic")
 
 

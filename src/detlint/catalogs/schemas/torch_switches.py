@@ -6,6 +6,7 @@ SCHEMA: dict[str, Schema] = {
         "switches": {
             "attribute": (is_str, True),
             "effect": (one_of("autotune", "deterministic"), True),
+            "covers_ops": (list_of_str, False),  # a switch that covers only these torch_ops entries
         },
         "keyword_switches": {
             "callables": (list_of_str, True),
@@ -13,6 +14,7 @@ SCHEMA: dict[str, Schema] = {
             "deterministic_keyword": (is_str, False),
             "deterministic_levels": (levels, False),
             "sets_environment": (list_of_str, False),
+            "covers_ops": (list_of_str, False),
         },
         "determinism_helpers": {
             "callables": (list_of_str, True),

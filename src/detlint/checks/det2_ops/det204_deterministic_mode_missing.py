@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from detlint.checks.base import ProjectRule
 from detlint.finding import Finding, RelatedLocation, Severity
 from detlint.project.index import ProjectIndex
-from detlint.project.op_paths import OpCatalogView, entry_finding, entry_states, listed_ops
+from detlint.facts.switches import CUDNN_MODE
+from detlint.project.op_paths import OpCatalogView, cudnn_flag_covers, entry_finding, entry_states, listed_ops
 
 
 class DeterministicModeMissing(ProjectRule):
@@ -77,7 +78,9 @@ class DeterministicModeMissing(ProjectRule):
             cuda = state.first_cuda
             if cuda is None or state.mode("torch") in ("error", "warn"):
                 continue  # no CUDA, or enabled (warn-only is DET208's finding)
-            ops, listed = listed_ops(view, state)
+            ops, listed = listed_ops(view, state, cudnn_flag_covers)
+            if state.mode(CUDNN_MODE) == "error" and not ops:
+                continue  # cuDNN's flag covers every op the path is seen to run
             yield entry_finding(
                 self,
                 index,
