@@ -93,7 +93,8 @@ def test_bincount_without_weights_became_deterministic_in_2_1():
 
 def test_op_findings_name_the_version_and_carry_probe_properties():
     finding = _codes("x.index_add_(0, idx, src)", version="2.4")["DET201"]
-    assert "PyTorch 2.4" in finding.message
+    assert "In PyTorch 2.4, deterministic mode makes it deterministic." in finding.detail
+    assert finding.message == "`x.index_add_(0, idx, src)` is nondeterministic on CUDA without deterministic mode"
     assert finding.properties["probe"] == "index_add" and finding.properties["framework_version"] == "2.4"
 
 

@@ -24,6 +24,16 @@ class SourceFile:
     module: str = ""  # dotted module name for Python files
 
 
+TOO_LARGE_HELP = "Raise `max-file-size` in [tool.detlint] to analyse it"
+
+
+def too_large_anchor(size: int, limit: int) -> str:
+    """The fingerprint text of a file over max-file-size (its message before the advice moved out)."""
+    return (
+        f"file is {size:,} bytes, larger than max-file-size ({limit:,} bytes): not analysed; "
+        "raise `max-file-size` in [tool.detlint] to analyse it"
+    )
+
 # CPython's tokenizer refuses more than 200 nested brackets ("too many nested parentheses").
 MAX_BRACKET_DEPTH = 200
 
@@ -40,14 +50,19 @@ class Unreadable(Exception):
     reason: str
     line: int = 1
     column: int = 0
+    help: str = ""  # what to do about it, when there is something to do
+    # What the DET001 fingerprint hashes when it is not `reason`: the wording these findings had before
+    # the advice moved out of the message, so baselines recorded then still match.
+    anchor: str | None = None
 
 
 def decode_python(data: bytes, max_bytes: int) -> str:
     """Decode Python source as the interpreter would (BOM, PEP 263 cookie, else UTF-8)."""
     if len(data) > max_bytes:
         raise Unreadable(
-            f"file is {len(data):,} bytes, larger than max-file-size ({max_bytes:,} bytes): not analysed; "
-            "raise `max-file-size` in [tool.detlint] to analyse it"
+            f"file is {len(data):,} bytes, larger than max-file-size ({max_bytes:,} bytes), so it was not analysed",
+            help=TOO_LARGE_HELP,
+            anchor=too_large_anchor(len(data), max_bytes),
         )
     nul = data.find(b"\0")
     if nul >= 0:
@@ -65,10 +80,12 @@ def decode_python(data: bytes, max_bytes: int) -> str:
     except UnicodeDecodeError as error:
         line, column = _position(data, error.start)
         raise Unreadable(
-            f"cannot decode byte 0x{data[error.start]:02x} as {encoding}: save the file as UTF-8 "
-            "or declare its encoding (`# -*- coding: latin-1 -*-`)",
+            f"cannot decode byte 0x{data[error.start]:02x} as {encoding}",
             line,
             column,
+            help="Save the file as UTF-8 or declare its encoding (`# -*- coding: latin-1 -*-`)",
+            anchor=f"cannot decode byte 0x{data[error.start]:02x} as {encoding}: save the file as UTF-8 "
+            "or declare its encoding (`# -*- coding: latin-1 -*-`)",
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
 

@@ -12,7 +12,7 @@ from detlint.catalogs.loader import load_catalog
 from detlint.catalogs.ops import OpEntry, OpIndex, Status
 from detlint.facts.model import Event, EventKind, FileFacts
 from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS
-from detlint.finding import Confidence
+from detlint.finding import Confidence, RelatedLocation, short_code
 from detlint.project.callgraph import Reached
 from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
@@ -80,6 +80,11 @@ class OpCatalogView:
         self._by_id = {entry.id: entry for entry in self.ops.entries}
         self.prefix = f"{catalog}:"
 
+    def pin(self, index: ProjectIndex) -> list[RelatedLocation]:
+        """Where the project pins the version judged against, if it does."""
+        pin = index.version_pin(self.package) if self.version else None
+        return [pin] if pin is not None else []
+
     @property
     def version_text(self) -> str:
         shown = self.version or (str(self.ops.coverage.latest) if self.ops.coverage.latest else "recent versions")
@@ -132,26 +137,35 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected) 
         if use.reaching and not exposed:
             continue
         confidence = use.event.confidence
+        states_without = [state for state, _ in exposed]
         if not use.reaching:
             confidence = Confidence.LOW if index.settings.mode == "application" else confidence.lowered()
-            where = "no entry point of this project reaches it, so its callers must enable deterministic mode"
+            hazard = ", and no entry point reaches it"
+            where = "No entry point of this project reaches it, so its callers must enable deterministic mode."
         else:
-            states_without = [state for state, _ in exposed]
             if use.entry.device == "cuda" and not any(state.first_cuda for state in states_without):
                 confidence = Confidence.LOW  # nothing on these paths asks for CUDA: it likely runs on CPU
-            where = f"reached without deterministic mode from {describe_entries(states_without)}"
+            hazard = " without deterministic mode"
+            where = f"It is reached without deterministic mode from {describe_entries(states_without)}."
         site = use.event.site
         yield rule.finding(
             site.path,
             site.span,
-            f"`{site.anchor}` ({use.entry.op}) is nondeterministic {device_text(use.entry)}; {where}. "
-            f"{mode_advice(view, use)}",
+            f"`{short_code(site.anchor)}` is nondeterministic {device_text(use.entry)}{hazard}",
+            detail=f"It runs {use.entry.op}. {where} {mode_advice(view, use)}",
+            help=use.entry.alternative,
             anchor=f"{use.entry.id}:{site.anchor}",
             scope=site.scope,
             confidence=confidence,
             statement_lines=site.statement_lines,
+            related=[*entry_locations(states_without), *view.pin(index)],
             properties=view.properties(use),
         )
+
+
+def entry_locations(states: list[EntryState], limit: int = 3) -> list[RelatedLocation]:
+    """Where the first few entry points are, as related locations."""
+    return [state.entry.related() for state in states[:limit]]
 
 
 def mode_advice(view: OpCatalogView, use: OpUse) -> str:
@@ -161,8 +175,8 @@ def mode_advice(view: OpCatalogView, use: OpUse) -> str:
     if verdict == "deterministic":
         return f"In {view.version_text}, {mode} makes it deterministic."
     if verdict == "raises":
-        return f"In {view.version_text} it has no deterministic implementation ({mode} raises): {use.entry.alternative}"
-    return f"In {view.version_text}, {mode} does not cover it: {use.entry.alternative}"
+        return f"In {view.version_text} it has no deterministic implementation: {mode} makes it raise an error."
+    return f"In {view.version_text}, {mode} does not cover it."
 
 
 TF_DETERMINISM_VARIABLES = ("TF_DETERMINISTIC_OPS",)
@@ -190,11 +204,13 @@ def entry_finding(
     rule, index: ProjectIndex, state: EntryState, anchor: Reached, package: str, message: str, fix_code: str = "", **extra
 ):
     """A finding about an entry point's path, placed where the anchor event enters it in code that
-    imports the package (so a file that never imports the framework gets no finding). `fix_code`, a
-    statement to insert before it, becomes an unsafe fix when the place is in the entry's own file."""
+    imports the package (so a file that never imports the framework gets no finding), with the entry
+    point among its related locations. `fix_code`, a statement to insert before it, becomes an unsafe
+    fix when the place is in the entry's own file."""
     site, fix = landing(index, state.entry, anchor.chain, package, fix_code, f"insert `{fix_code}`")
     if fix is not None:
         extra["fix"] = fix
+    extra["related"] = [*extra.get("related", ()), state.entry.related()]
     return rule.finding(
         site.path,
         site.span,

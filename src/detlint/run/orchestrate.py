@@ -205,15 +205,16 @@ def _unused_suppression_findings(path: str, unused: Sequence[UnusedSuppression])
         suppression, selector = item.suppression, item.selector
         if suppression.kind == "noqa" and not selector.upper().startswith("DET"):
             continue  # another tool's code
-        message = (
-            f"unused suppression: no {selector} finding here to silence"
-            if _selects_any(selector)
-            else f"suppression names no detlint rule: `{selector}` (see `detlint rules`)"
-        )
+        if _selects_any(selector):
+            message = f"unused suppression: no {selector} finding here to silence"
+            advice = "Remove it, or move it to the statement it was meant for"
+        else:
+            message = f"suppression names no detlint rule: `{selector}`"
+            advice = "Name a rule by its code or name (see `detlint rules`)"
         findings.append(
             UnusedSuppressionRule.at(
                 path, message, suppression.line, suppression.column,
-                anchor=f"{suppression.kind}:{selector}", occurrence=suppression.line,
+                anchor=f"{suppression.kind}:{selector}", occurrence=suppression.line, help=advice,
             )  # fmt: skip
         )
     return findings

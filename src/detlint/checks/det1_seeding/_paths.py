@@ -48,7 +48,3 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
 
 def related(site: Site, message: str) -> RelatedLocation:
     return RelatedLocation(site.path, site.span, message)
-
-
-def where(site: Site) -> str:
-    return f"{site.path}:{site.span.line}"
