@@ -75,7 +75,7 @@ def test_baseline_survives_lines_inserted_above_the_finding(cli, project):
     write(project, {"train.py": "import os\n\n# a comment\nprint(os.getcwd())\n" + TRAIN})
     result = check(cli)
     assert result.exit_code == 0, result.output
-    assert result.stdout == ""
+    assert result.stdout == "All checks passed.\n"
     assert "1 known finding not shown, 0 stale entries" in result.stderr
 
 

@@ -122,13 +122,14 @@ def run_options(command: Callable) -> Callable:
 @click.option(
     "--output-format",
     type=click.Choice(sorted(FORMATS)),
-    default=lambda: os.environ.get("DETLINT_OUTPUT_FORMAT", "text"),
-    show_default="text",
-    help="How to print findings.",
+    default=lambda: os.environ.get("DETLINT_OUTPUT_FORMAT"),
+    show_default="full on a terminal, else concise",
+    help="How to print findings: `concise` (one line each; `text` is the same), `full` (with the source, "
+    "related places, why and how to fix), or a format for tools.",
 )
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule after the list.")
-@click.option("--show-source", is_flag=True, help="Show the flagged source lines under each finding.")
+@click.option("--show-source", is_flag=True, help="Print findings in the `full` format.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Report only findings this baseline file (see `detlint baseline`) does not record.")  # fmt: skip
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -138,7 +139,7 @@ def run_options(command: Callable) -> Callable:
 @click.option("--diff", is_flag=True, help="Print the fixes as a unified diff; change no file.")
 def check(
     request: RunRequest,
-    output_format: str,
+    output_format: str | None,
     output_file: Path | None,
     statistics: bool,
     show_source: bool,
@@ -173,7 +174,7 @@ def check(
     findings = result.findings
     if baseline_file and baseline is not None:
         findings = _without_baselined(findings, baseline_file, baseline, result, selection)
-    _emit(findings, settings.root, output_format, output_file, statistics, show_source)
+    _emit(findings, settings.root, _output_format(output_format, output_file, show_source), output_file, statistics)
     if result.internal_error:
         sys.exit(EXIT_ERROR)
     sys.exit(EXIT_FINDINGS if findings and not exit_zero else EXIT_CLEAN)
@@ -217,8 +218,9 @@ def _configure(request: RunRequest, stderr: Console) -> tuple[Settings, Callable
     config_file = settings.config_file
     if request.verbose:
         stderr.print(
-            f"detlint {__version__}: configuration {config_file or '(defaults)'}, root {settings.root}", soft_wrap=True
-        )
+            f"detlint {__version__}: configuration {config_file or '(defaults)'}, root {settings.root}",
+            soft_wrap=True, markup=False, highlight=False,
+        )  # fmt: skip
 
     @functools.cache
     def selection() -> Selection:
@@ -256,10 +258,10 @@ def _analyse(
                                 force_exclude=request.force_exclude, progress=report_progress)  # fmt: skip
         )
     if request.verbose:
-        stderr.print(f"checked {len(result.files)} files")
+        stderr.print(f"checked {_count(len(result.files), 'file', 'files')}", markup=False, highlight=False)
         for package, (version, source) in result.versions.items():
             where = f"{version} ({source})" if version else "the newest catalogued release"
-            stderr.print(f"{package}: judged against {where}", soft_wrap=True)
+            stderr.print(f"{package}: judged against {where}", soft_wrap=True, markup=False, highlight=False)
     if request.debug:
         for trace in result.tracebacks:
             stderr.print(trace, markup=False, highlight=False)
@@ -335,19 +337,37 @@ def _discover_or_fail(action: Callable):
         _fail(str(error))
 
 
-def _emit(findings, root: Path, output_format: str, output_file: Path | None, statistics: bool, show_source: bool):
-    from detlint.reporters import render
+def _output_format(output_format: str | None, output_file: Path | None, show_source: bool) -> str:
+    """The format asked for; without one, `full` for a person at a terminal and `concise` for
+    everything else (a pipe, a file, CI logs). `--show-source` asks for `full`."""
+    if output_format is None:
+        output_format = "full" if output_file is None and _stdout_is_terminal() else "concise"
+    if show_source and output_format in ("concise", "text"):
+        return "full"
+    return output_format
 
-    if output_format == "text":
-        findings = [replace(finding, path=_relative_to_cwd(root / finding.path)) for finding in findings]
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
+def _emit(findings, root: Path, output_format: str, output_file: Path | None, statistics: bool):
+    from detlint.reporters import TEXT_FORMATS, render
+
+    text = output_format in TEXT_FORMATS
+    if text:
+        findings = [
+            replace(finding, path=_relative_to_cwd(root / finding.path), related=tuple(
+                replace(item, path=_relative_to_cwd(root / item.path)) for item in finding.related))
+            for finding in findings
+        ]  # fmt: skip
     stdout = Console(soft_wrap=True, highlight=False)
     color = output_file is None and stdout.is_terminal and not stdout.no_color
     report = render(
         output_format,
         findings,
         statistics=statistics,
-        show_source=show_source,
-        source_lines=lambda path: _read_lines(Path(path) if output_format == "text" else root / path),
+        source_lines=functools.cache(lambda path, cell: _read_lines(Path(path) if text else root / path, cell)),
         color=color,
         root=root,
     )
@@ -367,11 +387,16 @@ def _relative_to_cwd(path: Path) -> str:
         return path.as_posix()
 
 
-def _read_lines(path: Path) -> list[str]:
+def _read_lines(path: Path, cell: int | None = None) -> list[str]:
+    """The lines of a file to quote in the output: decoded as Python would decode the file, control
+    characters made visible."""
+    from detlint.sources import display_lines
+
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+        data = path.read_bytes()
     except OSError:
         return []
+    return display_lines(data)
 
 
 class _progress:

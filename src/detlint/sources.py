@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import itertools
 import operator
+import re
 import tokenize
 from array import array
 from dataclasses import dataclass
@@ -88,6 +89,37 @@ def decode_python(data: bytes, max_bytes: int) -> str:
             "or declare its encoding (`# -*- coding: latin-1 -*-`)",
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
+
+
+# C0 controls (but tab) become their visible Control Pictures (U+2400...), DEL too; C1 controls
+# (U+0080-U+009F) the replacement character. A terminal must never receive a file's escape sequences.
+_PRINTABLE = {
+    **{code: 0x2400 + code for code in range(0x20) if code != 0x09},
+    0x7F: 0x2421,
+    **{code: 0xFFFD for code in range(0x80, 0xA0)},
+}
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def display_lines(data: bytes) -> list[str]:
+    """A file's lines as a person should see them quoted: decoded with the encoding Python would use
+    (BOM, PEP 263 cookie, else UTF-8), undecodable bytes as U+FFFD, split where the parser splits
+    lines, and control characters shown by `printable`."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding, errors="replace")
+    except LookupError:
+        text = data.decode("utf-8", errors="replace")
+    text = text.removeprefix("\ufeff")
+    return [printable(line) for line in _LINE_BREAK.split(text)]
+
+
+def printable(text: str) -> str:
+    """The text with control characters made visible (tabs kept): NUL as ␀, ESC as ␛, DEL as ␡."""
+    return text.translate(_PRINTABLE)
 
 
 def check_nesting(text: str) -> None:

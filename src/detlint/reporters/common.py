@@ -1,4 +1,5 @@
-"""What several reporters share: 1-based positions, paths as CI systems expect them, the rule index."""
+"""What several reporters share: 1-based positions, paths as CI systems expect them, notebook cells
+named in messages, the rule index."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from detlint.finding import Span
+from detlint.finding import Finding, Span
 from detlint.ignore import repository_root
 
 if TYPE_CHECKING:
@@ -45,6 +46,15 @@ class RepositoryPaths:
             return Path(os.path.abspath(self.root / path)).relative_to(self.base).as_posix()
         except ValueError:  # a file outside the repository keeps its own name
             return path
+
+
+def located_message(finding: Finding) -> str:
+    """The message, prefixed in a notebook with the cell and its line (`cell 3, line 2: ...`): CI
+    annotations point at the line of the `.ipynb` file's JSON, which is not how anyone reads a
+    notebook."""
+    if finding.cell is None:
+        return finding.message
+    return f"cell {finding.cell[0]}, line {finding.cell[1]}: {finding.message}"
 
 
 def rules_or_builtin(rules: RuleIndex | None) -> RuleIndex:

@@ -3,7 +3,8 @@
 
 GitLab merges issues with equal fingerprints into one entry, so each occurrence gets its own: the
 finding's line-independent fingerprint, told apart from identical findings of the same report by
-their order. Paths are relative to the repository; lines are 1-based.
+their order. Paths are relative to the repository; lines are 1-based (in a notebook, the line of the
+`.ipynb` file, with the cell named in the description).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from detlint.finding import Finding, Severity
-from detlint.reporters.common import RepositoryPaths
+from detlint.reporters.common import RepositoryPaths, located_message
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.NOTE: "info"}
 
@@ -37,7 +38,7 @@ def _occurrence_fingerprint(identity: str, repeat: int) -> str:
 
 def _issue(finding: Finding, path: str, fingerprint: str) -> dict:
     return {
-        "description": f"{finding.code} {finding.message}",
+        "description": f"{finding.code} {located_message(finding)}",
         "check_name": finding.code,
         "fingerprint": fingerprint,
         "severity": SEVERITIES[finding.severity],
