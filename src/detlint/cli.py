@@ -388,14 +388,17 @@ def _relative_to_cwd(path: Path) -> str:
 
 
 def _read_lines(path: Path, cell: int | None = None) -> list[str]:
-    """The lines of a file to quote in the output: decoded as Python would decode the file, control
-    characters made visible."""
-    from detlint.sources import display_lines
+    """The lines of a file (or of one cell of a notebook) to quote in the output: decoded as Python
+    would decode the file, control characters made visible."""
+    from detlint.notebook import cell_source_lines
+    from detlint.sources import display_lines, printable
 
     try:
         data = path.read_bytes()
     except OSError:
         return []
+    if cell is not None:
+        return [printable(line) for line in cell_source_lines(data, cell)]
     return display_lines(data)
 
 
