@@ -454,7 +454,10 @@ def clean(path: Path | None) -> None:
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_rules(output_format: str) -> None:
     """List every rule."""
+    import textwrap
+
     from rich.table import Table
+    from rich.text import Text
 
     from detlint.registry import rule_index
 
@@ -467,10 +470,25 @@ def list_rules(output_format: str) -> None:
         ]  # fmt: skip
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table("Code", "Name", "Severity", "Summary", box=None, pad_edge=False)
+    console = Console(soft_wrap=False, highlight=False)
+    name_width = max(len(rule.name) for rule in rules)
+    # Codes and names are what users type: never cut, never wrapped. The summary wraps in what is left,
+    # and below a usable width each rule's summary goes on lines of its own.
+    fixed = len("DET000") + name_width + len("warning") + 3 * 2
+    if console.width - fixed >= 24:
+        table = Table("Code", "Name", "Severity", "Summary", box=None, pad_edge=False)
+        table.columns[0].no_wrap = table.columns[2].no_wrap = True
+        table.columns[1].no_wrap, table.columns[1].min_width = True, name_width
+        table.columns[3].overflow = "fold"  # a long `code` span breaks rather than ends in "…"
+        for rule in rules:
+            table.add_row(Text(rule.code), Text(rule.name), Text(rule.severity.value), Text(rule.summary()))
+        console.print(table)
+        return
     for rule in rules:
-        table.add_row(rule.code, rule.name, rule.severity.value, rule.summary())
-    Console(soft_wrap=False).print(table)
+        click.echo(f"{rule.code}  {rule.name}  {rule.severity.value}")
+        indent = " " * 4
+        summary = textwrap.fill(rule.summary(), max(console.width, 24), initial_indent=indent, subsequent_indent=indent)
+        click.echo(summary)
 
 
 @main.command("rule")

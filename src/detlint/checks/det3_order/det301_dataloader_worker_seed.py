@@ -17,7 +17,7 @@ class DataloaderWorkerSeed(ProjectRule):
     """
     ## What it does
     Checks `DataLoader`s with worker processes (`num_workers` not 0, literal or not) whose workers'
-    random state is not reproducible, version-aware:
+    random state is not reproducible. It knows how each PyTorch version seeds workers, and reports:
 
     - the entry point's main process never seeds PyTorch and passes no seeded `generator=`: each
       worker's base seed is drawn from that unseeded generator;
