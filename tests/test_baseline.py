@@ -75,7 +75,7 @@ def test_baseline_survives_lines_inserted_above_the_finding(cli, project):
     write(project, {"train.py": "import os\n\n# a comment\nprint(os.getcwd())\n" + TRAIN})
     result = check(cli)
     assert result.exit_code == 0, result.output
-    assert result.stdout == ""
+    assert result.stdout == "All checks passed.\n"
     assert "1 known finding not shown, 0 stale entries" in result.stderr
 
 
@@ -125,3 +125,24 @@ def test_baseline_command_needs_an_output_file(cli, tmp_path):
     result = cli("baseline", ".")
     assert result.exit_code == 2
     assert "--output" in result.stderr
+
+
+# -- fingerprints outlive the wording of messages -------------------------------------------------------
+def test_file_problems_keep_the_fingerprints_their_earlier_wording_gave():
+    """DET001 hashes its text; now that the advice moved from the message to `help`, the hash is still
+    taken over the earlier wording, so baselines written before keep matching."""
+    from detlint.finding import fingerprint
+    from detlint.testing import check_project
+
+    files = {"latin.py": b"x = 'caf\xe9'\n", "big.py": "x = 1\n" * 20, "requirements.txt": b"caf\xe9\n"}
+    found = {f.path: f for f in check_project(files, max_file_size=64)}
+    earlier = {
+        "latin.py": "cannot decode byte 0xe9 as utf-8: save the file as UTF-8 or declare its encoding "
+        "(`# -*- coding: latin-1 -*-`)",
+        "big.py": "file is 120 bytes, larger than max-file-size (64 bytes): not analysed; raise `max-file-size` "
+        "in [tool.detlint] to analyse it",
+        "requirements.txt": "cannot decode byte 0xe9 as UTF-8: save the file as UTF-8",
+    }
+    for path, text in earlier.items():
+        assert found[path].code == "DET001" and found[path].help
+        assert found[path].fingerprint == fingerprint("DET001", path, text, "", 0), path

@@ -148,7 +148,7 @@ def test_output_file_statistics_and_source(cli, tmp_path):
     assert result.exit_code == 1 and result.stdout == ""
     report = (tmp_path / "report.txt").read_text()
     assert "    2  DET203  cudnn-benchmark" in report
-    assert "    2 | torch.backends.cudnn.benchmark = True" in report
+    assert "2 | torch.backends.cudnn.benchmark = True\n" in report
     assert "^^^^" in report
     assert "\x1b[" not in report
 

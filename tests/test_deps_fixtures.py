@@ -61,11 +61,13 @@ def test_fixture_findings_match_inline_expectations(name):
     )
 
 
-def test_messages_name_the_version_a_lock_or_another_file_pins():
+def test_findings_suggest_the_version_a_lock_or_another_file_pins_and_point_at_it():
     _, findings = run("requirements")
     by_line = {(f.path, f.span.line): f for f in findings}
     dev = by_line[("requirements-dev.in", 2)]
-    assert "`torch==2.4.1`" in dev.message and "base.txt:2" in dev.message
+    assert "`torch==2.4.1`" in dev.help
+    assert [(item.path.rsplit("/", 1)[-1], item.span.line) for item in dev.related] == [("base.txt", 2)]
+    assert "base.txt" not in dev.message
 
 
 def test_library_mode_reports_the_missing_lock_as_a_note_only():

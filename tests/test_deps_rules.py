@@ -46,6 +46,12 @@ def test_a_lock_discovery_does_not_read_is_found_beside_the_project():
     assert codes(files) == set()
 
 
+def _suggestion(finding) -> tuple[str, list[tuple[str, int, str]]]:
+    """The pin a DET401 finding suggests, and where the project already pins that version."""
+    suggested = finding.help.split(" ")[3].rstrip(",")  # "Pin it as `torch==2.4.1`, as the project ..."
+    return suggested, [(item.path, item.span.line, item.message) for item in finding.related]
+
+
 def test_an_exact_pin_elsewhere_keeps_det402_quiet_but_not_det401():
     files = {
         "pyproject.toml": '[project]\nname = "a"\ndependencies = ["torch>=2"]\n',
@@ -54,7 +60,7 @@ def test_an_exact_pin_elsewhere_keeps_det402_quiet_but_not_det401():
     }
     findings = check_project(files)
     assert found_in_project(findings) == {("docs/requirements.txt", 1, "DET401")}
-    assert "`torch==2.4.1` (pinned in requirements.txt:1)" in findings[0].message
+    assert _suggestion(findings[0]) == ("`torch==2.4.1`", [("requirements.txt", 1, "pinned here")])
 
 
 def test_editable_project_pins_cover_its_requirements_file():
@@ -299,17 +305,22 @@ def test_a_suggested_version_satisfies_the_requirement_and_comes_from_a_related_
         "examples/b/requirements.txt": "torch==2.4.1\n",
         "examples/c/requirements.txt": "torch\njax\nnumpy\n",
     }
-    messages = {(f.path, f.span.line): f.message for f in check_project(files)}
-    assert "pin the version you use" in messages[("ci/requirements-latest.txt", 1)]
-    assert "pin the version you use" in messages[("examples/c/requirements.txt", 1)]  # a and b disagree
-    assert "`jax==0.4.30` (pinned in examples/a/requirements.txt:2)" in messages[("examples/c/requirements.txt", 2)]
-    assert "`numpy==1.26.4` (pinned in requirements.txt:1)" in messages[("examples/c/requirements.txt", 3)]
+    findings = {(f.path, f.span.line): f for f in check_project(files)}
+    assert "Pin the version you use" in findings[("ci/requirements-latest.txt", 1)].help
+    assert "Pin the version you use" in findings[("examples/c/requirements.txt", 1)].help  # a and b disagree
+    assert _suggestion(findings[("examples/c/requirements.txt", 2)]) == (
+        "`jax==0.4.30`", [("examples/a/requirements.txt", 2, "pinned here")]
+    )
+    assert _suggestion(findings[("examples/c/requirements.txt", 3)]) == (
+        "`numpy==1.26.4`", [("requirements.txt", 1, "pinned here")]
+    )
+    assert all("requirements.txt" not in finding.message for finding in findings.values())
 
 
 def test_conda_fuzzy_pins_accept_versions_of_their_series():
     files = {"environment.yml": "dependencies:\n  - numpy=1.26\n", "requirements.txt": "numpy==1.26.4\n"}
     (finding,) = check_project(files)
-    assert "`numpy=1.26.4` (pinned in requirements.txt:1)" in finding.message
+    assert _suggestion(finding) == ("`numpy=1.26.4`", [("requirements.txt", 1, "pinned here")])
 
 
 def test_documentation_requirements_are_low_confidence():

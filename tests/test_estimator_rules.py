@@ -53,8 +53,13 @@ def test_det105_confidence(source, confidence):
 
 def test_det105_on_a_seeded_numpy_says_the_result_is_fragile_not_changing():
     finding = _one(SK + "from utils import set_seed\nset_seed(args.seed)\ntrain_test_split(X, y)\n", "DET105")
-    assert "which this file seeds: its result repeats only while every earlier draw" in finding.message
-    assert "changes between runs" not in finding.message
+    assert "which this file seeds: its result repeats only while every earlier draw" in finding.detail
+    assert "changes between runs" not in finding.detail
+
+
+def test_det105_without_a_seed_in_the_file_does_not_claim_the_run_is_unseeded():
+    finding = _one(SK + "train_test_split(X, y)\n", "DET105")  # the run may seed NumPy elsewhere
+    assert "changes between runs unless the run seeds NumPy before this call" in finding.detail
 
 
 @pytest.mark.parametrize(
@@ -79,23 +84,25 @@ def test_det106_unseeded_models_are_hidden_at_the_default_floor():
     assert not [finding for finding in check_source(source, floor=Confidence.MEDIUM) if finding.code == "DET106"]
 
 
-def test_message_names_the_call_the_reason_and_the_exact_fix():
+def test_message_names_the_call_and_the_hazard_and_help_the_exact_fix():
     finding = _one(SK + "X_tr, X_te, y_tr, y_te = train_test_split(X, y, test_size=0.2)\n", "DET105")
-    assert "`train_test_split(X, y, test_size=0.2)` shuffles the rows" in finding.message
-    assert "without `random_state`" in finding.message
-    assert "`train_test_split(X, y, test_size=0.2, random_state=0)`" in finding.message
+    assert finding.message == (
+        "`train_test_split(X, y, test_size=0.2)` shuffles the rows before splitting them without `random_state`"
+    )
+    assert "(`shuffle` defaults to True)" in finding.detail and "changes between runs" in finding.detail
+    assert finding.help == "Pass a fixed seed: `train_test_split(X, y, test_size=0.2, random_state=0)`"
 
 
 def test_message_explains_an_explicit_trigger_and_a_none_seed():
     finding = _one(SK + "KFold(5, shuffle=True, random_state=None)\n", "DET105")
-    assert "(`shuffle=True`)" in finding.message
-    assert "with `random_state=None`" in finding.message
-    assert "`KFold(5, shuffle=True, random_state=0)`" in finding.message
+    assert "(`shuffle=True`)" in finding.detail
+    assert finding.message.endswith("with `random_state=None`")
+    assert "`KFold(5, shuffle=True, random_state=0)`" in finding.help
 
 
 def test_message_for_a_numpy_seeded_file_explains_the_order_dependence():
     finding = _one("import numpy as np\n" + SK + "np.random.seed(1)\ntrain_test_split(X, y)\n", "DET105")
-    assert "which this file seeds" in finding.message
+    assert "which this file seeds" in finding.detail
 
 
 def test_long_calls_are_abbreviated_in_the_fix():
@@ -105,7 +112,7 @@ def test_long_calls_are_abbreviated_in_the_fix():
 
 def test_det106_params_fix_names_the_dict():
     source = "import xgboost as xgb\np = {'subsample': 0.7}\nxgb.train(p, dtrain)\n"
-    assert '`p["seed"] = 0`' in _one(source, "DET106").message
+    assert '`p["seed"] = 0`' in _one(source, "DET106").help
 
 
 def test_det106_reads_only_updates_before_the_call():
@@ -300,7 +307,7 @@ def test_malformed_conditions_are_catalog_errors(change):
 
 def test_a_positional_none_seed_is_replaced_in_the_fix():
     finding = _one(SK + "KFold(5, True, None)\n", "DET105")
-    assert "`KFold(5, True, 0)`" in finding.message
+    assert "`KFold(5, True, 0)`" in finding.help
 
 
 def test_torch_seeding_does_not_count_as_seeding_numpy():

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from conftest import write
 
+from detlint.finding import Edit, Fix, Span
 from detlint.notebook import notebook_module
 
 
@@ -76,3 +78,99 @@ def test_module_text_keeps_line_structure():
     module = notebook_module(_notebook(["a = 1\n", "b = 2"], ["c = 3"]).encode())
     assert module.text == "a = 1\nb = 2\nc = 3\n"
     assert [(line.cell, line.line) for line in module.lines] == [(1, 1), (1, 2), (2, 1)]
+
+
+# -- output: cells as people read them, the .ipynb line for CI ----------------------------------------
+CELLS = (
+    ["# Training\n"],
+    ["import os\n", "import torch\n", "%matplotlib inline\n", "torch.backends.cudnn.benchmark = True\n",
+     "names = os.listdir('data')\n", "first = names[0]\n"],
+)  # fmt: skip
+KINDS = ("markdown", "code")
+
+
+def _notebook_as(layout: str) -> str:
+    document = json.loads(_notebook(*CELLS, kinds=KINDS))
+    if layout == "pretty":
+        return json.dumps(document, indent=1, sort_keys=True) + "\n"
+    if layout == "one-line":
+        return json.dumps(document, sort_keys=True)
+    for cell in document["cells"]:  # each cell's source as one string, non-ASCII escaped
+        cell["source"] = "".join(cell["source"]) + "x = 'é'\n"
+    return json.dumps(document, indent=2)
+
+
+def test_full_output_quotes_the_cell_not_the_json(cli, tmp_path):
+    write(tmp_path, {"nb.ipynb": _notebook_as("pretty")})
+    full = cli("check", "--no-cache", "--output-format", "full").stdout
+    assert (
+        " --> nb.ipynb:cell 2:line 4:1\n"
+        "  |\n"
+        "3 | %matplotlib inline\n"
+        "4 | torch.backends.cudnn.benchmark = True\n"
+        "  | ^^^^^^^^^^^^^^^^^^^^^^^^^^^^^^\n"
+    ) in full
+    assert '"source"' not in full and "\\n" not in full
+
+
+@pytest.mark.parametrize("layout", ["pretty", "one-line", "string-sources"])
+def test_ci_formats_point_at_the_json_string_of_the_line_and_name_the_cell(cli, tmp_path, layout):
+    raw = _notebook_as(layout)
+    write(tmp_path, {"nb.ipynb": raw})
+    findings = cli.json("--no-cache")["findings"]
+    commands = [line for line in cli("check", "--no-cache", "--output-format", "github").stdout.splitlines()
+                if line.startswith("::")]  # fmt: skip
+    sarif = json.loads(cli("check", "--no-cache", "--output-format", "sarif").stdout)["runs"][0]["results"]
+    gitlab = json.loads(cli("check", "--no-cache", "--output-format", "gitlab").stdout)
+    lines = raw.splitlines()
+    expected = {"DET203": "torch.backends.cudnn.benchmark", "DET303": "os.listdir('data')"}
+    assert {finding["code"] for finding in findings} == set(expected)
+    for finding, command, result, issue in zip(findings, commands, sarif, gitlab):
+        flagged = expected[finding["code"]]
+        line, column = finding["line"], finding["column"]
+        assert lines[line - 1][column - 1 :].startswith(flagged), (layout, finding)
+        assert lines[line - 1][finding["end_column"] - 1 - len(flagged) :].startswith(flagged)
+        region = result["locations"][0]["physicalLocation"]["region"]
+        assert (region["startLine"], region["startColumn"]) == (line, column)
+        assert f"line={line},col={column}," in command
+        assert issue["location"]["lines"]["begin"] == line
+        where = f"cell 2, line {finding['cell_line']}: "
+        assert command.split("::")[2].startswith(where) and result["message"]["text"].startswith(where)
+        assert issue["description"].startswith(f"{finding['code']} {where}")
+        assert (finding["cell"], finding["cell_column"]) == (2, 1 if finding["code"] == "DET203" else 9)
+
+
+@pytest.mark.parametrize("layout", ["pretty", "one-line", "string-sources"])
+def test_fixes_rewrite_the_cells_and_leave_the_rest_of_the_file_as_it_was(cli, tmp_path, layout):
+    raw = _notebook_as(layout)
+    write(tmp_path, {"nb.ipynb": raw})
+    diff = cli("check", "--no-cache", "--diff")
+    assert diff.exit_code == 1 and "+++ b/nb.ipynb" in diff.stdout
+    assert (tmp_path / "nb.ipynb").read_text() == raw
+    fixed = cli("check", "--no-cache", "--fix")
+    assert "Fixed 2 findings." in fixed.stderr and fixed.stdout == "All checks passed.\n"
+    new = (tmp_path / "nb.ipynb").read_text(encoding="utf-8")
+    expected = raw.replace("benchmark = True", "benchmark = False").replace(
+        "os.listdir('data')", "sorted(os.listdir('data'))"
+    )
+    assert new == expected
+    assert json.loads(new)["cells"][1]["source"] == json.loads(expected)["cells"][1]["source"]
+
+
+def test_fix_edits_move_into_cells_unless_they_touch_a_magic_line_or_two_cells():
+    from detlint.run.orchestrate import _fix_in_cells
+
+    module = notebook_module(_notebook(["import torch\n", "%time x = 1\n"], ["y = 2\n"]).encode())
+    in_cell = Fix("f", (Edit(Span(3, 4, 3, 5), "3"),), safe=True)
+    assert _fix_in_cells(in_cell, module).edits == (Edit(Span(1, 4, 1, 5), "3", cell=2),)
+    on_magic = Fix("f", (Edit(Span(2, 0, 2, 4), "pass"),), safe=True)
+    across = Fix("f", (Edit(Span(1, 0, 3, 0), ""),), safe=True)
+    assert _fix_in_cells(on_magic, module) is None and _fix_in_cells(across, module) is None
+
+
+def test_unsafe_insertion_fixes_apply_in_cells(cli, tmp_path):
+    write(tmp_path, {"nb.ipynb": _notebook(["import numpy as np\n"], ["x = np.random.rand(3)\n"])})
+    cli("check", "--no-cache", "--fix", "--unsafe-fixes")
+    document = json.loads((tmp_path / "nb.ipynb").read_text())
+    assert document["cells"][1]["source"] == ["np.random.seed(0)\n", "x = np.random.rand(3)\n"]
+    assert cli.json("--no-cache")["findings"] == []

@@ -103,7 +103,8 @@ def test_bincount_without_weights_became_deterministic_in_2_1():
 
 def test_op_findings_name_the_version_and_carry_probe_properties():
     finding = _codes("x.index_add_(0, idx, src)", version="1.8")["DET201"]  # before deterministic mode covered it
-    assert "PyTorch 1.8" in finding.message
+    assert "In PyTorch 1.8 it has no deterministic implementation" in finding.detail
+    assert finding.message == "`x.index_add_(0, idx, src)` is nondeterministic on CUDA without deterministic mode"
     assert finding.properties["probe"] == "index_add" and finding.properties["framework_version"] == "1.8"
 
 
@@ -111,7 +112,7 @@ def test_an_op_deterministic_mode_fixes_is_one_line_of_the_paths_det204():
     codes = _codes("x.index_add_(0, idx, src)", version="2.4")
     assert "DET201" not in codes
     listed = codes["listed by DET204"]
-    assert "it would make 1 call on this path deterministic (index_add)" in listed.message
+    assert "Turning them on would make 1 call on this path deterministic (index_add)." in listed.detail
 
 
 def test_no_op_finding_in_files_that_never_import_the_framework():
@@ -128,7 +129,7 @@ def test_one_call_matching_several_shape_variants_is_one_finding():
     # Before 1.10 neither variant has a deterministic implementation: a DET201 of its own.
     old = check_project({"train.py": source}, target_versions={"torch": "1.9"})
     (finding,) = [item for item in old if item.code == "DET201"]
-    assert "(scatter_add (1-D input or input of 2 or more dimensions))" in finding.message
+    assert "It runs scatter_add (1-D input or input of 2 or more dimensions)." in finding.detail
     # On 1.11 the N-D variant still raises under deterministic mode: the worse variant is judged.
     strict = source.replace("    x = ", "    torch.use_deterministic_algorithms(True)\n    x = ")
     (raises,) = [item for item in check_project({"train.py": strict}, target_versions={"torch": "1.11"}) if item.code == "DET206"]
@@ -149,4 +150,4 @@ def test_cudnn_flag_covers_its_convolutions_and_nothing_raises_under_it():
 
 def test_cudnn_flag_leaves_det204_for_the_other_ops_it_does_not_cover():
     codes = _codes("x.index_add_(0, idx, src)", setup=CUDNN_FLAG)
-    assert "it would make 1 call on this path deterministic (index_add)" in codes["listed by DET204"].message
+    assert "would make 1 call on this path deterministic (index_add)" in codes["listed by DET204"].detail

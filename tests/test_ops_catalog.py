@@ -525,3 +525,10 @@ def test_bad_xgboost_entries_are_rejected(change, message):
     assert parse_catalog_file("xgboost.yaml", XGBOOST)
     with pytest.raises(CatalogError, match=message):
         parse_catalog_file("xgboost.yaml", XGBOOST.replace(*change))
+
+
+def test_every_alternative_reads_as_a_help_line():
+    """An op's alternative is the `help:` of its findings: a sentence that starts with a capital."""
+    for index in load_catalog().ops.values():
+        for entry in index.entries:
+            assert entry.alternative[:1].isupper(), (entry.catalog, entry.id, entry.alternative)

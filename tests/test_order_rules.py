@@ -99,7 +99,7 @@ def test_walk_messages_name_the_missing_sorts():
     """
     [finding] = _findings(source, "DET303")
     assert finding.span.line == 5
-    assert "`subdirs.sort()`" in finding.message and "`sorted(names)`" in finding.message
+    assert "`subdirs.sort()`" in finding.help and "`sorted(names)`" in finding.help
 
 
 def test_walk_bottom_up_sorting_in_place_does_not_help():
@@ -113,7 +113,7 @@ def test_walk_bottom_up_sorting_in_place_does_not_help():
             return out
     """
     [finding] = _findings(source, "DET303")
-    assert "bottom-up" in finding.message
+    assert "bottom-up" in finding.help
 
 
 def test_order_free_loop_bodies_are_silent_and_unknown_ones_low():
@@ -207,10 +207,13 @@ def test_same_file_helpers_are_read_for_what_they_do_with_the_order():
 def test_message_says_what_is_wrong_and_what_to_write():
     source = "import os\ndef load(root):\n    return [os.path.join(root, n) for n in os.listdir(root)]\n"
     [finding] = _findings(source, "DET303")
-    assert finding.message.startswith("`os.listdir(...)` returns entries in arbitrary filesystem order")
-    assert finding.message.endswith("use `sorted(os.listdir(...))`")
+    assert finding.message == (
+        "`os.listdir(...)` returns entries in arbitrary filesystem order and the result is returned to the caller"
+    )
+    assert "differs between machines" in finding.detail
+    assert finding.help == "Use `sorted(os.listdir(...))`"
     scandir = "import os\ndef load(root):\n    return list(os.scandir(root))\n"
-    assert "key=lambda entry: entry.name" in _findings(scandir, "DET303")[0].message
+    assert "key=lambda entry: entry.name" in _findings(scandir, "DET303")[0].help
 
 
 def test_suppression_on_the_loop_line():
@@ -276,8 +279,9 @@ def test_label_map_from_a_set_is_reported_once_at_the_set():
     """
     [finding] = _findings(source, "DET304")
     assert finding.span.line == 3
-    assert "numbered with `enumerate`" in finding.message
-    assert "PYTHONHASHSEED" in finding.message and "sorted(...)" in finding.message
+    assert finding.message.endswith("is numbered with `enumerate`")
+    assert "PYTHONHASHSEED" in finding.detail and "Each item's index depends on that order." in finding.detail
+    assert "sorted(...)" in finding.help
 
 
 def test_single_element_idioms_are_low():

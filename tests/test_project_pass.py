@@ -98,12 +98,17 @@ def test_library_mode_ignores_scripts_without_guard(tmp_path):
     assert _det101(files) == {("weights.py", 2, "DET101")}
 
 
-def test_messages_name_entry_use_and_fix():
+def test_findings_name_the_hazard_and_point_at_the_use_and_the_entry_point():
     (finding,) = check_project({"train.py": "import random\n\nif __name__ == '__main__':\n    random.shuffle([1, 2])\n"})
     assert finding.code == "DET101"
-    assert "`random.shuffle([1, 2])` at train.py:4" in finding.message
-    assert "`random.seed(SEED)`" in finding.message and "train.py" in finding.message
-    assert finding.related and finding.related[0].span.line == 4
+    assert finding.message == "Python's `random` module is used but never seeded on this entry point's path"
+    assert "`random.shuffle([1, 2])` draws from Python's global `random` generator" in finding.detail
+    assert "`train.py`" in finding.detail and finding.help == "Call `random.seed(SEED)` at the start of the run"
+    # The first use is where the finding lands, so the only other place is the entry point.
+    assert finding.span.line == 4
+    assert [(item.path, item.span.line, item.message) for item in finding.related] == [
+        ("train.py", 3, 'entry point: its `if __name__ == "__main__":` block'),
+    ]
 
 
 def test_cli_partial_run_with_relative_paths(cli, tmp_path):
@@ -138,7 +143,9 @@ def test_a_script_and_the_main_guard_that_calls_it_are_one_entry_point():
     findings = check_project(_script_project("main"))
     counts = sorted((finding.code, finding.span.line) for finding in findings)
     assert counts == [("DET101", 5), ("DET204", 5)]
-    assert all("[project.scripts]" in finding.message and "__main__" not in finding.message for finding in findings)
+    for finding in findings:
+        assert "[project.scripts]" in finding.detail and "__main__" not in finding.detail
+        assert [item.message for item in finding.related][-1] == "entry point: `pkg.cli:main` in [project.scripts]"
 
 
 def test_a_main_guard_that_runs_something_else_stays_an_entry_point_of_its_own():

@@ -25,7 +25,8 @@ def test_doc_page_has_every_section_in_order(rule):
 
 @pytest.mark.parametrize("rule", RULES, ids=lambda rule: rule.code)
 def test_rule_has_examples_and_summary(rule):
-    assert rule.summary().endswith(".")
+    # A whole sentence: not the lead-in to a list (`...version-aware:` became `version-aware:.`).
+    assert rule.summary().endswith(".") and not re.search(r"[:;,]\.$", rule.summary())
     if getattr(rule, "example_free", False):
         assert issubclass(rule, MetaRule) and not rule.INVALID
         return

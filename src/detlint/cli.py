@@ -125,13 +125,14 @@ def run_options(command: Callable) -> Callable:
 @click.option(
     "--output-format",
     type=click.Choice(sorted(FORMATS)),
-    default=lambda: os.environ.get("DETLINT_OUTPUT_FORMAT", "text"),
-    show_default="text",
-    help="How to print findings.",
+    default=lambda: os.environ.get("DETLINT_OUTPUT_FORMAT"),
+    show_default="full on a terminal, else concise",
+    help="How to print findings: `concise` (one line each; `text` is the same), `full` (with the source, "
+    "related places, why and how to fix), or a format for tools.",
 )
 @click.option("-o", "--output-file", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here.")
 @click.option("--statistics", is_flag=True, help="Count findings per rule after the list.")
-@click.option("--show-source", is_flag=True, help="Show the flagged source lines under each finding.")
+@click.option("--show-source", is_flag=True, help="Print findings in the `full` format.")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Report only findings this baseline file (see `detlint baseline`) does not record.")  # fmt: skip
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
@@ -143,7 +144,7 @@ def run_options(command: Callable) -> Callable:
               help="Check the source on standard input as this file of its project (PATHS: `-` or none).")  # fmt: skip
 def check(
     request: RunRequest,
-    output_format: str,
+    output_format: str | None,
     output_file: Path | None,
     statistics: bool,
     show_source: bool,
@@ -159,11 +160,12 @@ def check(
     of one Python file from standard input (see --stdin-filename); with --fix, the fixed source is
     printed and the findings go to stderr."""
     stderr = Console(stderr=True)
+    output_format = _output_format(output_format, output_file, show_source)
     buffer = _stdin_buffer(request, stdin_filename, show_files=show_files)
     settings, selection = _configure(request, stderr, start=buffer.path if buffer else None)
     if buffer is not None:
         _check_buffer(buffer, request, settings, selection, output_format=output_format, output_file=output_file,
-                      statistics=statistics, show_source=show_source, baseline_file=baseline_file,
+                      statistics=statistics, baseline_file=baseline_file,
                       exit_zero=exit_zero, fix=fix, unsafe_fixes=unsafe_fixes, diff=diff)  # fmt: skip
     if show_files:
         from detlint.api import discover_sources
@@ -190,7 +192,7 @@ def check(
     if baseline_file and baseline is not None:
         findings = _without_baselined(findings, baseline_file, baseline, result, selection)
     paths = _report_paths(settings.root, _report_base(output_format, settings.root), result.files)
-    _emit(findings, paths, output_format, output_file, statistics, show_source)
+    _emit(findings, paths, output_format, output_file, statistics)
     if result.internal_error:
         sys.exit(EXIT_ERROR)
     sys.exit(_exit_status(findings, exit_zero))
@@ -239,7 +241,6 @@ def _check_buffer(
     output_format: str,
     output_file: Path | None,
     statistics: bool,
-    show_source: bool,
     baseline_file: Path | None,
     exit_zero: bool,
     fix: bool,
@@ -279,7 +280,7 @@ def _check_buffer(
     findings = result.findings
     if baseline_file and baseline is not None:
         findings = _without_baselined(findings, baseline_file, baseline, result, selection)
-    _emit(findings, paths, output_format, output_file, statistics, show_source,
+    _emit(findings, paths, output_format, output_file, statistics,
           texts={result.files[0].display: buffer.data.decode("utf-8", errors="replace")}, to_stderr=fix)  # fmt: skip
     if result.internal_error:
         sys.exit(EXIT_ERROR)
@@ -349,8 +350,9 @@ def _configure(
     config_file = settings.config_file
     if request.verbose:
         stderr.print(
-            f"detlint {__version__}: configuration {config_file or '(defaults)'}, root {settings.root}", soft_wrap=True
-        )
+            f"detlint {__version__}: configuration {config_file or '(defaults)'}, root {settings.root}",
+            soft_wrap=True, markup=False, highlight=False,
+        )  # fmt: skip
 
     @functools.cache
     def selection() -> Selection:
@@ -389,10 +391,10 @@ def _analyse(
         )
     _say_if_nothing_found(request, result.files)
     if request.verbose:
-        stderr.print(f"checked {len(result.files)} files")
+        stderr.print(f"checked {_count(len(result.files), 'file', 'files')}", markup=False, highlight=False)
         for package, (version, source) in result.versions.items():
             where = f"{version} ({source})" if version else "the newest catalogued release"
-            stderr.print(f"{package}: judged against {where}", soft_wrap=True)
+            stderr.print(f"{package}: judged against {where}", soft_wrap=True, markup=False, highlight=False)
     if request.debug:
         for trace in result.tracebacks:
             stderr.print(trace, markup=False, highlight=False)
@@ -482,6 +484,20 @@ def _discover_or_fail(action: Callable):
         _fail(str(error))
 
 
+def _output_format(output_format: str | None, output_file: Path | None, show_source: bool) -> str:
+    """The format asked for; without one, `full` for a person at a terminal and `concise` for
+    everything else (a pipe, a file, CI logs). `--show-source` asks for `full`."""
+    if output_format is None:
+        output_format = "full" if output_file is None and _stdout_is_terminal() else "concise"
+    if show_source and output_format in ("concise", "text"):
+        return "full"
+    return output_format
+
+
+def _stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()
+
+
 def _report_paths(
     root: Path, base: Path, files: Iterable[SourceFile], names: Mapping[str, str] | None = None
 ) -> ReportPaths:
@@ -503,7 +519,6 @@ def _emit(
     output_format: str,
     output_file: Path | None,
     statistics: bool,
-    show_source: bool,
     *,
     texts: Mapping[str, str] | None = None,
     to_stderr: bool = False,
@@ -520,8 +535,9 @@ def _emit(
         output_format,
         paths.findings(findings),
         statistics=statistics,
-        show_source=show_source,
-        source_lines=lambda path: buffered[path] if path in buffered else _read_lines(paths.base / path),
+        source_lines=functools.cache(
+            lambda path, cell: buffered[path] if path in buffered else _read_lines(paths.base / path, cell)
+        ),
         color=color,
         root=paths.root,
         base=paths.base,
@@ -536,11 +552,19 @@ def _emit(
         click.echo(report, nl=False)
 
 
-def _read_lines(path: Path) -> list[str]:
+def _read_lines(path: Path, cell: int | None = None) -> list[str]:
+    """The lines of a file (or of one cell of a notebook) to quote in the output: decoded as Python
+    would decode the file, control characters made visible."""
+    from detlint.notebook import cell_source_lines
+    from detlint.sources import display_lines, printable
+
     try:
-        return path.read_text(encoding="utf-8", errors="replace").splitlines()
+        data = path.read_bytes()
     except OSError:
         return []
+    if cell is not None:
+        return [printable(line) for line in cell_source_lines(data, cell)]
+    return display_lines(data)
 
 
 class _progress:
@@ -595,7 +619,10 @@ def clean(path: Path | None) -> None:
 @click.option("--output-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
 def list_rules(output_format: str) -> None:
     """List every rule."""
+    import textwrap
+
     from rich.table import Table
+    from rich.text import Text
 
     from detlint.registry import rule_index
 
@@ -608,10 +635,25 @@ def list_rules(output_format: str) -> None:
         ]  # fmt: skip
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table("Code", "Name", "Severity", "Summary", box=None, pad_edge=False)
+    console = Console(soft_wrap=False, highlight=False)
+    name_width = max(len(rule.name) for rule in rules)
+    # Codes and names are what users type: never cut, never wrapped. The summary wraps in what is left,
+    # and below a usable width each rule's summary goes on lines of its own.
+    fixed = len("DET000") + name_width + len("warning") + 3 * 2
+    if console.width - fixed >= 24:
+        table = Table("Code", "Name", "Severity", "Summary", box=None, pad_edge=False)
+        table.columns[0].no_wrap = table.columns[2].no_wrap = True
+        table.columns[1].no_wrap, table.columns[1].min_width = True, name_width
+        table.columns[3].overflow = "fold"  # a long `code` span breaks rather than ends in "…"
+        for rule in rules:
+            table.add_row(Text(rule.code), Text(rule.name), Text(rule.severity.value), Text(rule.summary()))
+        console.print(table)
+        return
     for rule in rules:
-        table.add_row(rule.code, rule.name, rule.severity.value, rule.summary())
-    Console(soft_wrap=False).print(table)
+        click.echo(f"{rule.code}  {rule.name}  {rule.severity.value}")
+        indent = " " * 4
+        summary = textwrap.fill(rule.summary(), max(console.width, 24), initial_indent=indent, subsequent_indent=indent)
+        click.echo(summary)
 
 
 @main.command("rule")

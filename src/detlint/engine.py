@@ -25,7 +25,7 @@ from detlint.names import ImportTable, code_of
 from detlint.notebook import notebook_module
 from detlint.positions import locate, statement_lines, statement_nodes
 from detlint.results import AnalysisOptions, FileResult
-from detlint.sources import SourceFile, Unreadable, check_nesting, decode_python
+from detlint.sources import TOO_LARGE_HELP, SourceFile, Unreadable, check_nesting, decode_python, too_large_anchor
 from detlint.suppress import parse_suppressions
 from detlint.walk import visit_batched
 
@@ -97,7 +97,7 @@ class FileAnalyzer:
             notebook = notebook_module(data)
         except Unreadable as error:
             result = FileResult(source.display)
-            result.findings.append(ParseError.at(source.display, error.reason, error.line))
+            result.findings.append(_unreadable(source.display, error))
             return result
         result = self._analyse_text(source, notebook.text)
         result.notebook = notebook
@@ -114,10 +114,10 @@ class FileAnalyzer:
         limit = max(self.options.max_file_size, MIN_SIZE_LIMIT)
         if len(data) > limit:
             message = (
-                f"file is {len(data):,} bytes, larger than max-file-size ({limit:,} bytes): not analysed; "
-                "raise `max-file-size` in [tool.detlint] to analyse it"
+                f"file is {len(data):,} bytes, larger than max-file-size ({limit:,} bytes), so it was not analysed"
             )
-            result.findings.append(ParseError.too_large(source.display, message))
+            anchor = too_large_anchor(len(data), limit)
+            result.findings.append(ParseError.too_large(source.display, message, help=TOO_LARGE_HELP, anchor=anchor))
             return result
         bad, text = data.find(b"\0"), None
         if bad < 0:
@@ -127,12 +127,18 @@ class FileAnalyzer:
                 bad = error.start
         if text is None:
             line, column = data.count(b"\n", 0, bad) + 1, bad - (data.rfind(b"\n", 0, bad) + 1)
+            binary = data[bad] == 0
             reason = (
                 "binary content (NUL byte): not a dependency file"
-                if data[bad] == 0
-                else f"cannot decode byte 0x{data[bad]:02x} as UTF-8: save the file as UTF-8"
+                if binary
+                else f"cannot decode byte 0x{data[bad]:02x} as UTF-8"
             )
-            result.findings.append(ParseError.at(source.display, reason, line, column))
+            result.findings.append(
+                ParseError.at(
+                    source.display, reason, line, column, help="" if binary else "Save the file as UTF-8",
+                    anchor=None if binary else f"{reason}: save the file as UTF-8",
+                )  # fmt: skip
+            )
             return result
         dependencies = parse_dependency_text(source.display, text)
         for problem in dependencies.problems:
@@ -149,9 +155,7 @@ class FileAnalyzer:
         except Unreadable as error:
             result = FileResult(source.display)
             result.findings.append(
-                ParseError.too_large(source.display, error.reason)
-                if error.too_large
-                else ParseError.at(source.display, error.reason, error.line, error.column)
+                _unreadable(source.display, error)
             )
             return result
         return self._analyse_text(source, text)
@@ -163,7 +167,7 @@ class FileAnalyzer:
             module = _parse(text)
         except Unreadable as error:
             result.findings.append(
-                ParseError.at(source.display, error.reason, error.line, error.column)
+                _unreadable(source.display, error)
             )
             return result
         try:
@@ -195,15 +199,21 @@ class FileAnalyzer:
             result.findings.extend(_locate(source.display, module, reports))
         for rule, error in context.failures:
             result.findings.append(
-                InternalError.at(
+                InternalError.failure(
                     source.display,
-                    f"rule {rule.code} ({rule.name}) failed on this file: {type(error).__name__}: {error}; "
-                    "its findings for this file are missing (run with --debug for the traceback)",
+                    f"rule {rule.code} ({rule.name}) failed on this file: {type(error).__name__}: {error}",
+                    "its findings for this file are missing",
                 )
             )
             result.tracebacks.append(
                 f"{source.display}: {rule.code}\n" + "".join(traceback.format_exception(error))
             )
+
+
+def _unreadable(path: str, error: Unreadable) -> Finding:
+    if error.too_large:  # skipped for its size: advisory
+        return ParseError.too_large(path, error.reason, help=error.help, anchor=error.anchor)
+    return ParseError.at(path, error.reason, error.line, error.column, help=error.help, anchor=error.anchor)
 
 
 def _parse(text: str) -> cst.Module:
@@ -266,6 +276,8 @@ def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Findin
             statement_lines=statement_lines(spans, report.statement) if report.statement else None,
             related=tuple(RelatedLocation(path, spans[id(node)], message) for node, message in report.related),
             fix=_fix(report.fix, spans) if report.fix is not None else None,
+            detail=report.detail,
+            help=report.help,
         )
         findings.append(finding.with_fingerprint(anchor, report.scope, occurrences[key]))
         occurrences[key] += 1

@@ -53,17 +53,25 @@ class Span:
 
 @dataclass(frozen=True)
 class RelatedLocation:
+    """Another place that explains a finding (the entry point, the first use, the seeding helper),
+    with a few words saying what it is. In a notebook, `cell` and `cell_span` locate it as
+    `Finding.cell` and `Finding.cell_span` do."""
+
     path: str
     span: Span
     message: str
+    cell: tuple[int, int] | None = None
+    cell_span: Span | None = None
 
 
 @dataclass(frozen=True)
 class Edit:
-    """Replace the text of `span` (a zero-width span inserts) with `text`."""
+    """Replace the text of `span` (a zero-width span inserts) with `text`. In a notebook, `cell` is the
+    number of the code cell it changes and `span` counts lines and columns in that cell's source."""
 
     span: Span
     text: str
+    cell: int | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +90,11 @@ ADVISORY = "advisory"
 
 @dataclass(frozen=True)
 class Finding:
+    """What a rule reports. `message` is one sentence naming the flagged thing and the hazard, short
+    enough for one line of output; it never names other places (those are `related` locations).
+    `detail` explains why it matters (the versions reasoned about, what the analysis saw) and `help`
+    says what to do; both may be empty."""
+
     code: str
     name: str
     message: str
@@ -94,12 +107,17 @@ class Finding:
     # Lines on which a suppression comment applies to this finding (the whole flagged statement).
     statement_lines: tuple[int, int] | None = None
     related: tuple[RelatedLocation, ...] = field(default_factory=tuple)
-    # In a notebook: (cell number, line in the cell); `span` is then the line in the .ipynb file.
+    # In a notebook: (cell number, line in the cell), and the flagged range in that cell's own lines
+    # and columns; `span` is then the range in the .ipynb file's JSON text (the line and columns of
+    # the JSON string that holds the source line), for tools that open the file itself.
     cell: tuple[int, int] | None = None
+    cell_span: Span | None = None
     # Machine-readable details for tools: e.g. the catalog op and literal arguments that `detlint
     # probe` replays. JSON-serialisable values only.
     properties: Mapping[str, Any] = field(default_factory=dict)
     fix: Fix | None = None
+    detail: str = ""
+    help: str = ""
 
     @property
     def advisory(self) -> bool:
@@ -123,3 +141,19 @@ def fingerprint(code: str, path: str, anchor_text: str, scope: str, occurrence: 
     normalized = one_line(anchor_text)
     digest = hashlib.sha256("\x1f".join((code, path, scope, normalized, str(occurrence))).encode("utf-8"))
     return digest.hexdigest()[:32]
+
+
+def short_code(code: str, limit: int = 40) -> str:
+    """Source text short enough to quote in a one-line message: as it is when it fits, else the
+    call's head with its arguments elided (`RandomForestClassifier(...)`, leading modules dropped
+    when still too long), else cut with `…`."""
+    code = one_line(code)
+    if len(code) <= limit:
+        return code
+    head = code.split("(", 1)[0]
+    if "(" in code and head:
+        while len(head) + 5 > limit and "." in head:
+            head = head.split(".", 1)[1]  # `sklearn.neural_network.MLPClassifier` -> `MLPClassifier`
+        if len(head) + 5 <= limit:
+            return f"{head}(...)"
+    return code[: limit - 1] + "…"

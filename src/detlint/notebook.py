@@ -1,9 +1,15 @@
 """Jupyter notebooks as one Python module: the code cells in order, IPython magics and shell escapes
 masked (a `pass` keeps the line and its indentation), and a map from each line of that module back
-to its cell, its line in the cell, and its line in the `.ipynb` file itself."""
+to its cell, its line in the cell, and where the `.ipynb` file's JSON spells it.
+
+The map comes from a scan of the JSON text that records where each cell's `source` value and each of
+its strings lie, so it holds for notebooks written one string per line (as Jupyter writes them), as
+one string per cell, or all on one line. The same scan lets fixes rewrite just a cell's `source`.
+"""
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from dataclasses import dataclass
@@ -12,14 +18,32 @@ from detlint.sources import Unreadable
 
 # `%magic`, `%%cell_magic`, `!shell`, `obj?`/`??obj` help, `var = !cmd` / `var = %magic` captures.
 _MAGIC = re.compile(r"^\s*(?:[%!]|\?\?|\w[\w.]*\s*=\s*[%!])|\?\s*$")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"')
+# One decoded character of a JSON string's content: a surrogate pair, an escape, or a plain character.
+_JSON_CHAR = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\.|[^\\]", re.S)
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+_SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
 class CellLine:
     cell: int  # 1-based, counting every cell (as Jupyter shows execution order positions)
     line: int  # 1-based within the cell
-    file_line: int  # 1-based line of the .ipynb file that holds this source line (0 when unknown)
+    file_line: int  # 1-based line of the .ipynb file whose JSON string holds this source line (0 when unknown)
+    file_column: int = 0  # 0-based column in that line where this source line's first character is spelled
+    escaped: str = ""  # the source line as the JSON string spells it, from `file_column` on
+    masked: bool = False  # an IPython line the module holds as `pass`: its text is not the cell's
+
+    def file_column_of(self, column: int) -> int:
+        """The column in the .ipynb file of the character at `column` of this source line."""
+        if column <= 0:
+            return self.file_column
+        spelled = 0
+        for count, match in enumerate(_JSON_CHAR.finditer(self.escaped), start=1):
+            spelled = match.end()
+            if count == column:
+                break
+        return self.file_column + spelled
 
 
 @dataclass(frozen=True)
@@ -31,16 +55,22 @@ class NotebookModule:
         return self.lines[line - 1] if 1 <= line <= len(self.lines) else None
 
 
+@dataclass(frozen=True)
+class SourceValue:
+    """Where a cell's `source` lies in the notebook's JSON text: the whole value (`start` to `end`),
+    whether it is a list of strings or one string, and each string token (from its opening quote to
+    just after its closing one)."""
+
+    start: int
+    end: int
+    is_list: bool
+    strings: tuple[tuple[int, int], ...]
+
+
 def notebook_module(data: bytes) -> NotebookModule:
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        line = getattr(error, "lineno", 1)
-        raise Unreadable(f"not a valid notebook (JSON): {error}", line) from None
-    cells = document.get("cells") if isinstance(document, dict) else None
-    if not isinstance(cells, list):
-        raise Unreadable("not a valid notebook: no `cells` list")
-    file_lines = _source_line_numbers(data.decode("utf-8"))
+    raw, cells = _load(data)
+    values = source_values(raw)
+    line_starts = _line_starts(raw)
     text_lines: list[str] = []
     where: list[CellLine] = []
     for number, cell in enumerate(cells, start=1):
@@ -48,11 +78,40 @@ def notebook_module(data: bytes) -> NotebookModule:
         if not isinstance(cell, dict) or cell.get("cell_type") != "code" or source is None:
             continue
         masked = _mask(source)
-        positions = file_lines.get(number - 1, [])
+        value = values.get(number)
+        spelled = _spelled_lines(raw, value, line_starts, source) if value is not None else []
         for index, line in enumerate(masked):
+            file_line, file_column, escaped = spelled[index] if index < len(spelled) else (0, 0, "")
             text_lines.append(line)
-            where.append(CellLine(number, index + 1, positions[index] if index < len(positions) else 0))
+            where.append(CellLine(number, index + 1, file_line, file_column, escaped, line != source[index]))
     return NotebookModule("".join(f"{line}\n" for line in text_lines), tuple(where))
+
+
+def cell_source_lines(data: bytes, cell: int) -> list[str]:
+    """The lines of a cell's source as the notebook holds them (magics unmasked); empty when the
+    notebook or the cell cannot be read."""
+    try:
+        _, cells = _load(data)
+    except Unreadable:
+        return []
+    if not 1 <= cell <= len(cells):
+        return []
+    return _source_lines(cells[cell - 1]) or []
+
+
+def _load(data: bytes) -> tuple[str, list]:
+    try:
+        raw = data.decode("utf-8")
+        document = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        line = getattr(error, "lineno", 1)
+        raise Unreadable(f"not a valid notebook (JSON): {error}", line) from None
+    except RecursionError:
+        raise Unreadable("not a valid notebook (JSON): nested too deeply") from None
+    cells = document.get("cells") if isinstance(document, dict) else None
+    if not isinstance(cells, list):
+        raise Unreadable("not a valid notebook: no `cells` list")
+    return raw, cells
 
 
 def _source_lines(cell: object) -> list[str] | None:
@@ -77,26 +136,138 @@ def _mask(lines: list[str]) -> list[str]:
     return masked
 
 
-def _source_line_numbers(raw: str) -> dict[int, list[int]]:
-    """For each cell (0-based), the .ipynb line of each of its source lines, as notebook files are
-    written (`"source": [` then one JSON string per line). Cells written otherwise map to the line of
-    their `"source"` key."""
-    numbers: dict[int, list[int]] = {}
-    cell = -1
-    in_source = False
-    for line_number, line in enumerate(raw.splitlines(), start=1):
-        stripped = line.strip()
-        if in_source:
-            if _STRING.match(stripped):
-                numbers.setdefault(cell, []).append(line_number)
-                continue
-            in_source = False
-        if stripped.startswith('"cell_type"'):
-            cell += 1
-        elif stripped.startswith('"source"'):
-            rest = stripped.split(":", 1)[1].strip()
-            if rest == "[":
-                in_source = True
-            else:  # the whole source on this line
-                numbers[cell] = [line_number] * max(1, len(_STRING.findall(rest)))
-    return numbers
+# -- where the JSON text spells each source line --------------------------------------------------------
+
+
+def _spelled_lines(
+    raw: str, value: SourceValue, line_starts: list[int], lines: list[str]
+) -> list[tuple[int, int, str]]:
+    """(file line, file column, escaped text) of each source line of a cell: the position in the JSON
+    text of the line's first character, and its spelling up to the end of the line or of its string."""
+    offsets: list[int] = []  # the JSON offset of each decoded character of the source
+    ends: list[int] = []  # the offset where the string holding that character ends (its closing quote)
+    for start, end in value.strings:
+        for match in _JSON_CHAR.finditer(raw, start + 1, end - 1):
+            offsets.append(match.start())
+            ends.append(end - 1)
+    tail = value.strings[-1][1] - 1 if value.strings else value.start
+    spelled = []
+    decoded = 0
+    source = "".join(json.loads(raw[start:end]) for start, end in value.strings)
+    for text, line in zip(source.splitlines(keepends=True), lines):
+        begin = offsets[decoded] if decoded < len(offsets) else tail
+        stop_index = decoded + len(line)
+        limit = ends[decoded] if decoded < len(ends) else tail
+        stop = min(offsets[stop_index] if stop_index < len(offsets) else tail, limit)
+        number = bisect.bisect_right(line_starts, begin)
+        spelled.append((number, begin - line_starts[number - 1], raw[begin:max(begin, stop)]))
+        decoded += len(text)
+    return spelled
+
+
+def _line_starts(raw: str) -> list[int]:
+    return [0, *(match.end() for match in _LINE_BREAK.finditer(raw))]
+
+
+def source_values(raw: str) -> dict[int, SourceValue]:
+    """For each cell (numbered from 1) with a string or list `source`, where that value lies in the
+    notebook's JSON text. Empty when the text is not a JSON object with a `cells` list."""
+    try:
+        return _source_values(raw)
+    except (ValueError, IndexError):
+        return {}
+
+
+def _source_values(raw: str) -> dict[int, SourceValue]:
+    top = _skip_space(raw, 0)
+    if raw[top] != "{":
+        return {}
+    cells = None
+    for key, start, _ in _members(raw, top):
+        if key == "cells":
+            cells = start  # the last one wins, as in json.loads
+    if cells is None or raw[cells] != "[":
+        return {}
+    values = {}
+    for number, (start, _) in enumerate(_items(raw, cells), start=1):
+        if raw[start] != "{":
+            continue
+        source = None
+        for key, value_start, value_end in _members(raw, start):
+            if key == "source":
+                source = (value_start, value_end)
+        if source is None:
+            continue
+        value_start, value_end = source
+        if raw[value_start] == '"':
+            values[number] = SourceValue(value_start, value_end, False, ((value_start, value_end),))
+        elif raw[value_start] == "[":
+            strings = tuple((s, e) for s, e in _items(raw, value_start) if raw[s] == '"')
+            values[number] = SourceValue(value_start, value_end, True, strings)
+    return values
+
+
+def _skip_space(raw: str, position: int) -> int:
+    return _WHITESPACE.match(raw, position).end()  # type: ignore[union-attr]
+
+
+def _string_end(raw: str, position: int) -> int:
+    return json.decoder.scanstring(raw, position + 1)[1]  # type: ignore[attr-defined]
+
+
+def _skip_value(raw: str, position: int) -> int:
+    """The offset just after the JSON value that starts at `position`."""
+    depth = 0
+    while True:
+        position = _skip_space(raw, position)
+        char = raw[position]
+        if char == '"':
+            position = _string_end(raw, position)
+        elif char in "[{":
+            depth += 1
+            position += 1
+            continue
+        elif char in "]}":
+            depth -= 1
+            position += 1
+        elif char in ",:":
+            position += 1
+            continue
+        else:
+            scalar = _SCALAR.match(raw, position)
+            if scalar is None:
+                raise ValueError(f"unexpected {char!r} at {position}")
+            position = scalar.end()
+        if depth <= 0:
+            return position
+
+
+def _members(raw: str, position: int):
+    """(key, value start, value end) of each member of the object at `position`."""
+    position = _skip_space(raw, position + 1)
+    if raw[position] == "}":
+        return
+    while True:
+        key, position = json.decoder.scanstring(raw, position + 1)  # type: ignore[attr-defined]
+        position = _skip_space(raw, position)  # at the colon
+        start = _skip_space(raw, position + 1)
+        end = _skip_value(raw, start)
+        yield key, start, end
+        position = _skip_space(raw, end)
+        if raw[position] == "}":
+            return
+        position = _skip_space(raw, position + 1)
+
+
+def _items(raw: str, position: int):
+    """(start, end) of each item of the array at `position`."""
+    position = _skip_space(raw, position + 1)
+    if raw[position] == "]":
+        return
+    while True:
+        end = _skip_value(raw, position)
+        yield position, end
+        position = _skip_space(raw, end)
+        if raw[position] == "]":
+            return
+        position = _skip_space(raw, position + 1)

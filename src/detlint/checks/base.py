@@ -73,6 +73,8 @@ class RuleMeta:
         message: str,
         *,
         anchor: str,
+        detail: str = "",
+        help: str = "",
         scope: str = "",
         occurrence: int = 0,
         confidence: Confidence | None = None,
@@ -82,7 +84,8 @@ class RuleMeta:
         fix: Fix | None = None,
     ) -> Finding:
         """A finding of this rule; `anchor` is the flagged text, hashed (without line numbers) into the
-        fingerprint together with the scope and the occurrence index."""
+        fingerprint together with the scope and the occurrence index. `message` is one sentence;
+        `detail` (why) and `help` (what to do) are shown by the full output (see `Finding`)."""
         finding = Finding(
             cls.code,
             cls.name,
@@ -92,9 +95,12 @@ class RuleMeta:
             cls.severity,
             confidence or cls.confidence,
             statement_lines=statement_lines,
-            related=tuple(related),
+            # Other places only: a related location that is the finding's own says nothing new.
+            related=tuple(item for item in related if (item.path, item.span) != (path, span)),
             properties=dict(properties or {}),
             fix=fix,
+            detail=detail,
+            help=help,
         )
         return finding.with_fingerprint(anchor, scope, occurrence)
 
@@ -104,11 +110,24 @@ class MetaRule(RuleMeta):
 
     @classmethod
     def at(
-        cls, path: str, message: str, line: int = 1, column: int = 0, *, anchor: str | None = None, occurrence: int = 0
+        cls,
+        path: str,
+        message: str,
+        line: int = 1,
+        column: int = 0,
+        *,
+        anchor: str | None = None,
+        occurrence: int = 0,
+        detail: str = "",
+        help: str = "",
+        related: Iterable[RelatedLocation] = (),
     ) -> Finding:
         """The finding at one point of a file; its fingerprint hashes `anchor`, the message by default."""
         span = Span(line, column, line, column)
-        return cls.finding(path, span, message, anchor=message if anchor is None else anchor, occurrence=occurrence)
+        return cls.finding(
+            path, span, message, anchor=message if anchor is None else anchor, occurrence=occurrence,
+            detail=detail, help=help, related=related,
+        )  # fmt: skip
 
 
 @dataclass
@@ -123,6 +142,8 @@ class Report:
     scope: str
     related: tuple[tuple[cst.CSTNode, str], ...] = ()
     fix: FixSpec | None = None
+    detail: str = ""
+    help: str = ""
 
 
 @dataclass(frozen=True)
@@ -209,10 +230,14 @@ class Rule(RuleMeta, cst.BatchableCSTVisitor):
         node: cst.CSTNode,
         message: str,
         *,
+        detail: str = "",
+        help: str = "",
         confidence: Confidence | None = None,
         related: Iterable[tuple[cst.CSTNode, str]] = (),
         fix: FixSpec | None = None,
     ) -> None:
+        """Report `node`: `message` is one sentence naming it and the hazard; `detail` says why and
+        `help` what to do (see `Finding`)."""
         context = self.context
         context.reports.append(
             Report(
@@ -224,6 +249,8 @@ class Rule(RuleMeta, cst.BatchableCSTVisitor):
                 scope=".".join(context.scope_stack),
                 related=tuple(related),
                 fix=fix,
+                detail=detail,
+                help=help,
             )
         )
 

@@ -67,6 +67,8 @@ def finding_from_dict(raw: Mapping[str, Any]) -> Finding:
         code=str(raw["code"]),
         name=str(raw.get("name", "")),
         message=str(raw.get("message", "")),
+        detail=str(raw.get("detail", "")),
+        help=str(raw.get("help", "")),
         path=str(raw["path"]),
         span=span,
         severity=Severity(raw.get("severity", "warning")),
@@ -182,6 +184,7 @@ def render_text(
 ) -> str:
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     buffer = io.StringIO()
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width or 160, soft_wrap=False,
@@ -202,8 +205,8 @@ def render_text(
         location = f"{finding.path}:{finding.span.line}"
         op = str(finding.properties.get("op") or result.recipe or "?")
         table.add_row(
-            location,
-            op,
+            Text(location),  # text from files and rules is never markup
+            Text(op),
             f"[{_STYLES[result.status]}]{result.status.value}[/]",
             *_numbers(result),
             _deterministic_text(result),

@@ -19,6 +19,7 @@ from detlint.catalogs.loader import load_catalog
 from detlint.dependency_files.dispatch import MIN_SIZE_LIMIT, parse_dependency_text
 from detlint.dependency_files.records import DependencyFile, Include, Requirement, ResolvedVersion
 from detlint.discovery import classify
+from detlint.finding import RelatedLocation
 from detlint.versions import VersionRange
 
 if TYPE_CHECKING:
@@ -64,6 +65,9 @@ class IncludeProblem:
     path: str
     include: Include
     message: str
+    detail: str = ""
+    help: str = ""
+    related: tuple[RelatedLocation, ...] = ()
 
 
 @dataclass
@@ -160,6 +164,7 @@ class ProjectDeps:
                 continue
             stack: list[tuple[str, Iterator[Include]]] = [(start, iter(self._includes_of(start)))]
             state[start] = "active"
+            following: dict[str, Include] = {}  # path on the stack -> the include being followed from it
             while stack:
                 path, pending = stack[-1]
                 include = next(pending, None)
@@ -171,27 +176,39 @@ class ProjectDeps:
                 if target is None:
                     continue
                 if self.get(target, "requirements") is None:
+                    where = f" (looked up as {target} from the project root)" if target != include.target else ""
                     self.include_problems.append(
                         IncludeProblem(
                             path,
                             include,
-                            f"`{include.target}`: no such file"
-                            + (f" ({target} from the project root)" if target != include.target else "")
-                            + "; pip stops here",
+                            f"`{include.target}` is included but does not exist",
+                            detail=f"pip stops at this line with an error{where}.",
+                            help="Fix the path, or remove the include",
                         )
                     )
                     continue
                 if state.get(target) == "active":
                     chain = [entry for entry, _ in stack]
-                    cycle = [*chain[chain.index(target) :], target]
+                    cycle = chain[chain.index(target) :]
                     self.include_problems.append(
                         IncludeProblem(
-                            path, include, "include cycle: " + " -> ".join(cycle) + "; remove one of these includes"
+                            path,
+                            include,
+                            f"including `{include.target}` closes an include cycle",
+                            detail=f"The {len(cycle)} files of the cycle include one another, and pip stops with an "
+                            "error when it meets a file a second time.",
+                            help="Remove one of these includes",
+                            related=tuple(
+                                RelatedLocation(entry, following[entry].span, f"includes `{following[entry].target}`")
+                                for entry in cycle
+                                if entry != path and entry in following
+                            ),
                         )
                     )
                     continue
                 if target not in state:
                     state[target] = "active"
+                    following[path] = include
                     stack.append((target, iter(self._includes_of(target))))
 
     def _includes_of(self, path: str) -> tuple[Include, ...]:

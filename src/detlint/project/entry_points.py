@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts
+from detlint.finding import RelatedLocation, Span
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,6 +41,22 @@ class EntryPoint:
             "project-script": f"{where} ([project.scripts])",
             "configured": f"{where} (configured entry point)",
         }[self.kind]
+
+
+    def related(self) -> RelatedLocation:
+        """Where the entry point is, for findings about its path: the `if __name__ == "__main__":`
+        line of a main guard, else the top of its file."""
+        guard = self.facts.main_guard if self.kind == "main-guard" else None
+        line, column = (guard.span.line, guard.span.column) if guard else (1, 0)
+        span = Span(line, column, line, column)
+        what = {
+            "main-guard": 'its `if __name__ == "__main__":` block',
+            "script": "a script (it runs code at module level)",
+            "notebook": "a notebook",
+            "project-script": f"`{self.facts.module}:{self.start}` in [project.scripts]",
+            "configured": f"`{self.facts.module}:{self.start}`, configured" if self.start else "configured",
+        }[self.kind]
+        return RelatedLocation(self.path, span, f"entry point: {what}")
 
 
 def find_entry_points(index: ProjectIndex) -> tuple[EntryPoint, ...]:

@@ -9,6 +9,7 @@ from functools import cached_property
 from detlint.config import Settings
 from detlint.dependency_files import DependencyFile, ResolvedVersion
 from detlint.facts.model import Event, EventKind, FileFacts
+from detlint.finding import RelatedLocation, Span
 from detlint.project.callgraph import CallGraph, Reached
 from detlint.project.dependencies import ProjectDeps
 from detlint.project.disk import ProjectFiles
@@ -57,6 +58,18 @@ class ProjectIndex:
         if resolved is not None:
             return resolved.version, f"{resolved.path}:{resolved.line}"
         return None, "the newest catalogued release"
+
+    def version_pin(self, package: str) -> RelatedLocation | None:
+        """Where the project pins the framework version judged against (None for `target-versions` or
+        the newest catalogued release)."""
+        if package in self.settings.target_versions:
+            return None
+        resolved = self.versions.get(package)
+        if resolved is None:
+            return None
+        what = "locked" if resolved.locked else "pinned"
+        span = Span(resolved.line, 0, resolved.line, 0)
+        return RelatedLocation(resolved.path, span, f"{package} {resolved.version} is {what} here")
 
     def events(self, kind: EventKind) -> Iterator[tuple[FileFacts, Event]]:
         """Every event of a kind in the project, reached by an entry point or not (found once per

@@ -12,7 +12,7 @@ from detlint.catalogs.loader import load_catalog
 from detlint.catalogs.ops import OpEntry, OpIndex, Status
 from detlint.facts.model import Event, EventKind, FileFacts
 from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS, CUDNN_MODE
-from detlint.finding import Confidence, RelatedLocation, Span
+from detlint.finding import Confidence, RelatedLocation, Span, short_code
 from detlint.project.callgraph import Reached
 from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
@@ -124,6 +124,11 @@ class OpCatalogView:
                 found.setdefault((reached.event.site.path, reached.event.site.span), reached)
         return list(found.values())
 
+    def pin(self, index: ProjectIndex) -> list[RelatedLocation]:
+        """Where the project pins the version judged against, if it does."""
+        pin = index.version_pin(self.package) if self.version else None
+        return [pin] if pin is not None else []
+
     @property
     def version_text(self) -> str:
         shown = self.version or (str(self.ops.coverage.latest) if self.ops.coverage.latest else "recent versions")
@@ -204,27 +209,31 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
             if all(reported_per_entry(state) for state, _ in exposed):
                 continue
         confidence = use.event.confidence
+        states_without = [state for state, _ in exposed]
         if not use.reaching:
             confidence = Confidence.LOW if index.settings.mode == "application" else confidence.lowered()
-            where = "no entry point of this project reaches it, so its callers must enable deterministic mode"
+            hazard = ", and no entry point reaches it"
+            where = "No entry point of this project reaches it, so its callers must enable deterministic mode."
         else:
-            states_without = [state for state, _ in exposed]
             if use.entry.device == "cuda" and not any(state.first_cuda for state in states_without):
                 confidence = Confidence.LOW  # nothing on these paths asks for CUDA: it likely runs on CPU
-            where = f"reached without deterministic mode from {describe_entries(states_without)}"
+            hazard = " without deterministic mode"
+            where = f"It is reached without deterministic mode from {describe_entries(states_without)}."
             if use.untrained:
-                confidence = Confidence.LOW  # low: whether its backward pass runs is not seen
-                where += ", whose path shows no training (no backward pass, optimizer step or fit loop)"
+                confidence = Confidence.LOW  # whether its backward pass runs is not seen
+                where = where[:-1] + ", whose path shows no training (no backward pass, optimizer step or fit loop)."
         site = use.event.site
         yield rule.finding(
             site.path,
             site.span,
-            f"`{site.anchor}` ({use.op_name}) is nondeterministic {device_text(use.entry)}; {where}. "
-            f"{mode_advice(view, use)}",
+            f"`{short_code(site.anchor)}` is nondeterministic {device_text(use.entry)}{hazard}",
+            detail=f"It runs {use.op_name}. {where} {mode_advice(view, use)}",
+            help=use.entry.alternative,
             anchor=f"{use.entry.id}:{site.anchor}",
             scope=site.scope,
             confidence=confidence,
             statement_lines=site.statement_lines,
+            related=[*entry_locations(states_without), *view.pin(index)],
             properties=view.properties(use),
         )
 
@@ -250,7 +259,12 @@ def listed_ops(view: OpCatalogView, state: EntryState, covered=None) -> tuple[li
     names = sorted({r.event.detail for r in fixed})
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     calls = f"{len(fixed)} call{'s' if len(fixed) != 1 else ''}"
-    return related, f"it would make {calls} on this path deterministic ({shown})"
+    return related, f"would make {calls} on this path deterministic ({shown})"
+
+
+def entry_locations(states: list[EntryState], limit: int = 3) -> list[RelatedLocation]:
+    """Where the first few entry points are, as related locations."""
+    return [state.entry.related() for state in states[:limit]]
 
 
 def mode_advice(view: OpCatalogView, use: OpUse) -> str:
@@ -260,8 +274,8 @@ def mode_advice(view: OpCatalogView, use: OpUse) -> str:
     if verdict == "deterministic":
         return f"In {view.version_text}, {mode} makes it deterministic."
     if verdict == "raises":
-        return f"In {view.version_text} it has no deterministic implementation ({mode} raises): {use.entry.alternative}"
-    return f"In {view.version_text}, {mode} does not cover it: {use.entry.alternative}"
+        return f"In {view.version_text} it has no deterministic implementation: {mode} makes it raise an error."
+    return f"In {view.version_text}, {mode} does not cover it."
 
 
 TF_DETERMINISM_VARIABLES = ("TF_DETERMINISTIC_OPS",)
@@ -292,11 +306,13 @@ def entry_finding(
     rule, index: ProjectIndex, state: EntryState, anchor: Reached, package: str, message: str, fix_code: str = "", **extra
 ):
     """A finding about an entry point's path, placed where the anchor event enters it in code that
-    imports the package (so a file that never imports the framework gets no finding). `fix_code`, a
-    statement to insert before it, becomes an unsafe fix when the place is in the entry's own file."""
+    imports the package (so a file that never imports the framework gets no finding), with the entry
+    point among its related locations. `fix_code`, a statement to insert before it, becomes an unsafe
+    fix when the place is in the entry's own file."""
     site, fix = landing(index, state.entry, anchor.chain, package, fix_code, f"insert `{fix_code}`")
     if fix is not None:
         extra["fix"] = fix
+    extra["related"] = [*extra.get("related", ()), state.entry.related()]
     return rule.finding(
         site.path,
         site.span,

@@ -31,7 +31,7 @@ def insertion_fix(
     written with the name the site's file binds to `module` (`np.random.seed(0)` under `import numpy
     as np`); None when the file binds no such name."""
     facts = index.files.get(site.path)
-    if facts is None or facts.is_notebook:
+    if facts is None:
         return None
     head, _, rest = code.partition(".")
     local = next((name for name, full in facts.bindings.items() if full == head), None)

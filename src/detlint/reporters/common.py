@@ -1,11 +1,11 @@
-"""What several reporters share: 1-based positions and the rule index."""
+"""What several reporters share: 1-based positions, notebook cells named in messages, the rule index."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from detlint.finding import Span
+from detlint.finding import Finding, Span
 
 if TYPE_CHECKING:
     from detlint.checks.index import RuleIndex
@@ -24,6 +24,15 @@ class Region:
     @classmethod
     def of(cls, span: Span) -> Region:
         return cls(span.line, span.column + 1, span.end_line, span.end_column + 1)
+
+
+def located_message(finding: Finding) -> str:
+    """The message, prefixed in a notebook with the cell and its line (`cell 3, line 2: ...`): CI
+    annotations point at the line of the `.ipynb` file's JSON, which is not how anyone reads a
+    notebook."""
+    if finding.cell is None:
+        return finding.message
+    return f"cell {finding.cell[0]}, line {finding.cell[1]}: {finding.message}"
 
 
 def rules_or_builtin(rules: RuleIndex | None) -> RuleIndex:

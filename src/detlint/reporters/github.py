@@ -2,8 +2,10 @@
 which the runner turns into an annotation on the pull request's diff.
 
 Columns are 1-based and `endColumn` is the column after the last flagged character, as in the SARIF
-and JSON reports. Paths are as given: `detlint check` makes them relative to the repository, which is
-what the runner resolves them against (`detlint.reporters.paths`). GitHub shows only the first few
+and JSON reports. A notebook finding points at the line of the `.ipynb` file that holds the flagged
+source line, and its message names the cell and the line in it. Paths are as given: `detlint check`
+makes them relative to the repository, which is what the runner resolves them against
+(`detlint.reporters.paths`). GitHub shows only the first few
 annotations of each level per step, so a closing line gives the total.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from detlint.finding import Finding, Severity
-from detlint.reporters.common import Region
+from detlint.reporters.common import Region, located_message
 
 COMMANDS = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 
@@ -56,7 +58,7 @@ def _command(finding: Finding) -> str:
         "title": f"{finding.code} ({finding.name})",
     }
     rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in properties.items())
-    return f"::{COMMANDS[finding.severity]} {rendered}::{escape_data(finding.message)}"
+    return f"::{COMMANDS[finding.severity]} {rendered}::{escape_data(located_message(finding))}"
 
 
 def _count(number: int, noun: str) -> str:

@@ -4,7 +4,8 @@
 GitLab merges issues with equal fingerprints into one entry, so each occurrence gets its own: the
 finding's line-independent fingerprint, told apart from identical findings of the same report by
 their order. Paths are as given (`detlint check` makes them relative to the repository, see
-`detlint.reporters.paths`); lines are 1-based.
+`detlint.reporters.paths`); lines are 1-based (in a notebook, the line of the `.ipynb` file, with the
+cell named in the description).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from detlint.finding import Finding, Severity
+from detlint.reporters.common import located_message
 
 SEVERITIES = {Severity.ERROR: "major", Severity.WARNING: "minor", Severity.NOTE: "info"}
 
@@ -35,7 +37,7 @@ def _occurrence_fingerprint(identity: str, repeat: int) -> str:
 
 def _issue(finding: Finding, path: str, fingerprint: str) -> dict:
     return {
-        "description": f"{finding.code} {finding.message}",
+        "description": f"{finding.code} {located_message(finding)}",
         "check_name": finding.code,
         "fingerprint": fingerprint,
         "severity": SEVERITIES[finding.severity],

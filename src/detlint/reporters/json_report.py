@@ -1,6 +1,7 @@
 """Versioned JSON: the input of `detlint probe` and of baselines. Lines are 1-based; columns are
-1-based as in the text output. Paths are as given (`detlint check` makes them relative to the working
-directory, see `detlint.reporters.paths`); `root`, when known, is the project root, absolute."""
+1-based as in the text output. `message` is one sentence; `detail` says why and `help` what to do.
+Paths are as given (`detlint check` makes them relative to the working directory, see
+`detlint.reporters.paths`); `root`, when known, is the project root, absolute."""
 
 from __future__ import annotations
 
@@ -10,20 +11,22 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from detlint import __version__
-from detlint.finding import Finding
+from detlint.finding import Finding, RelatedLocation, Span
 from detlint.reporters.common import Region
 
 SCHEMA_VERSION = 1
 
 
 def finding_to_dict(finding: Finding) -> dict:
-    """A finding as JSON; a notebook finding also names its cell and the line in that cell (its `line`
-    is the line of the `.ipynb` file)."""
+    """A finding as JSON; a notebook finding also names its cell and the position in that cell (its
+    `line` and columns are those of the `.ipynb` file)."""
     region = Region.of(finding.span)
     document = {
         "code": finding.code,
         "name": finding.name,
         "message": finding.message,
+        "detail": finding.detail,
+        "help": finding.help,
         "path": finding.path,
         "line": region.line,
         "column": region.column,
@@ -32,20 +35,32 @@ def finding_to_dict(finding: Finding) -> dict:
         "severity": finding.severity.value,
         "confidence": finding.confidence.value,
         "fingerprint": finding.fingerprint,
-        "related": [
-            {
-                "path": related.path,
-                "line": related.span.line,
-                "column": Region.of(related.span).column,
-                "message": related.message,
-            }
-            for related in finding.related
-        ],
+        "related": [_related(related) for related in finding.related],
     }
     if finding.cell is not None:
-        document["cell"], document["cell_line"] = finding.cell
+        document.update(_cell(finding.cell, finding.cell_span))
     if finding.properties:
         document["properties"] = dict(finding.properties)
+    return document
+
+
+def _related(related: RelatedLocation) -> dict:
+    document = {
+        "path": related.path,
+        "line": related.span.line,
+        "column": Region.of(related.span).column,
+        "message": related.message,
+    }
+    if related.cell is not None:
+        document.update(_cell(related.cell, related.cell_span))
+    return document
+
+
+def _cell(cell: tuple[int, int], span: Span | None) -> dict:
+    document = {"cell": cell[0], "cell_line": cell[1]}
+    if span is not None:
+        region = Region.of(span)
+        document.update(cell_column=region.column, cell_end_line=region.end_line, cell_end_column=region.end_column)
     return document
 
 

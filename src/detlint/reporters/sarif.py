@@ -4,8 +4,10 @@ One run. `tool.driver.rules` describes every rule that has a result, from the ru
 doc page; each result points at its rule by id and index. Locations are relative to `base`
 (`uriBaseId` `%SRCROOT%`, whose absolute URI is in `originalUriBaseIds`): `detlint check` makes the
 paths relative to the repository (`detlint.reporters.paths`). Lines and columns are 1-based, and
-`endColumn` is the column after the last flagged character. Output depends only on the findings, the
-rules and the base: no timestamps, no machine names.
+`endColumn` is the column after the last flagged character; in a notebook they are those of the
+`.ipynb` file (the JSON string that holds the flagged source line), and the message names the cell. A
+result's message is the finding's message, detail and help, one paragraph each. Output depends only
+on the findings, the rules and the base: no timestamps, no machine names.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from urllib.parse import quote
 
 from detlint import __version__
 from detlint.finding import Finding, RelatedLocation, one_line
-from detlint.reporters.common import Region, rules_or_builtin
+from detlint.reporters.common import Region, located_message, rules_or_builtin
 
 if TYPE_CHECKING:
     from detlint.checks.base import RuleMeta
@@ -109,7 +111,7 @@ def _result(finding: Finding, rule_index: int) -> dict:
         "ruleId": finding.code,
         "ruleIndex": rule_index,
         "level": finding.severity.value,  # detlint's severities are SARIF's level names
-        "message": {"text": finding.message},
+        "message": {"text": _message_text(finding)},
         "locations": [{"physicalLocation": _physical_location(finding.path, Region.of(finding.span))}],
     }
     if finding.related:
@@ -126,6 +128,11 @@ def _result(finding: Finding, rule_index: int) -> dict:
     if finding.cell is not None:  # the region is the line in the .ipynb file; this is where Jupyter shows it
         result["properties"]["notebookCell"], result["properties"]["notebookCellLine"] = finding.cell
     return result
+
+
+def _message_text(finding: Finding) -> str:
+    """The message (naming the notebook cell), then its detail and help as paragraphs of their own."""
+    return "\n\n".join(part for part in (located_message(finding), finding.detail, finding.help) if part)
 
 
 def _related_location(number: int, related: RelatedLocation) -> dict:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from detlint.config import Settings
 from detlint.discovery import discover, module_name
-from detlint.finding import Confidence, Finding, Span
+from detlint.finding import Confidence, Finding, Fix, RelatedLocation, Span
 from detlint.notebook import NotebookModule
 from detlint.results import AnalysisOptions, FileResult
 from detlint.run import pool
@@ -198,19 +198,50 @@ def finalize(
 
 
 def _in_notebook_cells(finding: Finding, notebooks: dict[str, NotebookModule]) -> Finding:
-    """Notebook findings were made on the module of joined cells: give them their cell, and the
-    line of the .ipynb file, for tools that open the file itself."""
+    """Notebook findings were made on the module of joined cells: give them their cell and the range
+    in it, and the range in the .ipynb file for tools that open the file itself; fixes are rewritten
+    to edit cells (a fix that would touch a masked IPython line, or two cells, is dropped)."""
 
-    def file_span(path: str, span: Span) -> tuple[Span, tuple[int, int] | None]:
-        where = notebooks[path].where(span.line) if path in notebooks else None
-        if where is None:
-            return span, None
-        end = notebooks[path].where(span.end_line) or where
-        return Span(where.file_line or 1, span.column, end.file_line or 1, span.end_column), (where.cell, where.line)
+    def located(path: str, span: Span) -> tuple[Span, tuple[int, int] | None, Span | None]:
+        notebook = notebooks.get(path)
+        where = notebook.where(span.line) if notebook is not None else None
+        if notebook is None or where is None:
+            return span, None, None
+        end = notebook.where(span.end_line)
+        if end is None or end.cell != where.cell:
+            end, end_column = where, len(where.escaped)
+        else:
+            end_column = span.end_column
+        in_file = Span(where.file_line or 1, where.file_column_of(span.column), end.file_line or 1,
+                       end.file_column_of(end_column))  # fmt: skip
+        return in_file, (where.cell, where.line), Span(where.line, span.column, end.line, end_column)
 
-    span, cell = file_span(finding.path, finding.span)
-    related = tuple(replace(item, span=file_span(item.path, item.span)[0]) for item in finding.related)
-    return replace(finding, span=span, cell=cell, related=related)
+    if finding.path not in notebooks:
+        related = tuple(_related_in_cells(item, located) for item in finding.related)
+        return replace(finding, related=related) if related != finding.related else finding
+    span, cell, cell_span = located(finding.path, finding.span)
+    related = tuple(_related_in_cells(item, located) for item in finding.related)
+    fix = _fix_in_cells(finding.fix, notebooks[finding.path]) if finding.fix is not None else None
+    return replace(finding, span=span, cell=cell, cell_span=cell_span, related=related, fix=fix)
+
+
+def _related_in_cells(item: RelatedLocation, located) -> RelatedLocation:
+    span, cell, cell_span = located(item.path, item.span)
+    return item if cell is None else replace(item, span=span, cell=cell, cell_span=cell_span)
+
+
+def _fix_in_cells(fix: Fix, notebook: NotebookModule) -> Fix | None:
+    edits = []
+    for edit in fix.edits:
+        first, last = notebook.where(edit.span.line), notebook.where(edit.span.end_line)
+        if first is None or last is None or first.cell != last.cell:
+            return None
+        touched = notebook.lines[edit.span.line - 1 : edit.span.end_line]
+        if any(line.masked for line in touched):
+            return None
+        span = Span(first.line, edit.span.column, last.line, edit.span.end_column)
+        edits.append(replace(edit, span=span, cell=first.cell))
+    return replace(fix, edits=tuple(edits))
 
 
 def _unused_suppression_findings(path: str, unused: Sequence[UnusedSuppression]) -> list[Finding]:
@@ -221,15 +252,16 @@ def _unused_suppression_findings(path: str, unused: Sequence[UnusedSuppression])
         suppression, selector = item.suppression, item.selector
         if suppression.kind == "noqa" and not selector.upper().startswith("DET"):
             continue  # another tool's code
-        message = (
-            f"unused suppression: no {selector} finding here to silence"
-            if _selects_any(selector)
-            else f"suppression names no detlint rule: `{selector}` (see `detlint rules`)"
-        )
+        if _selects_any(selector):
+            message = f"unused suppression: no {selector} finding here to silence"
+            advice = "Remove it, or move it to the statement it was meant for"
+        else:
+            message = f"suppression names no detlint rule: `{selector}`"
+            advice = "Name a rule by its code or name (see `detlint rules`)"
         findings.append(
             UnusedSuppressionRule.at(
                 path, message, suppression.line, suppression.column,
-                anchor=f"{suppression.kind}:{selector}", occurrence=suppression.line,
+                anchor=f"{suppression.kind}:{selector}", occurrence=suppression.line, help=advice,
             )  # fmt: skip
         )
     return findings

@@ -33,7 +33,10 @@ class ProjectPass:
         from detlint.checks.det0_meta.det002_internal_error import InternalError
 
         anchor = min(paths)
-        return [*self.findings, *(InternalError.at(anchor, message) for message in self.failures)]
+        return [
+            *self.findings,
+            *(InternalError.failure(anchor, message, "its findings are missing") for message in self.failures),
+        ]
 
 
 def project_pass(results: Sequence[FileResult], settings: Settings) -> ProjectPass:
@@ -60,7 +63,6 @@ def run_project_rules(
         except Exception as error:  # noqa: BLE001 - one failing project rule must not hide the rest
             tracebacks.append(f"project rule {rule.code} ({rule.name}) failed:\n{traceback.format_exc()}")
             failures.append(
-                f"project rule {rule.code} ({rule.name}) failed on this project: {type(error).__name__}: {error}; "
-                "its findings are missing (run with --debug for the traceback)"
+                f"project rule {rule.code} ({rule.name}) failed on this project: {type(error).__name__}: {error}"
             )
     return findings, tracebacks, failures

@@ -156,7 +156,8 @@ SCHEMA: dict[str, Schema] = {
             "library": (is_str, True),  # id of a gradient_boosting entry
             "when": (conditions, True),
             "confidence": (one_of(*CONFIDENCES), True),
-            "problem": (is_str, True),
+            "problem": (is_str, True),  # the hazard, a clause of the finding's one-sentence message
+            "detail": (is_str, True),  # why, for the finding's detail
             "fix": (is_str, True),
             "since": (is_str, False),
             "removed_in": (is_str, False),

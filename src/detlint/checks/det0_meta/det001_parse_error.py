@@ -44,8 +44,11 @@ class ParseError(MetaRule):
     )
 
     @classmethod
-    def too_large(cls, path: str, message: str) -> Finding:
+    def too_large(cls, path: str, message: str, *, help: str = "", anchor: str | None = None) -> Finding:
         """A file skipped for its size: a warning shown in every format that does not by itself fail a
         run (properties `advisory: true`)."""
-        finding = cls.finding(path, Span(1, 0, 1, 0), message, anchor=message, properties={ADVISORY: True})
+        finding = cls.finding(
+            path, Span(1, 0, 1, 0), message, anchor=message if anchor is None else anchor, help=help,
+            properties={ADVISORY: True},
+        )  # fmt: skip
         return replace(finding, severity=Severity.WARNING)

@@ -7,6 +7,7 @@ given, and writing the fixed call for messages. The `estimators` catalog's condi
 from __future__ import annotations
 
 import enum
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -373,6 +374,11 @@ def _one_line(call: cst.Call, args: list[cst.Arg], added: str, limit: int) -> st
     if "\n" in text or len(text) > limit:
         return f"{code_of(call.func)}(..., {added})"
     return text
+
+
+def without_asides(text: str) -> str:
+    """Text without its parentheses, for a one-sentence message (the detail keeps them)."""
+    return re.sub(r"\s*\([^()]*\)", "", text)
 
 
 def describe(found: Found) -> str:

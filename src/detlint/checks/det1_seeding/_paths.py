@@ -76,7 +76,3 @@ def _call_at(facts: FileFacts, site: Site) -> Event | None:
 
 def related(site: Site, message: str) -> RelatedLocation:
     return RelatedLocation(site.path, site.span, message)
-
-
-def where(site: Site) -> str:
-    return f"{site.path}:{site.span.line}"

@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.checks.det1_seeding._paths import library_paths, related, seeding_fix, where
-from detlint.finding import Confidence, Finding, Severity
+from detlint.checks.det1_seeding._paths import library_paths, related, seeding_fix
+from detlint.finding import Confidence, Finding, Severity, short_code
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import landing
 
@@ -120,21 +120,28 @@ class UnseededRng(ProjectRule):
             grouped.setdefault(key, []).append((path, first, site, fix))
         for items in grouped.values():
             path, first, site, fix = items[0]
-            entries = ", ".join(item[0].entry.describe() for item in items)
+            entries = [item[0].entry for item in items]
             use = first.event
+            display = path.library.display
             hint = (
                 f" (`{path.partial_seeds[0].event.subject}` seeds only part of it)" if path.partial_seeds else ""
             )
+            where = "this entry point's path" if len(entries) == 1 else f"the paths of {len(entries)} entry points"
             yield self.finding(
                 site.path,
                 site.span,
-                f"{path.library.display} is used on the path of {entries} but never seeded{hint}: "
-                f"`{use.site.anchor}` at {where(use.site)} {use.detail}; call `{path.library.fix}` at the start "
-                "of the run",
+                f"{display} is used but never seeded on {where}",
+                detail=f"`{short_code(use.site.anchor)}` {use.detail}, and nothing on the path of "
+                f"{', '.join(entry.describe() for entry in entries)} seeds it{hint}, so it starts from a "
+                "different state in every run.",
+                help=f"Call `{path.library.fix}` at the start of the run",
                 anchor=f"{path.library.id}:{site.anchor}",
                 scope=site.scope,
                 confidence=Confidence.weakest(*(item[1].confidence for item in items)),
                 statement_lines=site.statement_lines,
-                related=[related(first.event.site, f"first use of {path.library.display} on this path")],
+                related=[
+                    related(first.event.site, f"first use of {display} on this path"),
+                    *(entry.related() for entry in entries),
+                ],
                 fix=fix,
             )

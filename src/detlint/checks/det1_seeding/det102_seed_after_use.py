@@ -3,8 +3,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.checks.det1_seeding._paths import library_paths, related, where
-from detlint.finding import Confidence, Finding, Severity
+from detlint.checks.det1_seeding._paths import library_paths, related
+from detlint.finding import Confidence, Finding, Severity, short_code
 from detlint.project.index import ProjectIndex
 
 
@@ -90,9 +90,10 @@ class SeedAfterUse(ProjectRule):
             yield self.finding(
                 seed_site.path,
                 seed_site.span,
-                f"{path.library.display} is seeded here only after it was already used "
-                f"(`{use.event.site.anchor}` at {where(use.event.site)}: {use.event.detail}); those draws are "
-                f"not reproducible: seed before building the model or the data",
+                f"{path.library.display} is seeded only after it was already used",
+                detail=f"`{short_code(use.event.site.anchor)}` {use.event.detail} before this seed runs, so "
+                "those draws come from an unseeded generator and differ between runs.",
+                help="Seed before building the model or the data",
                 anchor=f"{path.library.id}:{seed_site.anchor}",
                 scope=seed_site.scope,
                 confidence=Confidence.weakest(seed.confidence, use.confidence),

@@ -96,8 +96,9 @@ class UnstableSeed(Rule):
         if qualname and self.rng.reseeds_from_entropy(node, qualname):
             self.report(
                 node,
-                f"`{qualname}()` without a value reseeds from operating-system entropy: every run differs; "
-                "pass a fixed seed",
+                f"`{qualname}()` without a value reseeds from operating-system entropy",
+                detail="Every run then starts from a different state, and nothing records which one it was.",
+                help="Pass a fixed seed",
                 confidence=self.resolution_confidence(node.func),
             )
             return
@@ -109,8 +110,9 @@ class UnstableSeed(Rule):
                 what, confidence = found
                 self.report(
                     seed,
-                    f"the seed comes from {what}: it differs on every run, so it seeds nothing; use a fixed "
-                    "integer (from the configuration or the command line, and log it)",
+                    f"the seed comes from {what}, which differs on every run",
+                    detail="A seed that changes from run to run makes the run as irreproducible as no seed at all.",
+                    help="Use a fixed integer (from the configuration or the command line) and log it",
                     confidence=confidence,
                 )
 

@@ -98,20 +98,32 @@ class UnseededGenerator(Rule):
         if entry.get("seeded_by_method"):
             self._needs_method_seed.append((node, qualname))
         elif entry.get("always_unseeded"):
-            self._report(node, qualname, "always starts from operating-system entropy; use `Generator.from_seed(SEED)`")
+            self._report(
+                node, qualname, "always starts from operating-system entropy", "Use `Generator.from_seed(SEED)`"
+            )
         elif entry.get("seed_argument"):
             ref = entry["seed_argument"]
             seed = argument(node, ref["keyword"], ref.get("position"))
             if seed is None or literal_value(seed.value) is None:
-                self._report(node, qualname, f"has no seed and starts from operating-system entropy; pass one: `{qualname}(SEED)`")
+                problem = "has no seed, so it starts from operating-system entropy"
+                self._report(node, qualname, problem, f"Pass one: `{qualname}(SEED)`")
 
     def leave_Module(self, original_node: cst.Module) -> None:
         for call, qualname in self._needs_method_seed:
             name = self._bound_to.get(id(call))
             if id(call) in self._chained_seeds or name in self._seeded_names:
                 continue
-            fix = f"call `{name}.manual_seed(SEED)` before using it" if name else f"use `{qualname}().manual_seed(SEED)`"
-            self._report(call, qualname, f"is never seeded: {fix}")
+            fix = (
+                f"Call `{name}.manual_seed(SEED)` before using it" if name else f"Use `{qualname}().manual_seed(SEED)`"
+            )
+            self._report(call, qualname, "is never seeded", fix)
 
-    def _report(self, node: cst.Call, qualname: str, problem: str) -> None:
-        self.report(node, f"`{qualname}()` {problem}", confidence=self.resolution_confidence(node.func))
+    def _report(self, node: cst.Call, qualname: str, problem: str, fix: str) -> None:
+        self.report(
+            node,
+            f"`{qualname}()` {problem}",
+            detail="A generator object keeps its own state, independent of the global seed: seeding the library "
+            "does not seed it.",
+            help=fix,
+            confidence=self.resolution_confidence(node.func),
+        )

@@ -15,8 +15,9 @@ from detlint.checks.det1_seeding._estimators import (
     describe,
     seed_status,
     with_keyword,
+    without_asides,
 )
-from detlint.finding import Confidence, Severity
+from detlint.finding import Confidence, Severity, short_code
 from detlint.names import code_of, literal_value
 
 _DEFAULT_SEED = {"keyword": "random_state"}
@@ -300,8 +301,7 @@ class MissingRandomState(EstimatorVisitor, Rule):
     def _emit(
         self, node: cst.Call, why: str, because: str, seed: str, fix: str, level: Level, keyword: str | None = None
     ) -> None:
-        text = code_of(node)
-        subject = f"`{text}`" if len(text) <= 60 else f"`{code_of(node.func)}(...)`"
+        subject = f"`{short_code(code_of(node))}`"
         pending = _Pending(
             report=None,  # type: ignore[arg-type]
             subject=subject,
@@ -313,7 +313,9 @@ class MissingRandomState(EstimatorVisitor, Rule):
         )
         self.report(
             node,
-            self._message(pending, numpy_seeded=False),
+            f"{subject} {without_asides(why)} {without_asides(seed)}",
+            detail=self._detail(pending, numpy_seeded=False),
+            help=f"Pass a fixed seed: `{fix}`",
             confidence=level.confidence,
             fix=self._seed_fix(node, keyword),
         )
@@ -321,20 +323,27 @@ class MissingRandomState(EstimatorVisitor, Rule):
         self._pending.append(pending)
 
     @staticmethod
-    def _message(pending: _Pending, *, numpy_seeded: bool) -> str:
+    def _detail(pending: _Pending, *, numpy_seeded: bool) -> str:
         if numpy_seeded and pending.certain:
             consequence = (
-                "so it draws from NumPy's global random state, which this file seeds: its result repeats only "
-                "while every earlier draw from that state stays the same"
+                "Without a seed it draws from NumPy's global random state, which this file seeds: its result "
+                "repeats only while every earlier draw from that state stays the same."
             )
         elif pending.certain:
-            consequence = "so it draws from NumPy's global random state and its result changes between runs"
+            # The run may seed NumPy in another file: say what holds either way.
+            consequence = (
+                "Without a seed it draws from NumPy's global random state: its result changes between runs "
+                "unless the run seeds NumPy before this call, and even then it shifts whenever an earlier draw "
+                "from that state changes."
+            )
         else:
-            consequence = "so its result can change between runs"
-        return (
-            f"{pending.subject} {pending.why}{pending.reason} {pending.seed}, {consequence}; "
-            f"pass a fixed seed: `{pending.fix}`"
-        )
+            consequence = "Without a seed its result can change between runs."
+        because = ""
+        if pending.seed != without_asides(pending.seed):  # `(it may come from **params)`
+            because = f"It {pending.why}{pending.reason} {pending.seed}. "
+        elif pending.reason or pending.why != without_asides(pending.why):
+            because = f"It {pending.why}{pending.reason}. "
+        return because + consequence
 
     def leave_Module(self, original_node: cst.Module) -> None:
         if not self._numpy_seeded:
@@ -342,7 +351,7 @@ class MissingRandomState(EstimatorVisitor, Rule):
         for pending in self._pending:
             if not pending.certain:
                 continue
-            pending.report.message = self._message(pending, numpy_seeded=True)
+            pending.report.detail = self._detail(pending, numpy_seeded=True)
             if pending.report.confidence == Confidence.HIGH:
                 pending.report.confidence = Confidence.MEDIUM
 

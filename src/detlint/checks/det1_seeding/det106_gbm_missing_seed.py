@@ -6,8 +6,15 @@ from detlint.catalogs.conditions import ALWAYS, ArgumentView, Level, Verdict
 from detlint.catalogs.entries import Entry
 from detlint.catalogs.estimators import GbmTarget
 from detlint.checks.base import Rule
-from detlint.checks.det1_seeding._estimators import EstimatorVisitor, Seed, describe, seed_status, with_keyword
-from detlint.finding import Severity
+from detlint.checks.det1_seeding._estimators import (
+    EstimatorVisitor,
+    Seed,
+    describe,
+    seed_status,
+    with_keyword,
+    without_asides,
+)
+from detlint.finding import Severity, short_code
 from detlint.names import code_of
 
 
@@ -119,7 +126,13 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
             return
         self._reported.add((id(where), setting.id))
         level = min(verdict.level, Level.of(setting["confidence"]))
-        self.report(where, f"`{describe(verdict.found)}` {setting['problem']}; {setting['fix']}", confidence=level.confidence)
+        self.report(
+            where,
+            f"`{describe(verdict.found)}` {setting['problem']}",
+            detail=setting["detail"],
+            help=setting["fix"][:1].upper() + setting["fix"][1:],
+            confidence=level.confidence,
+        )
 
     def _check_seed(self, node: cst.Call, qualname: str, target: GbmTarget, view: ArgumentView) -> None:
         library = target.library
@@ -137,10 +150,10 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
             what = library.get("always_stochastic_what", "draws random numbers")
         else:
             what = verdict.condition.what or "draws random numbers"
-            if verdict.found is not None:
-                what += f" (`{describe(verdict.found)}`)"
-        text = code_of(node)
-        subject = f"`{text}`" if len(text) <= 60 else f"`{code_of(node.func)}(...)`"
+        short = without_asides(what)
+        if verdict.condition is not None and verdict.found is not None:
+            short += f" (`{describe(verdict.found)}`)"
+        subject = f"`{short_code(code_of(node))}`"
         if target.params_argument is None:
             missing = f"`{library['estimator_seed']}`" if seed.state is Seed.ABSENT else f"a seed (`{describe(seed.found)}`)"  # type: ignore[arg-type]
             fix = f"`{with_keyword(node, library['estimator_seed'])}`"
@@ -152,7 +165,9 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
             fix = f'`{name}["{key}"] = 0`' if name else f'add `"{key}": 0` to the params dict'
         self.report(
             node,
-            f"{subject} {what} without {missing}; {library['library']} uses {library['default_seed']}, so "
-            f"{library['unseeded_risk']}; set it explicitly: {fix}",
+            f"{subject} {short} without {missing}",
+            detail=(f"It {what}. " if what != without_asides(what) else "")
+            + f"{library['library']} uses {library['default_seed']}, so {library['unseeded_risk']}.",
+            help=f"Set the seed explicitly: {fix}",
             confidence=level.confidence,
         )

@@ -94,15 +94,19 @@ class CudnnBenchmark(SwitchVisitor, Rule):
             fix = FixSpec.replace(value_node, "False", "turn cuDNN benchmarking off") if value_node else None
             self.report(
                 node,
-                f"{what} lets cuDNN pick convolution algorithms by timing them in each process, so results "
-                "differ between runs; set it to False when results must repeat",
+                f"{what} makes cuDNN choose convolution algorithms by timing them in each run",
+                detail="The fastest algorithm is picked anew in every process, and different algorithms round "
+                "differently, so results differ between runs.",
+                help="Set it to False when results must repeat",
                 confidence=self.resolution_confidence(resolved),
                 fix=fix,
             )
         elif value is NOT_LITERAL:
             self.report(
                 node,
-                f"{what.replace('True', '...')} is set from a runtime value; if it is ever True, cuDNN picks "
-                "convolution algorithms by timing them and results differ between runs",
+                f"{what.replace('True', '...')} is set from a runtime value that may turn cuDNN benchmarking on",
+                detail="When it is True, cuDNN picks convolution algorithms by timing them in each process, and "
+                "results differ between runs.",
+                help="Make sure it is False when results must repeat",
                 confidence=Confidence.LOW,
             )

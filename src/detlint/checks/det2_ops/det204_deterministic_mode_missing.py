@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.finding import Finding, RelatedLocation, Severity
+from detlint.finding import Finding, RelatedLocation, Severity, short_code
 from detlint.project.index import ProjectIndex
 from detlint.facts.switches import CUDNN_MODE
 from detlint.project.op_paths import OpCatalogView, cudnn_flag_covers, entry_finding, entry_states, listed_ops
@@ -87,10 +87,11 @@ class DeterministicModeMissing(ProjectRule):
                 state,
                 cuda,
                 "torch",
-                f"{state.entry.describe()} runs PyTorch on CUDA (`{cuda.event.site.anchor}`) but never enables "
-                "deterministic algorithms, so CUDA kernels that round differently from run to run stay in use; "
-                "call `torch.use_deterministic_algorithms(True)` at the start of the run"
-                + (f": {listed}" if listed else ""),
+                "PyTorch runs on CUDA on this entry point's path without deterministic algorithms",
+                detail=f"{state.entry.describe()} uses CUDA (`{short_code(cuda.event.site.anchor)}`) but never "
+                "enables deterministic algorithms, so CUDA kernels that round differently from run to run stay "
+                "in use." + (f" Turning them on {listed}." if listed else ""),
+                help="Call `torch.use_deterministic_algorithms(True)` at the start of the run",
                 related=[RelatedLocation(cuda.event.site.path, cuda.event.site.span, "CUDA is used here"), *ops],
                 fix_code="torch.use_deterministic_algorithms(True)",
             )

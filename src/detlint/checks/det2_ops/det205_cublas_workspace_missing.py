@@ -87,7 +87,7 @@ class CublasWorkspaceMissing(ProjectRule):
     )  # fmt: skip
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
-        version, source = index.framework_version("torch")
+        version, _ = index.framework_version("torch")
         if version is None or final_release(version) >= FIXED_IN:
             return
         for state in entry_states(index):
@@ -99,19 +99,21 @@ class CublasWorkspaceMissing(ProjectRule):
             in_time = [r for r in settings if state.position(r) < state.position(cuda)]
             if in_time:
                 continue
-            problem = (
-                f"sets `{VARIABLE}` only after CUDA was first used (`{cuda.event.site.anchor}`), too late for cuBLAS"
-                if settings
-                else f"never sets `{VARIABLE}`"
-            )
+            problem = "sets it only after CUDA is first used, too late for cuBLAS" if settings else "never sets it"
             yield entry_finding(
                 self,
                 index,
                 state,
                 enabled,
                 "torch",
-                f"deterministic mode with CUDA on PyTorch {version} (from {source}), but {state.entry.describe()} "
-                f"{problem}: cuBLAS matrix products then raise or vary; set "
-                f'`os.environ["{VARIABLE}"] = ":4096:8"` before the first CUDA call (or upgrade to PyTorch 2.10+)',
-                related=[RelatedLocation(cuda.event.site.path, cuda.event.site.span, "CUDA is first used here")],
+                f"deterministic mode on CUDA needs `{VARIABLE}`, which this entry point's path "
+                + ("sets too late" if settings else "never sets"),
+                detail=f"In PyTorch {version}, cuBLAS matrix products in deterministic mode raise an error or vary "
+                f"unless `{VARIABLE}` is set before CUDA starts; {state.entry.describe()} {problem}.",
+                help=f'Set `os.environ["{VARIABLE}"] = ":4096:8"` before the first CUDA call (or upgrade to '
+                "PyTorch 2.10 or later)",
+                related=[
+                    RelatedLocation(cuda.event.site.path, cuda.event.site.span, "CUDA is first used here"),
+                    *([pin] if (pin := index.version_pin("torch")) else []),
+                ],
             )

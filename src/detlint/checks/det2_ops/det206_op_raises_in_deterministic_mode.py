@@ -3,9 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.finding import Confidence, Finding, Severity
+from detlint.finding import Confidence, Finding, Severity, short_code
 from detlint.project.index import ProjectIndex
-from detlint.project.op_paths import OpCatalogView, describe_entries, entry_states
+from detlint.project.op_paths import OpCatalogView, describe_entries, entry_locations, entry_states
 
 
 class OpRaisesInDeterministicMode(ProjectRule):
@@ -79,10 +79,13 @@ class OpRaisesInDeterministicMode(ProjectRule):
             yield self.finding(
                 site.path,
                 site.span,
-                f"`{site.anchor}` ({use.op_name}) has no deterministic implementation in {view.version_text} and "
-                f"{describe_entries(strict)} enables deterministic mode: it will raise RuntimeError when it runs "
-                f"{'on CUDA' if use.entry.device == 'cuda' else ''}. {use.entry.alternative} Otherwise wrap the call "
-                "in `torch.use_deterministic_algorithms(True, warn_only=True)` for that region.",
+                f"`{short_code(site.anchor)}` will raise RuntimeError in deterministic mode",
+                detail=f"It runs {use.op_name}. In {view.version_text} that has no deterministic implementation"
+                f"{' on CUDA' if use.entry.device == 'cuda' else ''}, and {describe_entries(strict)} enables "
+                "deterministic mode, so the run stops when it reaches this call.",
+                help=f"{use.entry.alternative} Otherwise wrap the call in "
+                "`torch.use_deterministic_algorithms(True, warn_only=True)` for that region.",
+                related=[*entry_locations(strict), *view.pin(index)],
                 anchor=f"{use.entry.id}:{site.anchor}",
                 scope=site.scope,
                 confidence=confidence,

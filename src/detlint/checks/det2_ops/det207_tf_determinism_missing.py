@@ -6,7 +6,7 @@ from packaging.version import Version
 
 from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
-from detlint.finding import Confidence, Finding, Severity
+from detlint.finding import Confidence, Finding, Severity, short_code
 from detlint.project.index import ProjectIndex
 from detlint.project.op_paths import OpCatalogView, entry_finding, entry_states, listed_ops, tf_determinism_on
 from detlint.versions import final_release
@@ -70,10 +70,13 @@ class TfDeterminismMissing(ProjectRule):
         version, _ = index.framework_version("tensorflow")
         old = version is not None and final_release(version) < API_SINCE
         fix = (
-            'set `os.environ["TF_DETERMINISTIC_OPS"] = "1"` before importing TensorFlow (enable_op_determinism '
-            f"exists from 2.8; the project uses {version})"
+            'Set `os.environ["TF_DETERMINISTIC_OPS"] = "1"` before importing TensorFlow'
             if old
-            else "call `tf.config.experimental.enable_op_determinism()` after seeding (`tf.keras.utils.set_random_seed`)"
+            else "Call `tf.config.experimental.enable_op_determinism()` after seeding "
+            "(`tf.keras.utils.set_random_seed`)"
+        )
+        version_note = (
+            f" In TensorFlow {version}, `enable_op_determinism` does not exist yet (it arrived in 2.8)." if old else ""
         )
         view = OpCatalogView(index, "tf_ops")
         for state in entry_states(index):
@@ -93,9 +96,11 @@ class TfDeterminismMissing(ProjectRule):
                 state,
                 first,
                 "tensorflow",
-                f"{state.entry.describe()} uses TensorFlow (`{first.event.site.anchor}`) but never enables op "
-                f"determinism, so GPU kernels and input pipelines may differ between runs; {fix}"
-                + (f": {listed}" if listed else ""),
+                "TensorFlow runs on this entry point's path without op determinism",
+                detail=f"{state.entry.describe()} uses TensorFlow (`{short_code(first.event.site.anchor)}`) but "
+                f"never enables op determinism, so GPU kernels and input pipelines may differ between runs."
+                f"{version_note}" + (f" Turning it on {listed}." if listed else ""),
+                help=fix,
                 confidence=Confidence.weakest(first.confidence, self.confidence),
                 related=ops,
             )

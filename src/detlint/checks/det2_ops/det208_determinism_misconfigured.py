@@ -7,13 +7,21 @@ import libcst as cst
 from detlint.checks.base import FixSpec, Rule
 from detlint.checks.det2_ops._switch_visitor import TORCH_FRAMEWORKS, SwitchVisitor, short_name
 from detlint.facts.switches import SwitchWrite, level_of
-from detlint.finding import Severity
+from detlint.finding import Severity, short_code
 
+# (message clause, detail, help) for each deterministic-mode level that is a misconfiguration.
 _LEVEL_PROBLEMS = {
-    "off": "turns deterministic algorithms off: ops after it may pick nondeterministic kernels again; "
-    "remove it, or use `warn_only=True` only around an op that has no deterministic implementation",
-    "warn": "only warns: ops without a deterministic implementation still run nondeterministically; "
-    "enable it without warn-only and replace those ops",
+    "off": (
+        "turns deterministic algorithms off",
+        "Ops that run after it may pick nondeterministic kernels again.",
+        "Remove it, or use `warn_only=True` only around an op that has no deterministic implementation",
+    ),
+    "warn": (
+        "only warns about nondeterministic ops",
+        "Ops without a deterministic implementation still run nondeterministically, after a warning that "
+        "scrolls past in a training log.",
+        "Enable it without warn-only and replace those ops",
+    ),
 }
 
 
@@ -113,8 +121,10 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
             if deterministic and autotune and deterministic[0] is True and autotune[0] is True:
                 self.report(
                     deterministic[1],
-                    f"`{deterministic[2]} = True` is undone by `{autotune[2]} = True` in the same block: "
-                    "benchmarking may pick a different algorithm in each run; set benchmark to False",
+                    f"`{deterministic[2]} = True` is undone by `{autotune[2]} = True` in the same block",
+                    detail="With benchmarking on, cuDNN may pick a different algorithm in each run, and different "
+                    "algorithms round differently.",
+                    help="Set benchmark to False",
                     related=[(autotune[1], "benchmarking is turned on here")],
                 )
 
@@ -122,7 +132,7 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
         namespace = self.catalog.torch_switches.flag_namespaces.get(write.namespace)
         if namespace is not None and write.attribute not in namespace["attributes"]:
             close = difflib.get_close_matches(write.attribute, namespace["attributes"], n=1)
-            hint = f"; did you mean `{write.namespace}.{close[0]}`?" if close else ""
+            hint = f"Did you mean `{write.namespace}.{close[0]}`?" if close else ""
             fix = (
                 FixSpec.replace(write.attribute_node, close[0], f"spell the switch `{close[0]}`")
                 if close and write.attribute_node is not None
@@ -130,8 +140,10 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
             )
             self.report(
                 write.node,
-                f"`{write.qualname}` is not a switch of `{write.namespace}`: the assignment creates a new "
-                f"attribute and changes nothing{hint}",
+                f"`{write.qualname}` is not a switch of `{write.namespace}`, so the assignment changes nothing",
+                detail=f"`{write.namespace}` is a plain module: assigning a name it does not have creates a new "
+                "attribute, and no switch is set.",
+                help=hint,
                 confidence=self.resolution_confidence(write.node),
                 fix=fix,
             )
@@ -148,8 +160,10 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
             deprecated = f"deprecated in torch {entry['deprecated_in']} and " if entry.get("deprecated_in") else ""
             self.report(
                 node,
-                f"`{qualname}` was {deprecated}removed in torch {entry['removed_in']} (AttributeError on "
-                f"newer versions); use `{entry['replacement']}`",
+                f"`{qualname}` was removed in torch {entry['removed_in']} and raises AttributeError",
+                detail=f"It was {deprecated}removed in torch {entry['removed_in']}; later versions raise "
+                "AttributeError when it is called.",
+                help=f"Use `{entry['replacement']}`",
                 confidence=self.resolution_confidence(node.func),
             )
 
@@ -172,9 +186,13 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
         level = level_of(entry["levels"], mode)
         warn_only = self.argument(node, entry.get("warn_only_keyword", ""))
         if level == "error" and warn_only is not None and self.literal(warn_only.value) is True:
-            self.report(warn_only, f"`{short_name(qualname)}(..., warn_only=True)` {_LEVEL_PROBLEMS['warn']}")
+            self._report_level(warn_only, f"`{short_name(qualname)}(..., warn_only=True)`", "warn")
         elif level in _LEVEL_PROBLEMS:
-            self.report(node, f"`{short_name(qualname)}({self._source(mode)})` {_LEVEL_PROBLEMS[level]}")
+            self._report_level(node, f"`{short_name(qualname)}({short_code(self._source(mode), 30)})`", level)
+
+    def _report_level(self, node: cst.CSTNode, subject: str, level: str) -> None:
+        problem, detail, fix = _LEVEL_PROBLEMS[level]
+        self.report(node, f"{subject} {problem}", detail=detail, help=fix)
 
     def _check_keyword_switch(self, node: cst.Call) -> None:
         switch = self.keyword_switch(node)
@@ -184,12 +202,14 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
         level = level_of(switch.entry.get("deterministic_levels", {}), switch.deterministic)
         if level in _LEVEL_PROBLEMS:
             keyword = f"{switch.deterministic.keyword.value}={self._source(switch.deterministic)}"
-            self.report(switch.deterministic, f"`{callable_name}({keyword})` {_LEVEL_PROBLEMS[level]}")
+            self._report_level(switch.deterministic, f"`{callable_name}({keyword})`", level)
         if level == "error" and switch.autotune is not None and self.literal(switch.autotune.value) is True:
             self.report(
                 node,
-                f"`{callable_name}(deterministic=True, benchmark=True)` contradicts itself: benchmarking may "
-                "pick a different algorithm in each run; drop `benchmark=True`",
+                f"`{callable_name}(deterministic=True, benchmark=True)` contradicts itself",
+                detail="Benchmarking may pick a different algorithm in each run, and different algorithms round "
+                "differently.",
+                help="Drop `benchmark=True`",
             )
 
     def _source(self, arg: cst.Arg | None) -> str:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
-from detlint.finding import Confidence, Finding, Severity
+from detlint.finding import Confidence, Finding, Severity, short_code
 from detlint.project.index import ProjectIndex
 from detlint.project.op_paths import entry_finding, entry_states
 
@@ -75,8 +75,10 @@ class JaxDeterminismMissing(ProjectRule):
                 state,
                 first,
                 "jax",
-                f"{state.entry.describe()} runs `{first.event.site.anchor}` ({first.event.detail}), which XLA "
-                f"computes with atomics on GPU, without `{FLAG}` in XLA_FLAGS; set "
-                f'`os.environ["XLA_FLAGS"] = "{FLAG}"` before importing JAX',
+                f"`{short_code(first.event.site.anchor)}` uses GPU atomics without `{FLAG}` in XLA_FLAGS",
+                detail=f"{state.entry.describe()} runs `{short_code(first.event.site.anchor)}` "
+                f"({first.event.detail}), which XLA computes with atomics on GPU, so its sums are accumulated in "
+                "a different order on every run.",
+                help=f'Set `os.environ["XLA_FLAGS"] = "{FLAG}"` before importing JAX',
                 confidence=Confidence.weakest(first.confidence, self.confidence),
             )

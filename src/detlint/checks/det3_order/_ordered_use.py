@@ -22,6 +22,7 @@ rules supply how a source is recognised and how the finding is worded, through t
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
@@ -184,8 +185,26 @@ class OrderedUseVisitor:
         """The most confidence a finding for `source` may have; None drops it."""
         return source.confidence
 
-    def order_message(self, source: Source, use: Use) -> str:
+    def order_message(self, source: Source, use: Use) -> tuple[str, str, str]:
+        """The finding's message, detail and help for a source and its most certain use."""
         raise NotImplementedError
+
+
+_REASON_TAIL = re.compile(r"`[^`]*`|(, so |; |, which )")
+
+
+def split_reason(reason: str) -> tuple[str, str]:
+    """A use's reason cut into what is done (for the one-sentence message) and what follows from it,
+    as a sentence of its own for the detail: "is numbered with `enumerate`, so each item's index
+    depends on that order" -> ("is numbered with `enumerate`", "Each item's index depends on that
+    order.")."""
+    for match in _REASON_TAIL.finditer(reason):
+        if match.group(1):
+            head, tail = reason[: match.start()], reason[match.end() :]
+            if match.group(1) == ", which ":
+                tail = f"what it does {tail}"
+            return head, tail[:1].upper() + tail[1:] + "."
+    return reason, ""
 
 
 # -- the walker -----------------------------------------------------------------------------------------
@@ -291,11 +310,14 @@ class ScopeWalker:
             if source.sort_template:
                 code = self.context.module.code_for_node(source.node)
                 fix = FixSpec.replace(source.node, source.sort_template.format(call=code), "sort the listing")
+            message, detail, advice = rule.order_message(source, best)
             self.context.reports.append(
                 Report(
                     rule=type(rule),
                     node=source.node,
-                    message=rule.order_message(source, best),
+                    message=message,
+                    detail=detail,
+                    help=advice,
                     confidence=Confidence.weakest(best.confidence, cap),
                     statement=source.statement,
                     scope=scope,
@@ -668,11 +690,12 @@ class ScopeWalker:
             if _is_full_slice(node):
                 kept.append(flow)
             elif any(isinstance(element.slice, cst.Slice) for element in node.slice):
-                self.consume((flow,), Reason(f"is sliced by position (`{self.code(node)}`), keeping an arbitrary part"))
+                reason = Reason(f"is sliced by position (`{self.code(node)}`), so an arbitrary part is kept")
+                self.consume((flow,), reason)
             else:
                 # list(s)[0] on a set is mostly the idiom for its only element
                 single = flow.source.kind == "set" and _literal_index(node) in (0, -1)
-                reason = Reason(f"is indexed by position (`{self.code(node)}`), picking an arbitrary item")
+                reason = Reason(f"is indexed by position (`{self.code(node)}`), so an arbitrary item is picked")
                 self.consume((flow,), reason, Confidence.LOW if single else None)
         return tuple(kept)
 

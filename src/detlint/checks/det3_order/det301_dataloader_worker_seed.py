@@ -7,9 +7,9 @@ from packaging.version import Version
 from detlint.catalogs.loader import load_catalog
 from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
-from detlint.finding import Confidence, Edit, Finding, Fix, Severity
+from detlint.finding import Confidence, Edit, Finding, Fix, Severity, short_code
 from detlint.project.index import ProjectIndex
-from detlint.project.op_paths import describe_entries, entry_states
+from detlint.project.op_paths import describe_entries, entry_locations, entry_states
 from detlint.versions import final_release
 
 
@@ -17,7 +17,7 @@ class DataloaderWorkerSeed(ProjectRule):
     """
     ## What it does
     Checks `DataLoader`s with worker processes (`num_workers` not 0, literal or not) whose workers'
-    random state is not reproducible, version-aware:
+    random state is not reproducible. It knows how each PyTorch version seeds workers, and reports:
 
     - the entry point's main process never seeds PyTorch and passes no seeded `generator=`: each
       worker's base seed is drawn from that unseeded generator;
@@ -89,7 +89,7 @@ class DataloaderWorkerSeed(ProjectRule):
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
         yield from self._held_generators(index)
-        version, source = index.framework_version("torch")
+        version, _ = index.framework_version("torch")
         loader_entry = next(iter(load_catalog().rng.worker_loaders), None)
         old = version is not None and loader_entry is not None and (
             final_release(version) < Version(loader_entry["workers_reseed_since"])
@@ -101,12 +101,9 @@ class DataloaderWorkerSeed(ProjectRule):
             for reached in state.events(EventKind.LOADER):
                 given = dict(reached.event.data)
                 if not seeded and not given.get("generator"):
-                    problem = "the main process never seeds PyTorch, so each worker's base seed differs per run"
+                    problem = "unseeded"
                 elif old and numpy_used and not given.get("worker_init"):
-                    problem = (
-                        f"on PyTorch {version} (from {source}) workers start from copies of one NumPy state; "
-                        "pass a `worker_init_fn` that reseeds NumPy from `torch.initial_seed()`"
-                    )
+                    problem = "numpy"
                 else:
                     continue
                 exposed.setdefault(id(reached.event), (reached, problem, []))[2].append(state)
@@ -114,11 +111,34 @@ class DataloaderWorkerSeed(ProjectRule):
             site = reached.event.site
             fixed = dict(reached.event.data).get("fix")
             fix = Fix("pass a seeded `generator=`", (Edit(site.span, fixed),), safe=False) if fixed else None
+            subject = f"`{short_code(site.anchor)}`"
+            if problem == "unseeded":
+                message = f"{subject} starts worker processes whose random state differs between runs"
+                detail = (
+                    f"On the path of {describe_entries(states)} the main process never seeds PyTorch, so each "
+                    "worker's base seed is drawn from an unseeded generator."
+                )
+                advice = (
+                    "Seed the main process (`torch.manual_seed`) or pass "
+                    "`generator=torch.Generator().manual_seed(SEED)`"
+                )
+                related = entry_locations(states)
+            else:
+                message = f"{subject} starts worker processes that share one NumPy random state"
+                detail = (
+                    f"In PyTorch {version}, workers start from copies of the main process's NumPy state, so every "
+                    f"worker on the path of {describe_entries(states)} draws the same NumPy numbers."
+                )
+                advice = "Pass a `worker_init_fn` that reseeds NumPy from `torch.initial_seed()`"
+                pin = index.version_pin("torch")
+                related = [*entry_locations(states), *([pin] if pin else [])]
             yield self.finding(
                 site.path,
                 site.span,
-                f"`{site.anchor}` starts worker processes, and on the path of {describe_entries(states)} {problem}; "
-                "seed the main process (`torch.manual_seed`) or pass `generator=torch.Generator().manual_seed(SEED)`",
+                message,
+                detail=detail,
+                help=advice,
+                related=related,
                 anchor=site.anchor,
                 scope=site.scope,
                 confidence=reached.confidence,
@@ -133,9 +153,10 @@ class DataloaderWorkerSeed(ProjectRule):
             yield self.finding(
                 site.path,
                 site.span,
-                f"`{event.subject}` keeps its own generator (`{site.anchor}`) and draws from it in "
-                "`__getitem__`: every DataLoader worker gets a copy in the same state and draws the same "
-                "numbers; derive the generator per item or per worker from `torch.initial_seed()`",
+                f"`{event.subject}` draws from a generator it keeps, so every DataLoader worker draws the same numbers",
+                detail=f"The dataset holds its own generator (`{short_code(site.anchor)}`) and draws from it in "
+                "`__getitem__`: every worker process gets a copy of it in the same state.",
+                help="Derive the generator per item or per worker from `torch.initial_seed()`",
                 anchor=f"{event.subject}:{site.anchor}",
                 scope=site.scope,
                 confidence=Confidence.HIGH if loaders else Confidence.MEDIUM,

@@ -4,9 +4,9 @@ from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
-from detlint.finding import Confidence, Finding, Severity
+from detlint.finding import Confidence, Finding, Severity, short_code
 from detlint.project.index import ProjectIndex
-from detlint.project.op_paths import describe_entries, entry_states
+from detlint.project.op_paths import describe_entries, entry_locations, entry_states
 
 
 class TfDataNondeterministic(ProjectRule):
@@ -74,23 +74,31 @@ class TfDataNondeterministic(ProjectRule):
                 unseeded.setdefault(id(reached.event), []).append(state)
         for _, event in index.events(EventKind.TF_DATA):
             site = event.site
+            subject = f"`{short_code(site.anchor)}`"
             if event.detail == "unordered":
-                message = (
-                    f"`{site.anchor}` lets tf.data emit elements in completion order, which changes with "
-                    "thread scheduling; leave `deterministic` at its default (True)"
-                )
+                message = f"{subject} lets tf.data emit elements in completion order"
+                detail = "With `deterministic=False`, parallel transformations emit elements as they finish, in an "
+                detail += "order that changes with thread scheduling."
+                advice = "Leave `deterministic` at its default (True)"
+                related = []
             elif id(event) in unseeded:
-                message = (
-                    f"`{site.anchor}` shuffles without an op seed on the path of "
-                    f"{describe_entries(unseeded[id(event)])}, which sets no global seed: the order differs "
-                    "every run; pass `seed=` or call `tf.random.set_seed(SEED)` first"
+                states = unseeded[id(event)]
+                message = f"{subject} shuffles without a seed, so the order differs every run"
+                detail = (
+                    f"It has no op seed, and the path of {describe_entries(states)} sets no global seed from which "
+                    "TensorFlow could derive one."
                 )
+                advice = "Pass `seed=` or call `tf.random.set_seed(SEED)` first"
+                related = entry_locations(states)
             else:
                 continue
             yield self.finding(
                 site.path,
                 site.span,
                 message,
+                detail=detail,
+                help=advice,
+                related=related,
                 anchor=site.anchor,
                 scope=site.scope,
                 confidence=event.confidence,

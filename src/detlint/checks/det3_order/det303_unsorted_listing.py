@@ -3,7 +3,15 @@ from __future__ import annotations
 import libcst as cst
 
 from detlint.checks.base import Rule
-from detlint.checks.det3_order._ordered_use import OrderedUseVisitor, Role, ScopeWalker, Source, Use, annotation_names
+from detlint.checks.det3_order._ordered_use import (
+    OrderedUseVisitor,
+    Role,
+    ScopeWalker,
+    Source,
+    Use,
+    annotation_names,
+    split_reason,
+)
 from detlint.finding import Confidence, Severity
 
 _PATH = "path"
@@ -219,7 +227,7 @@ class UnsortedListing(OrderedUseVisitor, Rule):
             return False
 
     # -- messages -----------------------------------------------------------------------------------
-    def order_message(self, source: Source, use: Use) -> str:
+    def order_message(self, source: Source, use: Use) -> tuple[str, str, str]:
         label = source.label
         dirs = source.names.get(Role.DIRS)
         files = source.names.get(Role.FILES)
@@ -232,7 +240,13 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         else:
             what = f"{label} visits directories in arbitrary filesystem order"
         subject = use.via or (f"`{source.names[use.role]}`" if use.role in source.names else "the result")
-        return f"{what} and {subject} {use.reason}; {self._fixes(source, use, dirs, files)}"
+        done, follows = split_reason(use.reason)
+        detail = (
+            "Directory entries come back in the order the filesystem keeps them, which depends on the "
+            "filesystem and on how the directory was written, so it differs between machines."
+        )
+        fixes = self._fixes(source, use, dirs, files)
+        return f"{what} and {subject} {done}", f"{detail} {follows}".strip(), fixes[:1].upper() + fixes[1:]
 
     @staticmethod
     def _fixes(source: Source, best: Use, dirs: str | None, files: str | None) -> str:

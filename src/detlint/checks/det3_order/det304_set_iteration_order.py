@@ -14,6 +14,7 @@ from detlint.checks.det3_order._ordered_use import (
     Source,
     Use,
     annotation_names,
+    split_reason,
 )
 from detlint.finding import Confidence, Severity
 from detlint.names import dotted_name
@@ -284,21 +285,23 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     def _new(self, walker: ScopeWalker, node: cst.CSTNode, elements: str) -> Source:
         return walker.new_source(node, f"`{walker.code(node)}`", Confidence.HIGH, kind="set", elements=elements)
 
-    def order_message(self, source: Source, use: Use) -> str:
+    def order_message(self, source: Source, use: Use) -> tuple[str, str, str]:
         if source.elements == STR:
-            what = (
-                f"{source.label} is a set of strings; its iteration order follows string hashing, which changes "
-                "from run to run unless PYTHONHASHSEED is fixed"
+            why = (
+                "It is a set of strings: its iteration order follows string hashing, which changes from run to "
+                "run unless PYTHONHASHSEED is fixed."
             )
         else:
-            what = (
-                f"{source.label} is a set; its iteration order follows hashing, which for strings changes from run "
-                "to run unless PYTHONHASHSEED is fixed"
+            why = (
+                "It is a set: its iteration order follows hashing, which for strings changes from run to run "
+                "unless PYTHONHASHSEED is fixed."
             )
         subject = use.via or "the result"
+        done, follows = split_reason(use.reason)
         return (
-            f"{what}, and {subject} {use.reason}; iterate `sorted(...)` of it "
-            "(or deduplicate with `dict.fromkeys(...)` to keep first-seen order)"
+            f"{source.label} iterates in hash order and {subject} {done}",
+            f"{why} {follows}".strip(),
+            "Iterate `sorted(...)` of it (or deduplicate with `dict.fromkeys(...)` to keep first-seen order)",
         )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from detlint.checks.det0_meta.det001_parse_error import ParseError
-from detlint.dependency_files.records import Requirement, ResolvedVersion
+from detlint.dependency_files.records import Requirement
 from detlint.finding import Finding, Span
 from detlint.project.dependencies import ProjectDeps
 
@@ -32,10 +32,6 @@ def short_text(requirement: Requirement) -> str:
     return requirement.text
 
 
-def where(resolved: ResolvedVersion) -> str:
-    return f"{resolved.path}:{resolved.line}"
-
-
 def include_findings(deps: ProjectDeps) -> list[Finding]:
     """DET001 for `-r`/`-c` includes pip cannot follow (a missing file, a cycle)."""
     findings = []
@@ -43,6 +39,9 @@ def include_findings(deps: ProjectDeps) -> list[Finding]:
         span = problem.include.span
         where_span = Span(span.line, span.column, span.end_line, span.end_column)
         findings.append(
-            ParseError.finding(problem.path, where_span, problem.message, anchor=f"include:{problem.include.target}")
+            ParseError.finding(
+                problem.path, where_span, problem.message, detail=problem.detail, help=problem.help,
+                related=problem.related, anchor=f"include:{problem.include.target}",
+            )  # fmt: skip
         )
     return findings

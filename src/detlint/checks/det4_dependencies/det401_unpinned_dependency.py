@@ -6,10 +6,10 @@ from dataclasses import replace
 
 from detlint.catalogs.dependencies import PINNABLE_FORMATS
 from detlint.checks.base import ProjectRule
-from detlint.checks.det4_dependencies._shared import include_findings, pinned_line, where
+from detlint.checks.det4_dependencies._shared import include_findings, pinned_line
 from detlint.dependency_files.pep508 import release_parts
 from detlint.dependency_files.records import Requirement, ResolvedVersion
-from detlint.finding import Finding, Severity
+from detlint.finding import Finding, RelatedLocation, Severity, Span, short_code
 from detlint.project.index import ProjectIndex
 
 
@@ -25,8 +25,8 @@ class UnpinnedDependency(ProjectRule):
     environment next month, and numerical libraries change results between releases (new default
     algorithms, kernels, random streams). Re-running an experiment then measures the upgrade, not
     the experiment. When another file of the project pins a version the requirement allows (one
-    in the same directory or above it, or one all other files agree on), the message names it, so
-    the fix is one copy.
+    in the same directory or above it, or one all other files agree on), the finding suggests that
+    version and points at where it is pinned, so the fix is one copy.
 
     Under `deps = "ml"` (the default) only the ML stack listed in `rules/dependencies.yaml` is
     reported; `deps = "all"` reports every package (others as notes). `-e .` and local paths are
@@ -99,7 +99,7 @@ class UnpinnedDependency(ProjectRule):
                 finding = self.finding(
                     path,
                     requirement.span,
-                    _message(requirement, deps.suggestion(path, requirement)),
+                    **_finding_text(requirement, deps.suggestion(path, requirement)),
                     anchor=requirement.text,
                     scope=requirement.section,
                     occurrence=occurrences[requirement.text],
@@ -110,24 +110,28 @@ class UnpinnedDependency(ProjectRule):
                 yield replace(finding, severity=policy.severity_for(key))
 
 
-def _problem(requirement: Requirement) -> str:
-    text = f"`{requirement.text}`"
+def _problem(requirement: Requirement) -> tuple[str, str]:
+    """What is loose about the requirement (a clause of the message) and what follows from it."""
     clauses = requirement.clauses
     if not clauses:
-        return f"{text} names no version, so every install takes the newest release"
+        return "names no version", "Every install takes the newest release."
     if any(clause.operator == "||" for clause in clauses):
-        return f"{text} allows alternative versions"
+        return "allows alternative versions", "Every install may pick a different one."
     for clause in clauses:
         fuzzy = requirement.ecosystem == "conda" and clause.operator == "=" and not requirement.build
         if "*" in clause.version or (fuzzy and release_parts(clause.version) < 3):
-            return f"{text} matches every {clause.version.rstrip('.*')}.x release"
-    return f"{text} allows a range of versions, so an install next month can differ from today's"
+            return f"matches every {clause.version.rstrip('.*')}.x release", "Every install takes the newest of them."
+    return "allows a range of versions", "An install next month can differ from today's."
 
 
-def _message(requirement: Requirement, known: ResolvedVersion | None) -> str:
-    problem = _problem(requirement)
+def _finding_text(requirement: Requirement, known: ResolvedVersion | None) -> dict:
+    """The message, detail, help and related location of a finding about an unpinned requirement."""
+    problem, follows = _problem(requirement)
+    text = {"message": f"`{short_code(requirement.text, 60)}` {problem}", "detail": follows}
     if known is not None:
         source = "locked" if known.locked else "pinned"
-        return f"{problem}: pin it as `{pinned_line(requirement, known.version)}` ({source} in {where(known)})"
-    example = pinned_line(requirement, "X.Y.Z")
-    return f"{problem}: pin the version you use, e.g. `{example}`, or commit a lock file"
+        text["help"] = f"Pin it as `{pinned_line(requirement, known.version)}`, as the project does elsewhere"
+        text["related"] = [RelatedLocation(known.path, Span(known.line, 0, known.line, 0), f"{source} here")]
+    else:
+        text["help"] = f"Pin the version you use, e.g. `{pinned_line(requirement, 'X.Y.Z')}`, or commit a lock file"
+    return text

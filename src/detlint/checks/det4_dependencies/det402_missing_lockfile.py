@@ -103,20 +103,21 @@ class MissingLockfile(ProjectRule):
                 continue
             first = next((requirement for requirement in ranged if policy.is_ml(requirement.key)), ranged[0])
             names = [f"`{short_text(requirement)}`" for requirement in [first, *(r for r in ranged if r is not first)]]
-            listed = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            listed = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
             verb = "is a range" if len(names) == 1 else "are ranges"
             commands = " or ".join(f"`{command}`" for command in policy.lock_commands(file.tools, path))
-            message = (
-                f"{listed} {verb} and the project has no lock file, so every install resolves "
-                f"{'it' if len(names) == 1 else 'them'} anew and environments drift apart; "
-                f"commit a lock file{f' ({commands})' if commands else ''}"
+            detail = (
+                f"Every install resolves {'it' if len(names) == 1 else 'them'} anew, so the environments that "
+                "produce results drift apart and nothing records which versions a result came from."
             )
             if library:
-                message += "; as a library keep the ranges, the lock records the environment tests ran in"
+                detail += " As a library keep the ranges: the lock records the environment tests ran in."
             finding = self.finding(
                 path,
                 first.span,
-                message,
+                f"{listed} {verb} and the project has no lock file",
+                detail=detail,
+                help=f"Commit a lock file{f' ({commands})' if commands else ''}",
                 anchor="missing-lockfile",
                 statement_lines=first.statement_lines,
             )

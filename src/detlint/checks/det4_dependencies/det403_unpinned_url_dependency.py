@@ -83,9 +83,9 @@ class UnpinnedUrlDependency(ProjectRule):
             occurrences: Counter[str] = Counter()
             for requirement in file.requirements:
                 if requirement.kind == "vcs" and not policy.vcs_pinned(requirement):
-                    message, confidence = _vcs_message(requirement, policy), None
+                    text, confidence = _vcs_text(requirement, policy), None
                 elif requirement.kind == "url" and not policy.url_hashed(requirement):
-                    message = _url_message(requirement)
+                    text = _url_text(requirement)
                     confidence = Confidence.MEDIUM if version_from_link(requirement.url) else None
                 else:
                     continue
@@ -97,7 +97,7 @@ class UnpinnedUrlDependency(ProjectRule):
                 yield self.finding(
                     path,
                     requirement.span,
-                    message,
+                    **text,
                     anchor=requirement.text,
                     scope=requirement.section,
                     occurrence=occurrences[requirement.text],
@@ -107,19 +107,20 @@ class UnpinnedUrlDependency(ProjectRule):
                 occurrences[requirement.text] += 1
 
 
-def _vcs_message(requirement: Requirement, policy: Policy) -> str:
+def _vcs_text(requirement: Requirement, policy: Policy) -> dict:
+    """The message, detail and help of a finding about a VCS requirement without a full commit."""
     revision, kind = requirement.revision, requirement.revision_kind
     url = requirement.url.split("#", 1)[0]
     if kind == "branch":
-        what = f"follows the branch `{revision}`, which moves with every push"
+        what, why = f"follows the branch `{revision}`", "A branch moves with every push"
     elif kind == "tag":
-        what = f"follows the tag `{revision}`, which can be moved to another commit"
+        what, why = f"follows the tag `{revision}`", "A tag can be moved to another commit"
     elif not revision:
-        what = "installs whatever the default branch holds at install time"
+        what, why = "names no revision", "It installs whatever the default branch holds at install time"
     elif len(revision) >= 7 and all(char in "0123456789abcdef" for char in revision.lower()):
-        what = f"names the short hash `{revision}`, which can become ambiguous"
+        what, why = f"names the short hash `{revision}`", "A short hash can become ambiguous as the repository grows"
     else:
-        what = f"follows `{revision}`, a branch or tag that can move"
+        what, why = f"follows `{revision}`, a branch or tag", "A branch or tag can move"
     scheme = policy.vcs_scheme(requirement)
     if scheme in ("git", "hg"):
         pin = "the full commit hash"
@@ -127,11 +128,18 @@ def _vcs_message(requirement: Requirement, policy: Policy) -> str:
             pin += f" (`git rev-parse {revision or 'HEAD'}^{{commit}}` in a clone prints it)"
     else:
         pin = "a revision number"
-    return f"`{url}` {what}: pin {pin}"
+    return {
+        "message": f"`{url}` {what}",
+        "detail": f"{why}, so the same requirement installs different code over time and nothing records "
+        "which commit a result came from.",
+        "help": f"Pin {pin}",
+    }
 
 
-def _url_message(requirement: Requirement) -> str:
-    return (
-        f"`{requirement.url}` is downloaded without a content hash, so a changed file installs silently: "
-        "append `#sha256=<digest>` to the URL or add `--hash=sha256:<digest>` (`pip hash FILE` prints it)"
-    )
+def _url_text(requirement: Requirement) -> dict:
+    return {
+        "message": f"`{requirement.url}` is downloaded without a content hash",
+        "detail": "A file behind a URL can be replaced on the server, and without a hash pip installs the new "
+        "file silently.",
+        "help": "Append `#sha256=<digest>` to the URL or add `--hash=sha256:<digest>` (`pip hash FILE` prints it)",
+    }
