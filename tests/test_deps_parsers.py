@@ -483,3 +483,15 @@ def test_parsing_never_raises(name, text):
     file = parse_dependency_text(name, text)
     for problem in file.problems:
         assert problem.line >= 1 and "detlint bug" not in problem.message
+
+
+def test_a_file_option_after_a_requirement_is_ignored_by_pip_and_an_unknown_one_rejected():
+    ignored = parse_dependency_text("requirements.txt", "torch==2.4.1 --no-binary :all:\n")
+    assert [problem.message for problem in ignored.problems] == [
+        "pip ignores `--no-binary` after a requirement: write it on a line of its own"
+    ]
+    assert [requirement.name for requirement in ignored.requirements] == ["torch"]
+    rejected = parse_dependency_text("requirements.txt", "torch==2.4.1 --frobnicate\n")
+    assert [problem.message for problem in rejected.problems] == [
+        "pip does not accept the option `--frobnicate` after a requirement"
+    ]

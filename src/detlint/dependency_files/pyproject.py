@@ -36,7 +36,26 @@ def parse_pyproject(display: str, text: str) -> DependencyFile:
         options=tuple(reader.collected.options),
         problems=tuple(reader.collected.problems),
         tools=tools,
+        metadata_sources=_dynamic_files(tool),
     )
+
+
+def _dynamic_files(tool: dict) -> tuple[str, ...]:
+    """`[tool.setuptools.dynamic] dependencies = {file = ["requirements.txt"]}` (and optional
+    dependencies): the files setuptools reads the project's requirements from."""
+    setuptools = tool.get("setuptools")
+    dynamic = setuptools.get("dynamic") if isinstance(setuptools, dict) else None
+    if not isinstance(dynamic, dict):
+        return ()
+    tables = [dynamic.get("dependencies")]
+    optional = dynamic.get("optional-dependencies")
+    if isinstance(optional, dict):
+        tables.extend(optional.values())
+    found: list[str] = []
+    for table in tables:
+        files = table.get("file") if isinstance(table, dict) else None
+        found.extend(files if isinstance(files, list) else [files] if isinstance(files, str) else [])
+    return tuple(name for name in found if isinstance(name, str))
 
 
 def _dotted(path: Path) -> str:

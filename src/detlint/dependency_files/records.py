@@ -130,6 +130,9 @@ class DependencyFile:
     problems: tuple[Problem, ...] = ()
     header: str = ""  # the leading comment block (generated files say so there)
     tools: tuple[str, ...] = ()  # pyproject `[tool.*]` tables that manage dependencies (poetry, pdm, uv, ...)
+    # Files a manifest takes its requirements from, as written (`install_requires=open("requirements.txt")`,
+    # `file: requirements.txt`, `dynamic = {file = [...]}`): their lines are the package's metadata.
+    metadata_sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

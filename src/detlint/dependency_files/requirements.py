@@ -249,6 +249,14 @@ def _requirement_options(
         name, value = _split_option(token) if token.startswith("--") else (token, None)
         if name not in _PER_REQUIREMENT:
             line, column = locate(start)
+            if token.startswith("--") and (name in _VALUE_OPTIONS or name in _FLAG_OPTIONS or name in _INCLUDES):
+                # pip parses it, keeps the requirement and drops the option (only per-requirement
+                # options count on a requirement's line).
+                message = f"pip ignores `{name}` after a requirement: write it on a line of its own"
+                collected.problems.append(Problem(line, column, message))
+                takes_value = value is None and name not in _FLAG_OPTIONS
+                index += 2 if takes_value else 1
+                continue
             message = (
                 f"`{token}` is not a version specifier: pip reads it as an option and rejects it"
                 if not token.startswith("--")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 
 import libcst as cst
 
@@ -13,6 +14,7 @@ from detlint.dependency_files.records import DependencyFile, Problem
 from detlint.dependency_files.requirements import Collected, build_requirement
 from detlint.positions import locate
 
+_REQUIREMENTS_FILE = re.compile(r"[\w./-]+\.(?:txt|in)")
 _SECTION = re.compile(r"\[(?P<name>[^\]]+)\]\s*(?:[#;].*)?$")
 _OPTION = re.compile(r"(?P<key>[^=:\s][^=:]*?)\s*[=:]\s?(?P<value>.*)$")
 
@@ -44,12 +46,17 @@ def parse_setup_cfg(display: str, text: str) -> DependencyFile:
         message = "a line outside any [section]" if not section else "not `key = value`, a [section] or an indented value"
         collected.problems.append(Problem(number, 0, f"not valid setup.cfg (INI): {message}: `{stripped}`"))
         key = ""
+    sources: list[str] = []
     for (section, key), lines in sorted(values.items(), key=lambda item: item[1][0][0] if item[1] else 0):
-        if section == "options" and key == "install_requires":
+        requirements = (section == "options" and key == "install_requires") or section == "options.extras_require"
+        if requirements and lines and lines[0][2].startswith("file:"):
+            # setuptools' `file:` directive: the requirements are those files' lines.
+            sources.extend(name.strip() for name in lines[0][2][5:].split(",") if name.strip())
+        elif section == "options" and key == "install_requires":
             _requirement_lines(lines, "install_requires", collected)
         elif section == "options.extras_require":
             _requirement_lines(lines, f"extras_require.{key}", collected)
-    return collected.freeze(display, "setup.cfg")
+    return replace(collected.freeze(display, "setup.cfg"), metadata_sources=tuple(sources))
 
 
 def _requirement_lines(lines: list[tuple[int, int, str]], section: str, collected: Collected) -> None:
@@ -88,8 +95,9 @@ def parse_setup_py(display: str, module: cst.Module) -> DependencyFile:
             elif keyword == "extras_require":
                 for extra, value in _extras(arg.value, assignments):
                     found.extend((f"extras_require.{extra}", node) for node in _strings(value, assignments, 0))
+    sources = _requirement_file_names(module)
     if not found:
-        return DependencyFile(display, "setup.py")
+        return DependencyFile(display, "setup.py", metadata_sources=sources)
     spans = locate(module, [node for _, node in found])
     collected = Collected()
     for section, node in found:
@@ -111,7 +119,31 @@ def parse_setup_py(display: str, module: cst.Module) -> DependencyFile:
         )
         if build is not None:
             collected.requirements.append(build)
-    return collected.freeze(display, "setup.py")
+    return replace(collected.freeze(display, "setup.py"), metadata_sources=sources)
+
+
+def _requirement_file_names(module: cst.Module) -> tuple[str, ...]:
+    """String literals in a setup.py that name a requirements file (`"requirements/base.txt"`, `"base.txt"`):
+    the files it reads its requirements from, however it reads them."""
+    names: dict[str, None] = {}
+    for node in _string_nodes(module):
+        value = node.evaluated_value
+        if isinstance(value, str) and _REQUIREMENTS_FILE.fullmatch(value):
+            names[value] = None
+    return tuple(names)
+
+
+def _string_nodes(module: cst.Module) -> Iterator[cst.SimpleString]:
+    class Strings(cst.CSTVisitor):
+        def __init__(self) -> None:
+            self.found: list[cst.SimpleString] = []
+
+        def visit_SimpleString(self, node: cst.SimpleString) -> None:
+            self.found.append(node)
+
+    visitor = Strings()
+    module.visit(visitor)
+    return iter(visitor.found)
 
 
 def _module_assignments(module: cst.Module) -> Iterator[tuple[str, cst.BaseExpression]]:

@@ -309,6 +309,26 @@ class ProjectDeps:
         key = self.policy.canonical(key)
         return self.locked.get(key) or self.pinned_with(path, key)
 
+    def metadata_files(self) -> set[str]:
+        """Requirements files a manifest reads as the package's own requirements (a setup.py naming
+        them, setup.cfg's `file:`, pyproject's dynamic dependencies): library metadata, not an
+        environment to pin. A name is matched as a path from the manifest's directory, or else as the
+        end of a requirements file's path (`"base.txt"` joined to a directory at run time)."""
+        manifests = [file for file in self.all_files() if file.metadata_sources]
+        if not manifests:
+            return set()
+        requirement_files = [file.path for file in self.all_files() if file.format == "requirements"]
+        found = set()
+        for manifest in manifests:
+            directory = posixpath.dirname(manifest.path)
+            for name in manifest.metadata_sources:
+                exact = posixpath.normpath(posixpath.join(directory, name))
+                if exact in requirement_files:
+                    found.add(exact)
+                    continue
+                found.update(path for path in requirement_files if path.endswith("/" + name.lstrip("./")))
+        return found
+
     def constraint_files(self) -> set[str]:
         """Files some other file reads with `-c`: their lines constrain, they do not install."""
         found = set()

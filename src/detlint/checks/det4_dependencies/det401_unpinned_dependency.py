@@ -31,7 +31,9 @@ class UnpinnedDependency(ProjectRule):
     Under `deps = "ml"` (the default) only the ML stack listed in `rules/dependencies.yaml` is
     reported; `deps = "all"` reports every package (others as notes). `-e .` and local paths are
     the project itself and never reported; `mode = "library"` turns this rule off; files under
-    `docs/` are reported at low confidence. An include that pip cannot follow (a missing `-r`
+    `docs/` are reported at low confidence. A requirements file the package's manifest reads as its
+    own requirements (a `setup.py` that names it, setup.cfg's `file:`, pyproject's
+    `[tool.setuptools.dynamic]`) holds library ranges and is not reported; DET402 asks for a lock. An include that pip cannot follow (a missing `-r`
     file, a cycle) is reported as DET001.
 
     ## Example
@@ -67,6 +69,17 @@ class UnpinnedDependency(ProjectRule):
         {"requirements.in": "torch>=2.1\n", "uv.lock": '[[package]]\nname = "torch"\nversion = "2.4.1"\n'},
         {"requirements.txt": "-c constraints.txt\ntorch\n", "constraints.txt": "torch==2.4.1\n"},
         {"environment.yml": "dependencies:\n  - python=3.11\n  - pytorch=2.1.0=py3.11_cuda12.1_0\n  - pip\n"},
+        # The package's own requirements, read by its manifest: ranges, as a library's must be.
+        {
+            "setup.py": "from setuptools import setup\n\nsetup(name='a', install_requires=open('requirements.txt').readlines())\n",
+            "requirements.txt": "torch>=2.1\n",
+        },
+        {
+            "pyproject.toml": '[project]\nname = "a"\ndynamic = ["dependencies"]\n\n'
+            '[tool.setuptools.dynamic]\ndependencies = { file = ["requirements/base.txt"] }\n',
+            "requirements/base.txt": "numpy>=1.26\n",
+        },
+        {"setup.cfg": "[options]\ninstall_requires = file: requirements.in\n", "requirements.in": "torch>=2.1\n"},
     )
     INVALID = (
         "torch>=2.1  # DET401\nnumpy==1.26.4\n",
@@ -84,10 +97,12 @@ class UnpinnedDependency(ProjectRule):
         if settings.mode == "library":
             return
         policy = deps.policy
-        constraints = deps.constraint_files()
+        # Constraint files constrain, and files a manifest reads are the package's own ranges (DET402
+        # asks for a lock of those): neither is an environment to pin line by line.
+        skipped = deps.constraint_files() | deps.metadata_files()
         for path in sorted(deps.discovered):
             file = deps.discovered[path]
-            if file.format not in PINNABLE_FORMATS or policy.lock_tool(file) or path in constraints:
+            if file.format not in PINNABLE_FORMATS or policy.lock_tool(file) or path in skipped:
                 continue
             occurrences: Counter[str] = Counter()
             for requirement in file.requirements:
