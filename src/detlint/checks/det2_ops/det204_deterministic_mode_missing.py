@@ -70,6 +70,9 @@ class DeterministicModeMissing(ProjectRule):
         "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
         "    model = torch.nn.Conv2d(3, 8, 3).cuda()  # DET204\n",
         "import lightning as L\nimport torch\n\nif __name__ == '__main__':\n    trainer = L.Trainer(accelerator='gpu')  # DET204\n",
+        # The device-agnostic API picks CUDA whenever there is a GPU.
+        "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    device = torch.accelerator.current_accelerator()  # DET204\n    model = torch.nn.Linear(2, 2).to(device)\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
