@@ -14,6 +14,24 @@ if TYPE_CHECKING:
 CATALOG = "call_paths"
 
 
+ITERATION = "iteration"
+
+
+@dataclass(frozen=True)
+class Hook:
+    """A framework object that calls back into an object it is handed (see `hooks` in the catalog)."""
+
+    id: str
+    holds: tuple[str, int | None] | None  # the constructor argument it keeps: (keyword, position)
+    runs_on: frozenset[str]  # `ITERATION`, or its methods that run the hooks
+    given: tuple[str, int | None] | None  # the argument of that method call whose hooks run
+    methods: tuple[str, ...]
+
+
+def _argument(raw) -> tuple[str, int | None] | None:
+    return (raw["keyword"], raw.get("position")) if raw else None
+
+
 @dataclass(frozen=True)
 class TrainingCall:
     id: str
@@ -39,6 +57,13 @@ class CallPathIndex:
             for callable_ in entry.get("callables", ()):
                 self._training_callables[callable_] = call
 
+        self._hooks: dict[str, Hook] = {}
+        for entry in catalog.entries(CATALOG, "hooks"):
+            hook = Hook(
+                entry.id, _argument(entry.get("holds")), frozenset(entry["runs_on"]), _argument(entry.get("given")),
+                tuple(entry["methods"]),
+            )  # fmt: skip
+            self._hooks.update(dict.fromkeys(entry["builders"], hook))
         self._forward_only: dict[str, bool] = {
             callable_: bool(entry.get("when_argument_false"))
             for entry in catalog.entries(CATALOG, "forward_only")
@@ -51,6 +76,10 @@ class CallPathIndex:
         if qualname not in self._forward_only:
             return None
         return not self._forward_only[qualname]
+
+    def hook(self, builder: str) -> Hook | None:
+        """The hooks of a framework object built by `builder` (a qualified constructor name)."""
+        return self._hooks.get(builder)
 
     def called_method(self) -> str:
         """The method `instance(x)` runs (`forward`)."""

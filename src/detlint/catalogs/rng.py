@@ -88,7 +88,9 @@ class RngIndex:
         seeder = self.seeder(qualname)
         if seeder is None:
             return True  # takes no seed at all
-        ref = seeder["seed_argument"]
+        ref = seeder.get("seed_argument")
+        if ref is None:
+            return False  # seeds from its configuration
         seed = argument(call, ref["keyword"], ref.get("position"))
         return seed is None or literal_value(seed.value) is None
 

@@ -1,4 +1,4 @@
-from detlint.catalogs.schemas.fields import Schema, is_bool, is_str, list_of_str
+from detlint.catalogs.schemas.fields import Schema, argument_ref, is_bool, is_str, list_of_str
 
 SCHEMA: dict[str, Schema] = {
     "call_paths": {
@@ -16,6 +16,13 @@ SCHEMA: dict[str, Schema] = {
             "callables": (list_of_str, False),
             "receivers": (list_of_str, False),
             "frameworks": (list_of_str, True),
+        },
+        "hooks": {
+            "builders": (list_of_str, True),
+            "holds": (argument_ref, False),
+            "runs_on": (list_of_str, True),
+            "given": (argument_ref, False),
+            "methods": (list_of_str, True),
         },
         "forward_only": {
             "callables": (list_of_str, True),

@@ -8,7 +8,7 @@ SCHEMA: dict[str, Schema] = {
             "callables": (list_of_str, True),
             "methods": (list_of_str, False),
             "covers": (list_of_str, True),
-            "seed_argument": (argument_ref, True),
+            "seed_argument": (argument_ref, False),  # absent: the call seeds from elsewhere (a config)
         },
         "consumers": {
             "library": (is_str, True),
@@ -41,6 +41,7 @@ SCHEMA: dict[str, Schema] = {
             "generator_keyword": (is_str, True),
             "worker_init_keyword": (is_str, True),
             "workers_reseed_since": (is_str, True),
+            "workers_reseed": (list_of_str, True),
         },
     },
 }
