@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.conditions import ArgumentView, Level
 from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, ScopeFacts, Site
@@ -47,6 +48,7 @@ class _Pending:
     raw_target: str = ""  # a CALL whose name can only be resolved once the file's definitions are known
     fallback: str = ""  # what a star import binds the name to, when no definition of the file does
     no_grad: bool = False
+    in_worker: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class _Instance:
     callee: str
     qualified: bool
     fallback: str = ""
+    held: _Instance | None = None  # what a framework object was handed (a DataLoader's dataset)
+    in_workers: bool = False  # a DataLoader with worker processes (a literal num_workers > 0)
+    loader: int = -1  # for a loader, the number its LOADER event carries in `data`
 
 
 class FactsCollector(cst.BatchableCSTVisitor):
@@ -87,6 +92,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._attributes: dict[str, dict[str, _Instance]] = {}
         # Nesting of `with torch.no_grad():` blocks and `@torch.no_grad()` functions: no backward pass there.
         self._forward_only: list[cst.CSTNode] = []
+        self._loaders: dict[int, int] = {}  # id of a DataLoader(...) call -> its number
         self._seed_draws: set[int] = set()
         # Generators a class keeps (class, attribute, assignment, constructor) and what __getitem__ reads.
         self._held: list[tuple[str, str, cst.Assign, str]] = []
@@ -185,10 +191,55 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return self._instance(receiver.value) if isinstance(receiver, cst.Name) else None
         qualname = self.imports.resolve(call.func)
         if qualname is not None and not self.imports.resolved_through_star(call.func):
-            return _Instance(qualname, True)
+            hook = self.call_paths.hook(qualname)
+            held = self._handed(call, hook.holds) if hook is not None and hook.holds else None
+            workers = self._starts_workers(call, qualname)
+            loader = self._loader_number(call) if workers else -1
+            return _Instance(qualname, True, held=held, in_workers=workers, loader=loader)
         dotted = dotted_name(call.func)
         # A name a star import may bind: a local definition first, else the star module's.
         return _Instance(dotted, False, qualname or "") if dotted else None
+
+    def _loader_number(self, call: cst.Call) -> int:
+        """A number for a loader's construction, the same for its LOADER event and for the calls its
+        iteration makes into the dataset."""
+        return self._loaders.setdefault(id(call), len(self._loaders))
+
+    def _starts_workers(self, call: cst.Call, qualname: str) -> bool:
+        """A loader built with a literal `num_workers` above 0: its dataset runs in worker processes."""
+        loader = self.rng.worker_loader(qualname)
+        if loader is None:
+            return False
+        ref = loader["workers_argument"]
+        workers = argument(call, ref["keyword"], ref.get("position"))
+        count = literal_value(workers.value) if workers is not None else 0
+        return isinstance(count, int) and not isinstance(count, bool) and count > 0
+
+    def _handed(self, call: cst.Call, where: tuple[str, int | None]) -> _Instance | None:
+        """The object passed to a call at `where` (keyword, position): a variable holding an instance,
+        or a construction written in place (`DataLoader(Images(root))`)."""
+        given = argument(call, *where)
+        if given is None:
+            return None
+        if isinstance(given.value, cst.Name):
+            return self._instance(given.value.value)
+        return self._built_by(given.value) if isinstance(given.value, cst.Call) else None
+
+    def _hook_calls(self, instance: _Instance, method: str, node: cst.Call | cst.BaseExpression) -> None:
+        """A framework object's method (or its iteration, `ITERATION`) that calls back into what it was
+        handed: `trainer.fit(model)` runs `model.training_step`; iterating a DataLoader runs its
+        dataset's `__getitem__`."""
+        hook = self.call_paths.hook(instance.callee) if instance.qualified else None
+        if hook is None or method not in hook.runs_on:
+            return
+        if hook.given is not None:
+            target = self._handed(node, hook.given) if isinstance(node, cst.Call) else None
+        else:
+            target = instance.held
+        if target is not None:
+            data = (("loader", instance.loader),) if instance.in_workers else ()
+            for hooked in hook.methods:
+                self._instance_call(target, hooked, node, in_worker=instance.in_workers, data=data)
 
     def _instance(self, name: str) -> _Instance | None:
         """The instance a local (or else a module-level) variable holds."""
@@ -244,6 +295,20 @@ class FactsCollector(cst.BatchableCSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._module_level_loop()
+        # `for batch in loader` (also through `enumerate(loader)`, `tqdm(loader)`): the loader's dataset
+        # runs for every batch.
+        iterated = node.iter
+        while isinstance(iterated, cst.Call) and iterated.args and not iterated.args[0].keyword:
+            qualname = self.imports.resolve(iterated.func)
+            if qualname and self.call_paths.hook(qualname):
+                break  # `for batch in DataLoader(dataset)`: the loader itself
+            iterated = iterated.args[0].value
+        if isinstance(iterated, cst.Call):
+            instance = self._built_by(iterated)
+        else:
+            instance = self._instance(iterated.value) if isinstance(iterated, cst.Name) else None
+        if instance is not None:
+            self._hook_calls(instance, ITERATION, node.iter)
 
     def visit_While(self, node: cst.While) -> None:
         self._module_level_loop()
@@ -319,7 +384,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 given = {
                     key: argument(node, loader[f"{key}_keyword"]) is not None for key in ("generator", "worker_init")
                 }
-                data = tuple(sorted(given.items()))
+                # `loader`: the number its iteration's calls into the dataset carry (see `_hook_calls`).
+                data = (*sorted(given.items()), ("loader", self._loader_number(node)))
                 torch_name = self.imports.local_name("torch")
                 if torch_name and not given["generator"] and not any(arg.star for arg in node.args):
                     # The call with a seeded generator, for DET301's fix.
@@ -364,7 +430,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return False
         if self.rng.reseeds_from_entropy(node, qualname):
             return True  # no seed at all (DET103 reports it)
-        self._emit(EventKind.SEED, qualname, node, confidence, covers=tuple(entry["covers"]), data=self._seed_given(node))
+        ref = entry.get("seed_argument")
+        given = self._seed_given(node, (ref["keyword"], ref.get("position"))) if ref else ()
+        self._emit(EventKind.SEED, qualname, node, confidence, covers=tuple(entry["covers"]), data=given)
         return True
 
     def _rng_event(self, node: cst.Call, qualname: str, confidence: Confidence) -> bool:
@@ -399,10 +467,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
                     deferred=consumer.get("deferred", False),
                 )  # fmt: skip
 
-    def _seed_given(self, node: cst.Call) -> tuple[tuple[str, object], ...]:
-        """The source of the seed a seeding call is given (`args.seed`): a fix that seeds one more
-        library uses the run's own seed."""
-        given = argument(node, "seed", 0)
+    def _seed_given(
+        self, node: cst.Call, where: tuple[str, int | None] = ("seed", 0)
+    ) -> tuple[tuple[str, object], ...]:
+        """The source of the seed a seeding call is given at `where` (`args.seed`): a fix that seeds one
+        more library uses the run's own seed."""
+        given = argument(node, *where)
         if given is None or given.star:
             return ()
         return (("seed", code_of(given.value, self.context.module)[:100]),)
@@ -429,11 +499,20 @@ class FactsCollector(cst.BatchableCSTVisitor):
         instance = self._instance(head)
         if instance is not None and "." not in rest:
             self._instance_call(instance, rest, node)  # `model(x)`, `trainer.fit(model)`
+            self._hook_calls(instance, rest, node)  # what `trainer.fit(model)` runs of `model`
             return
         # A name a star import may bind: a local definition first, else the star module's (`fallback`).
         self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data, fallback=qualname or "")
 
-    def _instance_call(self, instance: _Instance, method: str, node: cst.Call) -> None:
+    def _instance_call(
+        self,
+        instance: _Instance,
+        method: str,
+        node: cst.CSTNode,
+        *,
+        in_worker: bool = False,
+        data: tuple[tuple[str, object], ...] = (),
+    ) -> None:
         """A call of an object whose class is known, or of one of its methods: `model(x)` runs the
         class's `forward` (in code that uses PyTorch)."""
         if not method:
@@ -441,10 +520,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 return
             method = self.call_paths.called_method()
         if instance.qualified:
-            self._emit_call(f"{instance.callee}.{method}", node)
+            if instance.callee.split(".")[0] not in self._external:
+                self._emit(EventKind.CALL, f"{instance.callee}.{method}", node, in_worker=in_worker, data=data)
         else:
             fallback = f"{instance.fallback}.{method}" if instance.fallback else ""
-            self._emit(EventKind.CALL, "", node, raw_target=f"{instance.callee}.{method}", fallback=fallback)
+            target = f"{instance.callee}.{method}"
+            self._emit(EventKind.CALL, "", node, raw_target=target, fallback=fallback, in_worker=in_worker, data=data)
 
     def _callback_events(self, node: cst.Call) -> None:
         # `Fire(main)`, `mp.spawn(worker)`: the callee runs the function it is given. Classes and
@@ -501,6 +582,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         data: tuple[tuple[str, object], ...] = (),
         raw_target: str = "",
         fallback: str = "",
+        in_worker: bool = False,
     ) -> None:
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
         guarded = not self.context.scope_stack and self._in_main_guard()
@@ -520,6 +602,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 raw_target,
                 fallback,
                 bool(self._forward_only),
+                in_worker,
             )
         )
 
@@ -570,6 +653,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 item.data,
                 item.guarded,
                 item.no_grad,
+                item.in_worker,
             )
             events.setdefault(item.scope, []).append(event)
         guard = self._main_guard

@@ -54,6 +54,7 @@ class Event:
     data: tuple[tuple[str, object], ...] = ()  # OP: literal arguments (JSON scalars); SEED, CALL: "seed"
     guarded: bool = False  # inside `if __name__ == "__main__":`: runs only when the module is the entry
     no_grad: bool = False  # under `torch.no_grad()` (or in a function decorated so): no backward pass runs
+    in_worker: bool = False  # a call a DataLoader makes in its worker processes (num_workers > 0)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ class Reached:
     chain: tuple[Site, ...]  # from the entry's own statement down to the event's site
     confidence: Confidence  # the least certain link on the way
     no_grad: bool = False  # some call on the way runs under `torch.no_grad()`: no backward pass here
+    in_worker: bool = False  # some call on the way runs in a DataLoader's worker processes
 
 
 
@@ -147,36 +148,38 @@ class CallGraph:
         execution order: the module's top level (as imported when `start` is given), then `start` (a function
         of that module) if given."""
         reached: list[Reached] = []
-        entered: set[Scope] = {(facts.path, MODULE_SCOPE)}
+        plain = (False, False)  # (under no_grad, in a worker process)
+        entered_in: set[tuple[Scope, tuple[bool, bool]]] = {((facts.path, MODULE_SCOPE), plain)}
         imported: set[str] = {facts.module}
         # Each frame: the steps still to run, the chain that led here, the weakest link so far, and
-        # whether a call on the way runs under no_grad.
-        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool]] = []
+        # whether a call on the way runs under no_grad, and in a worker process.
+        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool, bool]] = []
         if start is not None and start in facts.scopes:
-            entered.add((facts.path, start))
-            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, False))
+            entered_in.add(((facts.path, start), plain))
+            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, False, False))
         # Started at a function (a console script), the module is imported: its main guard does not run.
-        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH, False))
+        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH, False, False))
         while stack:
-            steps, chain, confidence, no_grad = stack[-1]
+            steps, chain, confidence, no_grad, in_worker = stack[-1]
             step = next(steps, None)
             if step is None:
                 stack.pop()
                 continue
             event, targets, module = step
             link = Confidence.weakest(confidence, event.confidence)
-            below = no_grad or event.no_grad
+            below = (no_grad or event.no_grad, in_worker or event.in_worker)
             if targets is None and module is None:
-                reached.append(Reached(event, (*chain, event.site), link, below))
+                reached.append(Reached(event, (*chain, event.site), link, *below))
             elif targets is not None:
                 for scope in targets:
-                    if scope not in entered:
-                        entered.add(scope)
-                        frame = (iter(self._steps(scope[0], scope[1], False)), (*chain, event.site), link, below)
+                    # A function runs once per context: with gradients and without, in the main process
+                    # and in a loader's workers (what it draws and which ops count differ).
+                    if (scope, below) not in entered_in:
+                        entered_in.add((scope, below))
+                        frame = (iter(self._steps(scope[0], scope[1], False)), (*chain, event.site), link, *below)
                         stack.append(frame)
             elif module.module not in imported:
                 imported.add(module.module)
-                entered.add((module.path, MODULE_SCOPE))
-                frame = (iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link, below)
+                frame = (iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link, *below)
                 stack.append(frame)
         return reached

@@ -14,6 +14,7 @@ from detlint.project.callgraph import Reached
 from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import insertion_fix
+from detlint.versions import final_release
 
 
 @dataclass(frozen=True)
@@ -31,18 +32,37 @@ class LibraryPath:
 
 
 def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
-    """For every entry point, every library whose global generator its path draws from."""
-    libraries = load_catalog().rng.libraries
+    """For every entry point, every library whose global generator its path draws from. In a
+    DataLoader's worker processes, PyTorch reseeds `random`, NumPy and torch from a base seed drawn from
+    torch's generator: a draw there is a use of torch's."""
+    rng = load_catalog().rng
+    reseeded = _reseeded_in_workers(index)
     for entry in index.entry_points:
         reached = index.reach(entry)
         order = {id(item): position for position, item in enumerate(reached)}
         run_seeds = tuple(r for r in reached if r.event.kind is EventKind.SEED)
-        for library in libraries.values():
-            uses = tuple(r for r in reached if r.event.kind is EventKind.RNG and r.event.subject == library.id)
+        drawn_from = {
+            id(r): "torch" if r.in_worker and r.event.subject in reseeded else r.event.subject
+            for r in reached
+            if r.event.kind is EventKind.RNG
+        }
+        for library in rng.libraries.values():
+            uses = tuple(r for r in reached if drawn_from.get(id(r)) == library.id)
             if uses:
                 seeds = tuple(r for r in run_seeds if library.id in r.event.covers)
                 partial = tuple(r for r in run_seeds if any(c.startswith(f"{library.id}.") for c in r.event.covers))
                 yield LibraryPath(entry, library, uses, seeds, partial, order, run_seeds)
+
+
+def _reseeded_in_workers(index: ProjectIndex) -> frozenset[str]:
+    """The libraries a DataLoader's workers reseed in the project's PyTorch version."""
+    version, _ = index.framework_version("torch")
+    found: set[str] = set()
+    for loader in load_catalog().rng.worker_loaders:
+        since = loader["workers_reseed_since"]
+        if version is None or final_release(version) >= final_release(since):
+            found.update(loader["workers_reseed"])
+    return frozenset(found)
 
 
 def seeding_fix(index: ProjectIndex, path: LibraryPath) -> Fix | None:

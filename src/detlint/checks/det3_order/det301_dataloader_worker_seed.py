@@ -7,7 +7,7 @@ from packaging.version import Version
 from detlint.catalogs.loader import load_catalog
 from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
-from detlint.finding import Confidence, Edit, Finding, Fix, Severity, short_code
+from detlint.finding import Confidence, Edit, Finding, Fix, Severity, Span, short_code
 from detlint.project.index import ProjectIndex
 from detlint.project.op_paths import describe_entries, entry_locations, entry_states
 from detlint.versions import final_release
@@ -95,11 +95,15 @@ class DataloaderWorkerSeed(ProjectRule):
             final_release(version) < Version(loader_entry["workers_reseed_since"])
         )
         exposed: dict[int, tuple] = {}
+        hook_sites = _iteration_sites(index)
         for state in entry_states(index):
             seeded = any("torch" in r.event.covers for r in state.events(EventKind.SEED))
             numpy_used = any(r.event.subject == "numpy" for r in state.events(EventKind.RNG))
+            quiet = _loaders_whose_workers_draw_nothing(state, hook_sites)
             for reached in state.events(EventKind.LOADER):
                 given = dict(reached.event.data)
+                if (reached.event.site.path, given.get("loader")) in quiet:
+                    continue  # its workers are seen to draw no random numbers: their seeds change nothing
                 if not seeded and not given.get("generator"):
                     problem = "unseeded"
                 elif old and numpy_used and not given.get("worker_init"):
@@ -162,3 +166,34 @@ class DataloaderWorkerSeed(ProjectRule):
                 confidence=Confidence.HIGH if loaders else Confidence.MEDIUM,
                 statement_lines=site.statement_lines,
             )
+
+
+def _iteration_sites(index: ProjectIndex) -> tuple[dict[tuple[str, Span], int], set[tuple[str, int]]]:
+    """Where a loader's iteration calls into its dataset, by (path, span): the loader's number; and
+    the (path, number) of each loader whose dataset code is the project's own (those calls resolve),
+    so what its workers run is seen."""
+    sites: dict[tuple[str, Span], int] = {}
+    followed: set[tuple[str, int]] = set()
+    for facts, event in index.events(EventKind.CALL):
+        loader = dict(event.data).get("loader") if event.in_worker else None
+        if loader is None:
+            continue
+        sites[(event.site.path, event.site.span)] = loader
+        if index.graph.resolve(event.subject, facts):
+            followed.add((event.site.path, loader))
+    return sites, followed
+
+
+def _loaders_whose_workers_draw_nothing(state, hook_sites) -> set[tuple[str, object]]:
+    """(path, loader number) of each loader whose workers run the project's own dataset code without
+    drawing random numbers on this path, when no random transform is built beforehand either (those
+    draw in the workers, unseen)."""
+    sites, followed = hook_sites
+    if any(r.event.deferred for r in state.events(EventKind.RNG)):
+        return set()
+    drawing = set()
+    for reached in state.events(EventKind.RNG):
+        if reached.in_worker:
+            drawing.update((site.path, sites[(site.path, site.span)]) for site in reached.chain
+                           if (site.path, site.span) in sites)  # fmt: skip
+    return followed - drawing
