@@ -215,10 +215,11 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
             hazard = ", and no entry point reaches it"
             where = "No entry point of this project reaches it, so its callers must enable deterministic mode."
         else:
-            if use.entry.device == "cuda" and not any(state.first_cuda for state in states_without):
-                confidence = Confidence.LOW  # nothing on these paths asks for CUDA: it likely runs on CPU
             hazard = " without deterministic mode"
             where = f"It is reached without deterministic mode from {describe_entries(states_without)}."
+            if use.entry.device == "cuda" and not any(state.first_cuda for state in states_without):
+                confidence = Confidence.LOW  # the device is unknown
+                where += " Nothing on that path asks for CUDA, so it may run on the CPU."
             if use.untrained:
                 confidence = Confidence.LOW  # whether its backward pass runs is not seen
                 where = where[:-1] + ", whose path shows no training (no backward pass, optimizer step or fit loop)."

@@ -1,0 +1,53 @@
+"""The confidence rule of docs/design.md, one example per tier: high when the hazard is resolved on
+a path from an entry point, medium when the path or the deciding argument is known only by name,
+low when it depends on what is unknown statically (device, training, whether the code runs)."""
+
+from __future__ import annotations
+
+import pytest
+
+from detlint.testing import check_project
+
+MODEL = (
+    "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n\n"
+    "class Net(nn.Module):\n    def forward(self, x):\n        return F.interpolate(x, scale_factor=2, mode={mode})\n"
+)
+TRAIN = (
+    "import torch\n\nfrom model import Net\n\n\ndef main():\n    model = Net().to({device})\n"
+    "    out = model(torch.ones(1, 1, 2, 2, device={device}))\n{train}\n\n"
+    "if __name__ == '__main__':\n    main()\n"
+)
+
+
+def _det201(mode: str = "'bilinear'", device: str = "'cuda'", train: str = "    out.sum().backward()"):
+    files = {"model.py": MODEL.format(mode=mode), "train.py": TRAIN.format(device=device, train=train)}
+    (finding,) = [finding for finding in check_project(files) if finding.code == "DET201"]
+    return finding
+
+
+def test_high_resolved_on_a_training_path_with_a_known_device():
+    assert _det201().confidence.value == "high"
+
+
+def test_medium_when_the_argument_that_decides_is_not_a_literal():
+    assert _det201(mode="mode").confidence.value == "medium"
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        ({"device": "'cpu' if flag else 'cpu'"}, "Nothing on that path asks for CUDA"),
+        ({"train": "    print(out)"}, "whose path shows no training"),
+    ],
+)
+def test_low_when_the_hazard_depends_on_what_is_unknown_statically(change, says):
+    finding = _det201(**change)
+    assert finding.confidence.value == "low"
+    assert says in finding.detail  # the detail says which part of the rule applies
+
+
+def test_low_when_no_entry_point_reaches_the_code():
+    files = {"model.py": MODEL.format(mode="'bilinear'")}
+    (finding,) = [finding for finding in check_project(files) if finding.code == "DET201"]
+    assert finding.confidence.value == "low"
+    assert "No entry point of this project reaches it" in finding.detail
