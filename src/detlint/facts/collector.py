@@ -81,7 +81,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._external = (_STDLIB | frameworks) - {own_package}
         self.imports: ImportTable = context.imports
         self._pending: list[_Pending] = []
-        self._scopes: dict[str, None] = {MODULE_SCOPE: None}
+        self._scopes: dict[str, tuple[str, ...]] = {MODULE_SCOPE: ()}  # scope -> its parameters
         self._classes: dict[str, tuple[str, ...]] = {}
         self._main_guard: cst.CSTNode | None = None
         self._runs_work = False
@@ -106,9 +106,23 @@ class FactsCollector(cst.BatchableCSTVisitor):
         return ".".join(self.context.scope_stack)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._scopes[self._scope()] = None  # the tracker has already pushed this function
+        # The tracker has already pushed this function.
+        self._scopes[self._scope()] = self._parameters(node)
         if any(self._turns_gradients_off(decorator.decorator) for decorator in node.decorators):
             self._forward_only.append(node)
+
+    def _parameters(self, node: cst.FunctionDef) -> tuple[str, ...]:
+        """The parameters a call binds by position or keyword, in order; a method's `self` or `cls`
+        is bound by the instance, not by the call's arguments."""
+        names = [param.name.value for param in (*node.params.posonly_params, *node.params.params)]
+        names += [param.name.value for param in node.params.kwonly_params]
+        in_class = ".".join(self.context.scope_stack[:-1]) in self._classes
+        static = any(dotted_name(decorator.decorator) == "staticmethod" for decorator in node.decorators)
+        return tuple(names[1:] if in_class and not static and names else names)
+
+    def _parameter(self, name: str) -> bool:
+        """Whether a name is a parameter of the function being visited."""
+        return name in self._scopes.get(self._scope(), ())
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         if self._forward_only and self._forward_only[-1] is original_node:
@@ -303,6 +317,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if qualname and self.call_paths.hook(qualname):
                 break  # `for batch in DataLoader(dataset)`: the loader itself
             iterated = iterated.args[0].value
+        if isinstance(iterated, cst.Name) and self._instance(iterated.value) is None and self._parameter(iterated.value):
+            self._emit(EventKind.PARAM, iterated.value, node.iter, detail=ITERATION)  # `for batch in loader`
+            return
         if isinstance(iterated, cst.Call):
             instance = self._built_by(iterated)
         else:
@@ -501,8 +518,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
             self._instance_call(instance, rest, node)  # `model(x)`, `trainer.fit(model)`
             self._hook_calls(instance, rest, node)  # what `trainer.fit(model)` runs of `model`
             return
+        if instance is None and "." not in rest and self._parameter(head):
+            # `model(data)` where `model` is a parameter: the call sites say what it holds.
+            self._emit(EventKind.PARAM, head, node, detail=rest or self.call_paths.called_method())
+            return
         # A name a star import may bind: a local definition first, else the star module's (`fallback`).
-        self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data, fallback=qualname or "")
+        self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data + self._passed(node), fallback=qualname or "")
 
     def _instance_call(
         self,
@@ -554,7 +575,38 @@ class FactsCollector(cst.BatchableCSTVisitor):
         data: tuple[tuple[str, object], ...] = (),
     ) -> None:
         if qualname.split(".")[0] not in self._external:
-            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail, data=data)
+            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail, data=data + self._passed(node))
+
+    def _passed(self, node: cst.CSTNode) -> tuple[tuple[str, object], ...]:
+        """The instances a call passes (`train(model, loader)`), for the callee's PARAM events: each as
+        (position or keyword, qualified class, held class, in workers, loader number)."""
+        if not isinstance(node, cst.Call):
+            return ()
+        passed = []
+        for position, arg in enumerate(node.args):
+            if arg.star:
+                continue
+            if isinstance(arg.value, cst.Name):
+                instance = self._instance(arg.value.value)
+            elif isinstance(arg.value, cst.Call):
+                instance = self._built_by(arg.value)  # `run(DataLoader(dataset))`
+            else:
+                continue
+            qualified = self._qualified(instance) if instance is not None else None
+            if qualified is None:
+                continue
+            held = self._qualified(instance.held) if instance.held is not None else None
+            slot = arg.keyword.value if arg.keyword is not None else position
+            passed.append((slot, qualified, held or "", instance.in_workers, instance.loader))
+        return (("args", tuple(passed)),) if passed else ()
+
+    def _qualified(self, instance: _Instance) -> str | None:
+        """An instance's class by qualified name: imported, the file's own, or a star module's."""
+        if instance.qualified:
+            return instance.callee
+        if instance.callee.split(".")[0] in self._classes:
+            return f"{self.module_name}.{instance.callee}"
+        return instance.fallback or None
 
     def _enclosing_class(self) -> str | None:
         stack = self.context.scope_stack
@@ -662,7 +714,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
             module=self.module_name,
             imports=frozenset(self.imports.imported_modules),
             bindings=dict(self.imports.bindings),
-            scopes={name: ScopeFacts(name, tuple(items)) for name, items in events.items()},
+            scopes={
+                name: ScopeFacts(name, tuple(items), self._scopes.get(name, ())) for name, items in events.items()
+            },
             classes=dict(self._classes),
             has_main_guard=guard is not None,
             main_guard=site(guard, None, MODULE_SCOPE) if guard is not None else None,

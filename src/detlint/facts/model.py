@@ -22,12 +22,16 @@ class EventKind(str, Enum):
     OWN_GENERATOR = "own-generator"  # subject: class; a generator a dataset keeps and draws from per item
     TF_DATA = "tf-data"  # detail: "unordered" (deterministic=False) or "unseeded-shuffle"
     TRAIN = "train"  # subject: the training call's catalog id (`loss.backward()`, `optimizer.step()`)
+    PARAM = "param"  # subject: a parameter of the scope; detail: "call", "iterate" or a method called on it
     CALL = "call"  # subject: qualified name of what is called (maybe a project function); data: the
     # seed's source when the callee's name says it seeds (`set_seed(args.seed)`)
     IMPORT = "import"  # subject: module imported (maybe a project module)
 
 
-STRUCTURAL = frozenset({EventKind.CALL, EventKind.IMPORT})  # links between scopes, not things that happen
+# Links between scopes, not things that happen. A CALL's data may hold "args": the instances it passes,
+# as (position or keyword, qualified class, held class, in workers, loader number) tuples, which a
+# PARAM event of the callee resolves against.
+STRUCTURAL = frozenset({EventKind.CALL, EventKind.IMPORT, EventKind.PARAM})
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,7 @@ class Event:
 class ScopeFacts:
     name: str  # "" for module level, else "func" or "Class.method"
     events: tuple[Event, ...]
+    parameters: tuple[str, ...] = ()  # in order, without a method's `self`/`cls`
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+from detlint.catalogs.call_paths import ITERATION
+from detlint.catalogs.loader import load_catalog
 from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, Site
 from detlint.finding import Confidence
 
@@ -23,6 +25,9 @@ _MAX_REEXPORT_HOPS = 5
 _MAX_BASE_DEPTH = 5
 
 Scope = tuple[str, str]  # (file path, scope name)
+# A function's parameters bound on one path: name -> (qualified class, held class, in workers, loader
+# number, the caller's facts).
+Bindings = dict[str, tuple]
 # An event and where it leads: project scopes for a call, a project module for an import, or
 # neither for a leaf event (seeding, RNG use, op, ...).
 Step = tuple[Event, "tuple[Scope, ...] | None", "FileFacts | None"]
@@ -119,6 +124,37 @@ class CallGraph:
                             imported.add(target.module)
         return imported
 
+    # -- values passed as arguments ------------------------------------------------------------------
+    def _bind(self, call: Event, scope: Scope) -> Bindings:
+        """The parameters of the entered function bound to the instances its call site passed."""
+        passed = dict(call.data).get("args") if call.kind is EventKind.CALL else None
+        if not passed:
+            return {}
+        parameters = self.files[scope[0]].scopes[scope[1]].parameters
+        caller = self.files.get(call.site.path)  # names in the instances resolve as the caller wrote them
+        bindings: Bindings = {}
+        for slot, *instance in passed:
+            name = parameters[slot] if isinstance(slot, int) and slot < len(parameters) else slot
+            if isinstance(name, str):
+                bindings[name] = (*instance, caller)
+        return bindings
+
+    def _through_parameter(self, event: Event, bindings: Bindings) -> tuple[tuple[Scope, ...] | None, bool]:
+        """Where a PARAM event leads on this path: `model(x)` to the bound class's `forward`, `for batch
+        in loader` to the bound loader's dataset (in its workers when it has them); nothing when the
+        call site passed no known instance. Also whether the code it leads to runs in a worker."""
+        bound = bindings.get(event.subject)
+        if bound is None:
+            return (), False
+        qualified, held, in_workers, _, owner = bound
+        if event.detail == ITERATION:
+            hook = load_catalog().call_paths.hook(qualified)
+            if hook is None or not held:
+                return (), False
+            scopes = [scope for method in hook.methods for scope in self.resolve(f"{held}.{method}", owner)]
+            return tuple(scopes), bool(in_workers)
+        return tuple(self.resolve(f"{qualified}.{event.detail}", owner)), False
+
     # -- reachability -----------------------------------------------------------------------------
     def _steps(self, path: str, scope: str, on_import: bool) -> list[Step]:
         """A scope's events with their links resolved once for all entry points: a leaf event, or the
@@ -136,6 +172,8 @@ class CallGraph:
                     targets = self.resolve(event.subject, owner)
                     if targets:
                         steps.append((event, tuple(targets), None))
+                elif event.kind is EventKind.PARAM:
+                    steps.append((event, (), None))  # resolved on each path, by what the call site passed
                 else:
                     module = self.project_module(event.subject, owner)
                     if module is not None and module.path != path:
@@ -153,14 +191,14 @@ class CallGraph:
         imported: set[str] = {facts.module}
         # Each frame: the steps still to run, the chain that led here, the weakest link so far, and
         # whether a call on the way runs under no_grad, and in a worker process.
-        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool, bool]] = []
+        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool, bool, Bindings]] = []
         if start is not None and start in facts.scopes:
             entered_in.add(((facts.path, start), plain))
-            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, False, False))
+            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, False, False, {}))
         # Started at a function (a console script), the module is imported: its main guard does not run.
-        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH, False, False))
+        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH, False, False, {}))
         while stack:
-            steps, chain, confidence, no_grad, in_worker = stack[-1]
+            steps, chain, confidence, no_grad, in_worker, bindings = stack[-1]
             step = next(steps, None)
             if step is None:
                 stack.pop()
@@ -168,6 +206,9 @@ class CallGraph:
             event, targets, module = step
             link = Confidence.weakest(confidence, event.confidence)
             below = (no_grad or event.no_grad, in_worker or event.in_worker)
+            if event.kind is EventKind.PARAM:
+                targets, in_worker_now = self._through_parameter(event, bindings)
+                below = (below[0], below[1] or in_worker_now)
             if targets is None and module is None:
                 reached.append(Reached(event, (*chain, event.site), link, *below))
             elif targets is not None:
@@ -176,10 +217,11 @@ class CallGraph:
                     # and in a loader's workers (what it draws and which ops count differ).
                     if (scope, below) not in entered_in:
                         entered_in.add((scope, below))
-                        frame = (iter(self._steps(scope[0], scope[1], False)), (*chain, event.site), link, *below)
-                        stack.append(frame)
+                        passed = self._bind(event, scope)
+                        steps_in = iter(self._steps(scope[0], scope[1], False))
+                        stack.append((steps_in, (*chain, event.site), link, *below, passed))
             elif module.module not in imported:
                 imported.add(module.module)
-                frame = (iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link, *below)
+                frame = (iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link, *below, {})
                 stack.append(frame)
         return reached
