@@ -45,9 +45,6 @@ class CallPathIndex:
         self.returning_self: frozenset[str] = frozenset(
             method for entry in catalog.entries(CATALOG, "returning_self") for method in entry["methods"]
         )
-        self.instance_frameworks: frozenset[str] = frozenset(
-            framework for entry in self.instance_calls for framework in entry["frameworks"]
-        )
         self._training_methods: dict[str, list[TrainingCall]] = {}
         self._training_callables: dict[str, TrainingCall] = {}
         for entry in catalog.entries(CATALOG, "training"):
@@ -57,6 +54,7 @@ class CallPathIndex:
             for callable_ in entry.get("callables", ()):
                 self._training_callables[callable_] = call
 
+        self._self_hooks: tuple[Entry, ...] = catalog.entries(CATALOG, "self_hooks")
         self._hooks: dict[str, Hook] = {}
         for entry in catalog.entries(CATALOG, "hooks"):
             hook = Hook(
@@ -81,9 +79,19 @@ class CallPathIndex:
         """The hooks of a framework object built by `builder` (a qualified constructor name)."""
         return self._hooks.get(builder)
 
-    def called_method(self) -> str:
-        """The method `instance(x)` runs (`forward`)."""
-        return self.instance_calls[0]["method"]
+    def called_methods(self, imported: frozenset[str]) -> tuple[str, ...]:
+        """The methods `instance(x)` may run in a file importing these top-level packages (`forward`
+        for PyTorch, `call` for Keras)."""
+        return tuple(entry["method"] for entry in self.instance_calls if imported & set(entry["frameworks"]))
+
+    def self_hooks(self, method: str, imported: frozenset[str]) -> tuple[str, ...]:
+        """The instance's own methods a framework method runs (`fit` of a Keras model: `train_step`, `call`)."""
+        return tuple(
+            run
+            for entry in self._self_hooks
+            if method in entry["methods_called"] and imported & set(entry["frameworks"])
+            for run in entry["runs"]
+        )
 
     def training_callable(self, qualname: str) -> TrainingCall | None:
         return self._training_callables.get(qualname)

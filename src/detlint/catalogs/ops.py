@@ -92,6 +92,7 @@ class Coverage:
     deterministic_mode: str | None  # what turns the framework's deterministic mode on
     latest: Version | None  # the newest catalogued release: the version assumed when none is known
     verified: VersionRange | None  # the releases the facts were checked against
+    gpu_by_default: bool = False  # ops run on the GPU whenever there is one, with no device written
 
 
 def _tuple(value: str | list[str] | None) -> tuple[str, ...]:
@@ -208,4 +209,5 @@ def _coverage(entries: tuple[Entry, ...], catalog: str) -> Coverage:
         deterministic_mode=entry.get("deterministic_mode"),
         latest=Version(latest) if latest else None,
         verified=VersionRange(verified) if verified else None,
+        gpu_by_default=bool(entry.get("gpu_by_default")),
     )

@@ -520,7 +520,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return
         if instance is None and "." not in rest and self._parameter(head):
             # `model(data)` where `model` is a parameter: the call sites say what it holds.
-            self._emit(EventKind.PARAM, head, node, detail=rest or self.call_paths.called_method())
+            methods = self._methods_run(rest)
+            if methods:
+                self._emit(EventKind.PARAM, head, node, detail=",".join(methods))
             return
         # A name a star import may bind: a local definition first, else the star module's (`fallback`).
         self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data + self._passed(node), fallback=qualname or "")
@@ -535,18 +537,25 @@ class FactsCollector(cst.BatchableCSTVisitor):
         data: tuple[tuple[str, object], ...] = (),
     ) -> None:
         """A call of an object whose class is known, or of one of its methods: `model(x)` runs the
-        class's `forward` (in code that uses PyTorch)."""
+        class's `forward` (in code that uses PyTorch) or `call` (Keras); a Keras model's `fit` runs its
+        `train_step` and `call` too."""
+        for run in self._methods_run(method):
+            if instance.qualified:
+                if instance.callee.split(".")[0] not in self._external:
+                    self._emit(EventKind.CALL, f"{instance.callee}.{run}", node, in_worker=in_worker, data=data)
+            else:
+                fallback = f"{instance.fallback}.{run}" if instance.fallback else ""
+                target = f"{instance.callee}.{run}"
+                self._emit(
+                    EventKind.CALL, "", node, raw_target=target, fallback=fallback, in_worker=in_worker, data=data
+                )
+
+    def _methods_run(self, method: str) -> tuple[str, ...]:
+        """What calling an instance (`method` "") or one of its methods runs of its class."""
+        imported = self.imports.top_level_modules
         if not method:
-            if not self.imports.imports_any(self.call_paths.instance_frameworks):
-                return
-            method = self.call_paths.called_method()
-        if instance.qualified:
-            if instance.callee.split(".")[0] not in self._external:
-                self._emit(EventKind.CALL, f"{instance.callee}.{method}", node, in_worker=in_worker, data=data)
-        else:
-            fallback = f"{instance.fallback}.{method}" if instance.fallback else ""
-            target = f"{instance.callee}.{method}"
-            self._emit(EventKind.CALL, "", node, raw_target=target, fallback=fallback, in_worker=in_worker, data=data)
+            return self.call_paths.called_methods(imported)
+        return (method, *self.call_paths.self_hooks(method, imported))
 
     def _callback_events(self, node: cst.Call) -> None:
         # `Fire(main)`, `mp.spawn(worker)`: the callee runs the function it is given. Classes and

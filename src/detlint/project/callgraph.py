@@ -153,7 +153,8 @@ class CallGraph:
                 return (), False
             scopes = [scope for method in hook.methods for scope in self.resolve(f"{held}.{method}", owner)]
             return tuple(scopes), bool(in_workers)
-        return tuple(self.resolve(f"{qualified}.{event.detail}", owner)), False
+        methods = event.detail.split(",")  # `forward`, or a method and what it runs (`fit,train_step`)
+        return tuple(scope for method in methods for scope in self.resolve(f"{qualified}.{method}", owner)), False
 
     # -- reachability -----------------------------------------------------------------------------
     def _steps(self, path: str, scope: str, on_import: bool) -> list[Step]:

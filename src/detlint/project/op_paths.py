@@ -217,7 +217,8 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
         else:
             hazard = " without deterministic mode"
             where = f"It is reached without deterministic mode from {describe_entries(states_without)}."
-            if use.entry.device == "cuda" and not any(state.first_cuda for state in states_without):
+            device_unknown = not view.ops.coverage.gpu_by_default and not any(s.first_cuda for s in states_without)
+            if use.entry.device == "cuda" and device_unknown:
                 confidence = Confidence.LOW  # the device is unknown
                 where += " Nothing on that path asks for CUDA, so it may run on the CPU."
             if use.untrained:

@@ -7,6 +7,11 @@ SCHEMA: dict[str, Schema] = {
             "method": (is_str, True),
             "frameworks": (list_of_str, True),
         },
+        "self_hooks": {
+            "methods_called": (list_of_str, True),
+            "runs": (list_of_str, True),
+            "frameworks": (list_of_str, True),
+        },
         "returning_self": {
             "methods": (list_of_str, True),
             "frameworks": (list_of_str, True),

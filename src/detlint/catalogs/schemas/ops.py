@@ -276,6 +276,7 @@ _COVERAGE: dict[str, tuple[Check, bool]] = {
     "deterministic_mode": (is_str, False),
     "latest": (version, False),
     "verified": (specifier, False),
+    "gpu_by_default": (is_bool, False),
 }
 
 
