@@ -4,7 +4,7 @@ import libcst as cst
 
 from detlint.checks.base import Rule
 from detlint.finding import Confidence, Severity
-from detlint.names import argument, dotted_name
+from detlint.names import argument, dotted_name, literal_value
 
 _STRING_NODES = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString)
 
@@ -19,9 +19,12 @@ class UnstableSeed(Rule):
     `np.random.seed()` and `torch.seed()` without a value, which reseed from OS entropy.
 
     The seed is any value given to a seeding call (`torch.manual_seed`, `np.random.seed`,
-    `seed_everything`, `default_rng`, `Generator.manual_seed`, `jax.random.key`, ...) or to a `seed=`,
-    `random_state=` or `random_seed=` keyword, directly or through a variable assigned in the same
-    function.
+    `seed_everything`, `default_rng`, `Generator.manual_seed`, `jax.random.key`, the project's own
+    `set_seed(...)`-like helpers, ...) or to a `seed=`, `random_state=` or `random_seed=` keyword,
+    directly or through a variable assigned in the same function or a module-level constant. Seeds
+    set up before they are used are checked where they are written: the default of a command-line
+    option named like a seed (`add_argument("--seed", default=...)`), of a parameter (`def
+    set_seed(seed=...)`) and of a config field (`seed: int = ...`, `field(default_factory=...)`).
 
     ## Why is this bad?
     A seed that changes every run seeds nothing: the run cannot be repeated, and unless the value is
@@ -63,10 +66,13 @@ class UnstableSeed(Rule):
         "import torch\ng = torch.Generator()\ng.manual_seed(torch.initial_seed() % 2**32)\n",
         # hash() of numbers is the same in every process.
         "import numpy as np\ndef rng(seed, epoch):\n    return np.random.default_rng(hash((seed, epoch)) % 2**32)\n",
+        "import argparse\nparser = argparse.ArgumentParser()\nparser.add_argument('--seed', type=int, default=0)\n",
+        "import time\nparser.add_argument('--timeout', default=time.time())\n",
+        "from dataclasses import dataclass\n@dataclass\nclass Config:\n    seed: int = 1234\n",
     )
     INVALID = (
         "import time\nimport torch\ntorch.manual_seed(int(time.time()))  # DET103\n",
-        "import time, random\ndef main():\n    seed = int(time.time() * 1000) % 2**32\n    random.seed(seed)  # DET103\n",
+        "import time, random\ndef main():\n    seed = int(time.time() * 1000) % 2**32  # DET103\n    random.seed(seed)\n",
         "from datetime import datetime\nimport numpy as np\nnp.random.seed(datetime.now().microsecond)  # DET103\n",
         "import os\nimport lightning as L\nL.seed_everything(int.from_bytes(os.urandom(4), 'little'))  # DET103\n",
         "import random\nrandom.seed()  # DET103\n",
@@ -76,6 +82,15 @@ class UnstableSeed(Rule):
         "RandomForestClassifier(random_state=uuid.uuid4().int % 1000)  # DET103\n",
         "import numpy as np\nrng = np.random.default_rng(hash('experiment-1'))  # DET103\n",
         "import os, jax\nkey = jax.random.PRNGKey(os.getpid())  # DET103\n",
+        # Seeds set up before they reach a seeding call: a constant, an option's default, a helper's
+        # parameter, a config field.
+        "import time, torch\nSEED = int(time.time())  # DET103\ndef main():\n    torch.manual_seed(SEED)\n",
+        "import argparse, time\nparser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--seed', type=int, default=int(time.time()))  # DET103\n",
+        "import random, time\ndef set_seed(seed=time.time_ns()):  # DET103\n    random.seed(seed)\n",
+        "import time\nfrom utils import set_seed\nset_seed(int(time.time()))  # DET103\n",
+        "import time\nfrom dataclasses import dataclass, field\n@dataclass\nclass Config:\n"
+        "    seed: int = field(default_factory=lambda: int(time.time()))  # DET103\n",
     )
 
     def __init__(self, context) -> None:
@@ -84,14 +99,58 @@ class UnstableSeed(Rule):
         # per scope: variable -> the expression last assigned to it (judged only when used as a seed)
         self._assigned: dict[str, dict[str, cst.BaseExpression]] = {}
         self._seeded: set[str] = set()  # libraries seeded so far in this file
+        self._reported: set[int] = set()  # ids of the nodes reported
 
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 self._assigned.setdefault(self._scope(), {})[target.target.value] = node.value
 
+    # -- seeds set up before they are used: defaults of options, parameters and config fields ----------
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        """`seed: int = int(time.time())` in a config class (a dataclass field, also through
+        `field(default=...)` or `field(default_factory=lambda: ...)`)."""
+        name = dotted_name(node.target) or ""
+        if node.value is not None and _names_a_seed(name.rpartition(".")[2]):
+            self._check_default(node.value, f"`{name}`")
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        """`def set_seed(seed=int(time.time()))`: every call that omits the seed gets a new one."""
+        for param in (*node.params.posonly_params, *node.params.params, *node.params.kwonly_params):
+            if param.default is not None and _names_a_seed(param.name.value):
+                self._check_default(param.default, f"the default of `{param.name.value}`")
+
+    def _check_default(self, value: cst.BaseExpression, what: str) -> None:
+        if isinstance(value, cst.Call) and (self.qualname(value.func) or "").endswith("field"):
+            given = argument(value, "default") or argument(value, "default_factory")
+            value = given.value if given is not None else value
+        if isinstance(value, cst.Lambda):
+            value = value.body
+        found = self._unstable_source(value)
+        if found:
+            source, confidence, _ = found
+            self.report(
+                value,
+                f"{what} comes from {source}, which differs on every run",
+                detail="Every run that keeps this default gets a different seed, so none can be repeated.",
+                help="Default to a fixed integer and log the seed a run uses",
+                confidence=confidence,
+            )
+
+    def _argparse_default(self, node: cst.Call) -> None:
+        """`parser.add_argument("--seed", default=int(time.time()))`: the run's seed when the command
+        line gives none."""
+        options = [literal_value(arg.value) for arg in node.args if arg.keyword is None]
+        if not any(isinstance(option, str) and _names_a_seed(option.lstrip("-")) for option in options):
+            return
+        default = argument(node, "default")
+        if default is not None:
+            self._check_default(default.value, f"the default of `{next(o for o in options if isinstance(o, str))}`")
+
     def visit_Call(self, node: cst.Call) -> None:
         qualname = self.qualname(node.func)
+        if isinstance(node.func, cst.Attribute) and node.func.attr.value == "add_argument":
+            self._argparse_default(node)
         seeder = self.rng.seeder(qualname) if qualname else None
         if qualname and self.rng.reseeds_from_entropy(node, qualname):
             self.report(
@@ -107,9 +166,15 @@ class UnstableSeed(Rule):
         for seed in self._seed_values(node, qualname):
             found = self._unstable_source(seed.value)
             if found:
-                what, confidence = found
+                what, confidence, origin = found
+                # Through a variable, the change belongs where it is assigned: one finding there,
+                # however many seeding calls use it.
+                place = origin if origin is not None else seed
+                if id(place) in self._reported:
+                    continue
+                self._reported.add(id(place))
                 self.report(
-                    seed,
+                    place,
                     f"the seed comes from {what}, which differs on every run",
                     detail="A seed that changes from run to run makes the run as irreproducible as no seed at all.",
                     help="Use a fixed integer (from the configuration or the command line) and log it",
@@ -127,20 +192,29 @@ class UnstableSeed(Rule):
             values.append(argument(node, ref["keyword"], ref.get("position")))
         elif isinstance(node.func, cst.Attribute) and node.func.attr.value == "manual_seed":
             values.append(argument(node, "seed", 0))
+        elif _names_a_seed((dotted_name(node.func) or "").rpartition(".")[2]):
+            values.append(argument(node, "seed", 0))  # the project's own `set_seed(...)` helper
         values.extend(
             arg for arg in node.args if arg.keyword is not None and arg.keyword.value in self.rng.seed_keywords
         )
         return [value for value in values if value is not None]
 
-    def _unstable_source(self, expression: cst.BaseExpression, depth: int = 3) -> tuple[str, Confidence] | None:
-        """What makes an expression differ between runs, if anything, and how sure that is; variables
-        are followed to what was last assigned to them in the same function (a few steps deep)."""
+    def _unstable_source(
+        self, expression: cst.BaseExpression, depth: int = 3
+    ) -> tuple[str, Confidence, cst.BaseExpression | None] | None:
+        """What makes an expression differ between runs, if anything, how sure that is, and the
+        assigned expression it came through (None when it is in `expression` itself); variables are
+        followed to what was last assigned to them in the same function, or at module level (a few
+        steps deep)."""
         for node in _walk(expression):
             if isinstance(node, cst.Name) and depth:
+                # A local variable, else a module-level constant (`SEED = int(time.time())`).
                 assigned = self._assigned.get(self._scope(), {}).get(node.value)
+                if assigned is None:
+                    assigned = self._assigned.get("", {}).get(node.value)
                 known = self._unstable_source(assigned, depth - 1) if assigned is not None else None
                 if known:
-                    return known
+                    return known[0], known[1], known[2] if known[2] is not None else assigned
             if not isinstance(node, cst.Call):
                 continue
             qualname = self.qualname(node.func) or dotted_name(node.func)
@@ -155,8 +229,13 @@ class UnstableSeed(Rule):
                 confidence = _hash_confidence(node)
                 if confidence is None:
                     continue
-            return f"{entry['what']} (`{qualname}()`)", confidence
+            return f"{entry['what']} (`{qualname}()`)", confidence, None
         return None
+
+
+def _names_a_seed(name: str) -> bool:
+    """`seed`, `random_seed`, `SEED`, `set_seed`, `seed_all`: a name that says it holds or sets a seed."""
+    return "seed" in name.lower()
 
 
 def _hash_confidence(call: cst.Call) -> Confidence | None:
