@@ -96,3 +96,66 @@ def test_a_loader_passed_to_a_training_function_is_iterated_there():
         assert found_in_project(check_project({"data.py": DATA, "train.py": source}), "DET101") == {
             ("data.py", 10, "DET101")
         }
+
+
+def test_two_star_imports_and_a_star_re_export_through_a_package():
+    files = {
+        "nets/__init__.py": "from .blocks import *\n",
+        "nets/blocks.py": BLOCKS,
+        "nets/extra.py": "def helper():\n    return 1\n",
+        "train.py": _training(
+            "    model = Outer().cuda()\n    model(torch.ones(1, 1, 4, 4, device='cuda')).sum().backward()"
+        ).format(imports="from nets import *\nfrom nets.extra import *"),
+    }
+    assert found_in_project(check_project(files), "DET206") == {("nets/blocks.py", POOL_LINE, "DET206")}
+
+
+def test_a_method_of_an_object_built_in_place_and_a_plain_class_call():
+    train = _training("    Loop(Outer().cuda()).run()\n    Scaler()(torch.ones(1))").format(
+        imports=(
+            "from blocks import Outer\n\n\nclass Scaler:\n    def __call__(self, loss):\n        loss.backward()\n\n\n"
+            "class Loop:\n    def __init__(self, model):\n        self.model = model\n\n"
+            "    def run(self):\n        Outer().cuda()(torch.ones(1, 1, 4, 4, device='cuda'))\n"
+            "        Scaler()(torch.ones(1))"
+        )
+    )
+    # `Loop(...).run()` reaches the pooling; `Scaler()(...)` runs `__call__`, whose backward trains.
+    assert _pool_findings(train) == {("blocks.py", POOL_LINE, "DET206")}
+
+
+def test_a_device_string_chosen_at_run_time_is_cuda_on_a_gpu_machine():
+    source = (
+        "import torch\n\n\ndef main():\n    torch.manual_seed(0)\n"
+        "    device = 'cuda' if torch.cuda.is_available() else 'cpu'\n    torch.nn.Linear(2, 2).to(device)\n\n\n"
+        "if __name__ == '__main__':\n    main()\n"
+    )
+    assert {code for *_, code in found_in_project(check_project({"train.py": source}))} == {"DET204"}
+    named = source.replace("'cuda' if torch.cuda.is_available() else 'cpu'", "'cuda_kernels_dir'")
+    assert found_in_project(check_project({"train.py": named})) == set()
+
+
+def test_an_annotated_trainer_runs_the_modules_hooks():
+    files = {
+        "model.py": (
+            "import lightning as L\nimport torch.nn.functional as F\n\n\nclass M(L.LightningModule):\n"
+            "    def training_step(self, batch, index):\n        return F.adaptive_avg_pool2d(batch, 1).sum()\n"
+        ),
+        "train.py": (
+            "import lightning as L\nfrom lightning.pytorch.trainer import Trainer\n\nfrom model import M\n\n"
+            "if __name__ == '__main__':\n    L.seed_everything(0)\n"
+            "    trainer: Trainer = build(deterministic=True)\n    trainer.fit(M())\n"
+        ),
+    }
+    # The annotation says it is a Trainer: fit runs training_step (and trains).
+    (finding,) = [finding for finding in check_project(files) if finding.code == "DET201"]
+    assert (finding.path, finding.span.line) == ("model.py", 7)
+
+
+def test_a_loader_that_only_shuffles_does_not_hide_that_its_dataset_draws_nothing():
+    files = {
+        "data.py": "import torch\nfrom torch.utils.data import Dataset\n\n\nclass Fixed(Dataset):\n"
+        "    def __len__(self):\n        return 4\n\n    def __getitem__(self, index):\n        return torch.zeros(2)\n",
+        "train.py": "from torch.utils.data import DataLoader\n\nfrom data import Fixed\n\n"
+        "if __name__ == '__main__':\n    for batch in DataLoader(Fixed(), shuffle=True, num_workers=2):\n        print(batch)\n",
+    }
+    assert "DET301" not in {code for *_, code in found_in_project(check_project(files))}

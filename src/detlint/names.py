@@ -168,6 +168,14 @@ class ImportTable:
     def imports_any(self, top_level_modules: frozenset[str]) -> bool:
         return not self.top_level_modules.isdisjoint(top_level_modules)
 
+    def star_candidates(self, node: cst.BaseExpression) -> list[str]:
+        """What an unbound name may stand for when star imports may bind it: one qualified name per
+        star module (`from .models import *`, `from .data import *`), in import order."""
+        dotted = dotted_name(node)
+        if dotted is None or dotted.split(".")[0] in self.bindings:
+            return []
+        return [f"{module}.{dotted}" for module in self.star_modules]
+
     def resolved_through_star(self, node: cst.BaseExpression) -> bool:
         dotted = dotted_name(node)
         return dotted is not None and dotted.split(".")[0] not in self.bindings

@@ -37,6 +37,7 @@ class TrainingCall:
     id: str
     frameworks: frozenset[str]
     receivers: tuple[str, ...]  # prefixes of the receiver's constructor; empty: any receiver
+    trains: str  # the framework whose backward passes it runs (an op catalog's package)
 
 
 class CallPathIndex:
@@ -48,7 +49,9 @@ class CallPathIndex:
         self._training_methods: dict[str, list[TrainingCall]] = {}
         self._training_callables: dict[str, TrainingCall] = {}
         for entry in catalog.entries(CATALOG, "training"):
-            call = TrainingCall(entry.id, frozenset(entry["frameworks"]), tuple(entry.get("receivers", ())))
+            call = TrainingCall(
+                entry.id, frozenset(entry["frameworks"]), tuple(entry.get("receivers", ())), entry["trains"]
+            )
             for method in entry.get("methods", ()):
                 self._training_methods.setdefault(method, []).append(call)
             for callable_ in entry.get("callables", ()):

@@ -20,11 +20,21 @@ from detlint.catalogs.conditions import ArgumentView, Level
 from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, ScopeFacts, Site
 from detlint.facts.op_calls import OP_CATALOGS, match_ops
-from detlint.facts.switches import cuda_use, env_writes, mode_from_write, mode_settings, switch_writes
+from detlint.facts.switches import (
+    CUDA_REQUESTS,
+    cuda_use,
+    env_writes,
+    mode_from_write,
+    mode_settings,
+    names_cuda_device,
+    switch_writes,
+)
 from detlint.finding import Confidence
 from detlint.names import ImportTable, argument, code_of, dotted_name, literal_value
 from detlint.positions import locate, statement_lines, statement_nodes
 
+_TORCH = frozenset({"torch"})
+_ALTERNATIVES = "|"  # separates the names a star-imported name may stand for (`project.callgraph.ALTERNATIVES`)
 _TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$")
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 _BUILTINS = frozenset(dir(builtins))
@@ -173,6 +183,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
             self._emit(EventKind.IMPORT, module, node)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        if self.imports.imports_any(_TORCH) and names_cuda_device(self.catalog, node.value):
+            self._emit(EventKind.CUDA, "torch", node.value, detail=CUDA_REQUESTS)
         self._switch_events(node)
         self._options_event(node)
         self._held_generator(node)
@@ -194,6 +206,17 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 if head == "self" and owner:
                     self._attributes.setdefault(owner, {})[attribute] = instance
 
+    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
+        """`trainer: Trainer = instantiate(cfg.trainer)`: the annotation says what the value is."""
+        if node.value is None or not isinstance(node.target, cst.Name):
+            return
+        built = self._built_by(node.value) if isinstance(node.value, cst.Call) else None
+        annotated = self.imports.resolve(node.annotation.annotation)
+        if annotated is not None and (built is None or not built.qualified or built.callee.split(".")[0] in _STDLIB):
+            built = _Instance(annotated, True)
+        if built is not None:
+            self._instances.setdefault(self._scope(), {})[node.target.value] = built
+
     def _built_by(self, call: cst.Call) -> _Instance | None:
         """The instance a call's result is: what a constructor call builds, through methods that return
         the object itself (`Net().to(device)`, `model.eval()`)."""
@@ -211,8 +234,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
             loader = self._loader_number(call) if workers else -1
             return _Instance(qualname, True, held=held, in_workers=workers, loader=loader)
         dotted = dotted_name(call.func)
-        # A name a star import may bind: a local definition first, else the star module's.
-        return _Instance(dotted, False, qualname or "") if dotted else None
+        # A name a star import may bind: a local definition first, else a star module's.
+        return _Instance(dotted, False, _ALTERNATIVES.join(self.imports.star_candidates(call.func))) if dotted else None
 
     def _loader_number(self, call: cst.Call) -> int:
         """A number for a loader's construction, the same for its LOADER event and for the calls its
@@ -386,7 +409,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         else:
             call = None
         if call is not None and not self._forward_only:
-            self._emit(EventKind.TRAIN, call.id, node)
+            self._emit(EventKind.TRAIN, call.id, node, detail=call.trains)
 
     def _pipeline_events(self, node: cst.Call) -> None:
         """Data loaders with worker processes, and tf.data transformations that lose order or shuffle
@@ -463,9 +486,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return True
         if level < Level.CERTAIN:
             confidence = Confidence.MEDIUM
+        # A random transform draws where the data is loaded: in a DataLoader's workers when it has them.
+        data = (("in_workers", True),) if entry.get("draws_in_workers") else ()
         self._emit(
-            EventKind.RNG, entry["library"], node, confidence, detail=entry["what"], deferred=entry.get("deferred", False)
-        )
+            EventKind.RNG, entry["library"], node, confidence, detail=entry["what"], deferred=entry.get("deferred", False),
+            data=data,
+        )  # fmt: skip
         return True
 
     def _method_events(self, node: cst.Call) -> None:
@@ -495,6 +521,17 @@ class FactsCollector(cst.BatchableCSTVisitor):
         return (("seed", code_of(given.value, self.context.module)[:100]),)
 
     def _call_event(self, node: cst.Call, qualname: str | None) -> None:
+        if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            # `TrainLoop(...).run_loop()`: a method of an object built in place.
+            built = self._built_by(node.func.value)
+            if built is not None:
+                self._instance_call(built, node.func.attr.value, node)
+            return
+        if isinstance(node.func, cst.Call):
+            built = self._built_by(node.func)  # `Scaler()(loss)`, `Net().cuda()(x)`
+            if built is not None:
+                self._instance_call(built, "", node)
+            return
         dotted = dotted_name(node.func)
         # A seeding helper's call (`set_seed(args.seed)`) keeps the seed it passes on.
         data = self._seed_given(node) if "seed" in (qualname or dotted or "").rpartition(".")[2].lower() else ()
@@ -524,8 +561,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if methods:
                 self._emit(EventKind.PARAM, head, node, detail=",".join(methods))
             return
-        # A name a star import may bind: a local definition first, else the star module's (`fallback`).
-        self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data + self._passed(node), fallback=qualname or "")
+        # A name a star import may bind: a local definition first, else a star module's (`fallback`).
+        fallback = _ALTERNATIVES.join(self.imports.star_candidates(node.func))
+        self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data + self._passed(node), fallback=fallback)
 
     def _instance_call(
         self,
@@ -544,7 +582,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 if instance.callee.split(".")[0] not in self._external:
                     self._emit(EventKind.CALL, f"{instance.callee}.{run}", node, in_worker=in_worker, data=data)
             else:
-                fallback = f"{instance.fallback}.{run}" if instance.fallback else ""
+                fallback = _ALTERNATIVES.join(f"{name}.{run}" for name in instance.fallback.split(_ALTERNATIVES) if name)
                 target = f"{instance.callee}.{run}"
                 self._emit(
                     EventKind.CALL, "", node, raw_target=target, fallback=fallback, in_worker=in_worker, data=data
@@ -554,7 +592,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """What calling an instance (`method` "") or one of its methods runs of its class."""
         imported = self.imports.top_level_modules
         if not method:
-            return self.call_paths.called_methods(imported)
+            # Python runs the class's `__call__`; a framework's base class turns it into `forward`/`call`.
+            return ("__call__", *self.call_paths.called_methods(imported))
         return (method, *self.call_paths.self_hooks(method, imported))
 
     def _callback_events(self, node: cst.Call) -> None:
@@ -735,6 +774,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             or any(item.scope == MODULE_SCOPE and not item.guarded and item.kind not in STRUCTURAL for item in pending),
             is_test=bool(_TEST_FILE.search(path)),
             is_notebook=path.endswith(".ipynb"),
+            star_imports=tuple(self.imports.star_modules),
         )
 
     def _resolve_later(self, item: _Pending) -> _Pending | None:
@@ -751,8 +791,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if candidate in self._scopes or candidate in self._classes:
                 item.subject = f"{self.module_name}.{candidate}" + (f".{rest}" if rest else "")
                 return item
-        if item.fallback and item.fallback.split(".")[0] not in self._external:
-            item.subject = item.fallback  # the project graph knows whether the star module defines it
+        candidates = [name for name in item.fallback.split(_ALTERNATIVES) if name and name.split(".")[0] not in self._external]
+        if candidates:
+            item.subject = _ALTERNATIVES.join(candidates)  # the project graph knows which star module defines it
             return item
         return None  # a builtin, a local variable, or an attribute of one
 

@@ -21,7 +21,7 @@ class EventKind(str, Enum):
     LOADER = "loader"  # subject: "torch"; a loader with worker processes; data: generator/worker_init_fn given
     OWN_GENERATOR = "own-generator"  # subject: class; a generator a dataset keeps and draws from per item
     TF_DATA = "tf-data"  # detail: "unordered" (deterministic=False) or "unseeded-shuffle"
-    TRAIN = "train"  # subject: the training call's catalog id (`loss.backward()`, `optimizer.step()`)
+    TRAIN = "train"  # subject: the training call's catalog id (`loss.backward()`); detail: the framework trained
     PARAM = "param"  # subject: a parameter of the scope; detail: "call", "iterate" or a method called on it
     CALL = "call"  # subject: qualified name of what is called (maybe a project function); data: the
     # seed's source when the callee's name says it seeds (`set_seed(args.seed)`)
@@ -81,3 +81,4 @@ class FileFacts:
     runs_work: bool  # calls at module level beyond imports and definitions
     is_test: bool = False
     is_notebook: bool = False
+    star_imports: tuple[str, ...] = ()  # modules imported with `from m import *`, absolute

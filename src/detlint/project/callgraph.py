@@ -33,6 +33,14 @@ Bindings = dict[str, tuple]
 Step = tuple[Event, "tuple[Scope, ...] | None", "FileFacts | None"]
 
 
+ALTERNATIVES = "|"  # in a qualified name: the names a star-imported name may stand for
+
+
+def _member(owner: str, name: str) -> str:
+    """`owner.name` for each alternative of `owner`."""
+    return ALTERNATIVES.join(f"{alternative}.{name}" for alternative in owner.split(ALTERNATIVES))
+
+
 @dataclass(frozen=True)
 class Reached:
     event: Event
@@ -61,6 +69,12 @@ class CallGraph:
         return self._module_of[key]
 
     def resolve(self, qualname: str, importer: FileFacts | None = None) -> list[Scope]:
+        """The scopes a qualified name runs; `a.X|b.X` (a name several star imports may bind) is the
+        first alternative the project defines."""
+        if ALTERNATIVES in qualname:
+            return next(
+                (found for name in qualname.split(ALTERNATIVES) if (found := self.resolve(name, importer))), []
+            )
         key = (qualname, importer.module if importer else "")
         if key not in self._resolved:
             self._resolved[key] = next(
@@ -92,6 +106,10 @@ class CallGraph:
             if hops and head in facts.bindings:  # re-exported: `from .utils import set_seed`
                 target = facts.bindings[head] + (f".{tail}" if tail else "")
                 return self._resolve_absolute(target, hops - 1)
+            for star in facts.star_imports if hops else ():  # re-exported: `from .dla import *`
+                found = self._resolve_absolute(f"{star}.{rest}", hops - 1)
+                if found:
+                    return found
             return []
         return []
 
@@ -151,10 +169,10 @@ class CallGraph:
             hook = load_catalog().call_paths.hook(qualified)
             if hook is None or not held:
                 return (), False
-            scopes = [scope for method in hook.methods for scope in self.resolve(f"{held}.{method}", owner)]
+            scopes = [scope for method in hook.methods for scope in self.resolve(_member(held, method), owner)]
             return tuple(scopes), bool(in_workers)
         methods = event.detail.split(",")  # `forward`, or a method and what it runs (`fit,train_step`)
-        return tuple(scope for method in methods for scope in self.resolve(f"{qualified}.{method}", owner)), False
+        return tuple(scope for method in methods for scope in self.resolve(_member(qualified, method), owner)), False
 
     # -- reachability -----------------------------------------------------------------------------
     def _steps(self, path: str, scope: str, on_import: bool) -> list[Step]:

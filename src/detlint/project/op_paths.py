@@ -4,6 +4,7 @@ the catalog entry and status of each op in the project's framework version."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -39,11 +40,12 @@ class EntryState:
     def mode_setting(self, framework: str, level: str) -> Reached | None:
         return next((r for r in self.events(EventKind.MODE, framework) if r.event.detail == level), None)
 
-    @cached_property
-    def trains(self) -> bool:
-        """The path trains (a backward pass, an optimizer step, a framework's fit loop, outside
-        no_grad): backward-only ops run only on such paths."""
-        return any(r.event.kind is EventKind.TRAIN and not r.no_grad for r in self.reached)
+    def trains(self, framework: str) -> bool:
+        """The path trains with the framework (a backward pass, an optimizer step, a fit loop, outside
+        no_grad): the framework's backward-only ops run only on such paths."""
+        return any(
+            r.event.kind is EventKind.TRAIN and r.event.detail == framework and not r.no_grad for r in self.reached
+        )
 
     @cached_property
     def first_cuda(self) -> Reached | None:
@@ -118,7 +120,7 @@ class OpCatalogView:
             entry, status = judged
             if covered is not None and covered(state, entry):
                 continue
-            if entry.pass_ == "backward" and (reached.no_grad or not state.trains):
+            if entry.pass_ == "backward" and (reached.no_grad or not state.trains(self.package)):
                 continue
             if status.default != "deterministic" and status.deterministic_mode == "deterministic":
                 found.setdefault((reached.event.site.path, reached.event.site.span), reached)
@@ -152,7 +154,7 @@ class OpCatalogView:
             if entry.pass_ == "backward" and calls:
                 # Its backward pass runs only where a path trains, and never under no_grad.
                 with_grad = tuple(pair for pair in calls if not pair[1].no_grad)
-                training = tuple(pair for pair in with_grad if pair[0].trains)
+                training = tuple(pair for pair in with_grad if pair[0].trains(self.package))
                 use = replace(use, reaching=training or with_grad, forward_only=not with_grad, untrained=not training)
             key = (facts.path, event.site.span)
             known = by_site.get(key)
@@ -252,6 +254,13 @@ def listed_ops(view: OpCatalogView, state: EntryState, covered=None) -> tuple[li
     """The ops a per-entry finding says its switch would make deterministic: related locations (the
     first `MAX_LISTED_OPS`) and a clause for the message ("" when there are none)."""
     fixed = view.fixed_by_mode(state, covered)
+    # Each kind of op once before any repeats, so that a capped list shows what the switch covers.
+    repeats: Counter[str] = Counter()
+    ordered = []
+    for position, reached in enumerate(fixed):
+        ordered.append((repeats[reached.event.detail], position, reached))
+        repeats[reached.event.detail] += 1
+    fixed = [reached for *_, reached in sorted(ordered, key=lambda item: item[:2])]
     related = [
         RelatedLocation(r.event.site.path, r.event.site.span, f"{r.event.detail}: deterministic mode makes it deterministic")
         for r in fixed[:MAX_LISTED_OPS]

@@ -1,4 +1,4 @@
-from detlint.catalogs.schemas.fields import Schema, argument_ref, is_bool, is_str, list_of_str
+from detlint.catalogs.schemas.fields import Schema, argument_ref, is_bool, is_str, list_of_str, one_of
 
 SCHEMA: dict[str, Schema] = {
     "call_paths": {
@@ -21,6 +21,7 @@ SCHEMA: dict[str, Schema] = {
             "callables": (list_of_str, False),
             "receivers": (list_of_str, False),
             "frameworks": (list_of_str, True),
+            "trains": (one_of("torch", "tensorflow", "jaxlib"), True),  # whose ops' backward passes run
         },
         "hooks": {
             "builders": (list_of_str, True),

@@ -189,8 +189,8 @@ def _loaders_whose_workers_draw_nothing(state, hook_sites) -> set[tuple[str, obj
     drawing random numbers on this path, when no random transform is built beforehand either (those
     draw in the workers, unseen)."""
     sites, followed = hook_sites
-    if any(r.event.deferred for r in state.events(EventKind.RNG)):
-        return set()
+    if any(dict(r.event.data).get("in_workers") for r in state.events(EventKind.RNG)):
+        return set()  # a random transform built on the path draws in the workers, unseen
     drawing = set()
     for reached in state.events(EventKind.RNG):
         if reached.in_worker:
