@@ -92,4 +92,6 @@ def test_narrowing_decides_a_non_literal_argument():
 def test_one_comparison_for_every_catalog():
     assert same_value("Bilinear", "bilinear")
     assert not same_value(1, True) and not same_value(True, 1)
-    assert same_value(1, 1.0) and not same_value(0, None) and not same_value((1,), (1,))
+    assert same_value(1, 1.0) and not same_value(0, None)
+    # An argument written as a tuple meets a YAML list item by item (`output_size=(1, 1)`).
+    assert same_value((1, 1), [1, 1]) and not same_value((1,), [1, 1]) and not same_value((True,), [1])

@@ -33,7 +33,7 @@ def _codes(call: str, *, setup: str = "x = torch.zeros(4, device='cuda')", versi
         "torch.Tensor.index_add_(x, 0, idx, src)",  # unbound method
         "F.interpolate(x, scale_factor=2, mode='bilinear')",  # functional, condition met
         "nn.Upsample(scale_factor=2, mode='bicubic')",  # module class
-        "nn.AdaptiveAvgPool2d(1)",
+        "nn.AdaptiveAvgPool2d(2)",
         "x.index_put_((idx,), src, accumulate=True)",
         "F.embedding_bag(idx, weight, offsets, mode='max')",
         "torch.bincount(idx, weights=w)",
@@ -49,6 +49,8 @@ def test_every_form_is_flagged_without_deterministic_mode(call):
         "F.interpolate(x, scale_factor=2, mode='nearest')",
         "nn.Upsample(scale_factor=2)",  # mode defaults to nearest
         "x.median()",  # no dim: no indices to choose
+        "F.adaptive_avg_pool2d(x, 1)",  # computed as a mean
+        "nn.AdaptiveAvgPool2d((1, 1))",
     ],
 )
 def test_conditions_not_met_are_not_flagged(call):
@@ -144,7 +146,7 @@ def test_cudnn_flag_covers_its_convolutions_and_nothing_raises_under_it():
     assert not {"DET201", "DET204", "listed by DET204"} & codes.keys()
     # The flag is not torch.use_deterministic_algorithms: an op without a deterministic
     # implementation does not raise under it, it stays nondeterministic.
-    codes = _codes("F.adaptive_avg_pool2d(x, 1)", setup=CUDNN_FLAG)
+    codes = _codes("F.adaptive_avg_pool2d(x, 2)", setup=CUDNN_FLAG)
     assert "DET206" not in codes and "DET201" in codes
 
 

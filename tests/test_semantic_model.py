@@ -8,7 +8,7 @@ from detlint.testing import check_project, found_in_project
 
 BLOCKS = (
     "import torch.nn.functional as F\nfrom torch import nn\n\n\n"
-    "class Base(nn.Module):\n    def forward(self, x):\n        return F.adaptive_avg_pool2d(x, 1)\n\n\n"
+    "class Base(nn.Module):\n    def forward(self, x):\n        return F.adaptive_avg_pool2d(x, 2)\n\n\n"
     "class Child(Base):\n    pass\n\n\n"
     "class Outer(nn.Module):\n    def __init__(self):\n        super().__init__()\n        self.inner = Child()\n\n"
     "    def forward(self, x):\n        return self.inner(x)\n"
@@ -138,7 +138,7 @@ def test_an_annotated_trainer_runs_the_modules_hooks():
     files = {
         "model.py": (
             "import lightning as L\nimport torch.nn.functional as F\n\n\nclass M(L.LightningModule):\n"
-            "    def training_step(self, batch, index):\n        return F.adaptive_avg_pool2d(batch, 1).sum()\n"
+            "    def training_step(self, batch, index):\n        return F.adaptive_avg_pool2d(batch, 2).sum()\n"
         ),
         "train.py": (
             "import lightning as L\nfrom lightning.pytorch.trainer import Trainer\n\nfrom model import M\n\n"
@@ -159,3 +159,30 @@ def test_a_loader_that_only_shuffles_does_not_hide_that_its_dataset_draws_nothin
         "if __name__ == '__main__':\n    for batch in DataLoader(Fixed(), shuffle=True, num_workers=2):\n        print(batch)\n",
     }
     assert "DET301" not in {code for *_, code in found_in_project(check_project(files))}
+
+
+def test_a_library_device_constant_and_type_checking_imports_do_not_make_a_run_use_cuda():
+    files = {
+        "lib/device.py": "import torch\n\nDEVICE = 'cuda' if torch.cuda.is_available() else 'cpu'\n",
+        "lib/__init__.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from lib.device import DEVICE\n",
+        "demo.py": "import torch\n\nimport lib\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    print(torch.nn.Linear(2, 2))\n",
+        "train.py": "import torch\n\nDEVICE = 'cuda' if torch.cuda.is_available() else 'cpu'\n\n"
+        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    torch.nn.Linear(2, 2).to(DEVICE)\n",
+    }
+    # The entry point's own constant counts; a library's, or one imported only for type checkers, does not.
+    assert {(path, code) for path, _, code in found_in_project(check_project(files))} == {("train.py", "DET204")}
+
+
+def test_a_per_call_finding_names_only_the_paths_without_a_per_entry_finding():
+    files = {
+        "net.py": "import torch\nfrom torch import nn\n\nconv = nn.Conv2d(1, 1, 3)\n\nif __name__ == '__main__':\n"
+        "    print(conv(torch.ones(1, 1, 4, 4)))\n",  # a CPU smoke test of the module
+        "train.py": "import torch\n\nfrom net import conv\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    conv(torch.ones(1, 1, 4, 4, device='cuda'))\n",
+    }
+    findings = check_project(files)
+    # train.py's DET204 lists the convolution; on the smoke test's path it likely runs on the CPU: low.
+    (per_call,) = [finding for finding in findings if finding.code == "DET201"]
+    assert per_call.confidence.value == "low"
+    assert "DET204" in {finding.code for finding in findings}

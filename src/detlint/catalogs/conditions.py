@@ -56,7 +56,7 @@ class Level(enum.IntEnum):
 def same_value(value: object, expected: object) -> bool:
     """The one equality of literal arguments and catalog values: booleans equal only booleans (YAML
     `true` is not the literal 1), None only None, strings compare case-insensitively, numbers by
-    value; nothing else is equal."""
+    value, sequences item by item; nothing else is equal."""
     if isinstance(value, bool) or isinstance(expected, bool):
         return isinstance(value, bool) and isinstance(expected, bool) and value is expected
     if value is None or expected is None:
@@ -65,6 +65,8 @@ def same_value(value: object, expected: object) -> bool:
         return value.lower() == expected.lower()
     if isinstance(value, (int, float)) and isinstance(expected, (int, float)):
         return value == expected
+    if isinstance(value, (tuple, list)) and isinstance(expected, (tuple, list)):  # `(1, 1)` and YAML `[1, 1]`
+        return len(value) == len(expected) and all(map(same_value, value, expected))
     return False
 
 

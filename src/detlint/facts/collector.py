@@ -22,6 +22,7 @@ from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, File
 from detlint.facts.op_calls import OP_CATALOGS, match_ops
 from detlint.facts.switches import (
     CUDA_REQUESTS,
+    CUDA_STARTS,
     cuda_use,
     env_writes,
     mode_from_write,
@@ -179,12 +180,22 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 self._emit_import(f"{module}.{name}" if module else name, alias)
 
     def _emit_import(self, module: str, node: cst.CSTNode) -> None:
-        if module and module.split(".")[0] not in self._external:
+        if module and module.split(".")[0] not in self._external and not self._for_type_checkers():
             self._emit(EventKind.IMPORT, module, node)
+
+    def _for_type_checkers(self) -> bool:
+        """Inside `if TYPE_CHECKING:`, which never runs."""
+        return any(
+            isinstance(statement, cst.If) and (dotted_name(statement.test) or "").endswith("TYPE_CHECKING")
+            for statement in self.context.statement_stack
+        )
 
     def visit_Assign(self, node: cst.Assign) -> None:
         if self.imports.imports_any(_TORCH) and names_cuda_device(self.catalog, node.value):
-            self._emit(EventKind.CUDA, "torch", node.value, detail=CUDA_REQUESTS)
+            # A module constant (`DEVICE = "cuda"`) counts for the entry point's own file only: a library
+            # that defines one does not use CUDA by being imported.
+            constant = (("module_constant", True),) if not self.context.scope_stack and not self._in_main_guard() else ()
+            self._emit(EventKind.CUDA, "torch", node.value, detail=CUDA_REQUESTS, data=constant)
         self._switch_events(node)
         self._options_event(node)
         self._held_generator(node)
@@ -771,7 +782,14 @@ class FactsCollector(cst.BatchableCSTVisitor):
             # Module-level statement calls and loops are work; so is module-level code that seeds,
             # draws random numbers or runs ops (`W = nn.Linear(2, 2)`), unlike `logger = get_logger()`.
             runs_work=self._runs_work
-            or any(item.scope == MODULE_SCOPE and not item.guarded and item.kind not in STRUCTURAL for item in pending),
+            or any(
+                item.scope == MODULE_SCOPE
+                and not item.guarded
+                and item.kind not in STRUCTURAL
+                # Choosing a device (`DEVICE = "cuda" if torch.cuda.is_available() else "cpu"`) is set-up.
+                and not (item.kind is EventKind.CUDA and item.detail != CUDA_STARTS)
+                for item in pending
+            ),
             is_test=bool(_TEST_FILE.search(path)),
             is_notebook=path.endswith(".ipynb"),
             star_imports=tuple(self.imports.star_modules),

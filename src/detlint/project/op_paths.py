@@ -51,7 +51,15 @@ class EntryState:
     def first_cuda(self) -> Reached | None:
         """The first place the path uses (or asks for) a CUDA device; asking whether CUDA is there
         does not count."""
-        return next((r for r in self.events(EventKind.CUDA) if r.event.detail != CUDA_QUERIES), None)
+        return next(
+            (
+                r
+                for r in self.events(EventKind.CUDA)
+                if r.event.detail != CUDA_QUERIES
+                and not (dict(r.event.data).get("module_constant") and r.event.site.path != self.entry.path)
+            ),
+            None,
+        )
 
     @cached_property
     def cuda_start(self) -> Reached | None:
@@ -207,8 +215,10 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
         exposed = [(state, reached) for state, reached in use.reaching if not protected(state, use)]
         if use.reaching and not exposed:
             continue
-        if exposed and use.status.deterministic_mode == "deterministic" and not use.untrained:
-            if all(reported_per_entry(state) for state, _ in exposed):
+        if use.status.deterministic_mode == "deterministic" and not use.untrained:
+            # Paths with a per-entry finding list the op there; only the others can need one here.
+            exposed = [(state, reached) for state, reached in exposed if not reported_per_entry(state)]
+            if use.reaching and not exposed:
                 continue
         confidence = use.event.confidence
         states_without = [state for state, _ in exposed]

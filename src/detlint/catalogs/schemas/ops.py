@@ -78,6 +78,11 @@ def _is_scalar(value: Any) -> bool:
     return isinstance(value, (str, int, float, bool))
 
 
+def _is_literal(value: Any) -> bool:
+    """A scalar, or a list of scalars (an argument written as a tuple: `(1, 1)`)."""
+    return _is_scalar(value) or (isinstance(value, list) and bool(value) and all(map(_is_scalar, value)))
+
+
 def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
@@ -168,8 +173,8 @@ def parameters_argument(value: Any) -> str | None:
 
 def _test_problem(test: str, operand: Any) -> str | None:
     if test in ("values", "not_values"):
-        fits = isinstance(operand, list) and bool(operand) and all(_is_scalar(item) for item in operand)
-        expected = "a non-empty list of literal values (strings, numbers, booleans)"
+        fits = isinstance(operand, list) and bool(operand) and all(_is_literal(item) for item in operand)
+        expected = "a non-empty list of literal values (strings, numbers, booleans, lists of them)"
     elif test == "given":
         fits, expected = isinstance(operand, bool), "true or false"
     elif test in ("below", "above"):

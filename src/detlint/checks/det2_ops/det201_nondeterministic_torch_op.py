@@ -89,7 +89,7 @@ class NondeterministicTorchOp(ProjectRule):
         "import torch as T\n\nif __name__ == '__main__':\n    x = T.zeros(4).cuda()\n"
         "    T.histc(x, bins=4)  # DET201\n",
         "from torch import nn\nimport torch\n\nif __name__ == '__main__':\n    torch.cuda.set_device(0)\n"
-        "    pool = nn.AdaptiveAvgPool2d(1)  # DET201\n",
+        "    pool = nn.AdaptiveAvgPool2d(2)  # DET201\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:

@@ -28,7 +28,7 @@ class OpRaisesInDeterministicMode(ProjectRule):
     if __name__ == "__main__":
         torch.use_deterministic_algorithms(True)
         x = torch.ones(1, 1, 4, 4, device="cuda", requires_grad=True)
-        F.adaptive_avg_pool2d(x, 1).sum().backward()
+        F.adaptive_avg_pool2d(x, 2).sum().backward()
     ```
 
     ## Use instead
@@ -52,14 +52,14 @@ class OpRaisesInDeterministicMode(ProjectRule):
     VALID = (
         "import torch\nimport torch.nn.functional as F\n\nif __name__ == '__main__':\n"
         "    torch.use_deterministic_algorithms(True, warn_only=True)\n"
-        "    x = torch.ones(1, 1, 4, 4, device='cuda')\n    F.adaptive_avg_pool2d(x, 1)\n",
+        "    x = torch.ones(1, 1, 4, 4, device='cuda')\n    F.adaptive_avg_pool2d(x, 2)\n",
         "import torch\n\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
         "    x = torch.zeros(4, device='cuda')\n    x.index_add_(0, torch.tensor([0, 0]), torch.ones(2))\n",
     )
     INVALID = (
         "import torch\nimport torch.nn.functional as F\n\nif __name__ == '__main__':\n"
         "    torch.use_deterministic_algorithms(True)\n    x = torch.ones(1, 1, 4, 4, device='cuda')\n"
-        "    F.adaptive_avg_pool2d(x, 1)  # DET206\n",
+        "    F.adaptive_avg_pool2d(x, 2)  # DET206\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
