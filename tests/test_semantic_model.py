@@ -186,3 +186,14 @@ def test_a_per_call_finding_names_only_the_paths_without_a_per_entry_finding():
     (per_call,) = [finding for finding in findings if finding.code == "DET201"]
     assert per_call.confidence.value == "low"
     assert "DET204" in {finding.code for finding in findings}
+
+
+def test_a_draw_in_a_worker_asks_for_torchs_seed_and_says_why():
+    files = {
+        "data.py": DATA,
+        "train.py": "from torch.utils.data import DataLoader\n\nfrom data import Jitter\n\nif __name__ == '__main__':\n"
+        "    for batch in DataLoader(Jitter(), num_workers=2):\n        print(batch)\n",
+    }
+    (finding,) = [finding for finding in check_project(files) if finding.code == "DET101"]
+    assert finding.message.startswith("PyTorch's default generator is used but never seeded")
+    assert "in a DataLoader worker, which PyTorch reseeds from PyTorch's default generator" in finding.detail

@@ -127,11 +127,15 @@ class UnseededRng(ProjectRule):
                 f" (`{path.partial_seeds[0].event.subject}` seeds only part of it)" if path.partial_seeds else ""
             )
             where = "this entry point's path" if len(entries) == 1 else f"the paths of {len(entries)} entry points"
+            drawn = f"`{short_code(use.site.anchor)}` {use.detail}"
+            if first.in_worker and use.subject != path.library.id:
+                # PyTorch reseeds the worker's generators from torch's base seed: seeding torch fixes it.
+                drawn += f" in a DataLoader worker, which PyTorch reseeds from {display}"
             yield self.finding(
                 site.path,
                 site.span,
                 f"{display} is used but never seeded on {where}",
-                detail=f"`{short_code(use.site.anchor)}` {use.detail}, and nothing on the path of "
+                detail=f"{drawn}, and nothing on the path of "
                 f"{', '.join(entry.describe() for entry in entries)} seeds it{hint}, so it starts from a "
                 "different state in every run.",
                 help=f"Call `{path.library.fix}` at the start of the run",
