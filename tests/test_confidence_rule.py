@@ -51,3 +51,16 @@ def test_low_when_no_entry_point_reaches_the_code():
     (finding,) = [finding for finding in check_project(files) if finding.code == "DET201"]
     assert finding.confidence.value == "low"
     assert "No entry point of this project reaches it" in finding.detail
+
+
+def test_det204_on_a_path_that_never_trains_and_runs_no_catalogued_op_is_low():
+    inference = (
+        "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    model = torch.nn.Linear(2, 2).cuda()\n    print(model(torch.ones(2, device='cuda')))\n"
+    )
+    (finding,) = [finding for finding in check_project({"sample.py": inference}) if finding.code == "DET204"]
+    assert finding.confidence.value == "low"
+    assert "No op on this path is known to vary, and it never trains" in finding.detail
+    training = inference.replace("    print(model(", "    (model(").replace(")))\n", "))).sum().backward()\n")
+    (finding,) = [finding for finding in check_project({"train.py": training}) if finding.code == "DET204"]
+    assert finding.confidence.value == "high"

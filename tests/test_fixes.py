@@ -86,10 +86,11 @@ UNSAFE_PATH_CASES = [
         "import numpy as np\n\nif __name__ == '__main__':\n    print(np.random.rand(2))\n",
         "import numpy as np\n\nif __name__ == '__main__':\n    np.random.seed(0)\n    print(np.random.rand(2))\n",
     ),
-    (  # DET204: enable deterministic algorithms before the first CUDA use
-        "import torch as T\n\nif __name__ == '__main__':\n    T.manual_seed(0)\n    x = T.zeros(2).cuda()\n",
+    (  # DET204: enable deterministic algorithms before the first CUDA use (on a path that trains)
+        "import torch as T\n\nif __name__ == '__main__':\n    T.manual_seed(0)\n    x = T.zeros(2).cuda()\n"
+        "    x.sum().backward()\n",
         "import torch as T\n\nif __name__ == '__main__':\n    T.manual_seed(0)\n    T.use_deterministic_algorithms(True)\n"
-        "    x = T.zeros(2).cuda()\n",
+        "    x = T.zeros(2).cuda()\n    x.sum().backward()\n",
     ),
     (  # DET301: a seeded generator for the workers' base seed
         "import torch\nfrom torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"

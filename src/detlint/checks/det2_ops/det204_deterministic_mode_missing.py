@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.finding import Finding, RelatedLocation, Severity, short_code
+from detlint.finding import Confidence, Finding, RelatedLocation, Severity, short_code
 from detlint.project.index import ProjectIndex
 from detlint.facts.switches import CUDNN_MODE
 from detlint.project.op_paths import OpCatalogView, cudnn_flag_covers, entry_finding, entry_states, listed_ops
@@ -84,6 +84,10 @@ class DeterministicModeMissing(ProjectRule):
             ops, listed = listed_ops(view, state, cudnn_flag_covers)
             if state.mode(CUDNN_MODE) == "error" and not ops:
                 continue  # cuDNN's flag covers every op the path is seen to run
+            confidence = cuda.confidence
+            if not ops and not state.trains("torch"):
+                # No catalogued op on the path, and no backward pass: whether its kernels vary is unknown.
+                confidence = Confidence.LOW
             yield entry_finding(
                 self,
                 index,
@@ -93,8 +97,15 @@ class DeterministicModeMissing(ProjectRule):
                 "PyTorch runs on CUDA on this entry point's path without deterministic algorithms",
                 detail=f"{state.entry.describe()} uses CUDA (`{short_code(cuda.event.site.anchor)}`) but never "
                 "enables deterministic algorithms, so CUDA kernels that round differently from run to run stay "
-                "in use." + (f" Turning them on {listed}." if listed else ""),
+                "in use."
+                + (f" Turning them on {listed}." if listed else "")
+                + (
+                    " No op on this path is known to vary, and it never trains (low confidence)."
+                    if confidence is Confidence.LOW and not ops
+                    else ""
+                ),
                 help="Call `torch.use_deterministic_algorithms(True)` at the start of the run",
                 related=[RelatedLocation(cuda.event.site.path, cuda.event.site.span, "CUDA is used here"), *ops],
+                confidence=confidence,
                 fix_code="torch.use_deterministic_algorithms(True)",
             )
