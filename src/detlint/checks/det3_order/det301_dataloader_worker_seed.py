@@ -28,7 +28,10 @@ class DataloaderWorkerSeed(ProjectRule):
       in the same state and draws the same numbers.
 
     `worker_init_fn=`, `generator=`, Lightning's `seed_everything(workers=True)` and a seeded main
-    process are recognised.
+    process are recognised. A loader whose dataset is the project's own code and draws no random
+    numbers (nor does a random transform built on the path) is not reported: its workers' seeds change
+    nothing. Where the path also draws from PyTorch's unseeded generator, DET101 reports it and its
+    fix (seeding PyTorch) fixes the workers too, so DET301 does not repeat it.
 
     ## Why is this bad?
     Since PyTorch 1.9 each worker reseeds `torch`, `random` and NumPy's global generator from a base
@@ -100,11 +103,18 @@ class DataloaderWorkerSeed(ProjectRule):
             seeded = any("torch" in r.event.covers for r in state.events(EventKind.SEED))
             numpy_used = any(r.event.subject == "numpy" for r in state.events(EventKind.RNG))
             quiet = _loaders_whose_workers_draw_nothing(state, hook_sites)
+            # Draws from torch's generator (in workers, every reseeded generator's) that DET101 reports
+            # unseeded on this path: seeding torch, its fix, fixes the workers too.
+            torch_reported = not seeded and any(
+                r.event.subject == "torch" or r.in_worker for r in state.events(EventKind.RNG)
+            )
             for reached in state.events(EventKind.LOADER):
                 given = dict(reached.event.data)
                 if (reached.event.site.path, given.get("loader")) in quiet:
                     continue  # its workers are seen to draw no random numbers: their seeds change nothing
                 if not seeded and not given.get("generator"):
+                    if torch_reported:
+                        continue  # one change fixes both: DET101 says it
                     problem = "unseeded"
                 elif old and numpy_used and not given.get("worker_init"):
                     problem = "numpy"
