@@ -197,3 +197,18 @@ def test_a_draw_in_a_worker_asks_for_torchs_seed_and_says_why():
     (finding,) = [finding for finding in check_project(files) if finding.code == "DET101"]
     assert finding.message.startswith("PyTorch's default generator is used but never seeded")
     assert "in a DataLoader worker, which PyTorch reseeds from PyTorch's default generator" in finding.detail
+
+
+def test_a_model_kept_by_a_trainer_class_is_followed_into_its_methods():
+    trainer = (
+        "class Trainer:\n    def __init__(self, config, model):\n        self.config = config\n        self.model = model\n\n"
+        "    def run(self, batch):\n        self.model(batch).sum().backward()\n"
+    )
+    train = _training("    Trainer(None, Outer().cuda()).run(torch.ones(1, 1, 4, 4, device='cuda'))").format(
+        imports="from blocks import Outer\nfrom loop import Trainer"
+    )
+    assert _pool_findings(train, **{"loop.py": trainer}) == {("blocks.py", POOL_LINE, "DET206")}
+    named = _training(
+        "    model = Outer().cuda()\n    loop = Trainer(None, model=model)\n    loop.run(torch.ones(1, 1, 4, 4, device='cuda'))"
+    ).format(imports="from blocks import Outer\nfrom loop import Trainer")
+    assert _pool_findings(named, **{"loop.py": trainer}) == {("blocks.py", POOL_LINE, "DET206")}

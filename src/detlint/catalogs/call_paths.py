@@ -82,10 +82,14 @@ class CallPathIndex:
         """The hooks of a framework object built by `builder` (a qualified constructor name)."""
         return self._hooks.get(builder)
 
-    def called_methods(self, imported: frozenset[str]) -> tuple[str, ...]:
+    def called_methods(self, imported: frozenset[str] | None) -> tuple[str, ...]:
         """The methods `instance(x)` may run in a file importing these top-level packages (`forward`
-        for PyTorch, `call` for Keras)."""
-        return tuple(entry["method"] for entry in self.instance_calls if imported & set(entry["frameworks"]))
+        for PyTorch, `call` for Keras); every framework's when None (the class is not known yet)."""
+        return tuple(
+            entry["method"]
+            for entry in self.instance_calls
+            if imported is None or imported & set(entry["frameworks"])
+        )
 
     def self_hooks(self, method: str, imported: frozenset[str]) -> tuple[str, ...]:
         """The instance's own methods a framework method runs (`fit` of a Keras model: `train_step`, `call`)."""

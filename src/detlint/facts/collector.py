@@ -73,6 +73,7 @@ class _Instance:
     held: _Instance | None = None  # what a framework object was handed (a DataLoader's dataset)
     in_workers: bool = False  # a DataLoader with worker processes (a literal num_workers > 0)
     loader: int = -1  # for a loader, the number its LOADER event carries in `data`
+    passed: tuple = ()  # the instances its constructor was passed (`_passed`), for `self.<attribute>` calls
 
 
 class FactsCollector(cst.BatchableCSTVisitor):
@@ -104,6 +105,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         # Nesting of `with torch.no_grad():` blocks and `@torch.no_grad()` functions: no backward pass there.
         self._forward_only: list[cst.CSTNode] = []
         self._loaders: dict[int, int] = {}  # id of a DataLoader(...) call -> its number
+        # per `Class.__init__`: (attribute, parameter) for each `self.<attribute> = <parameter>`
+        self._from_parameters: dict[str, list[tuple[str, str]]] = {}
         self._seed_draws: set[int] = set()
         # Generators a class keeps (class, attribute, assignment, constructor) and what __getitem__ reads.
         self._held: list[tuple[str, str, cst.Assign, str]] = []
@@ -130,6 +133,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
         in_class = ".".join(self.context.scope_stack[:-1]) in self._classes
         static = any(dotted_name(decorator.decorator) == "staticmethod" for decorator in node.decorators)
         return tuple(names[1:] if in_class and not static and names else names)
+
+    def _held_from_parameter(self, owner: str, attribute: str) -> bool:
+        return any(name == attribute for name, _ in self._from_parameters.get(f"{owner}.__init__", ()))
 
     def _parameter(self, name: str) -> bool:
         """Whether a name is a parameter of the function being visited."""
@@ -204,6 +210,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             "seed" in (dotted_name(target.target) or "").lower() for target in node.targets
         ):
             self._seed_draws.add(id(node.value))
+        self._attribute_from_parameter(node)
         # `trainer = Trainer(...)`: later `trainer.fit()` calls Trainer.fit; `model = Net().to(device)`:
         # later `model(x)` runs Net.forward.
         if isinstance(node.value, cst.Call) and len(node.targets) == 1:
@@ -216,6 +223,18 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 owner = self._enclosing_class()
                 if head == "self" and owner:
                     self._attributes.setdefault(owner, {})[attribute] = instance
+
+    def _attribute_from_parameter(self, node: cst.Assign) -> None:
+        """`self.model = model` in `__init__`: the attribute holds what the constructor was passed, which
+        the construction's call site knows (`Trainer(config, model)`)."""
+        stack = self.context.scope_stack
+        if len(stack) < 2 or stack[-1] != "__init__" or len(node.targets) != 1:
+            return
+        target, value = dotted_name(node.targets[0].target) or "", node.value
+        head, _, attribute = target.partition(".")
+        if head == "self" and attribute and "." not in attribute and isinstance(value, cst.Name):
+            if self._parameter(value.value):
+                self._from_parameters.setdefault(self._scope(), []).append((attribute, value.value))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         """`trainer: Trainer = instantiate(cfg.trainer)`: the annotation says what the value is."""
@@ -243,10 +262,15 @@ class FactsCollector(cst.BatchableCSTVisitor):
             held = self._handed(call, hook.holds) if hook is not None and hook.holds else None
             workers = self._starts_workers(call, qualname)
             loader = self._loader_number(call) if workers else -1
-            return _Instance(qualname, True, held=held, in_workers=workers, loader=loader)
+            own = qualname.split(".")[0] not in self._external  # a project class: its methods may use them
+            passed = dict(self._passed(call)).get("args", ()) if own else ()
+            return _Instance(qualname, True, held=held, in_workers=workers, loader=loader, passed=passed)
         dotted = dotted_name(call.func)
+        if dotted is None:
+            return None
         # A name a star import may bind: a local definition first, else a star module's.
-        return _Instance(dotted, False, _ALTERNATIVES.join(self.imports.star_candidates(call.func))) if dotted else None
+        fallback = _ALTERNATIVES.join(self.imports.star_candidates(call.func))
+        return _Instance(dotted, False, fallback, passed=dict(self._passed(call)).get("args", ()))
 
     def _loader_number(self, call: cst.Call) -> int:
         """A number for a loader's construction, the same for its LOADER event and for the calls its
@@ -558,6 +582,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
             held = self._attributes.get(owner, {}).get(attribute) if owner else None
             if held is not None and "." not in method:
                 self._instance_call(held, method, node)  # `self.block(x)`, `self.encoder.encode(x)`
+            elif owner and "." not in method and self._held_from_parameter(owner, attribute):
+                # `self.model(x)` where `__init__` kept what it was passed: the construction says what.
+                methods = self._methods_run(method, class_known=False)
+                self._emit(EventKind.PARAM, f"self.{attribute}", node, detail=",".join(methods))
             elif owner and "." not in rest:
                 self._emit_call(f"{self.module_name}.{owner}.{rest}", node, data=data)
             return
@@ -568,9 +596,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return
         if instance is None and "." not in rest and self._parameter(head):
             # `model(data)` where `model` is a parameter: the call sites say what it holds.
-            methods = self._methods_run(rest)
-            if methods:
-                self._emit(EventKind.PARAM, head, node, detail=",".join(methods))
+            methods = self._methods_run(rest, class_known=False)
+            self._emit(EventKind.PARAM, head, node, detail=",".join(methods))
             return
         # A name a star import may bind: a local definition first, else a star module's (`fallback`).
         fallback = _ALTERNATIVES.join(self.imports.star_candidates(node.func))
@@ -588,6 +615,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """A call of an object whose class is known, or of one of its methods: `model(x)` runs the
         class's `forward` (in code that uses PyTorch) or `call` (Keras); a Keras model's `fit` runs its
         `train_step` and `call` too."""
+        if instance.passed:  # what its methods find in `self.<attribute>` (see `CallGraph._bind`)
+            data = (*data, ("self_args", instance.passed))
         for run in self._methods_run(method):
             if instance.qualified:
                 if instance.callee.split(".")[0] not in self._external:
@@ -599,12 +628,14 @@ class FactsCollector(cst.BatchableCSTVisitor):
                     EventKind.CALL, "", node, raw_target=target, fallback=fallback, in_worker=in_worker, data=data
                 )
 
-    def _methods_run(self, method: str) -> tuple[str, ...]:
-        """What calling an instance (`method` "") or one of its methods runs of its class."""
+    def _methods_run(self, method: str, *, class_known: bool = True) -> tuple[str, ...]:
+        """What calling an instance (`method` "") or one of its methods runs of its class. Where the
+        class is only known on each path (a parameter), every framework's method is named: the path
+        resolves only those the class has."""
         imported = self.imports.top_level_modules
         if not method:
             # Python runs the class's `__call__`; a framework's base class turns it into `forward`/`call`.
-            return ("__call__", *self.call_paths.called_methods(imported))
+            return ("__call__", *self.call_paths.called_methods(imported if class_known else None))
         return (method, *self.call_paths.self_hooks(method, imported))
 
     def _callback_events(self, node: cst.Call) -> None:
@@ -774,7 +805,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
             imports=frozenset(self.imports.imported_modules),
             bindings=dict(self.imports.bindings),
             scopes={
-                name: ScopeFacts(name, tuple(items), self._scopes.get(name, ())) for name, items in events.items()
+                name: ScopeFacts(
+                    name, tuple(items), self._scopes.get(name, ()), tuple(self._from_parameters.get(name, ()))
+                )
+                for name, items in events.items()
             },
             classes=dict(self._classes),
             has_main_guard=guard is not None,

@@ -66,6 +66,8 @@ class ScopeFacts:
     name: str  # "" for module level, else "func" or "Class.method"
     events: tuple[Event, ...]
     parameters: tuple[str, ...] = ()  # in order, without a method's `self`/`cls`
+    # `__init__` only: (attribute, parameter) for each `self.<attribute> = <parameter>` it makes
+    attributes_from_parameters: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,16 @@ Step = tuple[Event, "tuple[Scope, ...] | None", "FileFacts | None"]
 ALTERNATIVES = "|"  # in a qualified name: the names a star-imported name may stand for
 
 
+def _bound(parameters: tuple[str, ...], passed, caller: FileFacts | None) -> Bindings:
+    """Parameter name -> the instance a call passed for it, by position or keyword."""
+    bindings: Bindings = {}
+    for slot, *instance in passed:
+        name = parameters[slot] if isinstance(slot, int) and slot < len(parameters) else slot
+        if isinstance(name, str):
+            bindings[name] = (*instance, caller)
+    return bindings
+
+
 def _member(owner: str, name: str) -> str:
     """`owner.name` for each alternative of `owner`."""
     return ALTERNATIVES.join(f"{alternative}.{name}" for alternative in owner.split(ALTERNATIVES))
@@ -144,17 +154,21 @@ class CallGraph:
 
     # -- values passed as arguments ------------------------------------------------------------------
     def _bind(self, call: Event, scope: Scope) -> Bindings:
-        """The parameters of the entered function bound to the instances its call site passed."""
-        passed = dict(call.data).get("args") if call.kind is EventKind.CALL else None
-        if not passed:
+        """The parameters of the entered function bound to the instances its call site passed; for a
+        method of an object whose construction was passed instances, also `self.<attribute>` for each
+        attribute its `__init__` keeps from a parameter."""
+        if call.kind is not EventKind.CALL:
             return {}
-        parameters = self.files[scope[0]].scopes[scope[1]].parameters
+        data = dict(call.data)
+        facts = self.files[scope[0]]
         caller = self.files.get(call.site.path)  # names in the instances resolve as the caller wrote them
-        bindings: Bindings = {}
-        for slot, *instance in passed:
-            name = parameters[slot] if isinstance(slot, int) and slot < len(parameters) else slot
-            if isinstance(name, str):
-                bindings[name] = (*instance, caller)
+        bindings = _bound(facts.scopes[scope[1]].parameters, data.get("args", ()), caller)
+        init = facts.scopes.get(f"{scope[1].rpartition('.')[0]}.__init__") if "." in scope[1] else None
+        if init is not None and data.get("self_args"):
+            by_parameter = _bound(init.parameters, data["self_args"], caller)
+            for attribute, parameter in init.attributes_from_parameters:
+                if parameter in by_parameter:
+                    bindings[f"self.{attribute}"] = by_parameter[parameter]
         return bindings
 
     def _through_parameter(self, event: Event, bindings: Bindings) -> tuple[tuple[Scope, ...] | None, bool]:
