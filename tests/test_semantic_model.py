@@ -212,3 +212,14 @@ def test_a_model_kept_by_a_trainer_class_is_followed_into_its_methods():
         "    model = Outer().cuda()\n    loop = Trainer(None, model=model)\n    loop.run(torch.ones(1, 1, 4, 4, device='cuda'))"
     ).format(imports="from blocks import Outer\nfrom loop import Trainer")
     assert _pool_findings(named, **{"loop.py": trainer}) == {("blocks.py", POOL_LINE, "DET206")}
+
+
+def test_a_kept_model_read_back_through_a_local_name_is_followed():
+    trainer = (
+        "class Trainer:\n    def __init__(self, config, model):\n        self.config = config\n        self.model = model\n\n"
+        "    def run(self, batch):\n        model, config = self.model, self.config\n        model(batch).sum().backward()\n"
+    )
+    train = _training("    Trainer(None, Outer().cuda()).run(torch.ones(1, 1, 4, 4, device='cuda'))").format(
+        imports="from blocks import Outer\nfrom loop import Trainer"
+    )
+    assert _pool_findings(train, **{"loop.py": trainer}) == {("blocks.py", POOL_LINE, "DET206")}

@@ -105,6 +105,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         # Nesting of `with torch.no_grad():` blocks and `@torch.no_grad()` functions: no backward pass there.
         self._forward_only: list[cst.CSTNode] = []
         self._loaders: dict[int, int] = {}  # id of a DataLoader(...) call -> its number
+        self._aliases: dict[str, dict[str, str]] = {}  # per scope: local name -> `self.<attribute>` it holds
         # per `Class.__init__`: (attribute, parameter) for each `self.<attribute> = <parameter>`
         self._from_parameters: dict[str, list[tuple[str, str]]] = {}
         self._seed_draws: set[int] = set()
@@ -211,6 +212,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         ):
             self._seed_draws.add(id(node.value))
         self._attribute_from_parameter(node)
+        self._local_aliases(node)
         # `trainer = Trainer(...)`: later `trainer.fit()` calls Trainer.fit; `model = Net().to(device)`:
         # later `model(x)` runs Net.forward.
         if isinstance(node.value, cst.Call) and len(node.targets) == 1:
@@ -235,6 +237,26 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if head == "self" and attribute and "." not in attribute and isinstance(value, cst.Name):
             if self._parameter(value.value):
                 self._from_parameters.setdefault(self._scope(), []).append((attribute, value.value))
+
+    def _local_aliases(self, node: cst.Assign) -> None:
+        """`model = self.model` or `model, config = self.model, self.config`: a local name for an
+        attribute, so that `model(x)` is a call of `self.model`."""
+        if len(node.targets) != 1:
+            return
+        target, value = node.targets[0].target, node.value
+        pairs = (
+            zip((element.value for element in target.elements), (element.value for element in value.elements))
+            if isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements)
+            else [(target, value)]
+        )
+        aliases = self._aliases.setdefault(self._scope(), {})
+        for name, aliased in pairs:
+            if isinstance(name, cst.Name):
+                dotted = dotted_name(aliased) or ""
+                if dotted.startswith("self.") and dotted.count(".") == 1:
+                    aliases[name.value] = dotted
+                else:
+                    aliases.pop(name.value, None)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         """`trainer: Trainer = instantiate(cfg.trainer)`: the annotation says what the value is."""
@@ -576,6 +598,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if dotted is None:
             return
         head, _, rest = dotted.partition(".")
+        alias = self._aliases.get(self._scope(), {}).get(head)
+        if alias is not None and self._instance(head) is None:
+            head, rest = "self", alias.partition(".")[2] + (f".{rest}" if rest else "")  # `model(x)` is `self.model(x)`
         if head in ("self", "cls") and rest:
             owner = self._enclosing_class()
             attribute, _, method = rest.partition(".")
