@@ -141,24 +141,32 @@ def test_an_annotated_trainer_runs_the_modules_hooks():
             "    def training_step(self, batch, index):\n        return F.adaptive_avg_pool2d(batch, 2).sum()\n"
         ),
         "train.py": (
-            "import lightning as L\nfrom lightning.pytorch.trainer import Trainer\n\nfrom model import M\n\n"
-            "if __name__ == '__main__':\n    L.seed_everything(0)\n"
-            "    trainer: Trainer = build(deterministic=True)\n    trainer.fit(M())\n"
+            "import lightning as L\nfrom hydra.utils import instantiate\nfrom lightning.pytorch.trainer import Trainer\n\n"
+            "from model import M\n\nif __name__ == '__main__':\n    L.seed_everything(0)\n"
+            "    trainer: Trainer = instantiate(config.trainer)\n    trainer.fit(M())\n"
         ),
     }
     # The annotation says it is a Trainer: fit runs training_step (and trains).
     (finding,) = [finding for finding in check_project(files) if finding.code == "DET201"]
     assert (finding.path, finding.span.line) == ("model.py", 7)
+    assert "It is reached without deterministic mode from `train.py`" in finding.detail
 
 
-def test_a_loader_that_only_shuffles_does_not_hide_that_its_dataset_draws_nothing():
-    files = {
-        "data.py": "import torch\nfrom torch.utils.data import Dataset\n\n\nclass Fixed(Dataset):\n"
-        "    def __len__(self):\n        return 4\n\n    def __getitem__(self, index):\n        return torch.zeros(2)\n",
-        "train.py": "from torch.utils.data import DataLoader\n\nfrom data import Fixed\n\n"
-        "if __name__ == '__main__':\n    for batch in DataLoader(Fixed(), shuffle=True, num_workers=2):\n        print(batch)\n",
-    }
-    assert "DET301" not in {code for *_, code in found_in_project(check_project(files))}
+def test_det301_in_an_unseeded_run_only_where_the_workers_may_draw_and_det101_does_not_say_it():
+    fixed = (
+        "import torch\nfrom torch.utils.data import Dataset\n\n\nclass Fixed(Dataset):\n"
+        "    def __len__(self):\n        return 4\n\n    def __getitem__(self, index):\n        return torch.zeros(2)\n"
+    )
+    train = (
+        "from torch.utils.data import DataLoader\n\nfrom data import Fixed\n\n"
+        "if __name__ == '__main__':\n    for batch in DataLoader(Fixed(), num_workers=2):\n        print(batch)\n"
+    )
+    codes = lambda files: {code for *_, code in found_in_project(check_project(files))}  # noqa: E731
+    assert codes({"data.py": fixed, "train.py": train}) == set()  # its workers draw nothing
+    unknown = train.replace("from data import Fixed\n", "from elsewhere import Fixed\n")
+    assert codes({"train.py": unknown}) == {"DET301"}  # what its workers run is not seen
+    shuffled = train.replace("num_workers=2", "shuffle=True, num_workers=2")
+    assert codes({"data.py": fixed, "train.py": shuffled}) == {"DET101"}  # seeding torch fixes both
 
 
 def test_a_library_device_constant_and_type_checking_imports_do_not_make_a_run_use_cuda():

@@ -264,8 +264,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return
         built = self._built_by(node.value) if isinstance(node.value, cst.Call) else None
         annotated = self.imports.resolve(node.annotation.annotation)
-        if annotated is not None and (built is None or not built.qualified or built.callee.split(".")[0] in _STDLIB):
-            built = _Instance(annotated, True)
+        if annotated is not None and (built is None or built.callee != annotated):
+            built = _Instance(annotated, True)  # built by a factory (`hydra.utils.instantiate`): the annotation says what
         if built is not None:
             self._instances.setdefault(self._scope(), {})[node.target.value] = built
 
@@ -292,7 +292,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return None
         # A name a star import may bind: a local definition first, else a star module's.
         fallback = _ALTERNATIVES.join(self.imports.star_candidates(call.func))
-        return _Instance(dotted, False, fallback, passed=dict(self._passed(call)).get("args", ()))
+        # What a class of the file (or a star module's) is passed; a plain function call keeps nothing.
+        may_be_class = fallback or dotted.split(".")[0] in self._classes
+        passed = dict(self._passed(call)).get("args", ()) if may_be_class else ()
+        return _Instance(dotted, False, fallback, passed=passed)
 
     def _loader_number(self, call: cst.Call) -> int:
         """A number for a loader's construction, the same for its LOADER event and for the calls its
@@ -543,12 +546,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return True
         if level < Level.CERTAIN:
             confidence = Confidence.MEDIUM
-        # A random transform draws where the data is loaded: in a DataLoader's workers when it has them.
-        data = (("in_workers", True),) if entry.get("draws_in_workers") else ()
         self._emit(
-            EventKind.RNG, entry["library"], node, confidence, detail=entry["what"], deferred=entry.get("deferred", False),
-            data=data,
-        )  # fmt: skip
+            EventKind.RNG, entry["library"], node, confidence, detail=entry["what"], deferred=entry.get("deferred", False)
+        )
         return True
 
     def _method_events(self, node: cst.Call) -> None:

@@ -20,7 +20,6 @@ SCHEMA: dict[str, Schema] = {
             "local_generator_keyword": (is_str, False),
             "seed_keyword": (is_str, False),
             "deferred": (is_bool, False),
-            "draws_in_workers": (is_bool, False),  # deferred draws made where data is loaded
             "what": (is_str, True),
         },
         "generators": {

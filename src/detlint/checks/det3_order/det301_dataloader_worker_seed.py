@@ -29,8 +29,7 @@ class DataloaderWorkerSeed(ProjectRule):
 
     `worker_init_fn=`, `generator=`, Lightning's `seed_everything(workers=True)` and a seeded main
     process are recognised. A loader whose dataset is the project's own code and draws no random
-    numbers (nor does a random transform built on the path) is not reported: its workers' seeds change
-    nothing. Where the path also draws from PyTorch's unseeded generator, DET101 reports it and its
+    numbers is not reported: its workers' seeds change nothing. Where the path also draws from PyTorch's unseeded generator, DET101 reports it and its
     fix (seeding PyTorch) fixes the workers too, so DET301 does not repeat it.
 
     ## Why is this bad?
@@ -196,11 +195,9 @@ def _iteration_sites(index: ProjectIndex) -> tuple[dict[tuple[str, Span], int], 
 
 def _loaders_whose_workers_draw_nothing(state, hook_sites) -> set[tuple[str, object]]:
     """(path, loader number) of each loader whose workers run the project's own dataset code without
-    drawing random numbers on this path, when no random transform is built beforehand either (those
-    draw in the workers, unseen)."""
+    drawing random numbers on this path. (A random transform built on the path draws from torch's
+    generator: where that is unseeded, DET101 reports it and DET301 stays silent anyway.)"""
     sites, followed = hook_sites
-    if any(dict(r.event.data).get("in_workers") for r in state.events(EventKind.RNG)):
-        return set()  # a random transform built on the path draws in the workers, unseen
     drawing = set()
     for reached in state.events(EventKind.RNG):
         if reached.in_worker:
