@@ -18,7 +18,7 @@ import libcst as cst
 from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.conditions import ArgumentView, Level
 from detlint.checks.base import FileContext, visitor_names
-from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, ScopeFacts, Site
+from detlint.facts.model import ALTERNATIVES, MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, ScopeFacts, Site
 from detlint.facts.op_calls import OP_CATALOGS, match_ops
 from detlint.facts.switches import (
     CUDA_REQUESTS,
@@ -35,7 +35,6 @@ from detlint.names import ImportTable, argument, code_of, dotted_name, literal_v
 from detlint.positions import locate, statement_lines, statement_nodes
 
 _TORCH = frozenset({"torch"})
-_ALTERNATIVES = "|"  # separates the names a star-imported name may stand for (`project.callgraph.ALTERNATIVES`)
 _TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$")
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 _BUILTINS = frozenset(dir(builtins))
@@ -291,7 +290,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if dotted is None:
             return None
         # A name a star import may bind: a local definition first, else a star module's.
-        fallback = _ALTERNATIVES.join(self.imports.star_candidates(call.func))
+        fallback = ALTERNATIVES.join(self.imports.star_candidates(call.func))
         # What a class of the file (or a star module's) is passed; a plain function call keeps nothing.
         may_be_class = fallback or dotted.split(".")[0] in self._classes
         passed = dict(self._passed(call)).get("args", ()) if may_be_class else ()
@@ -625,7 +624,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             self._emit(EventKind.PARAM, head, node, detail=",".join(methods))
             return
         # A name a star import may bind: a local definition first, else a star module's (`fallback`).
-        fallback = _ALTERNATIVES.join(self.imports.star_candidates(node.func))
+        fallback = ALTERNATIVES.join(self.imports.star_candidates(node.func))
         self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data + self._passed(node), fallback=fallback)
 
     def _instance_call(
@@ -647,7 +646,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 if instance.callee.split(".")[0] not in self._external:
                     self._emit(EventKind.CALL, f"{instance.callee}.{run}", node, in_worker=in_worker, data=data)
             else:
-                fallback = _ALTERNATIVES.join(f"{name}.{run}" for name in instance.fallback.split(_ALTERNATIVES) if name)
+                fallback = ALTERNATIVES.join(f"{name}.{run}" for name in instance.fallback.split(ALTERNATIVES) if name)
                 target = f"{instance.callee}.{run}"
                 self._emit(
                     EventKind.CALL, "", node, raw_target=target, fallback=fallback, in_worker=in_worker, data=data
@@ -868,9 +867,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if candidate in self._scopes or candidate in self._classes:
                 item.subject = f"{self.module_name}.{candidate}" + (f".{rest}" if rest else "")
                 return item
-        candidates = [name for name in item.fallback.split(_ALTERNATIVES) if name and name.split(".")[0] not in self._external]
+        candidates = [name for name in item.fallback.split(ALTERNATIVES) if name and name.split(".")[0] not in self._external]
         if candidates:
-            item.subject = _ALTERNATIVES.join(candidates)  # the project graph knows which star module defines it
+            item.subject = ALTERNATIVES.join(candidates)  # the project graph knows which star module defines it
             return item
         return None  # a builtin, a local variable, or an attribute of one
 

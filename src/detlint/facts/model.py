@@ -32,6 +32,8 @@ class EventKind(str, Enum):
 # as (position or keyword, qualified class, held class, in workers, loader number) tuples, which a
 # PARAM event of the callee resolves against.
 STRUCTURAL = frozenset({EventKind.CALL, EventKind.IMPORT, EventKind.PARAM})
+# In a CALL's subject: separates the qualified names a star-imported name may stand for (`a.X|b.X`).
+ALTERNATIVES = "|"
 
 
 @dataclass(frozen=True)

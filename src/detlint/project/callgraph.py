@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.loader import load_catalog
-from detlint.facts.model import MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, Site
+from detlint.facts.model import ALTERNATIVES, MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, Site
 from detlint.finding import Confidence
 
 _MAX_REEXPORT_HOPS = 5
@@ -31,9 +31,6 @@ Bindings = dict[str, tuple]
 # An event and where it leads: project scopes for a call, a project module for an import, or
 # neither for a leaf event (seeding, RNG use, op, ...).
 Step = tuple[Event, "tuple[Scope, ...] | None", "FileFacts | None"]
-
-
-ALTERNATIVES = "|"  # in a qualified name: the names a star-imported name may stand for
 
 
 def _bound(parameters: tuple[str, ...], passed, caller: FileFacts | None) -> Bindings:
@@ -220,7 +217,7 @@ class CallGraph:
         of that module) if given."""
         reached: list[Reached] = []
         plain = (False, False)  # (under no_grad, in a worker process)
-        entered_in: set[tuple[Scope, tuple[bool, bool]]] = {((facts.path, MODULE_SCOPE), plain)}
+        entered_in: set[tuple[Scope, tuple[bool, bool]]] = set()
         imported: set[str] = {facts.module}
         # Each frame: the steps still to run, the chain that led here, the weakest link so far, and
         # whether a call on the way runs under no_grad, and in a worker process.
