@@ -231,3 +231,24 @@ def test_a_kept_model_read_back_through_a_local_name_is_followed():
         imports="from blocks import Outer\nfrom loop import Trainer"
     )
     assert _pool_findings(train, **{"loop.py": trainer}) == {("blocks.py", POOL_LINE, "DET206")}
+
+
+def test_wrappers_hand_back_the_module_they_run():
+    """`torch.compile(model)`, `DistributedDataParallel(self.model)` and `accelerator.prepare(...)`
+    return something whose call runs the wrapped module's forward; an unrelated call does not."""
+    wrapped = {
+        "compile": "    model = torch.compile(Outer().cuda())",
+        "ddp": "    model = DistributedDataParallel(Outer().cuda())",
+        "prepare": "    accelerator = Accelerator()\n    model, opt = accelerator.prepare(Outer().cuda(), None)",
+    }
+    imports = (
+        "from accelerate import Accelerator\nfrom torch.nn.parallel import DistributedDataParallel\n"
+        "from blocks import Outer\n\n\ndef unrelated(module):\n    return object()"
+    )
+    for name, build in wrapped.items():
+        train = _training(build + "\n    model(torch.ones(1, 1, 4, 4, device='cuda')).sum().backward()")
+        assert _pool_findings(train.format(imports=imports)) == {("blocks.py", POOL_LINE, "DET206")}, name
+    unrelated = _training(
+        "    model = unrelated(Outer().cuda())\n    model(torch.ones(1, 1, 4, 4, device='cuda')).sum().backward()"
+    ).format(imports=imports)
+    assert ("blocks.py", POOL_LINE, "DET206") not in _pool_findings(unrelated)

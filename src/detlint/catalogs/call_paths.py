@@ -46,6 +46,13 @@ class CallPathIndex:
         self.returning_self: frozenset[str] = frozenset(
             method for entry in catalog.entries(CATALOG, "returning_self") for method in entry["methods"]
         )
+        self._wrapping_callables: dict[str, tuple[str, int | None]] = {}
+        self._wrapping_methods: dict[str, tuple[str, ...]] = {}  # method -> its receivers' constructors
+        for entry in catalog.entries(CATALOG, "wrappers"):
+            for callable_ in entry.get("callables", ()):
+                self._wrapping_callables[callable_] = _argument(entry["wraps"])  # type: ignore[assignment]
+            for method in entry.get("methods", ()):
+                self._wrapping_methods[method] = tuple(entry["receivers"])
         self._training_methods: dict[str, list[TrainingCall]] = {}
         self._training_callables: dict[str, TrainingCall] = {}
         for entry in catalog.entries(CATALOG, "training"):
@@ -77,6 +84,16 @@ class CallPathIndex:
         if qualname not in self._forward_only:
             return None
         return not self._forward_only[qualname]
+
+    def wrapped_argument(self, qualname: str) -> tuple[str, int | None] | None:
+        """The argument a wrapping callable hands back or runs when called (`torch.compile(model)`)."""
+        return self._wrapping_callables.get(qualname)
+
+    def returns_arguments(self, method: str, receiver: str) -> bool:
+        """Whether `receiver_instance.method(a, b)` returns `a, b` (`accelerator.prepare(model, loader)`);
+        `receiver` is the qualified constructor of the object the method is called on."""
+        receivers = self._wrapping_methods.get(method)
+        return receivers is not None and receiver in receivers
 
     def hook(self, builder: str) -> Hook | None:
         """The hooks of a framework object built by `builder` (a qualified constructor name)."""

@@ -215,6 +215,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         # `trainer = Trainer(...)`: later `trainer.fit()` calls Trainer.fit; `model = Net().to(device)`:
         # later `model(x)` runs Net.forward.
         if isinstance(node.value, cst.Call) and len(node.targets) == 1:
+            self._unpacked_arguments(node.targets[0].target, node.value)
             instance = self._built_by(node.value)
             target = node.targets[0].target
             if instance is not None and isinstance(target, cst.Name):
@@ -224,6 +225,18 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 owner = self._enclosing_class()
                 if head == "self" and owner:
                     self._attributes.setdefault(owner, {})[attribute] = instance
+
+    def _unpacked_arguments(self, target: cst.BaseExpression, value: cst.Call) -> None:
+        """`model, optimizer, loader = accelerator.prepare(model, optimizer, loader)`: each name holds
+        what was passed at its position."""
+        if not isinstance(target, (cst.Tuple, cst.List)):
+            return
+        returned = self._returned_arguments(value)
+        if returned is None or len(returned) != len(target.elements):
+            return
+        for element, instance in zip(target.elements, returned):
+            if isinstance(element.value, cst.Name) and instance is not None:
+                self._instances.setdefault(self._scope(), {})[element.value.value] = instance
 
     def _attribute_from_parameter(self, node: cst.Assign) -> None:
         """`self.model = model` in `__init__`: the attribute holds what the constructor was passed, which
@@ -277,8 +290,14 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 call = receiver
                 continue
             return self._instance(receiver.value) if isinstance(receiver, cst.Name) else None
+        returned = self._returned_arguments(call)
+        if returned is not None:
+            return returned[0] if len(returned) == 1 else None
         qualname = self.imports.resolve(call.func)
         if qualname is not None and not self.imports.resolved_through_star(call.func):
+            wrapped = self.call_paths.wrapped_argument(qualname)
+            if wrapped is not None:
+                return self._handed(call, wrapped)  # `torch.compile(model)`, `DDP(model)`: still runs `model`
             hook = self.call_paths.hook(qualname)
             held = self._handed(call, hook.holds) if hook is not None and hook.holds else None
             workers = self._starts_workers(call, qualname)
@@ -295,6 +314,19 @@ class FactsCollector(cst.BatchableCSTVisitor):
         may_be_class = fallback or dotted.split(".")[0] in self._classes
         passed = dict(self._passed(call)).get("args", ()) if may_be_class else ()
         return _Instance(dotted, False, fallback, passed=passed)
+
+    def _returned_arguments(self, call: cst.Call) -> list[_Instance | None] | None:
+        """What a method that hands back its arguments returns, in order (`accelerator.prepare(model,
+        optimizer, loader)`); None when the call is not such a method."""
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+            return None
+        receiver = self._instance(func.value.value)
+        if receiver is None or not receiver.qualified:
+            return None
+        if not self.call_paths.returns_arguments(func.attr.value, receiver.callee):
+            return None
+        return [self._handed(call, ("", position)) for position in range(len(call.args))]
 
     def _loader_number(self, call: cst.Call) -> int:
         """A number for a loader's construction, the same for its LOADER event and for the calls its
@@ -319,7 +351,17 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return None
         if isinstance(given.value, cst.Name):
             return self._instance(given.value.value)
+        if isinstance(given.value, cst.Attribute):
+            return self._attribute_instance(given.value)  # `torch.compile(self.model)`
         return self._built_by(given.value) if isinstance(given.value, cst.Call) else None
+
+    def _attribute_instance(self, node: cst.Attribute) -> _Instance | None:
+        """The instance `self.<attribute>` holds in the enclosing class's methods."""
+        head, _, attribute = (dotted_name(node) or "").partition(".")
+        owner = self._enclosing_class()
+        if head != "self" or not owner or "." in attribute:
+            return None
+        return self._attributes.get(owner, {}).get(attribute)
 
     def _hook_calls(self, instance: _Instance, method: str, node: cst.Call | cst.BaseExpression) -> None:
         """A framework object's method (or its iteration, `ITERATION`) that calls back into what it was

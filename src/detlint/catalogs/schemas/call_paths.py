@@ -16,6 +16,14 @@ SCHEMA: dict[str, Schema] = {
             "methods": (list_of_str, True),
             "frameworks": (list_of_str, True),
         },
+        "wrappers": {
+            "callables": (list_of_str, False),
+            "wraps": (argument_ref, False),  # the argument a wrapping callable returns or runs
+            "methods": (list_of_str, False),
+            "receivers": (list_of_str, False),
+            "returns_arguments": (is_bool, False),  # a method that returns each positional argument, in order
+            "frameworks": (list_of_str, True),
+        },
         "training": {
             "methods": (list_of_str, False),
             "callables": (list_of_str, False),
