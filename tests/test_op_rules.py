@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from detlint.testing import check_project
+from detlint.testing import check_project, found_in_project
 
 ENTRY = (
     "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\nif __name__ == '__main__':\n    {setup}\n    {call}\n"
@@ -153,3 +153,16 @@ def test_cudnn_flag_covers_its_convolutions_and_nothing_raises_under_it():
 def test_cudnn_flag_leaves_det204_for_the_other_ops_it_does_not_cover():
     codes = _codes("x.index_add_(0, idx, src)", setup=CUDNN_FLAG)
     assert "would make 1 call on this path deterministic (index_add)" in codes["listed by DET204"].detail
+
+
+def test_an_op_no_run_reaches_is_reported_only_when_deterministic_mode_cannot_fix_it():
+    """In a library, a convolution is made deterministic by the mode its users turn on: no per-call
+    finding, even at low confidence. `histc` on CUDA has no deterministic implementation: it stays."""
+    source = (
+        "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+        "        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3)\n\n"
+        "    def forward(self, x):\n        return torch.histc(self.conv(x).cuda(), bins=4)\n"
+    )
+    for mode in ("library", "application"):
+        findings = check_project({"net.py": source}, mode=mode)
+        assert found_in_project(findings, "DET201") == {("net.py", 11, "DET201")}, mode

@@ -206,7 +206,8 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
     """Findings for op calls that some entry point reaches without the framework's deterministic mode
     (`protected(state, use)` says whether a path has it for that op), or that no entry point reaches.
     An op the mode makes deterministic is left to the per-entry finding (`reported_per_entry(state)`:
-    DET204, DET207), which lists it: turning the mode on is one change for all of them."""
+    DET204, DET207), which lists it: turning the mode on is one change for all of them. Where no entry
+    point reaches such an op (a library), the change belongs to the runs that use it, not to the call."""
     view = OpCatalogView(index, catalog)
     states = entry_states(index)
     for use in view.uses(index, states):
@@ -215,6 +216,8 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
         exposed = [(state, reached) for state, reached in use.reaching if not protected(state, use)]
         if use.reaching and not exposed:
             continue
+        if use.status.deterministic_mode == "deterministic" and not use.reaching:
+            continue  # the mode fixes it wherever a run turns it on: a change for the runs, not this call
         if use.status.deterministic_mode == "deterministic" and not use.untrained:
             # Paths with a per-entry finding list the op there; only the others can need one here.
             exposed = [(state, reached) for state, reached in exposed if not reported_per_entry(state)]

@@ -17,7 +17,9 @@ class NondeterministicTorchOp(ProjectRule):
     `Tensor` method, `nn` module, `F.` functional form, through any import alias); argument
     conditions are applied to literal arguments (`mode="bilinear"`, `accumulate=True`,
     `reduce="prod"`, given `weights`...), and the verdict follows the project's PyTorch version (its
-    pins or locks, or `target-versions`).
+    pins or locks, or `target-versions`). An op that deterministic mode makes deterministic is not
+    reported per call: DET204 lists it once for the entry point, and where no entry point reaches it
+    (a library) the change belongs to the runs that use it.
 
     Confidence is high for a resolved call, medium for a method on an unknown receiver or an argument
     that is not a literal, low when the hazard depends on a run-time fact (tensor rank, sparsity) or
