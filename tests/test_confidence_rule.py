@@ -64,3 +64,31 @@ def test_det204_on_a_path_that_never_trains_and_runs_no_catalogued_op_is_low():
     training = inference.replace("    print(model(", "    (model(").replace(")))\n", "))).sum().backward()\n")
     (finding,) = [finding for finding in check_project({"train.py": training}) if finding.code == "DET204"]
     assert finding.confidence.value == "high"
+
+
+SELF_CHECK = (
+    "import torch\nfrom torch import nn\n\n\nclass Net(nn.Module):\n    def __init__(self):\n"
+    "        super().__init__()\n        self.fc = nn.Linear(4, 2)\n\n    def forward(self, x):\n"
+    "        return self.fc(x)\n\n\nif __name__ == '__main__':\n    net = Net()\n{train}"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # A package module's `__main__` block that only runs the model: a self-check.
+        ({"pkg/__init__.py": "", "pkg/net.py": SELF_CHECK.format(train="    print(net(torch.randn(2, 4)))\n")}, "low"),
+        # The same block in a module outside any package is a script whose results are its output.
+        ({"net.py": SELF_CHECK.format(train="    print(net(torch.randn(2, 4)))\n")}, "high"),
+        # A package module that trains is a run.
+        (
+            {"pkg/__init__.py": "", "pkg/net.py": SELF_CHECK.format(train="    net(torch.randn(2, 4)).sum().backward()\n")},
+            "high",
+        ),
+    ],
+    ids=["package-self-check", "script", "package-training-run"],
+)
+def test_det101_is_low_for_a_package_modules_self_check_only(files, expected):
+    (finding,) = [finding for finding in check_project(files) if finding.code == "DET101"]
+    assert finding.confidence.value == expected
+    assert ("self-check" in finding.detail) == (expected == "low")

@@ -92,6 +92,13 @@ def test_imported_modules_with_top_level_work_are_not_scripts():
     assert {(f.path, f.code) for f in findings} == {("train.py", "DET102")}
 
 
+def test_modules_a_test_directory_keeps_for_its_tests_are_not_scripts():
+    inputs = "import torch\nPREDS = torch.rand(4, 2)\n"
+    # Tests import it under their own root (`from unittests._inputs import PREDS`): not a run of its own.
+    assert _det101({"tests/unittests/_inputs.py": inputs}) == set()
+    assert _det101({"data/_inputs.py": inputs}) == {("data/_inputs.py", 2, "DET101")}
+
+
 def test_library_mode_ignores_scripts_without_guard(tmp_path):
     files = {"weights.py": "import torch\nW = torch.nn.Linear(2, 2)\n"}
     assert _det101(files, mode="library") == set()

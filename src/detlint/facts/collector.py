@@ -35,7 +35,8 @@ from detlint.names import ImportTable, argument, code_of, dotted_name, literal_v
 from detlint.positions import locate, statement_lines, statement_nodes
 
 _TORCH = frozenset({"torch"})
-_TEST_FILE = re.compile(r"(?:^|/)(?:test_[^/]*|[^/]*_test|conftest)\.py$")
+# Test files, and the modules a test directory keeps for them (`tests/_inputs.py`): none is a run.
+_TEST_FILE = re.compile(r"(?:^|/)(?:(?:test_[^/]*|[^/]*_test|conftest)\.py$|tests?/)")
 _STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 _BUILTINS = frozenset(dir(builtins))
 # Calls that keep a callable to call later, or never: a class or function passed to them runs nothing now.

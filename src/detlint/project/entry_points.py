@@ -17,6 +17,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 if TYPE_CHECKING:
+    from detlint.project.callgraph import Reached
     from detlint.project.index import ProjectIndex
 
 
@@ -57,6 +58,18 @@ class EntryPoint:
             "configured": f"`{self.facts.module}:{self.start}`, configured" if self.start else "configured",
         }[self.kind]
         return RelatedLocation(self.path, span, f"entry point: {what}")
+
+
+def is_self_check(index: ProjectIndex, entry: EntryPoint, reached: Iterable[Reached]) -> bool:
+    """A package module's `if __name__ == "__main__":` block whose path trains nothing: the module's
+    self-check or demo (`python -m pkg.model` runs the model on random input), not a run whose
+    results are kept."""
+    if entry.kind != "main-guard":
+        return False
+    package = entry.path.rpartition("/")[0]
+    if not package or f"{package}/__init__.py" not in index.files:
+        return False
+    return not any(item.event.kind is EventKind.TRAIN and not item.no_grad for item in reached)
 
 
 def find_entry_points(index: ProjectIndex) -> tuple[EntryPoint, ...]:

@@ -11,7 +11,7 @@ from detlint.catalogs.rng import Library
 from detlint.facts.model import Event, EventKind, FileFacts, Site
 from detlint.finding import Fix, RelatedLocation
 from detlint.project.callgraph import Reached
-from detlint.project.entry_points import EntryPoint
+from detlint.project.entry_points import EntryPoint, is_self_check
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import insertion_fix
 from detlint.versions import final_release
@@ -26,6 +26,7 @@ class LibraryPath:
     partial_seeds: tuple[Reached, ...]  # calls that seed only part of it (`torch.cuda.manual_seed_all`)
     order: dict[int, int]  # id(Reached) -> position on the path
     run_seeds: tuple[Reached, ...] = ()  # every seeding call on the path, of any library
+    self_check: bool = False  # a package module's `__main__` block that trains nothing (`is_self_check`)
 
     def before(self, first: Reached, second: Reached) -> bool:
         return self.order[id(first)] < self.order[id(second)]
@@ -41,6 +42,7 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
         reached = index.reach(entry)
         order = {id(item): position for position, item in enumerate(reached)}
         run_seeds = tuple(r for r in reached if r.event.kind is EventKind.SEED)
+        self_check = is_self_check(index, entry, reached)
         drawn_from = {
             id(r): "torch" if r.in_worker and r.event.subject in reseeded else r.event.subject
             for r in reached
@@ -51,7 +53,7 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
             if uses:
                 seeds = tuple(r for r in run_seeds if library.id in r.event.covers)
                 partial = tuple(r for r in run_seeds if any(c.startswith(f"{library.id}.") for c in r.event.covers))
-                yield LibraryPath(entry, library, uses, seeds, partial, order, run_seeds)
+                yield LibraryPath(entry, library, uses, seeds, partial, order, run_seeds, self_check)
 
 
 def _reseeded_in_workers(index: ProjectIndex) -> frozenset[str]:

@@ -127,6 +127,14 @@ class UnseededRng(ProjectRule):
                 f" (`{path.partial_seeds[0].event.subject}` seeds only part of it)" if path.partial_seeds else ""
             )
             where = "this entry point's path" if len(entries) == 1 else f"the paths of {len(entries)} entry points"
+            confidence = Confidence.weakest(*(item[1].confidence for item in items))
+            self_check = ""
+            if all(item[0].self_check for item in items):
+                confidence = Confidence.LOW  # whether anything depends on the draws is not seen
+                self_check = (
+                    " Low confidence: the entry point is a package module's `__main__` block whose path trains "
+                    "nothing (a self-check or demo)."
+                )
             drawn = f"`{short_code(use.site.anchor)}` {use.detail}"
             if first.in_worker and use.subject != path.library.id:
                 # PyTorch reseeds the worker's generators from torch's base seed: seeding torch fixes it.
@@ -137,11 +145,11 @@ class UnseededRng(ProjectRule):
                 f"{display} is used but never seeded on {where}",
                 detail=f"{drawn}, and nothing on the path of "
                 f"{', '.join(entry.describe() for entry in entries)} seeds it{hint}, so it starts from a "
-                "different state in every run.",
+                f"different state in every run.{self_check}",
                 help=f"Call `{path.library.fix}` at the start of the run",
                 anchor=f"{path.library.id}:{site.anchor}",
                 scope=site.scope,
-                confidence=Confidence.weakest(*(item[1].confidence for item in items)),
+                confidence=confidence,
                 statement_lines=site.statement_lines,
                 related=[
                     related(first.event.site, f"first use of {display} on this path"),
