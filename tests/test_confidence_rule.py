@@ -60,7 +60,7 @@ def test_det204_on_a_path_that_never_trains_and_runs_no_catalogued_op_is_low():
     )
     (finding,) = [finding for finding in check_project({"sample.py": inference}) if finding.code == "DET204"]
     assert finding.confidence.value == "low"
-    assert "No op on this path is known to vary, and it never trains" in finding.detail
+    assert "No op on this path is known to vary in every run, and it never trains" in finding.detail
     training = inference.replace("    print(model(", "    (model(").replace(")))\n", "))).sum().backward()\n")
     (finding,) = [finding for finding in check_project({"train.py": training}) if finding.code == "DET204"]
     assert finding.confidence.value == "high"
@@ -92,3 +92,21 @@ def test_det101_is_low_for_a_package_modules_self_check_only(files, expected):
     (finding,) = [finding for finding in check_project(files) if finding.code == "DET101"]
     assert finding.confidence.value == expected
     assert ("self-check" in finding.detail) == (expected == "low")
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Inference whose only listed op is `torch.empty`: it varies only if code reads memory it never wrote.
+        ("    buffer = torch.empty(4, device='cuda')\n    print(net(buffer))\n", "low"),
+        # Inference through an op that varies in every run.
+        ("    out = torch.zeros(4, device='cuda')\n    print(out.index_add_(0, torch.tensor([0, 0]), torch.ones(2)))\n", "high"),
+        # Training with only `torch.empty`: the backward kernels are in play.
+        ("    buffer = torch.empty(4, device='cuda')\n    net(buffer).sum().backward()\n", "high"),
+    ],
+    ids=["inference-uninitialized-only", "inference-index-add", "training"],
+)
+def test_det204_counts_only_ops_that_vary_in_every_run_on_a_path_that_never_trains(body, expected):
+    source = "import torch\n\nif __name__ == '__main__':\n    net = torch.nn.Linear(4, 4).cuda()\n" + body
+    (finding,) = [finding for finding in check_project({"run.py": source}) if finding.code == "DET204"]
+    assert finding.confidence.value == expected

@@ -68,6 +68,7 @@ class OpEntry:
     source: tuple[str, ...]
     training_calls: tuple[str, ...] = ()  # XGBoost: the training calls the setting applies to
     note: str | None = None
+    only_when_misused: bool = False  # varies only where code reads memory it never wrote
 
     def names(self, kind: CallKind) -> tuple[str, ...]:
         return {CallKind.FUNCTION: self.functions, CallKind.METHOD: self.methods, CallKind.CLASS: self.classes}[kind]
@@ -120,6 +121,7 @@ def _op_entry(entry: Entry, calls: Mapping[str, list[str]]) -> OpEntry:
         source=_tuple(entry["source"]),
         training_calls=_tuple(entry.get("entry_points")),
         note=entry.get("note"),
+        only_when_misused=bool(entry.get("only_when_misused")),
     )
 
 

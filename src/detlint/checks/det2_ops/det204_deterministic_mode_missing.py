@@ -85,8 +85,14 @@ class DeterministicModeMissing(ProjectRule):
             if state.mode(CUDNN_MODE) == "error" and not ops:
                 continue  # cuDNN's flag covers every op the path is seen to run
             confidence = cuda.confidence
-            if not ops and not state.trains("torch"):
-                # No catalogued op on the path, and no backward pass: whether its kernels vary is unknown.
+            # Ops that vary in every run that calls them (not only where code reads memory it never wrote).
+            varying = [
+                reached
+                for reached in view.fixed_by_mode(state, cudnn_flag_covers)
+                if not view.judged(reached.event)[0].only_when_misused  # type: ignore[index]
+            ]
+            if not varying and not state.trains("torch"):
+                # No op on the path known to vary, and no backward pass: whether its kernels vary is unknown.
                 confidence = Confidence.LOW
             yield entry_finding(
                 self,
@@ -100,8 +106,8 @@ class DeterministicModeMissing(ProjectRule):
                 "in use."
                 + (f" Turning them on {listed}." if listed else "")
                 + (
-                    " No op on this path is known to vary, and it never trains (low confidence)."
-                    if confidence is Confidence.LOW and not ops
+                    " No op on this path is known to vary in every run, and it never trains (low confidence)."
+                    if confidence is Confidence.LOW and not varying
                     else ""
                 ),
                 help="Call `torch.use_deterministic_algorithms(True)` at the start of the run",
