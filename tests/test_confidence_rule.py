@@ -110,3 +110,18 @@ def test_det204_counts_only_ops_that_vary_in_every_run_on_a_path_that_never_trai
     source = "import torch\n\nif __name__ == '__main__':\n    net = torch.nn.Linear(4, 4).cuda()\n" + body
     (finding,) = [finding for finding in check_project({"run.py": source}) if finding.code == "DET204"]
     assert finding.confidence.value == expected
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        # Preprocessing with TensorFlow: nothing op determinism is seen to fix, and nothing trains.
+        ("    print(tf.image.resize(tf.zeros([1, 4, 4, 3]), [8, 8]))\n", "low"),
+        ("    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n    model.fit(tf.zeros([2, 3]), tf.zeros([2, 1]))\n", "medium"),
+    ],
+    ids=["preprocessing", "training"],
+)
+def test_det207_is_low_where_nothing_it_fixes_runs_and_nothing_trains(body, expected):
+    source = "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n" + body
+    (finding,) = [finding for finding in check_project({"run.py": source}) if finding.code == "DET207"]
+    assert finding.confidence.value == expected

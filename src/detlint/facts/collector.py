@@ -302,7 +302,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             hook = self.call_paths.hook(qualname)
             held = self._handed(call, hook.holds) if hook is not None and hook.holds else None
             workers = self._starts_workers(call, qualname)
-            loader = self._loader_number(call) if workers else -1
+            loader = self._loader_number(call) if workers or self._may_start_workers(call, qualname) else -1
             own = qualname.split(".")[0] not in self._external  # a project class: its methods may use them
             passed = dict(self._passed(call)).get("args", ()) if own else ()
             return _Instance(qualname, True, held=held, in_workers=workers, loader=loader, passed=passed)
@@ -336,13 +336,22 @@ class FactsCollector(cst.BatchableCSTVisitor):
 
     def _starts_workers(self, call: cst.Call, qualname: str) -> bool:
         """A loader built with a literal `num_workers` above 0: its dataset runs in worker processes."""
+        count = self._worker_count(call, qualname)
+        return isinstance(count, int) and not isinstance(count, bool) and count > 0
+
+    def _may_start_workers(self, call: cst.Call, qualname: str) -> bool:
+        """A loader whose `num_workers` is not a literal 0 (`num_workers=args.workers`): what its dataset
+        draws is followed, though whether it runs in workers is not known."""
+        return self.rng.worker_loader(qualname) is not None and self._worker_count(call, qualname) not in (0, None)
+
+    def _worker_count(self, call: cst.Call, qualname: str) -> object:
+        """A loader's `num_workers`: its literal value, `NOT_LITERAL`, 0 when absent; None for no loader."""
         loader = self.rng.worker_loader(qualname)
         if loader is None:
-            return False
+            return None
         ref = loader["workers_argument"]
         workers = argument(call, ref["keyword"], ref.get("position"))
-        count = literal_value(workers.value) if workers is not None else 0
-        return isinstance(count, int) and not isinstance(count, bool) and count > 0
+        return literal_value(workers.value) if workers is not None else 0
 
     def _handed(self, call: cst.Call, where: tuple[str, int | None]) -> _Instance | None:
         """The object passed to a call at `where` (keyword, position): a variable holding an instance,
@@ -376,7 +385,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         else:
             target = instance.held
         if target is not None:
-            data = (("loader", instance.loader),) if instance.in_workers else ()
+            data = (("loader", instance.loader),) if instance.loader >= 0 else ()
             for hooked in hook.methods:
                 self._instance_call(target, hooked, node, in_worker=instance.in_workers, data=data)
 

@@ -90,6 +90,12 @@ class TfDeterminismMissing(ProjectRule):
                 continue
             first = uses[0]
             ops, listed = listed_ops(view, state)
+            confidence = Confidence.weakest(first.confidence, self.confidence)
+            unknown = ""
+            if not ops and not state.trains("tensorflow"):
+                # Nothing op determinism is seen to fix, and no training: whether any kernel varies is unknown.
+                confidence = Confidence.LOW
+                unknown = " No op on this path is known to vary, and it never trains (low confidence)."
             yield entry_finding(
                 self,
                 index,
@@ -99,8 +105,8 @@ class TfDeterminismMissing(ProjectRule):
                 "TensorFlow runs on this entry point's path without op determinism",
                 detail=f"{state.entry.describe()} uses TensorFlow (`{short_code(first.event.site.anchor)}`) but "
                 f"never enables op determinism, so GPU kernels and input pipelines may differ between runs."
-                f"{version_note}" + (f" Turning it on {listed}." if listed else ""),
+                f"{version_note}" + (f" Turning it on {listed}." if listed else "") + unknown,
                 help=fix,
-                confidence=Confidence.weakest(first.confidence, self.confidence),
+                confidence=confidence,
                 related=ops,
             )

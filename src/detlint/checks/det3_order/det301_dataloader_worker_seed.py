@@ -80,10 +80,19 @@ class DataloaderWorkerSeed(ProjectRule):
         "import torch\nfrom torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
         "    g = torch.Generator().manual_seed(0)\n    loader = DataLoader(range(8), num_workers=2, generator=g)\n",
         "from torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n    loader = DataLoader(range(8))\n",
+        # The project's dataset draws nothing, whatever the number of workers: their seeds change nothing.
+        "import sys\nfrom torch.utils.data import DataLoader, Dataset\n\nclass Squares(Dataset):\n"
+        "    def __len__(self):\n        return 8\n\n    def __getitem__(self, index):\n        return index * index\n\n"
+        "if __name__ == '__main__':\n    loader = DataLoader(Squares(), num_workers=int(sys.argv[1]))\n"
+        "    for batch in loader:\n        print(batch)\n",
     )
     INVALID = (
         "from torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
         "    loader = DataLoader(range(8), num_workers=4)  # DET301\n",
+        "import random\nimport sys\nfrom torch.utils.data import DataLoader, Dataset\n\nclass Jitter(Dataset):\n"
+        "    def __len__(self):\n        return 8\n\n    def __getitem__(self, index):\n        return index + random.random()\n\n"
+        "if __name__ == '__main__':\n    loader = DataLoader(Jitter(), num_workers=int(sys.argv[1]))  # DET301\n"
+        "    for batch in loader:\n        print(batch)\n",
         "import numpy as np\nfrom torch.utils.data import Dataset\n\nclass Noisy(Dataset):\n    def __init__(self):\n"
         "        self.rng = np.random.default_rng(0)  # DET301\n\n    def __getitem__(self, index):\n"
         "        return self.rng.normal()\n",
@@ -184,7 +193,7 @@ def _iteration_sites(index: ProjectIndex) -> tuple[dict[tuple[str, Span], int], 
     sites: dict[tuple[str, Span], int] = {}
     followed: set[tuple[str, int]] = set()
     for facts, event in index.events(EventKind.CALL):
-        loader = dict(event.data).get("loader") if event.in_worker else None
+        loader = dict(event.data).get("loader")
         if loader is None:
             continue
         sites[(event.site.path, event.site.span)] = loader
@@ -200,7 +209,6 @@ def _loaders_whose_workers_draw_nothing(state, hook_sites) -> set[tuple[str, obj
     sites, followed = hook_sites
     drawing = set()
     for reached in state.events(EventKind.RNG):
-        if reached.in_worker:
-            drawing.update((site.path, sites[(site.path, site.span)]) for site in reached.chain
-                           if (site.path, site.span) in sites)  # fmt: skip
+        drawing.update((site.path, sites[(site.path, site.span)]) for site in reached.chain
+                       if (site.path, site.span) in sites)  # fmt: skip
     return followed - drawing
