@@ -252,3 +252,23 @@ def test_wrappers_hand_back_the_module_they_run():
         "    model = unrelated(Outer().cuda())\n    model(torch.ones(1, 1, 4, 4, device='cuda')).sum().backward()"
     ).format(imports=imports)
     assert ("blocks.py", POOL_LINE, "DET206") not in _pool_findings(unrelated)
+
+
+def test_a_project_decorator_that_turns_gradients_off_makes_the_function_forward_only():
+    """`@smart_inference_mode()` from the project's utilities wraps the function in `inference_mode`
+    (or `no_grad`): a backward-only op there never runs backward, though the run trains another model.
+    A decorator that does not turn gradients off is no such context."""
+    decorators = (
+        "import torch\n\n\ndef smart_inference_mode(new=True):\n    def decorate(fn):\n"
+        "        return (torch.inference_mode if new else torch.no_grad)()(fn)\n\n    return decorate\n\n\n"
+        "def timed(fn):\n    return fn\n"
+    )
+    for decorator, expected in (("smart_inference_mode()", set()), ("timed", {("blocks.py", POOL_LINE, "DET206")})):
+        train = _training(
+            "    evaluate(Outer().cuda())\n    head = torch.nn.Linear(2, 2).cuda()\n"
+            "    head(torch.ones(2, device='cuda')).sum().backward()"
+        ).format(
+            imports=f"from blocks import Outer\nfrom utils import smart_inference_mode, timed\n\n\n@{decorator}\n"
+            "def evaluate(model):\n    return model(torch.ones(1, 1, 4, 4, device='cuda'))"
+        )
+        assert _pool_findings(train, **{"utils.py": decorators}) == expected, decorator

@@ -104,6 +104,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._attributes: dict[str, dict[str, _Instance]] = {}
         # Nesting of `with torch.no_grad():` blocks and `@torch.no_grad()` functions: no backward pass there.
         self._forward_only: list[cst.CSTNode] = []
+        self._decorators: dict[str, tuple[str, ...]] = {}  # function scope -> its project decorators
+        self._gradients_off: set[str] = set()  # scopes that turn gradients off (see `_mark_gradients_off`)
         self._loaders: dict[int, int] = {}  # id of a DataLoader(...) call -> its number
         self._aliases: dict[str, dict[str, str]] = {}  # per scope: local name -> `self.<attribute>` it holds
         # per `Class.__init__`: (attribute, parameter) for each `self.<attribute> = <parameter>`
@@ -125,6 +127,39 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._scopes[self._scope()] = self._parameters(node)
         if any(self._turns_gradients_off(decorator.decorator) for decorator in node.decorators):
             self._forward_only.append(node)
+        else:
+            self._project_decorators(node)
+
+    def _project_decorators(self, node: cst.FunctionDef) -> None:
+        """The decorators whose definition may be the project's (`@smart_inference_mode()`), by
+        qualified name, for the project pass to see whether they run the function without gradients."""
+        names = []
+        for decorator in node.decorators:
+            target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
+            qualname = self.imports.resolve(target)
+            dotted = dotted_name(target)
+            if qualname is None and dotted and dotted.split(".")[0] not in ("self", "cls", *_BUILTINS):
+                qualname = f"{self.module_name}.{dotted}"  # the file's own definition
+            if qualname is not None and qualname.split(".")[0] not in self._external:
+                names.append(qualname)
+        if names:
+            self._decorators[self._scope()] = tuple(names)
+
+    def _mark_gradients_off(self, func: cst.BaseExpression) -> None:
+        """A function that calls (or builds and calls) `torch.no_grad`/`torch.inference_mode`, directly
+        or in a function nested in it (`(torch.inference_mode if new else torch.no_grad)()(fn)`): used
+        as a decorator, it runs what it decorates without gradients."""
+        stack = self.context.scope_stack
+        if stack and self._names_gradients_off(func):
+            self._gradients_off.update(".".join(stack[:depth]) for depth in range(1, len(stack) + 1))
+
+    def _names_gradients_off(self, func: cst.BaseExpression) -> bool:
+        if isinstance(func, cst.Call):
+            return self._turns_gradients_off(func) or self._names_gradients_off(func.func)
+        if isinstance(func, cst.IfExp):
+            return self._names_gradients_off(func.body) or self._names_gradients_off(func.orelse)
+        qualname = self.imports.resolve(func)
+        return qualname is not None and bool(self.call_paths.forward_only(qualname))
 
     def _parameters(self, node: cst.FunctionDef) -> tuple[str, ...]:
         """The parameters a call binds by position or keyword, in order; a method's `self` or `cls`
@@ -396,6 +431,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def leave_Call(self, original_node: cst.Call) -> None:
         # On leaving: a call's arguments are evaluated (and their events happen) before the call.
         node = original_node
+        self._mark_gradients_off(node.func)
         if not self.context.scope_stack and not self._in_main_guard() and self._is_statement_call(node):
             if self._does_work(node):
                 self._runs_work = True
@@ -882,7 +918,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
             bindings=dict(self.imports.bindings),
             scopes={
                 name: ScopeFacts(
-                    name, tuple(items), self._scopes.get(name, ()), tuple(self._from_parameters.get(name, ()))
+                    name,
+                    tuple(items),
+                    self._scopes.get(name, ()),
+                    tuple(self._from_parameters.get(name, ())),
+                    self._decorators.get(name, ()),
+                    name in self._gradients_off,
                 )
                 for name, items in events.items()
             },

@@ -70,6 +70,11 @@ class ScopeFacts:
     parameters: tuple[str, ...] = ()  # in order, without a method's `self`/`cls`
     # `__init__` only: (attribute, parameter) for each `self.<attribute> = <parameter>` it makes
     attributes_from_parameters: tuple[tuple[str, str], ...] = ()
+    # The project's decorators on a function, by qualified name (`@smart_inference_mode()`), which the
+    # project pass resolves; and whether the scope (or one nested in it) turns gradients off, which
+    # makes it a decorator factory that runs what it decorates without gradients.
+    decorators: tuple[str, ...] = ()
+    turns_gradients_off: bool = False
 
 
 @dataclass(frozen=True)

@@ -185,6 +185,18 @@ class CallGraph:
         methods = event.detail.split(",")  # `forward`, or a method and what it runs (`fit,train_step`)
         return tuple(scope for method in methods for scope in self.resolve(_member(qualified, method), owner)), False
 
+    def _decorated_without_gradients(self, scope: Scope) -> bool:
+        """A function whose project decorator runs it without gradients (`@smart_inference_mode()`,
+        defined as `(torch.inference_mode if new else torch.no_grad)()(fn)`)."""
+        owner = self.files[scope[0]]
+        decorators = owner.scopes[scope[1]].decorators
+        return any(
+            self.files[path].scopes[name].turns_gradients_off
+            for decorator in decorators
+            for path, name in self.resolve(decorator, owner)
+            if name in self.files[path].scopes
+        )
+
     # -- reachability -----------------------------------------------------------------------------
     def _steps(self, path: str, scope: str, on_import: bool) -> list[Step]:
         """A scope's events with their links resolved once for all entry points: a leaf event, or the
@@ -245,6 +257,7 @@ class CallGraph:
                 for scope in targets:
                     # A function runs once per context: with gradients and without, in the main process
                     # and in a loader's workers (what it draws and which ops count differ).
+                    below = (below[0] or self._decorated_without_gradients(scope), below[1])
                     if (scope, below) not in entered_in:
                         entered_in.add((scope, below))
                         passed = self._bind(event, scope)
