@@ -4,8 +4,14 @@ low when it depends on what is unknown statically (device, training, whether the
 
 from __future__ import annotations
 
-import pytest
+from dataclasses import replace
 
+import pytest
+from conftest import REPO
+
+from detlint.api import check_paths
+from detlint.config import load_settings
+from detlint.finding import Confidence
 from detlint.testing import check_project
 
 MODEL = (
@@ -125,3 +131,14 @@ def test_det207_is_low_where_nothing_it_fixes_runs_and_nothing_trains(body, expe
     source = "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n" + body
     (finding,) = [finding for finding in check_project({"run.py": source}) if finding.code == "DET207"]
     assert finding.confidence.value == expected
+
+
+def test_every_medium_or_low_finding_says_why_in_its_detail():
+    """The confidence rule is stated in each finding below high: by the rule's own reason, or the tier's."""
+    unsure = []
+    for project in sorted((REPO / "fixtures" / "projects").iterdir()):
+        settings = replace(load_settings(None, root=project), min_confidence=Confidence.LOW)
+        unsure += [f for f in check_paths([project], settings, jobs=1, use_cache=False).findings if f.confidence.value != "high"]
+    assert {f.confidence.value for f in unsure} == {"medium", "low"}  # both tiers are exercised
+    assert [f for f in unsure if "confidence" not in f.detail.lower()] == []
+    assert "Medium confidence: part of what decides this is known only by name" in _det201(mode="mode").detail

@@ -40,6 +40,23 @@ class Confidence(str, enum.Enum):
 _CONFIDENCE_RANKS = {"low": 0, "medium": 1, "high": 2}
 _BY_RANK = {rank: Confidence(value) for value, rank in _CONFIDENCE_RANKS.items()}
 
+# The confidence rule (docs/design.md, "Confidence"), said in a finding's detail when the rule that
+# made it gives no reason of its own.
+_CONFIDENCE_RULE = {
+    Confidence.MEDIUM: "Medium confidence: part of what decides this is known only by name (a method of a value "
+    "whose class is not known, a name from a star import, a callback) or from an argument that is not a literal.",
+    Confidence.LOW: "Low confidence: it depends on what is not known statically (the device, a tensor's shape, "
+    "whether a backward pass runs, whether the code runs at all).",
+}
+
+
+def with_confidence_reason(detail: str, confidence: Confidence) -> str:
+    """A medium or low finding's detail, with the confidence rule unless it already says why."""
+    rule = _CONFIDENCE_RULE.get(confidence)
+    if rule is None or "confidence" in detail.lower():
+        return detail
+    return f"{detail} {rule}" if detail else rule
+
 
 @dataclass(frozen=True, order=True)
 class Span:

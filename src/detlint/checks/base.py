@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
-from detlint.finding import Confidence, Finding, Fix, RelatedLocation, Severity, Span, one_line
+from detlint.finding import Confidence, Finding, Fix, RelatedLocation, Severity, Span, one_line, with_confidence_reason
 from detlint.names import NOT_LITERAL, ImportTable, argument, literal_value
 
 if TYPE_CHECKING:
@@ -86,6 +86,7 @@ class RuleMeta:
         """A finding of this rule; `anchor` is the flagged text, hashed (without line numbers) into the
         fingerprint together with the scope and the occurrence index. `message` is one sentence;
         `detail` (why) and `help` (what to do) are shown by the full output (see `Finding`)."""
+        level = confidence or cls.confidence
         finding = Finding(
             cls.code,
             cls.name,
@@ -93,13 +94,13 @@ class RuleMeta:
             path,
             span,
             cls.severity,
-            confidence or cls.confidence,
+            level,
             statement_lines=statement_lines,
             # Other places only: a related location that is the finding's own says nothing new.
             related=tuple(item for item in related if (item.path, item.span) != (path, span)),
             properties=dict(properties or {}),
             fix=fix,
-            detail=detail,
+            detail=with_confidence_reason(detail, level),
             help=help,
         )
         return finding.with_fingerprint(anchor, scope, occurrence)

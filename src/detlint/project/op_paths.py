@@ -228,17 +228,23 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
         if not use.reaching:
             confidence = Confidence.LOW if index.settings.mode == "application" else confidence.lowered()
             hazard = ", and no entry point reaches it"
-            where = "No entry point of this project reaches it, so its callers must enable deterministic mode."
+            where = (
+                "No entry point of this project reaches it, so its callers must enable deterministic mode "
+                "(confidence lowered: whether it runs is not known)."
+            )
         else:
             hazard = " without deterministic mode"
             where = f"It is reached without deterministic mode from {describe_entries(states_without)}."
             device_unknown = not view.ops.coverage.gpu_by_default and not any(s.first_cuda for s in states_without)
             if use.entry.device == "cuda" and device_unknown:
                 confidence = Confidence.LOW  # the device is unknown
-                where += " Nothing on that path asks for CUDA, so it may run on the CPU."
+                where += " Nothing on that path asks for CUDA, so it may run on the CPU (low confidence)."
             if use.untrained:
                 confidence = Confidence.LOW  # whether its backward pass runs is not seen
-                where = where[:-1] + ", whose path shows no training (no backward pass, optimizer step or fit loop)."
+                where = where[:-1] + (
+                    ", whose path shows no training (no backward pass, optimizer step or fit loop), so whether "
+                    "its backward pass runs is not known (low confidence)."
+                )
         site = use.event.site
         yield rule.finding(
             site.path,
