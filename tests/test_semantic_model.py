@@ -272,3 +272,22 @@ def test_a_project_decorator_that_turns_gradients_off_makes_the_function_forward
             "def evaluate(model):\n    return model(torch.ones(1, 1, 4, 4, device='cuda'))"
         )
         assert _pool_findings(train, **{"utils.py": decorators}) == expected, decorator
+
+
+def test_a_function_called_with_two_models_runs_each_models_forward():
+    """`step(first)` then `step(second)`: the second call's instance is followed too."""
+    other = (
+        "import torch.nn.functional as F\nfrom torch import nn\n\n\nclass Pad(nn.Module):\n"
+        "    def forward(self, x):\n        return F.pad(x, (1, 1), mode='reflect')\n"
+    )
+    train = _training(
+        "    step(Outer().cuda())\n    step(Pad().cuda())"
+    ).format(
+        imports="from blocks import Outer\nfrom pad import Pad\n\n\n"
+        "def step(net):\n    net(torch.ones(1, 1, 4, 4, device='cuda')).sum().backward()"
+    )
+    findings = found_in_project(check_project({"blocks.py": BLOCKS, "train.py": train, "pad.py": other}))
+    assert {item for item in findings if item[0] in ("blocks.py", "pad.py")} == {
+        ("blocks.py", POOL_LINE, "DET206"),
+        ("pad.py", 7, "DET206"),
+    }

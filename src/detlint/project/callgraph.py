@@ -43,6 +43,11 @@ def _bound(parameters: tuple[str, ...], passed, caller: FileFacts | None) -> Bin
     return bindings
 
 
+def _classes_bound(bindings: Bindings) -> tuple:
+    """What a function's entry depends on of its bindings: each parameter's class and held class."""
+    return tuple(sorted((name, bound[0], bound[1]) for name, bound in bindings.items()))
+
+
 def _member(owner: str, name: str) -> str:
     """`owner.name` for each alternative of `owner`."""
     return ALTERNATIVES.join(f"{alternative}.{name}" for alternative in owner.split(ALTERNATIVES))
@@ -229,13 +234,13 @@ class CallGraph:
         of that module) if given."""
         reached: list[Reached] = []
         plain = (False, False)  # (under no_grad, in a worker process)
-        entered_in: set[tuple[Scope, tuple[bool, bool]]] = set()
+        entered_in: set[tuple[Scope, tuple[bool, bool], tuple]] = set()
         imported: set[str] = {facts.module}
         # Each frame: the steps still to run, the chain that led here, the weakest link so far, and
         # whether a call on the way runs under no_grad, and in a worker process.
         stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool, bool, Bindings]] = []
         if start is not None and start in facts.scopes:
-            entered_in.add(((facts.path, start), plain))
+            entered_in.add(((facts.path, start), plain, ()))
             stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, False, False, {}))
         # Started at a function (a console script), the module is imported: its main guard does not run.
         stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH, False, False, {}))
@@ -256,11 +261,13 @@ class CallGraph:
             elif targets is not None:
                 for scope in targets:
                     # A function runs once per context: with gradients and without, in the main process
-                    # and in a loader's workers (what it draws and which ops count differ).
+                    # and in a loader's workers (what it draws and which ops count differ), and with each
+                    # set of instances passed to it (`train(model_a)`, then `train(model_b)`).
                     below = (below[0] or self._decorated_without_gradients(scope), below[1])
-                    if (scope, below) not in entered_in:
-                        entered_in.add((scope, below))
-                        passed = self._bind(event, scope)
+                    passed = self._bind(event, scope)
+                    context = (scope, below, _classes_bound(passed))
+                    if context not in entered_in:
+                        entered_in.add(context)
                         steps_in = iter(self._steps(scope[0], scope[1], False))
                         stack.append((steps_in, (*chain, event.site), link, *below, passed))
             elif module.module not in imported:
