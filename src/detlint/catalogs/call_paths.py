@@ -95,6 +95,11 @@ class CallPathIndex:
         receivers = self._wrapping_methods.get(method)
         return receivers is not None and receiver in receivers
 
+    def hook_methods(self, runs_on: str) -> tuple[str, ...]:
+        """The methods framework objects call back on what they hold when they run `runs_on`
+        (`ITERATION`: a dataset's `__getitem__`, `__getitems__`, `__iter__`)."""
+        return tuple(dict.fromkeys(m for hook in self._hooks.values() if runs_on in hook.runs_on for m in hook.methods))
+
     def hook(self, builder: str) -> Hook | None:
         """The hooks of a framework object built by `builder` (a qualified constructor name)."""
         return self._hooks.get(builder)

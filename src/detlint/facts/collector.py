@@ -543,6 +543,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if cuda is not None:
             self._emit(EventKind.CUDA, "torch", node, detail=cuda)
 
+    def _dataset_class(self, loader: cst.Call, qualname: str) -> str:
+        """The qualified class of the dataset a loader is built with (`DataLoader(Images(root))`), or ""."""
+        hook = self.call_paths.hook(qualname)
+        dataset = self._handed(loader, hook.holds) if hook is not None and hook.holds else None
+        return (self._qualified(dataset) or "") if dataset is not None else ""
+
     def _training_event(self, node: cst.Call, qualname: str | None) -> None:
         """`loss.backward()`, `optimizer.step()`, `trainer.fit(model)`: the path trains here."""
         if qualname is not None and self.imports.resolved_through_star(node.func):
@@ -571,8 +577,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 given = {
                     key: argument(node, loader[f"{key}_keyword"]) is not None for key in ("generator", "worker_init")
                 }
-                # `loader`: the number its iteration's calls into the dataset carry (see `_hook_calls`).
-                data = (*sorted(given.items()), ("loader", self._loader_number(node)))
+                # `loader`: the number its iteration's calls into the dataset carry (see `_hook_calls`);
+                # `dataset`: the dataset's class by qualified name, when known.
+                data = (*sorted(given.items()), ("loader", self._loader_number(node)), ("dataset", self._dataset_class(node, qualname)))
                 torch_name = self.imports.local_name("torch")
                 if torch_name and not given["generator"] and not any(arg.star for arg in node.args):
                     # The call with a seeded generator, for DET301's fix.

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from packaging.version import Version
 
+from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.loader import load_catalog
 from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
@@ -85,6 +86,12 @@ class DataloaderWorkerSeed(ProjectRule):
         "    def __len__(self):\n        return 8\n\n    def __getitem__(self, index):\n        return index * index\n\n"
         "if __name__ == '__main__':\n    loader = DataLoader(Squares(), num_workers=int(sys.argv[1]))\n"
         "    for batch in loader:\n        print(batch)\n",
+        # A dataset that adds the index to what its base class returns, iterated through a logging helper.
+        "import sys\nimport torch\nfrom torchvision.datasets import ImageFolder\n\nclass WithIndex(ImageFolder):\n"
+        "    def __getitem__(self, index):\n        image, _ = super().__getitem__(index)\n        return image, index\n\n"
+        "def features(loader, log):\n    return [batch for batch in log.every(loader, 10)]\n\n"
+        "if __name__ == '__main__':\n    data = WithIndex(sys.argv[1])\n"
+        "    features(torch.utils.data.DataLoader(data, num_workers=int(sys.argv[2])), None)\n",
     )
     INVALID = (
         "from torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
@@ -118,7 +125,7 @@ class DataloaderWorkerSeed(ProjectRule):
             )
             for reached in state.events(EventKind.LOADER):
                 given = dict(reached.event.data)
-                if (reached.event.site.path, given.get("loader")) in quiet:
+                if (reached.event.site.path, given.get("loader")) in quiet or _draws_nothing(index, given.get("dataset")):
                     continue  # its workers are seen to draw no random numbers: their seeds change nothing
                 if not seeded and not given.get("generator"):
                     if torch_reported:
@@ -200,6 +207,32 @@ def _iteration_sites(index: ProjectIndex) -> tuple[dict[tuple[str, Span], int], 
         if index.graph.resolve(event.subject, facts):
             followed.add((event.site.path, loader))
     return sites, followed
+
+
+def _draws_nothing(index: ProjectIndex, dataset: object) -> bool:
+    """A project dataset class whose methods draw no random numbers and call no other project code
+    (`ReturnIndexDataset(ImageFolder)` returning `super().__getitem__(i)` and the index), wherever
+    its loader is iterated."""
+    if not isinstance(dataset, str) or not dataset:
+        return False
+    classes = {
+        (path, scope.rpartition(".")[0])
+        for method in load_catalog().call_paths.hook_methods(ITERATION)
+        for path, scope in index.graph.resolve(f"{dataset}.{method}")
+    }
+    if not classes:
+        return False  # not the project's own: what it draws is not seen
+    for path, owner in classes:
+        facts = index.files[path]
+        for name, scope in facts.scopes.items():
+            if not name.startswith(f"{owner}."):
+                continue
+            for event in scope.events:
+                if event.kind in (EventKind.RNG, EventKind.OWN_GENERATOR, EventKind.PARAM):
+                    return False
+                if event.kind is EventKind.CALL and index.graph.resolve(event.subject, facts):
+                    return False  # project code it calls may draw
+    return True
 
 
 def _loaders_whose_workers_draw_nothing(state, hook_sites) -> set[tuple[str, object]]:
