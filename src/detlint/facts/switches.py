@@ -236,10 +236,25 @@ def _marks_cuda(entry: Entry, call: cst.Call, qualname: str | None, method: str 
             arg.keyword is not None and arg.keyword.value in keywords and _mentions(arg.value, prefixes)
             for arg in call.args
         )
+    if entry.get("placement_keywords"):
+        packages = tuple(entry.get("packages", ()))
+        if qualname is not None and packages and qualname.split(".")[0] not in packages:
+            return False
+        placements = (argument(call, keyword) for keyword in entry["placement_keywords"])
+        return any(arg is not None and _places_on_gpu(arg.value) for arg in placements)
     if named and entry.get("accelerator_keyword"):
         accelerator = argument(call, entry["accelerator_keyword"])
         return ("auto" if accelerator is None else literal_value(accelerator.value)) in entry["gpu_accelerators"]
     return named
+
+
+def _places_on_gpu(node: cst.BaseExpression) -> bool:
+    """A device map that may put weights on a GPU: any literal but "cpu" (or a dict of only "cpu"
+    values); a variable counts, since a run on a GPU machine is the case checked."""
+    if isinstance(node, cst.Dict):
+        return any(not isinstance(element, cst.DictElement) or _places_on_gpu(element.value) for element in node.elements)
+    value = literal_value(node)
+    return not (isinstance(value, str) and value in ("cpu", "disk", "meta")) and value is not None
 
 
 def _mentions(node: cst.BaseExpression, prefixes: tuple[str, ...]) -> bool:

@@ -29,6 +29,7 @@ SCHEMA: dict[str, Schema] = {
             "methods": (list_of_str, False),
             "keywords": (list_of_str, False),
             "string_prefixes": (list_of_str, False),
+            "placement_keywords": (list_of_str, False),  # a device map: any value but CPU-only places on GPUs
             "accelerator_keyword": (is_str, False),
             "gpu_accelerators": (list_of_str, False),
             "exclude": (list_of_str, False),

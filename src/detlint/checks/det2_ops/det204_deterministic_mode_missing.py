@@ -52,6 +52,8 @@ class DeterministicModeMissing(ProjectRule):
     severity = Severity.WARNING
 
     VALID = (
+        "import torch\nfrom transformers import AutoModelForCausalLM\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    model = AutoModelForCausalLM.from_pretrained('gpt2', device_map='cpu')\n",
         "import torch\n\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
         "    model = torch.nn.Linear(2, 2).cuda()\n",
         "import torch\n\nif __name__ == '__main__':\n    torch.backends.cudnn.deterministic = True\n"
@@ -73,6 +75,9 @@ class DeterministicModeMissing(ProjectRule):
         # The device-agnostic API picks CUDA whenever there is a GPU.
         "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
         "    device = torch.accelerator.current_accelerator()  # DET204\n    model = torch.nn.Linear(2, 2).to(device)\n",
+        # A device map spreads the weights over the GPUs there are.
+        "import torch\nfrom transformers import AutoModelForCausalLM\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    model = AutoModelForCausalLM.from_pretrained('gpt2', device_map='auto')  # DET204\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
