@@ -247,9 +247,20 @@ def test_notebook_cells_get_their_own_diagnostics(project):
                 {"uri": uri, "languageId": "markdown" if kind == "markdown" else "python", "version": 1, "text": text}
                 for kind, text, uri in cells],
         })  # fmt: skip
-        diagnostics = client.diagnostics(cells[2][2])
+        cell = cells[2][2]
+        diagnostics = client.diagnostics(cell)
         assert codes(diagnostics) == ["DET101"]
         assert span(diagnostics[0]) == (1, 8, 1, 25)  # `np.random.rand(3)` in the third cell
+
+        ignore = actions(client, cell, diagnostics)["Ignore DET101 on this line"]
+        silenced = applied(cells[2][1], ignore["edit"]["changes"][cell])
+        assert silenced == "x = 1\nnoise = np.random.rand(3)  # detlint: ignore[DET101]"
+        seen = client.seen
+        client.notify("notebookDocument/didChange", {
+            "notebookDocument": {"uri": notebook, "version": 2},
+            "change": {"cells": {"textContent": [{"document": {"uri": cell, "version": 2}, "changes": [{"text": silenced}]}]}},
+        })  # fmt: skip
+        assert client.diagnostics(cell, after=seen) == []
     finally:
         client.close()
 
