@@ -88,10 +88,12 @@ def markdown(report: dict) -> str:
         f"| edited file | `{report['edited']}` ({report['edited_lines']} lines) |",
         f"| first diagnostics after opening it (reads the project) | {report['first_diagnostics_s']:.2f} s |",
         f"| edit to diagnostics, median of {len(report['edit_latency_s'])} | {report['median_edit_s'] * 1000:.0f} ms |",
-        f"| of which the check (less the {delay * 1000:.0f} ms pause for typing) | {(report['median_edit_s'] - delay) * 1000:.0f} ms |",
+        f"| of which the check (less the {delay * 1000:.0f} ms pause for typing) "
+        f"| {(report['median_edit_s'] - delay) * 1000:.0f} ms |",
         f"| edit to diagnostics, 90th percentile | {report['p90_edit_s'] * 1000:.0f} ms |",
         f"| server memory after opening (RSS) | {report['rss_after_open_mib']:.0f} MiB |",
-        f"| server memory after {len(report['rss_after_edits_mib'])} edits (RSS) | {report['rss_after_edits_mib'][-1]:.0f} MiB |",
+        f"| server memory after {len(report['rss_after_edits_mib'])} edits (RSS) "
+        f"| {report['rss_after_edits_mib'][-1]:.0f} MiB |",
     ]  # fmt: skip
     return "\n".join(rows) + "\n"
 

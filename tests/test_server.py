@@ -131,7 +131,8 @@ def test_unsafe_fixes_say_so_and_fix_all_applies_only_the_safe_ones(client, proj
     assert fixed == SCRIPT.replace("benchmark = True", "benchmark = False")
 
 
-def test_a_cross_file_finding_appears_on_its_line_with_the_entry_point_related(client, project):
+@pytest.mark.parametrize("told_by", ["workspace/didChangeWatchedFiles", "textDocument/didSave"])
+def test_a_cross_file_finding_appears_on_its_line_with_the_entry_point_related(client, project, told_by):
     client.initialize(project)
     uri = client.open(project / "lib.py")
     diagnostics = client.diagnostics(uri)
@@ -143,12 +144,16 @@ def test_a_cross_file_finding_appears_on_its_line_with_the_entry_point_related(c
     ]
     assert "entry point" in related[0]["message"]
 
-    # Seeding in the entry point, saved, clears the finding in the other file.
+    # Seeding in the entry point, saved (in the editor, or outside it), clears the finding in the other file.
     seen = client.seen
-    (project / "train.py").write_text(
+    train = project / "train.py"
+    train.write_text(
         'import numpy as np\nfrom lib import work\n\nif __name__ == "__main__":\n    np.random.seed(0)\n    work()\n'
     )
-    client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": (project / "train.py").as_uri(), "type": 2}]})
+    if told_by == "textDocument/didSave":
+        client.notify(told_by, {"textDocument": {"uri": train.as_uri()}})
+    else:
+        client.notify(told_by, {"changes": [{"uri": train.as_uri(), "type": 2}]})
     assert client.diagnostics(uri, after=seen) == []
 
 
@@ -209,7 +214,8 @@ def test_workspace_configuration_is_read_and_a_changed_config_file_rechecks(proj
 
         seen = client.seen
         (project / "pyproject.toml").write_text(PYPROJECT + 'ignore = ["DET203"]\n')
-        client.notify("workspace/didChangeWatchedFiles", {"changes": [{"uri": (project / "pyproject.toml").as_uri(), "type": 2}]})
+        changed = {"changes": [{"uri": (project / "pyproject.toml").as_uri(), "type": 2}]}
+        client.notify("workspace/didChangeWatchedFiles", changed)
         # A check started before the change may still publish first: wait for the one after it.
         assert client.diagnostics(bench, lambda found: found == [], after=seen) == []
     finally:
@@ -258,7 +264,9 @@ def test_notebook_cells_get_their_own_diagnostics(project):
         seen = client.seen
         client.notify("notebookDocument/didChange", {
             "notebookDocument": {"uri": notebook, "version": 2},
-            "change": {"cells": {"textContent": [{"document": {"uri": cell, "version": 2}, "changes": [{"text": silenced}]}]}},
+            "change": {"cells": {"textContent": [
+                {"document": {"uri": cell, "version": 2}, "changes": [{"text": silenced}]},
+            ]}},
         })  # fmt: skip
         assert client.diagnostics(cell, after=seen) == []
     finally:
@@ -276,7 +284,8 @@ def test_without_the_server_extra_it_exits_2_and_says_what_to_install(tmp_path):
 
 
 @pytest.mark.parametrize(
-    ("imported", "loads_server"), [("detlint.cli, detlint.api, detlint.integrations.flake8", False), ("detlint.server.app", True)]
+    ("imported", "loads_server"),
+    [("detlint.cli, detlint.api, detlint.integrations.flake8", False), ("detlint.server.app", True)],
 )
 def test_only_the_server_module_loads_pygls(imported, loads_server):
     probe = f"import json, sys, {imported}; print(json.dumps(sorted(sys.modules)))"

@@ -31,3 +31,19 @@ def test_text_edit_replaces_only_what_differs():
     assert edit.new_text == "Fals"
     unchanged = text_edit(old, old, UTF16)
     assert unchanged.new_text == "" and unchanged.range.start == unchanged.range.end
+
+
+def test_severity_follows_the_rule_and_a_low_confidence_finding_is_shown_a_level_lower():
+    from detlint.finding import Confidence, Finding, Severity
+    from detlint.server.convert import diagnostic
+
+    def shown(severity: Severity, confidence: Confidence) -> types.Diagnostic:
+        finding = Finding("DET203", "cudnn-benchmark", "benchmarking on", "a.py", Span(1, 0, 1, 4), severity, confidence)
+        return diagnostic(finding, finding.span, ["x = 1"], UTF16, lambda _: [])
+
+    assert shown(Severity.WARNING, Confidence.HIGH).severity == types.DiagnosticSeverity.Warning
+    assert shown(Severity.ERROR, Confidence.MEDIUM).severity == types.DiagnosticSeverity.Error
+    low = shown(Severity.WARNING, Confidence.LOW)
+    assert low.severity == types.DiagnosticSeverity.Information
+    assert low.message == "benchmarking on (low confidence)"
+    assert shown(Severity.WARNING, Confidence.HIGH).message == "benchmarking on"

@@ -110,10 +110,15 @@ class DetlintServer(LanguageServer):
                 return
             report = await asyncio.get_running_loop().run_in_executor(self.checker, self.check, unit)
             current = self.unit(uri)
-            if report is not None and current is not None and current.version == unit.version:
+            if current is not None and current.version == unit.version:
                 self.publish(uri, report, unit.version)
         except asyncio.CancelledError:
             pass
+        except (ConfigError, SelectorError, OSError) as error:
+            self.say_once(f"detlint: {error}")
+        except Exception:  # noqa: BLE001 - a bug in one check must not stop the server
+            logger.exception("detlint: checking %s failed", uri)
+            self.say_once(f"detlint: checking {uri} failed; see the server's log")
         finally:
             if self._pending.get(uri) is asyncio.current_task():
                 del self._pending[uri]
@@ -130,6 +135,8 @@ class DetlintServer(LanguageServer):
     def unit(self, uri: str) -> Unit | None:
         """A snapshot of what checking the document or notebook at `uri` reads; None once it is closed
         or when it is no local file."""
+        if not uri.startswith("file:"):
+            return None  # an unsaved, untitled document belongs to no project
         notebook = self.workspace.notebook_documents.get(uri)
         if notebook is not None:
             documents = tuple(
@@ -139,20 +146,15 @@ class DetlintServer(LanguageServer):
             return Unit(uri, Path(to_fs_path(uri)), _notebook_json(kinds, [text for _, text in documents]), documents,
                         notebook.version, notebook=True)  # fmt: skip
         document = self.workspace.text_documents.get(uri)
-        path = to_fs_path(uri) if uri.startswith("file:") else None
-        if document is None or path is None:
+        if document is None:
             return None
-        return Unit(uri, Path(path), document.source, ((uri, document.source),), document.version)
+        return Unit(uri, Path(to_fs_path(uri)), document.source, ((uri, document.source),), document.version)
 
-    def check(self, unit: Unit) -> Report | None:
-        """The findings on a unit as shown in its documents; None when its settings cannot be read (the
-        client is told why, once per message)."""
-        try:
-            findings = self.projects.check(unit.path, unit.text)
-            root = self.projects.settings(unit.path).root
-        except (ConfigError, SelectorError, OSError) as error:
-            self.say_once(f"detlint: {error}")
-            return None
+    def check(self, unit: Unit) -> Report:
+        """The findings on a unit as shown in its documents. Raises ConfigError and SelectorError for
+        settings that cannot be read."""
+        findings = self.projects.check(unit.path, unit.text)
+        root = self.projects.settings(unit.path).root
         codec = self.workspace.position_codec
         texts = dict(unit.documents)
         lines = {uri: text.splitlines() for uri, text in texts.items()}
