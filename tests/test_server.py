@@ -205,7 +205,7 @@ def test_initialization_options_select_rules(project):
 def test_workspace_configuration_is_read_and_a_changed_config_file_rechecks(project):
     client = LspClient(project, configuration={"select": ["DET2"]})
     try:
-        client.initialize(project)
+        client.initialize(project, options={"select": ["DET1"]})  # the configuration's select wins
         registered = client.wait_until(lambda: client.registrations, "a registration")
         assert [registration["method"] for registration in registered] == ["workspace/didChangeWatchedFiles"]
         lib, bench = client.open(project / "lib.py"), client.open(project / "bench.py")

@@ -8,6 +8,7 @@ thread, so the server keeps answering while one runs; edits are checked once typ
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -79,6 +80,8 @@ class DetlintServer(LanguageServer):
         # One thread: checks and what they read never run at the same time.
         self.checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="detlint-check")
         self.reports: dict[str, Report] = {}
+        # As the client sent them; its `detlint` settings override them key by key.
+        self.initialization_options: dict = {}
         self._pending: dict[str, asyncio.Task] = {}
         self._said: set[str] = set()
 
@@ -228,11 +231,11 @@ class DetlintServer(LanguageServer):
         cell = report.cells.get(uri)
         wanted = params.context.only
         actions: list[types.CodeAction] = []
-        if wanted is None or any(kind in (types.CodeActionKind.QuickFix, "quickfix") for kind in wanted):
+        if _asked(types.CodeActionKind.QuickFix, wanted):
             for finding, diagnostic in report.shown[uri]:
                 if _overlaps(diagnostic.range, params.range):
                     actions.extend(_finding_actions(finding, diagnostic, uri, text, cell, codec))
-        if wanted is None or any(convert.FIX_ALL.startswith(kind) for kind in wanted):
+        if _asked(convert.FIX_ALL, wanted):
             safe = [finding for finding, _ in report.shown[uri] if finding.fix is not None and finding.fix.safe]
             fix_all = convert.code_action("detlint: fix all safe findings", convert.FIX_ALL, uri, text,
                                           _edits(safe, cell), codec)  # fmt: skip
@@ -288,6 +291,12 @@ def _edits(findings: Sequence[Finding], cell: int | None) -> list[Edit]:
     return [edit for finding in findings if finding.fix for edit in finding.fix.edits if edit.cell == cell]
 
 
+def _asked(kind: str, only: Sequence[str] | None) -> bool:
+    """Whether a client that asks for the code action kinds `only` (None: all) wants `kind`: a kind
+    asks for itself and the kinds below it (`source` for `source.fixAll.detlint`)."""
+    return only is None or any(kind == wanted or kind.startswith(f"{wanted}.") for wanted in only)
+
+
 def _overlaps(first: types.Range, second: types.Range) -> bool:
     def at(position: types.Position) -> tuple[int, int]:
         return position.line, position.character
@@ -317,8 +326,6 @@ def _is_python(uri: str) -> bool:
 
 def _notebook_json(kinds: Sequence[types.NotebookCellKind], texts: Sequence[str]) -> str:
     """The notebook's cells as an .ipynb document, numbered as the client numbers them."""
-    import json
-
     cells = [
         {"cell_type": "code" if kind == types.NotebookCellKind.Code else "markdown", "metadata": {},
          "source": text, **({"outputs": [], "execution_count": None} if kind == types.NotebookCellKind.Code else {})}
@@ -333,7 +340,9 @@ server = DetlintServer()
 @server.feature(types.INITIALIZE)
 def initialize(params: types.InitializeParams) -> None:
     try:
-        server.projects.configure(ServerOptions.parse(params.initialization_options))
+        raw = params.initialization_options
+        server.initialization_options = raw if isinstance(raw, dict) else {}
+        server.projects.configure(ServerOptions.parse(server.initialization_options))
     except ConfigError as error:
         server.say_once(f"detlint: {error}")
 
@@ -352,8 +361,8 @@ async def initialized(params: types.InitializedParams) -> None:
 
 
 async def _pull_configuration() -> None:
-    """The client's `detlint` settings, where it keeps settings (`workspace/configuration`); without
-    them, the initialization options stay."""
+    """The client's `detlint` settings, where it keeps settings (`workspace/configuration`): the keys
+    set there override the initialization options."""
     workspace = server.client_capabilities.workspace
     if not (workspace and workspace.configuration):
         return
@@ -362,7 +371,7 @@ async def _pull_configuration() -> None:
     )
     if answer and isinstance(answer[0], dict):
         try:
-            await server.forget_and_recheck(ServerOptions.parse(answer[0]))
+            await server.forget_and_recheck(ServerOptions.parse({**server.initialization_options, **answer[0]}))
         except ConfigError as error:
             server.say_once(f"detlint: {error}")
 
