@@ -4,13 +4,15 @@ small client in `lsp_client.py`. No timing is asserted; waits are generous (see 
 from __future__ import annotations
 
 import json
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 from conftest import write
-from lsp_client import SOURCE, LspClient
+from lsp_client import SOURCE, TIMEOUT, LspClient
 
 pytestmark = pytest.mark.slow
 
@@ -271,6 +273,38 @@ def test_notebook_cells_get_their_own_diagnostics(project):
         assert client.diagnostics(cell, after=seen) == []
     finally:
         client.close()
+
+
+def test_with_tcp_it_answers_on_that_port_of_localhost(project):
+    with socket.socket() as probe:  # a port that is free now
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "detlint", "server", "--tcp", str(port)], cwd=project,
+        env={"PYTHONPATH": str(SOURCE), "PATH": ""}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            try:
+                connection = socket.create_connection(("127.0.0.1", port), timeout=TIMEOUT)
+                break
+            except OSError:
+                assert time.monotonic() < deadline and server.poll() is None, "the server never listened"
+                time.sleep(0.2)
+        with connection:
+            body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+                               "params": {"processId": None, "rootUri": project.as_uri(), "capabilities": {}}})
+            connection.sendall(b"Content-Length: %d\r\n\r\n" % len(body) + body.encode())
+            answer = b""
+            while b'"serverInfo"' not in answer:
+                chunk = connection.recv(65536)
+                assert chunk, "the server closed the connection"
+                answer += chunk
+        assert b'"codeActionProvider"' in answer and b'"name": "detlint"' in answer
+    finally:
+        server.kill()
+        server.wait(TIMEOUT)
 
 
 def test_without_the_server_extra_it_exits_2_and_says_what_to_install(tmp_path):

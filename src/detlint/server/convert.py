@@ -60,7 +60,6 @@ def diagnostic(
         code_description=types.CodeDescription(href=rule_page_url(finding.code)),
         source=SOURCE,
         related_information=related(finding) or None,
-        data={"fingerprint": finding.fingerprint, "confidence": finding.confidence.value},
     )
 
 
