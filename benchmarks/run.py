@@ -220,6 +220,10 @@ def pick_changed_file(folder: Path, files: list[Path]) -> Path:
     for candidate in CHANGED_CANDIDATES:
         if (folder / candidate).is_file():
             return folder / candidate
+    return median_size_file(files)
+
+
+def median_size_file(files: list[Path]) -> Path:
     ordered = sorted(files, key=lambda path: (path.stat().st_size, str(path)))
     return ordered[len(ordered) // 2]
 

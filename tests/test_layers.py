@@ -35,7 +35,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "front ends",
         (
             "detlint.cli", "detlint.__main__", "detlint.testing", "detlint.integrations.",
-            "detlint.reporters.", "detlint.probe.",
+            "detlint.reporters.", "detlint.probe.", "detlint.server.",
         ),
     ),
 )  # fmt: skip

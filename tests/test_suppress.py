@@ -66,3 +66,46 @@ def test_suppressions_in_data_files():
     text = 'torch>=2  # noqa: DET401\nname = "a # noqa: DET402"\n# detlint: ignore[DET403]\nx @ git+https://h/x\n'
     found_lines = [(s.kind, s.applies_to, s.selectors) for s in parse_suppressions(text, python=False)]
     assert found_lines == [("noqa", 1, ("DET401",)), ("ignore", 4, ("DET403",))]
+
+
+# The edits an editor's "ignore" actions make: each must silence the finding (checked against the
+# source before the edit, which reports it) and leave the rest of the file as it was.
+BENCHMARK = "import torch\ntorch.backends.cudnn.benchmark = True\n"
+
+
+def silenced(source: str, edit) -> str:
+    from detlint.fixes import apply_edits
+
+    def flagged(text: str) -> set[tuple[int, str]]:
+        return {item for item in codes(text) if item[1] == "DET203"}
+
+    assert flagged(source) == {(source.count("\n", 0, source.index("benchmark = True")) + 1, "DET203")}
+    edited, made = apply_edits(source, [edit])
+    assert made == 1
+    assert flagged(edited) == set()
+    return edited
+
+
+def test_line_ignore_edit_adds_a_comment_or_extends_the_lines_own():
+    from detlint.suppress import line_ignore_edit
+
+    assert silenced(BENCHMARK, line_ignore_edit(BENCHMARK, 2, "DET203")) == (
+        "import torch\ntorch.backends.cudnn.benchmark = True  # detlint: ignore[DET203]\n"
+    )
+    source = "import torch\ntorch.backends.cudnn.benchmark = True  # detlint: ignore[DET101]  # why\n"
+    assert silenced(source, line_ignore_edit(source, 2, "DET203")).endswith("# detlint: ignore[DET101, DET203]  # why\n")
+    source = "import torch\ntorch.backends.cudnn.benchmark = True  # tuned later\n"
+    assert silenced(source, line_ignore_edit(source, 2, "DET203")).endswith("# tuned later  # detlint: ignore[DET203]\n")
+
+
+def test_file_ignore_edit_goes_below_a_shebang_and_coding_line_or_extends_the_files_own():
+    from detlint.suppress import file_ignore_edit
+
+    source = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n" + BENCHMARK
+    assert silenced(source, file_ignore_edit(source, "DET203")) == (
+        "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n# detlint: file-ignore[DET203]\n" + BENCHMARK
+    )
+    source = "# detlint: file-ignore[DET101]\n" + BENCHMARK
+    assert silenced(source, file_ignore_edit(source, "DET203")).startswith("# detlint: file-ignore[DET101, DET203]\n")
+    source = BENCHMARK.replace("\n", "\r\n")
+    assert silenced(source, file_ignore_edit(source, "DET203")).startswith("# detlint: file-ignore[DET203]\r\n")

@@ -106,8 +106,8 @@ def check_source(
     selection: Selection | None = None,
     hosted: bool = False,
 ) -> list[Finding]:
-    """The findings on the Python file at `path` if it held `text` (an editor's unsaved buffer, the
-    lines flake8 hands over, standard input), judged with the other files of `project`:
+    """The findings on the Python file (or notebook: its JSON text) at `path` if it held `text` (an
+    editor's unsaved buffer, the lines flake8 hands over, standard input), judged with the other files of `project`:
     `saved_project(settings)`, read now unless given (a front end may keep it while the files on disk
     stay the same). Bytes are decoded as the interpreter would (a BOM, a coding declaration).
 

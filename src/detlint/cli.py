@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # Runs with fewer files than this finish before a progress bar would be worth drawing.
 PROGRESS_MIN_FILES = 200
+# The packages `detlint server` needs beyond the base install (the `server` extra).
+SERVER_EXTRA = ("pygls", "lsprotocol")
 
 
 class DetlintGroup(click.Group):
@@ -674,6 +676,19 @@ def explain_rule(code_or_name: str) -> None:
         console.print(Markdown(page))
     else:
         click.echo(page, nl=False)
+
+
+@main.command("server")
+@click.option("--tcp", "tcp_port", type=click.IntRange(1, 65535), help="Listen on this port of localhost instead of stdio.")
+def server(tcp_port: int | None) -> None:
+    """Run the language server for editors (over standard input and output unless --tcp)."""
+    try:
+        from detlint.server.app import serve
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in SERVER_EXTRA:
+            raise
+        _fail(f'the language server needs {error.name}: pip install "detlint[server]"')
+    serve(tcp_port)
 
 
 @main.command("probe")

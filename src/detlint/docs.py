@@ -16,6 +16,13 @@ from detlint.checks.base import RuleMeta
 from detlint.checks.index import RuleIndex
 from detlint.registry import rule_index
 
+# Where the pages this module writes to docs/rules/ are published.
+RULE_PAGES_URL = "https://github.com/detlint/detlint/blob/main/docs/rules"
+
+
+def rule_page_url(code: str) -> str:
+    return f"{RULE_PAGES_URL}/{code}.md"
+
 
 def rule_page(rule: type[RuleMeta]) -> str:
     frameworks = ", ".join(sorted(rule.frameworks)) or "any"

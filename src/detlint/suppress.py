@@ -13,11 +13,13 @@ import tokenize
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from detlint.finding import Finding
+from detlint.finding import Edit, Finding, Span
 
 _NOQA = re.compile(r"#\s*noqa(?::\s?(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.I)
 _DETLINT = re.compile(r"#\s*detlint:\s*(?P<kind>ignore|file-ignore)\[(?P<selectors>[^\]]*)\]", re.I)
 _HINT = re.compile(r"noqa|detlint:", re.I)
+# The first lines of a file that must stay first: a shebang, a coding declaration.
+_PREAMBLE = re.compile(r"#!|#.*coding[:=]")
 
 
 @dataclass(frozen=True)
@@ -138,3 +140,35 @@ def apply_suppressions(
         if (index, selector) not in used
     ]
     return kept, unused
+
+
+def line_ignore_edit(text: str, line: int, code: str) -> Edit:
+    """The edit that silences `code` on `line` of Python source: the code added to the line's own
+    `# detlint: ignore[...]` comment, else such a comment at the end of the line."""
+    own = [comment for comment in _comments(text) if comment[0] == line and not comment[3]]
+    for _, column, comment, _ in own:
+        match = next((m for m in _DETLINT.finditer(comment) if m.group("kind").lower() == "ignore"), None)
+        if match is not None:
+            return _added_selector(line, column + match.end() - 1, match.group("selectors"), code)
+    content = text.splitlines()[line - 1].rstrip() if line <= len(text.splitlines()) else ""
+    return Edit(Span(line, len(content), line, len(content)), f"  # detlint: ignore[{code}]")
+
+
+def file_ignore_edit(text: str, code: str) -> Edit:
+    """The edit that silences `code` in the whole file: the code added to its `# detlint:
+    file-ignore[...]` comment, else such a comment on a line of its own at the top (below a shebang
+    and a coding declaration)."""
+    for line, column, comment, _ in _comments(text):
+        match = next((m for m in _DETLINT.finditer(comment) if m.group("kind").lower() == "file-ignore"), None)
+        if match is not None:
+            return _added_selector(line, column + match.end() - 1, match.group("selectors"), code)
+    lines = text.splitlines()
+    top = next((number for number, line in enumerate(lines[:2]) if not _PREAMBLE.match(line)), min(len(lines), 2))
+    newline = "\r\n" if "\r\n" in text else "\n"
+    return Edit(Span(top + 1, 0, top + 1, 0), f"# detlint: file-ignore[{code}]{newline}")
+
+
+def _added_selector(line: int, column: int, selectors: str, code: str) -> Edit:
+    """`code` inserted before the `]` at `column` that closes the selectors of a comment."""
+    separator = ", " if selectors.strip() else ""
+    return Edit(Span(line, column, line, column), f"{separator}{code}")

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from detlint.config import Settings
-from detlint.discovery import discover, module_name
+from detlint.discovery import classify, discover, module_name
 from detlint.finding import Confidence, Finding, Fix, RelatedLocation, Span
 from detlint.notebook import NotebookModule
 from detlint.results import AnalysisOptions, FileResult
@@ -136,7 +136,7 @@ def run_source(
     *,
     noqa: bool = True,
 ) -> list[Finding]:
-    """The findings a run would report on the Python file at `path` if it held `data`: its own, and the
+    """The findings a run would report on the Python file or notebook at `path` if it held `data`: its own, and the
     project rules' over it and the `saved` results of the other files. See `finalize` for `selection`
     and `noqa`."""
     source = source_file(path, settings)
@@ -146,8 +146,9 @@ def run_source(
 
 
 def source_file(path: Path, settings: Settings) -> SourceFile:
-    """The Python file at `path` as a run knows it, whether or not it exists on disk."""
-    return SourceFile(path, _display_path(path, settings.root), "python", module_name(path, settings.root))
+    """The Python file or notebook at `path` as a run knows it, whether or not it exists on disk."""
+    kind = "notebook" if classify(path) == "notebook" else "python"
+    return SourceFile(path, _display_path(path, settings.root), kind, module_name(path, settings.root))
 
 
 def _display_path(path: Path, root: Path) -> str:
