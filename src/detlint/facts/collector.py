@@ -547,7 +547,11 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """The qualified class of the dataset a loader is built with (`DataLoader(Images(root))`), or ""."""
         hook = self.call_paths.hook(qualname)
         dataset = self._handed(loader, hook.holds) if hook is not None and hook.holds else None
-        return (self._qualified(dataset) or "") if dataset is not None else ""
+        if dataset is None:
+            return ""
+        if not dataset.qualified and not dataset.fallback and dataset.callee.split(".")[0] not in _BUILTINS:
+            return f"{self.module_name}.{dataset.callee}"  # a class of the file defined further down
+        return self._qualified(dataset) or ""
 
     def _training_event(self, node: cst.Call, qualname: str | None) -> None:
         """`loss.backward()`, `optimizer.step()`, `trainer.fit(model)`: the path trains here."""
