@@ -486,11 +486,17 @@ def test_parsing_never_raises(name, text):
 
 
 def test_a_file_option_after_a_requirement_is_ignored_by_pip_and_an_unknown_one_rejected():
-    ignored = parse_dependency_text("requirements.txt", "torch==2.4.1 --no-binary :all:\n")
+    ignored = parse_dependency_text("requirements.txt", "torch==2.4.1 --prefer-binary\n")
     assert [problem.message for problem in ignored.problems] == [
-        "pip ignores `--no-binary` after a requirement: write it on a line of its own"
+        "pip ignores `--prefer-binary` after a requirement: write it on a line of its own"
     ]
     assert [requirement.name for requirement in ignored.requirements] == ["torch"]
+    # The format controls apply to the whole run wherever they are written (pip's parser callbacks set
+    # them on the package finder): no problem, and the requirement is kept.
+    applied = parse_dependency_text("requirements.txt", "albumentations>=0.3.2 --no-binary qudida,albumentations\n")
+    assert list(applied.problems) == []
+    assert [requirement.name for requirement in applied.requirements] == ["albumentations"]
+    assert [(option.name, option.value) for option in applied.options] == [("--no-binary", "qudida,albumentations")]
     rejected = parse_dependency_text("requirements.txt", "torch==2.4.1 --frobnicate\n")
     assert [problem.message for problem in rejected.problems] == [
         "pip does not accept the option `--frobnicate` after a requirement"

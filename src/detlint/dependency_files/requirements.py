@@ -47,6 +47,9 @@ _VALUE_OPTIONS = {
 _FLAG_OPTIONS = ("--no-index", "--pre", "--prefer-binary", "--require-hashes")
 # Options that may follow a requirement on its line.
 _PER_REQUIREMENT = ("--hash", "--global-option", "--config-settings", "-C")
+# File-level options pip applies even after a requirement: their parser callbacks write into the
+# package finder's settings as the line is read (`--no-binary`, `--only-binary`).
+_APPLIED_AFTER_REQUIREMENT = ("--no-binary", "--only-binary")
 
 Locate = Callable[[int], tuple[int, int]]  # offset in a logical line -> (line, column)
 
@@ -249,6 +252,14 @@ def _requirement_options(
         name, value = _split_option(token) if token.startswith("--") else (token, None)
         if name not in _PER_REQUIREMENT:
             line, column = locate(start)
+            if name in _APPLIED_AFTER_REQUIREMENT and name in _VALUE_OPTIONS:
+                if value is None and index + 1 < len(tokens):
+                    index += 1
+                    value = tokens[index][2]
+                end = tokens[index][1]
+                collected.options.append(Option(_VALUE_OPTIONS[name], value or "", _span(locate, start, end)))
+                index += 1
+                continue
             if token.startswith("--") and (name in _VALUE_OPTIONS or name in _FLAG_OPTIONS or name in _INCLUDES):
                 # pip parses it, keeps the requirement and drops the option (only per-requirement
                 # options count on a requirement's line).
