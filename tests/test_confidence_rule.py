@@ -86,18 +86,45 @@ SELF_CHECK = (
         ({"pkg/__init__.py": "", "pkg/net.py": SELF_CHECK.format(train="    print(net(torch.randn(2, 4)))\n")}, "low"),
         # The same block in a module outside any package is a script whose results are its output.
         ({"net.py": SELF_CHECK.format(train="    print(net(torch.randn(2, 4)))\n")}, "high"),
-        # A package module that trains is a run.
+        # One backward pass checks the gradients: still a self-check.
+        ({"pkg/__init__.py": "", "pkg/net.py": SELF_CHECK.format(train="    net(torch.randn(2, 4)).sum().backward()\n")}, "low"),
+        # A package module that updates the weights is a run.
         (
-            {"pkg/__init__.py": "", "pkg/net.py": SELF_CHECK.format(train="    net(torch.randn(2, 4)).sum().backward()\n")},
+            {
+                "pkg/__init__.py": "",
+                "pkg/net.py": SELF_CHECK.format(
+                    train="    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+                    "    net(torch.randn(2, 4)).sum().backward()\n    optimizer.step()\n"
+                ),
+            },
             "high",
         ),
+        # A script of the documentation tree draws an illustration.
+        ({"docs/plots/net.py": SELF_CHECK.format(train="    print(net(torch.randn(2, 4)))\n")}, "low"),
     ],
-    ids=["package-self-check", "script", "package-training-run"],
+    ids=["package-self-check", "script", "package-gradient-check", "package-training-run", "docs-illustration"],
 )
 def test_det101_is_low_for_a_package_modules_self_check_only(files, expected):
     (finding,) = [finding for finding in check_project(files) if finding.code == "DET101"]
     assert finding.confidence.value == expected
     assert ("self-check" in finding.detail) == (expected == "low")
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("bench.py", "low"), ("scripts/benchmark_speed.py", "low"), ("pkg/model.py", "low"), ("train.py", "high")],
+)
+def test_det204_is_low_for_a_speed_benchmark_or_a_self_check(path, expected):
+    source = (
+        "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    net = torch.nn.Conv2d(3, 8, 3).cuda()\n"
+        "    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)\n"
+        "    net(torch.ones(1, 3, 8, 8, device='cuda')).sum().backward()\n"
+        + ("" if path == "pkg/model.py" else "    optimizer.step()\n")
+    )
+    files = {path: source, **({"pkg/__init__.py": ""} if path.startswith("pkg/") else {})}
+    (finding,) = [finding for finding in check_project(files) if finding.code == "DET204"]
+    assert finding.confidence.value == expected
+    assert ("self-check, a speed benchmark" in finding.detail) == (expected == "low")
 
 
 @pytest.mark.parametrize(

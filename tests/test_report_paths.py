@@ -53,9 +53,9 @@ def test_every_path_of_a_finding_is_relative_to_the_working_directory(
     assert finding["path"] == train
     # The entry point and the first use, both in train.py; messages name no other place.
     assert {related["path"] for related in finding["related"]} == {train}
-    assert [related["line"] for related in finding["related"]] == [24, 28]
+    assert [related["line"] for related in finding["related"]] == [25, 30]
     text = cli("check", "--no-cache", "--output-format", "concise", target).stdout
-    assert f"{train}:29:5: DET101 NumPy's global RNG is used but never seeded" in text
+    assert f"{train}:31:5: DET101 NumPy's global RNG is used but never seeded" in text
     assert {line.split(":")[0] for line in text.splitlines() if ": DET" in line} == {
         train,
         train.replace("train.py", "lightning_main.py"),

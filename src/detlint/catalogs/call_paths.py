@@ -55,6 +55,10 @@ class CallPathIndex:
                 self._wrapping_methods[method] = tuple(entry["receivers"])
         self._training_methods: dict[str, list[TrainingCall]] = {}
         self._training_callables: dict[str, TrainingCall] = {}
+        # Training calls that change the model (an optimizer step, a fit loop), by catalog id.
+        self.weight_updates: frozenset[str] = frozenset(
+            entry.id for entry in catalog.entries(CATALOG, "training") if entry.get("updates_weights", True)
+        )
         for entry in catalog.entries(CATALOG, "training"):
             call = TrainingCall(
                 entry.id, frozenset(entry["frameworks"]), tuple(entry.get("receivers", ())), entry["trains"]

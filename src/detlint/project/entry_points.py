@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from detlint.catalogs.loader import load_catalog
 from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts
 from detlint.finding import RelatedLocation, Span
 
@@ -60,16 +61,28 @@ class EntryPoint:
         return RelatedLocation(self.path, span, f"entry point: {what}")
 
 
+SELF_CHECK_REASON = (
+    "the entry point looks like a self-check, a speed benchmark or an illustration, not a run whose results "
+    "are kept (a package module's `__main__` block that never updates a model's weights, a script named for "
+    "benchmarking, or a script of the documentation tree)"
+)
+
+
 def is_self_check(index: ProjectIndex, entry: EntryPoint, reached: Iterable[Reached]) -> bool:
-    """A package module's `if __name__ == "__main__":` block whose path trains nothing: the module's
-    self-check or demo (`python -m pkg.model` runs the model on random input), not a run whose
-    results are kept."""
-    if entry.kind != "main-guard":
+    """A run whose results nobody keeps (`SELF_CHECK_REASON`): a package module's `if __name__ ==
+    "__main__":` block whose path never updates a model's weights (`python -m pkg.model` runs the
+    model, maybe one backward pass, on random input), a speed benchmark (`bench.py`,
+    `benchmark_speed.py`), or a script of the documentation tree (`docs/`, an illustration)."""
+    if entry.kind == "notebook":
         return False
+    folders, _, name = entry.path.rpartition("/")
+    if "bench" in name.lower() or {"docs", "doc"} & set(folders.split("/")):
+        return True
     package = entry.path.rpartition("/")[0]
-    if not package or f"{package}/__init__.py" not in index.files:
+    if entry.kind != "main-guard" or not package or f"{package}/__init__.py" not in index.files:
         return False
-    return not any(item.event.kind is EventKind.TRAIN and not item.no_grad for item in reached)
+    updates = load_catalog().call_paths.weight_updates
+    return not any(item.event.kind is EventKind.TRAIN and item.event.subject in updates for item in reached)
 
 
 def find_entry_points(index: ProjectIndex) -> tuple[EntryPoint, ...]:

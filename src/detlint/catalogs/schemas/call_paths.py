@@ -30,6 +30,7 @@ SCHEMA: dict[str, Schema] = {
             "receivers": (list_of_str, False),
             "frameworks": (list_of_str, True),
             "trains": (one_of("torch", "tensorflow", "jaxlib"), True),  # whose ops' backward passes run
+            "updates_weights": (is_bool, False),  # false: gradients only (a backward pass, jax.grad)
         },
         "hooks": {
             "builders": (list_of_str, True),

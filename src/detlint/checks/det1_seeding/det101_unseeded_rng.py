@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from detlint.checks.base import ProjectRule
 from detlint.checks.det1_seeding._paths import library_paths, related, seeding_fix
 from detlint.finding import Confidence, Finding, Severity, short_code
+from detlint.project.entry_points import SELF_CHECK_REASON
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import landing
 
@@ -131,10 +132,7 @@ class UnseededRng(ProjectRule):
             self_check = ""
             if all(item[0].self_check for item in items):
                 confidence = Confidence.LOW  # whether anything depends on the draws is not seen
-                self_check = (
-                    " Low confidence: the entry point is a package module's `__main__` block whose path trains "
-                    "nothing (a self-check or demo)."
-                )
+                self_check = f" Low confidence: {SELF_CHECK_REASON}."
             drawn = f"`{short_code(use.site.anchor)}` {use.detail}"
             if first.in_worker and use.subject != path.library.id:
                 # PyTorch reseeds the worker's generators from torch's base seed: seeding torch fixes it.

@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, short_code
+from detlint.project.entry_points import SELF_CHECK_REASON, is_self_check
 from detlint.project.index import ProjectIndex
 from detlint.facts.switches import CUDNN_MODE
 from detlint.project.op_paths import OpCatalogView, cudnn_flag_covers, entry_finding, entry_states, listed_ops
@@ -96,6 +97,9 @@ class DeterministicModeMissing(ProjectRule):
                 for reached in view.fixed_by_mode(state, cudnn_flag_covers)
                 if not view.judged(reached.event)[0].only_when_misused  # type: ignore[index]
             ]
+            kept = "" if not is_self_check(index, state.entry, state.reached) else f" Low confidence: {SELF_CHECK_REASON}."
+            if kept:
+                confidence = Confidence.LOW
             if not varying and not state.trains("torch"):
                 # No op on the path known to vary, and no backward pass: whether its kernels vary is unknown.
                 confidence = Confidence.LOW
@@ -114,7 +118,8 @@ class DeterministicModeMissing(ProjectRule):
                     " No op on this path is known to vary in every run, and it never trains (low confidence)."
                     if confidence is Confidence.LOW and not varying
                     else ""
-                ),
+                )
+                + kept,
                 help="Call `torch.use_deterministic_algorithms(True)` at the start of the run",
                 related=[RelatedLocation(cuda.event.site.path, cuda.event.site.span, "CUDA is used here"), *ops],
                 confidence=confidence,
