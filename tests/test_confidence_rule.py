@@ -169,3 +169,7 @@ def test_every_medium_or_low_finding_says_why_in_its_detail():
     assert {f.confidence.value for f in unsure} == {"medium", "low"}  # both tiers are exercised
     assert [f for f in unsure if "confidence" not in f.detail.lower()] == []
     assert "Medium confidence: part of what decides this is known only by name" in _det201(mode="mode").detail
+    # A file rule's finding too: `cudnn.benchmark` set from a variable.
+    (benchmark,) = check_project({"run.py": "import torch\nfast = input()\ntorch.backends.cudnn.benchmark = fast\n"})
+    assert benchmark.code == "DET203" and benchmark.confidence.value != "high"
+    assert "confidence" in benchmark.detail.lower()

@@ -20,7 +20,7 @@ from detlint.checks.base import FileContext, FixSpec, Report, Rule
 from detlint.checks.det0_meta.det001_parse_error import ParseError
 from detlint.checks.det0_meta.det002_internal_error import InternalError
 from detlint.facts.collector import FactsCollector
-from detlint.finding import Edit, Finding, Fix, RelatedLocation, Span
+from detlint.finding import Edit, Finding, Fix, RelatedLocation, Span, with_confidence_reason
 from detlint.names import ImportTable, code_of
 from detlint.notebook import notebook_module
 from detlint.positions import locate, statement_lines, statement_nodes
@@ -276,7 +276,7 @@ def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Findin
             statement_lines=statement_lines(spans, report.statement) if report.statement else None,
             related=tuple(RelatedLocation(path, spans[id(node)], message) for node, message in report.related),
             fix=_fix(report.fix, spans) if report.fix is not None else None,
-            detail=report.detail,
+            detail=with_confidence_reason(report.detail, report.confidence),
             help=report.help,
         )
         findings.append(finding.with_fingerprint(anchor, report.scope, occurrences[key]))
