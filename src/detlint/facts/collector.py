@@ -596,6 +596,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
                     data += (("fix", self.context.module.code_for_node(fixed)),)
                 self._emit(EventKind.LOADER, "torch", node, data=data)
         if isinstance(node.func, cst.Attribute) and self.imports.imports_any(frozenset({"tensorflow"})):
+            if qualname is not None and qualname.split(".")[0] != "tensorflow":
+                return  # a module's function (`random.shuffle(paths)`), not a dataset's method
             for entry in self.catalog.entries("tf_ops", "data_pipeline"):
                 if node.func.attr.value in entry["methods"]:
                     self._tf_data_event(node, entry)

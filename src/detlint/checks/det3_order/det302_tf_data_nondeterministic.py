@@ -57,6 +57,8 @@ class TfDataNondeterministic(ProjectRule):
         "    data = tf.data.Dataset.range(10).shuffle(10)\n",
         "import tensorflow as tf\n\nif __name__ == '__main__':\n    data = tf.data.Dataset.range(10).shuffle(10, seed=1)\n",
         "import tensorflow as tf\ndata = tf.data.Dataset.list_files('*.png', shuffle=False)\n",
+        # Python's own shuffle in a file that uses TensorFlow is not a tf.data shuffle (DET101 judges it).
+        "import random\nimport tensorflow as tf\n\npaths = ['a.png', 'b.png']\nrandom.seed(0)\nrandom.shuffle(paths)\n",
     )
     INVALID = (
         "import tensorflow as tf\n\nif __name__ == '__main__':\n"
