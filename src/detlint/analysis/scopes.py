@@ -38,16 +38,21 @@ class Scope:
     @property
     def bindings(self) -> dict[str, Binding]:
         if self._bindings is None:
-            self._bindings = {}
-            for index, statement in enumerate(statements(self.body)):
-                self._order[id(statement)] = self._index = index
-                self._collect(statement)
+            self._walk()
+        assert self._bindings is not None
         return self._bindings
 
     def index_of(self, statement: cst.CSTNode) -> int | None:
         """A statement's place in the body's source order (the walker's), if the body holds it."""
-        self.bindings  # noqa: B018 - the order is recorded while the bindings are collected
+        if self._bindings is None:
+            self._walk()
         return self._order.get(id(statement))
+
+    def _walk(self) -> None:
+        self._bindings = {}
+        for index, statement in enumerate(statements(self.body)):
+            self._order[id(statement)] = self._index = index
+            self._collect(statement)
 
     def _binding(self, name: str) -> Binding:
         assert self._bindings is not None

@@ -95,8 +95,8 @@ class EstimatorVisitor:
         decide at this point, else NOT_LITERAL."""
         if not isinstance(node, cst.Name):
             return NOT_LITERAL
-        blocks = {id(block) for block in self.context.block_stack}  # type: ignore[attr-defined]
-        statements = {id(statement) for statement in self.context.statement_stack}  # type: ignore[attr-defined]
+        open_blocks = {id(block) for block in self.context.block_stack}  # type: ignore[attr-defined]
+        open_statements = {id(statement) for statement in self.context.statement_stack}  # type: ignore[attr-defined]
         for statement in reversed(self.context.statement_stack):  # type: ignore[attr-defined]
             if not isinstance(statement, cst.If):
                 continue
@@ -105,11 +105,11 @@ class EstimatorVisitor:
                 test, negated = test.expression, True
             if not (isinstance(test, cst.Name) and test.value == node.value):
                 continue
-            if id(statement.body) in blocks:
+            if id(statement.body) in open_blocks:
                 return not negated
             orelse = statement.orelse
-            in_else = isinstance(orelse, cst.Else) and id(orelse.body) in blocks
-            if in_else or (isinstance(orelse, cst.If) and id(orelse) in statements):
+            in_else = isinstance(orelse, cst.Else) and id(orelse.body) in open_blocks
+            if in_else or (isinstance(orelse, cst.If) and id(orelse) in open_statements):
                 return negated
         return NOT_LITERAL
 
