@@ -268,3 +268,28 @@ def test_devices():
     assert device('"cpu"') is Device.CPU
     assert device('"cudaish"') is Device.UNKNOWN
     assert device("args.device") is Device.UNKNOWN
+
+
+def test_the_last_write_to_a_module_attribute_is_kept_per_block():
+    model = _model(
+        """
+        import torch
+        from torch.backends import cudnn
+        torch.backends.cudnn.benchmark = True
+        cudnn.benchmark = False
+        setattr(cudnn, "deterministic", True)
+        if fast:
+            cudnn.benchmark = True
+        else:
+            cudnn.deterministic = False
+        local = 1
+        """
+    )
+    blocks = [
+        {name.rpartition(".")[2]: write.value for name, write in writes.items()}
+        for writes in model.last_attribute_writes()
+    ]
+    assert blocks == [{"benchmark": False, "deterministic": True}, {"benchmark": True}, {"deterministic": False}]
+    statement = model.context.module.body[3].body[0]
+    assert [write.qualname for write in model.attribute_writes(statement)] == ["torch.backends.cudnn.benchmark"]
+    assert model.attribute_writes(model.context.module.body[-1].body[0]) == ()

@@ -4,8 +4,9 @@ the scope tracker and before the facts collector and the rules, which read it th
 
 It keeps what each name holds when a call built it (`Instance`), per scope, per class attribute
 (`self.block = Block()`), and through local names for attributes (`model = self.model`); which
-methods are called on which names, and which name each call's result is bound to; and, computed
-on first use, each function's `Scope` of bindings."""
+methods are called on which names, and which name each call's result is bound to; which attributes
+of imported modules each statement writes, and the last write to each per block; and, computed on
+first use, each function's `Scope` of bindings."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from detlint.catalogs.loader import Catalog
 from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.model import ALTERNATIVES, MODULE_SCOPE
 from detlint.facts.op_calls import OP_CATALOGS
+from detlint.facts.switches import SwitchWrite, switch_writes
 from detlint.names import argument, dotted_name, literal_value
 
 STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
@@ -50,6 +52,9 @@ class SemanticModel(cst.BatchableCSTVisitor):
         self._methods_on: dict[str, set[str]] = {}  # dotted name -> methods called on it
         self._methods_on_result: dict[int, set[str]] = {}  # id of a call -> methods called on its result
         self._bound_to: dict[int, str] = {}  # id of a call -> the name its result is assigned to
+        self._writes: dict[int, tuple[SwitchWrite, ...]] = {}  # id of a statement or call -> what it writes
+        # id of a block (None's at module level) -> attribute -> the last write to it there.
+        self._last_writes: dict[int, dict[str, SwitchWrite]] = {}
         self._scopes: dict[int, Scope] = {}
 
     def get_visitors(self) -> dict[str, Callable[[cst.CSTNode], None]]:
@@ -94,6 +99,16 @@ class SemanticModel(cst.BatchableCSTVisitor):
     def bound_to(self, call: cst.Call) -> str | None:
         """The (dotted) name a call's result is assigned to, when it is the whole value."""
         return self._bound_to.get(id(call))
+
+    def attribute_writes(self, node: cst.CSTNode) -> tuple[SwitchWrite, ...]:
+        """The attributes of imported modules an assignment or a `setattr` call writes
+        (`torch.backends.cudnn.benchmark = True`)."""
+        return self._writes.get(id(node), ())
+
+    def last_attribute_writes(self) -> list[dict[str, SwitchWrite]]:
+        """Per block (a branch's body, or the module's top level), the last write to each attribute of
+        an imported module: opposite branches are different blocks, and never hold together."""
+        return list(self._last_writes.values())
 
     def enclosing_class(self) -> str | None:
         stack = self.context.scope_stack
@@ -195,7 +210,17 @@ class SemanticModel(cst.BatchableCSTVisitor):
         bases = tuple(filter(None, (imports.resolve(base.value) or dotted_name(base.value) for base in node.bases)))
         self.classes[self.scope_name()] = bases
 
+    def _record_writes(self, node: cst.Assign | cst.AnnAssign | cst.Call) -> None:
+        writes = tuple(switch_writes(self.imports, node))
+        if writes:
+            self._writes[id(node)] = writes
+            blocks = self.context.block_stack
+            last = self._last_writes.setdefault(id(blocks[-1] if blocks else None), {})
+            for write in writes:
+                last[write.qualname] = write
+
     def visit_Call(self, node: cst.Call) -> None:
+        self._record_writes(node)
         func = node.func
         if isinstance(func, cst.Attribute):
             if isinstance(func.value, cst.Call):
@@ -206,6 +231,7 @@ class SemanticModel(cst.BatchableCSTVisitor):
                     self._methods_on.setdefault(receiver, set()).add(func.attr.value)
 
     def visit_Assign(self, node: cst.Assign) -> None:
+        self._record_writes(node)
         self._local_aliases(node)
         if not isinstance(node.value, cst.Call) or len(node.targets) != 1:
             return
@@ -228,6 +254,7 @@ class SemanticModel(cst.BatchableCSTVisitor):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         """`trainer: Trainer = instantiate(cfg.trainer)`: the annotation says what the value is."""
+        self._record_writes(node)
         if node.value is None or not isinstance(node.target, cst.Name):
             return
         built = self.built_by(node.value) if isinstance(node.value, cst.Call) else None

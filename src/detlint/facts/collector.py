@@ -29,7 +29,6 @@ from detlint.facts.switches import (
     env_writes,
     mode_from_write,
     mode_settings,
-    switch_writes,
 )
 from detlint.finding import Confidence
 from detlint.names import ImportTable, argument, code_of, dotted_name, literal_value
@@ -389,7 +388,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 self._emit(EventKind.TF_DATA, "tensorflow", node, Confidence.MEDIUM, detail="unseeded-shuffle")
 
     def _switch_events(self, node: cst.Assign | cst.Call) -> None:
-        for write in switch_writes(self.imports, node):
+        for write in self.model.attribute_writes(node):
             setting = mode_from_write(self.catalog, write)
             if setting is not None:
                 self._emit(EventKind.MODE, setting.framework, write.node, detail=setting.level)
