@@ -293,3 +293,28 @@ def test_the_last_write_to_a_module_attribute_is_kept_per_block():
     statement = model.context.module.body[3].body[0]
     assert [write.qualname for write in model.attribute_writes(statement)] == ["torch.backends.cudnn.benchmark"]
     assert model.attribute_writes(model.context.module.body[-1].body[0]) == ()
+
+
+def test_the_value_assigned_so_far_is_the_local_one_else_the_module_one():
+    source = """
+        SEED = 1
+        def main():
+            first = SEED
+            seed = 2
+            seed = 3
+            use(seed, SEED)
+        SEED = 4
+        """
+    seen = []
+    module = _module(source)
+    context = FileContext("pkg/train.py", module, ImportTable.from_module(module, "pkg"), load_catalog())
+    context.model = model = SemanticModel(context, "pkg.train")
+
+    class Probe(cst.BatchableCSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            seen.append([code_of(model.assigned(name)) for name in ("seed", "SEED")])
+            seen.append(model.assigned("first") is not None and model.assigned("missing") is None)
+
+    visit_batched(module, [_Tracker(context), model, Probe()])
+    assert seen == [["3", "1"], True]  # the module's later `SEED = 4` is not seen yet
+    assert code_of(model.assigned("SEED")) == "4"

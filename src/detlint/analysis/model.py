@@ -2,7 +2,8 @@
 the scope tracker and before the facts collector and the rules, which read it through
 `FileContext.model`.
 
-It keeps what each name holds when a call built it (`Instance`), per scope, per class attribute
+It keeps the expression last assigned to each name so far, per scope; what each name holds when a
+call built it (`Instance`), per scope, per class attribute
 (`self.block = Block()`), and through local names for attributes (`model = self.model`); which
 methods are called on which names, and which name each call's result is bound to; which attributes
 of imported modules each statement writes, and the last write to each per block; and, computed on
@@ -48,6 +49,7 @@ class SemanticModel(cst.BatchableCSTVisitor):
         self._instances: dict[str, dict[str, Instance]] = {}  # scope -> variable -> what it holds
         self._attributes: dict[str, dict[str, Instance]] = {}  # class -> `self.<attribute>` -> what it holds
         self._aliases: dict[str, dict[str, str]] = {}  # scope -> local name -> the `self.<attribute>` it holds
+        self._assigned: dict[str, dict[str, cst.BaseExpression]] = {}  # scope -> name -> its latest value
         self._loaders: dict[int, int] = {}  # id of a loader's construction -> its number
         self._methods_on: dict[str, set[str]] = {}  # dotted name -> methods called on it
         self._methods_on_result: dict[int, set[str]] = {}  # id of a call -> methods called on its result
@@ -75,6 +77,12 @@ class SemanticModel(cst.BatchableCSTVisitor):
                 scope = Scope(body, parameters(node))
             self._scopes[id(node)] = scope
         return scope
+
+    def assigned(self, name: str) -> cst.BaseExpression | None:
+        """The expression last assigned to a name before this point: a local of the current scope, else
+        a module-level name (`SEED = int(time.time())`)."""
+        local = self._assigned.get(self.scope_name(), {}).get(name)
+        return local if local is not None else self._assigned.get(MODULE_SCOPE, {}).get(name)
 
     def instance(self, name: str) -> Instance | None:
         """The instance a local (or else a module-level) variable holds."""
@@ -232,6 +240,9 @@ class SemanticModel(cst.BatchableCSTVisitor):
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._record_writes(node)
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                self._assigned.setdefault(self.scope_name(), {})[target.target.value] = node.value
         self._local_aliases(node)
         if not isinstance(node.value, cst.Call) or len(node.targets) != 1:
             return
