@@ -2,12 +2,11 @@
 the scope tracker and before the facts collector and the rules, which read it through
 `FileContext.model`.
 
-It keeps the expression last assigned to each name so far, per scope; what each name holds when a
-call built it (`Instance`), per scope, per class attribute
-(`self.block = Block()`), and through local names for attributes (`model = self.model`); which
-methods are called on which names, and which name each call's result is bound to; which attributes
-of imported modules each statement writes, and the last write to each per block; and, computed on
-first use, each function's `Scope` of bindings."""
+It keeps, per scope, the expression last assigned to each name so far and what each name holds when
+a call built it (`Instance`), also per class attribute (`self.block = Block()`) and through local
+names for attributes (`model = self.model`); which methods are called on which names, and which name
+each call's result is bound to; which attributes of imported modules each statement writes, and the
+last write to each per block; and, computed on first use, each function's `Scope` of bindings."""
 
 from __future__ import annotations
 

@@ -72,9 +72,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self.rng = self.catalog.rng
         self.ops = tuple(self.catalog.ops[name] for name in OP_CATALOGS)
         self.model = context.model
-        # Calls into the standard library and the frameworks never reach project code, unless this
-        # file is part of that framework itself.
-        self._external = self.model.external
+        self._external = self.model.external  # calls into these never reach project code
         self.imports: ImportTable = context.imports
         self._pending: list[_Pending] = []
         self._scopes: dict[str, tuple[str, ...]] = {MODULE_SCOPE: ()}  # scope -> its parameters
