@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 
 import libcst as cst
 
+from detlint.analysis.model import SemanticModel
 from detlint.catalogs.loader import Catalog
 from detlint.checks.base import FileContext, FixSpec, Report, Rule
 from detlint.checks.det0_meta.det001_parse_error import ParseError
@@ -184,9 +185,10 @@ class FileAnalyzer:
         package = source.module if source.display.endswith("__init__.py") else source.module.rpartition(".")[0]
         imports = ImportTable.from_module(module, package)
         context = FileContext(source.display, module, imports, self.catalog)
+        context.model = model = SemanticModel(context, source.module)
         collector = FactsCollector(context, source.module)
         rules = [rule(context) for rule in self.rules if not rule.frameworks or imports.imports_any(rule.frameworks)]
-        visit_batched(module, [_Tracker(context), collector, *rules])
+        visit_batched(module, [_Tracker(context), model, collector, *rules])
         result.facts = collector.facts()
         if source.display.rsplit("/", 1)[-1] == "setup.py":  # literal install_requires, read statically
             from detlint.dependency_files import parse_setup_py

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import ast
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
 
+from detlint.analysis.statements import SIMPLE_STATEMENTS, statements
 from detlint.finding import one_line
 
 NOT_LITERAL = object()
@@ -90,9 +92,9 @@ class ImportTable:
         table.top_level_modules = frozenset(name.split(".")[0] for name in table.imported_modules)
         return table
 
-    def _collect(self, statements) -> None:
-        for statement in statements:
-            if isinstance(statement, cst.SimpleStatementLine):
+    def _collect(self, body: Sequence[cst.BaseStatement]) -> None:
+        for statement in statements(body, into_definitions=True):
+            if isinstance(statement, SIMPLE_STATEMENTS):
                 for small in statement.body:
                     if isinstance(small, cst.Import):
                         self._add_import(small)
@@ -100,9 +102,6 @@ class ImportTable:
                         self._add_import_from(small)
                     elif isinstance(small, cst.Assign):
                         self._add_module_alias(small)
-            else:
-                for block in _blocks(statement):
-                    self._collect(block)
 
     def _add_import(self, node: cst.Import) -> None:
         for alias in node.names:
@@ -179,28 +178,6 @@ class ImportTable:
     def resolved_through_star(self, node: cst.BaseExpression) -> bool:
         dotted = dotted_name(node)
         return dotted is not None and dotted.split(".")[0] not in self.bindings
-
-
-def _blocks(statement: cst.BaseStatement):
-    """The statement lists nested in a compound statement (bodies, else/except/finally branches)."""
-    body = getattr(statement, "body", None)
-    if isinstance(body, cst.BaseSuite):
-        yield _suite_statements(body)
-    for branch_name in ("orelse", "finalbody"):
-        branch = getattr(statement, branch_name, None)
-        while branch is not None:
-            yield _suite_statements(branch.body)
-            branch = getattr(branch, "orelse", None) if isinstance(branch, cst.If) else None
-    for handler in getattr(statement, "handlers", ()):
-        yield _suite_statements(handler.body)
-    for case in getattr(statement, "cases", ()):
-        yield _suite_statements(case.body)
-
-
-def _suite_statements(suite: cst.BaseSuite):
-    if isinstance(suite, cst.IndentedBlock):
-        return suite.body
-    return [cst.SimpleStatementLine(body=suite.body)] if isinstance(suite, cst.SimpleStatementSuite) else []
 
 
 _EMPTY_MODULE = cst.Module([])

@@ -20,6 +20,7 @@ from detlint.finding import Confidence, Finding, Fix, RelatedLocation, Severity,
 from detlint.names import NOT_LITERAL, ImportTable, argument, literal_value
 
 if TYPE_CHECKING:
+    from detlint.analysis.model import SemanticModel
     from detlint.catalogs.loader import Catalog
     from detlint.project.index import ProjectIndex
 
@@ -178,6 +179,8 @@ class FileContext:
     statement_stack: list[cst.CSTNode] = field(default_factory=list)
     block_stack: list[cst.CSTNode] = field(default_factory=list)
     scope_stack: list[str] = field(default_factory=list)
+    # The file's semantic model, filled in by its visitor just after the tracker at every node.
+    model: SemanticModel = field(init=False)
 
 
 @cache

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import builtins
 import re
-import sys
 from dataclasses import dataclass
 
 import libcst as cst
 
+from detlint.analysis.model import STDLIB
+from detlint.analysis.statements import parameters
+from detlint.analysis.values import Device, Instance, device_of
 from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.conditions import ArgumentView, Level
 from detlint.checks.base import FileContext, visitor_names
@@ -27,8 +29,6 @@ from detlint.facts.switches import (
     env_writes,
     mode_from_write,
     mode_settings,
-    names_cuda_device,
-    switch_writes,
 )
 from detlint.finding import Confidence
 from detlint.names import ImportTable, argument, code_of, dotted_name, literal_value
@@ -37,7 +37,6 @@ from detlint.positions import locate, statement_lines, statement_nodes
 _TORCH = frozenset({"torch"})
 # Test files, and the modules a test directory keeps for them (`tests/_inputs.py`): none is a run.
 _TEST_FILE = re.compile(r"(?:^|/)(?:(?:test_[^/]*|[^/]*_test|conftest)\.py$|tests?/)")
-_STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 _BUILTINS = frozenset(dir(builtins))
 # Calls that keep a callable to call later, or never: a class or function passed to them runs nothing now.
 _KEEPERS = frozenset({"dict", "list", "tuple", "set", "frozenset", "partial", "functools.partial", "setattr", "getattr", "isinstance", "issubclass", "print", "hasattr", "id", "type", "vars"})
@@ -62,22 +61,9 @@ class _Pending:
     in_worker: bool = False
 
 
-@dataclass(frozen=True)
-class _Instance:
-    """An object built by a call: the qualified (or, for the file's own classes, local) name of what
-    built it; for a name a star import may bind, `fallback` is the star module's."""
-
-    callee: str
-    qualified: bool
-    fallback: str = ""
-    held: _Instance | None = None  # what a framework object was handed (a DataLoader's dataset)
-    in_workers: bool = False  # a DataLoader with worker processes (a literal num_workers > 0)
-    loader: int = -1  # for a loader, the number its LOADER event carries in `data`
-    passed: tuple = ()  # the instances its constructor was passed (`_passed`), for `self.<attribute>` calls
-
-
 class FactsCollector(cst.BatchableCSTVisitor):
-    """Runs in the engine's batched traversal, after the tracker, beside the rules."""
+    """Runs in the engine's batched traversal, after the tracker and the semantic model, beside the
+    rules; what names hold comes from the model."""
 
     def __init__(self, context: FileContext, module_name: str) -> None:
         super().__init__()
@@ -86,28 +72,19 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self.catalog = context.catalog
         self.rng = self.catalog.rng
         self.ops = tuple(self.catalog.ops[name] for name in OP_CATALOGS)
-        # Calls into the standard library and the frameworks never reach project code, unless this
-        # file is part of that framework itself.
-        own_package = module_name.split(".")[0]
-        frameworks = {index.coverage.package for index in self.ops} | set(self.rng.libraries)
-        self._external = (_STDLIB | frameworks) - {own_package}
+        self.model = context.model
+        self._external = self.model.external  # calls into these never reach project code
         self.imports: ImportTable = context.imports
         self._pending: list[_Pending] = []
         self._scopes: dict[str, tuple[str, ...]] = {MODULE_SCOPE: ()}  # scope -> its parameters
-        self._classes: dict[str, tuple[str, ...]] = {}
+        self._classes = self.model.classes
         self._main_guard: cst.CSTNode | None = None
         self._runs_work = False
         self.call_paths = self.catalog.call_paths
-        # Objects built by a call and kept: per scope, local variable -> the instance; per class,
-        # `self.<attribute>` -> the instance (an attribute holds the same object in every method).
-        self._instances: dict[str, dict[str, _Instance]] = {}
-        self._attributes: dict[str, dict[str, _Instance]] = {}
         # Nesting of `with torch.no_grad():` blocks and `@torch.no_grad()` functions: no backward pass there.
         self._forward_only: list[cst.CSTNode] = []
         self._decorators: dict[str, tuple[str, ...]] = {}  # function scope -> its project decorators
         self._gradients_off: set[str] = set()  # scopes that turn gradients off (see `_mark_gradients_off`)
-        self._loaders: dict[int, int] = {}  # id of a DataLoader(...) call -> its number
-        self._aliases: dict[str, dict[str, str]] = {}  # per scope: local name -> `self.<attribute>` it holds
         # per `Class.__init__`: (attribute, parameter) for each `self.<attribute> = <parameter>`
         self._from_parameters: dict[str, list[tuple[str, str]]] = {}
         self._seed_draws: set[int] = set()
@@ -164,8 +141,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def _parameters(self, node: cst.FunctionDef) -> tuple[str, ...]:
         """The parameters a call binds by position or keyword, in order; a method's `self` or `cls`
         is bound by the instance, not by the call's arguments."""
-        names = [param.name.value for param in (*node.params.posonly_params, *node.params.params)]
-        names += [param.name.value for param in node.params.kwonly_params]
+        names = parameters(node, variadic=False)
         in_class = ".".join(self.context.scope_stack[:-1]) in self._classes
         static = any(dotted_name(decorator.decorator) == "staticmethod" for decorator in node.decorators)
         return tuple(names[1:] if in_class and not static and names else names)
@@ -199,10 +175,6 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return False
         return always or (call is not None and bool(call.args) and literal_value(call.args[0].value) is False)
 
-    def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        bases = tuple(filter(None, (self.imports.resolve(base.value) or dotted_name(base.value) for base in node.bases)))
-        self._classes[self._scope()] = bases
-
     def visit_If(self, node: cst.If) -> None:
         if not self.context.scope_stack and is_main_guard(node.test):
             self._main_guard = node
@@ -233,7 +205,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         )
 
     def visit_Assign(self, node: cst.Assign) -> None:
-        if self.imports.imports_any(_TORCH) and names_cuda_device(self.catalog, node.value):
+        if self.imports.imports_any(_TORCH) and device_of(self.catalog, node.value) is Device.CUDA:
             # A module constant (`DEVICE = "cuda"`) counts for the entry point's own file only: a library
             # that defines one does not use CUDA by being imported.
             constant = (("module_constant", True),) if not self.context.scope_stack and not self._in_main_guard() else ()
@@ -247,32 +219,6 @@ class FactsCollector(cst.BatchableCSTVisitor):
         ):
             self._seed_draws.add(id(node.value))
         self._attribute_from_parameter(node)
-        self._local_aliases(node)
-        # `trainer = Trainer(...)`: later `trainer.fit()` calls Trainer.fit; `model = Net().to(device)`:
-        # later `model(x)` runs Net.forward.
-        if isinstance(node.value, cst.Call) and len(node.targets) == 1:
-            self._unpacked_arguments(node.targets[0].target, node.value)
-            instance = self._built_by(node.value)
-            target = node.targets[0].target
-            if instance is not None and isinstance(target, cst.Name):
-                self._instances.setdefault(self._scope(), {})[target.value] = instance
-            elif instance is not None and (dotted_name(target) or "").count(".") == 1:
-                head, _, attribute = (dotted_name(target) or "").partition(".")
-                owner = self._enclosing_class()
-                if head == "self" and owner:
-                    self._attributes.setdefault(owner, {})[attribute] = instance
-
-    def _unpacked_arguments(self, target: cst.BaseExpression, value: cst.Call) -> None:
-        """`model, optimizer, loader = accelerator.prepare(model, optimizer, loader)`: each name holds
-        what was passed at its position."""
-        if not isinstance(target, (cst.Tuple, cst.List)):
-            return
-        returned = self._returned_arguments(value)
-        if returned is None or len(returned) != len(target.elements):
-            return
-        for element, instance in zip(target.elements, returned):
-            if isinstance(element.value, cst.Name) and instance is not None:
-                self._instances.setdefault(self._scope(), {})[element.value.value] = instance
 
     def _attribute_from_parameter(self, node: cst.Assign) -> None:
         """`self.model = model` in `__init__`: the attribute holds what the constructor was passed, which
@@ -286,129 +232,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if self._parameter(value.value):
                 self._from_parameters.setdefault(self._scope(), []).append((attribute, value.value))
 
-    def _local_aliases(self, node: cst.Assign) -> None:
-        """`model = self.model` or `model, config = self.model, self.config`: a local name for an
-        attribute, so that `model(x)` is a call of `self.model`."""
-        if len(node.targets) != 1:
-            return
-        target, value = node.targets[0].target, node.value
-        pairs = (
-            zip((element.value for element in target.elements), (element.value for element in value.elements))
-            if isinstance(target, cst.Tuple) and isinstance(value, cst.Tuple) and len(target.elements) == len(value.elements)
-            else [(target, value)]
-        )
-        aliases = self._aliases.setdefault(self._scope(), {})
-        for name, aliased in pairs:
-            if isinstance(name, cst.Name):
-                dotted = dotted_name(aliased) or ""
-                if dotted.startswith("self.") and dotted.count(".") == 1:
-                    aliases[name.value] = dotted
-                else:
-                    aliases.pop(name.value, None)
-
-    def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        """`trainer: Trainer = instantiate(cfg.trainer)`: the annotation says what the value is."""
-        if node.value is None or not isinstance(node.target, cst.Name):
-            return
-        built = self._built_by(node.value) if isinstance(node.value, cst.Call) else None
-        annotated = self.imports.resolve(node.annotation.annotation)
-        if annotated is not None and (built is None or built.callee != annotated):
-            built = _Instance(annotated, True)  # built by a factory (`hydra.utils.instantiate`): the annotation says what
-        if built is not None:
-            self._instances.setdefault(self._scope(), {})[node.target.value] = built
-
-    def _built_by(self, call: cst.Call) -> _Instance | None:
-        """The instance a call's result is: what a constructor call builds, through methods that return
-        the object itself (`Net().to(device)`, `model.eval()`)."""
-        while isinstance(call.func, cst.Attribute) and call.func.attr.value in self.call_paths.returning_self:
-            receiver = call.func.value
-            if isinstance(receiver, cst.Call):
-                call = receiver
-                continue
-            return self._instance(receiver.value) if isinstance(receiver, cst.Name) else None
-        returned = self._returned_arguments(call)
-        if returned is not None:
-            return returned[0] if len(returned) == 1 else None
-        qualname = self.imports.resolve(call.func)
-        if qualname is not None and not self.imports.resolved_through_star(call.func):
-            wrapped = self.call_paths.wrapped_argument(qualname)
-            if wrapped is not None:
-                return self._handed(call, wrapped)  # `torch.compile(model)`, `DDP(model)`: still runs `model`
-            hook = self.call_paths.hook(qualname)
-            held = self._handed(call, hook.holds) if hook is not None and hook.holds else None
-            workers = self._starts_workers(call, qualname)
-            loader = self._loader_number(call) if workers or self._may_start_workers(call, qualname) else -1
-            own = qualname.split(".")[0] not in self._external  # a project class: its methods may use them
-            passed = dict(self._passed(call)).get("args", ()) if own else ()
-            return _Instance(qualname, True, held=held, in_workers=workers, loader=loader, passed=passed)
-        dotted = dotted_name(call.func)
-        if dotted is None:
-            return None
-        # A name a star import may bind: a local definition first, else a star module's.
-        fallback = ALTERNATIVES.join(self.imports.star_candidates(call.func))
-        # What a class of the file (or a star module's) is passed; a plain function call keeps nothing.
-        may_be_class = fallback or dotted.split(".")[0] in self._classes
-        passed = dict(self._passed(call)).get("args", ()) if may_be_class else ()
-        return _Instance(dotted, False, fallback, passed=passed)
-
-    def _returned_arguments(self, call: cst.Call) -> list[_Instance | None] | None:
-        """What a method that hands back its arguments returns, in order (`accelerator.prepare(model,
-        optimizer, loader)`); None when the call is not such a method."""
-        func = call.func
-        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
-            return None
-        receiver = self._instance(func.value.value)
-        if receiver is None or not receiver.qualified:
-            return None
-        if not self.call_paths.returns_arguments(func.attr.value, receiver.callee):
-            return None
-        return [self._handed(call, ("", position)) for position in range(len(call.args))]
-
-    def _loader_number(self, call: cst.Call) -> int:
-        """A number for a loader's construction, the same for its LOADER event and for the calls its
-        iteration makes into the dataset."""
-        return self._loaders.setdefault(id(call), len(self._loaders))
-
-    def _starts_workers(self, call: cst.Call, qualname: str) -> bool:
-        """A loader built with a literal `num_workers` above 0: its dataset runs in worker processes."""
-        count = self._worker_count(call, qualname)
-        return isinstance(count, int) and not isinstance(count, bool) and count > 0
-
-    def _may_start_workers(self, call: cst.Call, qualname: str) -> bool:
-        """A loader whose `num_workers` is not a literal 0 (`num_workers=args.workers`): what its dataset
-        draws is followed, though whether it runs in workers is not known."""
-        return self.rng.worker_loader(qualname) is not None and self._worker_count(call, qualname) not in (0, None)
-
-    def _worker_count(self, call: cst.Call, qualname: str) -> object:
-        """A loader's `num_workers`: its literal value, `NOT_LITERAL`, 0 when absent; None for no loader."""
-        loader = self.rng.worker_loader(qualname)
-        if loader is None:
-            return None
-        ref = loader["workers_argument"]
-        workers = argument(call, ref["keyword"], ref.get("position"))
-        return literal_value(workers.value) if workers is not None else 0
-
-    def _handed(self, call: cst.Call, where: tuple[str, int | None]) -> _Instance | None:
-        """The object passed to a call at `where` (keyword, position): a variable holding an instance,
-        or a construction written in place (`DataLoader(Images(root))`)."""
-        given = argument(call, *where)
-        if given is None:
-            return None
-        if isinstance(given.value, cst.Name):
-            return self._instance(given.value.value)
-        if isinstance(given.value, cst.Attribute):
-            return self._attribute_instance(given.value)  # `torch.compile(self.model)`
-        return self._built_by(given.value) if isinstance(given.value, cst.Call) else None
-
-    def _attribute_instance(self, node: cst.Attribute) -> _Instance | None:
-        """The instance `self.<attribute>` holds in the enclosing class's methods."""
-        head, _, attribute = (dotted_name(node) or "").partition(".")
-        owner = self._enclosing_class()
-        if head != "self" or not owner or "." in attribute:
-            return None
-        return self._attributes.get(owner, {}).get(attribute)
-
-    def _hook_calls(self, instance: _Instance, method: str, node: cst.Call | cst.BaseExpression) -> None:
+    def _hook_calls(self, instance: Instance, method: str, node: cst.Call | cst.BaseExpression) -> None:
         """A framework object's method (or its iteration, `ITERATION`) that calls back into what it was
         handed: `trainer.fit(model)` runs `model.training_step`; iterating a DataLoader runs its
         dataset's `__getitem__`."""
@@ -416,17 +240,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if hook is None or method not in hook.runs_on:
             return
         if hook.given is not None:
-            target = self._handed(node, hook.given) if isinstance(node, cst.Call) else None
+            target = self.model.handed(node, hook.given) if isinstance(node, cst.Call) else None
         else:
             target = instance.held
         if target is not None:
             data = (("loader", instance.loader),) if instance.loader >= 0 else ()
             for hooked in hook.methods:
                 self._instance_call(target, hooked, node, in_worker=instance.in_workers, data=data)
-
-    def _instance(self, name: str) -> _Instance | None:
-        """The instance a local (or else a module-level) variable holds."""
-        return self._instances.get(self._scope(), {}).get(name) or self._instances.get(MODULE_SCOPE, {}).get(name)
 
     def leave_Call(self, original_node: cst.Call) -> None:
         # On leaving: a call's arguments are evaluated (and their events happen) before the call.
@@ -487,13 +307,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if qualname and self.call_paths.hook(qualname):
                 break  # `for batch in DataLoader(dataset)`: the loader itself
             iterated = iterated.args[0].value
-        if isinstance(iterated, cst.Name) and self._instance(iterated.value) is None and self._parameter(iterated.value):
+        if isinstance(iterated, cst.Name) and self.model.instance(iterated.value) is None and self._parameter(iterated.value):
             self._emit(EventKind.PARAM, iterated.value, node.iter, detail=ITERATION)  # `for batch in loader`
             return
         if isinstance(iterated, cst.Call):
-            instance = self._built_by(iterated)
+            instance = self.model.built_by(iterated)
         else:
-            instance = self._instance(iterated.value) if isinstance(iterated, cst.Name) else None
+            instance = self.model.instance(iterated.value) if isinstance(iterated, cst.Name) else None
         if instance is not None:
             self._hook_calls(instance, ITERATION, node.iter)
 
@@ -519,7 +339,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         `warnings.warn`, `TypeVar`) and builtins do not make a module a script."""
         qualname = self.imports.resolve(node.func)
         if qualname is not None:
-            return qualname.split(".")[0] not in _STDLIB
+            return qualname.split(".")[0] not in STDLIB
         return not (isinstance(node.func, cst.Name) and node.func.value in _BUILTINS)
 
     def _determinism_events(self, node: cst.Call) -> None:
@@ -546,12 +366,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def _dataset_class(self, loader: cst.Call, qualname: str) -> str:
         """The qualified class of the dataset a loader is built with (`DataLoader(Images(root))`), or ""."""
         hook = self.call_paths.hook(qualname)
-        dataset = self._handed(loader, hook.holds) if hook is not None and hook.holds else None
+        dataset = self.model.handed(loader, hook.holds) if hook is not None and hook.holds else None
         if dataset is None:
             return ""
         if not dataset.qualified and not dataset.fallback and dataset.callee.split(".")[0] not in _BUILTINS:
             return f"{self.module_name}.{dataset.callee}"  # a class of the file defined further down
-        return self._qualified(dataset) or ""
+        return self.model.qualified(dataset) or ""
 
     def _training_event(self, node: cst.Call, qualname: str | None) -> None:
         """`loss.backward()`, `optimizer.step()`, `trainer.fit(model)`: the path trains here."""
@@ -560,7 +380,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if qualname is not None:
             call = self.call_paths.training_callable(qualname)
         elif isinstance(node.func, cst.Attribute):
-            receiver = self._instance(node.func.value.value) if isinstance(node.func.value, cst.Name) else None
+            receiver = self.model.instance(node.func.value.value) if isinstance(node.func.value, cst.Name) else None
             built_by = receiver.callee if receiver is not None and receiver.qualified else None
             call = self.call_paths.training_method(node.func.attr.value, built_by, self.imports.top_level_modules)
         else:
@@ -583,7 +403,11 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 }
                 # `loader`: the number its iteration's calls into the dataset carry (see `_hook_calls`);
                 # `dataset`: the dataset's class by qualified name, when known.
-                data = (*sorted(given.items()), ("loader", self._loader_number(node)), ("dataset", self._dataset_class(node, qualname)))
+                data = (
+                    *sorted(given.items()),
+                    ("loader", self.model.loader_number(node)),
+                    ("dataset", self._dataset_class(node, qualname)),
+                )
                 torch_name = self.imports.local_name("torch")
                 if torch_name and not given["generator"] and not any(arg.star for arg in node.args):
                     # The call with a seeded generator, for DET301's fix.
@@ -616,7 +440,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 self._emit(EventKind.TF_DATA, "tensorflow", node, Confidence.MEDIUM, detail="unseeded-shuffle")
 
     def _switch_events(self, node: cst.Assign | cst.Call) -> None:
-        for write in switch_writes(self.imports, node):
+        for write in self.model.attribute_writes(node):
             setting = mode_from_write(self.catalog, write)
             if setting is not None:
                 self._emit(EventKind.MODE, setting.framework, write.node, detail=setting.level)
@@ -680,12 +504,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def _call_event(self, node: cst.Call, qualname: str | None) -> None:
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
             # `TrainLoop(...).run_loop()`: a method of an object built in place.
-            built = self._built_by(node.func.value)
+            built = self.model.built_by(node.func.value)
             if built is not None:
                 self._instance_call(built, node.func.attr.value, node)
             return
         if isinstance(node.func, cst.Call):
-            built = self._built_by(node.func)  # `Scaler()(loss)`, `Net().cuda()(x)`
+            built = self.model.built_by(node.func)  # `Scaler()(loss)`, `Net().cuda()(x)`
             if built is not None:
                 self._instance_call(built, "", node)
             return
@@ -698,13 +522,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if dotted is None:
             return
         head, _, rest = dotted.partition(".")
-        alias = self._aliases.get(self._scope(), {}).get(head)
-        if alias is not None and self._instance(head) is None:
+        alias = self.model.alias(head)
+        if alias is not None and self.model.instance(head) is None:
             head, rest = "self", alias.partition(".")[2] + (f".{rest}" if rest else "")  # `model(x)` is `self.model(x)`
         if head in ("self", "cls") and rest:
-            owner = self._enclosing_class()
+            owner = self.model.enclosing_class()
             attribute, _, method = rest.partition(".")
-            held = self._attributes.get(owner, {}).get(attribute) if owner else None
+            held = self.model.attribute(owner, attribute) if owner else None
             if held is not None and "." not in method:
                 self._instance_call(held, method, node)  # `self.block(x)`, `self.encoder.encode(x)`
             elif owner and "." not in method and self._held_from_parameter(owner, attribute):
@@ -714,7 +538,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             elif owner and "." not in rest:
                 self._emit_call(f"{self.module_name}.{owner}.{rest}", node, data=data)
             return
-        instance = self._instance(head)
+        instance = self.model.instance(head)
         if instance is not None and "." not in rest:
             self._instance_call(instance, rest, node)  # `model(x)`, `trainer.fit(model)`
             self._hook_calls(instance, rest, node)  # what `trainer.fit(model)` runs of `model`
@@ -726,11 +550,11 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return
         # A name a star import may bind: a local definition first, else a star module's (`fallback`).
         fallback = ALTERNATIVES.join(self.imports.star_candidates(node.func))
-        self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data + self._passed(node), fallback=fallback)
+        self._emit(EventKind.CALL, "", node, raw_target=dotted, data=data + self.model.passed(node), fallback=fallback)
 
     def _instance_call(
         self,
-        instance: _Instance,
+        instance: Instance,
         method: str,
         node: cst.CSTNode,
         *,
@@ -790,46 +614,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         data: tuple[tuple[str, object], ...] = (),
     ) -> None:
         if qualname.split(".")[0] not in self._external:
-            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail, data=data + self._passed(node))
-
-    def _passed(self, node: cst.CSTNode) -> tuple[tuple[str, object], ...]:
-        """The instances a call passes (`train(model, loader)`), for the callee's PARAM events: each as
-        (position or keyword, qualified class, held class, in workers, loader number)."""
-        if not isinstance(node, cst.Call):
-            return ()
-        passed = []
-        for position, arg in enumerate(node.args):
-            if arg.star:
-                continue
-            if isinstance(arg.value, cst.Name):
-                instance = self._instance(arg.value.value)
-            elif isinstance(arg.value, cst.Call):
-                instance = self._built_by(arg.value)  # `run(DataLoader(dataset))`
-            else:
-                continue
-            qualified = self._qualified(instance) if instance is not None else None
-            if qualified is None:
-                continue
-            held = self._qualified(instance.held) if instance.held is not None else None
-            slot = arg.keyword.value if arg.keyword is not None else position
-            passed.append((slot, qualified, held or "", instance.in_workers, instance.loader))
-        return (("args", tuple(passed)),) if passed else ()
-
-    def _qualified(self, instance: _Instance) -> str | None:
-        """An instance's class by qualified name: imported, the file's own, or a star module's."""
-        if instance.qualified:
-            return instance.callee
-        if instance.callee.split(".")[0] in self._classes:
-            return f"{self.module_name}.{instance.callee}"
-        return instance.fallback or None
-
-    def _enclosing_class(self) -> str | None:
-        stack = self.context.scope_stack
-        for depth in range(len(stack) - 1, 0, -1):
-            candidate = ".".join(stack[:depth])
-            if candidate in self._classes:
-                return candidate
-        return None
+            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail, data=data + self.model.passed(node))
 
     def _in_main_guard(self) -> bool:
         return self._main_guard is not None and any(

@@ -7,7 +7,6 @@ Used by the facts collector and by the switch rules alike, so that both read cod
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -266,19 +265,3 @@ def _mentions(node: cst.BaseExpression, prefixes: tuple[str, ...]) -> bool:
         return node.parts[0].value.startswith(prefixes)
     value = literal_value(node)
     return isinstance(value, str) and value.startswith(prefixes)
-
-
-def names_cuda_device(catalog: Catalog, node: cst.BaseExpression) -> bool:
-    """A device string kept for later (`device = "cuda" if torch.cuda.is_available() else "cpu"`,
-    `f"cuda:{rank}"`): the run asks for CUDA whenever there is a GPU. Only a whole device name counts
-    (`"cuda"`, `"cuda:0"`), not any string that starts with the word."""
-    if isinstance(node, cst.IfExp):
-        return names_cuda_device(catalog, node.body) or names_cuda_device(catalog, node.orelse)
-    prefixes = tuple(
-        prefix for entry in catalog.torch_switches.cuda_markers for prefix in entry.get("string_prefixes", ())
-    )
-    if isinstance(node, cst.FormattedString):
-        first = node.parts[0] if node.parts else None
-        return isinstance(first, cst.FormattedStringText) and any(first.value == f"{p}:" for p in prefixes)
-    value = literal_value(node)
-    return isinstance(value, str) and any(re.fullmatch(rf"{re.escape(p)}(?::\d+)?", value) for p in prefixes)

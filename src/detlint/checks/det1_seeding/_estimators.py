@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import libcst as cst
 
+from detlint.analysis.scopes import Binding, Scope
+from detlint.analysis.statements import SIMPLE_STATEMENTS, statements
 from detlint.catalogs.conditions import ArgumentView, Condition, Found
 from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
 
@@ -51,137 +53,6 @@ def seed_status(view: ArgumentView, names: Sequence[str], position: int | None =
     return SeedStatus(Seed.ABSENT)
 
 
-# -- scopes: dicts bound to names, estimators re-seeded after construction ----------------------------
-
-
-@dataclass
-class _Binding:
-    # (statement index, value) of every assignment, and (index, key, value, node) of every update.
-    values: list[tuple[int, cst.BaseExpression]] = field(default_factory=list)
-    updates: list[tuple[int, str | None, cst.BaseExpression, cst.CSTNode]] = field(default_factory=list)
-    opaque: str | None = None
-
-
-class _Scope:
-    """Names assigned in one function (or module) body, computed on first use."""
-
-    def __init__(self, body: Sequence[cst.CSTNode], parameters: frozenset[str] = frozenset()) -> None:
-        self.body = body
-        self.parameters = parameters
-        self._bindings: dict[str, _Binding] | None = None
-        self.order: dict[int, int] = {}  # id(statement) -> its index in source order
-        self._index = 0
-
-    @property
-    def bindings(self) -> dict[str, _Binding]:
-        if self._bindings is None:
-            self._bindings = {}
-            for index, statement in enumerate(_statements(self.body, into_definitions=False)):
-                self.order[id(statement)] = self._index = index
-                self._collect(statement)
-        return self._bindings
-
-    def _collect(self, statement: cst.CSTNode) -> None:
-        bindings = self._bindings
-        assert bindings is not None
-        if isinstance(statement, (cst.For,)):
-            for name in _target_names(statement.target):
-                bindings.setdefault(name, _Binding()).opaque = "a loop variable"
-        elif isinstance(statement, cst.With):
-            for item in statement.items:
-                if item.asname is not None:
-                    for name in _target_names(item.asname.name):
-                        bindings.setdefault(name, _Binding()).opaque = "a with-statement target"
-        if not isinstance(statement, cst.SimpleStatementLine):
-            return
-        for small in statement.body:
-            if isinstance(small, cst.Assign):
-                for target in small.targets:
-                    self._assign(target.target, small.value, small)
-            elif isinstance(small, cst.AnnAssign) and small.value is not None:
-                self._assign(small.target, small.value, small)
-            elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
-                binding = bindings.setdefault(small.target.value, _Binding())
-                binding.updates.append((self._index, None, small.value, small))
-            elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
-                self._method_update(small.value)
-
-    def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
-        bindings = self._bindings
-        assert bindings is not None
-        if isinstance(target, cst.Name):
-            bindings.setdefault(target.value, _Binding()).values.append((self._index, value))
-        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name) and len(target.slice) == 1:
-            index = target.slice[0].slice
-            key = literal_value(index.value) if isinstance(index, cst.Index) else NOT_LITERAL
-            binding = bindings.setdefault(target.value.value, _Binding())
-            binding.updates.append((self._index, key if isinstance(key, str) else None, value, node))
-        elif isinstance(target, (cst.Tuple, cst.List)):
-            for name in _target_names(target):
-                bindings.setdefault(name, _Binding()).opaque = "an unpacking assignment"
-
-    def _method_update(self, call: cst.Call) -> None:
-        func = call.func
-        if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
-            return
-        if func.attr.value not in ("update", "setdefault"):
-            return
-        binding = self.bindings.setdefault(func.value.value, _Binding())
-        if func.attr.value == "setdefault":
-            if call.args and isinstance(literal_value(call.args[0].value), str) and len(call.args) > 1:
-                key = literal_value(call.args[0].value)
-                binding.updates.append((self._index, key, call.args[1].value, call))  # type: ignore[arg-type]
-            return
-        binding.updates.append((self._index, None, call, call))  # resolved when the dict is read
-
-
-def _target_names(target: cst.BaseExpression) -> Iterator[str]:
-    if isinstance(target, cst.Name):
-        yield target.value
-    elif isinstance(target, (cst.Tuple, cst.List)):
-        for element in target.elements:
-            yield from _target_names(element.value)
-    elif isinstance(target, cst.StarredElement):
-        yield from _target_names(target.value)
-
-
-def _statements(body: Sequence[cst.CSTNode], *, into_definitions: bool) -> Iterator[cst.CSTNode]:
-    """Every statement of a body, through compound statements; function and class bodies only when
-    `into_definitions`."""
-    for statement in body:
-        yield statement
-        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)) and not into_definitions:
-            continue
-        for block in _blocks(statement):
-            yield from _statements(block, into_definitions=into_definitions)
-
-
-def _blocks(statement: cst.CSTNode) -> Iterator[Sequence[cst.CSTNode]]:
-    suites = []
-    body = getattr(statement, "body", None)
-    if isinstance(body, cst.BaseSuite):
-        suites.append(body)
-    for name in ("orelse", "finalbody"):
-        branch = getattr(statement, name, None)
-        while branch is not None:
-            suites.append(branch.body)
-            branch = getattr(branch, "orelse", None) if isinstance(branch, cst.If) else None
-    suites.extend(handler.body for handler in getattr(statement, "handlers", ()))
-    suites.extend(case.body for case in getattr(statement, "cases", ()))
-    for suite in suites:
-        if isinstance(suite, cst.IndentedBlock):
-            yield suite.body
-
-
-def _parameters(node: cst.FunctionDef) -> frozenset[str]:
-    params = node.params
-    names = [param.name.value for param in (*params.posonly_params, *params.params, *params.kwonly_params)]
-    for star in (params.star_arg, params.star_kwarg):
-        if isinstance(star, cst.Param):
-            names.append(star.name.value)
-    return frozenset(names)
-
-
 class EstimatorVisitor:
     """Mixin for DET105/DET106: tracks function scopes (to read dicts bound to names), the enclosing
     calls, and the names of estimators re-seeded after construction (`est.set_params(random_state=0)`,
@@ -190,13 +61,12 @@ class EstimatorVisitor:
     SEED_ATTRIBUTES: frozenset[str] = frozenset({"random_state", "seed", "random_seed"})
 
     def visit_Module(self, node: cst.Module) -> None:
-        self._scopes: list[_Scope] = [_Scope(node.body)]
+        self._scopes: list[Scope] = [self.context.model.scope(node)]  # type: ignore[attr-defined]
         self._calls: list[cst.Call] = []
         self._reseeded = self._reseeded_names(node)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()
-        self._scopes.append(_Scope(body, _parameters(node)))
+        self._scopes.append(self.context.model.scope(node))  # type: ignore[attr-defined]
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self._scopes.pop()
@@ -225,8 +95,8 @@ class EstimatorVisitor:
         decide at this point, else NOT_LITERAL."""
         if not isinstance(node, cst.Name):
             return NOT_LITERAL
-        blocks = {id(block) for block in self.context.block_stack}  # type: ignore[attr-defined]
-        statements = {id(statement) for statement in self.context.statement_stack}  # type: ignore[attr-defined]
+        open_blocks = {id(block) for block in self.context.block_stack}  # type: ignore[attr-defined]
+        open_statements = {id(statement) for statement in self.context.statement_stack}  # type: ignore[attr-defined]
         for statement in reversed(self.context.statement_stack):  # type: ignore[attr-defined]
             if not isinstance(statement, cst.If):
                 continue
@@ -235,11 +105,11 @@ class EstimatorVisitor:
                 test, negated = test.expression, True
             if not (isinstance(test, cst.Name) and test.value == node.value):
                 continue
-            if id(statement.body) in blocks:
+            if id(statement.body) in open_blocks:
                 return not negated
             orelse = statement.orelse
-            in_else = isinstance(orelse, cst.Else) and id(orelse.body) in blocks
-            if in_else or (isinstance(orelse, cst.If) and id(orelse) in statements):
+            in_else = isinstance(orelse, cst.Else) and id(orelse.body) in open_blocks
+            if in_else or (isinstance(orelse, cst.If) and id(orelse) in open_statements):
                 return negated
         return NOT_LITERAL
 
@@ -261,13 +131,14 @@ class EstimatorVisitor:
                 return self._binding_view(binding, depth, until)
         return None
 
-    def _current_index(self, scope: _Scope) -> int | None:
+    def _current_index(self, scope: Scope) -> int | None:
         for statement in reversed(self.context.statement_stack):  # type: ignore[attr-defined]
-            if id(statement) in scope.order:
-                return scope.order[id(statement)]
+            index = scope.index_of(statement)
+            if index is not None:
+                return index
         return None
 
-    def _binding_view(self, binding: _Binding, depth: int, until: int | None) -> ArgumentView | None:
+    def _binding_view(self, binding: Binding, depth: int, until: int | None) -> ArgumentView | None:
         values = [value for index, value in binding.values if until is None or index < until]
         if binding.opaque or not values or (until is None and len(values) != 1):
             return None
@@ -317,8 +188,8 @@ class EstimatorVisitor:
 
     def _reseeded_names(self, module: cst.Module) -> frozenset[str]:
         names = set()
-        for statement in _statements(module.body, into_definitions=True):
-            if not isinstance(statement, cst.SimpleStatementLine):
+        for statement in statements(module.body, into_definitions=True):
+            if not isinstance(statement, SIMPLE_STATEMENTS):
                 continue
             for small in statement.body:
                 if isinstance(small, cst.Assign):

@@ -96,15 +96,8 @@ class UnstableSeed(Rule):
     def __init__(self, context) -> None:
         super().__init__(context)
         self.rng = context.catalog.rng
-        # per scope: variable -> the expression last assigned to it (judged only when used as a seed)
-        self._assigned: dict[str, dict[str, cst.BaseExpression]] = {}
         self._seeded: set[str] = set()  # libraries seeded so far in this file
         self._reported: set[int] = set()  # ids of the nodes reported
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                self._assigned.setdefault(self._scope(), {})[target.target.value] = node.value
 
     # -- seeds set up before they are used: defaults of options, parameters and config fields ----------
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
@@ -181,9 +174,6 @@ class UnstableSeed(Rule):
                     confidence=confidence,
                 )
 
-    def _scope(self) -> str:
-        return ".".join(self.context.scope_stack)
-
     def _seed_values(self, node: cst.Call, qualname: str | None) -> list[cst.Arg]:
         values = []
         entry = (self.rng.seeder(qualname) or self.rng.generator(qualname)) if qualname else None
@@ -209,9 +199,7 @@ class UnstableSeed(Rule):
         for node in _walk(expression):
             if isinstance(node, cst.Name) and depth:
                 # A local variable, else a module-level constant (`SEED = int(time.time())`).
-                assigned = self._assigned.get(self._scope(), {}).get(node.value)
-                if assigned is None:
-                    assigned = self._assigned.get("", {}).get(node.value)
+                assigned = self.context.model.assigned(node.value)
                 known = self._unstable_source(assigned, depth - 1) if assigned is not None else None
                 if known:
                     return known[0], known[1], known[2] if known[2] is not None else assigned

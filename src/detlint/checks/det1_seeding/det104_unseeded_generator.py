@@ -4,7 +4,7 @@ import libcst as cst
 
 from detlint.checks.base import Rule
 from detlint.finding import Severity
-from detlint.names import argument, dotted_name, literal_value
+from detlint.names import argument, literal_value
 
 
 class UnseededGenerator(Rule):
@@ -74,24 +74,9 @@ class UnseededGenerator(Rule):
         self.rng = context.catalog.rng
         # Generators seeded by a method call, judged once the whole file is seen.
         self._needs_method_seed: list[tuple[cst.Call, str]] = []
-        self._chained_seeds: set[int] = set()  # generator calls with `.manual_seed()` chained on them
-        self._bound_to: dict[int, str] = {}  # generator call -> the name it is assigned to
-        self._seeded_names: set[str] = set()  # names `.manual_seed()` is called on
-
-    def visit_Assign(self, node: cst.Assign) -> None:
-        if isinstance(node.value, cst.Call) and len(node.targets) == 1:
-            target = dotted_name(node.targets[0].target)
-            if target:
-                self._bound_to[id(node.value)] = target
 
     def visit_Call(self, node: cst.Call) -> None:
-        func = node.func
-        if isinstance(func, cst.Attribute) and func.attr.value == "manual_seed":
-            if isinstance(func.value, cst.Call):
-                self._chained_seeds.add(id(func.value))
-            elif dotted_name(func.value):
-                self._seeded_names.add(dotted_name(func.value))
-        qualname = self.qualname(func)
+        qualname = self.qualname(node.func)
         entry = self.rng.generator(qualname) if qualname else None
         if entry is None:
             return
@@ -109,9 +94,10 @@ class UnseededGenerator(Rule):
                 self._report(node, qualname, problem, f"Pass one: `{qualname}(SEED)`")
 
     def leave_Module(self, original_node: cst.Module) -> None:
+        model = self.context.model
         for call, qualname in self._needs_method_seed:
-            name = self._bound_to.get(id(call))
-            if id(call) in self._chained_seeds or name in self._seeded_names:
+            name = model.bound_to(call)
+            if "manual_seed" in model.methods_on_result(call) or (name and "manual_seed" in model.methods_on(name)):
                 continue
             fix = (
                 f"Call `{name}.manual_seed(SEED)` before using it" if name else f"Use `{qualname}().manual_seed(SEED)`"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from detlint.facts.switches import KeywordSwitch, SwitchWrite, keyword_switch, switch_writes
+from detlint.facts.switches import KeywordSwitch, SwitchWrite, keyword_switch
 
 TORCH_FRAMEWORKS = frozenset({"torch", "lightning", "pytorch_lightning"})
 
@@ -24,7 +24,7 @@ class SwitchVisitor:
         self.on_call(node)
 
     def _route(self, node: cst.CSTNode) -> None:
-        for write in switch_writes(self.context.imports, node):
+        for write in self.context.model.attribute_writes(node):
             self.on_switch_write(write)
 
     def keyword_switch(self, call: cst.Call) -> KeywordSwitch | None:

@@ -102,11 +102,6 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
         "from lightning import Trainer\ntrainer = Trainer(deterministic=True, benchmark=True)  # DET208\n",
     )
 
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        # Per enclosing block: the last literal value written to each switch effect, and where.
-        self._last_writes: dict[int, dict[str, tuple[object, cst.CSTNode, str]]] = {}
-
     def on_call(self, node: cst.Call) -> None:
         qualname = self.qualname(node.func)
         if qualname is None:
@@ -116,16 +111,19 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
         self._check_keyword_switch(node)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        for writes in self._last_writes.values():
-            deterministic, autotune = writes.get("deterministic"), writes.get("autotune")
-            if deterministic and autotune and deterministic[0] is True and autotune[0] is True:
+        switches = self.catalog.torch_switches.switches
+        for writes in self.context.model.last_attribute_writes():
+            # The last value each switch effect is given in the block.
+            effects = {switches[name]["effect"]: write for name, write in writes.items() if name in switches}
+            deterministic, autotune = effects.get("deterministic"), effects.get("autotune")
+            if deterministic and autotune and deterministic.value is True and autotune.value is True:
                 self.report(
-                    deterministic[1],
-                    f"`{deterministic[2]} = True` is undone by `{autotune[2]} = True` in the same block",
+                    deterministic.node,
+                    f"`{deterministic.qualname} = True` is undone by `{autotune.qualname} = True` in the same block",
                     detail="With benchmarking on, cuDNN may pick a different algorithm in each run, and different "
                     "algorithms round differently.",
                     help="Set benchmark to False",
-                    related=[(autotune[1], "benchmarking is turned on here")],
+                    related=[(autotune.node, "benchmarking is turned on here")],
                 )
 
     def on_switch_write(self, write: SwitchWrite) -> None:
@@ -147,10 +145,6 @@ class DeterminismMisconfigured(SwitchVisitor, Rule):
                 confidence=self.resolution_confidence(write.node),
                 fix=fix,
             )
-        entry = self.catalog.torch_switches.switches.get(write.qualname)
-        if entry is not None:
-            block = self._last_writes.setdefault(id(self.enclosing_block()), {})
-            block[entry["effect"]] = (write.value, write.node, write.qualname)
 
     def _check_removed(self, node: cst.Call, qualname: str) -> None:
         if self._version_guarded():
