@@ -291,3 +291,20 @@ def test_a_function_called_with_two_models_runs_each_models_forward():
         ("blocks.py", POOL_LINE, "DET206"),
         ("pad.py", 7, "DET206"),
     }
+
+
+def test_a_worker_count_from_the_configuration_runs_the_dataset_in_workers():
+    """`num_workers=args.workers`: a run with workers is the case checked, so a NumPy draw in the dataset
+    is one from a generator PyTorch reseeds from its own; with a literal 0 it stays NumPy's."""
+    dataset = (
+        "import numpy as np\nfrom torch.utils.data import Dataset\n\n\nclass Noisy(Dataset):\n"
+        "    def __len__(self):\n        return 4\n\n    def __getitem__(self, index):\n        return np.random.rand()\n"
+    )
+    for workers, drawn_from in (("args.workers", "PyTorch's default generator"), ("0", "NumPy's global RNG")):
+        train = (
+            "import argparse\nfrom torch.utils.data import DataLoader\nfrom data import Noisy\n\n\n"
+            "def main(args):\n    for batch in DataLoader(Noisy(), num_workers=" + workers + "):\n        print(batch)\n\n\n"
+            "if __name__ == '__main__':\n    main(argparse.ArgumentParser().parse_args())\n"
+        )
+        findings = [f for f in check_project({"data.py": dataset, "train.py": train}) if f.code == "DET101"]
+        assert [f.message.split(" is used")[0] for f in findings] == [drawn_from], workers

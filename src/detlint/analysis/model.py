@@ -23,7 +23,7 @@ from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.model import ALTERNATIVES, MODULE_SCOPE
 from detlint.facts.op_calls import OP_CATALOGS
 from detlint.facts.switches import SwitchWrite, switch_writes
-from detlint.names import argument, dotted_name, literal_value
+from detlint.names import NOT_LITERAL, argument, dotted_name, literal_value
 
 STDLIB = frozenset(sys.stdlib_module_names) | {"builtins"}
 
@@ -145,7 +145,7 @@ class SemanticModel(cst.BatchableCSTVisitor):
             hook = self.call_paths.hook(qualname)
             held = self.handed(call, hook.holds) if hook is not None and hook.holds else None
             workers = self._starts_workers(call, qualname)
-            loader = self.loader_number(call) if workers or self._may_start_workers(call, qualname) else -1
+            loader = self.loader_number(call) if workers else -1
             own = qualname.split(".")[0] not in self.external  # a project class: its methods may use them
             passed = self._passed_instances(call) if own else ()
             return Instance(qualname, True, held=held, in_workers=workers, loader=loader, passed=passed)
@@ -231,23 +231,15 @@ class SemanticModel(cst.BatchableCSTVisitor):
         return self._loaders.setdefault(id(call), len(self._loaders))
 
     def _starts_workers(self, call: cst.Call, qualname: str) -> bool:
-        """A loader built with a literal `num_workers` above 0: its dataset runs in worker processes."""
-        count = self._worker_count(call, qualname)
-        return isinstance(count, int) and not isinstance(count, bool) and count > 0
-
-    def _may_start_workers(self, call: cst.Call, qualname: str) -> bool:
-        """A loader whose `num_workers` is not a literal 0 (`num_workers=args.workers`): what its dataset
-        draws is followed, though whether it runs in workers is not known."""
-        return self.rng.worker_loader(qualname) is not None and self._worker_count(call, qualname) not in (0, None)
-
-    def _worker_count(self, call: cst.Call, qualname: str) -> object:
-        """A loader's `num_workers`: its literal value, `NOT_LITERAL`, 0 when absent; None for no loader."""
+        """A loader whose `num_workers` is not a literal 0: a literal above 0, or a value from the run's
+        configuration (`num_workers=args.workers`), where a run with workers is the case checked."""
         loader = self.rng.worker_loader(qualname)
         if loader is None:
-            return None
+            return False
         ref = loader["workers_argument"]
         workers = argument(call, ref["keyword"], ref.get("position"))
-        return literal_value(workers.value) if workers is not None else 0
+        count = literal_value(workers.value) if workers is not None else 0
+        return count is NOT_LITERAL or (isinstance(count, int) and not isinstance(count, bool) and count > 0)
 
     # -- filling it in ------------------------------------------------------------------------------------
     def visit_ClassDef(self, node: cst.ClassDef) -> None:

@@ -86,6 +86,12 @@ class DataloaderWorkerSeed(ProjectRule):
         "    def __len__(self):\n        return 8\n\n    def __getitem__(self, index):\n        return index * index\n\n"
         "if __name__ == '__main__':\n    loader = DataLoader(Squares(), num_workers=int(sys.argv[1]))\n"
         "    for batch in loader:\n        print(batch)\n",
+        # Workers (their number from the command line) draw from `random`, reseeded from torch's unseeded
+        # generator: DET101 reports it, and seeding torch fixes both.
+        "import random\nimport sys\nfrom torch.utils.data import DataLoader, Dataset\n\nclass Jitter(Dataset):\n"
+        "    def __len__(self):\n        return 8\n\n    def __getitem__(self, index):\n        return index + random.random()\n\n"
+        "if __name__ == '__main__':\n    loader = DataLoader(Jitter(), num_workers=int(sys.argv[1]))\n"
+        "    for batch in loader:\n        print(batch)\n",
         # A dataset that adds the index to what its base class returns, iterated through a logging helper.
         "import sys\nimport torch\nfrom torchvision.datasets import ImageFolder\n\nclass WithIndex(ImageFolder):\n"
         "    def __getitem__(self, index):\n        image, _ = super().__getitem__(index)\n        return image, index\n\n"
@@ -96,10 +102,7 @@ class DataloaderWorkerSeed(ProjectRule):
     INVALID = (
         "from torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
         "    loader = DataLoader(range(8), num_workers=4)  # DET301\n",
-        "import random\nimport sys\nfrom torch.utils.data import DataLoader, Dataset\n\nclass Jitter(Dataset):\n"
-        "    def __len__(self):\n        return 8\n\n    def __getitem__(self, index):\n        return index + random.random()\n\n"
-        "if __name__ == '__main__':\n    loader = DataLoader(Jitter(), num_workers=int(sys.argv[1]))  # DET301\n"
-        "    for batch in loader:\n        print(batch)\n",
+
         "import numpy as np\nfrom torch.utils.data import Dataset\n\nclass Noisy(Dataset):\n    def __init__(self):\n"
         "        self.rng = np.random.default_rng(0)  # DET301\n\n    def __getitem__(self, index):\n"
         "        return self.rng.normal()\n",
