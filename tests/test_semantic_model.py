@@ -308,3 +308,25 @@ def test_a_worker_count_from_the_configuration_runs_the_dataset_in_workers():
         )
         findings = [f for f in check_project({"data.py": dataset, "train.py": train}) if f.code == "DET101"]
         assert [f.message.split(" is used")[0] for f in findings] == [drawn_from], workers
+
+
+def test_containers_run_their_members():
+    """Calling an `nn.Sequential` runs each member's forward; a member taken from an `nn.ModuleList` in a
+    loop is one of its members; a plain list of modules is not followed."""
+    model = (
+        "import torch\nfrom torch import nn\n\nfrom blocks import Child\n\n\nclass Stack(nn.Module):\n"
+        "    def __init__(self, depth):\n        super().__init__()\n        self.blocks = {container}\n\n"
+        "    def forward(self, x):\n{forward}\n"
+    )
+    cases = {
+        "sequential": ("nn.Sequential(*[Child() for _ in range(depth)])", "        return self.blocks(x)"),
+        "module-list": ("nn.ModuleList([Child(), Child()])", "        for block in self.blocks:\n            x = block(x)\n        return x"),
+    }
+    train = _training(
+        "    model = Stack(2).cuda()\n    model(torch.ones(1, 1, 4, 4, device='cuda')).sum().backward()"
+    ).format(imports="from stack import Stack")
+    for name, (container, forward) in cases.items():
+        stack = model.format(container=container, forward=forward)
+        assert _pool_findings(train, **{"stack.py": stack}) == {("blocks.py", POOL_LINE, "DET206")}, name
+    plain = model.format(container="[Child(), Child()]", forward="        return self.blocks[0](x)")
+    assert ("blocks.py", POOL_LINE, "DET206") not in _pool_findings(train, **{"stack.py": plain})

@@ -148,7 +148,8 @@ class SemanticModel(cst.BatchableCSTVisitor):
             loader = self.loader_number(call) if workers else -1
             own = qualname.split(".")[0] not in self.external  # a project class: its methods may use them
             passed = self._passed_instances(call) if own else ()
-            return Instance(qualname, True, held=held, in_workers=workers, loader=loader, passed=passed)
+            members = self._members(call) if qualname in self.call_paths.containers else ()
+            return Instance(qualname, True, held=held, in_workers=workers, loader=loader, passed=passed, members=members)
         dotted = dotted_name(call.func)
         if dotted is None:
             return None
@@ -158,6 +159,25 @@ class SemanticModel(cst.BatchableCSTVisitor):
         may_be_class = fallback or dotted.split(".")[0] in self.classes
         passed = self._passed_instances(call) if may_be_class else ()
         return Instance(dotted, False, fallback, passed=passed)
+
+    def _members(self, call: cst.Call) -> tuple[Instance, ...]:
+        """The modules a container is built with: its arguments, a list of them, or the element of a
+        comprehension (`nn.Sequential(*[Block(i) for i in range(depth)])`)."""
+        found = []
+        for arg in call.args:
+            values = arg.value.elements if isinstance(arg.value, (cst.List, cst.Tuple)) else [arg.value]
+            for value in values:
+                element = value.value if isinstance(value, cst.BaseElement) else value
+                if isinstance(element, (cst.ListComp, cst.GeneratorExp)):
+                    element = element.elt
+                member = (
+                    self.built_by(element)
+                    if isinstance(element, cst.Call)
+                    else self.instance(element.value) if isinstance(element, cst.Name) else None
+                )
+                if member is not None:
+                    found.append(member)
+        return tuple(found)
 
     def handed(self, call: cst.Call, where: tuple[str, int | None]) -> Instance | None:
         """The object passed to a call at `where` (keyword, position): a variable holding an instance,
@@ -242,6 +262,18 @@ class SemanticModel(cst.BatchableCSTVisitor):
         return count is NOT_LITERAL or (isinstance(count, int) and not isinstance(count, bool) and count > 0)
 
     # -- filling it in ------------------------------------------------------------------------------------
+    def visit_For(self, node: cst.For) -> None:
+        """`for block in self.blocks:` over a container: the loop variable is one of its members."""
+        iterated = node.iter
+        if isinstance(iterated, cst.Name):
+            container = self.instance(iterated.value)
+        elif isinstance(iterated, cst.Attribute):
+            container = self._attribute_instance(iterated)
+        else:
+            container = None
+        if container is not None and container.members and isinstance(node.target, cst.Name):
+            self._instances.setdefault(self.scope_name(), {})[node.target.value] = container
+
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         imports = self.imports
         bases = tuple(filter(None, (imports.resolve(base.value) or dotted_name(base.value) for base in node.bases)))

@@ -22,9 +22,10 @@ class Instance:
     qualified: bool
     fallback: str = ""
     held: Instance | None = None  # what a framework object was handed (a DataLoader's dataset)
-    in_workers: bool = False  # a DataLoader with worker processes (a literal num_workers > 0)
+    in_workers: bool = False  # a DataLoader with worker processes (num_workers not a literal 0)
     loader: int = -1  # for a loader, the number its LOADER event carries in `data`
     passed: tuple = ()  # the instances its constructor was passed (`SemanticModel.passed`)
+    members: tuple[Instance, ...] = ()  # a container's modules (`nn.Sequential(Block(), Head())`)
 
 
 class Device(enum.Enum):

@@ -46,6 +46,9 @@ class CallPathIndex:
         self.returning_self: frozenset[str] = frozenset(
             method for entry in catalog.entries(CATALOG, "returning_self") for method in entry["methods"]
         )
+        self.containers: frozenset[str] = frozenset(
+            builder for entry in catalog.entries(CATALOG, "containers") for builder in entry["builders"]
+        )
         self._wrapping_callables: dict[str, tuple[str, int | None]] = {}
         self._wrapping_methods: dict[str, tuple[str, ...]] = {}  # method -> its receivers' constructors
         for entry in catalog.entries(CATALOG, "wrappers"):

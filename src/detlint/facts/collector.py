@@ -564,6 +564,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """A call of an object whose class is known, or of one of its methods: `model(x)` runs the
         class's `forward` (in code that uses PyTorch) or `call` (Keras); a Keras model's `fit` runs its
         `train_step` and `call` too."""
+        if instance.members and not method:
+            for member in instance.members:  # a container runs its modules (`self.blocks(x)`, `block(x)`)
+                self._instance_call(member, method, node, in_worker=in_worker, data=data)
+            return
         if instance.passed:  # what its methods find in `self.<attribute>` (see `CallGraph._bind`)
             data = (*data, ("self_args", instance.passed))
         for run in self._methods_run(method):

@@ -16,6 +16,10 @@ SCHEMA: dict[str, Schema] = {
             "methods": (list_of_str, True),
             "frameworks": (list_of_str, True),
         },
+        "containers": {
+            "builders": (list_of_str, True),
+            "frameworks": (list_of_str, True),
+        },
         "wrappers": {
             "callables": (list_of_str, False),
             "wraps": (argument_ref, False),  # the argument a wrapping callable returns or runs
