@@ -330,3 +330,12 @@ def test_containers_run_their_members():
         assert _pool_findings(train, **{"stack.py": stack}) == {("blocks.py", POOL_LINE, "DET206")}, name
     plain = model.format(container="[Child(), Child()]", forward="        return self.blocks[0](x)")
     assert ("blocks.py", POOL_LINE, "DET206") not in _pool_findings(train, **{"stack.py": plain})
+
+
+def test_a_parameter_passed_on_holds_what_the_first_call_passed():
+    """`train(model)` calls `step(model)`, which calls the model: two calls away, its forward is reached."""
+    train = _training("    train(Outer().cuda())").format(
+        imports="from blocks import Outer\n\n\ndef step(net, batch):\n    net(batch).sum().backward()\n\n\n"
+        "def train(model):\n    step(model, torch.ones(1, 1, 4, 4, device='cuda'))"
+    )
+    assert _pool_findings(train) == {("blocks.py", POOL_LINE, "DET206")}

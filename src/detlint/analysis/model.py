@@ -20,7 +20,7 @@ from detlint.analysis.statements import parameters
 from detlint.analysis.values import Instance
 from detlint.catalogs.loader import Catalog
 from detlint.checks.base import FileContext, visitor_names
-from detlint.facts.model import ALTERNATIVES, MODULE_SCOPE
+from detlint.facts.model import ALTERNATIVES, FORWARDED, MODULE_SCOPE
 from detlint.facts.op_calls import OP_CATALOGS
 from detlint.facts.switches import SwitchWrite, switch_writes
 from detlint.names import NOT_LITERAL, argument, dotted_name, literal_value
@@ -44,6 +44,7 @@ class SemanticModel(cst.BatchableCSTVisitor):
         self.call_paths = context.catalog.call_paths
         self.rng = context.catalog.rng
         self.external = external_packages(context.catalog, module_name)
+        self._parameters: dict[str, frozenset[str]] = {}  # function scope -> its parameter names
         self.classes: dict[str, tuple[str, ...]] = {}  # class scope -> its bases, qualified where imported
         self._instances: dict[str, dict[str, Instance]] = {}  # scope -> variable -> what it holds
         self._attributes: dict[str, dict[str, Instance]] = {}  # class -> `self.<attribute>` -> what it holds
@@ -225,6 +226,10 @@ class SemanticModel(cst.BatchableCSTVisitor):
                 continue
             if isinstance(arg.value, cst.Name):
                 instance = self.instance(arg.value.value)
+                if instance is None and arg.value.value in self._parameters.get(self.scope_name(), ()):
+                    slot = arg.keyword.value if arg.keyword is not None else position
+                    passed.append((slot, f"{FORWARDED}{arg.value.value}", "", False, -1))  # the caller's binding
+                    continue
             elif isinstance(arg.value, cst.Call):
                 instance = self.built_by(arg.value)  # `run(DataLoader(dataset))`
             else:
@@ -273,6 +278,9 @@ class SemanticModel(cst.BatchableCSTVisitor):
             container = None
         if container is not None and container.members and isinstance(node.target, cst.Name):
             self._instances.setdefault(self.scope_name(), {})[node.target.value] = container
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        self._parameters[self.scope_name()] = frozenset(parameters(node))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         imports = self.imports

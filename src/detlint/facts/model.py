@@ -34,6 +34,9 @@ class EventKind(str, Enum):
 STRUCTURAL = frozenset({EventKind.CALL, EventKind.IMPORT, EventKind.PARAM})
 # In a CALL's subject: separates the qualified names a star-imported name may stand for (`a.X|b.X`).
 ALTERNATIVES = "|"
+# In a CALL's passed instances, a class name that starts with this is the caller's own parameter passed
+# on (`step(model)` inside `train(model)`): it holds what the caller's call site passed.
+FORWARDED = "@"
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.loader import load_catalog
-from detlint.facts.model import ALTERNATIVES, MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, Site
+from detlint.facts.model import ALTERNATIVES, FORWARDED, MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, Site
 from detlint.finding import Confidence
 
 _MAX_REEXPORT_HOPS = 5
@@ -33,12 +33,18 @@ Bindings = dict[str, tuple]
 Step = tuple[Event, "tuple[Scope, ...] | None", "FileFacts | None"]
 
 
-def _bound(parameters: tuple[str, ...], passed, caller: FileFacts | None) -> Bindings:
-    """Parameter name -> the instance a call passed for it, by position or keyword."""
+def _bound(parameters: tuple[str, ...], passed, caller: FileFacts | None, forwarded: Bindings) -> Bindings:
+    """Parameter name -> the instance a call passed for it, by position or keyword; a caller's own
+    parameter passed on holds what it holds in the caller (`forwarded`, the caller's bindings)."""
     bindings: Bindings = {}
     for slot, *instance in passed:
         name = parameters[slot] if isinstance(slot, int) and slot < len(parameters) else slot
-        if isinstance(name, str):
+        if not isinstance(name, str):
+            continue
+        if instance[0].startswith(FORWARDED):
+            if instance[0][len(FORWARDED) :] in forwarded:
+                bindings[name] = forwarded[instance[0][len(FORWARDED) :]]
+        else:
             bindings[name] = (*instance, caller)
     return bindings
 
@@ -155,19 +161,20 @@ class CallGraph:
         return imported
 
     # -- values passed as arguments ------------------------------------------------------------------
-    def _bind(self, call: Event, scope: Scope) -> Bindings:
-        """The parameters of the entered function bound to the instances its call site passed; for a
-        method of an object whose construction was passed instances, also `self.<attribute>` for each
-        attribute its `__init__` keeps from a parameter."""
+    def _bind(self, call: Event, scope: Scope, caller_bindings: Bindings) -> Bindings:
+        """The parameters of the entered function bound to the instances its call site passed (its own
+        parameters passed on resolve through `caller_bindings`); for a method of an object whose
+        construction was passed instances, also `self.<attribute>` for each attribute its `__init__`
+        keeps from a parameter."""
         if call.kind is not EventKind.CALL:
             return {}
         data = dict(call.data)
         facts = self.files[scope[0]]
         caller = self.files.get(call.site.path)  # names in the instances resolve as the caller wrote them
-        bindings = _bound(facts.scopes[scope[1]].parameters, data.get("args", ()), caller)
+        bindings = _bound(facts.scopes[scope[1]].parameters, data.get("args", ()), caller, caller_bindings)
         init = facts.scopes.get(f"{scope[1].rpartition('.')[0]}.__init__") if "." in scope[1] else None
         if init is not None and data.get("self_args"):
-            by_parameter = _bound(init.parameters, data["self_args"], caller)
+            by_parameter = _bound(init.parameters, data["self_args"], caller, caller_bindings)
             for attribute, parameter in init.attributes_from_parameters:
                 if parameter in by_parameter:
                     bindings[f"self.{attribute}"] = by_parameter[parameter]
@@ -264,7 +271,7 @@ class CallGraph:
                     # and in a loader's workers (what it draws and which ops count differ), and with each
                     # set of instances passed to it (`train(model_a)`, then `train(model_b)`).
                     below = (below[0] or self._decorated_without_gradients(scope), below[1])
-                    passed = self._bind(event, scope)
+                    passed = self._bind(event, scope, bindings)
                     context = (scope, below, _classes_bound(passed))
                     if context not in entered_in:
                         entered_in.add(context)
