@@ -173,3 +173,14 @@ def test_every_medium_or_low_finding_says_why_in_its_detail():
     (benchmark,) = check_project({"run.py": "import torch\nfast = input()\ntorch.backends.cudnn.benchmark = fast\n"})
     assert benchmark.code == "DET203" and benchmark.confidence.value != "high"
     assert "confidence" in benchmark.detail.lower()
+
+
+def test_det104_is_low_for_a_generator_handed_to_code_that_may_seed_it():
+    source = (
+        "import torch\nfrom torch.utils.data import DataLoader\nfrom samplers import SeedableSampler\n\n"
+        "a = DataLoader(range(4), shuffle=True, generator=torch.Generator())\n"
+        "b = SeedableSampler(range(4), generator=getattr(object(), 'generator', torch.Generator()))\n"
+    )
+    found = {f.span.line: f for f in check_project({"gen.py": source}) if f.code == "DET104"}
+    assert {line: f.confidence.value for line, f in found.items()} == {5: "high", 6: "low"}
+    assert "handed to `samplers.SeedableSampler`, which may seed it" in found[6].detail

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import builtins
+
 import libcst as cst
 
 from detlint.checks.base import Rule
-from detlint.finding import Severity
+from detlint.finding import Confidence, Severity
 from detlint.names import argument, literal_value
+
+
+_BUILTINS = frozenset(dir(builtins))
 
 
 class UnseededGenerator(Rule):
@@ -74,8 +79,12 @@ class UnseededGenerator(Rule):
         self.rng = context.catalog.rng
         # Generators seeded by a method call, judged once the whole file is seen.
         self._needs_method_seed: list[tuple[cst.Call, str]] = []
+        self._argument_of: dict[int, cst.Call] = {}  # a call written as an argument -> the call it is passed to
 
     def visit_Call(self, node: cst.Call) -> None:
+        for arg in node.args:
+            if isinstance(arg.value, cst.Call):
+                self._argument_of[id(arg.value)] = node
         qualname = self.qualname(node.func)
         entry = self.rng.generator(qualname) if qualname else None
         if entry is None:
@@ -102,14 +111,31 @@ class UnseededGenerator(Rule):
             fix = (
                 f"Call `{name}.manual_seed(SEED)` before using it" if name else f"Use `{qualname}().manual_seed(SEED)`"
             )
-            self._report(call, qualname, "is never seeded", fix)
+            receiver = self._project_receiver(call)
+            self._report(
+                call, qualname, "is never seeded", fix,
+                unknown=f" It is handed to `{receiver}`, which may seed it (low confidence)." if receiver else "",
+            )  # fmt: skip
 
-    def _report(self, node: cst.Call, qualname: str, problem: str, fix: str) -> None:
+    def _project_receiver(self, call: cst.Call) -> str | None:
+        """The first call this generator is handed to, through any nesting, that is not a framework's:
+        code the file cannot see into may seed it (`SeedableSampler(generator=torch.Generator())`)."""
+        external = self.context.model.external
+        outer = self._argument_of.get(id(call))
+        while outer is not None:
+            name = self.qualname(outer.func)
+            builtin = name is None and isinstance(outer.func, cst.Name) and outer.func.value in _BUILTINS
+            if not builtin and (name is None or name.split(".")[0] not in external):
+                return name or self.context.module.code_for_node(outer.func)
+            outer = self._argument_of.get(id(outer))  # `getattr(s, "generator", torch.Generator())`: look further out
+        return None
+
+    def _report(self, node: cst.Call, qualname: str, problem: str, fix: str, unknown: str = "") -> None:
         self.report(
             node,
             f"`{qualname}()` {problem}",
             detail="A generator object keeps its own state, independent of the global seed: seeding the library "
-            "does not seed it.",
+            "does not seed it." + unknown,
             help=fix,
-            confidence=self.resolution_confidence(node.func),
+            confidence=Confidence.LOW if unknown else self.resolution_confidence(node.func),
         )
