@@ -378,6 +378,24 @@ def test_a_comparison_through_a_helper_is_followed():
     assert [related.span.line for related in finding.related] == [5]
 
 
+def test_an_attribute_is_judged_where_the_class_reads_it():
+    source = """
+        import os
+        class Folder:
+            def __init__(self, root):
+                self.names = os.listdir(root)
+                self.suffixes = tuple(set(os.listdir(root)))
+            def has(self, name):
+                return name in self.names and name.endswith(self.suffixes)
+            {method}
+    """
+    assert _lines(source.format(method="pass"), "DET303") == []
+    [finding] = _findings(source.format(method="def first(self):\n                return self.names[0]"), "DET303")
+    assert finding.span.line == 5
+    assert finding.message.endswith("`self.names` is read by `first`, where it is indexed by position (`self.names[0]`)")
+    assert [related.span.line for related in finding.related] == [10]
+
+
 def test_archive_paths_are_not_the_file_system():
     archive = """
         import pathlib, zipfile

@@ -290,11 +290,34 @@ class ScopeWalker:
         self.consume((flow for flow in flows if flow.sticky), Reason(""))
 
     def _kept_attributes(self) -> None:
-        """Attributes (`self.files`) outlive the scope: whatever order they hold at its end is kept."""
+        """Attributes (`self.files`) outlive the scope: whatever order they hold at its end is kept, and
+        judged where the class's other methods read it; when none does, other code will."""
         after = "the function returns" if self.scope_kind == "function" else "this block"
-        for name, flows in self.bindings.items():
-            if "." in name:
+        for name, flows in list(self.bindings.items()):
+            if "." not in name or not flows:
+                continue
+            readers = self._attribute_readers(name)
+            summaries = [(reader, self._summary(reader, name, flows)) for reader in readers]
+            if not readers or any(summary is None for _, summary in summaries):
                 self.consume(flows, Reason(f"is kept unsorted after {after}", escape=True))
+                continue
+            for reader, (uses, returns) in summaries:  # type: ignore[misc]
+                method = reader.name.value
+                for use in uses:
+                    subject = "it" if use.via in ("", f"`{name}`") else use.via
+                    reason = Reason(f"is read by `{method}`, where {subject} {use.reason}", compares=use.compares)
+                    cap = Confidence.weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
+                    self.consume(flows, reason, cap, at=use.at)
+                if returns:
+                    self.consume(flows, Reason(f"is returned by `{method}`", escape=True), at=reader)
+
+    def _attribute_readers(self, name: str) -> list[cst.FunctionDef]:
+        """The other methods of this method's class (module-level) that read `self.<attr>`."""
+        stack = self.context.scope_stack
+        if self.depth or not name.startswith("self.") or len(stack) != 2:
+            return []
+        methods = _definitions(self.rule, self.context.module)[1].get(stack[0], {})
+        return [method for key, method in methods.items() if key != stack[1] and _reads(method, name)]
 
     def _leftovers(self) -> None:
         """At module and class level a name is visible to other code; an unsorted listing kept there
@@ -1073,6 +1096,8 @@ class ScopeWalker:
         probe = Source(definition, None, "", Confidence.HIGH, kind=kind)
         walker.bindings[param] = (Flow(probe, shape, via=f"`{param}`"),)
         walker.block(suite(definition.body))
+        if "." in param:
+            walker.bindings.pop(param, None)  # an attribute read and left as it was is no new use
         walker._kept_attributes()
         uses = tuple(use for use in probe.uses if use.reason != RETURNED.text)
         memo[key] = (uses, len(uses) < len(probe.uses))
@@ -1125,6 +1150,9 @@ class ScopeWalker:
         if assertion is not None:
             return self._assertion(node, assertion["effect"], args)
         flows = tuple(flow for _, flows in args for flow in flows)
+        if consumer is not None and consumer["effect"] == "ignores-order":
+            self.drop(flows)
+            return ()
         if consumer is not None and consumer["effect"] == "uses-order":
             # sep.join(...): judged where the text goes (an error message is fine)
             mark = consumer["reason"]
@@ -1612,6 +1640,31 @@ def _names_in(node: cst.CSTNode) -> list[cst.Name]:
         elif not isinstance(current, cst.Lambda):
             stack.extend(current.children)
     return found
+
+
+def _reads(function: cst.FunctionDef, dotted: str) -> bool:
+    """Whether `function` reads `dotted` (`self.files`) as it finds it: it mentions it, and not first
+    to assign it a new value."""
+    for statement in _walk_statements(suite(function.body)):
+        if not _mentions(statement, dotted):
+            continue
+        if isinstance(statement, (cst.Assign, cst.AnnAssign)) and statement.value is not None:
+            targets = [t.target for t in statement.targets] if isinstance(statement, cst.Assign) else [statement.target]
+            assigned = any(dotted_name(target) == dotted for target in targets)
+            return not assigned or _mentions(statement.value, dotted)
+        return True
+    return False
+
+
+def _mentions(node: cst.CSTNode, dotted: str) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Attribute) and dotted_name(current) == dotted:
+            return True
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            stack.extend(current.children)
+    return False
 
 
 def _calls_len(node: cst.CSTNode, item_names: set[str]) -> bool:

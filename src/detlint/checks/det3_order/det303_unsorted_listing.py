@@ -169,6 +169,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\ndef f(d, name):\n    hits = [f for f in os.listdir(d) if f == name]\n    return hits[0] if hits else None\n",
         "import glob\ndef f(d):\n    found = glob.glob(d + '/*.npz')\n    if len(found) == 1:\n"
         "        return found[0]\n    raise ValueError(f'expected one file in {d}')\n",
+        # Kept in an attribute that the class's other methods read only for membership and size.
+        "import os\nclass Cache:\n    def __init__(self, d):\n        self.names = os.listdir(d)\n"
+        "    def __contains__(self, name):\n        return name in self.names\n"
+        "    def __len__(self):\n        return len(self.names)\n",
         # Not the file system: a zip archive's members, a package's resources.
         "import pathlib, zipfile\ndef members(archive):\n    root = zipfile.Path(archive)\n"
         "    first, second = root.iterdir()\n    return [p.name for p in root.iterdir()]\n",
