@@ -936,7 +936,13 @@ class ScopeWalker:
             if receiver:
                 return self._method_on_value(node, func, receiver)
             qualified = self.callee(func)
-            if qualified is None or self.context.imports.resolved_through_star(func):
+            imports = self.context.imports
+            if imports.resolve(func) is None:
+                # a builtin's method counts when catalogued (`dict.fromkeys`); otherwise it is a method
+                exact = qualified in self.index.consumer_callables
+            else:
+                exact = not imports.resolved_through_star(func)
+            if qualified is None or not exact:
                 return self._method_on_other(node, func)
             return self._function(node, qualified)
         if isinstance(func, cst.Name):

@@ -154,6 +154,11 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\ndef test_one_file(tmp_path):\n    assert os.listdir(tmp_path)[0] == 'a'\n    assert os.listdir(tmp_path) == ['a']\n",
         "import glob\ndef same(a, b):\n    return set(a) == set(b)\ndef check(expected):\n"
         "    return same(glob.glob('*.txt'), expected)\n",
+        # Sorted by a helper, or used only by order-free consumers.
+        "import os\ndef ordered(names):\n    return sorted(names)\ndef f(d):\n    files = ordered(os.listdir(d))\n"
+        "    return files[0]\n",
+        "import collections, os\ndef f(d):\n    names = os.listdir(d)\n    kinds = collections.Counter(n.rsplit('.')[-1] for n in names)\n"
+        "    return kinds, all(n.isascii() for n in names), max(names), set(dict.fromkeys(names))\n",
         # Handed to a function that treats it as a set.
         "import os\ndef ignored(src, names):\n    return {n for n in names if n.startswith('.')}\n"
         "def f(d):\n    return ignored(d, os.listdir(d))\n",
