@@ -365,13 +365,13 @@ def test_a_comparison_through_a_helper_is_followed():
     source = """
         import os, unittest
         class T(unittest.TestCase):
-            def check(self, names, expected):
-                self.assertListEqual(names, expected)
-            def check_as_sets(self, names, expected):
-                self.assertEqual(set(names), set(expected))
+            def check(self, names):
+                self.assertListEqual(names, ["a", "b"])
+            def check_as_sets(self, names):
+                self.assertEqual(set(names), {"a", "b"})
             def test_names(self):
-                self.check_as_sets(os.listdir("d"), ["a", "b"])
-                self.check(os.listdir("d"), ["a", "b"])
+                self.check_as_sets(os.listdir("d"))
+                self.check(os.listdir("d"))
     """
     [finding] = _findings(source, "DET303")
     assert finding.span.line == 10

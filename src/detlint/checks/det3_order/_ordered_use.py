@@ -799,8 +799,7 @@ class ScopeWalker:
                 values.append(self.value(part))
         for position, target in enumerate(node.comparisons):
             left, right = parts[position], parts[position + 1]
-            written_out = any(isinstance(side, (cst.List, cst.Tuple, cst.ListComp)) for side in (left, right))
-            if isinstance(target.operator, (cst.Equal, cst.NotEqual)) and written_out:
+            if isinstance(target.operator, (cst.Equal, cst.NotEqual)):
                 self._compare(node, left, values[position], right, values[position + 1], "`==`")
         for flows in values:
             self.drop(flows)
@@ -999,7 +998,7 @@ class ScopeWalker:
 
     def _assertion(self, node: cst.Call, effect: str, args: list[tuple[cst.Arg, Flows]]) -> Flows:
         """A test assertion: an ordered comparison of the first two arguments depends on the order of a
-        sequence among them, unless the other side cannot hold two items in different orders."""
+        sequence among them (see `_compare`); any other assertion ignores it."""
         compared = [(arg.value, flows) for arg, flows in args if not arg.keyword and not arg.star][:2]
         if effect == "compares-order" and len(compared) == 2:
             self._compare(node, *compared[0], *compared[1], f"`{self.code(node.func, 30)}`")
@@ -1011,10 +1010,11 @@ class ScopeWalker:
         right: cst.BaseExpression, right_flows: Flows, by: str,
     ) -> None:  # fmt: skip
         """`left` and `right` compared item by item: the order of a sequence on one side decides the verdict
-        unless the other side holds at most one item or is a set."""
+        when the other side is a sequence written out with two items or more. (Against anything else the
+        order is unknown: `assertEqual(names, os.listdir(d))` compares two listings of one directory.)"""
         for flows, other in ((left_flows, right), (right_flows, left)):
             ordered = tuple(flow for flow in flows if flow.shape is Shape.SEQ and not flow.nested)
-            if ordered and not _order_free_operand(self, other):
+            if ordered and _written_out_sequence(other):
                 self.consume(ordered, Reason(f"is compared item by item with {by}", compares=True), at=node)
 
     def _use_first(self, node: cst.Call, flows: Flows, reason: str) -> None:
@@ -1463,13 +1463,11 @@ def _matches_item(test: cst.BaseExpression, targets: set[str]) -> bool:
     return any(is_item(side) and not mentions_item(other) for side, other in (sides, sides[::-1]))
 
 
-def _order_free_operand(walker: ScopeWalker, node: cst.BaseExpression) -> bool:
-    """The other side of a comparison that no order can change: an empty or one-item literal, or a set."""
+def _written_out_sequence(node: cst.BaseExpression) -> bool:
+    """A list or tuple written out with an order of its own: two items or more, or a comprehension."""
     if isinstance(node, (cst.List, cst.Tuple)):
-        return len(node.elements) <= 1 and not any(isinstance(e, cst.StarredElement) for e in node.elements)
-    if isinstance(node, (cst.Set, cst.SetComp, cst.Dict, cst.DictComp)):
-        return True
-    return isinstance(node, cst.Call) and walker.callee(node.func) in walker.index.sets["callables"]
+        return len(node.elements) >= 2 or any(isinstance(e, cst.StarredElement) for e in node.elements)
+    return isinstance(node, cst.ListComp)
 
 
 def _is_next_with_default(walker: ScopeWalker, node: cst.BaseExpression) -> bool:

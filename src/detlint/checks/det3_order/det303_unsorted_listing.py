@@ -55,9 +55,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
 
     In tests (`test_*.py`, `*_test.py`, `conftest.py`, and `test*` functions and `Test*` classes
     anywhere) only an order-sensitive comparison is reported: `assertEqual`, `assertListEqual`,
-    `numpy.testing.assert_array_equal` and the like, or `==` with a list written out, unless the other
-    side is empty, holds one item or is a set. Order-free assertions (`assertCountEqual`, `assertIn`,
-    `assertTrue`, ...) are not. The finding's related location is where the order is used.
+    `numpy.testing.assert_array_equal` and the like, or `==`, against a list or tuple written out with
+    two items or more (against an empty or one-item literal, a set or another listing the order
+    decides nothing). Order-free assertions (`assertCountEqual`, `assertIn`, `assertTrue`, ...) are
+    not. The finding's related location is where the order is used.
 
     Confidence: high when the listing call is resolved through the file's imports; medium when
     `.glob()`/`.rglob()`/`.iterdir()` is called on a receiver not known to be a `pathlib` path (in a
