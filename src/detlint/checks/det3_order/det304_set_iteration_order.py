@@ -106,6 +106,7 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
         "def f(words):\n    return sum(len(w) for w in set(words))\n",
         "def f(words):\n    return {w.lower() for w in set(words)}\n",
         "def f(t):\n    return list(set(t.tolist()))\n",
+        "def f(h, b):\n    return list(set(h.tolist()).symmetric_difference(b.tolist()))\n",
         "def f(words):\n    index = {}\n    for w in set(words):\n        index[w] = len(w)\n    return index\n",
         # Tests: order-free assertions, and what a test does with the order besides comparing it.
         "import unittest\nclass T(unittest.TestCase):\n    def test_words(self):\n        words = {'b', 'a'}\n"
@@ -250,7 +251,12 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     def order_set_result(
         self, walker: ScopeWalker, node: cst.CSTNode, operands: Sequence[Flows], operator: str
     ) -> Source | None:
-        kinds = [self._flows_kind(flows) for flows in operands]
+        nodes = _operand_nodes(node)
+        kinds = [
+            self.iterable_kind(walker, operand) if operand is not None and self._flows_kind(flows) == UNKNOWN
+            else self._flows_kind(flows)
+            for flows, operand in zip(operands, nodes + [None] * (len(operands) - len(nodes)))
+        ]  # fmt: skip
         if operator in ("&", "intersection"):
             elements = NUMBER if NUMBER in kinds else join(*kinds)
         elif operator in ("-", "difference"):
@@ -315,6 +321,15 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
             f"{why} {follows}".strip(),
             "Iterate `sorted(...)` of it (or deduplicate with `dict.fromkeys(...)` to keep first-seen order)",
         )
+
+
+def _operand_nodes(node: cst.CSTNode) -> list[cst.BaseExpression | None]:
+    """The operands of set algebra as written: `a | b`, or `a.union(b, c)` (receiver first)."""
+    if isinstance(node, cst.BinaryOperation):
+        return [node.left, node.right]
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        return [node.func.value, *(arg.value for arg in node.args)]
+    return []
 
 
 def _is_bytes(node: cst.BaseExpression) -> bool:
