@@ -1034,24 +1034,26 @@ class ScopeWalker:
             index, position = position, position + (0 if arg.keyword or arg.star else 1)
             if arg.star:
                 position = -1_000_000  # later positions are unknowable
-            if not flows:
-                continue
-            if arg.star == "*":
-                self.consume(flows, Reason(f"is unpacked into the arguments of `{callee}`"), at=node)
+            if not flows or arg.star == "**":
                 continue
             if arg.star:
-                continue
-            param = _parameter(definition[0], definition[1] + index, arg) if definition and index >= 0 else None
+                # f(*names) fills `def f(*args)` with the items in their order
+                param = _star_parameter(definition[0], definition[1] + index) if definition and index >= 0 else None
+                flows = tuple(reshaped(flow, Shape.SEQ) for flow in flows)
+                verb, escape = "is unpacked into the arguments of", False
+            else:
+                param = _parameter(definition[0], definition[1] + index, arg) if definition and index >= 0 else None
+                verb, escape = "is passed to", True
             summary = self._summary(definition[0], param, flows) if definition and param else None
             if summary is None:
-                self.consume(flows, Reason(f"is passed to `{callee}`", escape=True), at=node)
+                self.consume(flows, Reason(f"{verb} `{callee}`", escape=escape), at=node)
                 continue
             uses, returns = summary
             for use in uses:
                 subject = use.via or f"`{param}`"
                 # what a callee of the callee does with it is a guess twice removed
                 cap = Confidence.weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
-                reason = Reason(f"is passed to `{callee}`, where {subject} {use.reason}", compares=use.compares)
+                reason = Reason(f"{verb} `{callee}`, where {subject} {use.reason}", compares=use.compares)
                 self.consume(flows, reason, cap, at=use.at or node)
             if returns:
                 returned.extend(reshaped(flow, Shape.SEQ) for flow in flows)  # a set comes back as a list
@@ -1561,6 +1563,15 @@ def _parameter(definition: cst.FunctionDef, position: int, arg: cst.Arg) -> str 
         return arg.keyword.value if any(param.name.value == arg.keyword.value for param in every) else None
     positional = [*params.posonly_params, *params.params]
     return positional[position].name.value if 0 <= position < len(positional) else None
+
+
+def _star_parameter(definition: cst.FunctionDef, position: int) -> str | None:
+    """`args` of `def f(a, *args)` when unpacked items start at `position`, past the named parameters."""
+    params = definition.params
+    star = params.star_arg
+    if not isinstance(star, cst.Param) or position < len([*params.posonly_params, *params.params]):
+        return None
+    return star.name.value
 
 
 Definitions = tuple[dict[str, cst.FunctionDef], dict[str, dict[str, cst.FunctionDef]]]

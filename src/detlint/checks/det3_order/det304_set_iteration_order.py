@@ -107,6 +107,8 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
         "def f(words):\n    return {w.lower() for w in set(words)}\n",
         "def f(t):\n    return list(set(t.tolist()))\n",
         "def f(h, b):\n    return list(set(h.tolist()).symmetric_difference(b.tolist()))\n",
+        "import sys\ndef uncache(*names):\n    for name in names:\n        del sys.modules[name]\n"
+        "def f(modules):\n    uncache(*set(modules))\n",
         "def f(words):\n    index = {}\n    for w in set(words):\n        index[w] = len(w)\n    return index\n",
         # Tests: order-free assertions, and what a test does with the order besides comparing it.
         "import unittest\nclass T(unittest.TestCase):\n    def test_words(self):\n        words = {'b', 'a'}\n"
@@ -127,6 +129,7 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
         "def f(words):\n    seen = set()  # DET304\n    for w in words:\n        seen.add(w.lower())\n    return list(seen)\n",
         "import numpy as np\ndef f(labels):\n    return np.array(list(set(labels)))  # DET304\n",
         "def f(words):\n    return dict(zip(set(words), range(100)))  # DET304\n",
+        "def ordered(*names):\n    return list(names)\ndef f(words):\n    return ordered(*{w.lower() for w in words})  # DET304\n",
         "def label_ids(labels):\n    ids = {}\n    for label in set(labels):  # DET304\n        ids[label] = len(ids)\n"
         "    return ids\n",
         "import unittest\nclass T(unittest.TestCase):\n    def test_words(self):\n"
