@@ -232,6 +232,7 @@ class ScopeWalker:
         self.facts: dict[str, object] = {}
         self.reads: set[str] = set()
         self.singletons: set[str] = set()  # names checked to hold exactly one item (`assert len(x) == 1`)
+        self.aliases: dict[str, str] = {}  # local names for imported callables (`extension = CppExtension`)
         self.sources: list[Source] = []
         self.statement: cst.CSTNode | None = None
         self.quiet = 0  # > 0 inside messages for people (print, logging, raise, f-strings)
@@ -377,6 +378,7 @@ class ScopeWalker:
     # -- names ------------------------------------------------------------------------------------------
     def bind(self, name: str, flows: Flows, via: str | None = None) -> None:
         self.facts.pop(name, None)
+        self.aliases.pop(name, None)
         self.singletons.discard(name)
         if flows:
             label = via or f"`{name}`"
@@ -394,6 +396,7 @@ class ScopeWalker:
     def unbind(self, name: str) -> None:
         self.bindings.pop(name, None)
         self.facts.pop(name, None)
+        self.aliases.pop(name, None)
 
     def unbind_target(self, target: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
@@ -416,6 +419,8 @@ class ScopeWalker:
         """The qualified name of a called expression, builtins by their bare name."""
         imports = self.context.imports
         if isinstance(func, cst.Name):
+            if func.value in self.aliases:
+                return self.aliases[func.value]
             if func.value not in imports.bindings and func.value in _BUILTINS:
                 return func.value
             return imports.resolve(func)
@@ -516,6 +521,9 @@ class ScopeWalker:
     def _bind_target(self, target: cst.BaseExpression, flows: Flows, value: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
             self.bind(target.value, flows)
+            imported = self.context.imports.resolve(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
+            if imported is not None and not flows:
+                self.aliases[target.value] = imported
             fact = self.rule.order_name_fact(self, value)
             if fact is not None:
                 self.facts[target.value] = fact

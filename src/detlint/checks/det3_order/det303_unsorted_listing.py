@@ -160,6 +160,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "    return files[0]\n",
         "import collections, os\ndef f(d):\n    names = os.listdir(d)\n    kinds = collections.Counter(n.rsplit('.')[-1] for n in names)\n"
         "    return kinds, all(n.isascii() for n in names), max(names), set(dict.fromkeys(names))\n",
+        # The sources of a compiled extension, also through a local name for the class.
+        "import glob\nfrom torch.utils.cpp_extension import CppExtension, CUDAExtension\ndef extensions(cuda):\n"
+        "    sources = glob.glob('src/*.cpp')\n    extension = CppExtension\n"
+        "    if cuda:\n        extension = CUDAExtension\n    return [extension('ops', sources)]\n",
         # Handed to a function that treats it as a set.
         "import os\ndef ignored(src, names):\n    return {n for n in names if n.startswith('.')}\n"
         "def f(d):\n    return ignored(d, os.listdir(d))\n",
