@@ -392,7 +392,8 @@ def test_an_attribute_is_judged_where_the_class_reads_it():
     assert _lines(source.format(method="pass"), "DET303") == []
     [finding] = _findings(source.format(method="def first(self):\n                return self.names[0]"), "DET303")
     assert finding.span.line == 5
-    assert finding.message.endswith("`self.names` is read by `first`, where it is indexed by position (`self.names[0]`)")
+    assert finding.message.endswith("`self.names` is read in order by `first`")
+    assert finding.detail.endswith("There it is indexed by position (`self.names[0]`), so an arbitrary item is picked.")
     assert [related.span.line for related in finding.related] == [10]
 
 

@@ -306,7 +306,8 @@ class ScopeWalker:
                 method = reader.name.value
                 for use in uses:
                     subject = "it" if use.via in ("", f"`{name}`") else use.via
-                    reason = Reason(f"is read by `{method}`, where {subject} {use.reason}", compares=use.compares)
+                    text = f"is read in order by `{method}`; there {subject} {use.reason}"
+                    reason = Reason(text, compares=use.compares)
                     cap = Confidence.weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
                     self.consume(flows, reason, cap, at=use.at)
                 if returns:
