@@ -357,8 +357,9 @@ def test_in_a_test_only_a_comparison_is_a_finding(name):
 
 def test_a_test_file_is_test_code_throughout():
     helper = "import os\ndef names(d):\n    return os.listdir(d)\n"
-    assert [f.code for f in check_source(helper, "tests/test_names.py") if f.code == "DET303"] == []
-    assert [f.code for f in check_source(helper, "tests/helpers.py") if f.code == "DET303"] == ["DET303"]
+    assert [f.code for f in check_source(helper, "test_names.py") if f.code == "DET303"] == []
+    assert [f.code for f in check_source(helper, "tests/helpers.py") if f.code == "DET303"] == []
+    assert [f.code for f in check_source(helper, "src/helpers.py") if f.code == "DET303"] == ["DET303"]
 
 
 def test_a_comparison_through_a_helper_is_followed():

@@ -53,8 +53,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     Paths inside a zip archive (`zipfile.Path`) and a package's resources
     (`importlib.resources.files`) are not the file system: their listings are not reported.
 
-    In tests (`test_*.py`, `*_test.py`, `conftest.py`, and `test*` functions and `Test*` classes
-    anywhere) only an order-sensitive comparison is reported: `assertEqual`, `assertListEqual`,
+    In tests (`test_*.py`, `*_test.py`, `conftest.py`, modules in a `test/` or `tests/` directory, and
+    `test*` functions and `Test*` classes anywhere) only an order-sensitive comparison is reported: `assertEqual`, `assertListEqual`,
     `numpy.testing.assert_array_equal` and the like, or `==`, against a list or tuple written out with
     two items or more (against an empty or one-item literal, a set or another listing the order
     decides nothing). Order-free assertions (`assertCountEqual`, `assertIn`, `assertTrue`, ...) are
