@@ -301,6 +301,126 @@ def test_messages_for_people_are_not_data():
     assert _findings(source, "DET304") == []
 
 
+# -- where the order is used, and tests -----------------------------------------------------------------
+
+
+def test_the_order_sensitive_use_is_a_related_location():
+    source = """
+        import glob
+        def split(root):
+            files = glob.glob(root + "/*.png")
+            n = len(files) // 5
+            return files[:n], files[n:]
+    """
+    [finding] = _findings(source, "DET303")
+    assert finding.span.line == 4
+    assert finding.message.endswith("is sliced by position (`files[:n]`)")
+    [related] = finding.related
+    assert related.span.line == 6
+    assert related.message == "the order is used here: `files` is sliced by position (`files[:n]`)"
+
+
+def test_a_loop_points_at_the_statement_that_uses_the_order():
+    source = """
+        def ids(labels):
+            out = []
+            for label in set(labels):
+                if label:
+                    out.append(label)
+            return out
+    """
+    [finding] = _findings(source, "DET304")
+    assert [related.span.line for related in finding.related] == [7]
+
+
+TEST_USES = """
+    import os
+    def {name}(d):
+        files = os.listdir(d)
+        first = files[0]
+        for f in files:
+            check(f)
+        {comparison}
+        return files, first
+"""
+
+
+@pytest.mark.parametrize("name", ["test_listing", "TestListing"])
+def test_in_a_test_only_a_comparison_is_a_finding(name):
+    assert _lines(TEST_USES.format(name=name, comparison="pass"), "DET303") == []
+    outside = TEST_USES.format(name="listing", comparison="pass")  # the same code outside a test
+    assert _lines(outside, "DET303") == [4]
+    compared = TEST_USES.format(name=name, comparison="assert files == ['a', 'b']")
+    [finding] = _findings(compared, "DET303")
+    assert finding.message.endswith("`files` is compared item by item with `==`")
+
+
+def test_a_test_file_is_test_code_throughout():
+    helper = "import os\ndef names(d):\n    return os.listdir(d)\n"
+    assert [f.code for f in check_source(helper, "test_names.py") if f.code == "DET303"] == []
+    assert [f.code for f in check_source(helper, "tests/helpers.py") if f.code == "DET303"] == []
+    assert [f.code for f in check_source(helper, "src/helpers.py") if f.code == "DET303"] == ["DET303"]
+
+
+def test_a_comparison_through_a_helper_is_followed():
+    source = """
+        import os, unittest
+        class T(unittest.TestCase):
+            def check(self, names):
+                self.assertListEqual(names, ["a", "b"])
+            def check_as_sets(self, names):
+                self.assertEqual(set(names), {"a", "b"})
+            def test_names(self):
+                self.check_as_sets(os.listdir("d"))
+                self.check(os.listdir("d"))
+    """
+    [finding] = _findings(source, "DET303")
+    assert finding.span.line == 10
+    assert [related.span.line for related in finding.related] == [5]
+
+
+def test_an_attribute_is_judged_where_the_class_reads_it():
+    source = """
+        import os
+        class Folder:
+            def __init__(self, root):
+                self.names = os.listdir(root)
+                self.suffixes = tuple(set(os.listdir(root)))
+            def has(self, name):
+                return name in self.names and name.endswith(self.suffixes)
+            {method}
+    """
+    assert _lines(source.format(method="pass"), "DET303") == []
+    [finding] = _findings(source.format(method="def first(self):\n                return self.names[0]"), "DET303")
+    assert finding.span.line == 5
+    assert finding.message.endswith("`self.names` is read in order by `first`")
+    assert finding.detail.endswith("There it is indexed by position (`self.names[0]`), so an arbitrary item is picked.")
+    assert [related.span.line for related in finding.related] == [10]
+
+
+def test_archive_paths_are_not_the_file_system():
+    archive = """
+        import pathlib, zipfile
+        def members(p):
+            root = {receiver}(p)
+            return list(root.iterdir())
+    """
+    assert _lines(archive.format(receiver="zipfile.Path"), "DET303") == []
+    assert _lines(archive.format(receiver="pathlib.Path"), "DET303") == [5]
+
+
+def test_a_pattern_without_wildcards_names_one_path_but_rglob_searches_every_depth():
+    source = """
+        from pathlib import Path
+        def f(root: Path):
+            return next(root.glob("model.yaml")), next(root.rglob("model.yaml")), next(root.glob("*.yaml"))
+    """
+    assert [finding.message.split("`")[1] for finding in _findings(source, "DET303")] == [
+        "root.rglob(...)",
+        "root.glob(...)",
+    ]
+
+
 # -- robustness -----------------------------------------------------------------------------------------
 
 
@@ -361,6 +481,8 @@ def test_ordering_catalog_is_consistent():
         assert entry.get("callables") or entry.get("methods"), entry.id
         if entry["effect"] == "uses-order":
             assert entry.get("reason"), entry.id
+    for entry in catalog.entries(CATALOG, "assertions"):
+        assert entry.get("callables") or entry.get("methods"), entry.id
     assert len(catalog.entries(CATALOG, "path_types")) == 1
     assert len(catalog.entries(CATALOG, "sets")) == 1
     hashes = {entry["hash"] for entry in catalog.entries(CATALOG, "hash_types")}

@@ -24,6 +24,10 @@ class OrderingIndex:
         self.listing_callables = entries_by(section("listings"), "callables")
         self.listing_methods = entries_by(section("listings"), "methods")
         self.path = section("path_types")[0]
+        self.archive_constructors = {name for entry in section("archive_paths") for name in entry["constructors"]}
+        self.archive_annotations = {name for entry in section("archive_paths") for name in entry["annotations"]}
+        self.assertion_callables = entries_by(section("assertions"), "callables")
+        self.assertion_methods = entries_by(section("assertions"), "methods")
         self.consumer_callables = entries_by(section("consumers"), "callables")
         self.consumer_methods = entries_by(section("consumers"), "methods")
         self.value_methods = entries_by(section("value_methods"), "methods")

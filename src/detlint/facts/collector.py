@@ -9,7 +9,6 @@ importing a module. The project pass strings these together from each entry poin
 from __future__ import annotations
 
 import builtins
-import re
 from dataclasses import dataclass
 
 import libcst as cst
@@ -20,7 +19,17 @@ from detlint.analysis.values import Device, Instance, device_of
 from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.conditions import ArgumentView, Level
 from detlint.checks.base import FileContext, visitor_names
-from detlint.facts.model import ALTERNATIVES, MODULE_SCOPE, STRUCTURAL, Event, EventKind, FileFacts, ScopeFacts, Site
+from detlint.facts.model import (
+    ALTERNATIVES,
+    MODULE_SCOPE,
+    STRUCTURAL,
+    Event,
+    EventKind,
+    FileFacts,
+    ScopeFacts,
+    Site,
+    is_test_path,
+)
 from detlint.facts.op_calls import OP_CATALOGS, match_ops
 from detlint.facts.switches import (
     CUDA_REQUESTS,
@@ -35,8 +44,6 @@ from detlint.names import ImportTable, argument, code_of, dotted_name, literal_v
 from detlint.positions import locate, statement_lines, statement_nodes
 
 _TORCH = frozenset({"torch"})
-# Test files, and the modules a test directory keeps for them (`tests/_inputs.py`): none is a run.
-_TEST_FILE = re.compile(r"(?:^|/)(?:(?:test_[^/]*|[^/]*_test|conftest)\.py$|tests?/)")
 _BUILTINS = frozenset(dir(builtins))
 # Calls that keep a callable to call later, or never: a class or function passed to them runs nothing now.
 _KEEPERS = frozenset({"dict", "list", "tuple", "set", "frozenset", "partial", "functools.partial", "setattr", "getattr", "isinstance", "issubclass", "print", "hasattr", "id", "type", "vars"})
@@ -743,7 +750,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 and not (item.kind is EventKind.CUDA and item.detail != CUDA_STARTS)
                 for item in pending
             ),
-            is_test=bool(_TEST_FILE.search(path)),
+            is_test=is_test_path(path),
             is_notebook=path.endswith(".ipynb"),
             star_imports=tuple(self.imports.star_modules),
         )

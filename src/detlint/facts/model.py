@@ -3,6 +3,7 @@ Picklable, so they travel from worker processes and the cache; built by `facts.c
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import Enum
 
@@ -78,6 +79,16 @@ class ScopeFacts:
     # makes it a decorator factory that runs what it decorates without gradients.
     decorators: tuple[str, ...] = ()
     turns_gradients_off: bool = False
+
+
+# Test files, and the modules a test directory keeps for them (`tests/_inputs.py`): none is a run.
+_TEST_FILE = re.compile(r"(?:^|/)(?:(?:test_[^/]*|[^/]*_test|conftest)\.py$|tests?/)")
+
+
+def is_test_path(path: str) -> bool:
+    """A pytest or unittest file by its name (`test_x.py`, `x_test.py`, `conftest.py`), or a module in a
+    `test/` or `tests/` directory."""
+    return bool(_TEST_FILE.search(path))
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from detlint.catalogs.schemas.fields import Schema, is_bool, is_str, list_of_str
 CONSUMER_EFFECTS = ("sorts", "ignores-order", "diagnostic", "preserves-order", "keeps-order-as-mapping", "uses-order")
 VALUE_METHOD_EFFECTS = ("sorts", "preserves-order", "ignores-order", "uses-order", "set-algebra", "views", "collects")
 LOOP_EFFECTS = ("collects", "uses-order", "ignores-order")
+ASSERTION_EFFECTS = ("ignores-order", "compares-order")
 
 SCHEMA: dict[str, Schema] = {
     "ordering": {
@@ -19,6 +20,8 @@ SCHEMA: dict[str, Schema] = {
             "returns": (one_of("names", "paths", "entries", "walk"), True),
             "sort_hint": (is_str, True),
             "since": (is_str, False),
+            # a pattern without wildcards names one path, so the order of the result cannot matter
+            "literal_names_one_path": (is_bool, False),
         },
         # What makes a receiver a pathlib path (so that `.glob()` on it is a listing).
         "path_types": {
@@ -27,6 +30,17 @@ SCHEMA: dict[str, Schema] = {
             "annotations": (list_of_str, True),
             "path_methods": (list_of_str, True),
             "path_attributes": (list_of_str, True),
+        },
+        # Path-like objects whose listings do not read a file system (`.iterdir()` on them is no listing).
+        "archive_paths": {
+            "constructors": (list_of_str, True),
+            "annotations": (list_of_str, True),
+        },
+        # Test assertions: order-free ones, and comparisons that depend on the order of a sequence.
+        "assertions": {
+            "callables": (list_of_str, False),
+            "methods": (list_of_str, False),
+            "effect": (one_of(*ASSERTION_EFFECTS), True),
         },
         # Calls that receive an ordered value as an argument, and what they do with its order.
         "consumers": {

@@ -30,6 +30,7 @@ from enum import Enum
 import libcst as cst
 
 from detlint.checks.base import FixSpec, Report
+from detlint.facts.model import is_test_path
 from detlint.finding import Confidence
 from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
 
@@ -53,13 +54,15 @@ class Role:
 
 @dataclass(frozen=True)
 class Use:
-    """One order-sensitive use of a source: `reason` completes "<subject> ..."."""
+    """One order-sensitive use of a source: `reason` completes "<subject> ..."; `at` is where it happens."""
 
     reason: str
     confidence: Confidence
     role: str
     via: str
     escape: bool = False
+    compares: bool = False  # an order-sensitive comparison (`assertEqual(files, ["a", "b"])`)
+    at: cst.CSTNode | None = field(default=None, compare=False)
 
 
 @dataclass(eq=False)
@@ -96,6 +99,7 @@ class Flow:
     mark: str = ""
     # With `mark`: even order-free consumers (`sorted(enumerate(s))`) keep the damage.
     sticky: bool = False
+    mark_at: cst.CSTNode | None = field(default=None, compare=False)  # where the mark was made
 
 
 Flows = tuple[Flow, ...]
@@ -119,6 +123,7 @@ def unnested(flows: Flows) -> Flows:
 class Reason:
     text: str
     escape: bool = False  # the value leaves the scope (returned, stored, passed on): a set may, a dict likely
+    compares: bool = False  # compared with an ordered value: what a test's verdict depends on
 
 
 RETURNED = Reason("is returned to the caller", escape=True)
@@ -190,6 +195,10 @@ class OrderedUseVisitor:
         raise NotImplementedError
 
 
+def _use_text(use: Use) -> str:
+    return f"{use.via or 'the result'} {split_reason(use.reason)[0]}"
+
+
 _REASON_TAIL = re.compile(r"`[^`]*`|(, so |; |, which )")
 
 
@@ -223,6 +232,7 @@ class ScopeWalker:
         self.facts: dict[str, object] = {}
         self.reads: set[str] = set()
         self.singletons: set[str] = set()  # names checked to hold exactly one item (`assert len(x) == 1`)
+        self.aliases: dict[str, str] = {}  # local names for imported callables (`extension = CppExtension`)
         self.sources: list[Source] = []
         self.statement: cst.CSTNode | None = None
         self.quiet = 0  # > 0 inside messages for people (print, logging, raise, f-strings)
@@ -249,36 +259,67 @@ class ScopeWalker:
         self.sources.append(source)
         return source
 
-    def consume(self, flows: Iterable[Flow], reason: Reason, cap: Confidence | None = None) -> None:
-        if self.quiet:
+    def consume(
+        self, flows: Iterable[Flow], reason: Reason, cap: Confidence | None = None, at: cst.CSTNode | None = None
+    ) -> None:
+        """Record an order-sensitive use made at `at` (the statement being walked when not given). In a
+        message nothing is, except a comparison: `assert files == ["a", "b"]` is a verdict."""
+        if self.quiet and not reason.compares:
             return
+        at = at or self.statement
         for flow in flows:
             if flow.role == Role.WALK_ENTRY:
                 continue
             if flow.mark:
                 confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
-                flow.source.uses.append(Use(flow.mark, confidence, flow.role, flow.via, False))
+                use = Use(flow.mark, confidence, flow.role, flow.via, False, reason.compares, flow.mark_at or at)
+                flow.source.uses.append(use)
                 continue
             if flow.nested and not reason.escape:
                 continue  # the container's order, not the source's
-            escape_cap = None
-            if reason.escape and flow.shape is Shape.SET:
-                continue  # handing a set on is what sets are for; only iterating it exposes hash order
-            if reason.escape and flow.shape is Shape.MAP:
-                escape_cap = Confidence.LOW  # most dicts are used for lookups
-            confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap, escape_cap)
-            flow.source.uses.append(Use(reason.text, confidence, flow.role, flow.via, reason.escape))
+            if reason.escape and flow.shape in (Shape.SET, Shape.MAP):
+                # handing a set on is what sets are for, a dict keyed by each item is for lookups; only
+                # iterating them exposes the order
+                continue
+            confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
+            flow.source.uses.append(
+                Use(reason.text, confidence, flow.role, flow.via, reason.escape, reason.compares, at)
+            )
 
     def drop(self, flows: Iterable[Flow]) -> None:
         """An order-free consumer: only order already baked in (`sorted(enumerate(s))`) is a use."""
         self.consume((flow for flow in flows if flow.sticky), Reason(""))
 
     def _kept_attributes(self) -> None:
-        """Attributes (`self.files`) outlive the scope: whatever order they hold at its end is kept."""
+        """Attributes (`self.files`) outlive the scope: whatever order they hold at its end is kept, and
+        judged where the class's other methods read it; when none does, other code will."""
         after = "the function returns" if self.scope_kind == "function" else "this block"
-        for name, flows in self.bindings.items():
-            if "." in name:
+        for name, flows in list(self.bindings.items()):
+            if "." not in name or not flows:
+                continue
+            readers = self._attribute_readers(name)
+            summaries = [(reader, self._summary(reader, name, flows)) for reader in readers]
+            if not readers or any(summary is None for _, summary in summaries):
                 self.consume(flows, Reason(f"is kept unsorted after {after}", escape=True))
+                continue
+            for reader, (uses, returns) in summaries:  # type: ignore[misc]
+                method = reader.name.value
+                for use in uses:
+                    subject = "it" if use.via in ("", f"`{name}`") else use.via
+                    text = f"is read in order by `{method}`; there {subject} {use.reason}"
+                    reason = Reason(text, compares=use.compares)
+                    cap = Confidence.weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
+                    self.consume(flows, reason, cap, at=use.at)
+                if returns:
+                    self.consume(flows, Reason(f"is returned by `{method}`", escape=True), at=reader)
+
+    def _attribute_readers(self, name: str) -> list[cst.FunctionDef]:
+        """The other methods of this method's class (module-level) that read `self.<attr>`."""
+        stack = self.context.scope_stack
+        if self.depth or not name.startswith("self.") or len(stack) != 2:
+            return []
+        methods = _definitions(self.rule, self.context.module)[1].get(stack[0], {})
+        return [method for key, method in methods.items() if key != stack[1] and _reads(method, name)]
 
     def _leftovers(self) -> None:
         """At module and class level a name is visible to other code; an unsorted listing kept there
@@ -299,13 +340,17 @@ class ScopeWalker:
     def _report(self) -> None:
         rule = self.rule
         scope = ".".join(self.context.scope_stack)
+        in_test = self._in_test()
         for source in self.sources:
-            if not source.uses:
+            # In a test, only a verdict that depends on the order makes a flaky test: what else the test
+            # does with the order stays inside it.
+            uses = [use for use in source.uses if use.compares or not in_test]
+            if not uses:
                 continue
             cap = rule.order_cap(source)
             if cap is None:
                 continue
-            best = max(source.uses, key=lambda use: use.confidence.rank)  # the first of the most certain
+            best = max(uses, key=lambda use: use.confidence.rank)  # the first of the most certain
             fix = None
             if source.sort_template:
                 code = self.context.module.code_for_node(source.node)
@@ -321,13 +366,20 @@ class ScopeWalker:
                     confidence=Confidence.weakest(best.confidence, cap),
                     statement=source.statement,
                     scope=scope,
+                    related=((best.at, f"the order is used here: {_use_text(best)}"),) if best.at else (),
                     fix=fix,
                 )
             )
 
+    def _in_test(self) -> bool:
+        """A test file, or a test function or class (`test_*`, `Test*`) in any file."""
+        stack = self.context.scope_stack
+        return is_test_path(self.context.path) or any(part.startswith(("test", "Test")) for part in stack)
+
     # -- names ------------------------------------------------------------------------------------------
     def bind(self, name: str, flows: Flows, via: str | None = None) -> None:
         self.facts.pop(name, None)
+        self.aliases.pop(name, None)
         self.singletons.discard(name)
         if flows:
             label = via or f"`{name}`"
@@ -345,6 +397,7 @@ class ScopeWalker:
     def unbind(self, name: str) -> None:
         self.bindings.pop(name, None)
         self.facts.pop(name, None)
+        self.aliases.pop(name, None)
 
     def unbind_target(self, target: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
@@ -367,6 +420,8 @@ class ScopeWalker:
         """The qualified name of a called expression, builtins by their bare name."""
         imports = self.context.imports
         if isinstance(func, cst.Name):
+            if func.value in self.aliases:
+                return self.aliases[func.value]
             if func.value not in imports.bindings and func.value in _BUILTINS:
                 return func.value
             return imports.resolve(func)
@@ -431,7 +486,7 @@ class ScopeWalker:
             self._aug_assign(node)
         elif isinstance(node, cst.Return):
             if node.value is not None:
-                self.consume(self.value(node.value), RETURNED)
+                self.consume(self.value(node.value), RETURNED, at=node)
         elif isinstance(node, (cst.Raise, cst.Assert)):
             if isinstance(node, cst.Assert):
                 self.singletons.update(_length_one(node.test, asserted=True))
@@ -467,6 +522,9 @@ class ScopeWalker:
     def _bind_target(self, target: cst.BaseExpression, flows: Flows, value: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
             self.bind(target.value, flows)
+            imported = self.context.imports.resolve(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
+            if imported is not None and not flows:
+                self.aliases[target.value] = imported
             fact = self.rule.order_name_fact(self, value)
             if fact is not None:
                 self.facts[target.value] = fact
@@ -536,7 +594,10 @@ class ScopeWalker:
         if body and _terminates(body[-1]):
             self.singletons.update(_length_one(node.test, asserted=False))  # if len(x) != 1: raise
         before = dict(self.bindings)
+        single = _length_one(node.test, asserted=True) - self.singletons  # if len(x) == 1: x[0]
+        self.singletons |= single
         self.block(suite(node.body))
+        self.singletons -= single
         after_body = self.bindings
         self.bindings = dict(before)
         if isinstance(node.orelse, cst.If):
@@ -616,15 +677,15 @@ class ScopeWalker:
         self.block(body)
         if effects is not None:
             if effects.ordered:
-                self.consume(judged, Reason(f"is iterated by a loop that {effects.ordered[0]}"))
+                what, where = effects.ordered[0]
+                self.consume(judged, Reason(f"is iterated by a loop that {what}"), at=where)
             else:
                 for name, shape in effects.sinks.items():
                     self.add_to(name, tuple(judged), shape, via=f"`{name}`, filled in that order,")
                 if effects.unknown:
-                    reason = (
-                        f"is iterated by a loop that {effects.unknown[0]} for each item, which may depend on the order"
-                    )
-                    self.consume(judged, Reason(reason), Confidence.LOW)
+                    what, where = effects.unknown[0]
+                    reason = f"is iterated by a loop that {what} for each item, which may depend on the order"
+                    self.consume(judged, Reason(reason), Confidence.LOW, at=where)
         if node.orelse is not None:
             self.block(suite(node.orelse.body))
 
@@ -691,12 +752,12 @@ class ScopeWalker:
                 kept.append(flow)
             elif any(isinstance(element.slice, cst.Slice) for element in node.slice):
                 reason = Reason(f"is sliced by position (`{self.code(node)}`), so an arbitrary part is kept")
-                self.consume((flow,), reason)
+                self.consume((flow,), reason, at=node)
             else:
                 # list(s)[0] on a set is mostly the idiom for its only element
                 single = flow.source.kind == "set" and _literal_index(node) in (0, -1)
                 reason = Reason(f"is indexed by position (`{self.code(node)}`), so an arbitrary item is picked")
-                self.consume((flow,), reason, Confidence.LOW if single else None)
+                self.consume((flow,), reason, Confidence.LOW if single else None, at=node)
         return tuple(kept)
 
     def _v_BinaryOperation(self, node: cst.BinaryOperation) -> Flows:
@@ -735,12 +796,22 @@ class ScopeWalker:
             self.drop(self.value(node))
 
     def _v_Comparison(self, node: cst.Comparison) -> Flows:
-        # membership, equality, emptiness: no order involved (`next(it, None) is None` tests emptiness)
-        for part in (node.left, *(target.comparator for target in node.comparisons)):
+        # membership, emptiness and equality with what is not a sequence written out: no order involved
+        # (`next(it, None) is None` tests emptiness)
+        parts = [node.left, *(target.comparator for target in node.comparisons)]
+        values: list[Flows] = []
+        for part in parts:
             if _is_next_with_default(self, part):
                 self._descend(part)
+                values.append(())
             else:
-                self.drop(self.value(part))
+                values.append(self.value(part))
+        for position, target in enumerate(node.comparisons):
+            left, right = parts[position], parts[position + 1]
+            if isinstance(target.operator, (cst.Equal, cst.NotEqual)):
+                self._compare(node, left, values[position], right, values[position + 1], "`==`")
+        for flows in values:
+            self.drop(flows)
         return ()
 
     def _v_UnaryOperation(self, node: cst.UnaryOperation) -> Flows:
@@ -802,9 +873,9 @@ class ScopeWalker:
     def _v_Yield(self, node: cst.Yield) -> Flows:
         value = node.value
         if isinstance(value, cst.From):
-            self.consume(self.value(value.item), Reason("is yielded item by item to the caller"))
+            self.consume(self.value(value.item), Reason("is yielded item by item to the caller"), at=node)
         elif value is not None:
-            self.consume(self.value(value), YIELDED)
+            self.consume(self.value(value), YIELDED, at=node)
         return ()
 
     # comprehensions ----------------------------------------------------------------------------------
@@ -826,6 +897,9 @@ class ScopeWalker:
             walks = [flow for flow in flows if flow.source.kind == "walk" and flow.role == Role.VALUE]
             if walks and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) >= 3:
                 self._bind_walk_lists(walks, target.elements[1].value, target.elements[2].value)
+            targets = {name.value for name in _names_in(target)}
+            if any(_matches_item(condition.test, targets) for condition in generator.ifs):
+                flows = ()  # [f for f in os.listdir(d) if f == name]: at most one item
             iterated.extend(flows)
             for condition in generator.ifs:
                 self.value(condition.test)
@@ -870,7 +944,13 @@ class ScopeWalker:
             if receiver:
                 return self._method_on_value(node, func, receiver)
             qualified = self.callee(func)
-            if qualified is None or self.context.imports.resolved_through_star(func):
+            imports = self.context.imports
+            if imports.resolve(func) is None:
+                # a builtin's method counts when catalogued (`dict.fromkeys`); otherwise it is a method
+                exact = qualified in self.index.consumer_callables
+            else:
+                exact = not imports.resolved_through_star(func)
+            if qualified is None or not exact:
                 return self._method_on_other(node, func)
             return self._function(node, qualified)
         if isinstance(func, cst.Name):
@@ -889,6 +969,9 @@ class ScopeWalker:
             self._quietly(node)
             return ()
         args = self._args(node)
+        assertion = self.index.assertion_callables.get(qualified) if qualified else None
+        if assertion is not None:
+            return self._assertion(node, assertion["effect"], args)
         if effect in ("sorts", "ignores-order"):
             self.drop(flow for _, flows in args for flow in flows)
             return ()
@@ -905,26 +988,50 @@ class ScopeWalker:
             if qualified == "next":
                 entries = tuple(replace(flow, role=Role.WALK_ENTRY) for flow in flows if _is_walk_value(flow))
                 flows = tuple(flow for flow in flows if not _is_walk_value(flow))
-                self._use_first(flows, entry["reason"].format(callee=f"{callee}()"))
+                self._use_first(node, flows, entry["reason"].format(callee=f"{callee}()"))
                 return entries
             if qualified == "itertools.islice":
-                self._use_first(flows, entry["reason"].format(callee=callee))
+                self._use_first(node, flows, entry["reason"].format(callee=callee))
                 return ()
             if qualified == "enumerate":
                 # judged where the numbered pairs are used: a loop that only deletes by index is fine
                 mark = entry["reason"].format(callee=callee)
-                numbered = (replace(flow, mark=flow.mark or mark, sticky=True, nested=False) for flow in flows)
+                numbered = (
+                    replace(flow, mark=flow.mark or mark, sticky=True, nested=False, mark_at=flow.mark_at or node)
+                    for flow in flows
+                )
                 return _unique(tuple(numbered))
-            self.consume(flows, Reason(entry["reason"].format(callee=callee)))
+            self.consume(flows, Reason(entry["reason"].format(callee=callee)), at=node)
             return ()
         return self._pass_on(node, args, f"{callee}(...)")
 
-    def _use_first(self, flows: Flows, reason: str) -> None:
+    def _assertion(self, node: cst.Call, effect: str, args: list[tuple[cst.Arg, Flows]]) -> Flows:
+        """A test assertion: an ordered comparison of the first two arguments depends on the order of a
+        sequence among them (see `_compare`); any other assertion ignores it."""
+        compared = [(arg.value, flows) for arg, flows in args if not arg.keyword and not arg.star][:2]
+        if effect == "compares-order" and len(compared) == 2:
+            self._compare(node, *compared[0], *compared[1], f"`{self.code(node.func, 30)}`")
+        self.drop(flow for _, flows in args for flow in flows)
+        return ()
+
+    def _compare(
+        self, node: cst.CSTNode, left: cst.BaseExpression, left_flows: Flows,
+        right: cst.BaseExpression, right_flows: Flows, by: str,
+    ) -> None:  # fmt: skip
+        """`left` and `right` compared item by item: the order of a sequence on one side decides the verdict
+        when the other side is a sequence written out with two items or more. (Against anything else the
+        order is unknown: `assertEqual(names, os.listdir(d))` compares two listings of one directory.)"""
+        for flows, other in ((left_flows, right), (right_flows, left)):
+            ordered = tuple(flow for flow in flows if flow.shape is Shape.SEQ and not flow.nested)
+            if ordered and _written_out_sequence(other):
+                self.consume(ordered, Reason(f"is compared item by item with {by}", compares=True), at=node)
+
+    def _use_first(self, node: cst.Call, flows: Flows, reason: str) -> None:
         for flow in flows:
             if flow.nested:
                 continue
             # next(iter(s)) on a set is mostly the idiom for its only element
-            self.consume((flow,), Reason(reason), Confidence.LOW if flow.shape is Shape.SET else None)
+            self.consume((flow,), Reason(reason), Confidence.LOW if flow.shape is Shape.SET else None, at=node)
 
     def _pass_on(self, node: cst.Call, args: list[tuple[cst.Arg, Flows]], callee: str) -> Flows:
         """Arguments of a function that is not catalogued. A function defined in this file is read to see
@@ -936,24 +1043,27 @@ class ScopeWalker:
             index, position = position, position + (0 if arg.keyword or arg.star else 1)
             if arg.star:
                 position = -1_000_000  # later positions are unknowable
-            if not flows:
-                continue
-            if arg.star == "*":
-                self.consume(flows, Reason(f"is unpacked into the arguments of `{callee}`"))
+            if not flows or arg.star == "**":
                 continue
             if arg.star:
-                continue
-            param = _parameter(definition[0], definition[1] + index, arg) if definition and index >= 0 else None
+                # f(*names) fills `def f(*args)` with the items in their order
+                param = _star_parameter(definition[0], definition[1] + index) if definition and index >= 0 else None
+                flows = tuple(reshaped(flow, Shape.SEQ) for flow in flows)
+                verb, escape = "is unpacked into the arguments of", False
+            else:
+                param = _parameter(definition[0], definition[1] + index, arg) if definition and index >= 0 else None
+                verb, escape = "is passed to", True
             summary = self._summary(definition[0], param, flows) if definition and param else None
             if summary is None:
-                self.consume(flows, Reason(f"is passed to `{callee}`", escape=True))
+                self.consume(flows, Reason(f"{verb} `{callee}`", escape=escape), at=node)
                 continue
             uses, returns = summary
             for use in uses:
                 subject = use.via or f"`{param}`"
                 # what a callee of the callee does with it is a guess twice removed
                 cap = Confidence.weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
-                self.consume(flows, Reason(f"is passed to `{callee}`, where {subject} {use.reason}"), cap)
+                reason = Reason(f"{verb} `{callee}`, where {subject} {use.reason}", compares=use.compares)
+                self.consume(flows, reason, cap, at=use.at or node)
             if returns:
                 returned.extend(reshaped(flow, Shape.SEQ) for flow in flows)  # a set comes back as a list
         return _unique(tuple(returned))
@@ -1003,6 +1113,8 @@ class ScopeWalker:
         probe = Source(definition, None, "", Confidence.HIGH, kind=kind)
         walker.bindings[param] = (Flow(probe, shape, via=f"`{param}`"),)
         walker.block(suite(definition.body))
+        if "." in param:
+            walker.bindings.pop(param, None)  # an attribute read and left as it was is no new use
         walker._kept_attributes()
         uses = tuple(use for use in probe.uses if use.reason != RETURNED.text)
         memo[key] = (uses, len(uses) < len(probe.uses))
@@ -1039,7 +1151,7 @@ class ScopeWalker:
             for flow in receiver:
                 if flow.shape is Shape.MAP and method == "pop":
                     continue  # d.pop(key)
-                self.consume((flow,), reason, Confidence.LOW if flow.shape is Shape.SET else None)
+                self.consume((flow,), reason, Confidence.LOW if flow.shape is Shape.SET else None, at=node)
         return ()
 
     def _method_on_other(self, node: cst.Call, func: cst.Attribute) -> Flows:
@@ -1051,12 +1163,21 @@ class ScopeWalker:
                 self._quietly(node)
                 return ()
         args = self._args(node)
+        assertion = self.index.assertion_methods.get(method)
+        if assertion is not None:
+            return self._assertion(node, assertion["effect"], args)
         flows = tuple(flow for _, flows in args for flow in flows)
+        if consumer is not None and consumer["effect"] == "ignores-order":
+            self.drop(flows)
+            return ()
         if consumer is not None and consumer["effect"] == "uses-order":
             # sep.join(...): judged where the text goes (an error message is fine)
             mark = consumer["reason"]
             joined = (flow for flow in flows if not flow.nested)  # joining a container's items, not a set's
-            return _unique(tuple(replace(flow, mark=flow.mark or mark, shape=Shape.SEQ) for flow in joined))
+            joined_flows = (
+                replace(flow, mark=flow.mark or mark, shape=Shape.SEQ, mark_at=flow.mark_at or node) for flow in joined
+            )
+            return _unique(tuple(joined_flows))
         entry = self.index.value_methods.get(method)
         effect = entry["effect"] if entry else None
         if effect == "collects":
@@ -1093,11 +1214,12 @@ class LoopScan:
         self.walk = walk  # only walks are iterated: a trailing `if ...: break` means "top directory only"
         self.index = walker.index
         self.targets = {name.value for name in _names_in(target)}
-        self.ordered: list[str] = []
+        # (what the body does, where): completes "is iterated by a loop that ..."
+        self.ordered: list[tuple[str, cst.CSTNode]] = []
         self.sinks: dict[str, Shape] = {}
-        self.unknown: list[str] = []
+        self.unknown: list[tuple[str, cst.CSTNode]] = []
         self.counters: set[str] = set()
-        self.breaks: list[bool] = []  # per top-level break: whether only flags are set before it
+        self.breaks: list[tuple[bool, cst.CSTNode]] = []  # per top-level break: whether only flags are set before it
 
     def scan(self, body: Sequence[cst.CSTNode]) -> LoopScan:
         self.counters = _counters(body)
@@ -1105,11 +1227,13 @@ class LoopScan:
         if self.walk and body and isinstance(body[-1], cst.If) and _is_break_only(body[-1]):
             body = body[:-1]
         self._block(body, 0, False)
-        for flag_only in self.breaks:
+        for flag_only, node in self.breaks:
             if not flag_only:
-                self.ordered.append("stops at the first match (`break`), so which item wins depends on the order")
+                self.ordered.append(
+                    ("stops at the first match (`break`), so which item wins depends on the order", node)
+                )
             elif self.sinks or self.unknown:
-                self.ordered.append("stops early (`break`), so which items are processed depends on the order")
+                self.ordered.append(("stops early (`break`), so which items are processed depends on the order", node))
         return self
 
     def _block(self, statements: Sequence[cst.CSTNode], depth: int, guarded: bool) -> None:
@@ -1139,7 +1263,7 @@ class LoopScan:
             return
         if isinstance(node, cst.If):
             self._expr(node.test)
-            self._block(suite(node.body), depth, guarded or self._matches_item(node.test))
+            self._block(suite(node.body), depth, guarded or _matches_item(node.test, self.targets))
             if isinstance(node.orelse, cst.If):
                 self._compound(node.orelse, depth, guarded)
             elif node.orelse is not None:
@@ -1169,25 +1293,6 @@ class LoopScan:
         `return True` or `found = Status.OK` does not (the loop only tests whether any item matches)."""
         return any(name.value in self.item_names for name in _names_in(value))
 
-    def _matches_item(self, test: cst.BaseExpression) -> bool:
-        """`item == value` or `item.name == value`: at most one entry of a directory (or set) matches."""
-        if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
-            return False
-        comparison = test.comparisons[0]
-        if not isinstance(comparison.operator, (cst.Equal, cst.Is)):
-            return False
-        sides = (test.left, comparison.comparator)
-
-        def is_item(node: cst.BaseExpression) -> bool:
-            if isinstance(node, cst.Attribute) and node.attr.value == "name":
-                node = node.value
-            return isinstance(node, cst.Name) and node.value in self.targets
-
-        def mentions_item(node: cst.BaseExpression) -> bool:
-            return any(name.value in self.targets for name in _names_in(node))
-
-        return any(is_item(side) and not mentions_item(other) for side, other in (sides, sides[::-1]))
-
     def _small(self, node: cst.CSTNode, depth: int, flag_only: bool, guarded: bool = False) -> None:
         if isinstance(node, cst.Expr):
             value = node.value.expression if isinstance(node.value, cst.Await) else node.value
@@ -1206,17 +1311,17 @@ class LoopScan:
         elif isinstance(node, cst.Return):
             if node.value is not None and self._depends_on_item(node.value) and not guarded:
                 self.ordered.append(
-                    "returns the first match from inside the loop, so which item wins depends on the order"
+                    ("returns the first match from inside the loop, so which item wins depends on the order", node)
                 )
         elif isinstance(node, cst.Break) and depth == 0:
-            self.breaks.append(flag_only)
+            self.breaks.append((flag_only, node))
 
     def _expr(self, node: cst.CSTNode) -> None:
         stack = [node]
         while stack:
             current = stack.pop()
             if isinstance(current, cst.Yield):
-                self.ordered.append("yields each item in that order")
+                self.ordered.append(("yields each item in that order", current))
             elif isinstance(current, cst.Call):
                 self._call(current, discarded=False)
                 continue  # _call scans its own arguments
@@ -1249,9 +1354,9 @@ class LoopScan:
                     if dotted_name(func.value):
                         self.sinks.setdefault(dotted_name(func.value), Shape.SEQ)
                     else:
-                        self.ordered.append(f"adds each item to `{walker.code(func.value)}` in that order")
-                elif effect["effect"] == "uses-order":
-                    self.ordered.append(effect["reason"])
+                        self.ordered.append((f"adds each item to `{walker.code(func.value)}` in that order", call))
+                elif effect["effect"] == "uses-order" and not self._made_per_item(func.value):
+                    self.ordered.append((effect["reason"], call))
                 return
             diagnostic = walker.index.consumer_methods.get(method)
             if diagnostic is not None and diagnostic["effect"] == "diagnostic" and _looks_like_logger(func.value):
@@ -1262,7 +1367,12 @@ class LoopScan:
             ):
                 return
         if discarded:
-            self.unknown.append(f"calls `{walker.code(func, 30)}(...)`")
+            self.unknown.append((f"calls `{walker.code(func, 30)}(...)`", call))
+
+    def _made_per_item(self, receiver: cst.BaseExpression) -> bool:
+        """A receiver bound in the loop body (`with open(out, "w") as fh:`): each item's output of its own."""
+        name = dotted_name(receiver)
+        return bool(name) and name.split(".")[0] in self.item_names - self.targets
 
     def _store(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
         if isinstance(target, cst.Subscript):
@@ -1270,21 +1380,21 @@ class LoopScan:
             counted = [*target.slice, value] if value is not None else list(target.slice)
             # d[item] = len(d), d[item] = i (with i += 1), arr[i] = item: positions counted in loop order
             position = any(name.value in self.counters for part in counted for name in _names_in(part)) or any(
-                _calls_len(part) for part in counted
+                _calls_len(part, self.item_names) for part in counted
             )
             if dotted_name(base):
                 if position:
                     self.ordered.append(
-                        f"writes into `{dotted_name(base)}` at positions or numbers counted in that order"
+                        (f"writes into `{dotted_name(base)}` at positions or numbers counted in that order", target)
                     )
                 else:
                     self.sinks.setdefault(dotted_name(base), Shape.MAP)
             elif position:
                 self.ordered.append(
-                    f"writes into `{self.walker.code(base)}` at positions or numbers counted in that order"
+                    (f"writes into `{self.walker.code(base)}` at positions or numbers counted in that order", target)
                 )
             else:
-                self.unknown.append(f"writes into `{self.walker.code(base)}[...]`")
+                self.unknown.append((f"writes into `{self.walker.code(base)}[...]`", target))
         elif isinstance(target, (cst.Tuple, cst.List)):
             for element in target.elements:
                 self._store(element.value, None)
@@ -1297,7 +1407,7 @@ class LoopScan:
         if dotted_name(target):
             self.sinks.setdefault(dotted_name(target), Shape.SEQ)
         else:
-            self.ordered.append(f"concatenates each item onto `{self.walker.code(target)}`")
+            self.ordered.append((f"concatenates each item onto `{self.walker.code(target)}`", node))
 
     def _text_like(self, node: cst.BaseExpression) -> bool:
         """A value that concatenation would append (strings, lists, the loop variable), not a number."""
@@ -1341,6 +1451,34 @@ def annotation_names(walker: ScopeWalker, node: cst.BaseExpression) -> list[str]
         name = walker.callee(node)
         return [name] if name else []
     return []
+
+
+def _matches_item(test: cst.BaseExpression, targets: set[str]) -> bool:
+    """`item == value` or `item.name == value`, `item` being one of `targets`: at most one entry of a
+    directory (or set) matches."""
+    if not isinstance(test, cst.Comparison) or len(test.comparisons) != 1:
+        return False
+    comparison = test.comparisons[0]
+    if not isinstance(comparison.operator, (cst.Equal, cst.Is)):
+        return False
+    sides = (test.left, comparison.comparator)
+
+    def is_item(node: cst.BaseExpression) -> bool:
+        if isinstance(node, cst.Attribute) and node.attr.value == "name":
+            node = node.value
+        return isinstance(node, cst.Name) and node.value in targets
+
+    def mentions_item(node: cst.BaseExpression) -> bool:
+        return any(name.value in targets for name in _names_in(node))
+
+    return any(is_item(side) and not mentions_item(other) for side, other in (sides, sides[::-1]))
+
+
+def _written_out_sequence(node: cst.BaseExpression) -> bool:
+    """A list or tuple written out with an order of its own: two items or more, or a comprehension."""
+    if isinstance(node, (cst.List, cst.Tuple)):
+        return len(node.elements) >= 2 or any(isinstance(e, cst.StarredElement) for e in node.elements)
+    return isinstance(node, cst.ListComp)
 
 
 def _is_next_with_default(walker: ScopeWalker, node: cst.BaseExpression) -> bool:
@@ -1436,6 +1574,15 @@ def _parameter(definition: cst.FunctionDef, position: int, arg: cst.Arg) -> str 
     return positional[position].name.value if 0 <= position < len(positional) else None
 
 
+def _star_parameter(definition: cst.FunctionDef, position: int) -> str | None:
+    """`args` of `def f(a, *args)` when unpacked items start at `position`, past the named parameters."""
+    params = definition.params
+    star = params.star_arg
+    if not isinstance(star, cst.Param) or position < len([*params.posonly_params, *params.params]):
+        return None
+    return star.name.value
+
+
 Definitions = tuple[dict[str, cst.FunctionDef], dict[str, dict[str, cst.FunctionDef]]]
 
 
@@ -1519,12 +1666,39 @@ def _names_in(node: cst.CSTNode) -> list[cst.Name]:
     return found
 
 
-def _calls_len(node: cst.CSTNode) -> bool:
+def _reads(function: cst.FunctionDef, dotted: str) -> bool:
+    """Whether `function` reads `dotted` (`self.files`) as it finds it: it mentions it, and not first
+    to assign it a new value."""
+    for statement in _walk_statements(suite(function.body)):
+        if not _mentions(statement, dotted):
+            continue
+        if isinstance(statement, (cst.Assign, cst.AnnAssign)) and statement.value is not None:
+            targets = [t.target for t in statement.targets] if isinstance(statement, cst.Assign) else [statement.target]
+            assigned = any(dotted_name(target) == dotted for target in targets)
+            return not assigned or _mentions(statement.value, dotted)
+        return True
+    return False
+
+
+def _mentions(node: cst.CSTNode, dotted: str) -> bool:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Attribute) and dotted_name(current) == dotted:
+            return True
+        if not isinstance(current, (cst.FunctionDef, cst.ClassDef)):
+            stack.extend(current.children)
+    return False
+
+
+def _calls_len(node: cst.CSTNode, item_names: set[str]) -> bool:
+    """`len(ids)`, a count that grows in loop order; not `len(item)`, a property of the item."""
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, cst.Call) and isinstance(current.func, cst.Name) and current.func.value == "len":
-            return True
+            if not any(name.value in item_names for name in _names_in(current)):
+                return True
         stack.extend(current.children)
     return False
 

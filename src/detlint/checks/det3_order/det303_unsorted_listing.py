@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import re
+
 import libcst as cst
 
+from detlint.catalogs.entries import Entry
 from detlint.checks.base import Rule
 from detlint.checks.det3_order._ordered_use import (
     OrderedUseVisitor,
@@ -15,6 +18,8 @@ from detlint.checks.det3_order._ordered_use import (
 from detlint.finding import Confidence, Severity
 
 _PATH = "path"
+_ARCHIVE = "archive"
+_WILDCARDS = re.compile(r"[*?[]")
 
 
 class UnsortedListing(OrderedUseVisitor, Rule):
@@ -37,20 +42,30 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     Sorting later in the same function (`files.sort()`, `files = sorted(files)`, also of an attribute
     such as `self.files`) is recognised, as are order-free uses: `len(...)`, membership and emptiness
     tests, `set(...)`, `any`/`all`/`min`/`max`/`sum`, messages (`print`, logging, exceptions), a
-    name checked to hold one item (`assert len(files) == 1`), loops that only delete, copy, move,
-    count or print files, and loops that look for one item by name (`if entry.name == wanted:`).
-    A listing passed to a function defined in the same file is followed into that function. For
-    `os.walk`, sorting the directory list in place (`dirnames.sort()`, top-down only) fixes the
-    visiting order and `sorted(filenames)` the file order; a loop that reads only the first
-    directory (ends with `break` or `return`) needs neither.
+    name checked to hold one item (`assert len(files) == 1`, `if len(files) == 1: files[0]`), an
+    equality filter (`[f for f in os.listdir(d) if f == name]`), a pattern without wildcards
+    (`glob.glob("config.yaml")`), a dict keyed by each item, loops that only assert, delete, copy,
+    move, count or print files or write each file's own output, and loops that look for one item by
+    name (`if entry.name == wanted:`). A listing passed to a function defined in the same file is
+    followed into that function. For `os.walk`, sorting the directory list in place
+    (`dirnames.sort()`, top-down only) fixes the visiting order and `sorted(filenames)` the file
+    order; a loop that reads only the first directory (ends with `break` or `return`) needs neither.
+    Paths inside a zip archive (`zipfile.Path`) and a package's resources
+    (`importlib.resources.files`) are not the file system: their listings are not reported.
+
+    In tests (`test_*.py`, `*_test.py`, `conftest.py`, modules in a `test/` or `tests/` directory, and
+    `test*` functions and `Test*` classes anywhere) only an order-sensitive comparison is reported: `assertEqual`, `assertListEqual`,
+    `numpy.testing.assert_array_equal` and the like, or `==`, against a list or tuple written out with
+    two items or more (against an empty or one-item literal, a set or another listing the order
+    decides nothing). Order-free assertions (`assertCountEqual`, `assertIn`, `assertTrue`, ...) are
+    not. The finding's related location is where the order is used.
 
     Confidence: high when the listing call is resolved through the file's imports; medium when
     `.glob()`/`.rglob()`/`.iterdir()` is called on a receiver not known to be a `pathlib` path (in a
     file that imports `pathlib`), when a listing is kept in a module-level name, and when a dict built
     in listing order is iterated, and when a same-file helper passes the listing on to a function
     that cannot be read; low when a loop over a listing calls functions (made for their effect)
-    whose order-sensitivity cannot be told, when a dict built in listing order leaves the function,
-    and for `(only,) = matches`.
+    whose order-sensitivity cannot be told, and for `(only,) = matches`.
 
     ## Example
     ```python
@@ -128,6 +143,51 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "                del dirs[i]\n        dirs.sort()\n        for f in sorted(files):\n"
         "            yield os.path.join(root, f)\n",
         "p.glob('*')\nfor f in q.iterdir():\n    data.append(f)\n",
+        # Tests: order-free assertions, comparisons with an empty or one-item literal, and what a test
+        # does with the order besides comparing it.
+        "import os, unittest\nclass T(unittest.TestCase):\n    def test_empty(self):\n"
+        "        self.assertEqual(os.listdir('out'), [])\n        self.assertEqual(os.listdir('one'), ['a.txt'])\n",
+        "import glob, os, unittest\nclass T(unittest.TestCase):\n    def test_found(self):\n"
+        "        self.assertCountEqual(glob.glob('*.txt'), ['a.txt', 'b.txt'])\n"
+        "        self.assertIn('a.txt', os.listdir('.'))\n"
+        "        self.assertFalse([f for f in os.listdir('.') if f.endswith('~')])\n",
+        "import glob, os\ndef test_relative():\n    for path in glob.glob('*'):\n        assert not os.path.isabs(path)\n",
+        "import os\ndef test_one_file(tmp_path):\n    assert os.listdir(tmp_path)[0] == 'a'\n    assert os.listdir(tmp_path) == ['a']\n",
+        "import glob\ndef same(a, b):\n    return set(a) == set(b)\ndef check(expected):\n"
+        "    return same(glob.glob('*.txt'), expected)\n",
+        # Sorted by a helper, or used only by order-free consumers.
+        "import os\ndef ordered(names):\n    return sorted(names)\ndef f(d):\n    files = ordered(os.listdir(d))\n"
+        "    return files[0]\n",
+        "import collections, os\ndef f(d):\n    names = os.listdir(d)\n    kinds = collections.Counter(n.rsplit('.')[-1] for n in names)\n"
+        "    return kinds, all(n.isascii() for n in names), max(names), set(dict.fromkeys(names))\n",
+        # The sources of a compiled extension, also through a local name for the class.
+        "import glob\nfrom torch.utils.cpp_extension import CppExtension, CUDAExtension\ndef extensions(cuda):\n"
+        "    sources = glob.glob('src/*.cpp')\n    extension = CppExtension\n"
+        "    if cuda:\n        extension = CUDAExtension\n    return [extension('ops', sources)]\n",
+        # Handed to a function that treats it as a set.
+        "import os\ndef ignored(src, names):\n    return {n for n in names if n.startswith('.')}\n"
+        "def f(d):\n    return ignored(d, os.listdir(d))\n",
+        # Loops whose body acts on each item alone: asserts, per-file outputs, a dict keyed by the item.
+        "import os\ndef check(d):\n    for name in os.listdir(d):\n        assert name.isascii()\n",
+        "import json\nfrom pathlib import Path\ndef convert(src: Path):\n    for po in src.glob('*.po'):\n"
+        "        with open(po.with_suffix('.json'), 'w') as fh:\n            fh.write(json.dumps(po.read_text()))\n",
+        "import os\ndef sizes(d):\n    out = {}\n    for name in os.listdir(d):\n"
+        "        out[name] = os.path.getsize(name)\n    return out\n",
+        # At most one item: a pattern without wildcards, an equality filter, a length check.
+        "import glob\ndef config():\n    return next(glob.iglob('config.yaml'), None)\n",
+        "from pathlib import Path\ndef f(root: Path):\n    return next(root.glob('model.json'))\n",
+        "import os\ndef f(d, name):\n    hits = [f for f in os.listdir(d) if f == name]\n    return hits[0] if hits else None\n",
+        "import glob\ndef f(d):\n    found = glob.glob(d + '/*.npz')\n    if len(found) == 1:\n"
+        "        return found[0]\n    raise ValueError(f'expected one file in {d}')\n",
+        # Kept in an attribute that the class's other methods read only for membership and size.
+        "import os\nclass Cache:\n    def __init__(self, d):\n        self.names = os.listdir(d)\n"
+        "    def __contains__(self, name):\n        return name in self.names\n"
+        "    def __len__(self):\n        return len(self.names)\n",
+        # Not the file system: a zip archive's members, a package's resources.
+        "import pathlib, zipfile\ndef members(archive):\n    root = zipfile.Path(archive)\n"
+        "    first, second = root.iterdir()\n    return [p.name for p in root.iterdir()]\n",
+        "import pathlib\nfrom importlib import resources\ndef templates():\n"
+        "    return [p.name for p in resources.files('pkg').iterdir()]\n",
     )
     INVALID = (
         "import os\ndef load(d):\n    out = []\n    for f in os.listdir(d):  # DET303\n        out.append(f)\n    return out\n",
@@ -153,6 +213,18 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\ndef f(d):\n    files = os.listdir(d)  # DET303\n    n = len(files)\n    first = files[0]\n    files.sort()\n    return first\n",
         "import os\nclass Data:\n    def __init__(self, d):\n        self.files = os.listdir(d)  # DET303\n",
         "import os\ndef f(d, out):\n    with open(out, 'w') as fh:\n        for name in os.listdir(d):  # DET303\n            fh.write(name + '\\n')\n",
+        # The real hazards: a glob feeding a Dataset, a listing split into train and test.
+        "import glob\nfrom torch.utils.data import Dataset\nclass Images(Dataset):\n    def __init__(self, root):\n"
+        "        self.paths = glob.glob(root + '/*.png')  # DET303\n    def __getitem__(self, i):\n"
+        "        return self.paths[i]\n",
+        "import os\ndef split(d):\n    files = os.listdir(d)  # DET303\n    n = int(0.8 * len(files))\n"
+        "    return files[:n], files[n:]\n",
+        "import glob\ndef f(d):\n    found = glob.glob(d + '/*.npz')  # DET303\n    if len(found) == 1:\n"
+        "        return found[0]\n    return [load(f) for f in found]\n",
+        # Tests: a verdict that depends on the order.
+        "import os, unittest\nclass T(unittest.TestCase):\n    def test_names(self):\n"
+        "        self.assertEqual(os.listdir('d'), ['a', 'b'])  # DET303\n",
+        "import glob\ndef test_found():\n    assert glob.glob('*.txt') == ['a.txt', 'b.txt']  # DET303\n",
     )
 
     # -- hooks --------------------------------------------------------------------------------------
@@ -161,6 +233,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         imports = self.context.imports
         qualified = walker.callee(func)
         entry = walker.index.listing_callables.get(qualified) if qualified else None
+        if entry is not None and _names_one_path(entry, call):
+            return None
         if entry is not None:
             label = "tf." + qualified[len("tensorflow.") :] if qualified.startswith("tensorflow.") else qualified
             return self._source(walker, call, entry, f"`{label}(...)`", self.resolution_confidence(func), None)
@@ -171,7 +245,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         if entry is None or (imports.resolve(func) is not None and not imports.resolved_through_star(func)):
             return None  # e.g. tf.io.gfile.glob: an imported module's function, not a path method
         receiver = func.value
-        if self._is_path(walker, receiver):
+        kind = self._path_kind(walker, receiver)
+        if kind == _ARCHIVE or _names_one_path(entry, call):
+            return None  # a zip archive's members come in the archive's fixed order
+        if kind == _PATH:
             confidence = Confidence.HIGH
         elif entry["returns"] != "walk" and imports.imports_any(frozenset({walker.index.path["module"]})):
             confidence = Confidence.MEDIUM  # an unknown receiver in a file that uses pathlib
@@ -199,23 +276,31 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         )
 
     def order_name_fact(self, walker: ScopeWalker, value: cst.BaseExpression) -> object:
-        return _PATH if self._is_path(walker, value) else None
+        return self._path_kind(walker, value)
 
     def order_parameter(self, walker: ScopeWalker, param: cst.Param) -> None:
-        annotations = walker.index.path["annotations"]
-        if any(name in annotations for name in annotation_names(walker, param.annotation.annotation)):
+        index = walker.index
+        names = annotation_names(walker, param.annotation.annotation)
+        if any(name in index.path["annotations"] for name in names):
             walker.facts[param.name.value] = _PATH
+        elif any(name in index.archive_annotations for name in names):
+            walker.facts[param.name.value] = _ARCHIVE
 
-    def _is_path(self, walker: ScopeWalker, node: cst.BaseExpression) -> bool:
+    def _path_kind(self, walker: ScopeWalker, node: cst.BaseExpression) -> str | None:
+        """`_PATH` for a pathlib path on the file system, `_ARCHIVE` for a path inside an archive or a
+        package's resources (`zipfile.Path`, `importlib.resources.files`), else None."""
         path = walker.index.path
         while True:
             if isinstance(node, cst.Call):
-                if walker.callee(node.func) in path["constructors"]:
-                    return True
+                callee = walker.callee(node.func)
+                if callee in path["constructors"]:
+                    return _PATH
+                if callee in walker.index.archive_constructors:
+                    return _ARCHIVE
                 if isinstance(node.func, cst.Attribute) and node.func.attr.value in path["path_methods"]:
                     node = node.func.value
                     continue
-                return False
+                return None
             if isinstance(node, cst.Attribute) and node.attr.value in path["path_attributes"]:
                 node = node.value
                 continue
@@ -223,8 +308,9 @@ class UnsortedListing(OrderedUseVisitor, Rule):
                 node = node.left
                 continue
             if isinstance(node, cst.Name):
-                return walker.facts.get(node.value) == _PATH
-            return False
+                kind = walker.facts.get(node.value)
+                return kind if kind in (_PATH, _ARCHIVE) else None
+            return None
 
     # -- messages -----------------------------------------------------------------------------------
     def order_message(self, source: Source, use: Use) -> tuple[str, str, str]:
@@ -267,3 +353,15 @@ class UnsortedListing(OrderedUseVisitor, Rule):
                     f"sort the directory list in place inside the loop (`{name}.sort()`) or sort the collected result"
                 )
         return " and ".join(fixes)
+
+
+def _names_one_path(entry: Entry, call: cst.Call) -> bool:
+    """`glob.glob("config.yaml")`: a pattern without wildcards matches one path or none."""
+    if not entry.get("literal_names_one_path") or not call.args or call.args[0].keyword or call.args[0].star:
+        return False
+    pattern = call.args[0].value
+    if not isinstance(pattern, cst.SimpleString):
+        return False
+    text = pattern.evaluated_value
+    text = text.decode("latin-1") if isinstance(text, bytes) else text
+    return not _WILDCARDS.search(text)

@@ -52,15 +52,16 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     numbered differently, and a seeded shuffle of `list(set(x))` still differs.
 
     Not reported: `sorted(set(x))`, `len`, membership tests, `min`/`max`/`sum`/`any`/`all`, set
-    algebra, passing or returning the set itself, and loops whose body does nothing order-sensitive.
-    Sets whose elements are provably numbers (`set(range(n))`, integer literals) are not reported,
-    because numeric hashes are the same in every run.
+    algebra, passing or returning the set itself, a dict keyed by each item, and loops whose body
+    does nothing order-sensitive. Sets whose elements are provably numbers (`set(range(n))`, integer
+    literals, `tensor.tolist()`) are not reported, because numeric hashes are the same in every run.
+    In tests only an order-sensitive comparison is reported (`assertEqual(list(s), [...])`), as for
+    DET303 (unsorted-listing). The finding's related location is where the order is used.
 
     Confidence: high when the elements are provably strings or bytes (string literals, `str(...)`,
     `.split()`, `.lower()`, file names); medium when the element type is unknown (objects hashed by
     identity vary between runs too); low for loops that call functions whose order-sensitivity
-    cannot be told, for taking the only element with `next(iter(s))` or `s.pop()`, and for dicts
-    built in set order that leave the function.
+    cannot be told, and for taking the only element with `next(iter(s))` or `s.pop()`.
 
     ## Example
     ```python
@@ -104,6 +105,16 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
         "def f(tags: set[str]):\n    return sorted(tags)\n",
         "def f(words):\n    return sum(len(w) for w in set(words))\n",
         "def f(words):\n    return {w.lower() for w in set(words)}\n",
+        "def f(t):\n    return list(set(t.tolist()))\n",
+        "def f(h, b):\n    return list(set(h.tolist()).symmetric_difference(b.tolist()))\n",
+        "import sys\ndef uncache(*names):\n    for name in names:\n        del sys.modules[name]\n"
+        "def f(modules):\n    uncache(*set(modules))\n",
+        "def f(words):\n    index = {}\n    for w in set(words):\n        index[w] = len(w)\n    return index\n",
+        # Tests: order-free assertions, and what a test does with the order besides comparing it.
+        "import unittest\nclass T(unittest.TestCase):\n    def test_words(self):\n        words = {'b', 'a'}\n"
+        "        self.assertCountEqual(list(words), ['a', 'b'])\n        self.assertEqual(sorted(words), ['a', 'b'])\n"
+        "        self.check(*words)\n",
+        "def test_words():\n    words = list({'b', 'a'})\n    assert words[0] in ('a', 'b')\n    assert set(words) == {'a', 'b'}\n",
     )
     INVALID = (
         "def ids(labels):\n    return {l: i for i, l in enumerate(set(labels))}  # DET304\n",
@@ -118,6 +129,11 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
         "def f(words):\n    seen = set()  # DET304\n    for w in words:\n        seen.add(w.lower())\n    return list(seen)\n",
         "import numpy as np\ndef f(labels):\n    return np.array(list(set(labels)))  # DET304\n",
         "def f(words):\n    return dict(zip(set(words), range(100)))  # DET304\n",
+        "def ordered(*names):\n    return list(names)\ndef f(words):\n    return ordered(*{w.lower() for w in words})  # DET304\n",
+        "def label_ids(labels):\n    ids = {}\n    for label in set(labels):  # DET304\n        ids[label] = len(ids)\n"
+        "    return ids\n",
+        "import unittest\nclass T(unittest.TestCase):\n    def test_words(self):\n"
+        "        self.assertEqual(list({'a', 'b'}), ['a', 'b'])  # DET304\n",
     )
 
     # -- element types ------------------------------------------------------------------------------
@@ -238,7 +254,12 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     def order_set_result(
         self, walker: ScopeWalker, node: cst.CSTNode, operands: Sequence[Flows], operator: str
     ) -> Source | None:
-        kinds = [self._flows_kind(flows) for flows in operands]
+        nodes = _operand_nodes(node)
+        kinds = [
+            self.iterable_kind(walker, operand) if operand is not None and self._flows_kind(flows) == UNKNOWN
+            else self._flows_kind(flows)
+            for flows, operand in zip(operands, nodes + [None] * (len(operands) - len(nodes)))
+        ]  # fmt: skip
         if operator in ("&", "intersection"):
             elements = NUMBER if NUMBER in kinds else join(*kinds)
         elif operator in ("-", "difference"):
@@ -303,6 +324,15 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
             f"{why} {follows}".strip(),
             "Iterate `sorted(...)` of it (or deduplicate with `dict.fromkeys(...)` to keep first-seen order)",
         )
+
+
+def _operand_nodes(node: cst.CSTNode) -> list[cst.BaseExpression | None]:
+    """The operands of set algebra as written: `a | b`, or `a.union(b, c)` (receiver first)."""
+    if isinstance(node, cst.BinaryOperation):
+        return [node.left, node.right]
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        return [node.func.value, *(arg.value for arg in node.args)]
+    return []
 
 
 def _is_bytes(node: cst.BaseExpression) -> bool:
