@@ -240,7 +240,7 @@ def test_set_confidence_follows_the_element_type():
     unknown = "def f(xs):\n    return list(set(xs))\n"
     numbers = "def f(n):\n    return list(set(range(n))) + list({1, 2}) + [x for x in {int(y) for y in 'ab'}]\n"
     assert [finding.confidence for finding in _findings(strings, "DET304")] == [Confidence.HIGH]
-    assert [finding.confidence for finding in _findings(unknown, "DET304")] == [Confidence.MEDIUM]
+    assert [finding.confidence for finding in _findings(unknown, "DET304")] == [Confidence.LOW]
     assert _findings(numbers, "DET304") == []
 
 

@@ -59,9 +59,10 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     DET303 (unsorted-listing). The finding's related location is where the order is used.
 
     Confidence: high when the elements are provably strings or bytes (string literals, `str(...)`,
-    `.split()`, `.lower()`, file names); medium when the element type is unknown (objects hashed by
-    identity vary between runs too); low for loops that call functions whose order-sensitivity
-    cannot be told, and for taking the only element with `next(iter(s))` or `s.pop()`.
+    `.split()`, `.lower()`, file names); low when the element type is unknown (objects hashed by
+    identity vary between runs too, but most such sets hold values whose hashes do not), for loops
+    that call functions whose order-sensitivity cannot be told, and for taking the only element
+    with `next(iter(s))` or `s.pop()`.
 
     ## Example
     ```python
@@ -301,7 +302,9 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     def order_cap(self, source: Source) -> Confidence | None:
         if source.elements == NUMBER:
             return None  # numeric hashes are the same in every run
-        return Confidence.HIGH if source.elements == STR else Confidence.MEDIUM
+        # Strings hash differently in every run; whether other elements do (identity hashes, strings
+        # inside tuples) is not known statically.
+        return Confidence.HIGH if source.elements == STR else Confidence.LOW
 
     def _new(self, walker: ScopeWalker, node: cst.CSTNode, elements: str) -> Source:
         return walker.new_source(node, f"`{walker.code(node)}`", Confidence.HIGH, kind="set", elements=elements)
