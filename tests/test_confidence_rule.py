@@ -184,3 +184,12 @@ def test_det104_is_low_for_a_generator_handed_to_code_that_may_seed_it():
     found = {f.span.line: f for f in check_project({"gen.py": source}) if f.code == "DET104"}
     assert {line: f.confidence.value for line, f in found.items()} == {5: "high", 6: "low"}
     assert "handed to `samplers.SeedableSampler`, which may seed it" in found[6].detail
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"), [("tests/test_loader.py", "low"), ("benchmark.py", "low"), ("train.py", "high")]
+)
+def test_a_file_rules_run_hazard_in_a_test_or_a_benchmark_is_low(path, expected):
+    (finding,) = check_project({path: "import torch\ntorch.backends.cudnn.benchmark = True\n"})
+    assert (finding.code, finding.confidence.value) == ("DET203", expected)
+    assert ("a test or a speed benchmark" in finding.detail) == (expected == "low")

@@ -21,7 +21,8 @@ from detlint.checks.base import FileContext, FixSpec, Report, Rule
 from detlint.checks.det0_meta.det001_parse_error import ParseError
 from detlint.checks.det0_meta.det002_internal_error import InternalError
 from detlint.facts.collector import FactsCollector
-from detlint.finding import Edit, Finding, Fix, RelatedLocation, Span, with_confidence_reason
+from detlint.facts.model import is_benchmark_path, is_test_path
+from detlint.finding import Confidence, Edit, Finding, Fix, RelatedLocation, Span, with_confidence_reason
 from detlint.names import ImportTable, code_of
 from detlint.notebook import notebook_module
 from detlint.positions import locate, statement_lines, statement_nodes
@@ -252,6 +253,11 @@ def _fix(spec: FixSpec, spans: dict[int, Span]) -> Fix:
     return Fix(spec.description, tuple(edits), spec.safe)
 
 
+# Families whose findings are about what a run computes (seeding, ops and switches); order rules judge
+# test code themselves, and dependency rules are about the environment.
+RUN_FAMILIES = ("DET1", "DET2")
+
+
 def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Finding]:
     wanted: list[cst.CSTNode] = []
     for report in reports:
@@ -264,7 +270,13 @@ def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Findin
     spans = locate(module, wanted)
     occurrences: Counter[tuple[str, str, str]] = Counter()
     findings = []
+    # A run hazard in a test or a speed benchmark: nothing the file computes is a result anyone keeps.
+    not_a_run = is_test_path(path) or is_benchmark_path(path)
     for report in reports:
+        confidence, detail = report.confidence, report.detail
+        if not_a_run and report.rule.code.startswith(RUN_FAMILIES):
+            confidence = Confidence.LOW
+            detail = f"{detail} Low confidence: the file is a test or a speed benchmark, not a run whose results are kept."
         anchor = code_of(report.node, module)
         key = (report.rule.code, report.scope, anchor)
         finding = Finding(
@@ -274,11 +286,11 @@ def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Findin
             path=path,
             span=spans[id(report.node)],
             severity=report.rule.severity,
-            confidence=report.confidence,
+            confidence=confidence,
             statement_lines=statement_lines(spans, report.statement) if report.statement else None,
             related=tuple(RelatedLocation(path, spans[id(node)], message) for node, message in report.related),
             fix=_fix(report.fix, spans) if report.fix is not None else None,
-            detail=with_confidence_reason(report.detail, report.confidence),
+            detail=with_confidence_reason(detail, confidence),
             help=report.help,
         )
         findings.append(finding.with_fingerprint(anchor, report.scope, occurrences[key]))

@@ -91,6 +91,12 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_FILE.search(path))
 
 
+def is_benchmark_path(path: str) -> bool:
+    """A script named for benchmarking (`bench.py`, `benchmark.py`, `4-benchmark_speed.py`): it times
+    code, and its results are not kept."""
+    return "bench" in path.rpartition("/")[2].lower()
+
+
 @dataclass(frozen=True)
 class FileFacts:
     path: str

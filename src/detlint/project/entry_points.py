@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from detlint.catalogs.loader import load_catalog
-from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts
+from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts, is_benchmark_path
 from detlint.finding import RelatedLocation, Span
 
 if sys.version_info >= (3, 11):
@@ -75,8 +75,7 @@ def is_self_check(index: ProjectIndex, entry: EntryPoint, reached: Iterable[Reac
     `benchmark_speed.py`), or a script of the documentation tree (`docs/`, an illustration)."""
     if entry.kind == "notebook":
         return False
-    folders, _, name = entry.path.rpartition("/")
-    if "bench" in name.lower() or {"docs", "doc"} & set(folders.split("/")):
+    if is_benchmark_path(entry.path) or {"docs", "doc"} & set(entry.path.split("/")[:-1]):
         return True
     package = entry.path.rpartition("/")[0]
     if entry.kind != "main-guard" or not package or f"{package}/__init__.py" not in index.files:
