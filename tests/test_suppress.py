@@ -66,3 +66,12 @@ def test_suppressions_in_data_files():
     text = 'torch>=2  # noqa: DET401\nname = "a # noqa: DET402"\n# detlint: ignore[DET403]\nx @ git+https://h/x\n'
     found_lines = [(s.kind, s.applies_to, s.selectors) for s in parse_suppressions(text, python=False)]
     assert found_lines == [("noqa", 1, ("DET401",)), ("ignore", 4, ("DET403",))]
+
+
+def test_a_rule_name_must_match_whole_and_a_code_prefix_from_the_start():
+    flagged = "import torch\ntorch.backends.cudnn.benchmark = True  # detlint: ignore[{}]\n"
+    assert codes(flagged.format("cudnn-benchmark")) == set()
+    assert codes(flagged.format("CUDNN-Benchmark")) == set()
+    assert codes(flagged.format("DET20")) == set()
+    for selector in ("cudnn", "benchmark", "cudnn-benchmark-x", "DET2030", "ET203"):
+        assert codes(flagged.format(selector)) == {(2, "DET203"), (2, "DET090")}, selector
