@@ -5,18 +5,13 @@ include cycles, library mode and `deps = "all"`."""
 
 from __future__ import annotations
 
-import sys
+import tomllib
 
 import pytest
 from conftest import REPO
 
 from detlint.finding import Confidence, Severity
 from detlint.testing import check_project, expected_counts_in_project, found_counts
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 FIXTURES = REPO / "fixtures" / "deps"
 PROJECTS = sorted(path.name for path in FIXTURES.iterdir() if path.is_dir())

@@ -3,18 +3,13 @@
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts
 from detlint.finding import RelatedLocation, Span
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     from detlint.project.index import ProjectIndex
