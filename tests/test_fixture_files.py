@@ -16,6 +16,7 @@ from detlint.testing import (
     check_project,
     expected_counts_in_project,
     found_counts,
+    has_markers,
     silent_in_project,
 )
 
@@ -40,12 +41,12 @@ def _marked_codes(files: dict[str, str]) -> set[str]:
     return {code for *_, code in expected_counts_in_project(files)} | {code for *_, code in silent_in_project(files)}
 
 
-# Every other folder that carries a marker; one without any (fixtures/probe: the probe's inputs)
-# has nothing to check.
+# Every other folder that carries a marker, or something like one (a malformed marker fails its
+# folder's tests); one without any (fixtures/probe: the probe's inputs) has nothing to check.
 FOLDERS = sorted(
     path.name
     for path in FIXTURES.iterdir()
-    if path.is_dir() and path.name not in CHECKED_AS_PROJECTS and _marked_codes(_files(path.name))
+    if path.is_dir() and path.name not in CHECKED_AS_PROJECTS and any(map(has_markers, _files(path.name).values()))
 )
 _RUNS: dict[str, tuple] = {}
 

@@ -48,3 +48,8 @@ def test_found_refuses_to_hide_a_repeated_finding_that_found_counts_keeps():
     assert found_counts(twice) == Counter({("a.py", 3, "DET303"): 2})
     with pytest.raises(AssertionError, match="more than once"):
         found(twice)
+
+
+def test_a_malformed_marker_in_a_project_names_its_file():
+    with pytest.raises(MalformedMarker, match="^pkg/a.py: line 1"):
+        silent_in_project({"pkg/a.py": "a()  # ok: DET303 DET304\n"})

@@ -56,6 +56,19 @@ def _markers(text: str) -> Iterable[tuple[int, re.Match[str] | None, re.Match[st
         yield number, expectation, silence
 
 
+def has_markers(text: str) -> bool:
+    """Whether any line carries a marker, or something that looks like one."""
+    return any(_MARKER_LIKE.search(line) for line in text.splitlines())
+
+
+def _in_project(files: Mapping[str, str]) -> Iterable[tuple[str, int, re.Match[str] | None, re.Match[str] | None]]:
+    for path, text in files.items():
+        try:
+            yield from ((path, *marker) for marker in _markers(text))
+        except MalformedMarker as error:
+            raise MalformedMarker(f"{path}: {error}") from None
+
+
 def _codes(match: re.Match[str]) -> list[str]:
     return [code.strip() for code in match.group("codes").split(",")]
 
@@ -75,19 +88,13 @@ def expected_findings(text: str) -> set[tuple[int, str]]:
 
 def silent_in_project(files: Mapping[str, str]) -> set[tuple[str, int, str]]:
     """(path, line, code) for every code of every `# ok: DETnnn[, DETmmm]` comment: must stay silent."""
-    return {
-        (path, number, code)
-        for path, text in files.items()
-        for number, _, silence in _markers(text)
-        if silence
-        for code in _codes(silence)
-    }
+    return {(path, number, code) for path, number, _, silence in _in_project(files) if silence for code in _codes(silence)}
 
 
 def expected_counts_in_project(files: Mapping[str, str]) -> Counter[tuple[str, int, str]]:
     """(path, line, code) of every finding the markers of all files announce, with its multiplicity."""
     return Counter(
-        {(path, line, code): count for path, text in files.items() for (line, code), count in expected_counts(text).items()}
+        (path, number, code) for path, number, expectation, _ in _in_project(files) if expectation for code in _codes(expectation)
     )
 
 
