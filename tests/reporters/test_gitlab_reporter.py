@@ -38,3 +38,9 @@ def test_fingerprints_are_unique_per_occurrence_and_do_not_move_with_line_number
 def test_no_byte_order_mark_and_an_empty_report_is_an_empty_array():
     assert not gitlab.render(FINDINGS).startswith("\ufeff")
     assert json.loads(gitlab.render([])) == []
+
+
+def test_every_repeat_of_an_identical_finding_is_an_issue_of_its_own():
+    same = [FINDINGS[2]] * 3
+    fingerprints = [issue["fingerprint"] for issue in json.loads(gitlab.render(same))]
+    assert len(set(fingerprints)) == 3
