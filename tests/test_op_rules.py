@@ -153,3 +153,13 @@ def test_cudnn_flag_covers_its_convolutions_and_nothing_raises_under_it():
 def test_cudnn_flag_leaves_det204_for_the_other_ops_it_does_not_cover():
     codes = _codes("x.index_add_(0, idx, src)", setup=CUDNN_FLAG)
     assert "would make 1 call on this path deterministic (index_add)" in codes["listed by DET204"].detail
+
+
+def test_benchmarking_set_from_a_runtime_value_is_a_low_confidence_det203():
+    from detlint.finding import Confidence
+
+    (finding,) = check_project({"train.py": "import torch\ntorch.backends.cudnn.benchmark = args.fast\n"})
+    assert (finding.code, finding.span.line, finding.confidence) == ("DET203", 2, Confidence.LOW)
+    assert finding.message.startswith("`torch.backends.cudnn.benchmark = ...` is set from a runtime value")
+    assert finding.detail and finding.help == "Make sure it is False when results must repeat"
+    assert finding.fix is None

@@ -10,6 +10,8 @@ from collections import Counter
 
 import pytest
 
+from detlint.checks.base import MetaRule
+from detlint.finding import Confidence
 from detlint.registry import rule_index
 from detlint.testing import INTERNAL_ERRORS, as_project, check_project, expected_counts_in_project, found_counts
 
@@ -34,3 +36,15 @@ def test_example(rule, kind, example):
     else:
         assert marked, "an INVALID example must mark at least one line"
         assert actual == expected, f"example:\n{files}"
+
+
+@pytest.mark.parametrize(
+    "rule", [rule for rule in rule_index().rules if not issubclass(rule, MetaRule)], ids=lambda rule: rule.code
+)
+def test_findings_say_why_and_what_to_do_at_no_more_than_the_rules_confidence(rule):
+    for example in rule.INVALID:
+        for finding in check_project(as_project(example, rule.EXAMPLE_PATH)):
+            if finding.code == rule.code:
+                assert finding.message and finding.detail and finding.help, finding
+                assert isinstance(finding.confidence, Confidence), finding
+                assert finding.confidence.rank <= rule.confidence.rank, finding
