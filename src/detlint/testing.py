@@ -28,7 +28,7 @@ _CODES = r"(?P<codes>DET\d{3}(?:\s*,\s*DET\d{3})*)"
 _EXPECTATION = re.compile(rf"#\s*{_CODES}\s*")
 _SILENT = re.compile(rf"#\s*ok:\s*{_CODES}(?:\s+\(.*\))?\s*")
 # A comment that starts like a code (any case, a letter O for a zero, with or without `ok:`); the
-# suppression comments (`# detlint: ...`, `# noqa: DET101`) do not, nor a marker quoted in prose.
+# suppression comments (`detlint: ignore[...]`, `noqa:`) do not, nor a marker quoted in prose.
 _MARKER_LIKE = re.compile(r"(?<!`)#\s*(?:ok\s*:?\s*)?det[\s_-]*[0-9o]", re.IGNORECASE)
 
 # Reported when the analyzer itself fails (a file it cannot parse, a rule that raised): a test run
