@@ -345,3 +345,45 @@ def test_documentation_requirements_are_low_confidence():
         ("requirements.txt", "DET401"): "high",
     }
     assert codes(files) != set() and {path for path, _, _ in found_in_project(check_project(files, floor=Confidence.MEDIUM))} == {"requirements.txt"}
+
+
+# -- what DET403 says ------------------------------------------------------------------------------------
+GIT_PIN = "Pin the full commit hash (`git rev-parse {}^{{commit}}` in a clone prints it)"
+DET403_TEXTS = [
+    # requirement line, message, the start of the detail, help
+    ("git+https://github.com/o/x.git#egg=x", "`git+https://github.com/o/x.git` names no revision",
+     "It installs whatever the default branch holds", GIT_PIN.format("HEAD")),
+    ("git+https://github.com/o/x.git@1a2b3c4", "`git+https://github.com/o/x.git@1a2b3c4` names the short hash `1a2b3c4`",
+     "A short hash can become ambiguous", GIT_PIN.format("1a2b3c4")),
+    ("git+https://github.com/o/x.git@1a2b3c", "`git+https://github.com/o/x.git@1a2b3c` follows `1a2b3c`, a branch or tag",
+     "A branch or tag can move", GIT_PIN.format("1a2b3c")),  # six digits: too short to be a hash
+    ("git+https://github.com/o/x.git@Release-2#egg=x#sub",
+     "`git+https://github.com/o/x.git@Release-2` follows `Release-2`, a branch or tag", "A branch or tag can move",
+     GIT_PIN.format("Release-2")),
+    ("hg+https://hg.example.org/x@default", "`hg+https://hg.example.org/x@default` follows `default`, a branch or tag",
+     "A branch or tag can move", "Pin the full commit hash"),
+    ("svn+https://svn.example.org/x/trunk", "`svn+https://svn.example.org/x/trunk` names no revision",
+     "It installs whatever the default branch holds", "Pin a revision number"),
+    ("https://example.org/x-1.0.tar.gz", "`https://example.org/x-1.0.tar.gz` is downloaded without a content hash",
+     "A file behind a URL can be replaced on the server",
+     "Append `#sha256=<digest>` to the URL or add `--hash=sha256:<digest>` (`pip hash FILE` prints it)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "message", "detail", "advice"), DET403_TEXTS)
+def test_det403_says_what_the_reference_follows_and_how_to_pin_it(line, message, detail, advice):
+    (finding,) = check_project({"requirements.txt": line + "\n"})
+    assert (finding.code, finding.message, finding.help) == ("DET403", message, advice)
+    assert finding.detail.startswith(detail)
+
+
+def test_det403_names_the_branch_or_tag_a_manifest_gives():
+    files = {
+        "pyproject.toml": '[tool.poetry]\nname = "a"\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+        'x = {git = "https://github.com/o/x.git", branch = "dev"}\ny = {git = "https://github.com/o/y.git", tag = "v2"}\n'
+    }
+    texts = [(f.code, f.message, f.detail.split(",")[0]) for f in check_project(files)]
+    assert texts == [
+        ("DET403", "`https://github.com/o/x.git` follows the branch `dev`", "A branch moves with every push"),
+        ("DET403", "`https://github.com/o/y.git` follows the tag `v2`", "A tag can be moved to another commit"),
+    ]
