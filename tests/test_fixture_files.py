@@ -1,8 +1,9 @@
 """The fixture folders analysed file by file (fixtures/order, fixtures/estimators, and any folder
-added beside them): every file under such a folder, however deep, is analysed with its folder, and
-the markers decide what is checked. For each code a folder marks (`# DETnnn` or `# ok: DETnnn`),
-its findings are exactly those the markers announce, each as many times as announced; `# ok:` lines
-stay silent for every code they list; no file makes the analyzer fail (DET001, DET002)."""
+added beside them): every Python file under such a folder, however deep, is analysed with its
+folder, and the markers decide what is checked. For each code a folder marks (`# DETnnn` or
+`# ok: DETnnn`), its findings are exactly those the markers announce, each as many times as
+announced; `# ok:` lines stay silent for every code they list; no file makes the analyzer fail
+(DET001, DET002)."""
 
 from __future__ import annotations
 
