@@ -6,6 +6,7 @@ file's source (written to the rule's `EXAMPLE_PATH`) or a small project `{path: 
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -46,5 +47,7 @@ def test_findings_say_why_and_what_to_do_at_no_more_than_the_rules_confidence(ru
         for finding in check_project(as_project(example, rule.EXAMPLE_PATH)):
             if finding.code == rule.code:
                 assert finding.message and finding.detail and finding.help, finding
+                # A name the message lost (None formatted in its place); `random_state=None` is code.
+                assert "`None`" not in finding.message and "None" not in re.sub("`[^`]*`", "", finding.message)
                 assert isinstance(finding.confidence, Confidence), finding
                 assert finding.confidence.rank <= rule.confidence.rank, finding
