@@ -44,6 +44,8 @@ def test_a_lock_discovery_does_not_read_is_found_beside_the_project():
         "requirements.txt": "numpy>=1.26\n",
     }
     assert codes(files) == set()
+    del files["pylock.toml"]
+    assert codes(files) == {("requirements.txt", 1, "DET401")}
 
 
 def _suggestion(finding) -> tuple[str, list[tuple[str, int, str]]]:
@@ -69,11 +71,14 @@ def test_editable_project_pins_cover_its_requirements_file():
         "requirements.txt": "-e .\ntorch\n",
     }
     assert codes(files) == set()
+    files["pyproject.toml"] = files["pyproject.toml"].replace("torch==2.4.1", "torch>=2")
+    assert codes(files) == {("requirements.txt", 2, "DET401"), ("pyproject.toml", 3, "DET402")}
 
 
 def test_includes_are_read_from_excluded_directories():
     files = {"requirements.txt": "-c build/pins.txt\ntorch\n", "build/pins.txt": "torch==2.4.1\n"}
     assert codes(files) == set()
+    assert codes({**files, "build/pins.txt": "torch>=2.4\n"}) == {("requirements.txt", 2, "DET401")}
 
 
 def test_included_requirements_files_are_checked_once_whatever_their_names(cli, tmp_path: Path):
@@ -121,6 +126,8 @@ def test_an_included_file_that_is_excluded_is_not_reported(cli, tmp_path: Path):
         },
     )
     assert cli.json(".")["findings"] == []
+    write(tmp_path, {"pyproject.toml": "[tool.detlint]\n"})
+    assert [(item["path"], item["code"]) for item in cli.json(".")["findings"]] == [("vendor/base.txt", "DET401")]
 
 
 def test_conda_names_map_to_pypi_names():
@@ -129,6 +136,8 @@ def test_conda_names_map_to_pypi_names():
         "conda-lock.yml": "version: 1\nmetadata: {}\npackage:\n- name: pytorch\n  version: 2.4.1\n  manager: conda\n",
     }
     assert codes(files) == set()
+    files["conda-lock.yml"] = files["conda-lock.yml"].replace("pytorch", "tensorflow")
+    assert codes(files) == {("requirements.txt", 1, "DET401")}
 
 
 # -- settings ------------------------------------------------------------------------------------------
@@ -146,8 +155,8 @@ def test_deps_all_and_library_mode():
 
 
 def test_python_and_pip_are_never_reported():
-    files = {"environment.yml": "dependencies:\n  - python=3.11\n  - pip\n  - numpy=1.26.4\n"}
-    assert codes(files, deps="all") == set()
+    files = {"environment.yml": "dependencies:\n  - python=3.11\n  - pip\n  - numpy=1.26.4\n  - scipy\n"}
+    assert codes(files, deps="all") == {("environment.yml", 5, "DET401")}
 
 
 # -- suppression comments in data files ---------------------------------------------------------------
@@ -161,12 +170,15 @@ def test_noqa_and_ignore_comments_work_in_requirements_yaml_and_toml():
 
 
 def test_a_multi_line_requirement_is_silenced_from_any_of_its_lines():
-    files = {"requirements.txt": "torch>=2 \\\n    --hash=sha256:" + "a" * 64 + "  # noqa: DET401\n"}
-    assert codes(files) == set()
+    requirement = "torch>=2 \\\n    --hash=sha256:" + "a" * 64
+    assert codes({"requirements.txt": requirement + "  # noqa: DET401\n"}) == set()
+    assert codes({"requirements.txt": requirement + "\n"}) == {("requirements.txt", 1, "DET401")}
 
 
 def test_file_ignore_in_a_requirements_file():
-    assert codes({"requirements.txt": "# detlint: file-ignore[DET4]\ntorch\ngit+https://x.org/r.git\n"}) == set()
+    requirements = "torch\ngit+https://x.org/r.git\n"
+    assert codes({"requirements.txt": "# detlint: file-ignore[DET4]\n" + requirements}) == set()
+    assert codes({"requirements.txt": requirements}) == {("requirements.txt", 1, "DET401"), ("requirements.txt", 2, "DET403")}
 
 
 # -- undecodable and malformed files --------------------------------------------------------------------
@@ -184,6 +196,7 @@ def test_bad_bytes_are_det001_with_the_position_and_other_files_still_run():
 
 def test_a_utf8_bom_is_fine():
     assert codes({"requirements.txt": "\ufefftorch==2.4.1\n"}) == set()
+    assert codes({"requirements.txt": "\ufefftorch\n"}) == {("requirements.txt", 1, "DET401")}
 
 
 def test_engine_records_dependency_facts_and_setup_py(tmp_path: Path):
@@ -332,3 +345,45 @@ def test_documentation_requirements_are_low_confidence():
         ("requirements.txt", "DET401"): "high",
     }
     assert codes(files) != set() and {path for path, _, _ in found_in_project(check_project(files, floor=Confidence.MEDIUM))} == {"requirements.txt"}
+
+
+# -- what DET403 says ------------------------------------------------------------------------------------
+GIT_PIN = "Pin the full commit hash (`git rev-parse {}^{{commit}}` in a clone prints it)"
+DET403_TEXTS = [
+    # requirement line, message, the start of the detail, help
+    ("git+https://github.com/o/x.git#egg=x", "`git+https://github.com/o/x.git` names no revision",
+     "It installs whatever the default branch holds", GIT_PIN.format("HEAD")),
+    ("git+https://github.com/o/x.git@1a2b3c4", "`git+https://github.com/o/x.git@1a2b3c4` names the short hash `1a2b3c4`",
+     "A short hash can become ambiguous", GIT_PIN.format("1a2b3c4")),
+    ("git+https://github.com/o/x.git@1a2b3c", "`git+https://github.com/o/x.git@1a2b3c` follows `1a2b3c`, a branch or tag",
+     "A branch or tag can move", GIT_PIN.format("1a2b3c")),  # six digits: too short to be a hash
+    ("git+https://github.com/o/x.git@Release-2#egg=x#sub",
+     "`git+https://github.com/o/x.git@Release-2` follows `Release-2`, a branch or tag", "A branch or tag can move",
+     GIT_PIN.format("Release-2")),
+    ("hg+https://hg.example.org/x@default", "`hg+https://hg.example.org/x@default` follows `default`, a branch or tag",
+     "A branch or tag can move", "Pin the full commit hash"),
+    ("svn+https://svn.example.org/x/trunk", "`svn+https://svn.example.org/x/trunk` names no revision",
+     "It installs whatever the default branch holds", "Pin a revision number"),
+    ("https://example.org/x-1.0.tar.gz", "`https://example.org/x-1.0.tar.gz` is downloaded without a content hash",
+     "A file behind a URL can be replaced on the server",
+     "Append `#sha256=<digest>` to the URL or add `--hash=sha256:<digest>` (`pip hash FILE` prints it)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("line", "message", "detail", "advice"), DET403_TEXTS)
+def test_det403_says_what_the_reference_follows_and_how_to_pin_it(line, message, detail, advice):
+    (finding,) = check_project({"requirements.txt": line + "\n"})
+    assert (finding.code, finding.message, finding.help) == ("DET403", message, advice)
+    assert finding.detail.startswith(detail)
+
+
+def test_det403_names_the_branch_or_tag_a_manifest_gives():
+    files = {
+        "pyproject.toml": '[tool.poetry]\nname = "a"\n[tool.poetry.dependencies]\npython = "^3.11"\n'
+        'x = {git = "https://github.com/o/x.git", branch = "dev"}\ny = {git = "https://github.com/o/y.git", tag = "v2"}\n'
+    }
+    texts = [(f.code, f.message, f.detail.split(",")[0]) for f in check_project(files)]
+    assert texts == [
+        ("DET403", "`https://github.com/o/x.git` follows the branch `dev`", "A branch moves with every push"),
+        ("DET403", "`https://github.com/o/y.git` follows the tag `v2`", "A tag can be moved to another commit"),
+    ]

@@ -43,12 +43,15 @@ CASES = [
 @pytest.mark.parametrize(("before", "after", "unsafe"), CASES)
 def test_fix_rewrites_keeps_comments_and_is_idempotent(cli, tmp_path, before, after, unsafe):
     write(tmp_path, {"code.py": before})
+    assert cli.json("--no-cache")["findings"], "the case must start with a finding to fix"
     flags = ["--fix", "--unsafe-fixes"] if unsafe else ["--fix"]
-    cli("check", "--no-cache", *flags)
+    first = cli("check", "--no-cache", *flags)
     assert (tmp_path / "code.py").read_text() == after
+    assert "Fixed 1 " in first.stderr, first.stderr
     second = cli("check", "--no-cache", *flags)
     assert (tmp_path / "code.py").read_text() == after
     assert "Fixed" not in second.stderr
+    assert cli.json("--no-cache")["findings"] == []
 
 
 def test_unsafe_fixes_need_the_flag_and_diff_writes_nothing(cli, tmp_path):

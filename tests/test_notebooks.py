@@ -28,8 +28,11 @@ def test_magics_and_shell_escapes_are_masked_not_parse_errors(cli, tmp_path):
         ["%matplotlib inline\n", "!pip install torch\n", "import torch\n"],
         ["%%time\n", "x = 1 +\n"],
         ["for i in range(2):\n", "    !echo $i\n", "files = !ls\n", "torch?"],
+        ["torch.backends.cudnn.benchmark = True\n"],
     )})  # fmt: skip
-    assert cli.json("--no-cache")["findings"] == []
+    # No DET001, and the cell after the magics is still analysed.
+    findings = cli.json("--no-cache")["findings"]
+    assert [(f["code"], f["cell"], f["cell_line"]) for f in findings] == [("DET203", 4, 1)]
 
 
 def test_findings_are_located_by_cell_in_text_and_by_file_line_in_json(cli, tmp_path):
@@ -58,8 +61,12 @@ def test_a_notebook_is_an_entry_point_and_cells_run_in_order(cli, tmp_path):
 
 
 def test_suppression_comments_work_in_cells(cli, tmp_path):
-    write(tmp_path, {"nb.ipynb": _notebook(["import torch\n", "torch.backends.cudnn.benchmark = True  # noqa: DET203\n"])})
-    assert cli.json("--no-cache")["findings"] == []
+    write(tmp_path, {"nb.ipynb": _notebook(
+        ["import torch\n", "torch.backends.cudnn.benchmark = True  # noqa: DET203\n"],
+        ["torch.backends.cudnn.benchmark = True\n"],
+    )})  # fmt: skip
+    findings = cli.json("--no-cache")["findings"]
+    assert [(f["code"], f["cell"], f["cell_line"]) for f in findings] == [("DET203", 2, 1)]
 
 
 def test_broken_notebook_is_det001(cli, tmp_path):
@@ -170,6 +177,7 @@ def test_fix_edits_move_into_cells_unless_they_touch_a_magic_line_or_two_cells()
 
 def test_unsafe_insertion_fixes_apply_in_cells(cli, tmp_path):
     write(tmp_path, {"nb.ipynb": _notebook(["import numpy as np\n"], ["x = np.random.rand(3)\n"])})
+    assert [(f["code"], f["cell"]) for f in cli.json("--no-cache")["findings"]] == [("DET101", 2)]
     cli("check", "--no-cache", "--fix", "--unsafe-fixes")
     document = json.loads((tmp_path / "nb.ipynb").read_text())
     assert document["cells"][1]["source"] == ["np.random.seed(0)\n", "x = np.random.rand(3)\n"]

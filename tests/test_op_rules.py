@@ -166,3 +166,13 @@ def test_an_op_no_run_reaches_is_reported_only_when_deterministic_mode_cannot_fi
     for mode in ("library", "application"):
         findings = check_project({"net.py": source}, mode=mode)
         assert found_in_project(findings, "DET201") == {("net.py", 11, "DET201")}, mode
+
+
+def test_benchmarking_set_from_a_runtime_value_is_a_low_confidence_det203():
+    from detlint.finding import Confidence
+
+    (finding,) = check_project({"train.py": "import torch\ntorch.backends.cudnn.benchmark = args.fast\n"})
+    assert (finding.code, finding.span.line, finding.confidence) == ("DET203", 2, Confidence.LOW)
+    assert finding.message.startswith("`torch.backends.cudnn.benchmark = ...` is set from a runtime value")
+    assert finding.detail and finding.help == "Make sure it is False when results must repeat"
+    assert finding.fix is None

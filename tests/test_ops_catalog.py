@@ -182,8 +182,10 @@ def test_prereleases_and_unpinned_projects(torch):
     kthvalue = entry(torch, "kthvalue")
     assert torch.status(kthvalue, "2.10.0rc1").deterministic_mode == "deterministic"
     assert torch.status(kthvalue, Version("2.10.0.dev20250901")).deterministic_mode == "deterministic"
-    assert torch.status(kthvalue, None) == torch.status(kthvalue, "2.11")
+    # An unpinned project gets the newest version the catalog covers: 2.11, where kthvalue is fixed.
     assert torch.coverage.latest == Version("2.11")
+    assert torch.status(kthvalue, None).deterministic_mode == "deterministic"
+    assert torch.status(entry(torch, "index-add"), None).default == "nondeterministic"
 
 
 def test_statuses_without_the_mode(torch):
@@ -385,15 +387,15 @@ def test_index_is_built_once_per_catalog():
 # -- the generated reference page ----------------------------------------------------------------------
 
 
-def test_reference_page_lists_every_entry_once_and_is_stable():
+def test_reference_page_lists_every_entry_once():
     catalog = load_catalog()
     page = render_ops_table(catalog)
-    assert page == render_ops_table(catalog)
     assert page.startswith("# Nondeterministic operations\n") and page.endswith("|\n")
     rows = [line for line in page.splitlines() if line.startswith("| ") and not line.startswith("| Op ")]
     rows = [row for row in rows if not row.startswith(("| Switch ", "| Flag ", "| Setting "))]
     switches_and_flags = len(catalog.entries("tf_ops", "switches")) + len(catalog.entries("jax", "flags"))
     assert len(rows) == len(all_entries()) + switches_and_flags
+    assert len(set(rows)) == len(rows)
     for heading in ("## PyTorch", "## TensorFlow", "## JAX / XLA", "## XGBoost"):
         assert f"\n{heading}\n" in page
 

@@ -50,6 +50,8 @@ def test_calls_are_followed_through_methods_instances_callbacks_and_siblings():
         ),
     }
     assert _det101(files) == set()
+    unseeded = {**files, "scripts/helpers.py": "import torch\n\ndef seed():\n    pass\n"}
+    assert _det101(unseeded) == {("scripts/run.py", 18, "DET101")}
 
 
 def test_construction_runs_the_nearest_project_base_init():
@@ -68,6 +70,7 @@ def test_module_level_seeding_in_an_imported_module_counts():
         "train.py": "import torch\nimport config\n\nif __name__ == '__main__':\n    torch.nn.Linear(2, 2)\n",
     }
     assert _det101(files) == set()
+    assert _det101({**files, "config.py": "import torch\n"}) == {("train.py", 5, "DET101")}
 
 
 def test_recursion_and_import_cycles_terminate():
@@ -125,6 +128,8 @@ def test_cli_partial_run_with_relative_paths(cli, tmp_path):
         "train.py": "import torch\nfrom seeding import seed\n\nif __name__ == '__main__':\n    seed()\n    torch.rand(2)\n",
     })  # fmt: skip
     assert cli("check", "train.py").exit_code == 0
+    write(tmp_path, {"seeding.py": "import torch\n\ndef seed():\n    pass\n"})
+    assert cli("check", "train.py").exit_code == 1
 
 
 def test_module_level_set_up_does_not_make_a_script():
@@ -135,6 +140,9 @@ def test_module_level_set_up_does_not_make_a_script():
         "def build():\n    return torch.nn.Linear(2, 2)\n",
     }
     assert _det101(files) == set()
+    # A main guard does make it one.
+    guarded = files["pkg/service.py"] + "\nif __name__ == '__main__':\n    build()\n"
+    assert _det101({**files, "pkg/service.py": guarded}) == {("pkg/service.py", 9, "DET101")}
 
 
 def _script_project(guard: str) -> dict[str, str]:

@@ -98,7 +98,7 @@ def test_a_partial_run_reuses_the_whole_project_snapshot(cli, project: Path, mon
 
 
 def age(root: Path, seconds: int = 3600) -> None:
-    """Date every file back, as if the project had been left alone since."""
+    """Date every file back, as if the project had been left alone since (forward, if negative)."""
     for path in root.rglob("*"):
         if path.is_file() and ".detlint_cache" not in path.parts:
             stat = path.stat()
@@ -135,7 +135,10 @@ def test_an_edit_with_a_new_timestamp_is_read(cli, project: Path, monkeypatch):
 
 
 def test_a_file_changed_just_before_the_last_run_is_read_again(cli, project: Path, monkeypatch):
-    cli.json()  # the files were written moments ago: an edit could still share their timestamps
+    # Stamped later than the run starts, however long it takes to start: never settled, so an edit
+    # could still share the timestamp.
+    age(project, seconds=-3600)
+    cli.json()
     reads = reads_of(monkeypatch)
     cli.json()
     assert "train.py" in reads

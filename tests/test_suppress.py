@@ -109,3 +109,31 @@ def test_file_ignore_edit_goes_below_a_shebang_and_coding_line_or_extends_the_fi
     assert silenced(source, file_ignore_edit(source, "DET203")).startswith("# detlint: file-ignore[DET101, DET203]\n")
     source = BENCHMARK.replace("\n", "\r\n")
     assert silenced(source, file_ignore_edit(source, "DET203")).startswith("# detlint: file-ignore[DET203]\r\n")
+
+
+def test_a_rule_name_must_match_whole_and_a_code_prefix_from_the_start():
+    flagged = "import torch\ntorch.backends.cudnn.benchmark = True  # detlint: ignore[{}]\n"
+    assert codes(flagged.format("cudnn-benchmark")) == set()
+    assert codes(flagged.format("CUDNN-Benchmark")) == set()
+    assert codes(flagged.format("DET20")) == set()
+    for selector in ("cudnn", "benchmark", "cudnn-benchmark-x", "DET2030", "ET203"):
+        assert codes(flagged.format(selector)) == {(2, "DET203"), (2, "DET090")}, selector
+
+
+def test_a_trailing_comment_after_a_blank_line_covers_its_own_line_not_the_next():
+    source = "import torch\n\ntorch.backends.cudnn.benchmark = True  # detlint: ignore[DET203]\n"
+    assert codes(source + "torch.backends.cudnn.benchmark = True\n") == {(4, "DET203")}
+
+
+def test_comments_in_data_files_start_at_a_hash_after_whitespace_and_skip_comment_lines():
+    from detlint.testing import check_project
+
+    def flagged(requirements: str) -> set[tuple[int, str]]:
+        return found(check_project({"requirements.txt": requirements}))
+
+    assert flagged("torch #noqa:DET401\n") == set()
+    assert flagged("torch\n") == {(1, "DET401")}
+    # An own-line ignore skips comment lines, indented or not, to the requirement it covers.
+    assert flagged("# detlint: ignore[DET401]\n  # pinned by the base image\n# see README\ntorch\nnumpy\n") == {
+        (5, "DET401")
+    }

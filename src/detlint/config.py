@@ -4,7 +4,7 @@ command-line overrides. Every key is checked: an unknown key, a wrong type or a 
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -13,11 +13,6 @@ from typing import Any
 from detlint.discovery import DEFAULT_EXCLUDES
 from detlint.finding import Confidence
 from detlint.ignore import compile_pattern
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 MODES = ("application", "library")
 DEPENDENCY_POLICIES = ("ml", "all")

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -214,7 +215,6 @@ def test_when_some_recipes_ran_the_exit_follows_them_and_stderr_names_what_is_mi
 
 
 def test_each_backend_names_an_extra_that_installs_its_framework():
-    from detlint.config import tomllib  # the standard library's, or tomli before Python 3.11
     from detlint.probe.backends import BACKENDS
 
     extras = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]

@@ -3,17 +3,18 @@ reporter changes, not when a real rule's documentation does."""
 
 from __future__ import annotations
 
-import os
+from collections.abc import Callable
 from pathlib import Path
 
+from detlint import __version__
 from detlint.checks.base import MetaRule
 from detlint.checks.index import RuleIndex
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span
+from detlint.reporters import github, gitlab, sarif
 
 GOLDEN = Path(__file__).parent / "golden"
 # Where the sample project claims to live; it need not exist.
 ROOT = Path("/work/project")
-UPDATE_VARIABLE = "DETLINT_UPDATE_GOLDEN"
 
 
 class SeedlessLoader(MetaRule):
@@ -127,14 +128,26 @@ FINDINGS = [
 ]
 
 
-def assert_matches_golden(name: str, actual: str) -> None:
-    """Compare with tests/reporters/golden/NAME; with DETLINT_UPDATE_GOLDEN=1 in the environment,
-    rewrite the file instead (and review the diff)."""
+def _sarif_without_version() -> str:
+    # The golden file does not change with detlint's version.
+    output = sarif.render(FINDINGS, rules=RULES, base=ROOT)
+    return output.replace(f'"version": "{__version__}"', '"version": "VERSION"')
+
+
+# Each golden file under tests/reporters/golden/ and the output it holds. Tests only compare;
+# `python tests/reporters/update_golden.py` rewrites them after an intended change.
+GOLDEN_OUTPUTS: dict[str, Callable[[], str]] = {
+    "github.txt": lambda: github.render(FINDINGS),
+    "gitlab.json": lambda: gitlab.render(FINDINGS),
+    "sarif.json": _sarif_without_version,
+}
+
+
+def assert_matches_golden(name: str) -> None:
+    """The reporter's output for FINDINGS is byte for byte tests/reporters/golden/NAME."""
     path = GOLDEN / name
-    if os.environ.get(UPDATE_VARIABLE) == "1":
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(actual, encoding="utf-8", newline="")
-        return
-    assert path.is_file(), f"{path} is missing: run the tests with {UPDATE_VARIABLE}=1 to create it"
+    assert path.is_file(), f"{path} is missing: create it with tests/reporters/update_golden.py"
     expected = path.read_bytes().decode("utf-8")
-    assert actual == expected, f"{name} differs from its golden file; if that is intended, rerun with {UPDATE_VARIABLE}=1"
+    assert GOLDEN_OUTPUTS[name]() == expected, (
+        f"{name} differs from its golden file; if that is intended, run tests/reporters/update_golden.py and review the diff"
+    )

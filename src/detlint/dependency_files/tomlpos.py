@@ -9,13 +9,8 @@ from __future__ import annotations
 
 import bisect
 import re
-import sys
+import tomllib
 from typing import Any
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on Python 3.10 only
-    import tomli as tomllib
 
 from detlint.dependency_files.records import Problem
 from detlint.finding import Span

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-import sys
+import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -11,11 +11,6 @@ from typing import TYPE_CHECKING
 from detlint.catalogs.loader import load_catalog
 from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts, is_benchmark_path
 from detlint.finding import RelatedLocation, Span
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 if TYPE_CHECKING:
     from detlint.project.callgraph import Reached
