@@ -124,7 +124,7 @@ def test_det204_is_low_for_a_speed_benchmark_or_a_self_check(path, expected):
     files = {path: source, **({"pkg/__init__.py": ""} if path.startswith("pkg/") else {})}
     (finding,) = [finding for finding in check_project(files) if finding.code == "DET204"]
     assert finding.confidence.value == expected
-    assert ("self-check, a speed benchmark" in finding.detail) == (expected == "low")
+    assert ("self-check, a speed benchmark, a demo" in finding.detail) == (expected == "low")
 
 
 @pytest.mark.parametrize(
@@ -187,9 +187,10 @@ def test_det104_is_low_for_a_generator_handed_to_code_that_may_seed_it():
 
 
 @pytest.mark.parametrize(
-    ("path", "expected"), [("tests/test_loader.py", "low"), ("benchmark.py", "low"), ("train.py", "high")]
+    ("path", "expected"),
+    [("tests/test_loader.py", "low"), ("benchmark.py", "low"), ("demo.py", "low"), ("onnx_export.py", "low"), ("train.py", "high")],
 )
 def test_a_file_rules_run_hazard_in_a_test_or_a_benchmark_is_low(path, expected):
     (finding,) = check_project({path: "import torch\ntorch.backends.cudnn.benchmark = True\n"})
     assert (finding.code, finding.confidence.value) == ("DET203", expected)
-    assert ("a test or a speed benchmark" in finding.detail) == (expected == "low")
+    assert ("a test or a benchmark, demo or export script" in finding.detail) == (expected == "low")

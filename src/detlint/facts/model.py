@@ -91,10 +91,15 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_FILE.search(path))
 
 
-def is_benchmark_path(path: str) -> bool:
-    """A script named for benchmarking (`bench.py`, `benchmark.py`, `4-benchmark_speed.py`): it times
-    code, and its results are not kept."""
-    return "bench" in path.rpartition("/")[2].lower()
+_SIDE_SCRIPT_WORDS = ("bench", "demo", "export")
+
+
+def is_side_script_path(path: str) -> bool:
+    """A script named for benchmarking, a demo or an export (`bench.py`, `4-benchmark_speed.py`,
+    `demo.py`, `onnx_export.py`): it times code, shows it or converts a model, and no training result
+    it computes is kept."""
+    name = path.rpartition("/")[2].lower()
+    return any(word in name for word in _SIDE_SCRIPT_WORDS)
 
 
 @dataclass(frozen=True)

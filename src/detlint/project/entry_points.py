@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from detlint.catalogs.loader import load_catalog
-from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts, is_benchmark_path
+from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts, is_side_script_path
 from detlint.finding import RelatedLocation, Span
 
 if TYPE_CHECKING:
@@ -57,20 +57,20 @@ class EntryPoint:
 
 
 SELF_CHECK_REASON = (
-    "the entry point looks like a self-check, a speed benchmark or an illustration, not a run whose results "
-    "are kept (a package module's `__main__` block that never updates a model's weights, a script named for "
-    "benchmarking, or a script of the documentation tree)"
+    "the entry point looks like a self-check, a speed benchmark, a demo or an illustration, not a run whose "
+    "results are kept (a package module's `__main__` block that never updates a model's weights, a script "
+    "named for benchmarking, a demo or an export, or a script of the documentation tree)"
 )
 
 
 def is_self_check(index: ProjectIndex, entry: EntryPoint, reached: Iterable[Reached]) -> bool:
     """A run whose results nobody keeps (`SELF_CHECK_REASON`): a package module's `if __name__ ==
     "__main__":` block whose path never updates a model's weights (`python -m pkg.model` runs the
-    model, maybe one backward pass, on random input), a speed benchmark (`bench.py`,
-    `benchmark_speed.py`), or a script of the documentation tree (`docs/`, an illustration)."""
+    model, maybe one backward pass, on random input), a side script (`is_side_script_path`: a
+    benchmark, a demo, an export), or a script of the documentation tree (`docs/`, an illustration)."""
     if entry.kind == "notebook":
         return False
-    if is_benchmark_path(entry.path) or {"docs", "doc"} & set(entry.path.split("/")[:-1]):
+    if is_side_script_path(entry.path) or {"docs", "doc"} & set(entry.path.split("/")[:-1]):
         return True
     package = entry.path.rpartition("/")[0]
     if entry.kind != "main-guard" or not package or f"{package}/__init__.py" not in index.files:
