@@ -387,7 +387,11 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if qualname is not None:
             call = self.call_paths.training_callable(qualname)
         elif isinstance(node.func, cst.Attribute):
-            receiver = self.model.instance(node.func.value.value) if isinstance(node.func.value, cst.Name) else None
+            value = node.func.value
+            if isinstance(value, cst.Name):
+                receiver = self.model.instance(value.value)
+            else:  # `Trainer(model=net).train()`: built in place
+                receiver = self.model.built_by(value) if isinstance(value, cst.Call) else None
             built_by = receiver.callee if receiver is not None and receiver.qualified else None
             call = self.call_paths.training_method(node.func.attr.value, built_by, self.imports.top_level_modules)
         else:
@@ -514,6 +518,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             built = self.model.built_by(node.func.value)
             if built is not None:
                 self._instance_call(built, node.func.attr.value, node)
+                self._hook_calls(built, node.func.attr.value, node)  # `Trainer(model=net).train()`
             return
         if isinstance(node.func, cst.Call):
             built = self.model.built_by(node.func)  # `Scaler()(loss)`, `Net().cuda()(x)`
