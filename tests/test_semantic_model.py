@@ -339,3 +339,24 @@ def test_a_parameter_passed_on_holds_what_the_first_call_passed():
         "def train(model):\n    step(model, torch.ones(1, 1, 4, 4, device='cuda'))"
     )
     assert _pool_findings(train) == {("blocks.py", POOL_LINE, "DET206")}
+
+
+def test_a_decorator_that_turns_gradients_off_applies_to_its_own_function_only():
+    """A project decorator that turns gradients off applies to the method it decorates only: the base
+    class's forward, reached from another model, still runs with gradients."""
+    utils = (
+        "import torch\n\n\ndef no_grad_please():\n    def decorate(fn):\n        return torch.no_grad()(fn)\n\n"
+        "    return decorate\n"
+    )
+    blocks = BLOCKS + (
+        "\n\nfrom utils import no_grad_please\n\n\nclass Frozen(Base):\n    @no_grad_please()\n"
+        "    def forward(self, x):\n        return F.adaptive_avg_pool2d(x, 3)\n"
+    )
+    train = _training(
+        "    model = Child().cuda()\n    model(torch.ones(1, 1, 4, 4, device='cuda')).sum().backward()\n"
+        "    frozen = Frozen().cuda()\n    frozen(torch.ones(1, 1, 4, 4, device='cuda')).sum().backward()"
+    ).format(imports="from blocks import Child, Frozen")
+    project = {"blocks.py": blocks, "train.py": train, "utils.py": utils}
+    findings = {item for item in found_in_project(check_project(project)) if item[0] == "blocks.py"}
+    assert ("blocks.py", POOL_LINE, "DET206") in findings  # Base.forward, with gradients
+    assert not any(line > 20 and code == "DET206" for _, line, code in findings)  # Frozen.forward, without

@@ -270,13 +270,13 @@ class CallGraph:
                     # A function runs once per context: with gradients and without, in the main process
                     # and in a loader's workers (what it draws and which ops count differ), and with each
                     # set of instances passed to it (`train(model_a)`, then `train(model_b)`).
-                    below = (below[0] or self._decorated_without_gradients(scope), below[1])
+                    inside = (below[0] or self._decorated_without_gradients(scope), below[1])
                     passed = self._bind(event, scope, bindings)
-                    context = (scope, below, _classes_bound(passed))
+                    context = (scope, inside, _classes_bound(passed))
                     if context not in entered_in:
                         entered_in.add(context)
                         steps_in = iter(self._steps(scope[0], scope[1], False))
-                        stack.append((steps_in, (*chain, event.site), link, *below, passed))
+                        stack.append((steps_in, (*chain, event.site), link, *inside, passed))
             elif module.module not in imported:
                 imported.add(module.module)
                 frame = (iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link, *below, {})

@@ -102,7 +102,6 @@ class DataloaderWorkerSeed(ProjectRule):
     INVALID = (
         "from torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
         "    loader = DataLoader(range(8), num_workers=4)  # DET301\n",
-
         "import numpy as np\nfrom torch.utils.data import Dataset\n\nclass Noisy(Dataset):\n    def __init__(self):\n"
         "        self.rng = np.random.default_rng(0)  # DET301\n\n    def __getitem__(self, index):\n"
         "        return self.rng.normal()\n",
@@ -128,7 +127,9 @@ class DataloaderWorkerSeed(ProjectRule):
             )
             for reached in state.events(EventKind.LOADER):
                 given = dict(reached.event.data)
-                if (reached.event.site.path, given.get("loader")) in quiet or _draws_nothing(index, given.get("dataset")):
+                if (reached.event.site.path, given.get("loader")) in quiet or _draws_nothing(
+                    index, given.get("dataset")
+                ):
                     continue  # its workers are seen to draw no random numbers: their seeds change nothing
                 if not seeded and not given.get("generator"):
                     if torch_reported:
