@@ -180,15 +180,24 @@ def test_det104_is_low_for_a_generator_handed_to_code_that_may_seed_it():
         "import torch\nfrom torch.utils.data import DataLoader\nfrom samplers import SeedableSampler\n\n"
         "a = DataLoader(range(4), shuffle=True, generator=torch.Generator())\n"
         "b = SeedableSampler(range(4), generator=getattr(object(), 'generator', torch.Generator()))\n"
+        "c = torch.empty(3).normal_(generator=torch.Generator())\n"
     )
     found = {f.span.line: f for f in check_project({"gen.py": source}) if f.code == "DET104"}
-    assert {line: f.confidence.value for line, f in found.items()} == {5: "high", 6: "low"}
+    assert {line: f.confidence.value for line, f in found.items()} == {5: "high", 6: "low", 7: "high"}
     assert "handed to `samplers.SeedableSampler`, which may seed it" in found[6].detail
 
 
 @pytest.mark.parametrize(
     ("path", "expected"),
-    [("tests/test_loader.py", "low"), ("benchmark.py", "low"), ("demo.py", "low"), ("onnx_export.py", "low"), ("train.py", "high")],
+    [
+        ("tests/test_loader.py", "low"),
+        ("benchmark.py", "low"),
+        ("demo.py", "low"),
+        ("onnx_export.py", "low"),
+        ("train.py", "high"),
+        ("demographics.py", "high"),
+        ("workbench.py", "high"),
+    ],
 )
 def test_a_file_rules_run_hazard_in_a_test_or_a_benchmark_is_low(path, expected):
     (finding,) = check_project({path: "import torch\ntorch.backends.cudnn.benchmark = True\n"})

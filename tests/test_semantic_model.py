@@ -360,3 +360,33 @@ def test_a_decorator_that_turns_gradients_off_applies_to_its_own_function_only()
     findings = {item for item in found_in_project(check_project(project)) if item[0] == "blocks.py"}
     assert ("blocks.py", POOL_LINE, "DET206") in findings  # Base.forward, with gradients
     assert not any(line > 20 and code == "DET206" for _, line, code in findings)  # Frozen.forward, without
+
+
+def test_review_probes_context_decorators_generators_and_annotations():
+    """A decorator that only logs under no_grad keeps gradients on; a model annotated with its base
+    class is still the class built; two loaders of one dataset class, with and without workers, are
+    each followed."""
+    logging = (
+        "import torch\n\n\ndef log_norm(fn):\n    def wrapper(*args):\n        out = fn(*args)\n"
+        "        with torch.no_grad():\n            print(out.norm())\n        return out\n\n    return wrapper\n"
+    )
+    train = _training("    step(Outer().cuda())").format(
+        imports="from blocks import Outer\nfrom utils import log_norm\n\n\n@log_norm\n"
+        "def step(net):\n    return net(torch.ones(1, 1, 4, 4, device='cuda')).sum().backward()"
+    )
+    assert _pool_findings(train, **{"utils.py": logging}) == {("blocks.py", POOL_LINE, "DET206")}
+    annotated = _training(
+        "    model: torch.nn.Module = Outer().cuda()\n    model(torch.ones(1, 1, 4, 4, device='cuda')).sum().backward()"
+    ).format(imports="from blocks import Outer")
+    assert _pool_findings(annotated) == {("blocks.py", POOL_LINE, "DET206")}
+    dataset = (
+        "import numpy as np\nfrom torch.utils.data import Dataset\n\n\nclass Noisy(Dataset):\n"
+        "    def __len__(self):\n        return 4\n\n    def __getitem__(self, index):\n        return np.random.rand()\n"
+    )
+    loaders = (
+        "import torch\nfrom torch.utils.data import DataLoader\nfrom data import Noisy\n\n\ndef consume(loader):\n"
+        "    for batch in loader:\n        print(batch)\n\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    consume(DataLoader(Noisy(), num_workers=4))\n    consume(DataLoader(Noisy(), num_workers=0))\n"
+    )
+    findings = found_in_project(check_project({"data.py": dataset, "train.py": loaders}), "DET101")
+    assert ("data.py", 10, "DET101") in findings  # the main-process draw of the second loader

@@ -45,6 +45,9 @@ class SemanticModel(cst.BatchableCSTVisitor):
         self.rng = context.catalog.rng
         self.external = external_packages(context.catalog, module_name)
         self._parameters: dict[str, frozenset[str]] = {}  # function scope -> its parameter names
+        self._module_bases = frozenset(  # `torch.nn.Module`, `keras.Model`, ...: what any model is
+            base for entry in self.call_paths.instance_calls for base in entry["bases"]
+        )
         self.classes: dict[str, tuple[str, ...]] = {}  # class scope -> its bases, qualified where imported
         self._instances: dict[str, dict[str, Instance]] = {}  # scope -> variable -> what it holds
         self._attributes: dict[str, dict[str, Instance]] = {}  # class -> `self.<attribute>` -> what it holds
@@ -340,7 +343,10 @@ class SemanticModel(cst.BatchableCSTVisitor):
             return
         built = self.built_by(node.value) if isinstance(node.value, cst.Call) else None
         annotated = self.imports.resolve(node.annotation.annotation)
-        if annotated is not None and (built is None or built.callee != annotated):
+        # A factory's result (`hydra.utils.instantiate(...)`) is what the annotation says; a framework's
+        # base class as the annotation (`model: nn.Module = Net()`) says less than the call.
+        generic = built is not None and annotated in self._module_bases
+        if annotated is not None and not generic and (built is None or built.callee != annotated):
             built = Instance(annotated, True)  # built by a factory (`hydra.utils.instantiate`): the annotation says what
         if built is not None:
             self._instances.setdefault(self.scope_name(), {})[node.target.value] = built

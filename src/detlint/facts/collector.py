@@ -130,11 +130,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
             self._decorators[self._scope()] = tuple(names)
 
     def _mark_gradients_off(self, func: cst.BaseExpression) -> None:
-        """A function that calls (or builds and calls) `torch.no_grad`/`torch.inference_mode`, directly
-        or in a function nested in it (`(torch.inference_mode if new else torch.no_grad)()(fn)`): used
-        as a decorator, it runs what it decorates without gradients."""
+        """A function that applies `torch.no_grad()`/`torch.inference_mode()` to something, directly or
+        in a function nested in it (`(torch.inference_mode if new else torch.no_grad)()(fn)`): used as a
+        decorator, it runs what it decorates without gradients."""
         stack = self.context.scope_stack
-        if stack and self._names_gradients_off(func):
+        # Only a context applied to something (`no_grad()(fn)`): `with torch.no_grad():` inside a
+        # decorator's wrapper covers that block, not the function it wraps.
+        if stack and isinstance(func, cst.Call) and self._names_gradients_off(func):
             self._gradients_off.update(".".join(stack[:depth]) for depth in range(1, len(stack) + 1))
 
     def _names_gradients_off(self, func: cst.BaseExpression) -> bool:

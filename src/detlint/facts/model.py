@@ -91,15 +91,15 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_FILE.search(path))
 
 
-_SIDE_SCRIPT_WORDS = ("bench", "demo", "export")
+_SIDE_SCRIPT_WORDS = frozenset({"bench", "benchmark", "benchmarks", "demo", "demos", "export", "exports"})
 
 
 def is_side_script_path(path: str) -> bool:
     """A script named for benchmarking, a demo or an export (`bench.py`, `4-benchmark_speed.py`,
     `demo.py`, `onnx_export.py`): it times code, shows it or converts a model, and no training result
     it computes is kept."""
-    name = path.rpartition("/")[2].lower()
-    return any(word in name for word in _SIDE_SCRIPT_WORDS)
+    words = re.split(r"[^a-z]+", path.rpartition("/")[2].lower().removesuffix(".py"))
+    return any(word in _SIDE_SCRIPT_WORDS for word in words)
 
 
 @dataclass(frozen=True)

@@ -50,8 +50,9 @@ def _bound(parameters: tuple[str, ...], passed, caller: FileFacts | None, forwar
 
 
 def _classes_bound(bindings: Bindings) -> tuple:
-    """What a function's entry depends on of its bindings: each parameter's class and held class."""
-    return tuple(sorted((name, bound[0], bound[1]) for name, bound in bindings.items()))
+    """What a function's entry depends on of its bindings: each parameter's class, held class and
+    whether it runs in worker processes."""
+    return tuple(sorted((name, bound[0], bound[1], bool(bound[2])) for name, bound in bindings.items()))
 
 
 def _member(owner: str, name: str) -> str:

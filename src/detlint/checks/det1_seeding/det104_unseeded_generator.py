@@ -124,6 +124,8 @@ class UnseededGenerator(Rule):
         outer = self._argument_of.get(id(call))
         while outer is not None:
             name = self.qualname(outer.func)
+            if name is None and isinstance(outer.func, cst.Attribute):
+                return None  # a method of some value (`x.normal_(generator=...)`): not known to seed it
             builtin = name is None and isinstance(outer.func, cst.Name) and outer.func.value in _BUILTINS
             if not builtin and (name is None or name.split(".")[0] not in external):
                 return name or self.context.module.code_for_node(outer.func)

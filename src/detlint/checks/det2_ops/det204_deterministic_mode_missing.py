@@ -116,7 +116,7 @@ class DeterministicModeMissing(ProjectRule):
                 + (f" Turning them on {listed}." if listed else "")
                 + (
                     " No op on this path is known to vary in every run, and it never trains (low confidence)."
-                    if confidence is Confidence.LOW and not varying
+                    if confidence is Confidence.LOW and not varying and not state.trains("torch")
                     else ""
                 )
                 + kept,
