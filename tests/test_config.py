@@ -104,7 +104,7 @@ def test_cli_flags_override_the_config(cli, tmp_path):
 def test_per_file_ignores(cli, tmp_path):
     write(tmp_path, {
         "pyproject.toml": '[tool.detlint]\nper-file-ignores = { "scripts/**" = ["cudnn-benchmark"] }\n',
-        "scripts/bench.py": BENCHMARK,
+        "scripts/tune.py": BENCHMARK,
         "train.py": BENCHMARK,
     })  # fmt: skip
     assert [f["path"] for f in cli.json()["findings"]] == ["train.py"]

@@ -28,7 +28,7 @@ PROJECT = {
     "pyproject.toml": PYPROJECT,
     "train.py": 'from lib import work\n\nif __name__ == "__main__":\n    work()\n',
     "lib.py": "import numpy as np\n\n\ndef work():\n    return np.random.rand(3)\n",
-    "bench.py": BENCHMARK,
+    "tuning.py": BENCHMARK,
     "script.py": SCRIPT,
 }
 
@@ -77,7 +77,7 @@ def actions(client: LspClient, uri: str, diagnostics: list[dict], **context) -> 
 
 def test_a_quick_fix_applied_and_sent_back_clears_the_diagnostic(client, project):
     client.initialize(project)
-    uri = client.open(project / "bench.py")
+    uri = client.open(project / "tuning.py")
     diagnostics = client.diagnostics(uri)
     assert codes(diagnostics) == ["DET203"]
     assert span(diagnostics[0]) == (2, 0, 2, 30)  # `torch.backends.cudnn.benchmark`
@@ -104,7 +104,7 @@ def test_a_quick_fix_applied_and_sent_back_clears_the_diagnostic(client, project
 )
 def test_an_ignore_action_inserts_a_suppression_that_silences_the_finding(client, project, title, expected):
     client.initialize(project)
-    uri = client.open(project / "bench.py")
+    uri = client.open(project / "tuning.py")
     diagnostics = client.diagnostics(uri)
     assert codes(diagnostics) == ["DET203"]
     silenced = applied(BENCHMARK, actions(client, uri, diagnostics)[title]["edit"]["changes"][uri])
@@ -174,7 +174,7 @@ def test_hover_on_a_flagged_range_explains_the_rule_and_the_fix(client, project)
 
 def test_a_syntax_error_mid_edit_is_det001_and_the_server_goes_on(client, project):
     client.initialize(project)
-    uri = client.open(project / "bench.py")
+    uri = client.open(project / "tuning.py")
     assert codes(client.diagnostics(uri)) == ["DET203"]
     seen = client.seen
     client.change(uri, "import torch\n\ntorch.backends.cudnn.benchmark = (\n", version=2)
@@ -187,7 +187,7 @@ def test_a_syntax_error_mid_edit_is_det001_and_the_server_goes_on(client, projec
 
 def test_closing_a_document_clears_its_diagnostics(client, project):
     client.initialize(project)
-    uri = client.open(project / "bench.py")
+    uri = client.open(project / "tuning.py")
     assert codes(client.diagnostics(uri)) == ["DET203"]
     seen = client.seen
     client.notify("textDocument/didClose", {"textDocument": {"uri": uri}})
@@ -198,7 +198,7 @@ def test_initialization_options_select_rules(project):
     client = LspClient(project)
     try:
         client.initialize(project, options={"select": ["DET1"]})
-        assert client.diagnostics(client.open(project / "bench.py")) == []
+        assert client.diagnostics(client.open(project / "tuning.py")) == []
         assert codes(client.diagnostics(client.open(project / "lib.py"))) == ["DET101"]
     finally:
         client.close()
@@ -210,7 +210,7 @@ def test_workspace_configuration_is_read_and_a_changed_config_file_rechecks(proj
         client.initialize(project, options={"select": ["DET1"]})  # the configuration's select wins
         registered = client.wait_until(lambda: client.registrations, "a registration")
         assert [registration["method"] for registration in registered] == ["workspace/didChangeWatchedFiles"]
-        lib, bench = client.open(project / "lib.py"), client.open(project / "bench.py")
+        lib, bench = client.open(project / "lib.py"), client.open(project / "tuning.py")
         assert client.diagnostics(lib, lambda found: "DET101" not in codes(found)) == []
         assert codes(client.diagnostics(bench, lambda found: found != [])) == ["DET203"]
 
@@ -228,7 +228,7 @@ def test_a_bad_setting_is_shown_to_the_user(project):
     client = LspClient(project)
     try:
         client.initialize(project, options={"minConfidence": "sure"})
-        client.open(project / "bench.py")
+        client.open(project / "tuning.py")
         message = client.wait_until(
             lambda: [note for note in client.notifications if note["method"] == "window/showMessage"], "a message"
         )[0]
