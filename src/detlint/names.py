@@ -8,6 +8,7 @@ binds it has been visited.
 from __future__ import annotations
 
 import ast
+import builtins
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from detlint.analysis.statements import SIMPLE_STATEMENTS, statements
 from detlint.finding import one_line
 
 NOT_LITERAL = object()
+# The names Python binds in every module (`print`, `getattr`, `len`): never the project's own.
+BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 def dotted_name(node: cst.BaseExpression) -> str | None:

@@ -8,7 +8,6 @@ importing a module. The project pass strings these together from each entry poin
 
 from __future__ import annotations
 
-import builtins
 from dataclasses import dataclass
 
 import libcst as cst
@@ -40,11 +39,10 @@ from detlint.facts.switches import (
     mode_settings,
 )
 from detlint.finding import Confidence
-from detlint.names import ImportTable, argument, code_of, dotted_name, literal_value
+from detlint.names import BUILTIN_NAMES, ImportTable, argument, code_of, dotted_name, literal_value
 from detlint.positions import locate, statement_lines, statement_nodes
 
 _TORCH = frozenset({"torch"})
-_BUILTINS = frozenset(dir(builtins))
 # Calls that keep a callable to call later, or never: a class or function passed to them runs nothing now.
 _KEEPERS = frozenset({"dict", "list", "tuple", "set", "frozenset", "partial", "functools.partial", "setattr", "getattr", "isinstance", "issubclass", "print", "hasattr", "id", "type", "vars"})
 
@@ -122,7 +120,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             target = decorator.decorator.func if isinstance(decorator.decorator, cst.Call) else decorator.decorator
             qualname = self.imports.resolve(target)
             dotted = dotted_name(target)
-            if qualname is None and dotted and dotted.split(".")[0] not in ("self", "cls", *_BUILTINS):
+            if qualname is None and dotted and dotted.split(".")[0] not in ("self", "cls", *BUILTIN_NAMES):
                 qualname = f"{self.module_name}.{dotted}"  # the file's own definition
             if qualname is not None and qualname.split(".")[0] not in self._external:
                 names.append(qualname)
@@ -349,7 +347,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         qualname = self.imports.resolve(node.func)
         if qualname is not None:
             return qualname.split(".")[0] not in STDLIB
-        return not (isinstance(node.func, cst.Name) and node.func.value in _BUILTINS)
+        return not (isinstance(node.func, cst.Name) and node.func.value in BUILTIN_NAMES)
 
     def _determinism_events(self, node: cst.Call) -> None:
         """Ops, CUDA use, deterministic-mode settings and environment variables set by a call."""
@@ -378,7 +376,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         dataset = self.model.handed(loader, hook.holds) if hook is not None and hook.holds else None
         if dataset is None:
             return ""
-        if not dataset.qualified and not dataset.fallback and dataset.callee.split(".")[0] not in _BUILTINS:
+        if not dataset.qualified and not dataset.fallback and dataset.callee.split(".")[0] not in BUILTIN_NAMES:
             return f"{self.module_name}.{dataset.callee}"  # a class of the file defined further down
         return self.model.qualified(dataset) or ""
 

@@ -269,10 +269,9 @@ def cudnn_flag_covers(state: EntryState, entry: OpEntry) -> bool:
     return entry.id in load_catalog().torch_switches.cudnn_covered and state.mode(CUDNN_MODE) == "error"
 
 
-def listed_ops(view: OpCatalogView, state: EntryState, covered=None) -> tuple[list[RelatedLocation], str]:
-    """The ops a per-entry finding says its switch would make deterministic: related locations (the
-    first `MAX_LISTED_OPS`) and a clause for the message ("" when there are none)."""
-    fixed = view.fixed_by_mode(state, covered)
+def listed_ops(fixed: list[Reached]) -> tuple[list[RelatedLocation], str]:
+    """The ops a per-entry finding says its switch would make deterministic (`fixed_by_mode`): related
+    locations (the first `MAX_LISTED_OPS`) and a clause for the message ("" when there are none)."""
     # Each kind of op once before any repeats, so that a capped list shows what the switch covers.
     repeats: Counter[str] = Counter()
     ordered = []

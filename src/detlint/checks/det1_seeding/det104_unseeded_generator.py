@@ -1,15 +1,11 @@
 from __future__ import annotations
 
-import builtins
 
 import libcst as cst
 
 from detlint.checks.base import Rule
 from detlint.finding import Confidence, Severity
-from detlint.names import argument, literal_value
-
-
-_BUILTINS = frozenset(dir(builtins))
+from detlint.names import BUILTIN_NAMES, argument, literal_value
 
 
 class UnseededGenerator(Rule):
@@ -126,7 +122,7 @@ class UnseededGenerator(Rule):
             name = self.qualname(outer.func)
             if name is None and isinstance(outer.func, cst.Attribute):
                 return None  # a method of some value (`x.normal_(generator=...)`): not known to seed it
-            builtin = name is None and isinstance(outer.func, cst.Name) and outer.func.value in _BUILTINS
+            builtin = name is None and isinstance(outer.func, cst.Name) and outer.func.value in BUILTIN_NAMES
             if not builtin and (name is None or name.split(".")[0] not in external):
                 return name or self.context.module.code_for_node(outer.func)
             outer = self._argument_of.get(id(outer))  # `getattr(s, "generator", torch.Generator())`: look further out

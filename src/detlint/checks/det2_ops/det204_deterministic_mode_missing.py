@@ -87,14 +87,15 @@ class DeterministicModeMissing(ProjectRule):
             cuda = state.first_cuda
             if cuda is None or state.mode("torch") in ("error", "warn"):
                 continue  # no CUDA, or enabled (warn-only is DET208's finding)
-            ops, listed = listed_ops(view, state, cudnn_flag_covers)
+            fixed = view.fixed_by_mode(state, cudnn_flag_covers)
+            ops, listed = listed_ops(fixed)
             if state.mode(CUDNN_MODE) == "error" and not ops:
                 continue  # cuDNN's flag covers every op the path is seen to run
             confidence = cuda.confidence
             # Ops that vary in every run that calls them (not only where code reads memory it never wrote).
             varying = [
                 reached
-                for reached in view.fixed_by_mode(state, cudnn_flag_covers)
+                for reached in fixed
                 if not view.judged(reached.event)[0].only_when_misused  # type: ignore[index]
             ]
             kept = "" if not is_self_check(index, state.entry, state.reached) else f" Low confidence: {SELF_CHECK_REASON}."

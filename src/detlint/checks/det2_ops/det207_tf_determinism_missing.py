@@ -89,7 +89,7 @@ class TfDeterminismMissing(ProjectRule):
             if not uses or tf_determinism_on(state):
                 continue
             first = uses[0]
-            ops, listed = listed_ops(view, state)
+            ops, listed = listed_ops(view.fixed_by_mode(state))
             confidence = Confidence.weakest(first.confidence, self.confidence)
             unknown = ""
             if not ops and not state.trains("tensorflow"):

@@ -21,7 +21,6 @@ rules supply how a source is recognised and how the finding is worded, through t
 
 from __future__ import annotations
 
-import builtins
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -32,9 +31,8 @@ import libcst as cst
 from detlint.checks.base import FixSpec, Report
 from detlint.facts.model import is_test_path
 from detlint.finding import Confidence
-from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
+from detlint.names import BUILTIN_NAMES, NOT_LITERAL, code_of, dotted_name, literal_value
 
-_BUILTINS = frozenset(dir(builtins))
 _LOGGER_HINTS = ("log", "warnings")
 _SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
 
@@ -422,14 +420,14 @@ class ScopeWalker:
         if isinstance(func, cst.Name):
             if func.value in self.aliases:
                 return self.aliases[func.value]
-            if func.value not in imports.bindings and func.value in _BUILTINS:
+            if func.value not in imports.bindings and func.value in BUILTIN_NAMES:
                 return func.value
             return imports.resolve(func)
         resolved = imports.resolve(func)
         if resolved is None:
             dotted = dotted_name(func)
             head = dotted.split(".")[0] if dotted else ""
-            if head in _BUILTINS and head not in imports.bindings and head not in self.bindings:
+            if head in BUILTIN_NAMES and head not in imports.bindings and head not in self.bindings:
                 return dotted  # dict.fromkeys, str.join
         return resolved
 

@@ -116,6 +116,7 @@ class DataloaderWorkerSeed(ProjectRule):
         )
         exposed: dict[int, tuple] = {}
         hook_sites = _iteration_sites(index)
+        draws_nothing: dict[object, bool] = {}  # dataset class -> `_draws_nothing`, once per run
         for state in entry_states(index):
             seeded = any("torch" in r.event.covers for r in state.events(EventKind.SEED))
             numpy_used = any(r.event.subject == "numpy" for r in state.events(EventKind.RNG))
@@ -127,9 +128,10 @@ class DataloaderWorkerSeed(ProjectRule):
             )
             for reached in state.events(EventKind.LOADER):
                 given = dict(reached.event.data)
-                if (reached.event.site.path, given.get("loader")) in quiet or _draws_nothing(
-                    index, given.get("dataset")
-                ):
+                dataset = given.get("dataset")
+                if dataset not in draws_nothing:
+                    draws_nothing[dataset] = _draws_nothing(index, dataset)
+                if (reached.event.site.path, given.get("loader")) in quiet or draws_nothing[dataset]:
                     continue  # its workers are seen to draw no random numbers: their seeds change nothing
                 if not seeded and not given.get("generator"):
                     if torch_reported:
