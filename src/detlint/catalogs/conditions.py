@@ -258,7 +258,10 @@ class Condition:
         default when absent; an explicit None is not passing the argument, and arguments that may hide
         in `*args`/`**kwargs` are as uncertain as non-literal ones."""
         if "runtime" in raw:
-            return cls(argument=None, cap=Level.LOW, what=raw["runtime"])
+            # `assumed: false`: the condition seldom holds in real code and nothing static shows when it
+            # does, so the entry is not matched (it stays for `detlint probe` and the op reference).
+            cap = Level.NONE if raw.get("assumed") is False else Level.LOW
+            return cls(argument=None, cap=cap, what=raw["runtime"])
         test = next(name for name in op_schema.CONDITION_TESTS if name in raw)
         operand = tuple(raw[test]) if isinstance(raw[test], list) else raw[test]
         condition = cls(

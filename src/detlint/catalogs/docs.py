@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 
-from detlint.catalogs.conditions import Condition
+from detlint.catalogs.conditions import Condition, Level
 from detlint.catalogs.entries import Entry
 from detlint.catalogs.loader import Catalog
 from detlint.catalogs.ops import OpEntry, OpIndex, Status
@@ -146,7 +146,8 @@ def _parameter(condition: Condition) -> str:
 
 def _condition(condition: Condition) -> str:
     if condition.argument is None:
-        return f"*at run time:* {condition.what}"
+        unseen = " (seldom holds and cannot be seen in the source: not reported, only probed)"
+        return f"*at run time:* {condition.what}" + (unseen if condition.cap is Level.NONE else "")
     parameter = _parameter(condition)
     if condition.test == "given":
         return f"{parameter} {'given' if condition.operand else 'not given'}"

@@ -205,7 +205,7 @@ def _argument_problem(value: dict[str, Any], test: str, with_positions: bool) ->
 def _condition_problem(value: Any, with_positions: bool) -> str | None:
     if not isinstance(value, dict):
         return "a mapping"
-    allowed = {"keyword", "aliases", "positions", "default", *CONDITION_TESTS}
+    allowed = {"keyword", "aliases", "positions", "default", "assumed", *CONDITION_TESTS}
     unknown = sorted(set(value) - allowed, key=str)
     if unknown:
         return f"unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
@@ -217,6 +217,8 @@ def _condition_problem(value: Any, with_positions: bool) -> str | None:
         return "'default' (the value when the argument is absent) goes with values/not_values/below/above"
     if test == "runtime" and ({"aliases", "positions"} & set(value)):
         return "a 'runtime' condition names at most the keyword it is about"
+    if "assumed" in value and (test != "runtime" or value["assumed"] is not False):
+        return "'assumed: false' goes only with a 'runtime' condition"
     return _test_problem(test, value[test]) or _argument_problem(value, test, with_positions)
 
 

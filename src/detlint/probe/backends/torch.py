@@ -696,6 +696,14 @@ def rnn_cudnn(t: Ctx, plan: Plan):
     return t.backward(lambda x, *weights: layer(x)[0], source, *layer.parameters())
 
 
+@_recipe("sdpa_backward", plan=_sized(), backward=True)
+def sdpa_backward(t: Ctx, plan: Plan):
+    """F.scaled_dot_product_attention (8 heads, 512 tokens of 64) forward and backward to q, k and v."""
+    shape = (4 * plan["scale"], 8, 512, 64)
+    query, key, value = (t.randn(*shape, grad=True) for _ in range(3))
+    return t.backward(lambda q, k, v: t.F.scaled_dot_product_attention(q, k, v), query, key, value)
+
+
 # -- memory ---------------------------------------------------------------------------------------------
 
 
