@@ -21,7 +21,7 @@ from detlint.checks.base import FileContext, FixSpec, Report, Rule
 from detlint.checks.det0_meta.det001_parse_error import ParseError
 from detlint.checks.det0_meta.det002_internal_error import InternalError
 from detlint.facts.collector import FactsCollector
-from detlint.facts.model import is_side_script_path, is_test_path
+from detlint.facts.model import is_run_hazard_outside_runs
 from detlint.finding import Confidence, Edit, Finding, Fix, RelatedLocation, Span, with_confidence_reason
 from detlint.names import ImportTable, code_of
 from detlint.notebook import notebook_module
@@ -253,11 +253,6 @@ def _fix(spec: FixSpec, spans: dict[int, Span]) -> Fix:
     return Fix(spec.description, tuple(edits), spec.safe)
 
 
-# Families whose findings are about what a run computes (seeding, ops and switches); order rules judge
-# test code themselves, and dependency rules are about the environment.
-RUN_FAMILIES = ("DET1", "DET2")
-
-
 def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Finding]:
     wanted: list[cst.CSTNode] = []
     for report in reports:
@@ -270,17 +265,10 @@ def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Findin
     spans = locate(module, wanted)
     occurrences: Counter[tuple[str, str, str]] = Counter()
     findings = []
-    # A run hazard in a test or a side script (a benchmark, a demo, an export): nothing the file computes
-    # is a result anyone keeps.
-    not_a_run = is_test_path(path) or is_side_script_path(path)
     for report in reports:
+        if is_run_hazard_outside_runs(report.rule.code, path):
+            continue
         confidence, detail = report.confidence, report.detail
-        if not_a_run and report.rule.code.startswith(RUN_FAMILIES):
-            confidence = Confidence.LOW
-            detail = (
-                f"{detail} Low confidence: the file is a test or a benchmark, demo or export script, not a run "
-                "whose results are kept."
-            )
         anchor = code_of(report.node, module)
         key = (report.rule.code, report.scope, anchor)
         finding = Finding(

@@ -1,5 +1,5 @@
 """Lookups over the `call_paths` catalog: what calling an instance runs, which methods hand the same
-object back, and which calls make a path train."""
+object back, which calls make a path train, and which read the run's data."""
 
 from __future__ import annotations
 
@@ -79,6 +79,11 @@ class CallPathIndex:
                 tuple(entry["methods"]),
             )  # fmt: skip
             self._hooks.update(dict.fromkeys(entry["builders"], hook))
+        sources = catalog.entries(CATALOG, "data_sources")
+        self._data_callables = {callable_: entry for entry in sources for callable_ in entry.get("callables", ())}
+        self._data_prefixes = tuple((prefix, entry) for entry in sources for prefix in entry.get("prefixes", ()))
+        self._data_suffixes = tuple((suffix, entry) for entry in sources for suffix in entry.get("suffixes", ()))
+        self._data_methods = {method: entry for entry in sources for method in entry.get("methods", ())}
         self._forward_only: dict[str, bool] = {
             callable_: bool(entry.get("when_argument_false"))
             for entry in catalog.entries(CATALOG, "forward_only")
@@ -91,6 +96,19 @@ class CallPathIndex:
         if qualname not in self._forward_only:
             return None
         return not self._forward_only[qualname]
+
+    def data_source(self, qualname: str) -> Entry | None:
+        """The `data_sources` entry a call reads the run's data through (`torchvision.datasets.MNIST`), or None."""
+        found = self._data_callables.get(qualname)
+        found = found or next((entry for prefix, entry in self._data_prefixes if qualname.startswith(prefix)), None)
+        found = found or next((entry for suffix, entry in self._data_suffixes if qualname.endswith(suffix)), None)
+        if found is not None and qualname.endswith(tuple(found.get("except_suffixes", ()))):
+            return None
+        return found
+
+    def data_source_method(self, name: str) -> Entry | None:
+        """The `data_sources` entry of a method called on any receiver (`model.load_state_dict(...)`), or None."""
+        return self._data_methods.get(name)
 
     def wrapped_argument(self, qualname: str) -> tuple[str, int | None] | None:
         """The argument a wrapping callable hands back or runs when called (`torch.compile(model)`)."""

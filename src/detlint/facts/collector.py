@@ -17,6 +17,7 @@ from detlint.analysis.statements import parameters
 from detlint.analysis.values import Device, Instance, device_of
 from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.conditions import ArgumentView, Level
+from detlint.catalogs.entries import Entry
 from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.model import (
     ALTERNATIVES,
@@ -265,6 +266,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._determinism_events(node)
         qualname = self.imports.resolve(node.func)
         self._training_event(node, qualname)
+        self._data_event(node, qualname)
         confidence = Confidence.MEDIUM if self.imports.resolved_through_star(node.func) else Confidence.HIGH
         if qualname is not None and self._seed_event(node, qualname, confidence):
             return
@@ -399,6 +401,20 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if call is not None and not self._forward_only:
             self._emit(EventKind.TRAIN, call.id, node, detail=call.trains)
 
+    def _data_event(self, node: cst.Call, qualname: str | None) -> None:
+        """`open(path)`, `np.load(...)`, `datasets.MNIST(...)`: the path reads data from outside the program."""
+        if qualname is None and isinstance(node.func, cst.Name) and node.func.value in BUILTIN_NAMES:
+            qualname = f"builtins.{node.func.value}"
+        source = self.call_paths.data_source(qualname) if qualname else None
+        if source is None:
+            return
+        data = [(flag, True) for flag in ("model", "loads_weights") if source.get(flag)]
+        weights = source.get("weights_arguments")
+        if weights and not any(_passed(argument(node, keyword)) for keyword in weights):
+            data = [("model", True)] if source.get("model") else []
+            data.append(("reads_nothing", True))  # a model built without weights is randomly initialised
+        self._emit(EventKind.DATA, source.id, node, data=tuple(data))
+
     def _pipeline_events(self, node: cst.Call) -> None:
         """Data loaders with worker processes, and tf.data transformations that lose order or shuffle
         without an op seed."""
@@ -481,15 +497,27 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return True
         if level < Level.CERTAIN:
             confidence = Confidence.MEDIUM
-        self._emit(
-            EventKind.RNG, entry["library"], node, confidence, detail=entry["what"], deferred=entry.get("deferred", False)
-        )
+        self._emit_draw(entry, node, confidence)
         return True
+
+    def _emit_draw(self, consumer: Entry, node: cst.Call, confidence: Confidence) -> None:
+        """A draw from a global generator. `draws_values` marks random values (not a layer's weights or a
+        shuffle): what a run that reads no data takes as its input; `initialises_weights` a layer's initial
+        weights, which stored weights loaded later replace."""
+        values = tuple((flag, True) for flag in ("draws_values", "initialises_weights") if consumer.get(flag))
+        self._emit(
+            EventKind.RNG, consumer["library"], node, confidence, detail=consumer["what"],
+            deferred=consumer.get("deferred", False), data=values,
+        )  # fmt: skip
 
     def _method_events(self, node: cst.Call) -> None:
         if not isinstance(node.func, cst.Attribute) or self.imports.resolve(node.func) is not None:
             return
         name = node.func.attr.value
+        source = self.call_paths.data_source_method(name)
+        if source is not None and self.imports.imports_any(_TORCH):
+            self._emit(EventKind.DATA, source.id, node, data=(("loads_weights", True),))
+            return
         seeder = self.rng.seeder_method(name)
         if seeder is not None:
             self._emit(EventKind.SEED, name, node, Confidence.MEDIUM, covers=tuple(seeder["covers"]))
@@ -497,10 +525,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         consumer = self.rng.consumer_method(name)
         if consumer is not None and self.imports.imports_any(frozenset({consumer["library"]})):
             if not _uses_own_generator(node, consumer):
-                self._emit(
-                    EventKind.RNG, consumer["library"], node, Confidence.MEDIUM, detail=consumer["what"],
-                    deferred=consumer.get("deferred", False),
-                )  # fmt: skip
+                self._emit_draw(consumer, node, Confidence.MEDIUM)
 
     def _seed_given(
         self, node: cst.Call, where: tuple[str, int | None] = ("seed", 0)
@@ -801,3 +826,7 @@ def is_main_guard(test: cst.BaseExpression) -> bool:
     sides = {dotted_name(side) or literal_value(side) for side in (test.left, comparison.comparator)}
     return sides == {"__name__", "__main__"}
 
+
+def _passed(arg: cst.Arg | None) -> bool:
+    """Whether an argument is given a value other than a literal False or None."""
+    return arg is not None and literal_value(arg.value) not in (False, None)

@@ -22,6 +22,10 @@ class EventKind(str, Enum):
     LOADER = "loader"  # subject: "torch"; a loader with worker processes; data: generator/worker_init_fn given
     OWN_GENERATOR = "own-generator"  # subject: class; a generator a dataset keeps and draws from per item
     TF_DATA = "tf-data"  # detail: "unordered" (deterministic=False) or "unseeded-shuffle"
+    DATA = "data"  # subject: the `data_sources` entry of a call that reads the run's data; data: "model" when
+    # it brings a model whose layers are not seen (`from_pretrained`), "reads_nothing" when that model is
+    # built without stored weights (`resnet18()`: randomly initialised), "loads_weights" when the call puts
+    # stored weights into a model (`load_state_dict`, `from_pretrained`)
     TRAIN = "train"  # subject: the training call's catalog id (`loss.backward()`); detail: the framework trained
     PARAM = "param"  # subject: a parameter of the scope; detail: "call", "iterate" or a method called on it
     CALL = "call"  # subject: qualified name of what is called (maybe a project function); data: the
@@ -97,9 +101,20 @@ _SIDE_SCRIPT_WORDS = frozenset({"bench", "benchmark", "benchmarks", "demo", "dem
 def is_side_script_path(path: str) -> bool:
     """A script named for benchmarking, a demo or an export (`bench.py`, `4-benchmark_speed.py`,
     `demo.py`, `onnx_export.py`): it times code, shows it or converts a model, and no training result
-    it computes is kept."""
+    it computes is kept. (A figure is a result: a t-SNE plot differs between unseeded runs.)"""
     words = re.split(r"[^a-z]+", path.rpartition("/")[2].lower().removesuffix(".py"))
     return any(word in _SIDE_SCRIPT_WORDS for word in words)
+
+
+# Rule families whose findings are about what a run computes (seeding, ops and switches); order rules
+# judge test code themselves, and dependency rules are about the environment.
+RUN_FAMILIES = ("DET1", "DET2")
+
+
+def is_run_hazard_outside_runs(code: str, path: str) -> bool:
+    """A seeding or op finding in a test or a side script (a benchmark, a demo, an export): nothing the
+    file computes is a result anyone keeps, so it is not reported."""
+    return code.startswith(RUN_FAMILIES) and (is_test_path(path) or is_side_script_path(path))
 
 
 @dataclass(frozen=True)

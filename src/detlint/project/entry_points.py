@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -56,27 +56,45 @@ class EntryPoint:
         return RelatedLocation(self.path, span, f"entry point: {what}")
 
 
-SELF_CHECK_REASON = (
-    "the entry point looks like a self-check, a speed benchmark, a demo or an illustration, not a run whose "
-    "results are kept (a package module's `__main__` block that never updates a model's weights, a script "
-    "named for benchmarking, a demo or an export, or a script of the documentation tree)"
-)
-
-
-def is_self_check(index: ProjectIndex, entry: EntryPoint, reached: Iterable[Reached]) -> bool:
-    """A run whose results nobody keeps (`SELF_CHECK_REASON`): a package module's `if __name__ ==
-    "__main__":` block whose path never updates a model's weights (`python -m pkg.model` runs the
-    model, maybe one backward pass, on random input), a side script (`is_side_script_path`: a
-    benchmark, a demo, an export), or a script of the documentation tree (`docs/`, an illustration)."""
+def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[Reached]) -> bool:
+    """A run whose results nobody keeps, so that its seeding and deterministic mode do not matter: a
+    side script (`is_side_script_path`: a benchmark, a demo, an export) or a script of the documentation
+    tree (`docs/`, an illustration); a run whose path reads no data (no `data_sources` call: no file,
+    dataset, environment or download) but draws random values, an API demo or a smoke test on random
+    tensors; a PyTorch package module's `if __name__ == "__main__":` block whose path never updates a
+    model's weights (`python -m pkg.model` runs the model, maybe one backward pass, on random input). A
+    notebook is always a run."""
     if entry.kind == "notebook":
         return False
     if is_side_script_path(entry.path) or {"docs", "doc"} & set(entry.path.split("/")[:-1]):
         return True
+    if not reads_data(reached) and any(
+        item.event.kind is EventKind.RNG and dict(item.event.data).get("draws_values") for item in reached
+    ):
+        return True
     package = entry.path.rpartition("/")[0]
     if entry.kind != "main-guard" or not package or f"{package}/__init__.py" not in index.files:
         return False
+    if not any(name == "torch" or name.startswith("torch.") for name in entry.facts.imports):
+        return False  # the self-check idiom is PyTorch's; JAX and TensorFlow updates are not all catalogued
     updates = load_catalog().call_paths.weight_updates
     return not any(item.event.kind is EventKind.TRAIN and item.event.subject in updates for item in reached)
+
+
+def reads_data(reached: Sequence[Reached]) -> bool:
+    """Whether a path reaches a `data_sources` call that reads something (not a model built without
+    stored weights)."""
+    return any(item.event.kind is EventKind.DATA and not dict(item.event.data).get("reads_nothing") for item in reached)
+
+
+def serves_only_unkept_runs(index: ProjectIndex, path: str) -> bool:
+    """Whether a file below the project root sits above entry points that read no data or whose results
+    nobody keeps, and above no other (the requirements file of an `examples/fx/` set of tracing demos)."""
+    directory = path.rpartition("/")[0]
+    entries = [entry for entry in index.entry_points if directory and entry.path.startswith(directory + "/")]
+    return bool(entries) and all(
+        not reads_data(reached := index.reach(entry)) or results_not_kept(index, entry, reached) for entry in entries
+    )
 
 
 def find_entry_points(index: ProjectIndex) -> tuple[EntryPoint, ...]:

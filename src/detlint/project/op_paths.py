@@ -48,6 +48,12 @@ class EntryState:
         )
 
     @cached_property
+    def outside_model(self) -> Reached | None:
+        """Where the path first builds or loads a model whose layers detlint cannot see into
+        (`from_pretrained`, `timm.create_model`: `data_sources` marked `model`)."""
+        return next((r for r in self.events(EventKind.DATA) if dict(r.event.data).get("model")), None)
+
+    @cached_property
     def first_cuda(self) -> Reached | None:
         """The first place the path uses (or asks for) a CUDA device; asking whether CUDA is there
         does not count."""
@@ -84,8 +90,8 @@ class OpUse:
     entry: OpEntry
     status: Status
     reaching: tuple[tuple[EntryState, Reached], ...]  # entry points whose path calls it (and trains, for backward ops)
-    forward_only: bool = False  # a backward op reached only under no_grad: its backward pass never runs
-    untrained: bool = False  # a backward op whose reaching paths show no training: `reaching` are those paths
+    # A backward op reached only under no_grad or on paths that never train: its backward pass is not seen to run.
+    forward_only: bool = False
     variants: tuple[str, ...] = ()  # the ops of every entry that matched the call, when several did
 
     @property
@@ -116,23 +122,43 @@ class OpCatalogView:
         status = self.ops.status(entry, self.version) if entry else None
         return (entry, status) if entry is not None and status is not None else None
 
-    def fixed_by_mode(self, state: EntryState, covered=None) -> list[Reached]:
-        """The ops on an entry point's path that the framework's deterministic mode makes deterministic,
-        one per call site, less those `covered(state, entry)` says another switch already covers: what its
-        per-entry finding (DET204, DET207) lists."""
-        found: dict[tuple[str, Span], Reached] = {}
+    def running(self, state: EntryState) -> Iterator[tuple[Reached, OpEntry, Status]]:
+        """The catalog's ops an entry point's path runs, with their status: a backward op only where the
+        path trains outside no_grad."""
         for reached in state.events(EventKind.OP):
             judged = self.judged(reached.event)
             if judged is None:
                 continue
             entry, status = judged
-            if covered is not None and covered(state, entry):
-                continue
             if entry.pass_ == "backward" and (reached.no_grad or not state.trains(self.package)):
+                continue
+            yield reached, entry, status
+
+    def fixed_by_mode(self, state: EntryState, covered=None) -> list[Reached]:
+        """The ops on an entry point's path that the framework's deterministic mode makes deterministic,
+        one per call site, less those `covered(state, entry)` says another switch already covers: what its
+        per-entry finding (DET204, DET207) lists."""
+        found: dict[tuple[str, Span], Reached] = {}
+        for reached, entry, status in self.running(state):
+            if covered is not None and covered(state, entry):
                 continue
             if status.default != "deterministic" and status.deterministic_mode == "deterministic":
                 found.setdefault((reached.event.site.path, reached.event.site.span), reached)
         return list(found.values())
+
+    def mode_fixes_a_varying_op(self, state: EntryState) -> bool:
+        """Whether the path runs an op that is nondeterministic in every run that calls it (not only
+        where code reads memory it never wrote) and that deterministic mode makes deterministic. An op
+        the mode makes raise is DET206's finding, not the switch's; one the mode leaves nondeterministic
+        counts only on a training path (cuDNN's RNNs: the mode, before PyTorch 2.10, also demands the
+        cuBLAS workspace setting that makes them repeat), not in inference, where DET201 reports it."""
+        trains = state.trains(self.package)
+        return any(
+            status.default != "deterministic"
+            and not entry.only_when_misused
+            and (status.deterministic_mode == "deterministic" or (trains and status.deterministic_mode != "raises"))
+            for _, entry, status in self.running(state)
+        )
 
     def pin(self, index: ProjectIndex) -> list[RelatedLocation]:
         """Where the project pins the version judged against, if it does."""
@@ -161,9 +187,8 @@ class OpCatalogView:
             use = OpUse(facts, event, entry, status, calls)
             if entry.pass_ == "backward" and calls:
                 # Its backward pass runs only where a path trains, and never under no_grad.
-                with_grad = tuple(pair for pair in calls if not pair[1].no_grad)
-                training = tuple(pair for pair in with_grad if pair[0].trains(self.package))
-                use = replace(use, reaching=training or with_grad, forward_only=not with_grad, untrained=not training)
+                training = tuple(pair for pair in calls if not pair[1].no_grad and pair[0].trains(self.package))
+                use = replace(use, reaching=training, forward_only=not training)
             key = (facts.path, event.site.span)
             known = by_site.get(key)
             if known is not None:
@@ -211,17 +236,25 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
     view = OpCatalogView(index, catalog)
     states = entry_states(index)
     for use in view.uses(index, states):
-        if use.status.default == "deterministic" or use.forward_only:
-            continue  # deterministic in this version even without the mode, or its backward never runs
+        if use.status.default == "deterministic" or use.forward_only or use.entry.only_when_misused:
+            # Deterministic in this version even without the mode, its backward is not seen to run, or it
+            # varies only where code reads memory it never wrote (a bug to find by running, not a kernel choice).
+            continue
         exposed = [(state, reached) for state, reached in use.reaching if not protected(state, use)]
         if use.reaching and not exposed:
             continue
         if use.status.deterministic_mode == "deterministic" and not use.reaching:
             continue  # the mode fixes it wherever a run turns it on: a change for the runs, not this call
-        if use.status.deterministic_mode == "deterministic" and not use.untrained:
-            # Paths with a per-entry finding list the op there; only the others can need one here.
-            exposed = [(state, reached) for state, reached in exposed if not reported_per_entry(state)]
-            if use.reaching and not exposed:
+        if use.status.deterministic_mode == "deterministic":
+            # Paths with a per-entry finding list the op there; a CUDA-only op on a path that never asks for
+            # CUDA runs deterministically on the CPU.
+            exposed = [
+                (state, reached)
+                for state, reached in exposed
+                if not reported_per_entry(state)
+                and (use.entry.device != "cuda" or view.ops.coverage.gpu_by_default or state.first_cuda)
+            ]
+            if not exposed:
                 continue
         confidence = use.event.confidence
         states_without = [state for state, _ in exposed]
@@ -239,12 +272,6 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
             if use.entry.device == "cuda" and device_unknown:
                 confidence = Confidence.LOW  # the device is unknown
                 where += " Nothing on that path asks for CUDA, so it may run on the CPU (low confidence)."
-            if use.untrained:
-                confidence = Confidence.LOW  # whether its backward pass runs is not seen
-                where = where[:-1] + (
-                    ", whose path shows no training (no backward pass, optimizer step or fit loop), so whether "
-                    "its backward pass runs is not known (low confidence)."
-                )
         site = use.event.site
         yield rule.finding(
             site.path,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from detlint.config import FRAMEWORKS, Settings
+from detlint.facts.model import is_run_hazard_outside_runs
 from detlint.finding import Finding
 from detlint.project.disk import Outcome, Request
 from detlint.results import FileResult
@@ -59,7 +60,9 @@ def run_project_rules(
     failures: list[str] = []
     for rule in rules:
         try:
-            findings.extend(rule().check(index))
+            findings.extend(
+                finding for finding in rule().check(index) if not is_run_hazard_outside_runs(finding.code, finding.path)
+            )
         except Exception as error:  # noqa: BLE001 - one failing project rule must not hide the rest
             tracebacks.append(f"project rule {rule.code} ({rule.name}) failed:\n{traceback.format_exc()}")
             failures.append(

@@ -43,6 +43,16 @@ SCHEMA: dict[str, Schema] = {
             "given": (argument_ref, False),
             "methods": (list_of_str, True),
         },
+        "data_sources": {
+            "callables": (list_of_str, False),
+            "prefixes": (list_of_str, False),
+            "suffixes": (list_of_str, False),
+            "except_suffixes": (list_of_str, False),
+            "model": (is_bool, False),  # brings a model whose layers are not seen
+            "weights_arguments": (list_of_str, False),  # reads stored weights only when one is passed
+            "methods": (list_of_str, False),  # method names on any receiver
+            "loads_weights": (is_bool, False),  # puts stored weights into a model
+        },
         "forward_only": {
             "callables": (list_of_str, True),
             "when_argument_false": (is_bool, False),

@@ -20,6 +20,8 @@ SCHEMA: dict[str, Schema] = {
             "local_generator_keyword": (is_str, False),
             "seed_keyword": (is_str, False),
             "deferred": (is_bool, False),
+            "draws_values": (is_bool, False),  # returns random numbers a program can feed in as data
+            "initialises_weights": (is_bool, False),  # a layer's initial weights: stored weights replace them
             "what": (is_str, True),
         },
         "generators": {

@@ -11,7 +11,7 @@ from detlint.catalogs.rng import Library
 from detlint.facts.model import Event, EventKind, FileFacts, Site
 from detlint.finding import Fix, RelatedLocation
 from detlint.project.callgraph import Reached
-from detlint.project.entry_points import EntryPoint, is_self_check
+from detlint.project.entry_points import EntryPoint, results_not_kept
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import insertion_fix
 from detlint.versions import final_release
@@ -26,7 +26,7 @@ class LibraryPath:
     partial_seeds: tuple[Reached, ...]  # calls that seed only part of it (`torch.cuda.manual_seed_all`)
     order: dict[int, int]  # id(Reached) -> position on the path
     run_seeds: tuple[Reached, ...] = ()  # every seeding call on the path, of any library
-    self_check: bool = False  # a package module's `__main__` block that trains nothing (`is_self_check`)
+    results_kept: bool = True  # False: a demo, a benchmark, a self-check (`results_not_kept`)
 
     def before(self, first: Reached, second: Reached) -> bool:
         return self.order[id(first)] < self.order[id(second)]
@@ -40,20 +40,28 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
     reseeded = _reseeded_in_workers(index)
     for entry in index.entry_points:
         reached = index.reach(entry)
+        replaced = _initial_weights_replaced(reached)
         order = {id(item): position for position, item in enumerate(reached)}
         run_seeds = tuple(r for r in reached if r.event.kind is EventKind.SEED)
-        self_check = is_self_check(index, entry, reached)
+        kept = not results_not_kept(index, entry, reached)
         drawn_from = {
             id(r): "torch" if r.in_worker and r.event.subject in reseeded else r.event.subject
             for r in reached
-            if r.event.kind is EventKind.RNG
+            if r.event.kind is EventKind.RNG and not (replaced and dict(r.event.data).get("initialises_weights"))
         }
         for library in rng.libraries.values():
             uses = tuple(r for r in reached if drawn_from.get(id(r)) == library.id)
             if uses:
                 seeds = tuple(r for r in run_seeds if library.id in r.event.covers)
                 partial = tuple(r for r in run_seeds if any(c.startswith(f"{library.id}.") for c in r.event.covers))
-                yield LibraryPath(entry, library, uses, seeds, partial, order, run_seeds, self_check)
+                yield LibraryPath(entry, library, uses, seeds, partial, order, run_seeds, kept)
+
+
+def _initial_weights_replaced(reached: list[Reached]) -> bool:
+    """Whether a path loads stored weights (`load_state_dict`, `from_pretrained`) and never trains: the
+    layers' random initial weights are replaced before they count (evaluation, inference, sampling)."""
+    loads = any(r.event.kind is EventKind.DATA and dict(r.event.data).get("loads_weights") for r in reached)
+    return loads and not any(r.event.kind is EventKind.TRAIN for r in reached)
 
 
 def _reseeded_in_workers(index: ProjectIndex) -> frozenset[str]:

@@ -5,7 +5,6 @@ from collections.abc import Iterable
 from detlint.checks.base import ProjectRule
 from detlint.checks.det1_seeding._paths import library_paths, related, seeding_fix
 from detlint.finding import Confidence, Finding, Severity, short_code
-from detlint.project.entry_points import SELF_CHECK_REASON
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import landing
 
@@ -23,6 +22,9 @@ class UnseededRng(ProjectRule):
     `keras.utils.set_random_seed`, ...). One finding per library, so partial seeding (PyTorch
     seeded, NumPy not) is reported for exactly the missing library. It is reported where the
     library's randomness enters the entry point's flow, with the first use as a related location.
+    On a path that loads stored weights (`load_state_dict`, `from_pretrained`, a torchvision model
+    with `weights=`) and never trains, the layers' random initial weights are replaced and do not
+    count as a use; what the run draws after that (sampling noise) still does.
 
     The unsafe fix (`--fix --unsafe-fixes`) seeds the library with the run's own seed: right after
     the last seeding call the entry point's file makes before the first use (`set_seed(args.seed)`
@@ -41,7 +43,8 @@ class UnseededRng(ProjectRule):
 
     def main():
         torch.manual_seed(0)
-        noise = np.random.normal(size=10)  # NumPy is never seeded
+        data = np.load("train.npy")
+        noise = np.random.normal(size=data.shape)  # NumPy is never seeded
         model = torch.nn.Linear(10, 1)
 
     if __name__ == "__main__":
@@ -56,7 +59,8 @@ class UnseededRng(ProjectRule):
     def main():
         torch.manual_seed(0)
         np.random.seed(0)
-        noise = np.random.normal(size=10)
+        data = np.load("train.npy")
+        noise = np.random.normal(size=data.shape)
         model = torch.nn.Linear(10, 1)
 
     if __name__ == "__main__":
@@ -94,8 +98,8 @@ class UnseededRng(ProjectRule):
         "    idx = torch.randperm(10, generator=g)\n",
     )
     INVALID = (
-        "import numpy as np\nimport torch\n\ndef main():\n    torch.manual_seed(0)\n"
-        "    noise = np.random.normal(size=10)\n\nif __name__ == '__main__':\n    main()  # DET101\n",
+        "import numpy as np\nimport torch\n\ndef main():\n    torch.manual_seed(0)\n    data = np.load('train.npy')\n"
+        "    noise = np.random.normal(size=data.shape)\n\nif __name__ == '__main__':\n    main()  # DET101\n",
         "import torch\n\nmodel = torch.nn.Linear(4, 2)  # DET101\nprint(model(torch.ones(4)))\n",
         {
             "model.py": "from torch import nn\n\nclass Net(nn.Module):\n    def __init__(self):\n        super().__init__()\n"
@@ -109,8 +113,8 @@ class UnseededRng(ProjectRule):
         # One finding per place and library, naming every entry point that reaches it unseeded.
         grouped: dict[tuple[str, tuple[int, int], str], list] = {}
         for path in library_paths(index):
-            if path.seeds:
-                continue  # seeded somewhere on the path; DET102 judges the order
+            if path.seeds or not path.results_kept:
+                continue  # seeded somewhere on the path (DET102 judges the order), or a demo or self-check
             first = path.uses[0]
             library = path.library
             site, fix = landing(
@@ -129,10 +133,6 @@ class UnseededRng(ProjectRule):
             )
             where = "this entry point's path" if len(entries) == 1 else f"the paths of {len(entries)} entry points"
             confidence = Confidence.weakest(*(item[1].confidence for item in items))
-            self_check = ""
-            if all(item[0].self_check for item in items):
-                confidence = Confidence.LOW  # whether anything depends on the draws is not seen
-                self_check = f" Low confidence: {SELF_CHECK_REASON}."
             drawn = f"`{short_code(use.site.anchor)}` {use.detail}"
             if first.in_worker and use.subject != path.library.id:
                 # PyTorch reseeds the worker's generators from torch's base seed: seeding torch fixes it.
@@ -143,7 +143,7 @@ class UnseededRng(ProjectRule):
                 f"{display} is used but never seeded on {where}",
                 detail=f"{drawn}, and nothing on the path of "
                 f"{', '.join(entry.describe() for entry in entries)} seeds it{hint}, so it starts from a "
-                f"different state in every run.{self_check}",
+                f"different state in every run.",
                 help=f"Call `{path.library.fix}` at the start of the run",
                 anchor=f"{path.library.id}:{site.anchor}",
                 scope=site.scope,

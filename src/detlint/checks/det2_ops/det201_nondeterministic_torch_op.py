@@ -69,8 +69,8 @@ class NondeterministicTorchOp(ProjectRule):
 
     VALID = (
         "import torch\nimport torch.nn.functional as F\n\nif __name__ == '__main__':\n"
-        "    torch.use_deterministic_algorithms(True)\n    x = torch.ones(1, 1, 2, 2).cuda()\n"
-        "    F.interpolate(x, scale_factor=2, mode='bilinear')\n",
+        "    torch.use_deterministic_algorithms(True)\n    x = torch.load('images.pt').cuda().requires_grad_()\n"
+        "    F.interpolate(x, scale_factor=2, mode='bilinear').sum().backward()\n",
         "import torch.nn.functional as F\nimport torch\n\nif __name__ == '__main__':\n"
         "    x = torch.ones(1, 1, 2, 2).cuda()\n    F.interpolate(x, scale_factor=2, mode='nearest')\n",
         # Not PyTorch: a file that never imports torch.
@@ -85,13 +85,15 @@ class NondeterministicTorchOp(ProjectRule):
         "if __name__ == '__main__':\n    main()\n",
     )
     INVALID = (
-        "import torch\nimport torch.nn.functional as F\n\ndef main():\n    x = torch.ones(1, 1, 2, 2, device='cuda')\n"
-        "    F.interpolate(x, scale_factor=2, mode='bilinear')  # DET201\n\n"
-        "if __name__ == '__main__':\n    main()\n",
+        "import torch\nimport torch.nn.functional as F\n\ndef main():\n    conv = torch.nn.Conv2d(3, 1, 3).cuda()\n"
+        "    images = torch.load('images.pt').cuda()\n"
+        "    masks = F.interpolate(conv(images), scale_factor=2, mode='bilinear')  # DET201\n"
+        "    masks.sum().backward()\n\nif __name__ == '__main__':\n    main()\n",
         "import torch as T\n\nif __name__ == '__main__':\n    x = T.zeros(4).cuda()\n"
         "    T.histc(x, bins=4)  # DET201\n",
         "from torch import nn\nimport torch\n\nif __name__ == '__main__':\n    torch.cuda.set_device(0)\n"
-        "    pool = nn.AdaptiveAvgPool2d(2)  # DET201\n",
+        "    pool = nn.AdaptiveAvgPool2d(2)  # DET201\n    model = nn.Sequential(nn.Conv2d(3, 8, 3), pool).cuda()\n"
+        "    model(torch.load('images.pt').cuda()).sum().backward()\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, short_code
-from detlint.project.entry_points import SELF_CHECK_REASON, is_self_check
+from detlint.project.entry_points import results_not_kept
 from detlint.project.index import ProjectIndex
 from detlint.facts.switches import CUDNN_MODE
 from detlint.project.op_paths import OpCatalogView, cudnn_flag_covers, entry_finding, entry_states, listed_ops
@@ -18,6 +18,10 @@ class DeterministicModeMissing(ProjectRule):
     enables deterministic algorithms on its path: `torch.use_deterministic_algorithms(True)`,
     `torch.backends.cudnn.deterministic = True`, `Trainer(deterministic=True)` or
     `transformers.enable_full_determinism()`. Helpers in the project's own modules are followed.
+    Only where the switch would change something: the path runs an op that varies in every run and
+    that deterministic mode makes deterministic, or trains with one the mode does not make raise
+    (cuDNN's LSTM; in inference DET201 reports that op alone), or it trains a model whose layers are
+    not seen (medium).
 
     ## Why is this bad?
     By default PyTorch picks the fastest CUDA kernels, and many of them (atomic-add reductions,
@@ -30,6 +34,10 @@ class DeterministicModeMissing(ProjectRule):
     if __name__ == "__main__":
         torch.manual_seed(0)
         model = torch.nn.Conv2d(3, 8, 3).cuda()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss = model(torch.load("images.pt").cuda()).sum()
+        loss.backward()
+        optimizer.step()
     ```
 
     ## Use instead
@@ -40,6 +48,10 @@ class DeterministicModeMissing(ProjectRule):
         torch.manual_seed(0)
         torch.use_deterministic_algorithms(True)
         model = torch.nn.Conv2d(3, 8, 3).cuda()
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        loss = model(torch.load("images.pt").cuda()).sum()
+        loss.backward()
+        optimizer.step()
     ```
 
     ## References
@@ -56,29 +68,45 @@ class DeterministicModeMissing(ProjectRule):
         "import torch\nfrom transformers import AutoModelForCausalLM\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
         "    model = AutoModelForCausalLM.from_pretrained('gpt2', device_map='cpu')\n",
         "import torch\n\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
-        "    model = torch.nn.Linear(2, 2).cuda()\n",
+        "    model = torch.nn.Conv2d(3, 8, 3).cuda()\n    model(torch.load('images.pt').cuda()).sum().backward()\n",
         "import torch\n\nif __name__ == '__main__':\n    torch.backends.cudnn.deterministic = True\n"
-        "    x = torch.zeros(2, device='cuda')\n",
+        "    model = torch.nn.Conv2d(3, 8, 3).cuda()\n    model(torch.load('images.pt').cuda()).sum().backward()\n",
         "from lightning import Trainer\nimport torch\n\nif __name__ == '__main__':\n"
         "    Trainer(deterministic=True, accelerator='gpu')\n",
         # Warn-only mode is enabled too (DET208 reports the warn-only part).
         "import torch\n\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True, warn_only=True)\n"
-        "    x = torch.zeros(2).to('cuda')\n",
+        "    model = torch.nn.Conv2d(3, 8, 3).to('cuda')\n    model(torch.load('images.pt').cuda()).sum().backward()\n",
         # CPU only.
         "import torch\n\nif __name__ == '__main__':\n    x = torch.zeros(2, device='cpu')\n",
         # Library code.
         "import torch\n\ndef to_gpu(x):\n    return x.cuda()\n",
+        # Inference that runs no op known to vary: nothing the switch would change is seen.
+        "import torch\n\nif __name__ == '__main__':\n    model = torch.nn.Linear(2, 2).cuda().eval()\n"
+        "    print(model(torch.ones(2, device='cuda')))\n",
+        # Its one varying op (cuDNN's LSTM) is one deterministic mode cannot fix: DET201 reports the op.
+        "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    lstm = torch.nn.LSTM(4, 4).cuda().eval()\n"
+        "    print(lstm(torch.load('sequences.pt').cuda()))\n",
+        # An API demo on random tensors, reading no data: its results are not kept.
+        "import torch\n\nif __name__ == '__main__':\n    model = torch.nn.Conv2d(3, 8, 3).cuda()\n"
+        "    model(torch.randn(1, 3, 8, 8, device='cuda')).sum().backward()\n",
     )
     INVALID = (
         "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
-        "    model = torch.nn.Conv2d(3, 8, 3).cuda()  # DET204\n",
-        "import lightning as L\nimport torch\n\nif __name__ == '__main__':\n    trainer = L.Trainer(accelerator='gpu')  # DET204\n",
+        "    model = torch.nn.Conv2d(3, 8, 3).cuda()  # DET204\n"
+        "    model(torch.load('images.pt').cuda()).sum().backward()\n",
+        "import lightning as L\nimport torch\nfrom torch import nn\n\nclass Net(L.LightningModule):\n"
+        "    def __init__(self):\n        super().__init__()\n        self.conv = nn.Conv2d(3, 8, 3)\n\n"
+        "    def training_step(self, batch, batch_idx):\n        return self.conv(batch).sum()\n\n"
+        "if __name__ == '__main__':\n    trainer = L.Trainer(accelerator='gpu')  # DET204\n"
+        "    trainer.fit(Net(), torch.utils.data.DataLoader(torch.load('images.pt')))\n",
         # The device-agnostic API picks CUDA whenever there is a GPU.
         "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
-        "    device = torch.accelerator.current_accelerator()  # DET204\n    model = torch.nn.Linear(2, 2).to(device)\n",
+        "    device = torch.accelerator.current_accelerator()  # DET204\n    model = torch.nn.Conv2d(3, 8, 3).to(device)\n"
+        "    model(torch.load('images.pt').to(device)).sum().backward()\n",
         # A device map spreads the weights over the GPUs there are.
         "import torch\nfrom transformers import AutoModelForCausalLM\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
-        "    model = AutoModelForCausalLM.from_pretrained('gpt2', device_map='auto')  # DET204\n",
+        "    model = AutoModelForCausalLM.from_pretrained('gpt2', device_map='auto')  # DET204\n"
+        "    model(input_ids=torch.tensor([[0]]), labels=torch.tensor([[0]])).loss.backward()\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -91,19 +119,19 @@ class DeterministicModeMissing(ProjectRule):
             ops, listed = listed_ops(fixed)
             if state.mode(CUDNN_MODE) == "error" and not ops:
                 continue  # cuDNN's flag covers every op the path is seen to run
-            confidence = cuda.confidence
-            # Ops that vary in every run that calls them (not only where code reads memory it never wrote).
-            varying = [
-                reached
-                for reached in fixed
-                if not view.judged(reached.event)[0].only_when_misused  # type: ignore[index]
-            ]
-            kept = "" if not is_self_check(index, state.entry, state.reached) else f" Low confidence: {SELF_CHECK_REASON}."
-            if kept:
-                confidence = Confidence.LOW
-            if not varying and not state.trains("torch"):
-                # No op on the path known to vary, and no backward pass: whether its kernels vary is unknown.
-                confidence = Confidence.LOW
+            if results_not_kept(index, state.entry, state.reached):
+                continue  # a demo, a benchmark or a self-check
+            confidence, unseen = cuda.confidence, ""
+            if not view.mode_fixes_a_varying_op(state):
+                outside = state.outside_model if state.trains("torch") else None
+                if outside is None:
+                    continue  # no op on the path is known to vary: nothing the switch would change is seen
+                # It trains a model whose layers are not seen: its kernels may vary.
+                confidence = Confidence.weakest(confidence, Confidence.MEDIUM)
+                unseen = (
+                    f" No op the project shows varies, but the path trains a model whose layers are not seen "
+                    f"(`{short_code(outside.event.site.anchor)}`), and its kernels may (medium confidence)."
+                )
             yield entry_finding(
                 self,
                 index,
@@ -115,12 +143,7 @@ class DeterministicModeMissing(ProjectRule):
                 "enables deterministic algorithms, so CUDA kernels that round differently from run to run stay "
                 "in use."
                 + (f" Turning them on {listed}." if listed else "")
-                + (
-                    " No op on this path is known to vary in every run, and it never trains (low confidence)."
-                    if confidence is Confidence.LOW and not varying and not state.trains("torch")
-                    else ""
-                )
-                + kept,
+                + unseen,
                 help="Call `torch.use_deterministic_algorithms(True)` at the start of the run",
                 related=[RelatedLocation(cuda.event.site.path, cuda.event.site.span, "CUDA is used here"), *ops],
                 confidence=confidence,

@@ -51,15 +51,16 @@ class OpRaisesInDeterministicMode(ProjectRule):
 
     VALID = (
         "import torch\nimport torch.nn.functional as F\n\nif __name__ == '__main__':\n"
-        "    torch.use_deterministic_algorithms(True, warn_only=True)\n"
-        "    x = torch.ones(1, 1, 4, 4, device='cuda')\n    F.adaptive_avg_pool2d(x, 2)\n",
+        "    torch.use_deterministic_algorithms(True, warn_only=True)\n    conv = torch.nn.Conv2d(3, 8, 3).cuda()\n"
+        "    features = conv(torch.load('images.pt').cuda())\n    F.adaptive_avg_pool2d(features, 2).sum().backward()\n",
         "import torch\n\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
         "    x = torch.zeros(4, device='cuda')\n    x.index_add_(0, torch.tensor([0, 0]), torch.ones(2))\n",
     )
     INVALID = (
         "import torch\nimport torch.nn.functional as F\n\nif __name__ == '__main__':\n"
-        "    torch.use_deterministic_algorithms(True)\n    x = torch.ones(1, 1, 4, 4, device='cuda')\n"
-        "    F.adaptive_avg_pool2d(x, 2)  # DET206\n",
+        "    torch.use_deterministic_algorithms(True)\n    conv = torch.nn.Conv2d(3, 8, 3).cuda()\n"
+        "    features = conv(torch.load('images.pt').cuda())\n"
+        "    F.adaptive_avg_pool2d(features, 2).sum().backward()  # DET206\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -73,8 +74,6 @@ class OpRaisesInDeterministicMode(ProjectRule):
             confidence = use.event.confidence
             if use.entry.device == "cuda" and not any(state.first_cuda for state in strict):
                 confidence = confidence.lowered()
-            if use.untrained:
-                confidence = Confidence.LOW  # its backward pass raises only where a path trains
             site = use.event.site
             yield self.finding(
                 site.path,

@@ -7,6 +7,7 @@ from packaging.version import Version
 from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
 from detlint.finding import Confidence, Finding, Severity, short_code
+from detlint.project.entry_points import results_not_kept
 from detlint.project.index import ProjectIndex
 from detlint.project.op_paths import OpCatalogView, entry_finding, entry_states, listed_ops, tf_determinism_on
 from detlint.versions import final_release
@@ -30,21 +31,29 @@ class TfDeterminismMissing(ProjectRule):
 
     ## Example
     ```python
+    import numpy as np
     import tensorflow as tf
 
     if __name__ == "__main__":
         tf.keras.utils.set_random_seed(0)
+        data = np.load("train.npz")
         model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        model.compile(loss="mse")
+        model.fit(data["x"], data["y"])
     ```
 
     ## Use instead
     ```python
+    import numpy as np
     import tensorflow as tf
 
     if __name__ == "__main__":
         tf.keras.utils.set_random_seed(0)
         tf.config.experimental.enable_op_determinism()
+        data = np.load("train.npz")
         model = tf.keras.Sequential([tf.keras.layers.Dense(1)])
+        model.compile(loss="mse")
+        model.fit(data["x"], data["y"])
     ```
 
     ## References
@@ -58,12 +67,14 @@ class TfDeterminismMissing(ProjectRule):
 
     VALID = (
         "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.config.experimental.enable_op_determinism()\n"
-        "    layer = tf.keras.layers.Dense(1)\n",
+        "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
+        "    model.compile(loss='mse')\n    model.fit(tf.ones((4, 2)), tf.ones((4, 1)))\n",
         "import tensorflow as tf\n\ndef build():\n    return tf.keras.layers.Dense(1)\n",
     )
     INVALID = (
         "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.keras.utils.set_random_seed(0)\n"
-        "    layer = tf.keras.layers.Dense(1)  # DET207\n",
+        "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])  # DET207\n"
+        "    model.compile(loss='mse')\n    model.fit(tf.ones((4, 2)), tf.ones((4, 1)))\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -90,12 +101,10 @@ class TfDeterminismMissing(ProjectRule):
                 continue
             first = uses[0]
             ops, listed = listed_ops(view.fixed_by_mode(state))
-            confidence = Confidence.weakest(first.confidence, self.confidence)
-            unknown = ""
             if not ops and not state.trains("tensorflow"):
-                # Nothing op determinism is seen to fix, and no training: whether any kernel varies is unknown.
-                confidence = Confidence.LOW
-                unknown = " No op on this path is known to vary, and it never trains (low confidence)."
+                continue  # nothing op determinism is seen to fix, and no training: no kernel is known to vary
+            if results_not_kept(index, state.entry, state.reached):
+                continue  # a demo, a benchmark or a self-check
             yield entry_finding(
                 self,
                 index,
@@ -105,8 +114,8 @@ class TfDeterminismMissing(ProjectRule):
                 "TensorFlow runs on this entry point's path without op determinism",
                 detail=f"{state.entry.describe()} uses TensorFlow (`{short_code(first.event.site.anchor)}`) but "
                 f"never enables op determinism, so GPU kernels and input pipelines may differ between runs."
-                f"{version_note}" + (f" Turning it on {listed}." if listed else "") + unknown,
+                f"{version_note}" + (f" Turning it on {listed}." if listed else ""),
                 help=fix,
-                confidence=confidence,
+                confidence=Confidence.weakest(first.confidence, self.confidence),
                 related=ops,
             )
