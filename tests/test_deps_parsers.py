@@ -465,6 +465,32 @@ def test_setup_py_dynamic_requirements_are_not_guessed():
     assert parse_setup_py("setup.py", cst.parse_module(source)).requirements == ()
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "distribution"),
+    [
+        ("pyproject.toml", '[project]\nname = "my-trainer"\n', "my-trainer"),
+        ("pyproject.toml", '[tool.poetry]\nname = "poetry_pkg"\nversion = "1"\n', "poetry_pkg"),
+        ("pyproject.toml", "[tool.ruff]\nline-length = 100\n", None),
+        ("setup.cfg", "[metadata]\nname = cfg-pkg\n", "cfg-pkg"),
+        ("setup.cfg", "[options]\ninstall_requires = numpy\n", None),
+    ],
+)
+def test_manifests_name_the_project_itself(name, text, distribution):
+    assert parse(name, text).distribution == distribution
+
+
+@pytest.mark.parametrize(
+    ("source", "distribution"),
+    [
+        ("from setuptools import setup\nsetup(name='geffnet')\n", "geffnet"),
+        ("import setuptools\nNAME = 'timm'\nsetuptools.setup(name=NAME, install_requires=['torch'])\n", "timm"),
+        ("from setuptools import setup\nsetup(name=read_name())\n", None),
+    ],
+)
+def test_setup_py_names_the_project_from_a_literal_or_a_module_constant(source, distribution):
+    assert parse_setup_py("setup.py", cst.parse_module(source)).distribution == distribution
+
+
 # -- robustness ----------------------------------------------------------------------------------------------
 def test_facts_are_picklable():
     file = parse("requirements.txt", "-r base.txt\n--index-url https://x\ntorch>=2\n")

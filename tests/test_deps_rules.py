@@ -347,6 +347,27 @@ def test_documentation_requirements_are_low_confidence():
     assert codes(files) != set() and {path for path, _, _ in found_in_project(check_project(files, floor=Confidence.MEDIUM))} == {"requirements.txt"}
 
 
+def test_requirements_of_demos_whose_results_nobody_keeps_are_low_confidence():
+    demo = "import torch\n\nif __name__ == '__main__':\n    x = torch.randn(8, 4)\n    print(torch.nn.Linear(4, 2)(x))\n"
+    training = "import torch\n\nif __name__ == '__main__':\n    x = torch.load('data.pt')\n    print(torch.nn.Linear(4, 2)(x))\n"
+    files = {
+        "examples/ddp/main.py": demo,
+        "examples/ddp/requirements.txt": "torch\n",
+        "examples/mnist/main.py": training,
+        "examples/mnist/requirements.txt": "torch\n",
+    }
+    confidence = {f.path: f.confidence.value for f in check_project(files) if f.code == "DET401"}
+    assert confidence == {"examples/ddp/requirements.txt": "low", "examples/mnist/requirements.txt": "high"}
+
+
+def test_the_project_itself_in_its_examples_requirements_is_not_reported():
+    files = {
+        "pyproject.toml": '[project]\nname = "Accelerate"\ndependencies = []\n',
+        "examples/requirements.txt": "accelerate\ntransformers\n",
+    }
+    assert codes(files) == {("examples/requirements.txt", 2, "DET401")}
+
+
 # -- what DET403 says ------------------------------------------------------------------------------------
 GIT_PIN = "Pin the full commit hash (`git rev-parse {}^{{commit}}` in a clone prints it)"
 DET403_TEXTS = [

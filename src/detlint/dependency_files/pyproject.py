@@ -37,7 +37,17 @@ def parse_pyproject(display: str, text: str) -> DependencyFile:
         problems=tuple(reader.collected.problems),
         tools=tools,
         metadata_sources=_dynamic_files(tool),
+        distribution=_distribution(document, tool),
     )
+
+
+def _distribution(document: dict, tool: dict) -> str | None:
+    """The project's own name: PEP 621 `[project] name`, else Poetry's `[tool.poetry] name`."""
+    for table in (document.get("project"), tool.get("poetry")):
+        name = table.get("name") if isinstance(table, dict) else None
+        if isinstance(name, str) and name.strip():
+            return name.strip()
+    return None
 
 
 def _dynamic_files(tool: dict) -> tuple[str, ...]:

@@ -133,6 +133,7 @@ class DependencyFile:
     # Files a manifest takes its requirements from, as written (`install_requires=open("requirements.txt")`,
     # `file: requirements.txt`, `dynamic = {file = [...]}`): their lines are the package's metadata.
     metadata_sources: tuple[str, ...] = ()
+    distribution: str | None = None  # the name a manifest gives the project itself (`[project] name`)
 
 
 @dataclass(frozen=True)

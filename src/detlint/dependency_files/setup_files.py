@@ -47,6 +47,8 @@ def parse_setup_cfg(display: str, text: str) -> DependencyFile:
         collected.problems.append(Problem(number, 0, f"not valid setup.cfg (INI): {message}: `{stripped}`"))
         key = ""
     sources: list[str] = []
+    name_lines = values.get(("metadata", "name"))
+    distribution = name_lines[0][2] if name_lines else None
     for (section, key), lines in sorted(values.items(), key=lambda item: item[1][0][0] if item[1] else 0):
         requirements = (section == "options" and key == "install_requires") or section == "options.extras_require"
         if requirements and lines and lines[0][2].startswith("file:"):
@@ -56,7 +58,8 @@ def parse_setup_cfg(display: str, text: str) -> DependencyFile:
             _requirement_lines(lines, "install_requires", collected)
         elif section == "options.extras_require":
             _requirement_lines(lines, f"extras_require.{key}", collected)
-    return replace(collected.freeze(display, "setup.cfg"), metadata_sources=tuple(sources))
+    frozen = collected.freeze(display, "setup.cfg")
+    return replace(frozen, metadata_sources=tuple(sources), distribution=distribution or None)
 
 
 def _requirement_lines(lines: list[tuple[int, int, str]], section: str, collected: Collected) -> None:
@@ -85,19 +88,22 @@ def parse_setup_py(display: str, module: cst.Module) -> DependencyFile:
     """Literal requirement lists passed to `setup(...)`, directly or through module-level names."""
     assignments = dict(_module_assignments(module))
     found: list[tuple[str, cst.BaseExpression]] = []  # (section, string node)
+    distribution = None
     for call in _setup_calls(module):
         for arg in call.args:
             if arg.keyword is None:
                 continue
             keyword = arg.keyword.value
-            if keyword == "install_requires":
+            if keyword == "name":
+                distribution = _literal_string(arg.value, assignments) or distribution
+            elif keyword == "install_requires":
                 found.extend(("install_requires", node) for node in _strings(arg.value, assignments, 0))
             elif keyword == "extras_require":
                 for extra, value in _extras(arg.value, assignments):
                     found.extend((f"extras_require.{extra}", node) for node in _strings(value, assignments, 0))
     sources = _requirement_file_names(module)
     if not found:
-        return DependencyFile(display, "setup.py", metadata_sources=sources)
+        return DependencyFile(display, "setup.py", metadata_sources=sources, distribution=distribution)
     spans = locate(module, [node for _, node in found])
     collected = Collected()
     for section, node in found:
@@ -119,7 +125,15 @@ def parse_setup_py(display: str, module: cst.Module) -> DependencyFile:
         )
         if build is not None:
             collected.requirements.append(build)
-    return replace(collected.freeze(display, "setup.py"), metadata_sources=sources)
+    return replace(collected.freeze(display, "setup.py"), metadata_sources=sources, distribution=distribution)
+
+
+def _literal_string(node: cst.BaseExpression, assignments: dict[str, cst.BaseExpression]) -> str | None:
+    """A string literal, or a module-level name bound to one (`NAME = "pkg"; setup(name=NAME)`)."""
+    if isinstance(node, cst.Name):
+        node = assignments.get(node.value, node)
+    value = node.evaluated_value if isinstance(node, cst.SimpleString) else None
+    return value.strip() or None if isinstance(value, str) else None
 
 
 def _requirement_file_names(module: cst.Module) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from detlint.catalogs.dependencies import MANIFEST_FORMATS, Policy
@@ -328,6 +329,12 @@ class ProjectDeps:
                     continue
                 found.update(path for path in requirement_files if path.endswith("/" + name.lstrip("./")))
         return found
+
+    def own_distributions(self) -> set[str]:
+        """The canonical names the project's manifests give the project itself: a requirement on one
+        of them installs the checkout's own code (examples run against the repository)."""
+        names = (file.distribution for file in self.all_files() if file.distribution)
+        return {self.policy.canonical(canonicalize_name(name)) for name in names}
 
     def constraint_files(self) -> set[str]:
         """Files some other file reads with `-c`: their lines constrain, they do not install."""

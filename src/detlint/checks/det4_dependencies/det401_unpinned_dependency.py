@@ -9,7 +9,8 @@ from detlint.checks.base import ProjectRule
 from detlint.checks.det4_dependencies._shared import include_findings, pinned_line
 from detlint.dependency_files.pep508 import release_parts
 from detlint.dependency_files.records import Requirement, ResolvedVersion
-from detlint.finding import Finding, RelatedLocation, Severity, Span, short_code
+from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span, short_code
+from detlint.project.entry_points import serves_only_unkept_runs
 from detlint.project.index import ProjectIndex
 
 
@@ -31,10 +32,13 @@ class UnpinnedDependency(ProjectRule):
     Under `deps = "ml"` (the default) only the ML stack listed in `rules/dependencies.yaml` is
     reported; `deps = "all"` reports every package (others as notes). `-e .` and local paths are
     the project itself and never reported; `mode = "library"` turns this rule off; files under
-    `docs/` are reported at low confidence. A requirements file the package's manifest reads as its
+    `docs/`, and files in a directory whose runs all keep no results (API demos on random tensors,
+    benchmarks), are reported at low confidence. A requirements file the package's manifest reads as its
     own requirements (a `setup.py` that names it, setup.cfg's `file:`, pyproject's
-    `[tool.setuptools.dynamic]`) holds library ranges and is not reported; DET402 asks for a lock. An include that pip cannot follow (a missing `-r`
-    file, a cycle) is reported as DET001.
+    `[tool.setuptools.dynamic]`) holds library ranges and is not reported; DET402 asks for a lock.
+    The project's own distribution (the name its manifest declares), listed in its examples'
+    requirements, is the checkout itself and not reported. An include that pip cannot follow (a
+    missing `-r` file, a cycle) is reported as DET001.
 
     ## Example
     ```python
@@ -80,6 +84,11 @@ class UnpinnedDependency(ProjectRule):
             "requirements/base.txt": "numpy>=1.26\n",
         },
         {"setup.cfg": "[options]\ninstall_requires = file: requirements.in\n", "requirements.in": "torch>=2.1\n"},
+        # The project itself, named by its manifest: its examples install the checkout.
+        {
+            "setup.py": "from setuptools import setup\n\nsetup(name='Accelerate', install_requires=['torch>=2'])\n",
+            "examples/requirements.txt": "accelerate\ntorch==2.4.1\n",
+        },
     )
     INVALID = (
         "torch>=2.1  # DET401\nnumpy==1.26.4\n",
@@ -100,6 +109,8 @@ class UnpinnedDependency(ProjectRule):
         # Constraint files constrain, and files a manifest reads are the package's own ranges (DET402
         # asks for a lock of those): neither is an environment to pin line by line.
         skipped = deps.constraint_files() | deps.metadata_files()
+        own = deps.own_distributions()
+        confidences = {path: _confidence(index, path) for path in deps.discovered}
         for path in sorted(deps.discovered):
             file = deps.discovered[path]
             if file.format not in PINNABLE_FORMATS or policy.lock_tool(file) or path in skipped:
@@ -109,6 +120,8 @@ class UnpinnedDependency(ProjectRule):
                 key = requirement.key
                 if requirement.kind != "registry" or not policy.reported(key, settings.deps):
                     continue
+                if policy.canonical(key) in own:
+                    continue  # the project itself: its examples run against the checkout
                 if policy.exact_version(requirement) is not None or deps.covered(path, key):
                     continue
                 finding = self.finding(
@@ -118,11 +131,18 @@ class UnpinnedDependency(ProjectRule):
                     anchor=requirement.text,
                     scope=requirement.section,
                     occurrence=occurrences[requirement.text],
-                    confidence=policy.confidence_for(path),
+                    confidence=confidences[path],
                     statement_lines=requirement.statement_lines,
                 )
                 occurrences[requirement.text] += 1
                 yield replace(finding, severity=policy.severity_for(key))
+
+
+def _confidence(index: ProjectIndex, path: str) -> Confidence | None:
+    """Low for a file that builds documentation or serves only demos whose results nobody keeps."""
+    if serves_only_unkept_runs(index, path):
+        return Confidence.LOW
+    return index.dependencies.policy.confidence_for(path)
 
 
 def _problem(requirement: Requirement) -> tuple[str, str]:
