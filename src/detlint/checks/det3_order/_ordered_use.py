@@ -986,7 +986,7 @@ class ScopeWalker:
             if qualified == "next":
                 entries = tuple(replace(flow, role=Role.WALK_ENTRY) for flow in flows if _is_walk_value(flow))
                 flows = tuple(flow for flow in flows if not _is_walk_value(flow))
-                self._use_first(node, flows, entry["reason"].format(callee=f"{callee}()"))
+                self._use_first(node, flows, entry["reason"].format(callee=f"{callee}()"), the_only_item=True)
                 return entries
             if qualified == "itertools.islice":
                 self._use_first(node, flows, entry["reason"].format(callee=callee))
@@ -1024,12 +1024,14 @@ class ScopeWalker:
             if ordered and _written_out_sequence(other):
                 self.consume(ordered, Reason(f"is compared item by item with {by}", compares=True), at=node)
 
-    def _use_first(self, node: cst.Call, flows: Flows, reason: str) -> None:
+    def _use_first(self, node: cst.Call, flows: Flows, reason: str, *, the_only_item: bool = False) -> None:
+        """`next(...)` of a set or a listing is mostly the idiom for its only item (the one element, the
+        one file a pattern names in an exported model's directory): low, unlike `islice`'s first n."""
         for flow in flows:
             if flow.nested:
                 continue
-            # next(iter(s)) on a set is mostly the idiom for its only element
-            self.consume((flow,), Reason(reason), Confidence.LOW if flow.shape is Shape.SET else None, at=node)
+            only = the_only_item or flow.shape is Shape.SET
+            self.consume((flow,), Reason(reason), Confidence.LOW if only else None, at=node)
 
     def _pass_on(self, node: cst.Call, args: list[tuple[cst.Arg, Flows]], callee: str) -> Flows:
         """Arguments of a function that is not catalogued. A function defined in this file is read to see
