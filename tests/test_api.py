@@ -12,8 +12,9 @@ from detlint.api import check_paths, check_source, saved_project, settings_from
 from detlint.finding import Confidence
 
 HELPER = "import random\n\n\ndef seed_all():\n    random.seed(0)\n"
-TRAIN = "import random\n\nfrom helper import seed_all\n\nseed_all()\nprint(random.random())\n"
-UNSEEDED = "import random\n\nprint(random.random())\n"
+# Runs that read their data: one that only draws random numbers is a demo whose results nobody keeps.
+TRAIN = "import random\n\nfrom helper import seed_all\n\nseed_all()\nprint(open('rows.csv').read(), random.random())\n"
+UNSEEDED = "import random\n\nprint(open('rows.csv').read(), random.random())\n"
 
 
 def settings_of(root: Path):

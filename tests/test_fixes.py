@@ -86,14 +86,16 @@ def test_crlf_files_keep_their_line_endings(cli, tmp_path):
 
 UNSAFE_PATH_CASES = [
     (  # DET101: seed the library at the start of the entry point, under the file's own alias
-        "import numpy as np\n\nif __name__ == '__main__':\n    print(np.random.rand(2))\n",
-        "import numpy as np\n\nif __name__ == '__main__':\n    np.random.seed(0)\n    print(np.random.rand(2))\n",
+        "import numpy as np\n\nif __name__ == '__main__':\n    data = np.load('x.npy')\n"
+        "    print(data + np.random.rand(2))\n",
+        "import numpy as np\n\nif __name__ == '__main__':\n    data = np.load('x.npy')\n    np.random.seed(0)\n"
+        "    print(data + np.random.rand(2))\n",
     ),
-    (  # DET204: enable deterministic algorithms before the first CUDA use (on a path that trains)
-        "import torch as T\n\nif __name__ == '__main__':\n    T.manual_seed(0)\n    x = T.zeros(2).cuda()\n"
-        "    x.sum().backward()\n",
+    (  # DET204: enable deterministic algorithms before the first CUDA use (on a path that trains a varying op)
+        "import torch as T\n\nif __name__ == '__main__':\n    T.manual_seed(0)\n    model = T.nn.Conv2d(3, 8, 3).cuda()\n"
+        "    model(T.load('x.pt').cuda()).sum().backward()\n",
         "import torch as T\n\nif __name__ == '__main__':\n    T.manual_seed(0)\n    T.use_deterministic_algorithms(True)\n"
-        "    x = T.zeros(2).cuda()\n    x.sum().backward()\n",
+        "    model = T.nn.Conv2d(3, 8, 3).cuda()\n    model(T.load('x.pt').cuda()).sum().backward()\n",
     ),
     (  # DET301: a seeded generator for the workers' base seed
         "import torch\nfrom torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"

@@ -127,7 +127,7 @@ UNCONFIGURED = {
     "utils.py": "import os\n\nimport torch\n\n\ndef set_seed(seed):\n    torch.manual_seed(seed)\n"
     "    os.environ['CUBLAS_WORKSPACE_CONFIG'] = ':4096:8'\n    torch.use_deterministic_algorithms(True)\n",
     "train.py": "import torch\n\nfrom utils import set_seed\n\n\ndef main():\n    set_seed(0)\n"
-    "    torch.nn.Linear(2, 2).cuda()(torch.rand(4, 2).cuda()).sum().backward()\n\n\n"
+    "    images = torch.load('images.pt').cuda()\n    torch.nn.Conv2d(3, 8, 3).cuda()(images).sum().backward()\n\n\n"
     "if __name__ == '__main__':\n    main()\n",
 }
 

@@ -65,11 +65,11 @@ def test_conditions_not_met_are_not_flagged(call):
         ("x.index_put_((idx,), src, accumulate=False)", "index-put-duplicate-indices", "low"),
         # Nothing on the path asks for CUDA: a CUDA-only op likely runs on the CPU.
         ("F.embedding_bag(idx, weight, offsets, mode='max')", "embedding-bag-max-backward", "low"),
-        ("F.embedding_bag(idx, weight, offsets, mode='sum')", "embedding-bag-sum-mean-backward", "low"),
     ],
 )
 def test_literal_arguments_select_the_catalog_entry(call, op, confidence):
-    # On the CPU, DET204 does not fire: every op keeps a DET201 of its own, whatever the mode would do.
+    # On the CPU, DET204 does not fire: these ops keep a DET201 of their own (a CUDA-only op that the mode
+    # makes deterministic is the exception: see the next test).
     source = ENTRY.format(setup="x = torch.zeros(4)", call=call)
     ops = {
         (finding.properties["op"], finding.confidence.value)
@@ -77,6 +77,19 @@ def test_literal_arguments_select_the_catalog_entry(call, op, confidence):
         if finding.code == "DET201" and finding.span.line == 7
     }
     assert (op, confidence) in ops
+
+
+def test_cuda_only_op_the_mode_fixes_is_not_reported_on_a_path_without_cuda():
+    call = "F.embedding_bag(idx, weight, offsets, mode='sum')"
+    # From 1.9 deterministic mode makes its CUDA backward deterministic: on a path that never asks for CUDA it
+    # runs on the CPU, deterministically, so nothing is reported, even at low confidence...
+    assert not {"DET201", "listed by DET204"} & _codes(call, setup="x = torch.zeros(4)").keys()
+    # ...while a CUDA path lists it under its DET204.
+    assert "listed by DET204" in _codes(call)
+    # Before 1.9 the mode makes it raise: the mode='sum' entry gets a DET201 of its own, on the CPU path too.
+    for setup, confidence in (("x = torch.zeros(4, device='cuda')", "high"), ("x = torch.zeros(4)", "low")):
+        finding = _codes(call, setup=setup, version="1.8")["DET201"]
+        assert (finding.properties["op"], finding.confidence.value) == ("embedding-bag-sum-mean-backward", confidence)
 
 
 def test_non_literal_argument_lowers_confidence_instead_of_guessing():

@@ -51,24 +51,26 @@ def test_an_instance_passed_as_an_argument_is_followed_into_the_callee():
     assert _pool_findings(train) == {("blocks.py", POOL_LINE, "DET206")}
 
 
-def test_no_backward_under_no_grad_and_low_confidence_without_training():
+def test_no_backward_under_no_grad_nor_on_a_path_that_never_trains():
     under_no_grad = _training(
         "    model = Outer().cuda()\n    with torch.no_grad():\n        model(torch.ones(1, 1, 4, 4, device='cuda'))"
     ).format(imports="from blocks import Outer")
     assert _pool_findings(under_no_grad) == set()
+    # Without a backward pass the backward-only op never runs: not reported, not even with low confidence.
     never_trained = _training("    model = Outer().cuda()\n    model(torch.ones(1, 1, 4, 4, device='cuda'))").format(
         imports="from blocks import Outer"
     )
-    (finding,) = [
-        finding for finding in check_project({"blocks.py": BLOCKS, "train.py": never_trained}) if finding.code == "DET206"
-    ]
-    assert finding.confidence.value == "low"
+    assert found_in_project(check_project({"blocks.py": BLOCKS, "train.py": never_trained}), "DET206") == set()
+    trained = never_trained.replace("4, device='cuda'))", "4, device='cuda')).sum().backward()")
+    assert found_in_project(check_project({"blocks.py": BLOCKS, "train.py": trained}), "DET206") == {
+        ("blocks.py", POOL_LINE, "DET206")
+    }
 
 
 DATA = (
     "import numpy as np\nfrom torch.utils.data import Dataset\n\n\n"
     "class Jitter(Dataset):\n    def __len__(self):\n        return 4\n\n"
-    "    def __getitem__(self, index):\n        return np.random.rand(2)\n"
+    "    def __getitem__(self, index):\n        return np.load('points.npy')[index] + np.random.rand(2)\n"
 )
 
 
@@ -126,7 +128,8 @@ def test_a_method_of_an_object_built_in_place_and_a_plain_class_call():
 def test_a_device_string_chosen_at_run_time_is_cuda_on_a_gpu_machine():
     source = (
         "import torch\n\n\ndef main():\n    torch.manual_seed(0)\n"
-        "    device = 'cuda' if torch.cuda.is_available() else 'cpu'\n    torch.nn.Linear(2, 2).to(device)\n\n\n"
+        "    device = 'cuda' if torch.cuda.is_available() else 'cpu'\n    model = torch.nn.Conv2d(3, 8, 3).to(device)\n"
+        "    model(torch.load('images.pt').to(device)).sum().backward()\n\n\n"
         "if __name__ == '__main__':\n    main()\n"
     )
     assert {code for *_, code in found_in_project(check_project({"train.py": source}))} == {"DET204"}
@@ -173,10 +176,11 @@ def test_a_library_device_constant_and_type_checking_imports_do_not_make_a_run_u
     files = {
         "lib/device.py": "import torch\n\nDEVICE = 'cuda' if torch.cuda.is_available() else 'cpu'\n",
         "lib/__init__.py": "from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from lib.device import DEVICE\n",
-        "demo.py": "import torch\n\nimport lib\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
-        "    print(torch.nn.Linear(2, 2))\n",
+        "finetune.py": "import torch\n\nimport lib\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    model = torch.nn.Conv2d(3, 8, 3)\n    model(torch.load('images.pt')).sum().backward()\n",
         "train.py": "import torch\n\nDEVICE = 'cuda' if torch.cuda.is_available() else 'cpu'\n\n"
-        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    torch.nn.Linear(2, 2).to(DEVICE)\n",
+        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    model = torch.nn.Conv2d(3, 8, 3).to(DEVICE)\n"
+        "    model(torch.load('images.pt').to(DEVICE)).sum().backward()\n",
     }
     # The entry point's own constant counts; a library's, or one imported only for type checkers, does not.
     assert {(path, code) for path, _, code in found_in_project(check_project(files))} == {("train.py", "DET204")}
@@ -184,16 +188,26 @@ def test_a_library_device_constant_and_type_checking_imports_do_not_make_a_run_u
 
 def test_a_per_call_finding_names_only_the_paths_without_a_per_entry_finding():
     files = {
-        "net.py": "import torch\nfrom torch import nn\n\nconv = nn.Conv2d(1, 1, 3)\n\nif __name__ == '__main__':\n"
-        "    print(conv(torch.ones(1, 1, 4, 4)))\n",  # a CPU smoke test of the module
-        "train.py": "import torch\n\nfrom net import conv\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
-        "    conv(torch.ones(1, 1, 4, 4, device='cuda'))\n",
+        "scores.py": "import torch\n\n\ndef tally(counts, index, values):\n"
+        "    return counts.index_put_((index,), values, accumulate=True)\n",
+        # A CPU smoke test of the module's gradients and of the tally.
+        "net.py": "import torch\nfrom torch import nn\n\nfrom scores import tally\n\nconv = nn.Conv2d(1, 1, 3)\n\n"
+        "if __name__ == '__main__':\n    conv(torch.ones(1, 1, 4, 4)).sum().backward()\n"
+        "    print(tally(torch.zeros(4), torch.tensor([0, 0]), torch.ones(2)))\n",
+        "train.py": "import torch\n\nfrom net import conv\nfrom scores import tally\n\nif __name__ == '__main__':\n"
+        "    torch.manual_seed(0)\n    out = conv(torch.load('batch.pt').cuda())\n    out.sum().backward()\n"
+        "    print(tally(torch.zeros(4, device='cuda'), torch.tensor([0, 0], device='cuda'), out.flatten()[:2]))\n",
     }
     findings = check_project(files)
-    # train.py's DET204 lists the convolution; on the smoke test's path it likely runs on the CPU: low.
+    # train.py's DET204 lists both ops the mode fixes there.
+    (per_entry,) = [finding for finding in findings if finding.code == "DET204"]
+    assert per_entry.path == "train.py" and {"net.py", "scores.py"} <= {item.path for item in per_entry.related}
+    # The smoke test has no per-entry finding: the tally's per-call finding names its path alone. Its
+    # convolution, a CUDA-only kernel on a path that never asks for CUDA, runs deterministically: no finding.
     (per_call,) = [finding for finding in findings if finding.code == "DET201"]
-    assert per_call.confidence.value == "low"
-    assert "DET204" in {finding.code for finding in findings}
+    assert (per_call.path, per_call.span.line) == ("scores.py", 5)
+    assert [item.path for item in per_call.related] == ["net.py"]
+    assert "`net.py`" in per_call.detail and "`train.py`" not in per_call.detail
 
 
 def test_a_draw_in_a_worker_asks_for_torchs_seed_and_says_why():
@@ -209,7 +223,8 @@ def test_a_draw_in_a_worker_asks_for_torchs_seed_and_says_why():
 
 def test_a_model_kept_by_a_trainer_class_is_followed_into_its_methods():
     trainer = (
-        "class Trainer:\n    def __init__(self, config, model):\n        self.config = config\n        self.model = model\n\n"
+        "import torch\n\n\nclass Trainer:\n    def __init__(self, config, model):\n"
+        "        self.config = config\n        self.model = model\n\n"
         "    def run(self, batch):\n        self.model(batch).sum().backward()\n"
     )
     train = _training("    Trainer(None, Outer().cuda()).run(torch.ones(1, 1, 4, 4, device='cuda'))").format(
@@ -224,7 +239,8 @@ def test_a_model_kept_by_a_trainer_class_is_followed_into_its_methods():
 
 def test_a_kept_model_read_back_through_a_local_name_is_followed():
     trainer = (
-        "class Trainer:\n    def __init__(self, config, model):\n        self.config = config\n        self.model = model\n\n"
+        "import torch\n\n\nclass Trainer:\n    def __init__(self, config, model):\n"
+        "        self.config = config\n        self.model = model\n\n"
         "    def run(self, batch):\n        model, config = self.model, self.config\n        model(batch).sum().backward()\n"
     )
     train = _training("    Trainer(None, Outer().cuda()).run(torch.ones(1, 1, 4, 4, device='cuda'))").format(
@@ -298,7 +314,8 @@ def test_a_worker_count_from_the_configuration_runs_the_dataset_in_workers():
     is one from a generator PyTorch reseeds from its own; with a literal 0 it stays NumPy's."""
     dataset = (
         "import numpy as np\nfrom torch.utils.data import Dataset\n\n\nclass Noisy(Dataset):\n"
-        "    def __len__(self):\n        return 4\n\n    def __getitem__(self, index):\n        return np.random.rand()\n"
+        "    def __len__(self):\n        return 4\n\n"
+        "    def __getitem__(self, index):\n        return np.load('values.npy')[index] + np.random.rand()\n"
     )
     for workers, drawn_from in (("args.workers", "PyTorch's default generator"), ("0", "NumPy's global RNG")):
         train = (
@@ -381,7 +398,8 @@ def test_review_probes_context_decorators_generators_and_annotations():
     assert _pool_findings(annotated) == {("blocks.py", POOL_LINE, "DET206")}
     dataset = (
         "import numpy as np\nfrom torch.utils.data import Dataset\n\n\nclass Noisy(Dataset):\n"
-        "    def __len__(self):\n        return 4\n\n    def __getitem__(self, index):\n        return np.random.rand()\n"
+        "    def __len__(self):\n        return 4\n\n"
+        "    def __getitem__(self, index):\n        return np.load('values.npy')[index] + np.random.rand()\n"
     )
     loaders = (
         "import torch\nfrom torch.utils.data import DataLoader\nfrom data import Noisy\n\n\ndef consume(loader):\n"

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from conftest import write
 
-TRAIN = "import torch\n\nmodel = torch.nn.Linear(2, 2)\nprint(model(torch.randn(1, 2)))\n"
+# A run that reads its data (one on random tensors alone is a demo whose results nobody keeps, and not reported).
+TRAIN = "import torch\n\nmodel = torch.nn.Linear(2, 2)\nprint(model(torch.load('batch.pt')))\n"
 PROJECT = {"train.py": TRAIN, "requirements.txt": "torch>=2\n", "pyproject.toml": "[tool.detlint]\n"}
 
 

@@ -11,9 +11,11 @@ from conftest import write
 
 BENCHMARK = "import torch\ntorch.backends.cudnn.benchmark = True\n"
 NOISY = "import numpy as np\n\n\ndef noisy():\n    return np.random.rand(3)\n"
-TRAIN = 'from data import noisy\n\nif __name__ == "__main__":\n    noisy()\n'
+# The entry point reads its data: a run on random numbers alone is a demo whose results nobody keeps.
+TRAIN = 'from data import noisy\n\nif __name__ == "__main__":\n    rows = open("rows.csv").read()\n    noisy()\n'
 SEEDED_TRAIN = (
-    'import numpy as np\nfrom data import noisy\n\nif __name__ == "__main__":\n    np.random.seed(0)\n    noisy()\n'
+    'import numpy as np\nfrom data import noisy\n\nif __name__ == "__main__":\n    np.random.seed(0)\n'
+    '    rows = open("rows.csv").read()\n    noisy()\n'
 )
 
 

@@ -117,7 +117,10 @@ def test_text_from_rules_and_files_is_not_markup(cli, tmp_path, monkeypatch):
     write(project, {
         "pyproject.toml": '[project]\nname = "t"\n[project.scripts]\ntool = "tool.cli:main"\n',
         "tool/__init__.py": "",
-        "tool/cli.py": "import random\n\n\ndef main():\n    return random.choice(['[red]', 'b'])\n",
+        "tool/cli.py": (
+            "import random\n\n\ndef main():\n    with open('labels.txt') as handle:\n        print(handle.read())\n"
+            "    return random.choice(['[red]', 'b'])\n"
+        ),
     })  # fmt: skip
     monkeypatch.chdir(project)
     monkeypatch.setenv("FORCE_COLOR", "1")
