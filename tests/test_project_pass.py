@@ -228,13 +228,17 @@ def test_initial_weights_replaced_by_stored_ones_are_not_a_draw_unless_the_run_t
     )
     evaluate = (
         "import torch\nfrom net import Net\n\nif __name__ == '__main__':\n    model = Net()\n"
-        "    model.load_state_dict(torch.load('net.pt'))\n    print(model(torch.load('batch.pt')))\n"
+        "    model.load_state_dict(torch.load('net.pt'))\n    with torch.no_grad():\n"
+        "        print(model(torch.load('batch.pt')))\n"
     )
     fine_tune = evaluate.replace(
-        "    print(model(", "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n    model(torch.load('batch.pt')).sum().backward()\n    print(model("
+        "    with torch.no_grad():\n", "    model(torch.load('batch.pt')).sum().backward()\n    with torch.no_grad():\n"
     )
     sample = evaluate.replace("torch.load('batch.pt')", "torch.randn(1, 4)")
     assert _det101({"net.py": net, "evaluate.py": evaluate}) == set()
     assert _det101({"net.py": net, "fine_tune.py": fine_tune}) == {("fine_tune.py", 5, "DET101")}
+    # A runner whose loop is not seen may fine-tune: without a no_grad region the initialisation counts.
+    runner = evaluate.replace("    with torch.no_grad():\n        print(", "    Runner(model).run(")
+    assert _det101({"net.py": net, "runner.py": runner}) == {("runner.py", 5, "DET101")}
     # Stored weights replace the initial ones, not the noise a sampler draws.
-    assert _det101({"net.py": net, "sample.py": sample}) == {("sample.py", 7, "DET101")}
+    assert _det101({"net.py": net, "sample.py": sample}) == {("sample.py", 8, "DET101")}

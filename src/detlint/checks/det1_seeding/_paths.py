@@ -58,10 +58,13 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
 
 
 def _initial_weights_replaced(reached: list[Reached]) -> bool:
-    """Whether a path loads stored weights (`load_state_dict`, `from_pretrained`) and never trains: the
-    layers' random initial weights are replaced before they count (evaluation, inference, sampling)."""
+    """Whether a path evaluates stored weights: it loads them (`load_state_dict`, `from_pretrained`),
+    runs code under no_grad and never trains, so the layers' random initial weights are replaced before
+    they count (evaluation, inference, sampling). Without a no_grad region the path may train through a
+    framework whose loop is not seen (a fine-tuning runner)."""
     loads = any(r.event.kind is EventKind.DATA and dict(r.event.data).get("loads_weights") for r in reached)
-    return loads and not any(r.event.kind is EventKind.TRAIN for r in reached)
+    evaluates = any(r.no_grad for r in reached)
+    return loads and evaluates and not any(r.event.kind is EventKind.TRAIN for r in reached)
 
 
 def _reseeded_in_workers(index: ProjectIndex) -> frozenset[str]:

@@ -23,8 +23,9 @@ class UnseededRng(ProjectRule):
     seeded, NumPy not) is reported for exactly the missing library. It is reported where the
     library's randomness enters the entry point's flow, with the first use as a related location.
     On a path that loads stored weights (`load_state_dict`, `from_pretrained`, a torchvision model
-    with `weights=`) and never trains, the layers' random initial weights are replaced and do not
-    count as a use; what the run draws after that (sampling noise) still does.
+    with `weights=`), runs code under `torch.no_grad()` and never trains, the layers' random initial
+    weights are replaced and do not count as a use; what the run draws after that (sampling noise)
+    still does.
 
     The unsafe fix (`--fix --unsafe-fixes`) seeds the library with the run's own seed: right after
     the last seeding call the entry point's file makes before the first use (`set_seed(args.seed)`
