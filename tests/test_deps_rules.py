@@ -360,6 +360,17 @@ def test_requirements_of_demos_whose_results_nobody_keeps_are_low_confidence():
     assert confidence == {"examples/ddp/requirements.txt": "low", "examples/mnist/requirements.txt": "high"}
 
 
+def test_a_package_only_the_tests_import_is_low_confidence():
+    files = {
+        "train.py": "import torch\n",
+        "test_export.py": "import onnxruntime\nimport torch\n",
+        "requirements.txt": "torch\nonnxruntime\ntorchvision\n",
+    }
+    confidence = {f.span.line: f.confidence.value for f in check_project(files) if f.code == "DET401"}
+    # torchvision is imported nowhere: it may be used through another package, so it stays.
+    assert confidence == {1: "high", 2: "low", 3: "high"}
+
+
 def test_the_project_itself_in_its_examples_requirements_is_not_reported():
     files = {
         "pyproject.toml": '[project]\nname = "Accelerate"\ndependencies = []\n',

@@ -9,6 +9,7 @@ from detlint.checks.base import ProjectRule
 from detlint.checks.det4_dependencies._shared import include_findings, pinned_line
 from detlint.dependency_files.pep508 import release_parts
 from detlint.dependency_files.records import Requirement, ResolvedVersion
+from detlint.facts.model import is_test_path
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span, short_code
 from detlint.project.entry_points import serves_only_unkept_runs
 from detlint.project.index import ProjectIndex
@@ -33,7 +34,7 @@ class UnpinnedDependency(ProjectRule):
     reported; `deps = "all"` reports every package (others as notes). `-e .` and local paths are
     the project itself and never reported; `mode = "library"` turns this rule off; files under
     `docs/`, and files in a directory whose runs all keep no results (API demos on random tensors,
-    benchmarks), are reported at low confidence. A requirements file the package's manifest reads as its
+    benchmarks), and packages only the project's tests import, are reported at low confidence. A requirements file the package's manifest reads as its
     own requirements (a `setup.py` that names it, setup.cfg's `file:`, pyproject's
     `[tool.setuptools.dynamic]`) holds library ranges and is not reported; DET402 asks for a lock.
     The project's own distribution (the name its manifest declares), listed in its examples'
@@ -111,6 +112,7 @@ class UnpinnedDependency(ProjectRule):
         skipped = deps.constraint_files() | deps.metadata_files()
         own = deps.own_distributions()
         confidences = {path: _confidence(index, path) for path in deps.discovered}
+        test_only = _imported_only_by_tests(index)
         for path in sorted(deps.discovered):
             file = deps.discovered[path]
             if file.format not in PINNABLE_FORMATS or policy.lock_tool(file) or path in skipped:
@@ -131,7 +133,7 @@ class UnpinnedDependency(ProjectRule):
                     anchor=requirement.text,
                     scope=requirement.section,
                     occurrence=occurrences[requirement.text],
-                    confidence=confidences[path],
+                    confidence=Confidence.LOW if key.replace("-", "_") in test_only else confidences[path],
                     statement_lines=requirement.statement_lines,
                 )
                 occurrences[requirement.text] += 1
@@ -143,6 +145,18 @@ def _confidence(index: ProjectIndex, path: str) -> Confidence | None:
     if serves_only_unkept_runs(index, path):
         return Confidence.LOW
     return index.dependencies.policy.confidence_for(path)
+
+
+def _imported_only_by_tests(index: ProjectIndex) -> set[str]:
+    """Top-level modules that only the project's tests import (`onnxruntime` in a test of the export):
+    their version does not change a run's results. A package imported nowhere is not among them: it may
+    be used through another one (Pillow through torchvision)."""
+    by_tests: dict[str, bool] = {}
+    for facts in index.files.values():
+        for name in facts.imports:
+            top = name.partition(".")[0]
+            by_tests[top] = by_tests.get(top, True) and is_test_path(facts.path)
+    return {module for module, only_tests in by_tests.items() if only_tests}
 
 
 def _problem(requirement: Requirement) -> tuple[str, str]:
