@@ -108,7 +108,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         # The tracker has already pushed this function.
         self._scopes[self._scope()] = self._parameters(node)
-        if any(self._turns_gradients_off(decorator.decorator) for decorator in node.decorators):
+        decorator = next((d.decorator for d in node.decorators if self._turns_gradients_off(d.decorator)), None)
+        if decorator is not None:
+            self._emit_no_grad(decorator)
             self._forward_only.append(node)
         else:
             self._project_decorators(node)
@@ -166,8 +168,15 @@ class FactsCollector(cst.BatchableCSTVisitor):
             self._forward_only.pop()
 
     def visit_With(self, node: cst.With) -> None:
-        if any(self._turns_gradients_off(item.item) for item in node.items):
+        item = next((item.item for item in node.items if self._turns_gradients_off(item.item)), None)
+        if item is not None:
+            self._emit_no_grad(item)
             self._forward_only.append(node)
+
+    def _emit_no_grad(self, expression: cst.BaseExpression) -> None:
+        """Where a path turns gradients off: evidence that it evaluates, even when nothing seen runs inside."""
+        call = expression.func if isinstance(expression, cst.Call) else expression
+        self._emit(EventKind.NO_GRAD, self.imports.resolve(call) or "", expression)
 
     def leave_With(self, original_node: cst.With) -> None:
         if self._forward_only and self._forward_only[-1] is original_node:

@@ -31,6 +31,7 @@ class EventKind(str, Enum):
     CALL = "call"  # subject: qualified name of what is called (maybe a project function); data: the
     # seed's source when the callee's name says it seeds (`set_seed(args.seed)`)
     IMPORT = "import"  # subject: module imported (maybe a project module)
+    NO_GRAD = "no-grad"  # subject: what turns gradients off (`torch.no_grad`) for a block or a function
 
 
 # Links between scopes, not things that happen. A CALL's data may hold "args": the instances it passes,

@@ -229,7 +229,8 @@ def device_text(entry: OpEntry) -> str:
 
 def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, reported_per_entry) -> Iterator:
     """Findings for op calls that some entry point reaches without the framework's deterministic mode
-    (`protected(state, use)` says whether a path has it for that op), or that no entry point reaches.
+    (`protected(state, use)` says whether a path has it for that op), or that no entry point reaches
+    in a class's method (a library's layers; an unreached free function says nothing about how it runs).
     An op the mode makes deterministic is left to the per-entry finding (`reported_per_entry(state)`:
     DET204, DET207), which lists it: turning the mode on is one change for all of them. Where no entry
     point reaches such an op (a library), the change belongs to the runs that use it, not to the call."""
@@ -258,6 +259,8 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
                 continue
         confidence = use.event.confidence
         states_without = [state for state, _ in exposed]
+        if not use.reaching and not _in_a_class(use.facts, use.event.site.scope):
+            continue  # a helper no run calls: nothing says how, or whether, its op runs
         if not use.reaching:
             confidence = Confidence.LOW if index.settings.mode == "application" else confidence.lowered()
             hazard = ", and no entry point reaches it"
@@ -286,6 +289,11 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
             related=[*entry_locations(states_without), *view.pin(index)],
             properties=view.properties(use),
         )
+
+
+def _in_a_class(facts: FileFacts, scope: str) -> bool:
+    """Whether a scope is a method of a class (a layer's `forward`, a model's helper), or nested in one."""
+    return any(scope.startswith(f"{name}.") for name in facts.classes)
 
 
 MAX_LISTED_OPS = 10

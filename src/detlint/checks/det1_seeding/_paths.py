@@ -63,7 +63,7 @@ def _initial_weights_replaced(reached: list[Reached]) -> bool:
     they count (evaluation, inference, sampling). Without a no_grad region the path may train through a
     framework whose loop is not seen (a fine-tuning runner)."""
     loads = any(r.event.kind is EventKind.DATA and dict(r.event.data).get("loads_weights") for r in reached)
-    evaluates = any(r.no_grad for r in reached)
+    evaluates = any(r.event.kind is EventKind.NO_GRAD for r in reached)
     return loads and evaluates and not any(r.event.kind is EventKind.TRAIN for r in reached)
 
 

@@ -23,7 +23,8 @@ class NondeterministicTorchOp(ProjectRule):
 
     Confidence is high for a resolved call, medium for a method on an unknown receiver or an argument
     that is not a literal, low when the hazard depends on a run-time fact (tensor rank, sparsity) or
-    when no entry point reaches the call. It is lowered when nothing on the path uses CUDA and the op
+    when no entry point reaches the call (reported then only in a class's methods, a library's
+    layers: an unreached free function says nothing about how its op runs). It is lowered when nothing on the path uses CUDA and the op
     is nondeterministic only on CUDA.
 
     ## Why is this bad?

@@ -32,9 +32,9 @@ class UnpinnedDependency(ProjectRule):
 
     Under `deps = "ml"` (the default) only the ML stack listed in `rules/dependencies.yaml` is
     reported; `deps = "all"` reports every package (others as notes). `-e .` and local paths are
-    the project itself and never reported; `mode = "library"` turns this rule off; files under
-    `docs/`, and files in a directory whose runs all keep no results (API demos on random tensors,
-    benchmarks), and packages only the project's tests import, are reported at low confidence. A requirements file the package's manifest reads as its
+    the project itself and never reported, nor are files in a directory whose runs all keep no
+    results (API demos on random tensors, benchmarks); `mode = "library"` turns this rule off; files
+    under `docs/`, and packages only the project's tests import, are reported at low confidence. A requirements file the package's manifest reads as its
     own requirements (a `setup.py` that names it, setup.cfg's `file:`, pyproject's
     `[tool.setuptools.dynamic]`) holds library ranges and is not reported; DET402 asks for a lock.
     The project's own distribution (the name its manifest declares), listed in its examples'
@@ -111,12 +111,13 @@ class UnpinnedDependency(ProjectRule):
         # asks for a lock of those): neither is an environment to pin line by line.
         skipped = deps.constraint_files() | deps.metadata_files()
         own = deps.own_distributions()
-        confidences = {path: _confidence(index, path) for path in deps.discovered}
         test_only = _imported_only_by_tests(index)
         for path in sorted(deps.discovered):
             file = deps.discovered[path]
             if file.format not in PINNABLE_FORMATS or policy.lock_tool(file) or path in skipped:
                 continue
+            if serves_only_unkept_runs(index, path):
+                continue  # the environment of demos whose results nobody keeps
             occurrences: Counter[str] = Counter()
             for requirement in file.requirements:
                 key = requirement.key
@@ -133,18 +134,11 @@ class UnpinnedDependency(ProjectRule):
                     anchor=requirement.text,
                     scope=requirement.section,
                     occurrence=occurrences[requirement.text],
-                    confidence=Confidence.LOW if key.replace("-", "_") in test_only else confidences[path],
+                    confidence=Confidence.LOW if key.replace("-", "_") in test_only else policy.confidence_for(path),
                     statement_lines=requirement.statement_lines,
                 )
                 occurrences[requirement.text] += 1
                 yield replace(finding, severity=policy.severity_for(key))
-
-
-def _confidence(index: ProjectIndex, path: str) -> Confidence | None:
-    """Low for a file that builds documentation or serves only demos whose results nobody keeps."""
-    if serves_only_unkept_runs(index, path):
-        return Confidence.LOW
-    return index.dependencies.policy.confidence_for(path)
 
 
 def _imported_only_by_tests(index: ProjectIndex) -> set[str]:
