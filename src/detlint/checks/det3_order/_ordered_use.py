@@ -1027,6 +1027,8 @@ class ScopeWalker:
     def _use_first(self, node: cst.Call, flows: Flows, reason: str, *, the_only_item: bool = False) -> None:
         """`next(...)` of a set or a listing is mostly the idiom for its only item (the one element, the
         one file a pattern names in an exported model's directory): low, unlike `islice`'s first n."""
+        if the_only_item:
+            reason += " when more than one matches (low confidence: mostly the one item there is)"
         for flow in flows:
             if flow.nested:
                 continue
