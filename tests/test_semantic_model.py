@@ -408,3 +408,24 @@ def test_review_probes_context_decorators_generators_and_annotations():
     )
     findings = found_in_project(check_project({"data.py": dataset, "train.py": loaders}), "DET101")
     assert ("data.py", 10, "DET101") in findings  # the main-process draw of the second loader
+
+
+def test_super_calls_run_the_project_base_classs_init_and_forward():
+    # Child's own __init__ and forward hand over to Base's through super(): the layer Base builds runs.
+    layers = (
+        "import torch\nfrom torch import nn\n\n\nclass Base(nn.Module):\n    def __init__(self, channels):\n"
+        "        super().__init__()\n        self.pool = nn.AdaptiveAvgPool2d(2)\n\n    def forward(self, x):\n"
+        "        return self.pool(x)\n\n\nclass Child(Base):\n    def __init__(self, channels):\n"
+        "        super().__init__(channels * 2)\n\n    def forward(self, x):\n"
+        "        return super().forward(torch.cat([x, x], dim=1))\n"
+    )
+    train = _training(
+        "    model = Child(3).cuda()\n    model(torch.load('images.pt').cuda()).sum().backward()"
+    ).format(imports="from layers import Child")
+    findings = found_in_project(check_project({"layers.py": layers, "train.py": train}))
+    assert ("layers.py", 8, "DET206") in findings
+    # Without the super() calls nothing builds or runs the pool.
+    unreached = layers.replace("super().__init__(channels * 2)", "self.channels = channels").replace(
+        "return super().forward(torch.cat([x, x], dim=1))", "return x"
+    )
+    assert ("layers.py", 8, "DET206") not in found_in_project(check_project({"layers.py": unreached, "train.py": train}))

@@ -548,6 +548,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
 
     def _call_event(self, node: cst.Call, qualname: str | None) -> None:
         if isinstance(node.func, cst.Attribute) and isinstance(node.func.value, cst.Call):
+            if self._super_call(node.func.value, node.func.attr.value, node):
+                return
             # `TrainLoop(...).run_loop()`: a method of an object built in place.
             built = self.model.built_by(node.func.value)
             if built is not None:
@@ -665,6 +667,20 @@ class FactsCollector(cst.BatchableCSTVisitor):
     ) -> None:
         if qualname.split(".")[0] not in self._external:
             self._emit(EventKind.CALL, qualname, node, confidence, detail=detail, data=data + self.model.passed(node))
+
+    def _super_call(self, receiver: cst.Call, method: str, node: cst.Call) -> bool:
+        """`super().__init__(...)`, `super().forward(x)` in a method: the method of the class's first base
+        that is not a framework's (the call graph walks on to that base's own bases). True when the
+        receiver is `super()`."""
+        if not (isinstance(receiver.func, cst.Name) and receiver.func.value == "super"):
+            return False
+        owner = self.model.enclosing_class()
+        for base in self._classes.get(owner or "", ()):
+            target = f"{self.module_name}.{base}" if base in self._classes else base
+            if target.split(".")[0] not in self._external:
+                self._emit_call(f"{target}.{method}", node)
+                break
+        return True
 
     def _in_main_guard(self) -> bool:
         return self._main_guard is not None and any(
