@@ -99,6 +99,7 @@ JAX_MAIN = (
     "    print(jax.numpy.asarray(images[np.random.permutation(len(images))]))\n"
 )
 TORCHVISION_MODEL = "    backbone = torchvision.models.resnet18()\n" + RUN
+NOT_PRETRAINED = TORCHVISION_MODEL.replace("()", "(pretrained=False)")
 CONFIG = "    config = transformers.AutoConfig.from_pretrained('bert-base-uncased')\n" + RUN
 STEP = "    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)\n    net(x).sum().backward()\n    optimizer.step()\n"
 
@@ -124,6 +125,7 @@ STEP = "    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)\n    net(x).su
         # A model built without stored weights, or a model's config, reads nothing; pretrained weights are data.
         ({"net.py": "import torchvision\n" + SELF_CHECK.format(data="torch.randn(2, 4)", train=TORCHVISION_MODEL)}, None),
         ({"net.py": "import torchvision\n" + SELF_CHECK.format(data="torch.randn(2, 4)", train=TORCHVISION_MODEL.replace("()", "(weights='DEFAULT')"))}, "high"),
+        ({"net.py": "import torchvision\n" + SELF_CHECK.format(data="torch.randn(2, 4)", train=NOT_PRETRAINED)}, None),
         ({"net.py": "import transformers\n" + SELF_CHECK.format(data="torch.randn(2, 4)", train=CONFIG)}, None),
         ({"net.py": "import transformers\n" + SELF_CHECK.format(data="torch.randn(2, 4)", train=CONFIG.replace("AutoConfig", "AutoModel"))}, "high"),
     ],
@@ -138,6 +140,7 @@ STEP = "    optimizer = torch.optim.SGD(net.parameters(), lr=0.1)\n    net(x).su
         "random-tensors-training-demo",
         "model-built-without-weights",
         "pretrained-weights",
+        "pretrained-false",
         "model-config",
         "pretrained-model",
     ],
@@ -278,3 +281,78 @@ def test_a_file_rules_run_hazard_in_a_test_or_a_side_script_is_not_reported(path
     found = check_project({path: "import torch\ntorch.backends.cudnn.benchmark = True\n"}, floor=Confidence.LOW)
     reported = [(finding.code, finding.confidence.value) for finding in found]
     assert reported == ([("DET203", expected)] if expected else [])
+
+
+SYNTHETIC = (
+    "import torch\n\nif __name__ == '__main__':\n    x = {inputs}\n    model = torch.nn.Linear(4, 1)\n"
+    "    torch.optim.SGD(model.parameters(), lr=0.1)\n    model(x).sum().backward()\n{after}"
+)
+
+
+@pytest.mark.parametrize(
+    ("inputs", "after", "expected"),
+    [
+        ("torch.randn(64, 4)", "", []),  # a demo on random tensors
+        ("torch.randn(64, 4)", "    torch.save(model.state_dict(), 'model.pt')\n", ["high"]),  # it keeps its model
+        ("torch.randn(64, 4)", "    model.save_pretrained('out')\n", ["high"]),
+        # A shuffle or dropout is not an input: what it reorders came from somewhere not seen.
+        ("torch.nn.functional.dropout(torch.ones(64, 4))", "", ["high"]),
+        ("torch.ones(64, 4)[torch.randperm(64)]", "", ["high"]),
+        # Read through pathlib.
+        ("torch.tensor(eval(pathlib.Path('x.txt').read_text()))", "", ["high"]),
+    ],
+    ids=["demo", "torch-save", "save-pretrained", "dropout", "randperm", "pathlib-read"],
+)
+def test_a_run_on_random_tensors_is_kept_when_it_writes_results_or_only_shuffles(inputs, after, expected):
+    source = SYNTHETIC.format(inputs=inputs, after=after)
+    if "pathlib" in inputs:
+        source = "import pathlib\n" + source.replace("x = ", "x = torch.randn(64, 4) + ")
+    assert _reported({"train.py": source}, "DET101") == expected
+
+
+def test_an_op_is_judged_by_the_runs_that_reach_it_not_by_its_file_name():
+    ops = "import torch\n\n\ndef count(x):\n    return torch.histc(x.cuda(), bins=4)\n"
+    train = (
+        "import torch\nfrom pkg.export import count\n\nif __name__ == '__main__':\n"
+        "    print(count(torch.load('x.pt')))\n"
+    )
+    demo = train.replace("torch.load('x.pt')", "torch.randn(8)")
+    files = {"pkg/__init__.py": "", "pkg/export.py": ops}
+    assert _reported({**files, "train.py": train}, "DET201") == ["high"]
+    # Reached only from a demo on random tensors: not a use, not even an unreached one.
+    assert _reported({**files, "demo_run.py": demo}, "DET201") == []
+
+
+def test_an_unreached_op_counts_only_in_a_class_unless_the_project_is_a_library():
+    source = (
+        "import torch\nimport torch.nn.functional as F\n\n\nclass Pool(torch.nn.Module):\n    def forward(self, x):\n"
+        "        return F.adaptive_avg_pool2d(x, 2)\n\n\ndef pool(x):\n    return F.adaptive_avg_pool2d(x, 2)\n"
+    )
+    found = check_project({"layers.py": source}, floor=Confidence.LOW)
+    assert [(f.span.line, f.confidence.value) for f in found if f.code == "DET201"] == [(7, "low")]
+    in_library = check_project({"layers.py": source}, floor=Confidence.LOW, mode="library")
+    assert sorted(f.span.line for f in in_library if f.code == "DET201") == [7, 11]
+
+
+def test_deterministic_mode_is_asked_for_only_where_it_fixes_or_demands_the_fix_of_a_varying_op():
+    training = (
+        "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    layer = {layer}.cuda()\n"
+        "    optimizer = torch.optim.SGD(layer.parameters(), lr=0.1)\n    out = layer(torch.load('x.pt').cuda())\n"
+        "{extra}    out[0].sum().backward()\n    optimizer.step()\n"
+    )
+    lstm = training.format(layer="torch.nn.LSTM(4, 4)", extra="")
+    index_reduce = training.format(
+        layer="torch.nn.Linear(4, 4)", extra="    out = out.index_reduce_(0, torch.load('i.pt').cuda(), out, 'prod')\n"
+    )
+    assert _reported({"train.py": lstm}, "DET204") == ["high"]  # the mode demands the cuBLAS setting that fixes it
+    assert _reported({"train.py": index_reduce}, "DET204") == []  # the mode leaves it as it is: DET201's
+
+
+def test_an_embedding_from_a_tensor_is_not_a_pretrained_model_whose_layers_are_unseen():
+    source = (
+        "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
+        "    emb = torch.nn.Embedding.from_pretrained(torch.load('vectors.pt')).cuda()\n"
+        "    optimizer = torch.optim.SGD(emb.parameters(), lr=0.1)\n"
+        "    emb(torch.load('ids.pt').cuda()).sum().backward()\n    optimizer.step()\n"
+    )
+    assert _reported({"train.py": source}, "DET204") == []

@@ -240,5 +240,15 @@ def test_initial_weights_replaced_by_stored_ones_are_not_a_draw_unless_the_run_t
     # A runner whose loop is not seen may fine-tune: without a no_grad region the initialisation counts.
     runner = evaluate.replace("    with torch.no_grad():\n        print(", "    Runner(model).run(")
     assert _det101({"net.py": net, "runner.py": runner}) == {("runner.py", 5, "DET101")}
+    # A no_grad block in a constructor is an initialisation idiom, not evidence that the run evaluates.
+    zero_bias = "        with torch.no_grad():\n            self.fc.bias.zero_()\n"
+    net_init_no_grad = net.replace("        self.fc = nn.Linear(4, 2)\n", "        self.fc = nn.Linear(4, 2)\n" + zero_bias)
+    assert _det101({"net.py": net_init_no_grad, "runner.py": runner}) == {("runner.py", 5, "DET101")}
+    # An inference_mode block counts even when nothing seen runs inside it.
+    opaque = evaluate.replace(
+        "    with torch.no_grad():\n        print(model(torch.load('batch.pt')))\n",
+        "    with torch.inference_mode():\n        Runner(model).predict()\n",
+    )
+    assert _det101({"net.py": net, "predict.py": opaque}) == set()
     # Stored weights replace the initial ones, not the noise a sampler draws.
     assert _det101({"net.py": net, "sample.py": sample}) == {("sample.py", 8, "DET101")}

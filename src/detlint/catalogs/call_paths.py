@@ -3,6 +3,8 @@ object back, which calls make a path train, and which read the run's data."""
 
 from __future__ import annotations
 
+import fnmatch
+
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -102,7 +104,7 @@ class CallPathIndex:
         found = self._data_callables.get(qualname)
         found = found or next((entry for prefix, entry in self._data_prefixes if qualname.startswith(prefix)), None)
         found = found or next((entry for suffix, entry in self._data_suffixes if qualname.endswith(suffix)), None)
-        if found is not None and qualname.endswith(tuple(found.get("except_suffixes", ()))):
+        if found is not None and any(fnmatch.fnmatchcase(qualname, pattern) for pattern in found.get("except", ())):
             return None
         return found
 

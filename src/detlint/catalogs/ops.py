@@ -69,6 +69,8 @@ class OpEntry:
     training_calls: tuple[str, ...] = ()  # XGBoost: the training calls the setting applies to
     note: str | None = None
     only_when_misused: bool = False  # varies only where code reads memory it never wrote
+    # Deterministic mode does not fix it, but turning the mode on demands the setting that does (DET204).
+    mode_demands_its_fix: bool = False
 
     def names(self, kind: CallKind) -> tuple[str, ...]:
         return {CallKind.FUNCTION: self.functions, CallKind.METHOD: self.methods, CallKind.CLASS: self.classes}[kind]
@@ -122,6 +124,7 @@ def _op_entry(entry: Entry, calls: Mapping[str, list[str]]) -> OpEntry:
         training_calls=_tuple(entry.get("entry_points")),
         note=entry.get("note"),
         only_when_misused=bool(entry.get("only_when_misused")),
+        mode_demands_its_fix=bool(entry.get("mode_demands_its_fix")),
     )
 
 

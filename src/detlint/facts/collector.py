@@ -525,7 +525,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         name = node.func.attr.value
         source = self.call_paths.data_source_method(name)
         if source is not None and self.imports.imports_any(_TORCH):
-            self._emit(EventKind.DATA, source.id, node, data=(("loads_weights", True),))
+            flags = (("loads_weights", True),) if source.get("loads_weights") else ()
+            self._emit(EventKind.DATA, source.id, node, data=flags)
             return
         seeder = self.rng.seeder_method(name)
         if seeder is not None:

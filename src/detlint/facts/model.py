@@ -112,10 +112,12 @@ def is_side_script_path(path: str) -> bool:
 RUN_FAMILIES = ("DET1", "DET2")
 
 
-def is_run_hazard_outside_runs(code: str, path: str) -> bool:
+def is_run_hazard_outside_runs(code: str, path: str, *, project: bool = False) -> bool:
     """A seeding or op finding in a test or a side script (a benchmark, a demo, an export): nothing the
-    file computes is a result anyone keeps, so it is not reported."""
-    return code.startswith(RUN_FAMILIES) and (is_test_path(path) or is_side_script_path(path))
+    file computes is a result anyone keeps, so it is not reported. A project rule's finding is judged by
+    the runs that reach it, so only its test files count (`pkg/export.py` may be reached from train.py)."""
+    outside = is_test_path(path) or (not project and is_side_script_path(path))
+    return code.startswith(RUN_FAMILIES) and outside
 
 
 @dataclass(frozen=True)

@@ -331,9 +331,10 @@ class ProjectDeps:
         return found
 
     def own_distributions(self) -> set[str]:
-        """The canonical names the project's manifests give the project itself: a requirement on one
-        of them installs the checkout's own code (examples run against the repository)."""
-        names = (file.distribution for file in self.all_files() if file.distribution)
+        """The canonical names the project's root manifests give the project itself: a requirement on
+        one of them installs the checkout's own code (examples run against the repository). A manifest
+        below the root may be a vendored package, whose pins are the project's to keep."""
+        names = (file.distribution for file in self.all_files() if file.distribution and "/" not in file.path)
         return {self.policy.canonical(canonicalize_name(name)) for name in names}
 
     def constraint_files(self) -> set[str]:

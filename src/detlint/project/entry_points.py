@@ -59,16 +59,17 @@ class EntryPoint:
 def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[Reached]) -> bool:
     """A run whose results nobody keeps, so that its seeding and deterministic mode do not matter: a
     side script (`is_side_script_path`: a benchmark, a demo, an export) or a script of the documentation
-    tree (`docs/`, an illustration); a run whose path reads no data (no `data_sources` call: no file,
-    dataset, environment or download) but draws random values, an API demo or a smoke test on random
-    tensors; a PyTorch package module's `if __name__ == "__main__":` block whose path never updates a
-    model's weights (`python -m pkg.model` runs the model, maybe one backward pass, on random input). A
-    notebook is always a run."""
-    if entry.kind == "notebook":
+    tree (`docs/`, an illustration); a run whose path exchanges no data with the world (no `data_sources`
+    call: no file, dataset, environment or download read, no result written) but draws random values,
+    an API demo or a smoke test on random tensors; a PyTorch package module's `if __name__ ==
+    "__main__":` block whose path never updates a model's weights (`python -m pkg.model` runs the model,
+    maybe one backward pass, on random input). A notebook, and an entry point the configuration
+    declares, are always runs."""
+    if entry.kind in ("notebook", "configured"):
         return False
     if is_side_script_path(entry.path) or {"docs", "doc"} & set(entry.path.split("/")[:-1]):
         return True
-    if not reads_data(reached) and any(
+    if not exchanges_data(reached) and any(
         item.event.kind is EventKind.RNG and dict(item.event.data).get("draws_values") for item in reached
     ):
         return True
@@ -81,9 +82,9 @@ def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[R
     return not any(item.event.kind is EventKind.TRAIN and item.event.subject in updates for item in reached)
 
 
-def reads_data(reached: Sequence[Reached]) -> bool:
-    """Whether a path reaches a `data_sources` call that reads something (not a model built without
-    stored weights)."""
+def exchanges_data(reached: Sequence[Reached]) -> bool:
+    """Whether a path reaches a `data_sources` call that reads something or writes a result (not a
+    model built without stored weights)."""
     return any(item.event.kind is EventKind.DATA and not dict(item.event.data).get("reads_nothing") for item in reached)
 
 

@@ -15,7 +15,7 @@ from detlint.facts.model import Event, EventKind, FileFacts
 from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS, CUDNN_MODE
 from detlint.finding import Confidence, RelatedLocation, Span, short_code
 from detlint.project.callgraph import Reached
-from detlint.project.entry_points import EntryPoint
+from detlint.project.entry_points import EntryPoint, results_not_kept
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import landing
 
@@ -150,13 +150,14 @@ class OpCatalogView:
         """Whether the path runs an op that is nondeterministic in every run that calls it (not only
         where code reads memory it never wrote) and that deterministic mode makes deterministic. An op
         the mode makes raise is DET206's finding, not the switch's; one the mode leaves nondeterministic
-        counts only on a training path (cuDNN's RNNs: the mode, before PyTorch 2.10, also demands the
-        cuBLAS workspace setting that makes them repeat), not in inference, where DET201 reports it."""
+        counts only where the catalog says the mode demands its fix (`mode_demands_its_fix`: cuDNN's RNNs,
+        whose fix is the cuBLAS workspace setting the mode requires) and on a training path; in inference
+        DET201 reports it alone."""
         trains = state.trains(self.package)
         return any(
             status.default != "deterministic"
             and not entry.only_when_misused
-            and (status.deterministic_mode == "deterministic" or (trains and status.deterministic_mode != "raises"))
+            and (status.deterministic_mode == "deterministic" or (trains and entry.mode_demands_its_fix))
             for _, entry, status in self.running(state)
         )
 
@@ -171,10 +172,18 @@ class OpCatalogView:
         return f"{self.ops.coverage.title} {shown}"
 
     def uses(self, index: ProjectIndex, states: list[EntryState]) -> Iterator[OpUse]:
+        """Each op call with the runs that reach it; a call only runs whose results nobody keeps reach
+        (a demo, a benchmark, a self-check: `results_not_kept`) is not a use."""
         reaching: dict[int, list[tuple[EntryState, Reached]]] = {}
+        unkept_only: set[int] = set()
         for state in states:
+            kept = not results_not_kept(index, state.entry, state.reached)
             for reached in state.events(EventKind.OP):
-                reaching.setdefault(id(reached.event), []).append((state, reached))
+                if kept:
+                    reaching.setdefault(id(reached.event), []).append((state, reached))
+                    unkept_only.discard(id(reached.event))
+                elif id(reached.event) not in reaching:
+                    unkept_only.add(id(reached.event))
         # Entries that differ only in what the inputs hold at run time (`scatter_add_` on a 1-D or an
         # N-D input) all match one call: it is one use, judged by the variant that fares worst.
         by_site: dict[tuple[str, Span], OpUse] = {}
@@ -183,6 +192,8 @@ class OpCatalogView:
             if judged is None:
                 continue
             entry, status = judged
+            if id(event) in unkept_only:
+                continue
             calls = tuple(reaching.get(id(event), ()))
             use = OpUse(facts, event, entry, status, calls)
             if entry.pass_ == "backward" and calls:
@@ -230,7 +241,8 @@ def device_text(entry: OpEntry) -> str:
 def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, reported_per_entry) -> Iterator:
     """Findings for op calls that some entry point reaches without the framework's deterministic mode
     (`protected(state, use)` says whether a path has it for that op), or that no entry point reaches
-    in a class's method (a library's layers; an unreached free function says nothing about how it runs).
+    in a class's method (a library's layers; in an application an unreached free function says nothing
+    about how it runs, while `mode = "library"` reports its functional API too).
     An op the mode makes deterministic is left to the per-entry finding (`reported_per_entry(state)`:
     DET204, DET207), which lists it: turning the mode on is one change for all of them. Where no entry
     point reaches such an op (a library), the change belongs to the runs that use it, not to the call."""
@@ -259,8 +271,9 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
                 continue
         confidence = use.event.confidence
         states_without = [state for state, _ in exposed]
-        if not use.reaching and not _in_a_class(use.facts, use.event.site.scope):
-            continue  # a helper no run calls: nothing says how, or whether, its op runs
+        application = index.settings.mode == "application"
+        if not use.reaching and application and not _in_a_class(use.facts, use.event.site.scope):
+            continue  # a helper no run calls: nothing says how, or whether, its op runs (a library's API counts)
         if not use.reaching:
             confidence = Confidence.LOW if index.settings.mode == "application" else confidence.lowered()
             hazard = ", and no entry point reaches it"

@@ -60,8 +60,12 @@ def run_project_rules(
     failures: list[str] = []
     for rule in rules:
         try:
+            # A project rule judges side scripts by the runs that reach the code (`results_not_kept`); a
+            # finding located in a test file is dropped, as a file rule's is.
             findings.extend(
-                finding for finding in rule().check(index) if not is_run_hazard_outside_runs(finding.code, finding.path)
+                finding
+                for finding in rule().check(index)
+                if not is_run_hazard_outside_runs(finding.code, finding.path, project=True)
             )
         except Exception as error:  # noqa: BLE001 - one failing project rule must not hide the rest
             tracebacks.append(f"project rule {rule.code} ({rule.name}) failed:\n{traceback.format_exc()}")

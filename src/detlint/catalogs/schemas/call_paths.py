@@ -47,7 +47,7 @@ SCHEMA: dict[str, Schema] = {
             "callables": (list_of_str, False),
             "prefixes": (list_of_str, False),
             "suffixes": (list_of_str, False),
-            "except_suffixes": (list_of_str, False),
+            "except": (list_of_str, False),  # fnmatch patterns of qualified names taken back
             "model": (is_bool, False),  # brings a model whose layers are not seen
             "weights_arguments": (list_of_str, False),  # reads stored weights only when one is passed
             "methods": (list_of_str, False),  # method names on any receiver

@@ -299,6 +299,7 @@ def _op_fields(status_check: Check) -> dict[str, tuple[Check, bool]]:
         "probe": (recipe, True),
         # Varies only where code reads memory it never wrote (a bug), not in every run that calls it.
         "only_when_misused": (is_bool, False),
+        "mode_demands_its_fix": (is_bool, False),
     }
 
 

@@ -26,24 +26,25 @@ class LibraryPath:
     partial_seeds: tuple[Reached, ...]  # calls that seed only part of it (`torch.cuda.manual_seed_all`)
     order: dict[int, int]  # id(Reached) -> position on the path
     run_seeds: tuple[Reached, ...] = ()  # every seeding call on the path, of any library
-    results_kept: bool = True  # False: a demo, a benchmark, a self-check (`results_not_kept`)
 
     def before(self, first: Reached, second: Reached) -> bool:
         return self.order[id(first)] < self.order[id(second)]
 
 
 def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
-    """For every entry point, every library whose global generator its path draws from. In a
-    DataLoader's worker processes, PyTorch reseeds `random`, NumPy and torch from a base seed drawn from
-    torch's generator: a draw there is a use of torch's."""
+    """For every entry point whose results someone keeps (not a demo, a benchmark or a self-check:
+    `results_not_kept`), every library whose global generator its path draws from. In a DataLoader's
+    worker processes, PyTorch reseeds `random`, NumPy and torch from a base seed drawn from torch's
+    generator: a draw there is a use of torch's."""
     rng = load_catalog().rng
     reseeded = _reseeded_in_workers(index)
     for entry in index.entry_points:
         reached = index.reach(entry)
+        if results_not_kept(index, entry, reached):
+            continue
         replaced = _initial_weights_replaced(reached)
         order = {id(item): position for position, item in enumerate(reached)}
         run_seeds = tuple(r for r in reached if r.event.kind is EventKind.SEED)
-        kept = not results_not_kept(index, entry, reached)
         drawn_from = {
             id(r): "torch" if r.in_worker and r.event.subject in reseeded else r.event.subject
             for r in reached
@@ -54,16 +55,20 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
             if uses:
                 seeds = tuple(r for r in run_seeds if library.id in r.event.covers)
                 partial = tuple(r for r in run_seeds if any(c.startswith(f"{library.id}.") for c in r.event.covers))
-                yield LibraryPath(entry, library, uses, seeds, partial, order, run_seeds, kept)
+                yield LibraryPath(entry, library, uses, seeds, partial, order, run_seeds)
 
 
 def _initial_weights_replaced(reached: list[Reached]) -> bool:
     """Whether a path evaluates stored weights: it loads them (`load_state_dict`, `from_pretrained`),
     runs code under no_grad and never trains, so the layers' random initial weights are replaced before
     they count (evaluation, inference, sampling). Without a no_grad region the path may train through a
-    framework whose loop is not seen (a fine-tuning runner)."""
+    framework whose loop is not seen (a fine-tuning runner); one in a constructor (an initialisation
+    idiom) says nothing of what the run does."""
     loads = any(r.event.kind is EventKind.DATA and dict(r.event.data).get("loads_weights") for r in reached)
-    evaluates = any(r.event.kind is EventKind.NO_GRAD for r in reached)
+    evaluates = any(
+        (r.event.kind is EventKind.NO_GRAD or r.no_grad) and not r.event.site.scope.endswith("__init__")
+        for r in reached
+    )
     return loads and evaluates and not any(r.event.kind is EventKind.TRAIN for r in reached)
 
 

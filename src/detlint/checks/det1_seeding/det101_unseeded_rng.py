@@ -114,7 +114,7 @@ class UnseededRng(ProjectRule):
         # One finding per place and library, naming every entry point that reaches it unseeded.
         grouped: dict[tuple[str, tuple[int, int], str], list] = {}
         for path in library_paths(index):
-            if path.seeds or not path.results_kept:
+            if path.seeds:
                 continue  # seeded somewhere on the path (DET102 judges the order), or a demo or self-check
             first = path.uses[0]
             library = path.library
