@@ -493,3 +493,15 @@ def test_ordering_catalog_rejects_unknown_effects():
     text = (REPO / "rules" / "ordering.yaml").read_text(encoding="utf-8")
     with pytest.raises(CatalogError, match="'effect' must be one of"):
         parse_catalog_file("ordering.yaml", text.replace("effect: sorts", "effect: shuffles", 1))
+
+
+def test_the_first_item_taken_straight_from_a_listing_is_low_and_says_why():
+    taken = "import glob\n\ndef labels(root):\n    return open(glob.glob(root + '/*.txt')[0]).read()\n"
+    kept = "import glob\n\ndef labels(root):\n    files = glob.glob(root + '/*.txt')\n    return open(files[0]).read()\n"
+    nexted = "from pathlib import Path\n\ndef model(w):\n    return next(Path(w).glob('*.xml'))\n"
+    for source in (taken, nexted):
+        (finding,) = _findings(source, "DET303")
+        assert finding.confidence is Confidence.LOW
+        assert "when more than one matches (low confidence" in finding.detail
+    (finding,) = _findings(kept, "DET303")
+    assert finding.confidence is Confidence.HIGH

@@ -752,10 +752,16 @@ class ScopeWalker:
                 reason = Reason(f"is sliced by position (`{self.code(node)}`), so an arbitrary part is kept")
                 self.consume((flow,), reason, at=node)
             else:
-                # list(s)[0] on a set is mostly the idiom for its only element
-                single = flow.source.kind == "set" and _literal_index(node) in (0, -1)
-                reason = Reason(f"is indexed by position (`{self.code(node)}`), so an arbitrary item is picked")
-                self.consume((flow,), reason, Confidence.LOW if single else None, at=node)
+                # list(s)[0] on a set is mostly the idiom for its only element, and glob(...)[0] taken
+                # straight from the call for the one file of its kind (as next() is)
+                index = _literal_index(node)
+                single = flow.source.kind == "set" and index in (0, -1)
+                first_of_call = isinstance(node.value, cst.Call) and index == 0
+                text = f"is indexed by position (`{self.code(node)}`), so an arbitrary item is picked"
+                if first_of_call and not single:
+                    text += " when more than one matches (low confidence: mostly the one item there is)"
+                reason = Reason(text)
+                self.consume((flow,), reason, Confidence.LOW if single or first_of_call else None, at=node)
         return tuple(kept)
 
     def _v_BinaryOperation(self, node: cst.BinaryOperation) -> Flows:

@@ -37,9 +37,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     overlay), between machines, and after files are copied or restored. A dataset built from such a
     listing is shuffled differently, split differently and matched to labels differently on every
     machine, even with every seed fixed; `next(path.glob("*.ckpt"))` loads whichever checkpoint
-    happens to come first. The first item taken with `next(...)` is reported at low confidence: it is
-    mostly the idiom for the one file of its kind (the `.xml` of an exported model), and only the
-    directory's contents tell whether more match.
+    happens to come first. The first item taken with `next(...)`, or indexed straight from the call
+    (`glob.glob(d + "/*.txt")[0]`), is reported at low confidence: it is mostly the idiom for the one
+    file of its kind (the `.xml` of an exported model), and only the directory's contents tell whether
+    more match.
 
     Sorting later in the same function (`files.sort()`, `files = sorted(files)`, also of an attribute
     such as `self.files`) is recognised, as are order-free uses: `len(...)`, membership and emptiness
