@@ -356,3 +356,14 @@ def test_an_embedding_from_a_tensor_is_not_a_pretrained_model_whose_layers_are_u
         "    emb(torch.load('ids.pt').cuda()).sum().backward()\n    optimizer.step()\n"
     )
     assert _reported({"train.py": source}, "DET204") == []
+
+
+def test_a_hugging_face_trainer_runs_on_the_tpu_in_a_script_that_imports_torch_xla():
+    source = (
+        "import torch\nfrom transformers import AutoModelForCausalLM, Trainer\n\nif __name__ == '__main__':\n"
+        "    torch.manual_seed(0)\n    model = AutoModelForCausalLM.from_pretrained('gpt2')\n"
+        "    Trainer(model=model, train_dataset=torch.load('train.pt')).train()\n"
+    )
+    assert _reported({"train.py": source}, "DET204") == ["medium"]
+    on_tpu = source.replace("import torch\n", "import torch\nimport torch_xla.core.xla_model as xm\n")
+    assert _reported({"train.py": on_tpu}, "DET204") == []

@@ -35,6 +35,7 @@ SCHEMA: dict[str, Schema] = {
             "exclude": (list_of_str, False),
             "packages": (list_of_str, False),
             "initializes": (is_bool, True),
+            "unless_imported": (list_of_str, False),  # another device backend that takes over (torch_xla)
             "query": (is_bool, False),
         },
         "mode_functions": {
