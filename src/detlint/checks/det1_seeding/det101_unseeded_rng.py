@@ -115,7 +115,7 @@ class UnseededRng(ProjectRule):
         grouped: dict[tuple[str, tuple[int, int], str], list] = {}
         for path in library_paths(index):
             if path.seeds:
-                continue  # seeded somewhere on the path (DET102 judges the order), or a demo or self-check
+                continue  # seeded somewhere on the path: DET102 judges the order
             first = path.uses[0]
             library = path.library
             site, fix = landing(
