@@ -207,7 +207,8 @@ def cuda_use(imports: ImportTable, catalog: Catalog, call: cst.Call) -> str | No
     method = call.func.attr.value if isinstance(call.func, cst.Attribute) and qualname is None else None
     found: str | None = None
     for entry in catalog.torch_switches.cuda_markers:
-        if imports.imports_any(frozenset(entry.get("unless_imported", ()))):
+        unless = entry.get("unless_imported")
+        if unless and imports.imports_any(frozenset(unless)):
             continue  # the framework places the run on that backend's device (a TPU through torch_xla)
         if _marks_cuda(entry, call, qualname, method):
             kind = CUDA_QUERIES if entry.get("query") else CUDA_STARTS if entry["initializes"] else CUDA_REQUESTS

@@ -94,7 +94,7 @@ def serves_only_unkept_runs(index: ProjectIndex, path: str) -> bool:
     to read nothing is not enough: it may read through code the call graph does not follow (an RPC)."""
     directory = path.rpartition("/")[0]
     entries = [entry for entry in index.entry_points if directory and entry.path.startswith(directory + "/")]
-    return bool(entries) and all(results_not_kept(index, entry, index.reach(entry)) for entry in entries)
+    return bool(entries) and not any(index.keeps_results(entry) for entry in entries)
 
 
 def find_entry_points(index: ProjectIndex) -> tuple[EntryPoint, ...]:

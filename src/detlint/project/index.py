@@ -13,7 +13,7 @@ from detlint.finding import RelatedLocation, Span
 from detlint.project.callgraph import CallGraph, Reached
 from detlint.project.dependencies import ProjectDeps
 from detlint.project.disk import ProjectFiles
-from detlint.project.entry_points import EntryPoint, find_entry_points
+from detlint.project.entry_points import EntryPoint, find_entry_points, results_not_kept
 from detlint.results import FileResult
 
 
@@ -23,6 +23,7 @@ class ProjectIndex:
     dependency_files: dict[str, DependencyFile] = field(default_factory=dict)  # by display path
     settings: Settings = field(default_factory=Settings)
     _reach_cache: dict[tuple[str, str | None], list[Reached]] = field(default_factory=dict, repr=False)
+    _kept_cache: dict[tuple[str, str | None], bool] = field(default_factory=dict, repr=False)
     _events_of: dict[EventKind, list[tuple[FileFacts, Event]]] = field(default_factory=dict, repr=False)
 
     @cached_property
@@ -98,3 +99,11 @@ class ProjectIndex:
         if key not in self._reach_cache:
             self._reach_cache[key] = self.graph.reach(entry.facts, entry.start)
         return self._reach_cache[key]
+
+    def keeps_results(self, entry: EntryPoint) -> bool:
+        """Whether someone keeps what the entry point's run computes (`results_not_kept`; computed once:
+        every run-hazard rule asks)."""
+        key = (entry.path, entry.start)
+        if key not in self._kept_cache:
+            self._kept_cache[key] = not results_not_kept(self, entry, self.reach(entry))
+        return self._kept_cache[key]

@@ -15,7 +15,7 @@ from detlint.facts.model import Event, EventKind, FileFacts
 from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS, CUDNN_MODE
 from detlint.finding import Confidence, RelatedLocation, Span, short_code
 from detlint.project.callgraph import Reached
-from detlint.project.entry_points import EntryPoint, results_not_kept
+from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import landing
 
@@ -177,7 +177,7 @@ class OpCatalogView:
         reaching: dict[int, list[tuple[EntryState, Reached]]] = {}
         unkept_only: set[int] = set()
         for state in states:
-            kept = not results_not_kept(index, state.entry, state.reached)
+            kept = index.keeps_results(state.entry)
             for reached in state.events(EventKind.OP):
                 if kept:
                     reaching.setdefault(id(reached.event), []).append((state, reached))
@@ -275,7 +275,7 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
         if not use.reaching and application and not _in_a_class(use.facts, use.event.site.scope):
             continue  # a helper no run calls: nothing says how, or whether, its op runs (a library's API counts)
         if not use.reaching:
-            confidence = Confidence.LOW if index.settings.mode == "application" else confidence.lowered()
+            confidence = Confidence.LOW if application else confidence.lowered()
             hazard = ", and no entry point reaches it"
             where = (
                 "No entry point of this project reaches it, so its callers must enable deterministic mode "

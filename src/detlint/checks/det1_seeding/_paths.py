@@ -11,7 +11,7 @@ from detlint.catalogs.rng import Library
 from detlint.facts.model import Event, EventKind, FileFacts, Site
 from detlint.finding import Fix, RelatedLocation
 from detlint.project.callgraph import Reached
-from detlint.project.entry_points import EntryPoint, results_not_kept
+from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import insertion_fix
 from detlint.versions import final_release
@@ -39,9 +39,9 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
     rng = load_catalog().rng
     reseeded = _reseeded_in_workers(index)
     for entry in index.entry_points:
-        reached = index.reach(entry)
-        if results_not_kept(index, entry, reached):
+        if not index.keeps_results(entry):
             continue
+        reached = index.reach(entry)
         replaced = _initial_weights_replaced(reached)
         order = {id(item): position for position, item in enumerate(reached)}
         run_seeds = tuple(r for r in reached if r.event.kind is EventKind.SEED)

@@ -3,10 +3,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.finding import Confidence, Finding, RelatedLocation, Severity, short_code
-from detlint.project.entry_points import results_not_kept
-from detlint.project.index import ProjectIndex
 from detlint.facts.switches import CUDNN_MODE
+from detlint.finding import Confidence, Finding, RelatedLocation, Severity, short_code
+from detlint.project.index import ProjectIndex
 from detlint.project.op_paths import OpCatalogView, cudnn_flag_covers, entry_finding, entry_states, listed_ops
 
 
@@ -119,7 +118,7 @@ class DeterministicModeMissing(ProjectRule):
             ops, listed = listed_ops(fixed)
             if state.mode(CUDNN_MODE) == "error" and not ops:
                 continue  # cuDNN's flag covers every op the path is seen to run
-            if results_not_kept(index, state.entry, state.reached):
+            if not index.keeps_results(state.entry):
                 continue  # a demo, a benchmark or a self-check
             confidence, unseen = cuda.confidence, ""
             if not view.mode_fixes_a_varying_op(state):

@@ -7,7 +7,6 @@ from packaging.version import Version
 from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
 from detlint.finding import Confidence, Finding, Severity, short_code
-from detlint.project.entry_points import results_not_kept
 from detlint.project.index import ProjectIndex
 from detlint.project.op_paths import OpCatalogView, entry_finding, entry_states, listed_ops, tf_determinism_on
 from detlint.versions import final_release
@@ -103,7 +102,7 @@ class TfDeterminismMissing(ProjectRule):
             ops, listed = listed_ops(view.fixed_by_mode(state))
             if not ops and not state.trains("tensorflow"):
                 continue  # nothing op determinism is seen to fix, and no training: no kernel is known to vary
-            if results_not_kept(index, state.entry, state.reached):
+            if not index.keeps_results(state.entry):
                 continue  # a demo, a benchmark or a self-check
             yield entry_finding(
                 self,
