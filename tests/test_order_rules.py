@@ -505,3 +505,70 @@ def test_the_first_item_taken_straight_from_a_listing_is_low_and_says_why():
         assert "when more than one matches (low confidence" in finding.detail
     (finding,) = _findings(kept, "DET303")
     assert finding.confidence is Confidence.HIGH
+
+
+# -- order used only off the default path, by another program, or by an unseeded shuffle ---------------
+
+_FIND = """
+    import os
+    def find(folder, sort={default}):
+        files, labels = [], []
+        for root, _, names in os.walk(folder):
+            for name in names:
+                files.append(os.path.join(root, name))
+                labels.append(os.path.basename(root))
+        pairs = zip(files, labels)
+        {before}if {test}:
+            pairs = sorted(pairs)
+        return pairs
+"""
+
+
+def test_lists_filled_in_one_loop_are_zipped_without_a_use_and_their_pairs_carry_the_order():
+    (finding,) = _findings(_FIND.format(default="True", before="", test="sort"), "DET303")
+    assert "`pairs` is returned to the caller" in finding.message
+    separate = "import os\ndef pair(a, b):\n    return sorted(zip(os.listdir(a), os.listdir(b)))\n"
+    findings = _findings(separate, "DET303")
+    assert len(findings) == 2 and all("paired by position" in f.message for f in findings)
+
+
+def test_a_sort_a_flag_turns_on_by_default_leaves_only_a_low_finding_that_says_so():
+    (finding,) = _findings(_FIND.format(default="True", before="", test="sort"), "DET303")
+    assert finding.confidence is Confidence.LOW
+    assert "only when `sort` is false, which is not its default (low confidence)" in finding.detail
+    # `if not sort:` sorting: the unsorted path is the default one
+    (finding,) = _findings(_FIND.format(default="True", before="", test="not sort"), "DET303")
+    assert finding.confidence is Confidence.HIGH
+    # off by default, or rebound before the test: the default path is unsorted or unknown
+    for default, before in (("False", ""), ("True", "sort = os.environ.get('SORT')\n        ")):
+        (finding,) = _findings(_FIND.format(default=default, before=before, test="sort"), "DET303")
+        assert finding.confidence is Confidence.HIGH, (default, before)
+
+
+def test_a_listing_handed_to_an_external_command_is_low():
+    source = "import glob, subprocess\nsubprocess.run(['zip', '-r', 'study.zip', *glob.glob('study_*.txt')])\n"
+    (finding,) = _findings(source, "DET303")
+    assert finding.confidence is Confidence.LOW
+    assert "external command with `subprocess.run`" in finding.message
+
+
+def test_a_shuffle_is_low_where_nothing_seeds_it_and_what_follows_it_is_the_shuffles_order():
+    unseeded = "import glob, random\npaths = glob.glob('a/*.jpg')\nrandom.shuffle(paths)\ntrain = paths[:10]\n"
+    (finding,) = _findings(unseeded, "DET303")
+    assert finding.confidence is Confidence.LOW
+    assert "nothing in this file seeds it" in finding.detail
+    assert "shuffled with `random.shuffle`" in finding.message
+    for seeding in ("random.seed(0)\n", "set_seed(0)\n"):
+        (finding,) = _findings(unseeded.replace("paths = ", seeding + "paths = "), "DET303")
+        assert finding.confidence is Confidence.HIGH, seeding
+        assert "shuffled with `random.shuffle`" in finding.message
+
+
+def test_ci_scripts_in_hidden_directories_report_only_order_sensitive_comparisons():
+    from detlint.testing import check_project
+
+    kept = "import glob\nFILES = glob.glob('requirements/*.txt')\n"
+    assert [f.code for f in check_project({"tools/assistant.py": kept})] == ["DET303"]
+    assert [f.code for f in check_project({".github/assistant.py": kept})] == []
+    compared = "import glob\nassert glob.glob('*.txt') == ['a.txt', 'b.txt']\n"
+    assert [f.code for f in check_project({".github/check.py": compared})] == ["DET303"]

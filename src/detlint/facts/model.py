@@ -96,6 +96,12 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_FILE.search(path))
 
 
+def is_tooling_path(path: str) -> bool:
+    """A file in a hidden directory of the repository (`.github/`, `.circleci/`, `.dev_scripts/`): its CI
+    and maintenance scripts, which report, release and check, and which no training run executes."""
+    return any(part.startswith(".") and part not in (".", "..") for part in path.split("/")[:-1])
+
+
 _SIDE_SCRIPT_WORDS = frozenset({"bench", "benchmark", "benchmarks", "demo", "demos", "export", "exports"})
 
 
@@ -113,10 +119,11 @@ RUN_FAMILIES = ("DET1", "DET2")
 
 
 def is_run_hazard_outside_runs(code: str, path: str, *, project: bool = False) -> bool:
-    """A seeding or op finding in a test or a side script (a benchmark, a demo, an export): nothing the
-    file computes is a result anyone keeps, so it is not reported. A project rule's finding is judged by
-    the runs that reach it, so only its test files count (`pkg/export.py` may be reached from train.py)."""
-    outside = is_test_path(path) or (not project and is_side_script_path(path))
+    """A seeding or op finding in a test, a repository's tooling or a side script (a benchmark, a demo, an
+    export): nothing the file computes is a result anyone keeps, so it is not reported. A project rule's
+    finding is judged by the runs that reach it, so only its test and tooling files count
+    (`pkg/export.py` may be reached from train.py)."""
+    outside = is_test_path(path) or is_tooling_path(path) or (not project and is_side_script_path(path))
     return code.startswith(RUN_FAMILIES) and outside
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from detlint.catalogs.loader import load_catalog
-from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts, is_side_script_path
+from detlint.facts.model import MODULE_SCOPE, EventKind, FileFacts, is_side_script_path, is_tooling_path
 from detlint.finding import RelatedLocation, Span
 
 if TYPE_CHECKING:
@@ -58,8 +58,8 @@ class EntryPoint:
 
 def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[Reached]) -> bool:
     """A run whose results nobody keeps, so that its seeding and deterministic mode do not matter: a
-    side script (`is_side_script_path`: a benchmark, a demo, an export) or a script of the documentation
-    tree (`docs/`, an illustration); a run whose path exchanges no data with the world (no `data_sources`
+    side script (`is_side_script_path`: a benchmark, a demo, an export), a script of the documentation
+    tree (`docs/`, an illustration) or of the repository's tooling (`.github/`); a run whose path exchanges no data with the world (no `data_sources`
     call: no file, dataset, environment or download read, no result written) but draws random values,
     an API demo or a smoke test on random tensors; a PyTorch package module's `if __name__ ==
     "__main__":` block whose path never updates a model's weights (`python -m pkg.model` runs the model,
@@ -67,7 +67,7 @@ def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[R
     declares, are always runs."""
     if entry.kind in ("notebook", "configured"):
         return False
-    if is_side_script_path(entry.path) or {"docs", "doc"} & set(entry.path.split("/")[:-1]):
+    if is_side_script_path(entry.path) or is_tooling_path(entry.path) or {"docs", "doc"} & set(entry.path.split("/")[:-1]):
         return True
     if not exchanges_data(reached) and any(
         item.event.kind is EventKind.RNG and dict(item.event.data).get("draws_values") for item in reached

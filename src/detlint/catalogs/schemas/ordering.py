@@ -50,6 +50,14 @@ SCHEMA: dict[str, Schema] = {
             "arguments": (one_of("first", "all", "after-first"), False),
             "same_type": (is_bool, False),
             "reason": (is_str, False),
+            # the most confidence a use may have where the callee's treatment of the order is a guess
+            "confidence": (one_of("medium", "low"), False),
+            # zip-like: arguments that all carry one source's order stay matched item by item
+            "aligns_one_source": (is_bool, False),
+            # shuffles and samples from a library's global generator
+            "draws": (is_bool, False),
+            # reorders its argument in place (random.shuffle): the name's order is the shuffle's afterwards
+            "in_place": (is_bool, False),
         },
         # Methods called on the ordered value itself.
         "value_methods": {

@@ -29,7 +29,7 @@ from enum import Enum
 import libcst as cst
 
 from detlint.checks.base import FixSpec, Report
-from detlint.facts.model import is_test_path
+from detlint.facts.model import is_test_path, is_tooling_path
 from detlint.finding import Confidence
 from detlint.names import BUILTIN_NAMES, NOT_LITERAL, code_of, dotted_name, literal_value
 
@@ -98,6 +98,8 @@ class Flow:
     # With `mark`: even order-free consumers (`sorted(enumerate(s))`) keep the damage.
     sticky: bool = False
     mark_at: cst.CSTNode | None = field(default=None, compare=False)  # where the mark was made
+    # Why the use happens only on a path the code does not take by default (completes the reason).
+    caveat: str = ""
 
 
 Flows = tuple[Flow, ...]
@@ -234,6 +236,7 @@ class ScopeWalker:
         self.sources: list[Source] = []
         self.statement: cst.CSTNode | None = None
         self.quiet = 0  # > 0 inside messages for people (print, logging, raise, f-strings)
+        self.true_by_default: set[str] = set()  # parameters whose default is `True` (`sort=True`)
 
     # -- entry points -----------------------------------------------------------------------------------
     def parameters(self, function: cst.FunctionDef) -> None:
@@ -243,6 +246,8 @@ class ScopeWalker:
         for param in [*params.posonly_params, *params.params, *params.kwonly_params]:
             if param.annotation is not None:
                 self.rule.order_parameter(self, param)
+            if param.default is not None and literal_value(param.default) is True:
+                self.true_by_default.add(param.name.value)
         self.statement = None
 
     def run(self, statements: Sequence[cst.CSTNode]) -> None:
@@ -270,7 +275,8 @@ class ScopeWalker:
                 continue
             if flow.mark:
                 confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
-                use = Use(flow.mark, confidence, flow.role, flow.via, False, reason.compares, flow.mark_at or at)
+                text = _with_caveat(flow.mark, flow)
+                use = Use(text, confidence, flow.role, flow.via, False, reason.compares, flow.mark_at or at)
                 flow.source.uses.append(use)
                 continue
             if flow.nested and not reason.escape:
@@ -280,9 +286,8 @@ class ScopeWalker:
                 # iterating them exposes the order
                 continue
             confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
-            flow.source.uses.append(
-                Use(reason.text, confidence, flow.role, flow.via, reason.escape, reason.compares, at)
-            )
+            text = _with_caveat(reason.text, flow)
+            flow.source.uses.append(Use(text, confidence, flow.role, flow.via, reason.escape, reason.compares, at))
 
     def drop(self, flows: Iterable[Flow]) -> None:
         """An order-free consumer: only order already baked in (`sorted(enumerate(s))`) is a use."""
@@ -370,12 +375,15 @@ class ScopeWalker:
             )
 
     def _in_test(self) -> bool:
-        """A test file, or a test function or class (`test_*`, `Test*`) in any file."""
+        """A test file, or a test function or class (`test_*`, `Test*`) in any file; also the repository's
+        tooling (`.github/`): a CI script's verdicts are what its order could change."""
         stack = self.context.scope_stack
-        return is_test_path(self.context.path) or any(part.startswith(("test", "Test")) for part in stack)
+        path = self.context.path
+        return is_test_path(path) or is_tooling_path(path) or any(part.startswith(("test", "Test")) for part in stack)
 
     # -- names ------------------------------------------------------------------------------------------
     def bind(self, name: str, flows: Flows, via: str | None = None) -> None:
+        self.true_by_default.discard(name)  # `sort = args.sort` is no longer the default
         self.facts.pop(name, None)
         self.aliases.pop(name, None)
         self.singletons.discard(name)
@@ -602,7 +610,25 @@ class ScopeWalker:
             self.stmt(node.orelse)
         elif node.orelse is not None:
             self.block(suite(node.orelse.body))
-        self.bindings = _merge(after_body, self.bindings)
+        after_else = self.bindings
+        flag, body_by_default = self._default_branch(node.test)
+        if flag:
+            # `if sort: files = sorted(files)` with `sort=True`: the unsorted path is the caller's choice
+            caveat = f"this happens only when `{flag}` is false, which is not its default (low confidence)"
+            if body_by_default:
+                after_else = _off_default(after_else, after_body, caveat)
+            else:
+                after_body = _off_default(after_body, after_else, caveat)
+        self.bindings = _merge(after_body, after_else)
+
+    def _default_branch(self, test: cst.BaseExpression) -> tuple[str, bool]:
+        """(`flag`, whether the body runs) when the test is a parameter that is `True` by default, or its
+        negation and nothing rebinds it before the test; ("", False) otherwise."""
+        negated = isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not)
+        name = test.expression if negated else test  # type: ignore[attr-defined]
+        if not isinstance(name, cst.Name) or name.value not in self.true_by_default:
+            return "", False
+        return name.value, not negated
 
     def _with(self, node: cst.With) -> None:
         for item in node.items:
@@ -1005,7 +1031,18 @@ class ScopeWalker:
                     for flow in flows
                 )
                 return _unique(tuple(numbered))
-            self.consume(flows, Reason(entry["reason"].format(callee=callee)), at=node)
+            if entry.get("aligns_one_source") and _one_source(chosen):
+                # zip(files, labels) of lists filled item by item from one listing: pairs stay matched
+                return _unique(tuple(reshaped(flow, Shape.SEQ) for flow in flows if not flow.nested))
+            cap = Confidence(entry["confidence"]) if entry.get("confidence") else None
+            reason = entry["reason"].format(callee=callee)
+            if entry.get("draws") and not _seeds_anything(self.rule, self.context.module):
+                cap = Confidence.LOW
+                reason += " (low confidence: nothing in this file seeds it, so its result is random until something does)"
+            self.consume(flows, Reason(reason), cap, at=node)
+            shuffled = dotted_name(chosen[0][0].value) if entry.get("in_place") and chosen else None
+            if shuffled:
+                self.bind(shuffled, ())  # from here on its order is the shuffle's
             return ()
         return self._pass_on(node, args, f"{callee}(...)")
 
@@ -1562,8 +1599,10 @@ def _index_only_checked(target: cst.BaseExpression, body: Sequence[cst.CSTNode])
                 isinstance(func, cst.Attribute) and _looks_like_logger(func.value)
             )
             parts.append((node, quiet))
-        elif isinstance(node, (cst.For, cst.With)):
-            parts.append((node.iter if isinstance(node, cst.For) else node, False))
+        elif isinstance(node, cst.For):
+            parts.append((node.iter, False))
+        elif isinstance(node, cst.With):
+            parts.extend((item, False) for item in node.items)  # its body is walked statement by statement
         elif isinstance(node, cst.BaseSmallStatement):
             parts.append((node, False))
         for part, ok in parts:
@@ -1620,6 +1659,50 @@ def _unique(flows: Flows) -> Flows:
         if flow not in seen:
             seen.append(flow)
     return tuple(seen)
+
+
+def _one_source(args: list[tuple[cst.Arg, Flows]]) -> bool:
+    """Every argument carries the order of one and the same source (two lists filled in one loop over a
+    listing, a listing and a comprehension over it): items paired by position came from the same item."""
+    sources = [{flow.source for flow in flows if not flow.nested and not flow.mark} for _, flows in args]
+    return len(sources) >= 2 and all(sources) and bool(set.intersection(*sources))
+
+
+def _seeds_anything(rule: object, module: cst.Module) -> bool:
+    """Whether the file calls anything named for seeding (`random.seed`, `set_seed(...)`, a project's
+    `seed_everything`): where nothing is, a global generator's draws are random in every run anyway."""
+    cached = rule.__dict__.get("_order_seeds")
+    if cached is None:
+        cached = rule.__dict__["_order_seeds"] = any(
+            "seed" in (dotted_name(node.func) or "").rpartition(".")[2].lower()
+            for node in _walk_calls(module)
+        )
+    return cached
+
+
+def _walk_calls(node: cst.CSTNode) -> Iterable[cst.Call]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Call):
+            yield current
+        stack.extend(current.children)
+
+
+def _with_caveat(text: str, flow: Flow) -> str:
+    return f"{text}; {flow.caveat}" if flow.caveat else text
+
+
+def _off_default(state: dict[str, Flows], default: dict[str, Flows], caveat: str) -> dict[str, Flows]:
+    """`state` (a branch the code does not take by default) with the flows the default branch does not
+    carry made low: the order is used only when a caller asks for it."""
+    return {
+        name: tuple(
+            flow if flow in default.get(name, ()) else replace(flow, cap=Confidence.LOW, caveat=caveat)
+            for flow in flows
+        )
+        for name, flows in state.items()
+    }
 
 
 def _merge(*states: dict[str, Flows]) -> dict[str, Flows]:

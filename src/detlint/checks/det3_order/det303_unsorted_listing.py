@@ -54,10 +54,13 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     (`dirnames.sort()`, top-down only) fixes the visiting order and `sorted(filenames)` the file
     order; a loop that reads only the first directory (ends with `break` or `return`) needs neither.
     Paths inside a zip archive (`zipfile.Path`) and a package's resources
-    (`importlib.resources.files`) are not the file system: their listings are not reported.
+    (`importlib.resources.files`) are not the file system: their listings are not reported. Lists
+    filled item by item in one loop over a listing (`files` and `labels`) are zipped without harm:
+    the pairs still match, and what is done with them decides.
 
     In tests (`test_*.py`, `*_test.py`, `conftest.py`, modules in a `test/` or `tests/` directory, and
-    `test*` functions and `Test*` classes anywhere) only an order-sensitive comparison is reported: `assertEqual`, `assertListEqual`,
+    `test*` functions and `Test*` classes anywhere) and in the repository's tooling (hidden directories
+    such as `.github/`) only an order-sensitive comparison is reported: `assertEqual`, `assertListEqual`,
     `numpy.testing.assert_array_equal` and the like, or `==`, against a list or tuple written out with
     two items or more (against an empty or one-item literal, a set or another listing the order
     decides nothing). Order-free assertions (`assertCountEqual`, `assertIn`, `assertTrue`, ...) are
@@ -68,7 +71,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     file that imports `pathlib`), when a listing is kept in a module-level name, and when a dict built
     in listing order is iterated, and when a same-file helper passes the listing on to a function
     that cannot be read; low when a loop over a listing calls functions (made for their effect)
-    whose order-sensitivity cannot be told, and for `(only,) = matches`.
+    whose order-sensitivity cannot be told, for `(only,) = matches`, when the order is used only on a
+    path the code does not take by default (`if sort: pairs = sorted(pairs)` with `sort=True`), when
+    the listing goes to an external command (`subprocess.run(["zip", ..., *files])`), and when it is
+    shuffled or sampled from a generator nothing in the file seeds (the result is random until it is).
 
     ## Example
     ```python
@@ -191,6 +197,19 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "    first, second = root.iterdir()\n    return [p.name for p in root.iterdir()]\n",
         "import pathlib\nfrom importlib import resources\ndef templates():\n"
         "    return [p.name for p in resources.files('pkg').iterdir()]\n",
+        # Lists filled item by item in one loop pair up in any order; the pairs are sorted before use.
+        "import os\ndef find(folder):\n    files, labels = [], []\n    for root, _, names in os.walk(folder):\n"
+        "        for name in names:\n            files.append(os.path.join(root, name))\n"
+        "            labels.append(os.path.basename(root))\n    return sorted(zip(files, labels))\n",
+        # The index `enumerate` gives is only logged, inside a `with` block.
+        "import glob, logging, tarfile\nlog = logging.getLogger(__name__)\ncounts = {}\n"
+        "for i, fn in enumerate(glob.glob('*.tar')):\n    with tarfile.open(fn) as tf:\n"
+        "        counts[fn] = len(tf.getmembers())\n        log.debug(f'{i}: {fn}')\n",
+        # The repository's tooling: a CI script's order decides no result.
+        {
+            ".github/assistant.py": "import glob\nREQUIREMENTS = glob.glob('requirements/*.txt')\n"
+            "def changed(files):\n    return [f for f in REQUIREMENTS if f in files]\n"
+        },
     )
     INVALID = (
         "import os\ndef load(d):\n    out = []\n    for f in os.listdir(d):  # DET303\n        out.append(f)\n    return out\n",
@@ -228,6 +247,14 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os, unittest\nclass T(unittest.TestCase):\n    def test_names(self):\n"
         "        self.assertEqual(os.listdir('d'), ['a', 'b'])  # DET303\n",
         "import glob\ndef test_found():\n    assert glob.glob('*.txt') == ['a.txt', 'b.txt']  # DET303\n",
+        # Low: the unsorted path is not the default, the command's use of the order is unknown, and an
+        # unseeded shuffle is random anyway until it is seeded.
+        "import os\ndef find(folder, sort=True):\n    files, labels = [], []\n"
+        "    for root, _, names in os.walk(folder):  # DET303\n        for name in names:\n"
+        "            files.append(os.path.join(root, name))\n            labels.append(os.path.basename(root))\n"
+        "    pairs = zip(files, labels)\n    if sort:\n        pairs = sorted(pairs)\n    return pairs\n",
+        "import glob, subprocess\nsubprocess.run(['zip', 'study.zip', *glob.glob('study_*.txt')])  # DET303\n",
+        "import glob, random\npaths = glob.glob('images/*.jpg')  # DET303\nrandom.shuffle(paths)\nsample = paths[:10]\n",
     )
 
     # -- hooks --------------------------------------------------------------------------------------
