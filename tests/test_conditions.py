@@ -95,3 +95,19 @@ def test_one_comparison_for_every_catalog():
     assert same_value(1, 1.0) and not same_value(0, None)
     # An argument written as a tuple meets a YAML list item by item (`output_size=(1, 1)`).
     assert same_value((1, 1), [1, 1]) and not same_value((1,), [1, 1]) and not same_value((True,), [1])
+
+
+def test_a_command_line_option_is_judged_by_its_default_and_low_when_only_another_value_matches():
+    from detlint.catalogs.conditions import CommandLineDefault
+
+    autotune = Condition.from_op_form({"keyword": "mode", "values": ["max-autotune"]})
+
+    def level(default: object) -> Level:
+        options = view("compile(model, mode=args.mode)")
+        options.narrow = lambda node: CommandLineDefault(default)
+        return autotune.evaluate(options).level
+
+    assert level("max-autotune") is Level.MEDIUM  # the default run autotunes; the option may change it
+    assert level(None) is Level.LOW  # only `--mode max-autotune` does
+    assert level("default") is Level.LOW
+    assert autotune.evaluate(view("compile(model, mode=args.mode)")).level is Level.MEDIUM  # not an option

@@ -369,3 +369,25 @@ def test_a_hugging_face_trainer_runs_on_the_tpu_in_a_script_that_imports_torch_x
     assert _reported({"train.py": source}, "DET204") == ["medium"]
     on_tpu = source.replace("import torch\n", "import torch\nimport torch_xla.core.xla_model as xm\n")
     assert _reported({"train.py": on_tpu}, "DET204") == []
+
+
+@pytest.mark.parametrize(
+    ("option", "mode", "expected"),
+    [
+        ("parser.add_argument('--compile-mode', default='max-autotune')\n", "args.compile_mode", ["high"]),
+        ("parser.add_argument('--compile-mode', default=None)\n", "args.compile_mode", ["low"]),
+        ("parser.add_argument('--mode', dest='compile_mode', type=str)\n", "args.compile_mode", ["low"]),
+        ("parser.add_argument('--autotune', action='store_true')\n", "'max-autotune' if args.autotune else None", ["high"]),
+        ("", "'max-autotune'", ["high"]),
+    ],
+    ids=["default-autotunes", "default-none", "dest-without-default", "conditional-expression", "literal"],
+)
+def test_det204_is_low_where_the_ops_it_would_change_vary_only_when_a_command_line_option_is_given(
+    option, mode, expected
+):
+    source = (
+        "import argparse\nimport torch\n\nparser = argparse.ArgumentParser()\n" + option + "\n"
+        "if __name__ == '__main__':\n    args = parser.parse_args()\n    model = torch.load('model.pt').cuda()\n"
+        f"    model = torch.compile(model, mode={mode})\n    torch.save(model(torch.load('x.pt').cuda()), 'y.pt')\n"
+    )
+    assert _reported({"validate.py": source}, "DET204") == expected

@@ -46,7 +46,7 @@ _CONFIDENCE_RULE = {
     Confidence.MEDIUM: "Medium confidence: part of what decides this is known only by name (a method of a value "
     "whose class is not known, a name from a star import, a callback) or from an argument that is not a literal.",
     Confidence.LOW: "Low confidence: it depends on what is not known statically (the device, a tensor's shape, "
-    "whether a backward pass runs, whether the code runs at all).",
+    "a command-line option other than its default, whether a backward pass runs, whether the code runs at all).",
 }
 
 

@@ -18,6 +18,7 @@ import libcst as cst
 from detlint.analysis.scopes import Scope
 from detlint.analysis.statements import parameters
 from detlint.analysis.values import Instance
+from detlint.catalogs.conditions import CommandLineDefault
 from detlint.catalogs.loader import Catalog
 from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.model import ALTERNATIVES, FORWARDED, MODULE_SCOPE
@@ -61,6 +62,7 @@ class SemanticModel(cst.BatchableCSTVisitor):
         # id of a block (None's at module level) -> attribute -> the last write to it there.
         self._last_writes: dict[int, dict[str, SwitchWrite]] = {}
         self._scopes: dict[int, Scope] = {}
+        self._options: dict[str, object] = {}  # command-line option (its `dest`) -> its literal default
 
     def get_visitors(self) -> dict[str, Callable[[cst.CSTNode], None]]:
         return {name: getattr(self, name) for name in visitor_names(type(self))}
@@ -302,6 +304,8 @@ class SemanticModel(cst.BatchableCSTVisitor):
     def visit_Call(self, node: cst.Call) -> None:
         self._record_writes(node)
         func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "add_argument":
+            self._record_option(node)
         if isinstance(func, cst.Attribute):
             if isinstance(func.value, cst.Call):
                 self._methods_on_result.setdefault(id(func.value), set()).add(func.attr.value)
@@ -309,6 +313,32 @@ class SemanticModel(cst.BatchableCSTVisitor):
                 receiver = dotted_name(func.value)
                 if receiver:
                     self._methods_on.setdefault(receiver, set()).add(func.attr.value)
+
+    def _record_option(self, node: cst.Call) -> None:
+        """`parser.add_argument("--compile-mode", default=None)`: `args.compile_mode` is that default
+        unless the command line says otherwise (argparse's `dest` rules; `store_true` defaults to False)."""
+        names = [literal_value(arg.value) for arg in node.args if arg.keyword is None]
+        given = {name: literal_value(arg.value) for name in ("dest", "action", "default") if (arg := argument(node, name))}
+        dest = given.get("dest")
+        if not isinstance(dest, str):
+            long = [name for name in names if isinstance(name, str) and name.startswith("--")]
+            short = [name for name in names if isinstance(name, str) and name.startswith("-")]
+            chosen = (long or short or [None])[0]
+            dest = chosen.lstrip("-").replace("-", "_") if chosen else None
+        if not dest:
+            return
+        if "default" in given:
+            value = given["default"]
+        else:
+            value = {"store_true": False, "store_false": True}.get(str(given.get("action")))
+        if value is not NOT_LITERAL:
+            self._options[dest] = value
+
+    def command_line_value(self, node: cst.BaseExpression) -> object:
+        """What `args.<dest>` is known to be: an option of this file's parser, by its default."""
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.attr.value in self._options:
+            return CommandLineDefault(self._options[node.attr.value])
+        return NOT_LITERAL
 
     def visit_Assign(self, node: cst.Assign) -> None:
         self._record_writes(node)

@@ -86,6 +86,14 @@ class Found:
     node: cst.CSTNode
 
 
+@dataclass(frozen=True)
+class CommandLineDefault:
+    """A value read from a command-line option (`args.mode` for `--mode`): known only as the option's
+    default, which the command line may change."""
+
+    value: object
+
+
 # The entries of a `**mapping` (or a dict literal's `**spread`) when the caller can read them, else None.
 DictResolver = Callable[[cst.BaseExpression], "ArgumentView | None"]
 
@@ -197,6 +205,7 @@ class Verdict:
     condition: Condition | None = None  # the condition that decided
     found: Found | None = None  # its argument as written; None when absent (a default decided)
     opaque: str | None = None  # what may hide the argument, when that made the verdict uncertain
+    option: str = ""  # the command-line option's value as written, when only a value other than its default holds
 
     @property
     def random(self) -> bool:
@@ -331,11 +340,15 @@ class Condition:
         position = self.positions.get(view.kind)
         found = view.find(self.argument, self.aliases, position)
         hidden_in = view.hiding(position) if found is None else None
+        option = ""
         if found is not None:
-            level = self._level(view.literal(found.value))
+            value = view.literal(found.value)
+            level = self._level(value)
+            if isinstance(value, CommandLineDefault) and self._level(value.value) is not Level.CERTAIN:
+                option = code_of(found.value)
         else:
             level = self.when_absent if hidden_in is None else self.hidden
-        verdict = Verdict(min(level, self.cap), self, found, hidden_in)
+        verdict = Verdict(min(level, self.cap), self, found, hidden_in, option)
         if verdict.random and self.requires is not None:
             needed = self.requires.evaluate(view)
             if needed.level < verdict.level:
@@ -343,6 +356,9 @@ class Condition:
         return verdict
 
     def _level(self, value: object) -> Level:
+        if isinstance(value, CommandLineDefault):
+            # the default run is judged like any other non-literal value; an option's other values, low
+            return self.non_literal if self._level(value.value) is Level.CERTAIN else min(Level.LOW, self.cap)
         if value is None and self.none_is_absent:
             return self.when_absent
         if value is NOT_LITERAL:

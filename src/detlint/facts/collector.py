@@ -65,6 +65,7 @@ class _Pending:
     fallback: str = ""  # what a star import binds the name to, when no definition of the file does
     no_grad: bool = False
     in_worker: bool = False
+    option: str = ""
 
 
 class FactsCollector(cst.BatchableCSTVisitor):
@@ -363,11 +364,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def _determinism_events(self, node: cst.Call) -> None:
         """Ops, CUDA use, deterministic-mode settings and environment variables set by a call."""
         imports = self.imports
-        for match in match_ops(imports, node, self.ops):
+        for match in match_ops(imports, node, self.ops, self.model.command_line_value):
             if match.entry.pass_ == "backward" and self._forward_only:
                 continue  # under no_grad: the backward pass never runs
             subject = f"{match.entry.catalog}:{match.entry.id}"
-            self._emit(EventKind.OP, subject, node, match.confidence, detail=match.entry.op, data=match.arguments)
+            self._emit(
+                EventKind.OP, subject, node, match.confidence, detail=match.entry.op, data=match.arguments, option=match.option
+            )
         environment: dict[str, None] = {}
         for setting in mode_settings(imports, self.catalog, node):
             self._emit(EventKind.MODE, setting.framework, node, detail=setting.level)
@@ -702,6 +705,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         raw_target: str = "",
         fallback: str = "",
         in_worker: bool = False,
+        option: str = "",
     ) -> None:
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
         guarded = not self.context.scope_stack and self._in_main_guard()
@@ -722,6 +726,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 fallback,
                 bool(self._forward_only),
                 in_worker,
+                option,
             )
         )
 
@@ -773,6 +778,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 item.guarded,
                 item.no_grad,
                 item.in_worker,
+                item.option,
             )
             events.setdefault(item.scope, []).append(event)
         guard = self._main_guard

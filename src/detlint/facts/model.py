@@ -70,6 +70,7 @@ class Event:
     guarded: bool = False  # inside `if __name__ == "__main__":`: runs only when the module is the entry
     no_grad: bool = False  # under `torch.no_grad()` (or in a function decorated so): no backward pass runs
     in_worker: bool = False  # a call a DataLoader makes in its worker processes (num_workers > 0)
+    option: str = ""  # OP: matched only when this command-line option is given (`args.compile_mode`)
 
 
 @dataclass(frozen=True)

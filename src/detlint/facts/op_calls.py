@@ -3,7 +3,7 @@ arguments that decided it (kept for messages and for `detlint probe`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import libcst as cst
@@ -22,9 +22,17 @@ class OpCall:
     entry: OpEntry
     confidence: Confidence
     arguments: tuple[tuple[str, object], ...]  # literal arguments the entry's conditions read
+    option: str = ""  # matched only when this command-line option is given (`args.compile_mode`)
 
 
-def match_ops(imports: ImportTable, call: cst.Call, indexes: tuple[OpIndex, ...]) -> Iterator[OpCall]:
+def match_ops(
+    imports: ImportTable,
+    call: cst.Call,
+    indexes: tuple[OpIndex, ...],
+    narrow: Callable[[cst.BaseExpression], object] | None = None,
+) -> Iterator[OpCall]:
+    """The catalog ops a call may be; `narrow` says what a non-literal argument is known to be (a
+    command-line option's default)."""
     qualname = imports.resolve(call.func)
     for index in indexes:
         if qualname is not None:
@@ -38,11 +46,13 @@ def match_ops(imports: ImportTable, call: cst.Call, indexes: tuple[OpIndex, ...]
             continue
         for entry, kind, confidence in candidates:
             view = ArgumentView.of_call(call, kind)
-            level = entry.conditions.evaluate(view).level
-            if level is Level.NONE:
+            view.narrow = narrow
+            verdict = entry.conditions.evaluate(view)
+            if verdict.level is Level.NONE:
                 continue
             # Only run time can tell (low), or an argument is not a literal or may hide in `*args` (medium).
-            yield OpCall(entry, Confidence.weakest(confidence, level.confidence), _arguments(entry, view))
+            confidence = Confidence.weakest(confidence, verdict.level.confidence)
+            yield OpCall(entry, confidence, _arguments(entry, view), verdict.option)
 
 
 def _arguments(entry: OpEntry, view: ArgumentView) -> tuple[tuple[str, object], ...]:

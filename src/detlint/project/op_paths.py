@@ -146,20 +146,21 @@ class OpCatalogView:
                 found.setdefault((reached.event.site.path, reached.event.site.span), reached)
         return list(found.values())
 
-    def mode_fixes_a_varying_op(self, state: EntryState) -> bool:
-        """Whether the path runs an op that is nondeterministic in every run that calls it (not only
+    def varying_ops_fixed_by_mode(self, state: EntryState) -> list[Reached]:
+        """The calls on the path of an op that is nondeterministic in every run that calls it (not only
         where code reads memory it never wrote) and that deterministic mode makes deterministic. An op
         the mode makes raise is DET206's finding, not the switch's; one the mode leaves nondeterministic
         counts only where the catalog says the mode demands its fix (`mode_demands_its_fix`: cuDNN's RNNs,
         whose fix is the cuBLAS workspace setting the mode requires) and on a training path; in inference
         DET201 reports it alone."""
         trains = state.trains(self.package)
-        return any(
-            status.default != "deterministic"
+        return [
+            reached
+            for reached, entry, status in self.running(state)
+            if status.default != "deterministic"
             and not entry.only_when_misused
             and (status.deterministic_mode == "deterministic" or (trains and entry.mode_demands_its_fix))
-            for _, entry, status in self.running(state)
-        )
+        ]
 
     def pin(self, index: ProjectIndex) -> list[RelatedLocation]:
         """Where the project pins the version judged against, if it does."""

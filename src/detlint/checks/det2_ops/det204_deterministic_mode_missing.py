@@ -20,7 +20,9 @@ class DeterministicModeMissing(ProjectRule):
     Only where the switch would change something: the path runs an op that varies in every run and
     that deterministic mode makes deterministic, or trains with one the mode does not make raise
     (cuDNN's LSTM; in inference DET201 reports that op alone), or it trains a model whose layers are
-    not seen (medium).
+    not seen (medium). Where every such op varies only when a command-line option is given
+    (`torch.compile(model, mode=args.compile_mode)` with `--compile-mode` defaulting to None), it is
+    low.
 
     ## Why is this bad?
     By default PyTorch picks the fastest CUDA kernels, and many of them (atomic-add reductions,
@@ -102,6 +104,11 @@ class DeterministicModeMissing(ProjectRule):
         "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
         "    device = torch.accelerator.current_accelerator()  # DET204\n    model = torch.nn.Conv2d(3, 8, 3).to(device)\n"
         "    model(torch.load('images.pt').to(device)).sum().backward()\n",
+        # Autotuning only when the command line asks for it (low).
+        "import argparse\nimport torch\n\nparser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--compile-mode', default=None)\n\nif __name__ == '__main__':\n"
+        "    args = parser.parse_args()\n    model = torch.load('model.pt').cuda()  # DET204\n"
+        "    model = torch.compile(model, mode=args.compile_mode)\n    torch.save(model(torch.load('x.pt').cuda()), 'y.pt')\n",
         # A device map spreads the weights over the GPUs there are.
         "import torch\nfrom transformers import AutoModelForCausalLM\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n"
         "    model = AutoModelForCausalLM.from_pretrained('gpt2', device_map='auto')  # DET204\n"
@@ -121,7 +128,16 @@ class DeterministicModeMissing(ProjectRule):
             if not index.keeps_results(state.entry):
                 continue  # a demo, a benchmark or a self-check
             confidence, unseen = cuda.confidence, ""
-            if not view.mode_fixes_a_varying_op(state):
+            varying = view.varying_ops_fixed_by_mode(state)
+            options = sorted({reached.event.option for reached in varying})
+            if varying and all(options):
+                # They vary only when the command line asks for it (`--compile-mode max-autotune`).
+                confidence = Confidence.LOW
+                unseen = (
+                    f" The ops it would change vary only when the command line sets {_names(options)} to a value "
+                    "other than its default (low confidence)."
+                )
+            elif not varying:
                 outside = state.outside_model if state.trains("torch") else None
                 if outside is None:
                     continue  # no op on the path is known to vary: nothing the switch would change is seen
@@ -148,3 +164,7 @@ class DeterministicModeMissing(ProjectRule):
                 confidence=confidence,
                 fix_code="torch.use_deterministic_algorithms(True)",
             )
+
+
+def _names(options: list[str]) -> str:
+    return ", ".join(f"`{option}`" for option in options)
