@@ -94,6 +94,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._gradients_off: set[str] = set()  # scopes that turn gradients off (see `_mark_gradients_off`)
         # per `Class.__init__`: (attribute, parameter) for each `self.<attribute> = <parameter>`
         self._from_parameters: dict[str, list[tuple[str, str]]] = {}
+        # Draws that are not randomness for the run: a seed drawn to log and use, a value made text.
         self._seed_draws: set[int] = set()
         # Generators a class keeps (class, attribute, assignment, constructor) and what __getitem__ reads.
         self._held: list[tuple[str, str, cst.Assign, str]] = []
@@ -237,6 +238,18 @@ class FactsCollector(cst.BatchableCSTVisitor):
         ):
             self._seed_draws.add(id(node.value))
         self._attribute_from_parameter(node)
+
+    def visit_FormattedStringExpression(self, node: cst.FormattedStringExpression) -> None:
+        """`f"{random.randrange(2**32)}_graph"`: a value drawn to be text (a name, a prefix, a port) names
+        something; it is no input to what the run computes."""
+        if isinstance(node.expression, cst.Call):
+            self._seed_draws.add(id(node.expression))
+
+    def visit_Call(self, node: cst.Call) -> None:
+        # `str(random.randint(20000, 30000))`, likewise.
+        if isinstance(node.func, cst.Name) and node.func.value == "str" and len(node.args) == 1:
+            if isinstance(node.args[0].value, cst.Call) and self.imports.resolve(node.func) is None:
+                self._seed_draws.add(id(node.args[0].value))
 
     def _attribute_from_parameter(self, node: cst.Assign) -> None:
         """`self.model = model` in `__init__`: the attribute holds what the constructor was passed, which

@@ -25,7 +25,9 @@ class UnseededRng(ProjectRule):
     On a path that loads stored weights (`load_state_dict`, `from_pretrained`, a torchvision model
     with `weights=`), runs code under `torch.no_grad()` and never trains, the layers' random initial
     weights are replaced and do not count as a use; what the run draws after that (sampling noise)
-    still does.
+    still does. Nor is a value drawn to become text, a name or a port (`f"{random.randrange(2**32)}"`,
+    `str(random.randint(20000, 30000))`), or a seed drawn to be logged and used (`seed =
+    random.randint(...)`): neither is an input to what the run computes.
 
     The unsafe fix (`--fix --unsafe-fixes`) seeds the library with the run's own seed: right after
     the last seeding call the entry point's file makes before the first use (`set_seed(args.seed)`
@@ -94,11 +96,18 @@ class UnseededRng(ProjectRule):
         "from transformers import set_seed\nimport torch\nset_seed(42)\nmodel = torch.nn.Linear(2, 2)\n",
         "import lightning as L\nimport torch\n\nif __name__ == '__main__':\n    L.seed_everything(7)\n"
         "    model = torch.nn.Linear(2, 2)\n",
+        # Values drawn to be text: a graph's name prefix, a port number.
+        "import os, random\nimport numpy as np\n\nif __name__ == '__main__':\n"
+        "    os.environ['MASTER_PORT'] = str(random.randint(20000, 30000))\n"
+        "    prefix = f'{random.randrange(2**32)}_graph'\n    print(prefix, np.load('x.npy').sum())\n",
         # A generator of its own is not the global one.
         "import torch\n\nif __name__ == '__main__':\n    g = torch.Generator().manual_seed(0)\n"
         "    idx = torch.randperm(10, generator=g)\n",
     )
     INVALID = (
+        # A value drawn and then formatted is still drawn for the run.
+        "import random\nimport numpy as np\n\nif __name__ == '__main__':\n    data = np.load('x.npy')\n"
+        "    k = random.randint(0, 9)  # DET101\n    print(f'{k}', data[k])\n",
         "import numpy as np\nimport torch\n\ndef main():\n    torch.manual_seed(0)\n    data = np.load('train.npy')\n"
         "    noise = np.random.normal(size=data.shape)\n\nif __name__ == '__main__':\n    main()  # DET101\n",
         "import torch\n\nmodel = torch.nn.Linear(4, 2)  # DET101\nprint(model(torch.ones(4)))\n",
