@@ -391,3 +391,14 @@ def test_det204_is_low_where_the_ops_it_would_change_vary_only_when_a_command_li
         f"    model = torch.compile(model, mode={mode})\n    torch.save(model(torch.load('x.pt').cuda()), 'y.pt')\n"
     )
     assert _reported({"validate.py": source}, "DET204") == expected
+
+
+def test_a_documentation_gallerys_example_keeps_no_results():
+    body = (
+        "import numpy as np\nimport torch\n\nsignal = np.sin(np.linspace(0, 10, 100))\n"
+        "noisy = signal + np.random.normal(size=100)\nprint(torch.tensor(noisy).mean(), np.load('ref.npy'))\n"
+    )
+    gallery = '"""\nEvaluating speech quality\n=========================\n\nThis example shows the metric.\n"""\n\n'
+    plain = '"""Evaluate speech quality on the reference recording."""\n\n'
+    assert _reported({"examples/audio/pesq.py": gallery + body}, "DET101") == []
+    assert _reported({"examples/audio/pesq.py": plain + body}, "DET101") == ["high"]

@@ -28,6 +28,7 @@ from detlint.facts.model import (
     FileFacts,
     ScopeFacts,
     Site,
+    is_illustration,
     is_test_path,
 )
 from detlint.facts.op_calls import OP_CATALOGS, match_ops
@@ -828,6 +829,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             is_test=is_test_path(path),
             is_notebook=path.endswith(".ipynb"),
             star_imports=tuple(self.imports.star_modules),
+            is_illustration=is_illustration(module.get_docstring(clean=False)),
         )
 
     def _resolve_later(self, item: _Pending) -> _Pending | None:

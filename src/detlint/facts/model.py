@@ -97,6 +97,15 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_FILE.search(path))
 
 
+_REST_TITLE = re.compile(r"\A\s*[^\n]+\n\s*=+\s*\n")
+
+
+def is_illustration(docstring: str | None) -> bool:
+    """A module whose docstring opens with a reStructuredText title (`Title` over a line of `=`): the
+    form sphinx-gallery requires of a documentation example, which shows an API on made-up data."""
+    return bool(docstring and _REST_TITLE.match(docstring))
+
+
 def is_tooling_path(path: str) -> bool:
     """A file in a hidden directory of the repository (`.github/`, `.circleci/`, `.dev_scripts/`): its CI
     and maintenance scripts, which report, release and check, and which no training run executes."""
@@ -142,3 +151,5 @@ class FileFacts:
     is_test: bool = False
     is_notebook: bool = False
     star_imports: tuple[str, ...] = ()  # modules imported with `from m import *`, absolute
+    # A documentation gallery's example (sphinx-gallery): its docstring opens with a reST title.
+    is_illustration: bool = False

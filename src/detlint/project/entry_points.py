@@ -59,7 +59,7 @@ class EntryPoint:
 def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[Reached]) -> bool:
     """A run whose results nobody keeps, so that its seeding and deterministic mode do not matter: a
     side script (`is_side_script_path`: a benchmark, a demo, an export), a script of the documentation
-    tree (`docs/`, an illustration) or of the repository's tooling (`.github/`); a run whose path exchanges no data with the world (no `data_sources`
+    tree (`docs/`, a documentation gallery's example) or of the repository's tooling (`.github/`); a run whose path exchanges no data with the world (no `data_sources`
     call: no file, dataset, environment or download read, no result written) but draws random values,
     an API demo or a smoke test on random tensors; a PyTorch package module's `if __name__ ==
     "__main__":` block whose path never updates a model's weights (`python -m pkg.model` runs the model,
@@ -68,6 +68,8 @@ def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[R
     if entry.kind in ("notebook", "configured"):
         return False
     if is_side_script_path(entry.path) or is_tooling_path(entry.path) or {"docs", "doc"} & set(entry.path.split("/")[:-1]):
+        return True
+    if entry.facts.is_illustration:
         return True
     if not exchanges_data(reached) and any(
         item.event.kind is EventKind.RNG and dict(item.event.data).get("draws_values") for item in reached
