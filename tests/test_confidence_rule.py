@@ -402,3 +402,15 @@ def test_a_documentation_gallerys_example_keeps_no_results():
     plain = '"""Evaluate speech quality on the reference recording."""\n\n'
     assert _reported({"examples/audio/pesq.py": gallery + body}, "DET101") == []
     assert _reported({"examples/audio/pesq.py": plain + body}, "DET101") == ["high"]
+
+
+def test_det204_for_training_a_model_whose_layers_are_not_seen_does_not_drop_to_an_options_low():
+    source = (
+        "import argparse\nimport timm\nimport torch\n\nparser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--compile-mode', default=None)\n\nif __name__ == '__main__':\n"
+        "    args = parser.parse_args()\n    model = timm.create_model('resnet50').cuda()\n"
+        "    model = torch.compile(model, mode=args.compile_mode)\n"
+        "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    model(torch.load('x.pt').cuda()).sum().backward()\n    optimizer.step()\n"
+    )
+    assert _reported({"train.py": source}, "DET204") == ["medium"]

@@ -129,24 +129,25 @@ class DeterministicModeMissing(ProjectRule):
                 continue  # a demo, a benchmark or a self-check
             confidence, unseen = cuda.confidence, ""
             varying = view.varying_ops_fixed_by_mode(state)
-            options = sorted({reached.event.option for reached in varying})
-            if varying and all(options):
-                # They vary only when the command line asks for it (`--compile-mode max-autotune`).
-                confidence = Confidence.LOW
-                unseen = (
-                    f" The ops it would change vary only when the command line sets {_names(options)} to a value "
-                    "other than its default (low confidence)."
-                )
-            elif not varying:
+            if not [reached for reached in varying if not reached.event.option]:
                 outside = state.outside_model if state.trains("torch") else None
-                if outside is None:
+                if outside is not None:
+                    # It trains a model whose layers are not seen: its kernels may vary.
+                    confidence = Confidence.weakest(confidence, Confidence.MEDIUM)
+                    unseen = (
+                        f" No op the project shows varies, but the path trains a model whose layers are not seen "
+                        f"(`{short_code(outside.event.site.anchor)}`), and its kernels may (medium confidence)."
+                    )
+                elif varying:
+                    # The ops it would change vary only when the command line asks (`--compile-mode max-autotune`).
+                    options = sorted({reached.event.option for reached in varying})
+                    confidence = Confidence.LOW
+                    unseen = (
+                        f" The ops it would change vary only when the command line sets {_names(options)} to a "
+                        "value other than its default (low confidence)."
+                    )
+                else:
                     continue  # no op on the path is known to vary: nothing the switch would change is seen
-                # It trains a model whose layers are not seen: its kernels may vary.
-                confidence = Confidence.weakest(confidence, Confidence.MEDIUM)
-                unseen = (
-                    f" No op the project shows varies, but the path trains a model whose layers are not seen "
-                    f"(`{short_code(outside.event.site.anchor)}`), and its kernels may (medium confidence)."
-                )
             yield entry_finding(
                 self,
                 index,
