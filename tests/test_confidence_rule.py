@@ -414,3 +414,20 @@ def test_det204_for_training_a_model_whose_layers_are_not_seen_does_not_drop_to_
         "    model(torch.load('x.pt').cuda()).sum().backward()\n    optimizer.step()\n"
     )
     assert _reported({"train.py": source}, "DET204") == ["medium"]
+
+
+def test_det204_is_medium_on_a_training_path_whose_listed_ops_vary_only_under_a_command_line_option():
+    source = (
+        "import argparse\nimport torch\nfrom models import create_model\n\nparser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--compile-mode', default=None)\n\nif __name__ == '__main__':\n"
+        "    args = parser.parse_args()\n    model = create_model(args).cuda()\n"
+        "    model = torch.compile(model, mode=args.compile_mode)\n"
+        "    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        "    model(torch.load('x.pt').cuda()).sum().backward()\n    optimizer.step()\n"
+    )
+    models = "def create_model(args):\n    return REGISTRY[args.model]()\n"
+    assert _reported({"train.py": source, "models.py": models}, "DET204") == ["medium"]
+    inference = source.replace("    model(torch.load('x.pt').cuda()).sum().backward()\n    optimizer.step()\n", "")
+    inference = inference.replace("    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n", "")
+    inference += "    torch.save(model(torch.load('x.pt').cuda()), 'y.pt')\n"
+    assert _reported({"train.py": inference, "models.py": models}, "DET204") == ["low"]

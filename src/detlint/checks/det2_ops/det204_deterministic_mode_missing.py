@@ -22,7 +22,7 @@ class DeterministicModeMissing(ProjectRule):
     (cuDNN's LSTM; in inference DET201 reports that op alone), or it trains a model whose layers are
     not seen (medium). Where every such op varies only when a command-line option is given
     (`torch.compile(model, mode=args.compile_mode)` with `--compile-mode` defaulting to None), it is
-    low.
+    low, or medium on a path that trains (its layers' backward kernels may vary unseen).
 
     ## Why is this bad?
     By default PyTorch picks the fastest CUDA kernels, and many of them (atomic-add reductions,
@@ -139,12 +139,19 @@ class DeterministicModeMissing(ProjectRule):
                         f"(`{short_code(outside.event.site.anchor)}`), and its kernels may (medium confidence)."
                     )
                 elif varying:
-                    # The ops it would change vary only when the command line asks (`--compile-mode max-autotune`).
+                    # The ops it would change vary only when the command line asks (`--compile-mode max-autotune`);
+                    # a path that trains also runs the backward kernels of layers built where it cannot see.
                     options = sorted({reached.event.option for reached in varying})
-                    confidence = Confidence.LOW
+                    trains = state.trains("torch")
+                    confidence = Confidence.weakest(confidence, Confidence.MEDIUM if trains else Confidence.LOW)
                     unseen = (
                         f" The ops it would change vary only when the command line sets {_names(options)} to a "
-                        "value other than its default (low confidence)."
+                        "value other than its default"
+                        + (
+                            "; the path trains, and the layers it trains may vary too (medium confidence)."
+                            if trains
+                            else " (low confidence)."
+                        )
                     )
                 else:
                     continue  # no op on the path is known to vary: nothing the switch would change is seen
