@@ -141,11 +141,11 @@ class DeterministicModeMissing(ProjectRule):
                 elif varying:
                     # The ops it would change vary only when the command line asks (`--compile-mode max-autotune`);
                     # a path that trains also runs the backward kernels of layers built where it cannot see.
-                    options = sorted({reached.event.option for reached in varying})
+                    options = ", ".join(f"`{option}`" for option in sorted({r.event.option for r in varying}))
                     trains = state.trains("torch")
                     confidence = Confidence.weakest(confidence, Confidence.MEDIUM if trains else Confidence.LOW)
                     unseen = (
-                        f" The ops it would change vary only when the command line sets {_names(options)} to a "
+                        f" The ops it would change vary only when the command line sets {options} to a "
                         "value other than its default"
                         + (
                             "; the path trains, and the layers it trains may vary too (medium confidence)."
@@ -172,7 +172,3 @@ class DeterministicModeMissing(ProjectRule):
                 confidence=confidence,
                 fix_code="torch.use_deterministic_algorithms(True)",
             )
-
-
-def _names(options: list[str]) -> str:
-    return ", ".join(f"`{option}`" for option in options)

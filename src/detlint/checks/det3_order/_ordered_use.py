@@ -25,6 +25,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import TypeVar
 
 import libcst as cst
 
@@ -34,6 +35,7 @@ from detlint.finding import Confidence
 from detlint.names import BUILTIN_NAMES, NOT_LITERAL, code_of, dotted_name, literal_value
 
 _LOGGER_HINTS = ("log", "warnings")
+_Node = TypeVar("_Node", bound=cst.CSTNode)
 _SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
 
 
@@ -1675,18 +1677,9 @@ def _seeds_anything(rule: object, module: cst.Module) -> bool:
     if cached is None:
         cached = rule.__dict__["_order_seeds"] = any(
             "seed" in (dotted_name(node.func) or "").rpartition(".")[2].lower()
-            for node in _walk_calls(module)
+            for node in _descendants(module, cst.Call)
         )
     return cached
-
-
-def _walk_calls(node: cst.CSTNode) -> Iterable[cst.Call]:
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Call):
-            yield current
-        stack.extend(current.children)
 
 
 def _with_caveat(text: str, flow: Flow) -> str:
@@ -1745,16 +1738,20 @@ def _looks_like_logger(node: cst.BaseExpression) -> bool:
     return any(hint in last for hint in _LOGGER_HINTS)
 
 
-def _names_in(node: cst.CSTNode) -> list[cst.Name]:
-    found: list[cst.Name] = []
+def _descendants(node: cst.CSTNode, kind: type[_Node], skip: tuple[type, ...] = ()) -> Iterable[_Node]:
+    """Every node of type `kind` in `node`'s tree (itself included), not entering `skip` nodes."""
     stack = [node]
     while stack:
         current = stack.pop()
-        if isinstance(current, cst.Name):
-            found.append(current)
-        elif not isinstance(current, cst.Lambda):
+        if isinstance(current, kind):
+            yield current
+        if not isinstance(current, skip):
             stack.extend(current.children)
-    return found
+
+
+def _names_in(node: cst.CSTNode) -> list[cst.Name]:
+    """The names an expression reads, not those of a lambda's own body."""
+    return list(_descendants(node, cst.Name, skip=(cst.Lambda,)))
 
 
 def _reads(function: cst.FunctionDef, dotted: str) -> bool:
