@@ -4,8 +4,11 @@ assignment target binds, and a function's parameters. Pure syntax, so the import
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 import libcst as cst
+
+_Node = TypeVar("_Node", bound=cst.CSTNode)
 
 # What holds small statements (assignments, expressions, imports): a line, or a one-line suite
 # (`if x: y = 1`), which the walker yields as a simple statement of its own.
@@ -66,3 +69,14 @@ def parameters(function: cst.FunctionDef, *, variadic: bool = True) -> tuple[str
     if variadic:
         names += [star.name.value for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
     return tuple(names)
+
+
+def descendants(node: cst.CSTNode, kind: type[_Node], skip: tuple[type, ...] = ()) -> Iterator[_Node]:
+    """Every node of type `kind` in `node`'s tree (itself included), not entering `skip` nodes."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, kind):
+            yield current
+        if not isinstance(current, skip):
+            stack.extend(current.children)

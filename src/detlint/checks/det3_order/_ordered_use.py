@@ -12,7 +12,10 @@ then decides: `sorted(...)`, `len(...)`, membership and the other order-free con
 a use is recorded on the source. Names bound to a flow are tracked until they are rebound or sorted
 (`files.sort()`, `files = sorted(files)`); `if`/`else` branches are merged. At the end of the scope
 each source with uses is reported once, at the source expression, with its most certain use as the
-reason.
+reason. A use whose order-sensitivity is a guess (capped low: the first item of a pattern that mostly
+matches one file, a loop calling functions made for their effect, another program's command line, an
+unseeded shuffle) makes no finding on its own: on real code such uses were almost never hazards. How
+sure the rule is of the source itself (`order_cap`: a set of unknown elements) still sets the level.
 
 Which calls are listings, sets, sorting or order-free consumers is data (`rules/ordering.yaml`); the
 rules supply how a source is recognised and how the finding is worded, through the `order_*` hooks of
@@ -29,6 +32,7 @@ from typing import TypeVar
 
 import libcst as cst
 
+from detlint.analysis.statements import descendants
 from detlint.checks.base import FixSpec, Report
 from detlint.facts.model import is_test_path, is_tooling_path
 from detlint.finding import Confidence
@@ -100,8 +104,6 @@ class Flow:
     # With `mark`: even order-free consumers (`sorted(enumerate(s))`) keep the damage.
     sticky: bool = False
     mark_at: cst.CSTNode | None = field(default=None, compare=False)  # where the mark was made
-    # Why the use happens only on a path the code does not take by default (completes the reason).
-    caveat: str = ""
 
 
 Flows = tuple[Flow, ...]
@@ -277,8 +279,7 @@ class ScopeWalker:
                 continue
             if flow.mark:
                 confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
-                text = _with_caveat(flow.mark, flow)
-                use = Use(text, confidence, flow.role, flow.via, False, reason.compares, flow.mark_at or at)
+                use = Use(flow.mark, confidence, flow.role, flow.via, False, reason.compares, flow.mark_at or at)
                 flow.source.uses.append(use)
                 continue
             if flow.nested and not reason.escape:
@@ -288,8 +289,8 @@ class ScopeWalker:
                 # iterating them exposes the order
                 continue
             confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
-            text = _with_caveat(reason.text, flow)
-            flow.source.uses.append(Use(text, confidence, flow.role, flow.via, reason.escape, reason.compares, at))
+            use = Use(reason.text, confidence, flow.role, flow.via, reason.escape, reason.compares, at)
+            flow.source.uses.append(use)
 
     def drop(self, flows: Iterable[Flow]) -> None:
         """An order-free consumer: only order already baked in (`sorted(enumerate(s))`) is a use."""
@@ -349,13 +350,15 @@ class ScopeWalker:
         for source in self.sources:
             # In a test, only a verdict that depends on the order makes a flaky test: what else the test
             # does with the order stays inside it.
-            uses = [use for use in source.uses if use.compares or not in_test]
+            # A guessed use (low) makes no finding on its own; see the module's docstring.
+            uses = [use for use in source.uses if (use.compares or not in_test) and use.confidence is not Confidence.LOW]
             if not uses:
                 continue
             cap = rule.order_cap(source)
             if cap is None:
                 continue
             best = max(uses, key=lambda use: use.confidence.rank)  # the first of the most certain
+            confidence = Confidence.weakest(best.confidence, cap)
             fix = None
             if source.sort_template:
                 code = self.context.module.code_for_node(source.node)
@@ -368,7 +371,7 @@ class ScopeWalker:
                     message=message,
                     detail=detail,
                     help=advice,
-                    confidence=Confidence.weakest(best.confidence, cap),
+                    confidence=confidence,
                     statement=source.statement,
                     scope=scope,
                     related=((best.at, f"the order is used here: {_use_text(best)}"),) if best.at else (),
@@ -616,11 +619,10 @@ class ScopeWalker:
         flag, body_by_default = self._default_branch(node.test)
         if flag:
             # `if sort: files = sorted(files)` with `sort=True`: the unsorted path is the caller's choice
-            caveat = f"this happens only when `{flag}` is false, which is not its default (low confidence)"
             if body_by_default:
-                after_else = _off_default(after_else, after_body, caveat)
+                after_else = _off_default(after_else, after_body)
             else:
-                after_body = _off_default(after_body, after_else, caveat)
+                after_body = _off_default(after_body, after_else)
         self.bindings = _merge(after_body, after_else)
 
     def _default_branch(self, test: cst.BaseExpression) -> tuple[str, bool]:
@@ -785,10 +787,7 @@ class ScopeWalker:
                 index = _literal_index(node)
                 single = flow.source.kind == "set" and index in (0, -1)
                 first_of_call = isinstance(node.value, cst.Call) and index == 0
-                text = f"is indexed by position (`{self.code(node)}`), so an arbitrary item is picked"
-                if first_of_call and not single:
-                    text += " when more than one matches (low confidence: mostly the one item there is)"
-                reason = Reason(text)
+                reason = Reason(f"is indexed by position (`{self.code(node)}`), so an arbitrary item is picked")
                 self.consume((flow,), reason, Confidence.LOW if single or first_of_call else None, at=node)
         return tuple(kept)
 
@@ -1039,8 +1038,7 @@ class ScopeWalker:
             cap = Confidence(entry["confidence"]) if entry.get("confidence") else None
             reason = entry["reason"].format(callee=callee)
             if entry.get("draws") and not _seeds_anything(self.rule, self.context.module):
-                cap = Confidence.LOW
-                reason += " (low confidence: nothing in this file seeds it, so its result is random until something does)"
+                cap = Confidence.LOW  # random until something seeds it: DET101's finding, not an order one
             self.consume(flows, Reason(reason), cap, at=node)
             shuffled = dotted_name(chosen[0][0].value) if entry.get("in_place") and chosen else None
             if shuffled:
@@ -1072,8 +1070,6 @@ class ScopeWalker:
     def _use_first(self, node: cst.Call, flows: Flows, reason: str, *, the_only_item: bool = False) -> None:
         """`next(...)` of a set or a listing is mostly the idiom for its only item (the one element, the
         one file a pattern names in an exported model's directory): low, unlike `islice`'s first n."""
-        if the_only_item:
-            reason += " when more than one matches (low confidence: mostly the one item there is)"
         for flow in flows:
             if flow.nested:
                 continue
@@ -1253,7 +1249,7 @@ class LoopScan:
     `ordered` effects make it order-sensitive (appending to something that leaves the scope, yielding,
     writing out, stopping at the first match, returning from inside); `sinks` are local names that are
     filled in loop order (the order travels on with them); `unknown` are calls made for their effect
-    whose order-sensitivity cannot be told (reported at low confidence). Deleting, copying, counting,
+    whose order-sensitivity cannot be told (a guess: no finding on its own). Deleting, copying, counting,
     printing and adding to sets are order-free and report nothing."""
 
     def __init__(self, walker: ScopeWalker, target: cst.BaseExpression, walk: bool = False) -> None:
@@ -1677,25 +1673,15 @@ def _seeds_anything(rule: object, module: cst.Module) -> bool:
     if cached is None:
         cached = rule.__dict__["_order_seeds"] = any(
             "seed" in (dotted_name(node.func) or "").rpartition(".")[2].lower()
-            for node in _descendants(module, cst.Call)
+            for node in descendants(module, cst.Call)
         )
     return cached
 
 
-def _with_caveat(text: str, flow: Flow) -> str:
-    return f"{text}; {flow.caveat}" if flow.caveat else text
-
-
-def _off_default(state: dict[str, Flows], default: dict[str, Flows], caveat: str) -> dict[str, Flows]:
-    """`state` (a branch the code does not take by default) with the flows the default branch does not
-    carry made low: the order is used only when a caller asks for it."""
-    return {
-        name: tuple(
-            flow if flow in default.get(name, ()) else replace(flow, cap=Confidence.LOW, caveat=caveat)
-            for flow in flows
-        )
-        for name, flows in state.items()
-    }
+def _off_default(state: dict[str, Flows], default: dict[str, Flows]) -> dict[str, Flows]:
+    """`state` (a branch the code does not take by default) without the flows the default branch does
+    not carry: the order is used only when a caller asks for it."""
+    return {name: tuple(flow for flow in flows if flow in default.get(name, ())) for name, flows in state.items()}
 
 
 def _merge(*states: dict[str, Flows]) -> dict[str, Flows]:
@@ -1738,20 +1724,9 @@ def _looks_like_logger(node: cst.BaseExpression) -> bool:
     return any(hint in last for hint in _LOGGER_HINTS)
 
 
-def _descendants(node: cst.CSTNode, kind: type[_Node], skip: tuple[type, ...] = ()) -> Iterable[_Node]:
-    """Every node of type `kind` in `node`'s tree (itself included), not entering `skip` nodes."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, kind):
-            yield current
-        if not isinstance(current, skip):
-            stack.extend(current.children)
-
-
 def _names_in(node: cst.CSTNode) -> list[cst.Name]:
     """The names an expression reads, not those of a lambda's own body."""
-    return list(_descendants(node, cst.Name, skip=(cst.Lambda,)))
+    return list(descendants(node, cst.Name, skip=(cst.Lambda,)))
 
 
 def _reads(function: cst.FunctionDef, dotted: str) -> bool:

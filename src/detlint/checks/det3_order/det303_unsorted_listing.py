@@ -36,11 +36,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     documentation calls arbitrary. It differs between file systems (ext4, XFS, NFS, APFS, a Docker
     overlay), between machines, and after files are copied or restored. A dataset built from such a
     listing is shuffled differently, split differently and matched to labels differently on every
-    machine, even with every seed fixed; `next(path.glob("*.ckpt"))` loads whichever checkpoint
-    happens to come first. The first item taken with `next(...)`, or indexed straight from the call
-    (`glob.glob(d + "/*.txt")[0]`), is reported at low confidence: it is mostly the idiom for the one
-    file of its kind (the `.xml` of an exported model), and only the directory's contents tell whether
-    more match.
+    machine, even with every seed fixed; `files[0]` of a listing kept in a name loads whichever
+    checkpoint happens to come first.
 
     Sorting later in the same function (`files.sort()`, `files = sorted(files)`, also of an attribute
     such as `self.files`) is recognised, as are order-free uses: `len(...)`, membership and emptiness
@@ -70,11 +67,15 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     `.glob()`/`.rglob()`/`.iterdir()` is called on a receiver not known to be a `pathlib` path (in a
     file that imports `pathlib`), when a listing is kept in a module-level name, and when a dict built
     in listing order is iterated, and when a same-file helper passes the listing on to a function
-    that cannot be read; low when a loop over a listing calls functions (made for their effect)
-    whose order-sensitivity cannot be told, for `(only,) = matches`, when the order is used only on a
-    path the code does not take by default (`if sort: pairs = sorted(pairs)` with `sort=True`), when
-    the listing goes to an external command (`subprocess.run(["zip", ..., *files])`), and when it is
-    shuffled or sampled from a generator nothing in the file seeds (the result is random until it is).
+    that cannot be read. Uses whose dependence on the order is a guess are not reported, at any
+    confidence: measured on public repositories they were almost never hazards. They are the first
+    item taken with `next(...)` or indexed straight from the call (`glob.glob(d + "/*.txt")[0]`,
+    mostly the idiom for the one file of its kind), `(only,) = matches`, a loop over a listing that
+    calls functions (made for their effect) whose order-sensitivity cannot be told, a use only on a
+    path the code does not take by default (`if sort: pairs = sorted(pairs)` with `sort=True`), an
+    external command (`subprocess.run(["zip", ..., *files])`: `zip` treats its files as a set, other
+    programs may not), and a shuffle or sample from a generator nothing in the file seeds (the result
+    is random until it is, which DET101 reports).
 
     ## Example
     ```python
@@ -184,6 +185,16 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "        out[name] = os.path.getsize(name)\n    return out\n",
         # At most one item: a pattern without wildcards, an equality filter, a length check.
         "import glob\ndef config():\n    return next(glob.iglob('config.yaml'), None)\n",
+        # Guessed uses: the first item straight from the call (mostly the one file of its kind), the
+        # unsorted path off the default, another program's command line, an unseeded shuffle.
+        "import os\ndef f(d):\n    return os.listdir(d)[0]\n",
+        "from pathlib import Path\ndef exported(w):\n    return next(Path(w).glob('*.xml'))\n",
+        "import os\ndef find(folder, sort=True):\n    files, labels = [], []\n"
+        "    for root, _, names in os.walk(folder):\n        for name in names:\n"
+        "            files.append(os.path.join(root, name))\n            labels.append(os.path.basename(root))\n"
+        "    pairs = zip(files, labels)\n    if sort:\n        pairs = sorted(pairs)\n    return pairs\n",
+        "import glob, subprocess\nsubprocess.run(['zip', 'study.zip', *glob.glob('study_*.txt')])\n",
+        "import glob, random\npaths = glob.glob('images/*.jpg')\nrandom.shuffle(paths)\nsample = paths[:10]\n",
         "from pathlib import Path\ndef f(root: Path):\n    return next(root.glob('model.json'))\n",
         "import os\ndef f(d, name):\n    hits = [f for f in os.listdir(d) if f == name]\n    return hits[0] if hits else None\n",
         "import glob\ndef f(d):\n    found = glob.glob(d + '/*.npz')\n    if len(found) == 1:\n"
@@ -215,12 +226,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\ndef load(d):\n    out = []\n    for f in os.listdir(d):  # DET303\n        out.append(f)\n    return out\n",
         "import os\ndef f(d):\n    return os.listdir(d)  # DET303\n",
         "from os import listdir\ndef f(d):\n    files = listdir(d)  # DET303\n    return Dataset(files)\n",
-        "import os\ndef f(d):\n    return os.listdir(d)[0]  # DET303\n",
         "import os\ndef f(d):\n    return {n: i for i, n in enumerate(os.listdir(d))}  # DET303\n",
         "import glob\nfiles = glob.glob('data/*.png')  # DET303\nlabels = load_labels()\npairs = list(zip(files, labels))\n",
         "import glob as g\nids = {}\nfor i, path in enumerate(g.iglob('*.txt')):  # DET303\n    ids[path] = i\n",
         "from glob import glob\nimport random\nrandom.seed(0)\nfiles = glob('*.jpg')  # DET303\nrandom.shuffle(files)\n",
-        "from pathlib import Path\ndef latest():\n    return next(Path('ckpt').glob('*.pt'))  # DET303\n",
         "from pathlib import Path\ndef f(root: Path):\n    return [p for p in root.rglob('*.wav')]  # DET303\n",
         "import pathlib\nimages = list(pathlib.Path('data').iterdir())  # DET303\ntrain = images[:800]\n",
         "import pathlib\ndef f(p):\n    return list(p.glob('*.png'))  # DET303\n",
@@ -247,14 +256,6 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os, unittest\nclass T(unittest.TestCase):\n    def test_names(self):\n"
         "        self.assertEqual(os.listdir('d'), ['a', 'b'])  # DET303\n",
         "import glob\ndef test_found():\n    assert glob.glob('*.txt') == ['a.txt', 'b.txt']  # DET303\n",
-        # Low: the unsorted path is not the default, the command's use of the order is unknown, and an
-        # unseeded shuffle is random anyway until it is seeded.
-        "import os\ndef find(folder, sort=True):\n    files, labels = [], []\n"
-        "    for root, _, names in os.walk(folder):  # DET303\n        for name in names:\n"
-        "            files.append(os.path.join(root, name))\n            labels.append(os.path.basename(root))\n"
-        "    pairs = zip(files, labels)\n    if sort:\n        pairs = sorted(pairs)\n    return pairs\n",
-        "import glob, subprocess\nsubprocess.run(['zip', 'study.zip', *glob.glob('study_*.txt')])  # DET303\n",
-        "import glob, random\npaths = glob.glob('images/*.jpg')  # DET303\nrandom.shuffle(paths)\nsample = paths[:10]\n",
     )
 
     # -- hooks --------------------------------------------------------------------------------------

@@ -60,9 +60,9 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
 
     Confidence: high when the elements are provably strings or bytes (string literals, `str(...)`,
     `.split()`, `.lower()`, file names); low when the element type is unknown (objects hashed by
-    identity vary between runs too, but most such sets hold values whose hashes do not), for loops
-    that call functions whose order-sensitivity cannot be told, and for taking the only element
-    with `next(iter(s))` or `s.pop()`.
+    identity vary between runs too, but most such sets hold values whose hashes do not). Uses whose
+    dependence on the order is a guess are not reported: taking the only element (`next(iter(s))`,
+    `s.pop()`, `list(s)[0]`) and loops that call functions whose order-sensitivity cannot be told.
 
     ## Example
     ```python
