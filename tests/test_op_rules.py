@@ -58,6 +58,29 @@ def test_conditions_not_met_are_not_flagged(call):
 
 
 @pytest.mark.parametrize(
+    "setup, call",
+    [
+        ("mask = ~(x > 0)", "mask.cumsum(0, dtype=torch.float32)"),  # 0/1 sums are exact in float32
+        ("mask = x == 0", "torch.cumsum(mask, 0)"),
+        ("ids = x.long()", "(ids - 1).cumsum(0)"),
+        ("counts = torch.ones(4, dtype=torch.int64)", "torch.cumsum(counts[1:], 0)"),
+        ("y = x", "torch.cumsum(y, 0, dtype=torch.long)"),
+        ("host = x.cpu()", "host.cumsum(0)"),  # a copy in host memory: not a CUDA kernel
+        ("y = x", "x.to('cpu').cumsum(0)"),
+    ],
+)
+def test_a_floating_point_op_on_integers_or_in_host_memory_cannot_vary(setup, call):
+    found = _codes(call, setup=f"x = torch.zeros(4, device='cuda'); {setup}")
+    assert not {"DET201", "DET206", "listed by DET204"} & found.keys()
+
+
+@pytest.mark.parametrize("setup", ["y = x / 2", "y = x.float()", "y = (x > 0).float() * 0.5"])
+def test_a_floating_point_op_on_floats_is_still_flagged(setup):
+    found = _codes("y.cumsum(0)", setup=f"x = torch.zeros(4, device='cuda'); {setup}")
+    assert {"DET201", "listed by DET204"} & found.keys()
+
+
+@pytest.mark.parametrize(
     ("call", "op", "confidence"),
     [
         ("x.index_put_((idx,), src, accumulate=True)", "index-put-accumulate-cpu", "medium"),

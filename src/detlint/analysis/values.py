@@ -1,16 +1,18 @@
-"""The abstract values the model gives a name: an object a call built (`Instance`) and a device
-(`Device`). Just what the rules and the facts collector read."""
+"""The abstract values the model gives a name: an object a call built (`Instance`), a device
+(`Device`), and what a call site shows about a tensor (`TensorFacts`). Just what the rules and the
+facts collector read."""
 
 from __future__ import annotations
 
 import enum
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import libcst as cst
 
 from detlint.catalogs.loader import Catalog
-from detlint.names import literal_value
+from detlint.names import argument, literal_value
 
 
 @dataclass(frozen=True)
@@ -54,3 +56,62 @@ def device_of(catalog: Catalog, node: cst.BaseExpression) -> Device:
     if any(re.fullmatch(rf"{re.escape(p)}(?::\d+)?", value) for p in prefixes):
         return Device.CUDA
     return Device.CPU if value == "cpu" else Device.UNKNOWN
+
+
+# Operators whose result is an integer tensor when both operands are (true division is not).
+_INTEGRAL_OPERATORS = (cst.Add, cst.Subtract, cst.Multiply, cst.FloorDivide, cst.BitAnd, cst.BitOr, cst.BitXor)
+
+
+@dataclass(frozen=True)
+class TensorFacts:
+    """What a call site shows about a tensor, from the op catalog's `tensor_kinds`, following local
+    names to the expression last assigned to them."""
+
+    kinds: dict[str, frozenset[str]]
+    resolve: Callable[[cst.BaseExpression], str | None]
+    assigned: Callable[[str], cst.BaseExpression | None]
+
+    def integral(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """An integer or boolean tensor: `~mask`, a comparison, `.long()`, `dtype=torch.bool`, or
+        arithmetic on those and integer literals."""
+        if depth > 4:
+            return False
+        if isinstance(node, cst.UnaryOperation):
+            return isinstance(node.operator, cst.BitInvert) or self.integral(node.expression, depth + 1)
+        if isinstance(node, cst.Comparison):
+            return True
+        if isinstance(node, cst.BinaryOperation):
+            sides = (node.left, node.right)
+            return isinstance(node.operator, _INTEGRAL_OPERATORS) and all(
+                isinstance(literal_value(side), int) or self.integral(side, depth + 1) for side in sides
+            )
+        if isinstance(node, cst.Subscript):
+            return self.integral(node.value, depth + 1)
+        if isinstance(node, cst.Name):
+            value = self.assigned(node.value)
+            return value is not None and value is not node and self.integral(value, depth + 1)
+        if not isinstance(node, cst.Call):
+            return False
+        if self.integral_dtype(argument(node, "dtype")):
+            return True
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return False
+        if func.attr.value in self.kinds["integral-cast"] and not node.args:
+            return True
+        return func.attr.value in ("to", "type") and self.integral_dtype(argument(node, "dtype", 0))
+
+    def integral_dtype(self, arg: cst.Arg | None) -> bool:
+        return arg is not None and self.resolve(arg.value) in self.kinds["integral-dtype"]
+
+    def on_host(self, node: cst.BaseExpression, depth: int = 0) -> bool:
+        """A copy in host memory: `x.cpu()`, `x.numpy()`, `x.to("cpu")`."""
+        if isinstance(node, cst.Name) and depth < 4:
+            value = self.assigned(node.value)
+            return value is not None and value is not node and self.on_host(value, depth + 1)
+        if not (isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute)):
+            return False
+        if node.func.attr.value in self.kinds["host-copy"]:
+            return True
+        target = argument(node, "device", 0) if node.func.attr.value == "to" else None
+        return target is not None and literal_value(target.value) == "cpu"

@@ -71,6 +71,7 @@ class OpEntry:
     only_when_misused: bool = False  # varies only where code reads memory it never wrote
     # Deterministic mode does not fix it, but turning the mode on demands the setting that does (DET204).
     mode_demands_its_fix: bool = False
+    floating_only: bool = False  # exact (so repeatable) on integer and boolean tensors
 
     def names(self, kind: CallKind) -> tuple[str, ...]:
         return {CallKind.FUNCTION: self.functions, CallKind.METHOD: self.methods, CallKind.CLASS: self.classes}[kind]
@@ -125,6 +126,7 @@ def _op_entry(entry: Entry, calls: Mapping[str, list[str]]) -> OpEntry:
         note=entry.get("note"),
         only_when_misused=bool(entry.get("only_when_misused")),
         mode_demands_its_fix=bool(entry.get("mode_demands_its_fix")),
+        floating_only=bool(entry.get("floating_only")),
     )
 
 
@@ -162,6 +164,10 @@ class OpIndex:
             for entry in catalog.entries(name, OP_SECTIONS[name])
         )
         self.coverage = _coverage(catalog.entries(name, "coverage"), name)
+        # "integral-dtype" -> names such as torch.long; see the catalog's `tensor_kinds`
+        self.tensor_kinds: dict[str, frozenset[str]] = defaultdict(frozenset)
+        for entry in catalog.sections.get((name, "tensor_kinds"), ()):
+            self.tensor_kinds[entry["kind"]] |= frozenset(entry["names"])
         self._by_kind: dict[CallKind, dict[str, list[OpEntry]]] = {kind: defaultdict(list) for kind in CallKind}
         for entry in self.entries:
             for kind in CallKind:

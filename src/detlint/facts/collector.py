@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import libcst as cst
 
 from detlint.analysis.model import STDLIB
-from detlint.analysis.statements import parameters
-from detlint.analysis.values import Device, Instance, device_of
+from detlint.analysis.statements import descendants, parameters, target_names
+from detlint.analysis.values import Device, Instance, TensorFacts, device_of
 from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.conditions import ArgumentView, Level
 from detlint.catalogs.entries import Entry
@@ -31,7 +31,7 @@ from detlint.facts.model import (
     is_illustration,
     is_test_path,
 )
-from detlint.facts.op_calls import OP_CATALOGS, match_ops
+from detlint.facts.op_calls import OP_CATALOGS, OpCall, match_ops
 from detlint.facts.switches import (
     CUDA_REQUESTS,
     CUDA_STARTS,
@@ -41,7 +41,7 @@ from detlint.facts.switches import (
     mode_settings,
 )
 from detlint.finding import Confidence
-from detlint.names import BUILTIN_NAMES, ImportTable, argument, code_of, dotted_name, literal_value
+from detlint.names import BUILTIN_NAMES, NOT_LITERAL, ImportTable, argument, code_of, dotted_name, literal_value
 from detlint.positions import locate, statement_lines, statement_nodes
 
 _TORCH = frozenset({"torch"})
@@ -81,6 +81,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self.rng = self.catalog.rng
         self.ops = tuple(self.catalog.ops[name] for name in OP_CATALOGS)
         self.model = context.model
+        tensor_kinds = self.catalog.ops["torch_ops"].tensor_kinds
+        self._tensors = TensorFacts(tensor_kinds, context.imports.resolve, self.model.assigned)
         self._external = self.model.external  # calls into these never reach project code
         self.imports: ImportTable = context.imports
         self._pending: list[_Pending] = []
@@ -91,6 +93,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self.call_paths = self.catalog.call_paths
         # Nesting of `with torch.no_grad():` blocks and `@torch.no_grad()` functions: no backward pass there.
         self._forward_only: list[cst.CSTNode] = []
+        self._batches: list[frozenset[str]] = []  # per enclosing loop: the batches of data it binds
         self._decorators: dict[str, tuple[str, ...]] = {}  # function scope -> its project decorators
         self._gradients_off: set[str] = set()  # scopes that turn gradients off (see `_mark_gradients_off`)
         # per `Class.__init__`: (attribute, parameter) for each `self.<attribute> = <parameter>`
@@ -332,8 +335,65 @@ class FactsCollector(cst.BatchableCSTVisitor):
 
     def visit_For(self, node: cst.For) -> None:
         self._module_level_loop()
-        # `for batch in loader` (also through `enumerate(loader)`, `tqdm(loader)`): the loader's dataset
-        # runs for every batch.
+        self._batches.append(self._batch_names(node))
+        self._loader_iteration(node)
+
+    def leave_For(self, original_node: cst.For) -> None:
+        self._batches.pop()
+
+    def _batch_names(self, loop: cst.For) -> frozenset[str]:
+        """The names a training loop (`for images, labels in loader:` whose body calls `.backward()` or
+        another training method) binds: batches of data, which carry no gradient."""
+        top_level = self.imports.top_level_modules
+        trains = any(
+            isinstance(call.func, cst.Attribute)
+            and self.call_paths.training_method(call.func.attr.value, None, top_level) is not None
+            for call in descendants(loop.body, cst.Call, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda))
+        )
+        return frozenset(target_names(loop.target)) if trains else frozenset()
+
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        """`images = images.to(device).float() / 255` keeps a batch a batch; any other value ends it."""
+        names = {name for target in original_node.targets for name in target_names(target.target)}
+        names |= {  # `images.requires_grad = True`
+            target.target.value.value
+            for target in original_node.targets
+            if isinstance(target.target, cst.Attribute) and isinstance(target.target.value, cst.Name)
+            and target.target.attr.value == "requires_grad"
+        }
+        if not any(names & batch for batch in self._batches):
+            return
+        kept = self._from_batch(original_node.value) and not any(
+            isinstance(target.target, cst.Attribute) for target in original_node.targets
+        )
+        self._batches = [(batch | names) if kept else (batch - names) for batch in self._batches]
+
+    def _from_batch(self, node: cst.BaseExpression) -> bool:
+        """A batch, or a copy of one moved, cast or scaled (`x.cuda().float() / 255`, `x[:, :3]`)."""
+        while True:
+            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+                if node.func.attr.value == "requires_grad_":
+                    return False  # gradients with respect to the input (adversarial examples, saliency)
+                node = node.func.value
+            elif isinstance(node, cst.BinaryOperation) and literal_value(node.right) is not NOT_LITERAL:
+                node = node.left
+            elif isinstance(node, cst.Subscript):
+                node = node.value
+            else:
+                return isinstance(node, cst.Name) and any(node.value in names for names in self._batches)
+
+    def _on_batches(self, call: cst.Call) -> bool:
+        """Every tensor the op is given positionally (or as `input=`) is a batch of data: no gradient
+        flows back through it, so its backward pass never runs."""
+        tensors = [arg.value for arg in call.args if arg.keyword is None or arg.keyword.value == "input"]
+        if isinstance(call.func, cst.Attribute) and self.imports.resolve(call.func) is None:
+            tensors.append(call.func.value)  # a method's receiver
+        batches = [tensor for tensor in tensors if self._from_batch(tensor)]
+        return bool(batches) and all(tensor in batches or literal_value(tensor) is not NOT_LITERAL for tensor in tensors)
+
+    def _loader_iteration(self, node: cst.For) -> None:
+        """`for batch in loader` (also through `enumerate(loader)`, `tqdm(loader)`): the loader's dataset
+        runs for every batch."""
         iterated = node.iter
         while isinstance(iterated, cst.Call) and iterated.args and not iterated.args[0].keyword:
             qualname = self.imports.resolve(iterated.func)
@@ -379,8 +439,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """Ops, CUDA use, deterministic-mode settings and environment variables set by a call."""
         imports = self.imports
         for match in match_ops(imports, node, self.ops, self.model.command_line_value):
-            if match.entry.pass_ == "backward" and self._forward_only:
-                continue  # under no_grad: the backward pass never runs
+            if match.entry.pass_ == "backward" and (self._forward_only or self._on_batches(node)):
+                continue  # under no_grad, or applied to input data: the backward pass never runs
+            if self._cannot_vary(match, node):
+                continue
             subject = f"{match.entry.catalog}:{match.entry.id}"
             self._emit(
                 EventKind.OP, subject, node, match.confidence, detail=match.entry.op, data=match.arguments, option=match.option
@@ -397,6 +459,16 @@ class FactsCollector(cst.BatchableCSTVisitor):
         cuda = cuda_use(imports, self.catalog, node)
         if cuda is not None:
             self._emit(EventKind.CUDA, "torch", node, detail=cuda)
+
+    def _cannot_vary(self, match: OpCall, call: cst.Call) -> bool:
+        """A `floating_only` op on an integer or boolean tensor (or with an integer `dtype=`) is exact;
+        a CUDA op applied to a copy in host memory (`x.cpu().cumsum(0)`) runs on the CPU."""
+        tensors, subject = self._tensors, match.subject
+        if match.entry.floating_only and (
+            tensors.integral_dtype(argument(call, "dtype")) or (subject is not None and tensors.integral(subject))
+        ):
+            return True
+        return match.entry.device == "cuda" and subject is not None and tensors.on_host(subject)
 
     def _dataset_class(self, loader: cst.Call, qualname: str) -> str:
         """The qualified class of the dataset a loader is built with (`DataLoader(Images(root))`), or ""."""

@@ -23,6 +23,8 @@ class OpCall:
     confidence: Confidence
     arguments: tuple[tuple[str, object], ...]  # literal arguments the entry's conditions read
     option: str = ""  # matched only when this command-line option is given (`args.compile_mode`)
+    # The tensor the op is applied to: a method's receiver, a function's first argument.
+    subject: cst.BaseExpression | None = None
 
 
 def match_ops(
@@ -52,7 +54,15 @@ def match_ops(
                 continue
             # Only run time can tell (low), or an argument is not a literal or may hide in `*args` (medium).
             confidence = Confidence.weakest(confidence, verdict.level.confidence)
-            yield OpCall(entry, confidence, _arguments(entry, view), verdict.option)
+            yield OpCall(entry, confidence, _arguments(entry, view), verdict.option, _subject(call, kind, view))
+
+
+def _subject(call: cst.Call, kind: CallKind, view: ArgumentView) -> cst.BaseExpression | None:
+    if kind is CallKind.METHOD and isinstance(call.func, cst.Attribute):
+        return call.func.value
+    if kind is CallKind.FUNCTION and view.positional:
+        return view.positional[0]
+    return None
 
 
 def _arguments(entry: OpEntry, view: ArgumentView) -> tuple[tuple[str, object], ...]:

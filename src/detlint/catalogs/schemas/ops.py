@@ -25,6 +25,7 @@ MODE_OUTCOMES = ("raises", "deterministic", "nondeterministic")
 DEFAULT_OUTCOMES = ("nondeterministic", "deterministic")
 CONDITION_TESTS = ("values", "not_values", "given", "below", "above", "runtime")
 SWITCH_SCOPES = ("all-ops", "cudnn", "workaround", "disables-checks", "op-order", "cpu-threads", "fusion")
+TENSOR_KINDS = ("integral-dtype", "integral-cast", "host-copy")
 FLAG_ROLES = ("deterministic", "partial", "historic", "changes-random-bits")
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
@@ -300,6 +301,9 @@ def _op_fields(status_check: Check) -> dict[str, tuple[Check, bool]]:
         # Varies only where code reads memory it never wrote (a bug), not in every run that calls it.
         "only_when_misused": (is_bool, False),
         "mode_demands_its_fix": (is_bool, False),
+        # Varies only through floating-point rounding: integer and boolean inputs (or an integer `dtype=`)
+        # give exact results, whatever the order of the additions.
+        "floating_only": (is_bool, False),
     }
 
 
@@ -307,6 +311,11 @@ SCHEMA: dict[str, Schema] = {
     "torch_ops": {
         "coverage": _COVERAGE,
         "ops": _op_fields(status(deterministic_mode=True)),
+        # What a call site shows about a tensor: integer dtypes, casts to them, copies to host memory.
+        "tensor_kinds": {
+            "kind": (one_of(*TENSOR_KINDS), True),
+            "names": (list_of_str, True),
+        },
     },
     "tf_ops": {
         "coverage": _COVERAGE,

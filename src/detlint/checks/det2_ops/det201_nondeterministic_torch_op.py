@@ -19,7 +19,10 @@ class NondeterministicTorchOp(ProjectRule):
     `reduce="prod"`, given `weights`...), and the verdict follows the project's PyTorch version (its
     pins or locks, or `target-versions`). An op that deterministic mode makes deterministic is not
     reported per call: DET204 lists it once for the entry point, and where no entry point reaches it
-    (a library) the change belongs to the runs that use it.
+    (a library) the change belongs to the runs that use it. A backward-only op applied to a training
+    loop's input batch (no gradient flows back to the data), `cumsum` of an integer or boolean tensor
+    (`(~mask).cumsum(1)`: exact whatever the order of the additions), and a CUDA-only op on a copy in
+    host memory (`x.cpu().cumsum(0)`) are not reported.
 
     Confidence is high for a resolved call, medium for a method on an unknown receiver or an argument
     that is not a literal, low when the hazard depends on a run-time fact (tensor rank, sparsity) or

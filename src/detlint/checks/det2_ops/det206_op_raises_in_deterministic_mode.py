@@ -55,12 +55,27 @@ class OpRaisesInDeterministicMode(ProjectRule):
         "    features = conv(torch.load('images.pt').cuda())\n    F.adaptive_avg_pool2d(features, 2).sum().backward()\n",
         "import torch\n\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
         "    x = torch.zeros(4, device='cuda')\n    x.index_add_(0, torch.tensor([0, 0]), torch.ones(2))\n",
+        # Resizing the input batch of a training loop: no gradient flows back to the data.
+        "import torch\nimport torch.nn.functional as F\n\ndef train(model, loader, optimizer):\n"
+        "    torch.use_deterministic_algorithms(True)\n    for images, labels in loader:\n"
+        "        images = images.cuda().float() / 255\n"
+        "        images = F.interpolate(images, size=(320, 320), mode='bilinear')\n"
+        "        model(images).sum().backward()\n        optimizer.step()\n\nif __name__ == '__main__':\n"
+        "    train(None, [], None)\n",
     )
     INVALID = (
         "import torch\nimport torch.nn.functional as F\n\nif __name__ == '__main__':\n"
         "    torch.use_deterministic_algorithms(True)\n    conv = torch.nn.Conv2d(3, 8, 3).cuda()\n"
         "    features = conv(torch.load('images.pt').cuda())\n"
         "    F.adaptive_avg_pool2d(features, 2).sum().backward()  # DET206\n",
+        # What the model computes from the batch carries gradients; so does a batch that asks for them.
+        "import torch\nimport torch.nn.functional as F\n\ndef train(model, loader, optimizer):\n"
+        "    torch.use_deterministic_algorithms(True)\n    for images, labels in loader:\n"
+        "        images = images.cuda().requires_grad_()\n"
+        "        resized = F.interpolate(images, size=(320, 320), mode='bilinear')  # DET206\n"
+        "        masks = F.interpolate(model(resized), scale_factor=2, mode='bilinear')  # DET206\n"
+        "        masks.sum().backward()\n        optimizer.step()\n\nif __name__ == '__main__':\n"
+        "    train(None, [], None)\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
