@@ -30,9 +30,9 @@ def test_magics_and_shell_escapes_are_masked_not_parse_errors(cli, tmp_path):
         ["for i in range(2):\n", "    !echo $i\n", "files = !ls\n", "torch?"],
         ["torch.backends.cudnn.benchmark = True\n"],
     )})  # fmt: skip
-    # No DET001, and the cell after the magics is still analysed.
+    # No DET001, the shell escape is read for what it installs, and the cell after the magics is analysed.
     findings = cli.json("--no-cache")["findings"]
-    assert [(f["code"], f["cell"], f["cell_line"]) for f in findings] == [("DET203", 4, 1)]
+    assert [(f["code"], f["cell"], f["cell_line"]) for f in findings] == [("DET505", 1, 2), ("DET203", 4, 1)]
 
 
 def test_findings_are_located_by_cell_in_text_and_by_file_line_in_json(cli, tmp_path):

@@ -185,7 +185,7 @@ class FileAnalyzer:
     def _visit(self, source: SourceFile, module: cst.Module, result: FileResult) -> None:
         package = source.module if source.display.endswith("__init__.py") else source.module.rpartition(".")[0]
         imports = ImportTable.from_module(module, package)
-        context = FileContext(source.display, module, imports, self.catalog)
+        context = FileContext(source.display, module, imports, self.catalog, options=self.options)
         context.model = model = SemanticModel(context, source.module)
         collector = FactsCollector(context, source.module)
         rules = [rule(context) for rule in self.rules if not rule.frameworks or imports.imports_any(rule.frameworks)]
@@ -277,7 +277,7 @@ def _locate(path: str, module: cst.Module, reports: list[Report]) -> list[Findin
             message=report.message,
             path=path,
             span=spans[id(report.node)],
-            severity=report.rule.severity,
+            severity=report.severity or report.rule.severity,
             confidence=confidence,
             statement_lines=statement_lines(spans, report.statement) if report.statement else None,
             related=tuple(RelatedLocation(path, spans[id(node)], message) for node, message in report.related),

@@ -125,7 +125,9 @@ def _source_lines(cell: object) -> list[str] | None:
 
 def _mask(lines: list[str]) -> list[str]:
     if lines and lines[0].lstrip().startswith("%%"):
-        return [f"pass  # cell magic: {lines[0].strip()}"] + ["pass" if line.strip() else "" for line in lines[1:]]
+        # The body keeps its text in a comment: a `%%bash` cell's `pip install x` is read there.
+        body = [f"pass  # cell: {line.strip()}" if line.strip() else "" for line in lines[1:]]
+        return [f"pass  # cell magic: {lines[0].strip()}", *body]
     masked = []
     for line in lines:
         if _MAGIC.search(line) and not line.lstrip().startswith("#"):

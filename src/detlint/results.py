@@ -19,6 +19,12 @@ class AnalysisOptions:
     """Settings that change per-file results; part of the cache key."""
 
     max_file_size: int = 1024 * 1024
+    deps: str = "ml"  # which packages an install in the code must pin (`deps` in the settings)
+    # Hub revisions the project locks (`detlint-revisions.toml`, the Hub cache's refs in the project):
+    # (kind, repository id, commit hash), sorted. Fixes write them in.
+    locked_revisions: tuple[tuple[str, str, str], ...] = ()
+    # The directories at the project's root (sorted): `checkpoints/bert` is local when `checkpoints` is one.
+    root_entries: tuple[str, ...] = ()
 
 
 @dataclass

@@ -25,8 +25,10 @@ from detlint.config import Settings
 from detlint.finding import Confidence, Finding
 
 _CODES = r"(?P<codes>DET\d{3}(?:\s*,\s*DET\d{3})*)"
-_EXPECTATION = re.compile(rf"#\s*{_CODES}\s*")
-_SILENT = re.compile(rf"#\s*ok:\s*{_CODES}(?:\s+\(.*\))?\s*")
+# A notebook's line ends as its JSON spells it: `... # DET505\n",`.
+_JSON_END = r'(?:\\n)?(?:",?)?'
+_EXPECTATION = re.compile(rf"#\s*{_CODES}\s*{_JSON_END}")
+_SILENT = re.compile(rf"#\s*ok:\s*{_CODES}(?:\s+\(.*?\))?\s*{_JSON_END}")
 # A comment that starts like a code (any case, a letter O for a zero, with or without `ok:`); the
 # suppression comments (`detlint: ignore[...]`, `noqa:`) do not, nor a marker quoted in prose.
 _MARKER_LIKE = re.compile(r"(?<!`)#\s*(?:ok\s*:?\s*)?det[\s_-]*[0-9o]", re.IGNORECASE)

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import replace
 
 import libcst as cst
 
 from detlint.analysis.scopes import Scope
 from detlint.analysis.statements import parameters
-from detlint.analysis.values import Instance
+from detlint.analysis.values import Instance, Known
 from detlint.catalogs.conditions import CommandLineDefault
 from detlint.catalogs.loader import Catalog
 from detlint.checks.base import FileContext, visitor_names
@@ -63,6 +64,8 @@ class SemanticModel(cst.BatchableCSTVisitor):
         self._last_writes: dict[int, dict[str, SwitchWrite]] = {}
         self._scopes: dict[int, Scope] = {}
         self._options: dict[str, object] = {}  # command-line option (its `dest`) -> its literal default
+        self._defaults: dict[str, dict[str, cst.BaseExpression]] = {}  # function scope -> parameter -> default
+        self._fields: dict[str, list[cst.BaseExpression]] = {}  # class attribute -> the values classes give it
 
     def get_visitors(self) -> dict[str, Callable[[cst.CSTNode], None]]:
         return {name: getattr(self, name) for name in visitor_names(type(self))}
@@ -286,6 +289,12 @@ class SemanticModel(cst.BatchableCSTVisitor):
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         self._parameters[self.scope_name()] = frozenset(parameters(node))
+        params = node.params
+        self._defaults[self.scope_name()] = {
+            param.name.value: param.default
+            for param in (*params.posonly_params, *params.params, *params.kwonly_params)
+            if param.default is not None
+        }
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         imports = self.imports
@@ -318,7 +327,9 @@ class SemanticModel(cst.BatchableCSTVisitor):
         """`parser.add_argument("--compile-mode", default=None)`: `args.compile_mode` is that default
         unless the command line says otherwise (argparse's `dest` rules; `store_true` defaults to False)."""
         names = [literal_value(arg.value) for arg in node.args if arg.keyword is None]
-        given = {name: literal_value(arg.value) for name in ("dest", "action", "default") if (arg := argument(node, name))}
+        given = {
+            name: self.known(arg.value).value for name in ("dest", "action", "default") if (arg := argument(node, name))
+        }
         dest = given.get("dest")
         if not isinstance(dest, str):
             long = [name for name in names if isinstance(name, str) and name.startswith("--")]
@@ -334,14 +345,62 @@ class SemanticModel(cst.BatchableCSTVisitor):
         if value is not NOT_LITERAL:
             self._options[dest] = value
 
+    def known(self, node: cst.BaseExpression, depth: int = 0) -> Known:
+        """What a value is known to be where it is used: a literal written there, or followed through a
+        local assignment, a parameter's default, a module constant, a command-line option's default
+        (`args.model`) or a config class's field default (`cfg.model` where one class of the file
+        declares `model: str = "..."`). `str(x)` is `x`."""
+        value = literal_value(node)
+        if value is not NOT_LITERAL or depth > 4:
+            return Known(value)
+        scope = self.scope_name()
+        if isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "str" and node.args:
+            return self.known(node.args[0].value, depth + 1)
+        if isinstance(node, cst.Name):
+            name = node.value
+            local = self._assigned.get(scope, {}).get(name) if scope else None
+            if local is not None and local is not node:
+                return self.known(local, depth + 1)
+            if name in self._parameters.get(scope, ()):
+                default = self._defaults.get(scope, {}).get(name)
+                if default is None:
+                    return Known(NOT_LITERAL)
+                return replace(self.known(default, depth + 1), via="default")
+            constant = self._assigned.get(MODULE_SCOPE, {}).get(name)
+            if constant is not None and constant is not node:
+                return replace(self.known(constant, depth + 1), via="constant")
+            return Known(NOT_LITERAL)
+        option = self.command_line_value(node)
+        if isinstance(option, CommandLineDefault):
+            return Known(option.value, "option")
+        if isinstance(node, cst.Attribute):
+            given = (self.known(value, depth + 1) for value in self._fields.get(node.attr.value, ()))
+            values = {repr(known.value): known for known in given}
+            if len(values) == 1:
+                return replace(next(iter(values.values())), via="field")
+        return Known(NOT_LITERAL)
+
     def command_line_value(self, node: cst.BaseExpression) -> object:
         """What `args.<dest>` is known to be: an option of this file's parser, by its default."""
         if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.attr.value in self._options:
             return CommandLineDefault(self._options[node.attr.value])
         return NOT_LITERAL
 
+    def _record_field(self, target: cst.BaseExpression, value: cst.BaseExpression) -> None:
+        """`model: str = "bert-base-uncased"` (or `= field(default=...)`) in a class body."""
+        if not isinstance(target, cst.Name) or self.scope_name() not in self.classes:
+            return
+        if isinstance(value, cst.Call) and dotted_name(value.func) in ("field", "dataclasses.field"):
+            given = argument(value, "default")
+            if given is None:
+                return
+            value = given.value
+        self._fields.setdefault(target.value, []).append(value)
+
     def visit_Assign(self, node: cst.Assign) -> None:
         self._record_writes(node)
+        if len(node.targets) == 1:
+            self._record_field(node.targets[0].target, node.value)
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 self._assigned.setdefault(self.scope_name(), {})[target.target.value] = node.value
@@ -371,6 +430,7 @@ class SemanticModel(cst.BatchableCSTVisitor):
         self._record_writes(node)
         if node.value is None or not isinstance(node.target, cst.Name):
             return
+        self._record_field(node.target, node.value)
         built = self.built_by(node.value) if isinstance(node.value, cst.Call) else None
         annotated = self.imports.resolve(node.annotation.annotation)
         # A factory's result (`hydra.utils.instantiate(...)`) is what the annotation says; a framework's

@@ -30,6 +30,16 @@ class Instance:
     members: tuple[Instance, ...] = ()  # a container's modules (`nn.Sequential(Block(), Head())`)
 
 
+@dataclass(frozen=True)
+class Known:
+    """What a value is known to be where it is used (`SemanticModel.known`): a literal, or NOT_LITERAL;
+    `via` says where the literal was written when not there: "constant", "default" (a parameter's),
+    "option" (a command-line option's default) or "field" (a config class's field)."""
+
+    value: object
+    via: str = ""
+
+
 class Device(enum.Enum):
     CPU = "cpu"
     CUDA = "cuda"

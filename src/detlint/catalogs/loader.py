@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from detlint.catalogs.estimators import EstimatorIndex
     from detlint.catalogs.ops import OpIndex
     from detlint.catalogs.ordering import OrderingIndex
+    from detlint.catalogs.provenance import ProvenanceIndex
     from detlint.catalogs.rng import RngIndex
     from detlint.catalogs.switches import SwitchIndex
 
@@ -90,6 +91,12 @@ class Catalog:
         from detlint.catalogs.call_paths import CallPathIndex
 
         return CallPathIndex(self)
+
+    @cached_property
+    def provenance(self) -> ProvenanceIndex:
+        from detlint.catalogs.provenance import ProvenanceIndex
+
+        return ProvenanceIndex(self)
 
     @cached_property
     def dependency_policy(self) -> Policy:

@@ -18,6 +18,7 @@ import libcst as cst
 
 from detlint.finding import Confidence, Finding, Fix, RelatedLocation, Severity, Span, one_line, with_confidence_reason
 from detlint.names import NOT_LITERAL, ImportTable, argument, literal_value
+from detlint.results import AnalysisOptions
 
 if TYPE_CHECKING:
     from detlint.analysis.model import SemanticModel
@@ -146,6 +147,7 @@ class Report:
     fix: FixSpec | None = None
     detail: str = ""
     help: str = ""
+    severity: Severity | None = None  # where one rule's findings differ in severity (a branch vs no revision)
 
 
 @dataclass(frozen=True)
@@ -179,6 +181,8 @@ class FileContext:
     statement_stack: list[cst.CSTNode] = field(default_factory=list)
     block_stack: list[cst.CSTNode] = field(default_factory=list)
     scope_stack: list[str] = field(default_factory=list)
+    # What the project around the file shows (`AnalysisOptions`): revisions it locks, its root's entries.
+    options: AnalysisOptions = field(default_factory=AnalysisOptions)
     # The file's semantic model, filled in by its visitor just after the tracker at every node.
     model: SemanticModel = field(init=False)
 
@@ -239,6 +243,7 @@ class Rule(RuleMeta, cst.BatchableCSTVisitor):
         confidence: Confidence | None = None,
         related: Iterable[tuple[cst.CSTNode, str]] = (),
         fix: FixSpec | None = None,
+        severity: Severity | None = None,
     ) -> None:
         """Report `node`: `message` is one sentence naming it and the hazard; `detail` says why and
         `help` what to do (see `Finding`)."""
@@ -255,6 +260,7 @@ class Rule(RuleMeta, cst.BatchableCSTVisitor):
                 fix=fix,
                 detail=detail,
                 help=help,
+                severity=severity,
             )
         )
 

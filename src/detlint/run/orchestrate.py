@@ -17,6 +17,7 @@ from detlint.discovery import classify, discover, module_name
 from detlint.finding import Confidence, Finding, Fix, RelatedLocation, Span
 from detlint.notebook import NotebookModule
 from detlint.results import AnalysisOptions, FileResult
+from detlint.revisions import locked_revisions
 from detlint.run import pool
 from detlint.run.included import included_sources, reachable
 from detlint.run.incremental import IncrementalRun, Progress, open_cache
@@ -42,7 +43,22 @@ class RunResult:
 
 
 def analysis_options(settings: Settings) -> AnalysisOptions:
-    return AnalysisOptions(max_file_size=settings.max_file_size)
+    root = settings.root
+    return AnalysisOptions(
+        max_file_size=settings.max_file_size,
+        deps=settings.deps,
+        locked_revisions=locked_revisions(root),
+        root_entries=_root_directories(root),
+    )
+
+
+def _root_directories(root: Path) -> tuple[str, ...]:
+    """The project root's directories, hidden ones aside (`.git`, the cache): a relative name that starts
+    with one (`checkpoints/bert`) is local."""
+    try:
+        return tuple(sorted(entry.name for entry in root.iterdir() if entry.is_dir() and not entry.name.startswith(".")))
+    except OSError:
+        return ()
 
 
 def discover_sources(paths: Sequence[Path], settings: Settings, *, force_exclude: bool = False) -> list[SourceFile]:

@@ -1,0 +1,241 @@
+"""What the DET5xx rules share: reading a hub loader's call (which repository, which revision, whether it
+runs offline or runs the repository's code), telling a local path from a Hub id, and writing a locked
+revision in."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from detlint.analysis.statements import descendants
+from detlint.analysis.values import Known
+from detlint.catalogs.entries import Entry
+from detlint.catalogs.provenance import COMMIT, ProvenanceIndex
+from detlint.checks.base import FileContext, FixSpec
+from detlint.facts.model import is_test_path, is_tooling_path
+from detlint.facts.switches import env_writes
+from detlint.finding import Confidence
+from detlint.names import NOT_LITERAL, argument, code_of
+
+if TYPE_CHECKING:
+    from detlint.catalogs.loader import Catalog
+
+# A Hub repository id: `name` or `namespace/name` (letters, digits, `-`, `_`, `.`).
+_HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(?:/[\w.-]+)?")
+# Written like a file (`model.bin`, `config.json`): a path, not a repository.
+_FILE_SUFFIX = re.compile(r"\.(?:bin|pt|pth|ckpt|safetensors|json|h5|onnx|pkl|npz|txt|csv|parquet|tar|gz|zip)$")
+_TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+# How the revision a call fetches is known, for messages.
+_VIA = {
+    "constant": "a module constant",
+    "default": "a parameter's default",
+    "option": "a command-line option's default",
+    "field": "a config field's default",
+}
+
+
+@dataclass(frozen=True)
+class HubFetch:
+    """One call that fetches from the Hub by name."""
+
+    entry: Entry
+    call: cst.Call
+    name: str  # the repository id, or the code that computes it when unknown
+    name_known: bool
+    kind: str  # model | dataset (what the lock lists it under)
+    revision: str | None  # the revision asked for; None when none is
+    revision_node: cst.BaseExpression | None  # a revision literal written in the call
+    name_node: cst.BaseExpression | None  # the name literal, when the revision goes inside it (timm)
+    remote_code: bool
+    confidence: Confidence
+    via: str  # how the name or revision was found, when not written in the call
+
+    @property
+    def pinned(self) -> bool:
+        return self.revision is not None and bool(COMMIT.fullmatch(self.revision))
+
+    @property
+    def moving_revision(self) -> bool:
+        """A branch or tag name: pinned to something that moves."""
+        return self.revision is not None and not self.pinned
+
+
+class RemoteFetches:
+    """What a file rule about fetches reads; mixed into `Rule` subclasses (it is no rule of its own)."""
+
+    context: FileContext
+    catalog: Catalog
+    qualname: Callable[[cst.BaseExpression], str | None]
+
+    @property
+    def provenance(self) -> ProvenanceIndex:
+        return self.catalog.provenance
+
+    def known(self, node: cst.BaseExpression | None) -> Known:
+        return Known(NOT_LITERAL) if node is None else self.context.model.known(node)
+
+    def argument_value(self, call: cst.Call, keyword: str, position: int | None = None) -> object:
+        """What an argument is known to be (NOT_LITERAL when it is not given or not known)."""
+        given = argument(call, keyword, position)
+        return self.known(given.value).value if given is not None else NOT_LITERAL
+
+    def place_confidence(self, confidence: Confidence) -> Confidence:
+        """Tests and the repository's tooling fetch for themselves: what they fetch is no run's result."""
+        path = self.context.path
+        return Confidence.LOW if is_test_path(path) or is_tooling_path(path) else confidence
+
+    @cached_property
+    def offline_file(self) -> bool:
+        """The file turns the Hub off for everything it loads (`os.environ["HF_HUB_OFFLINE"] = "1"`)."""
+        names = self.provenance.offline_environment
+        for node in descendants(self.context.module, (cst.Assign, cst.Call)):
+            for write in env_writes(self.context.imports, node):
+                if write.name in names and str(write.value).strip().lower() in _TRUE_WORDS:
+                    return True
+        return False
+
+    def is_local(self, text: str) -> bool:
+        """A path rather than a Hub id: written as one (`./ckpt`, `/data/x`, `~/m`, `C:\\m`, `a/b/c`,
+        `model.bin`), or under a directory at the project's root (`checkpoints/bert`)."""
+        if text.startswith((".", "/", "~", "\\")) or re.match(r"[A-Za-z]:[\\/]", text) or text.count("/") > 1:
+            return True
+        if _FILE_SUFFIX.search(text) or not _HUB_ID.fullmatch(text):
+            return True
+        head = text.partition("/")[0]
+        return "/" in text and head in self.context.options.root_entries
+
+    def path_built(self, node: cst.BaseExpression) -> bool:
+        """Built from another path: `f"{root}/best"`, `os.path.join(out, "final")`, `out_dir / "final"`."""
+        if isinstance(node, cst.FormattedString):
+            return bool(node.parts) and isinstance(node.parts[0], cst.FormattedStringExpression)
+        if isinstance(node, cst.BinaryOperation):
+            return isinstance(node.operator, cst.Divide)
+        if isinstance(node, cst.Call):
+            qualname = self.qualname(node.func) or ""
+            return qualname.startswith(("os.path.", "pathlib.")) or (
+                isinstance(node.func, cst.Attribute) and node.func.attr.value in ("joinpath", "resolve", "absolute")
+            )
+        return False
+
+    # -- hub loaders ------------------------------------------------------------------------------------
+    def hub_fetch(self, call: cst.Call) -> HubFetch | None:
+        """The call as a fetch from the Hub, or None: not a loader, a local path or builder, a timm model
+        not named `hf-hub:...`, not asked to load weights, or offline."""
+        qualname = self.qualname(call.func)
+        entry = self.provenance.loader(qualname) if qualname else None
+        if entry is None or self.offline_file:
+            return None
+        required = entry.get("requires_true")
+        if required and self.argument_value(call, required) is not True:
+            return None
+        if any(self.argument_value(call, keyword) is True for keyword in self.provenance.offline_keywords):
+            return None
+        ref = entry["name_argument"]
+        name_arg = argument(call, ref["keyword"], ref.get("position"))
+        if name_arg is None or name_arg.star:
+            return None
+        known = self.known(name_arg.value)
+        via = known.via
+        revision: str | None = None
+        revision_node: cst.BaseExpression | None = None
+        name_node = name_arg.value if isinstance(name_arg.value, cst.SimpleString) and not via else None
+        if isinstance(known.value, str):
+            name = known.value
+            prefixes = tuple(entry.get("name_prefixes", ()))
+            if prefixes:
+                if not name.startswith(prefixes):
+                    return None
+                name = name[next(len(p) for p in prefixes if name.startswith(p)) :]
+            separator = entry.get("revision_separator")
+            if separator and separator in name:
+                name, _, revision = name.partition(separator)
+            if name in entry.get("local_builders", ()) or self.is_local(name):
+                return None
+            confidence = Confidence.HIGH if via in ("", "constant") else Confidence.MEDIUM
+            name_known = True
+        elif _unknown(known) and not entry.get("name_prefixes") and not self.path_built(name_arg.value):
+            # An id from a config or the command line: a Hub id or a local checkpoint, only the run tells.
+            name, confidence, name_known = code_of(name_arg.value), Confidence.LOW, False
+        else:
+            return None
+        keyword = entry.get("revision_keyword")
+        given = argument(call, keyword) if keyword else None
+        if given is not None:
+            asked = self.known(given.value)
+            if asked.value is NOT_LITERAL:
+                return None  # the caller's configuration chooses the revision
+            if isinstance(asked.value, str):
+                revision = asked.value
+                revision_node = given.value if isinstance(given.value, cst.SimpleString) else None
+                via = via or asked.via
+        kind = _kind(entry, self.argument_value(call, "repo_type"))
+        remote_code = any(self.argument_value(call, k) is True for k in self.provenance.remote_code_keywords)
+        return HubFetch(
+            entry, call, name, name_known, kind, revision, revision_node, name_node, remote_code,
+            self.place_confidence(confidence), via,
+        )  # fmt: skip
+
+    def locked(self, fetch: HubFetch) -> str | None:
+        if not fetch.name_known:
+            return None
+        wanted = (fetch.kind, fetch.name)
+        return next((commit for *key, commit in self.context.options.locked_revisions if tuple(key) == wanted), None)
+
+    def pin_fix(self, fetch: HubFetch) -> FixSpec | None:
+        """Write the locked commit in: replace the revision literal, put it after the name (timm), or add
+        `revision=` as the call's last argument."""
+        commit = self.locked(fetch)
+        if commit is None:
+            return None
+        description = f"pin `{fetch.name}` to the locked commit {commit[:12]}"
+        if fetch.revision_node is not None:
+            return FixSpec.replace(fetch.revision_node, f'"{commit}"', description, safe=False)
+        separator = fetch.entry.get("revision_separator")
+        if separator:
+            if fetch.name_node is None:
+                return None
+            prefix = fetch.name_node.evaluated_value.partition(separator)[0]  # type: ignore[union-attr]
+            return FixSpec.replace(fetch.name_node, f'"{prefix}{separator}{commit}"', description, safe=False)
+        keyword = fetch.entry.get("revision_keyword")
+        last = fetch.call.args[-1] if fetch.call.args else None
+        if last is None or not keyword:
+            return None
+        # after the last argument's value, before any trailing comma
+        return FixSpec(description, False, ((last, "after", f', {keyword}="{commit}"'),))
+
+    def revision_advice(self, fetch: HubFetch) -> str:
+        keyword = fetch.entry.get("revision_keyword")
+        where = (
+            f"`{fetch.entry.get('revision_separator')}<commit>` after the name"
+            if fetch.entry.get("revision_separator")
+            else f"`{keyword}=\"<commit>\"`"
+        )
+        info = "dataset_info" if fetch.kind == "dataset" else "model_info"
+        shown = f'"{fetch.name}"' if fetch.name_known else "<id>"
+        return (
+            f"Pin the commit with {where}: the full hash from the repository's commit history on the Hub, or "
+            f"`huggingface_hub.{info}({shown}).sha`; list it in `detlint-revisions.toml` for `--fix --unsafe-fixes` "
+            "to write it in"
+        )
+
+    @staticmethod
+    def via_text(fetch: HubFetch) -> str:
+        return f" (through {_VIA[fetch.via]})" if fetch.via in _VIA else ""
+
+
+def _unknown(known: Known) -> bool:
+    """Not known statically: not a literal, or a command-line option without a default (the run passes it)."""
+    return known.value is NOT_LITERAL or (known.value is None and known.via == "option")
+
+
+def _kind(entry: Entry, repo_type: object) -> str:
+    """What the lock lists the repository under: a dataset loader's datasets, else models, unless a Hub
+    download names `repo_type="dataset"`."""
+    if entry["kind"] != "repository":
+        return entry["kind"]
+    return "dataset" if repo_type == "dataset" else "model"

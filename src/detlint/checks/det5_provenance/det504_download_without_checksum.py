@@ -1,0 +1,157 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from detlint.analysis.statements import descendants
+from detlint.checks.base import Rule
+from detlint.checks.det5_provenance._remote import RemoteFetches
+from detlint.finding import Confidence, Severity
+from detlint.names import NOT_LITERAL, dotted_name
+
+# What a response exposes its bytes through (`requests`/`httpx` responses, `urlopen` file objects).
+_BODY_ATTRIBUTES = frozenset({"content", "iter_content", "iter_bytes", "raw", "read", "text"})
+
+
+class DownloadWithoutChecksum(RemoteFetches, Rule):
+    """
+    ## What it does
+    Checks for files downloaded without checking their bytes against a known hash:
+    `urllib.request.urlretrieve`, `wget.download`, `torch.hub.download_url_to_file` without
+    `hash_prefix`, `torch.hub.load_state_dict_from_url` without `check_hash=True`,
+    `keras.utils.get_file` without `file_hash`, `pooch.retrieve(url, known_hash=None)`,
+    `gdown.download` without `hash`/`md5`, and a `requests.get`/`httpx.get`/`urlopen` response
+    whose body the same function writes to a file. A download is checked when the function (or, at
+    module level, the file) that makes it also calls a hash function on it (`hashlib`, torchvision's
+    `check_integrity`). Dataset classes that check their own downloads (torchvision's
+    `download=True`) are not reported.
+
+    Confidence is high for a resolved call, low in tests and the repository's tooling.
+
+    ## Why is this bad?
+    A URL names a place, not content: a re-uploaded archive, a changed file behind a share link or a
+    mirror that serves something else changes the data or weights a run starts from, silently. A
+    checksum turns that into an error.
+
+    ## Example
+    ```python
+    import urllib.request
+
+    urllib.request.urlretrieve("https://example.org/data.zip", "data.zip")
+    ```
+
+    ## Use instead
+    ```python
+    import pooch
+
+    path = pooch.retrieve(
+        "https://example.org/data.zip",
+        known_hash="sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
+    )
+    ```
+
+    ## References
+    - [PyTorch: torch.hub.download_url_to_file](https://pytorch.org/docs/stable/hub.html#torch.hub.download_url_to_file)
+    - [Keras: get_file](https://keras.io/api/utils/python_utils/#getfile-function)
+    - [Pooch: retrieve](https://www.fatiando.org/pooch/latest/api/generated/pooch.retrieve.html)
+    """
+
+    code = "DET504"
+    name = "download-without-checksum"
+    severity = Severity.WARNING
+
+    VALID = (
+        "import torch\nsd = torch.hub.load_state_dict_from_url('https://x.org/resnet-f37072fd.pth', check_hash=True)\n",
+        "import torch\ntorch.hub.download_url_to_file('https://x.org/w.pth', 'w.pth', hash_prefix='f37072fd')\n",
+        "import keras\npath = keras.utils.get_file('data.zip', 'https://x.org/data.zip', file_hash='9f86d081')\n",
+        "import hashlib, urllib.request\ndef fetch(url, digest):\n    urllib.request.urlretrieve(url, 'd.zip')\n"
+        "    assert hashlib.sha256(open('d.zip', 'rb').read()).hexdigest() == digest\n",
+        "import requests\ndef status(url):\n    return requests.get(url).json()\n",
+        "from torchvision import datasets\nds = datasets.MNIST('data', download=True)\n",
+    )
+    INVALID = (
+        "import urllib.request\nurllib.request.urlretrieve('https://x.org/data.zip', 'data.zip')  # DET504\n",
+        "import torch\nsd = torch.hub.load_state_dict_from_url('https://x.org/w.pth')  # DET504\n",
+        "import pooch\npath = pooch.retrieve('https://x.org/d.csv', known_hash=None)  # DET504\n",
+        "import requests\ndef fetch(url, path):\n    response = requests.get(url)  # DET504\n"
+        "    with open(path, 'wb') as f:\n        f.write(response.content)\n",
+        "import requests\ndef fetch(url, path):\n    with requests.get(url, stream=True) as r:  # DET504\n"
+        "        with open(path, 'wb') as f:\n            for chunk in r.iter_content(8192):\n                f.write(chunk)\n",
+    )
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualname = self.qualname(node.func)
+        entry = self.provenance.download(qualname) if qualname else None
+        if entry is None or self._checked(entry, node) or self._hashes_in_scope():
+            return
+        if entry.get("writes_response") and not self._body_written(node):
+            return
+        callee = self.context.module.code_for_node(node.func)
+        checksum = entry.get("checksum")
+        advice = (
+            f"Pass the expected hash (`{checksum['keyword']}=...`)"
+            if checksum
+            else "Check the file's hash after the download (`hashlib.sha256(...)`), or download with a call that takes "
+            "one (`pooch.retrieve(url, known_hash=...)`)"
+        )
+        self.report(
+            node,
+            f"`{callee}(...)` downloads a file without checking it against a known hash",
+            detail="The bytes behind a URL can change; a run that starts from them would not notice.",
+            help=advice,
+            confidence=self.place_confidence(Confidence.HIGH),
+        )
+
+    def _checked(self, entry, node: cst.Call) -> bool:
+        """The call checks the download itself: its checksum argument is given (and True where it must be)."""
+        checksum = entry.get("checksum")
+        if not checksum:
+            return False
+        for keyword in (checksum["keyword"], *checksum.get("aliases", ())):
+            value = self.argument_value(node, keyword, checksum.get("position") if keyword == checksum["keyword"] else None)
+            if checksum.get("must_be_true"):
+                if value is True or (value is NOT_LITERAL and self._given(node, keyword)):
+                    return True
+            elif value is not None and (value is not NOT_LITERAL or self._given(node, keyword)):
+                return True
+        return False
+
+    @staticmethod
+    def _given(node: cst.Call, keyword: str) -> bool:
+        return any(arg.keyword is not None and arg.keyword.value == keyword for arg in node.args)
+
+    def _scope_node(self) -> cst.CSTNode:
+        """The function making the call, or the module at module level."""
+        return next(
+            (node for node in reversed(self.context.statement_stack) if isinstance(node, cst.FunctionDef)),
+            self.context.module,
+        )
+
+    def _hashes_in_scope(self) -> bool:
+        checks = self.provenance.checksum_callables
+        return any(self.qualname(call.func) in checks for call in descendants(self._scope_node(), cst.Call))
+
+    def _body_written(self, node: cst.Call) -> bool:
+        """A response (`response = requests.get(url)`, `with requests.get(url) as r:`) whose body the same
+        function writes out (`f.write(response.content)`, a loop over `r.iter_content()`)."""
+        name = self._bound_name(node)
+        if name is None:
+            return False
+        scope = self._scope_node()
+        body_read = any(
+            isinstance(attribute.value, cst.Name) and attribute.value.value == name and attribute.attr.value in _BODY_ATTRIBUTES
+            for attribute in descendants(scope, cst.Attribute)
+        )
+        writes = any(
+            (isinstance(call.func, cst.Attribute) and call.func.attr.value == "write")
+            or self.qualname(call.func) == "shutil.copyfileobj"
+            for call in descendants(scope, cst.Call)
+        )
+        return body_read and writes
+
+    def _bound_name(self, node: cst.Call) -> str | None:
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        if isinstance(statement, cst.With):
+            for item in statement.items:
+                if item.item is node and item.asname is not None:
+                    return dotted_name(item.asname.name)
+        return self.context.model.bound_to(node)
