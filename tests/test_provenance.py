@@ -86,6 +86,21 @@ def test_the_fix_writes_the_locked_commit_in(cli, tmp_path):
     assert [finding["message"].split("`")[3] for finding in remaining] == ["org/not-locked"]
 
 
+def test_paths_into_hub_repositories_get_the_commit_after_the_repository(cli, tmp_path):
+    source = (
+        "import pandas as pd\nfrom timm import create_model\n"
+        "df = pd.read_csv('hf://datasets/org/data/splits/train.csv')\n"
+        "model = create_model('hf-hub:bert-base-uncased', pretrained=True)\n"
+    )
+    lock = LOCK + f'"org/data" = "{"d" * 40}"\n'
+    write(tmp_path, {"train.py": source, "detlint-revisions.toml": lock})
+    cli("check", "--no-cache", "--select", "DET501", "--fix", "--unsafe-fixes")
+    fixed = (tmp_path / "train.py").read_text()
+    assert f"pd.read_csv(\"hf://datasets/org/data@{'d' * 40}/splits/train.csv\")" in fixed
+    assert f"create_model(\"hf-hub:bert-base-uncased@{COMMIT}\", pretrained=True)" in fixed
+    assert cli.json("--no-cache", "--select", "DET501")["findings"] == []
+
+
 def test_a_hub_cache_in_the_project_locks_what_it_downloaded(cli, tmp_path):
     refs = tmp_path / "hf_cache" / "models--org--model" / "refs"
     refs.mkdir(parents=True)

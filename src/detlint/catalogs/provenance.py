@@ -27,6 +27,11 @@ class ProvenanceIndex:
         section = lambda name: catalog.entries("provenance", name)  # noqa: E731
         self._loaders = section("hub_loaders")
         self._loader_by_callable = {name: entry for entry in self._loaders for name in entry.get("callables", ())}
+        paths = section("hub_paths")
+        self.hub_path_schemes = tuple(entry["scheme"] for entry in paths)
+        self.hub_filesystems = frozenset(name for entry in paths for name in entry["filesystems"])
+        self.hub_filesystem_methods = frozenset(name for entry in paths for name in entry["methods"])
+        self.hub_path_kinds = {segment: kind for entry in paths for segment, kind in entry["kinds"].items()}
         self.offline_keywords = frozenset(k for entry in section("offline") for k in entry["keywords"])
         self.offline_environment = frozenset(k for entry in section("offline") for k in entry["environment"])
         self.remote_code_keywords = frozenset(k for entry in section("remote_code") for k in entry["keywords"])

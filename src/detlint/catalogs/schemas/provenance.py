@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from detlint.catalogs.schemas.fields import Schema, argument_ref, is_bool, is_str, list_of_str, one_of
+from detlint.catalogs.schemas.fields import Schema, argument_ref, is_bool, is_str, list_of_str, mapping, one_of
 
 
 def checksum_ref(value: Any) -> str | None:
@@ -49,6 +49,12 @@ SCHEMA: dict[str, Schema] = {
             "name_prefixes": (list_of_str, False),
             "requires_true": (is_str, False),
             "local_builders": (list_of_str, False),
+        },
+        "hub_paths": {
+            "scheme": (is_str, True),
+            "filesystems": (list_of_str, True),
+            "methods": (list_of_str, True),
+            "kinds": (mapping, True),
         },
         "offline": {
             "keywords": (list_of_str, True),

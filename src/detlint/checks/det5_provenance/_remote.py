@@ -4,6 +4,7 @@ revision in."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -41,16 +42,19 @@ _VIA = {
 
 @dataclass(frozen=True)
 class HubFetch:
-    """One call that fetches from the Hub by name."""
+    """One call that fetches from the Hub by name (or by a path into a repository)."""
 
-    entry: Entry
     call: cst.Call
     name: str  # the repository id, or the code that computes it when unknown
     name_known: bool
-    kind: str  # model | dataset (what the lock lists it under)
+    kind: str  # model | dataset | space (what the lock lists it under)
     revision: str | None  # the revision asked for; None when none is
+    revision_keyword: str | None  # the argument that takes the revision (`revision`)
     revision_node: cst.BaseExpression | None  # a revision literal written in the call
-    name_node: cst.BaseExpression | None  # the name literal, when the revision goes inside it (timm)
+    # The name (or path) literal written in the call, and what it becomes with a commit in it, when the
+    # revision goes inside it: `"hf-hub:org/m@{commit}"`, `"hf://datasets/org/d@{commit}/x.csv"`.
+    name_node: cst.SimpleString | None
+    pin_template: str | None
     remote_code: bool
     confidence: Confidence
     via: str  # how the name or revision was found, when not written in the call
@@ -144,6 +148,8 @@ class RemoteFetches:
         revision: str | None = None
         revision_node: cst.BaseExpression | None = None
         name_node = name_arg.value if isinstance(name_arg.value, cst.SimpleString) and not via else None
+        separator = entry.get("revision_separator")
+        pin_template = None
         if isinstance(known.value, str):
             name = known.value
             prefixes = tuple(entry.get("name_prefixes", ()))
@@ -151,7 +157,8 @@ class RemoteFetches:
                 if not name.startswith(prefixes):
                     return None
                 name = name[next(len(p) for p in prefixes if name.startswith(p)) :]
-            separator = entry.get("revision_separator")
+            if separator:
+                pin_template = known.value.partition(separator)[0] + separator + "{commit}"
             if separator and separator in name:
                 name, _, revision = name.partition(separator)
             if name in entry.get("local_builders", ()) or self.is_local(name):
@@ -176,9 +183,53 @@ class RemoteFetches:
         kind = _kind(entry, self.argument_value(call, "repo_type"))
         remote_code = any(self.argument_value(call, k) is True for k in self.provenance.remote_code_keywords)
         return HubFetch(
-            entry, call, name, name_known, kind, revision, revision_node, name_node, remote_code,
+            call, name, name_known, kind, revision, keyword, revision_node, name_node, pin_template, remote_code,
             self.place_confidence(confidence), via,
         )  # fmt: skip
+
+    def hub_path_fetch(self, call: cst.Call) -> HubFetch | None:
+        """A read of a path into a Hub repository: `pd.read_parquet("hf://datasets/org/d/x.parquet")`, or
+        `fs.open("datasets/org/d/x.csv")` on an `HfFileSystem`; the revision is written after the
+        repository (`org/d@<commit>`)."""
+        if not call.args or call.args[0].keyword is not None or call.args[0].star or self.offline_file:
+            return None
+        known = self.known(call.args[0].value)
+        if not isinstance(known.value, str):
+            return None
+        text, provenance = known.value, self.provenance
+        scheme = next((scheme for scheme in provenance.hub_path_schemes if text.startswith(scheme)), None)
+        if scheme is not None:
+            path = text[len(scheme) :]
+        elif self._on_hub_filesystem(call):
+            scheme, path = "", text
+        else:
+            return None
+        segments = path.split("/")
+        kind = provenance.hub_path_kinds.get(segments[0], "model")
+        if kind != "model":
+            segments = segments[1:]
+        if len(segments) < 2 or not segments[0] or not segments[1]:
+            return None
+        name, _, revision = segments[1].partition("@")
+        kind_prefix = path[: len(path) - len("/".join(segments))]
+        template = scheme + kind_prefix + "/".join([segments[0], name + "@{commit}", *segments[2:]])
+        literal = call.args[0].value
+        return HubFetch(
+            call, f"{segments[0]}/{name}", True, kind, revision or None, None, None,
+            literal if isinstance(literal, cst.SimpleString) and not known.via else None, template, False,
+            self.place_confidence(Confidence.HIGH if known.via in ("", "constant") else Confidence.MEDIUM), known.via,
+        )  # fmt: skip
+
+    def _on_hub_filesystem(self, call: cst.Call) -> bool:
+        func = call.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in self.provenance.hub_filesystem_methods:
+            return False
+        model = self.context.model
+        receiver = func.value
+        built = model.instance(receiver.value) if isinstance(receiver, cst.Name) else None
+        if isinstance(receiver, cst.Call):
+            built = model.built_by(receiver)
+        return built is not None and model.qualified(built) in self.provenance.hub_filesystems
 
     def locked(self, fetch: HubFetch) -> str | None:
         if not fetch.name_known:
@@ -195,13 +246,11 @@ class RemoteFetches:
         description = f"pin `{fetch.name}` to the locked commit {commit[:12]}"
         if fetch.revision_node is not None:
             return FixSpec.replace(fetch.revision_node, f'"{commit}"', description, safe=False)
-        separator = fetch.entry.get("revision_separator")
-        if separator:
+        if fetch.pin_template is not None:
             if fetch.name_node is None:
                 return None
-            prefix = fetch.name_node.evaluated_value.partition(separator)[0]  # type: ignore[union-attr]
-            return FixSpec.replace(fetch.name_node, f'"{prefix}{separator}{commit}"', description, safe=False)
-        keyword = fetch.entry.get("revision_keyword")
+            return FixSpec.replace(fetch.name_node, json.dumps(fetch.pin_template.format(commit=commit)), description, safe=False)
+        keyword = fetch.revision_keyword
         last = fetch.call.args[-1] if fetch.call.args else None
         if last is None or not keyword:
             return None
@@ -209,12 +258,7 @@ class RemoteFetches:
         return FixSpec(description, False, ((last, "after", f', {keyword}="{commit}"'),))
 
     def revision_advice(self, fetch: HubFetch) -> str:
-        keyword = fetch.entry.get("revision_keyword")
-        where = (
-            f"`{fetch.entry.get('revision_separator')}<commit>` after the name"
-            if fetch.entry.get("revision_separator")
-            else f"`{keyword}=\"<commit>\"`"
-        )
+        where = f'`{fetch.revision_keyword}="<commit>"`' if fetch.revision_keyword else "`@<commit>` after the repository"
         info = "dataset_info" if fetch.kind == "dataset" else "model_info"
         shown = f'"{fetch.name}"' if fetch.name_known else "<id>"
         return (

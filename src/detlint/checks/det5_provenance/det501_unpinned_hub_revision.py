@@ -6,7 +6,7 @@ from detlint.checks.base import Rule
 from detlint.checks.det5_provenance._remote import RemoteFetches
 from detlint.finding import Severity
 
-_KIND_TEXT = {"model": "model", "dataset": "dataset", "repository": "repository"}
+_KIND_TEXT = {"model": "model", "dataset": "dataset", "space": "Space"}
 
 
 class UnpinnedHubRevision(RemoteFetches, Rule):
@@ -15,8 +15,10 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
     Checks for models, datasets and files loaded from the Hugging Face Hub by name without a revision
     that names one commit: `from_pretrained(...)` of transformers, diffusers, peft and
     sentence-transformers classes, `pipeline(model=...)`, `SentenceTransformer(...)`,
-    `datasets.load_dataset(...)`, `huggingface_hub.hf_hub_download`/`snapshot_download` and timm's
-    `create_model("hf-hub:...", pretrained=True)`. Without `revision=` the call fetches whatever the
+    `datasets.load_dataset(...)`, `huggingface_hub.hf_hub_download`/`snapshot_download`, timm's
+    `create_model("hf-hub:...", pretrained=True)`, and paths into a Hub repository
+    (`pd.read_parquet("hf://datasets/org/name/train.parquet")`, `HfFileSystem().open(...)`), whose
+    revision goes after the repository (`org/name@<commit>`). Without one the call fetches whatever the
     repository's `main` branch holds on the day it runs; a branch or tag name (`revision="v1.0"`)
     moves too, and is reported as a note.
 
@@ -66,7 +68,8 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
     severity = Severity.WARNING
     fix = "unsafe"
     frameworks = frozenset({"transformers", "diffusers", "peft", "sentence_transformers", "setfit", "optimum",
-                            "accelerate", "datasets", "huggingface_hub", "timm"})  # fmt: skip
+                            "accelerate", "datasets", "huggingface_hub", "timm", "pandas", "polars", "fsspec",
+                            "dask"})  # fmt: skip
 
     VALID = (
         "from transformers import AutoModel\n"
@@ -81,6 +84,8 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
         "from transformers import AutoModel\ndef load(name, revision):\n"
         "    return AutoModel.from_pretrained(name, revision=revision)\n",
         "import timm\nmodel = timm.create_model('resnet50', pretrained=True)\n",
+        "import pandas as pd\nimport huggingface_hub\n"
+        "df = pd.read_parquet('hf://datasets/org/data@0123456789abcdef0123456789abcdef01234567/train.parquet')\n",
         "import timm\nmodel = timm.create_model('hf-hub:timm/resnet50.a1_in1k@0123456789abcdef0123456789abcdef01234567', pretrained=True)\n",
         # Runs the repository's code: DET502 reports it.
         "from transformers import AutoModel\nmodel = AutoModel.from_pretrained('org/m', trust_remote_code=True)\n",
@@ -91,6 +96,8 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
         "tok = T.from_pretrained(MODEL, revision='main')  # DET501\n",
         "from datasets import load_dataset\nds = load_dataset('imdb', split='train')  # DET501\n",
         "import huggingface_hub\npath = huggingface_hub.hf_hub_download('org/repo', 'weights.bin')  # DET501\n",
+        "import pandas as pd\ndf = pd.read_parquet('hf://datasets/org/data/train.parquet')  # DET501\n",
+        "from huggingface_hub import HfFileSystem\nfs = HfFileSystem()\ntext = fs.read_text('datasets/org/data/a.csv')  # DET501\n",
         "import timm\nmodel = timm.create_model('hf-hub:timm/resnet50.a1_in1k', pretrained=True)  # DET501\n",
         "import argparse\nfrom transformers import pipeline\nparser = argparse.ArgumentParser()\n"
         "parser.add_argument('--model', default='distilbert-base-uncased')\nargs = parser.parse_args()\n"
@@ -98,7 +105,7 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
     )
 
     def visit_Call(self, node: cst.Call) -> None:
-        fetch = self.hub_fetch(node)
+        fetch = self.hub_fetch(node) or self.hub_path_fetch(node)
         if fetch is None or fetch.remote_code or fetch.pinned:
             return
         what = f"{_KIND_TEXT[fetch.kind]} `{fetch.name}`" if fetch.name_known else f"the {_KIND_TEXT[fetch.kind]} named by `{fetch.name}`"
