@@ -32,6 +32,9 @@ class ProvenanceIndex:
         self.hub_filesystems = frozenset(name for entry in paths for name in entry["filesystems"])
         self.hub_filesystem_methods = frozenset(name for entry in paths for name in entry["methods"])
         self.hub_path_kinds = {segment: kind for entry in paths for segment, kind in entry["kinds"].items()}
+        targets = section("local_targets")
+        self.save_methods = frozenset(name for entry in targets for name in entry["methods"])
+        self.save_keywords = frozenset(name for entry in targets for name in entry["keywords"])
         self.offline_keywords = frozenset(k for entry in section("offline") for k in entry["keywords"])
         self.offline_environment = frozenset(k for entry in section("offline") for k in entry["environment"])
         self.remote_code_keywords = frozenset(k for entry in section("remote_code") for k in entry["keywords"])

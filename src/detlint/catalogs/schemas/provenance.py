@@ -39,7 +39,7 @@ def pattern(value: Any) -> str | None:
 SCHEMA: dict[str, Schema] = {
     "provenance": {
         "hub_loaders": {
-            "kind": (one_of("model", "dataset", "repository"), True),
+            "kind": (one_of("model", "dataset", "repository", "metric"), True),
             "packages": (list_of_str, False),
             "methods": (list_of_str, False),
             "callables": (list_of_str, False),
@@ -55,6 +55,10 @@ SCHEMA: dict[str, Schema] = {
             "filesystems": (list_of_str, True),
             "methods": (list_of_str, True),
             "kinds": (mapping, True),
+        },
+        "local_targets": {
+            "methods": (list_of_str, True),
+            "keywords": (list_of_str, True),
         },
         "offline": {
             "keywords": (list_of_str, True),

@@ -103,15 +103,41 @@ class RemoteFetches:
                     return True
         return False
 
+    @cached_property
+    def saved_names(self) -> frozenset[str]:
+        """The names the file saves a model or dataset to (`save_pretrained("my_model")`, `output_dir=...`)."""
+        provenance, found = self.provenance, set()
+        for call in descendants(self.context.module, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value in provenance.save_methods and call.args:
+                found.add(self.known(call.args[0].value).value)
+            for arg in call.args:
+                if arg.keyword is not None and arg.keyword.value in provenance.save_keywords:
+                    found.add(self.known(arg.value).value)
+        return frozenset(name for name in found if isinstance(name, str))
+
     def is_local(self, text: str) -> bool:
         """A path rather than a Hub id: written as one (`./ckpt`, `/data/x`, `~/m`, `C:\\m`, `a/b/c`,
-        `model.bin`), or under a directory at the project's root (`checkpoints/bert`)."""
+        `model.bin`), a name the file saves to, or under a directory at the project's root
+        (`checkpoints/bert`)."""
         if text.startswith((".", "/", "~", "\\")) or re.match(r"[A-Za-z]:[\\/]", text) or text.count("/") > 1:
+            return True
+        if text in self.saved_names:
             return True
         if _FILE_SUFFIX.search(text) or not _HUB_ID.fullmatch(text):
             return True
         head = text.partition("/")[0]
         return "/" in text and head in self.context.options.root_entries
+
+    def _built_object(self, node: cst.BaseExpression) -> bool:
+        """Not an id at all, or a path: an object a call made (`pipeline(model=model)` after
+        `model = AutoModel.from_pretrained(...)`), or a path built from another (see `path_built`)."""
+        if self.path_built(node):
+            return True
+        value = self.context.model.assigned(node.value) if isinstance(node, cst.Name) else None
+        if isinstance(value, cst.Call):
+            return not (isinstance(value.func, cst.Name) and value.func.value == "str") or self.path_built(value)
+        return False
 
     def path_built(self, node: cst.BaseExpression) -> bool:
         """Built from another path: `f"{root}/best"`, `os.path.join(out, "final")`, `out_dir / "final"`."""
@@ -150,7 +176,7 @@ class RemoteFetches:
         name_node = name_arg.value if isinstance(name_arg.value, cst.SimpleString) and not via else None
         separator = entry.get("revision_separator")
         pin_template = None
-        if isinstance(known.value, str):
+        if isinstance(known.value, str) and not _unknown(known):
             name = known.value
             prefixes = tuple(entry.get("name_prefixes", ()))
             if prefixes:
@@ -165,7 +191,7 @@ class RemoteFetches:
                 return None
             confidence = Confidence.HIGH if via in ("", "constant") else Confidence.MEDIUM
             name_known = True
-        elif _unknown(known) and not entry.get("name_prefixes") and not self.path_built(name_arg.value):
+        elif _unknown(known) and not entry.get("name_prefixes") and not self._built_object(name_arg.value):
             # An id from a config or the command line: a Hub id or a local checkpoint, only the run tells.
             name, confidence, name_known = code_of(name_arg.value), Confidence.LOW, False
         else:
@@ -273,8 +299,11 @@ class RemoteFetches:
 
 
 def _unknown(known: Known) -> bool:
-    """Not known statically: not a literal, or a command-line option without a default (the run passes it)."""
-    return known.value is NOT_LITERAL or (known.value is None and known.via == "option")
+    """Not known statically: not a literal, or a default the run must replace (an option without one, an
+    empty string)."""
+    return known.value is NOT_LITERAL or (known.value is None and known.via == "option") or (
+        known.value == "" and bool(known.via)
+    )
 
 
 def _kind(entry: Entry, repo_type: object) -> str:

@@ -6,7 +6,7 @@ from detlint.checks.base import Rule
 from detlint.checks.det5_provenance._remote import RemoteFetches
 from detlint.finding import Severity
 
-_KIND_TEXT = {"model": "model", "dataset": "dataset", "space": "Space"}
+_KIND_TEXT = {"model": "model", "dataset": "dataset", "space": "Space", "metric": "metric"}
 
 
 class UnpinnedHubRevision(RemoteFetches, Rule):
@@ -15,7 +15,8 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
     Checks for models, datasets and files loaded from the Hugging Face Hub by name without a revision
     that names one commit: `from_pretrained(...)` of transformers, diffusers, peft and
     sentence-transformers classes, `pipeline(model=...)`, `SentenceTransformer(...)`,
-    `datasets.load_dataset(...)`, `huggingface_hub.hf_hub_download`/`snapshot_download`, timm's
+    `datasets.load_dataset(...)`, a PEFT adapter (`PeftModel.from_pretrained(base, "org/adapter")`),
+    `evaluate.load(...)` (a metric's code), `huggingface_hub.hf_hub_download`/`snapshot_download`, timm's
     `create_model("hf-hub:...", pretrained=True)`, and paths into a Hub repository
     (`pd.read_parquet("hf://datasets/org/name/train.parquet")`, `HfFileSystem().open(...)`), whose
     revision goes after the repository (`org/name@<commit>`). Without one the call fetches whatever the
@@ -25,8 +26,9 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
     The name and the revision are followed through module constants, parameter defaults,
     command-line option defaults (`--model_revision`, default `"main"`) and config fields. Not
     reported: local paths (written as a path, `./ckpt`, `/data/m`, `~/m`, `a/b/c`, a name under a
-    directory at the project's root, or built from another path: `f"{out}/final"`,
-    `os.path.join(...)`), dataset builders that read local files (`load_dataset("csv",
+    directory at the project's root, a name the file saves to with `save_pretrained(...)`,
+    `save_model(...)` or `output_dir=...`, or built from another path: `f"{out}/final"`,
+    `os.path.join(...)`), a model object passed where a name could be (`pipeline(model=model)`), dataset builders that read local files (`load_dataset("csv",
     data_files=...)`), calls with `local_files_only=True`, files that set `HF_HUB_OFFLINE=1`, and a
     revision passed as a value detlint cannot read (the run's configuration chooses it). Loading
     with `trust_remote_code=True` is DET502's finding instead.
@@ -69,7 +71,7 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
     fix = "unsafe"
     frameworks = frozenset({"transformers", "diffusers", "peft", "sentence_transformers", "setfit", "optimum",
                             "accelerate", "datasets", "huggingface_hub", "timm", "pandas", "polars", "fsspec",
-                            "dask"})  # fmt: skip
+                            "dask", "evaluate"})  # fmt: skip
 
     VALID = (
         "from transformers import AutoModel\n"
@@ -87,6 +89,10 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
         "import pandas as pd\nimport huggingface_hub\n"
         "df = pd.read_parquet('hf://datasets/org/data@0123456789abcdef0123456789abcdef01234567/train.parquet')\n",
         "import timm\nmodel = timm.create_model('hf-hub:timm/resnet50.a1_in1k@0123456789abcdef0123456789abcdef01234567', pretrained=True)\n",
+        # A name the file saves to is a local folder; a model object is no name.
+        "from transformers import AutoModel, TrainingArguments, pipeline\n"
+        "args = TrainingArguments(output_dir='my_awesome_model')\n"
+        "model = AutoModel.from_pretrained('my_awesome_model')\nclassify = pipeline('text-classification', model=model)\n",
         # Runs the repository's code: DET502 reports it.
         "from transformers import AutoModel\nmodel = AutoModel.from_pretrained('org/m', trust_remote_code=True)\n",
     )
@@ -99,6 +105,9 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
         "import pandas as pd\ndf = pd.read_parquet('hf://datasets/org/data/train.parquet')  # DET501\n",
         "from huggingface_hub import HfFileSystem\nfs = HfFileSystem()\ntext = fs.read_text('datasets/org/data/a.csv')  # DET501\n",
         "import timm\nmodel = timm.create_model('hf-hub:timm/resnet50.a1_in1k', pretrained=True)  # DET501\n",
+        "from peft import PeftModel\nADAPTER = 'tloen/alpaca-lora-7b'\ndef load(base):\n"
+        "    return PeftModel.from_pretrained(base, ADAPTER)  # DET501\n",
+        "import evaluate\nmetric = evaluate.load('accuracy')  # DET501\n",
         "import argparse\nfrom transformers import pipeline\nparser = argparse.ArgumentParser()\n"
         "parser.add_argument('--model', default='distilbert-base-uncased')\nargs = parser.parse_args()\n"
         "clf = pipeline('text-classification', model=args.model)  # DET501\n",

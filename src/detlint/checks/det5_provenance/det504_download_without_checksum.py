@@ -74,6 +74,7 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
         "import pooch\npath = pooch.retrieve('https://x.org/d.csv', known_hash=None)  # DET504\n",
         "import requests\ndef fetch(url, path):\n    response = requests.get(url)  # DET504\n"
         "    with open(path, 'wb') as f:\n        f.write(response.content)\n",
+        "import requests\nwith open('input.txt', 'w') as f:\n    f.write(requests.get('https://x.org/input.txt').text)  # DET504\n",
         "import requests\ndef fetch(url, path):\n    with requests.get(url, stream=True) as r:  # DET504\n"
         "        with open(path, 'wb') as f:\n            for chunk in r.iter_content(8192):\n                f.write(chunk)\n",
     )
@@ -132,7 +133,14 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
 
     def _body_written(self, node: cst.Call) -> bool:
         """A response (`response = requests.get(url)`, `with requests.get(url) as r:`) whose body the same
-        function writes out (`f.write(response.content)`, a loop over `r.iter_content()`)."""
+        function writes out (`f.write(response.content)`, a loop over `r.iter_content()`), or one written
+        where it is made (`f.write(requests.get(url).text)`)."""
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        if statement is not None and any(
+            self._writes(call) and any(inner is node for arg in call.args for inner in descendants(arg, cst.Call))
+            for call in descendants(statement, cst.Call)
+        ):
+            return True
         name = self._bound_name(node)
         if name is None:
             return False
@@ -141,12 +149,14 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
             isinstance(attribute.value, cst.Name) and attribute.value.value == name and attribute.attr.value in _BODY_ATTRIBUTES
             for attribute in descendants(scope, cst.Attribute)
         )
-        writes = any(
-            (isinstance(call.func, cst.Attribute) and call.func.attr.value == "write")
-            or self.qualname(call.func) == "shutil.copyfileobj"
-            for call in descendants(scope, cst.Call)
-        )
-        return body_read and writes
+        return body_read and any(self._writes(call) for call in descendants(scope, cst.Call))
+
+    def _writes(self, call: cst.Call) -> bool:
+        """`f.write(...)`, `path.write_bytes(...)`/`write_text(...)`, `shutil.copyfileobj(...)`."""
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ("write", "write_bytes", "write_text"):
+            return True
+        return self.qualname(func) == "shutil.copyfileobj"
 
     def _bound_name(self, node: cst.Call) -> str | None:
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
