@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from detlint.catalogs.entries import Entry
-from detlint.catalogs.loader import Catalog
+
+if TYPE_CHECKING:
+    from detlint.catalogs.loader import Catalog
 
 # A revision that names one commit: a full Git object hash (SHA-1, or SHA-256 in newer repositories).
 COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")

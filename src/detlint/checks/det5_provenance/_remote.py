@@ -295,7 +295,13 @@ class RemoteFetches:
 
     @staticmethod
     def via_text(fetch: HubFetch) -> str:
-        return f" (through {_VIA[fetch.via]})" if fetch.via in _VIA else ""
+        return f" The value comes from {_VIA[fetch.via]}, which a run may override." if fetch.via in _VIA else ""
+
+    def callee(self, node: cst.Call) -> str:
+        """The called name as it reads, or its last part when that is long (`from_pretrained` of
+        `AutoModelForSequenceClassification.from_pretrained`)."""
+        code = self.context.module.code_for_node(node.func)
+        return code if len(code) <= 30 else code.rpartition(".")[2]
 
 
 def _unknown(known: Known) -> bool:

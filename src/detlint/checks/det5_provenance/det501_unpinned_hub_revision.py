@@ -4,7 +4,7 @@ import libcst as cst
 
 from detlint.checks.base import Rule
 from detlint.checks.det5_provenance._remote import RemoteFetches
-from detlint.finding import Severity
+from detlint.finding import Severity, short_code
 
 _KIND_TEXT = {"model": "model", "dataset": "dataset", "space": "Space", "metric": "metric"}
 
@@ -117,7 +117,8 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
         fetch = self.hub_fetch(node) or self.hub_path_fetch(node)
         if fetch is None or fetch.remote_code or fetch.pinned:
             return
-        what = f"{_KIND_TEXT[fetch.kind]} `{fetch.name}`" if fetch.name_known else f"the {_KIND_TEXT[fetch.kind]} named by `{fetch.name}`"
+        kind = _KIND_TEXT[fetch.kind]
+        what = f"{kind} `{fetch.name}`" if fetch.name_known else f"the {kind} named by `{short_code(fetch.name, 40)}`"
         if fetch.moving_revision:
             message = f"loads {what} at revision `{fetch.revision}`, a branch or tag that can move"
             detail = "A branch or tag name is resolved to a commit when the run starts; its owner can move it."
@@ -126,17 +127,15 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
             message = f"loads {what} from the Hub's `main` branch, which can change between runs"
             detail = "Without a revision the Hub serves whatever the repository's default branch holds today."
             severity = None
+        detail += self.via_text(fetch)
         if not fetch.name_known:
             detail += " The id is not known statically: when it names a local checkpoint, this does not apply (low confidence)."
         self.report(
             node,
-            f"`{self._callee(node)}` {message}{self.via_text(fetch)}",
+            f"`{self.callee(node)}` {message}",
             detail=detail,
             help=self.revision_advice(fetch),
             confidence=fetch.confidence,
             fix=self.pin_fix(fetch),
             severity=severity,
         )
-
-    def _callee(self, node: cst.Call) -> str:
-        return self.context.module.code_for_node(node.func)

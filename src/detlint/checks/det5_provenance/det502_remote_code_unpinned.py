@@ -4,7 +4,7 @@ import libcst as cst
 
 from detlint.checks.base import Rule
 from detlint.checks.det5_provenance._remote import RemoteFetches
-from detlint.finding import Severity
+from detlint.finding import Severity, short_code
 
 
 class RemoteCodeUnpinned(RemoteFetches, Rule):
@@ -70,12 +70,12 @@ class RemoteCodeUnpinned(RemoteFetches, Rule):
         if fetch is None or not fetch.remote_code or fetch.pinned:
             return
         where = f"at `{fetch.revision}`, a branch or tag that can move" if fetch.moving_revision else "from its `main` branch"
-        subject = f"`{fetch.name}`" if fetch.name_known else f"the repository named by `{fetch.name}`"
+        subject = f"`{fetch.name}`" if fetch.name_known else f"the repository named by `{short_code(fetch.name, 40)}`"
         self.report(
             node,
-            f"`trust_remote_code=True` runs the Python code of {subject} {where}{self.via_text(fetch)}",
+            f"`trust_remote_code=True` runs the Python code of {subject} {where}",
             detail="The repository's modeling code is downloaded and executed; whoever can push to it decides what "
-            "runs and what it computes.",
+            f"runs and what it computes.{self.via_text(fetch)}",
             help=self.revision_advice(fetch),
             confidence=fetch.confidence,
             fix=self.pin_fix(fetch),

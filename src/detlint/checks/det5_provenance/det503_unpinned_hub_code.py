@@ -82,7 +82,7 @@ class UnpinnedHubCode(RemoteFetches, Rule):
         if message:
             self.report(
                 node,
-                f"`{self.context.module.code_for_node(node.func)}` {message}",
+                f"`{self.callee(node)}` {message}",
                 detail="What it downloads is chosen when the run starts, so two runs of the same code can load "
                 "different code and weights.",
                 help="Name a commit (`owner/repo:<commit>`) or a release tag"

@@ -86,7 +86,7 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
             return
         if entry.get("writes_response") and not self._body_written(node):
             return
-        callee = self.context.module.code_for_node(node.func)
+        callee = self.callee(node)
         checksum = entry.get("checksum")
         advice = (
             f"Pass the expected hash (`{checksum['keyword']}=...`)"
