@@ -38,11 +38,21 @@ class Config:
 def from_constant():
     return AutoModel.from_pretrained("org/model", revision=REVISION)
 
-def from_default(name="org/model", revision=None):
-    return AutoModel.from_pretrained(name, revision=revision)
+def from_default(name="org/model"):
+    return AutoModel.from_pretrained(name)
+
+def forwarded(name="org/model", revision=None):
+    return AutoModel.from_pretrained(name, revision=revision)  # the caller chooses
 
 def from_config(config: Config):
     return AutoModel.from_pretrained(config.name, revision=config.revision)
+
+def spread(name):
+    kwargs = dict(revision="main", torch_dtype="auto")
+    return AutoModel.from_pretrained("org/model", **kwargs)
+
+def spread_unread(**kwargs):
+    return AutoModel.from_pretrained("org/model", **kwargs)  # the caller's mapping may hold it
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--revision", default="main")
@@ -52,8 +62,24 @@ model = AutoModel.from_pretrained("org/model", revision=args.revision)
     assert _found({"train.py": source}) == [
         ("DET501", 13, "high", "note"),  # a tag in a constant: it moves
         ("DET501", 16, "medium", "warning"),  # the parameter's default: no revision
-        ("DET501", 24, "high", "note"),  # the option's default: a branch
+        ("DET501", 26, "high", "note"),  # a branch in the mapping the call spreads
+        ("DET501", 34, "high", "note"),  # the option's default: a branch
     ]
+
+
+def test_a_name_the_function_uses_as_a_path_or_a_run_folder_is_local():
+    source = """\
+import os
+from transformers import AutoModel
+
+def load(model_path):
+    weights = os.path.join(model_path, "projector.bin")
+    return AutoModel.from_pretrained(model_path), weights
+
+def step_two():
+    return AutoModel.from_pretrained("output/programming-model")
+"""
+    assert _found({"serve.py": source}) == []
 
 
 def test_an_id_not_known_statically_is_low_and_says_it_may_be_local():
@@ -144,8 +170,11 @@ def test_notebook_installs_are_judged_per_command_and_named_by_package():
         ["!{sys.executable} -m pip install -c constraints.txt peft\n", "!pip install {package}\n"],
         ["%conda install -y pytorch=2.1 -c pytorch\n", "%conda install -y numpy=1.26.4\n"],
         ["!pip install git+https://github.com/huggingface/peft.git\n"],
+        ["%pip install --upgrade \\\n", "  bitsandbytes==0.44.1 \\\n", "  trl\n", "import torch\n"],
     )
-    findings = [f for f in check_project({"explore.ipynb": notebook}) if f.code == "DET505"]
+    everything = check_project({"explore.ipynb": notebook})
+    assert not [f for f in everything if f.code == "DET001"]  # a magic continued with `\` is masked whole
+    findings = [f for f in everything if f.code == "DET505"]
     assert [(f.span.line, f.message.split(" installs ")[1]) for f in findings] == [
         (notebook.splitlines().index('    "!pip install -q transformers datasets==2.19.0 wandb\\n",') + 1,
          "`transformers` without an exact version"),
@@ -153,6 +182,7 @@ def test_notebook_installs_are_judged_per_command_and_named_by_package():
         (notebook.splitlines().index('    "%conda install -y pytorch=2.1 -c pytorch\\n",') + 1, "`pytorch=2.1` without an exact version"),
         (notebook.splitlines().index('    "!pip install git+https://github.com/huggingface/peft.git\\n"') + 1,
          "`git+https://github.com/huggingface/peft.git` without an exact version"),
+        (notebook.splitlines().index('    "%pip install --upgrade \\\\\\n",') + 1, "`trl` without an exact version"),
     ]  # fmt: skip
 
 

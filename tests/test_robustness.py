@@ -138,6 +138,31 @@ def test_a_crashing_rule_becomes_det002_and_other_rules_still_report(monkeypatch
     assert "ZeroDivisionError: boom" in debug.stderr
 
 
+def test_a_failure_of_the_shared_analysis_costs_one_file_not_the_run(monkeypatch, cli, tmp_path):
+    from detlint.facts import collector
+
+    real = collector.FactsCollector.facts
+
+    def facts(self):
+        if self.context.path == "broken.py":
+            raise TypeError("unhashable type: 'list'")
+        return real(self)
+
+    monkeypatch.setattr(collector.FactsCollector, "facts", facts)
+    write(tmp_path, {"broken.py": BENCHMARK, "good.py": BENCHMARK})
+    result = cli("check", "--no-cache", "--output-format", "json")
+    assert result.exit_code == 2 and "internal error" in result.stderr
+    import json
+
+    found = sorted((f["path"], f["code"]) for f in json.loads(result.stdout)["findings"])
+    assert found == [("broken.py", "DET002"), ("good.py", "DET203")]
+    assert "TypeError: unhashable type" in cli("check", "--no-cache", "--debug").stderr
+
+
+def test_a_module_level_comparison_with_a_list_is_no_main_guard_and_no_crash():
+    assert check_source("import torch\nif columns == ['train']:\n    torch.backends.cudnn.benchmark = True\n") != []
+
+
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(alphabet=st.sampled_from(list("()[]{}:=.,'\"#\\\n \tabcx0123+-*/@torchbenchmarkTrue")), max_size=300))
 def test_arbitrary_text_never_raises(text):

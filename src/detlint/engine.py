@@ -179,6 +179,20 @@ class FileAnalyzer:
                 ParseError.at(source.display, "expressions nested too deeply to analyse")
             ]
             return result
+        except Exception as error:  # a defect in the shared analysis costs one file, not the run
+            result = FileResult(source.display)
+            message = f"the analysis of this file failed: {type(error).__name__}: {error}"
+            result.findings.append(
+                InternalError.at(
+                    source.display,
+                    message,
+                    detail="Every rule's findings for this file are missing; the other files were still checked.",
+                    help="Run with `--debug` for the traceback, and report it",
+                    anchor=message,
+                )
+            )
+            result.tracebacks.append(f"{source.display}\n" + "".join(traceback.format_exception(error)))
+            return result
         result.suppressions = parse_suppressions(text)
         return result
 

@@ -129,10 +129,12 @@ def _mask(lines: list[str]) -> list[str]:
         body = [f"pass  # cell: {line.strip()}" if line.strip() else "" for line in lines[1:]]
         return [f"pass  # cell magic: {lines[0].strip()}", *body]
     masked = []
+    continued, indent = False, ""  # a magic whose line ends with `\` goes on in the next line
     for line in lines:
-        if _MAGIC.search(line) and not line.lstrip().startswith("#"):
-            indent = line[: len(line) - len(line.lstrip())]
+        if continued or (_MAGIC.search(line) and not line.lstrip().startswith("#")):
+            indent = indent if continued else line[: len(line) - len(line.lstrip())]
             masked.append(f"{indent}pass  # IPython: {line.strip()}")
+            continued = line.rstrip().endswith("\\")
         else:
             masked.append(line)
     return masked

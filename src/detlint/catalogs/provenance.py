@@ -38,6 +38,7 @@ class ProvenanceIndex:
         targets = section("local_targets")
         self.save_methods = frozenset(name for entry in targets for name in entry["methods"])
         self.save_keywords = frozenset(name for entry in targets for name in entry["keywords"])
+        self.local_directories = frozenset(name for entry in targets for name in entry["directories"])
         self.offline_keywords = frozenset(k for entry in section("offline") for k in entry["keywords"])
         self.offline_environment = frozenset(k for entry in section("offline") for k in entry["environment"])
         self.remote_code_keywords = frozenset(k for entry in section("remote_code") for k in entry["keywords"])

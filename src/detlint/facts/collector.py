@@ -942,8 +942,8 @@ def is_main_guard(test: cst.BaseExpression) -> bool:
     comparison = test.comparisons[0]
     if not isinstance(comparison.operator, cst.Equal):
         return False
-    sides = {dotted_name(side) or literal_value(side) for side in (test.left, comparison.comparator)}
-    return sides == {"__name__", "__main__"}
+    sides = [dotted_name(side) or literal_value(side) for side in (test.left, comparison.comparator)]
+    return all(isinstance(side, str) for side in sides) and set(sides) == {"__name__", "__main__"}
 
 
 def _passed(arg: cst.Arg | None) -> bool:

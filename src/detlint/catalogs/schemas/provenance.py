@@ -59,6 +59,7 @@ SCHEMA: dict[str, Schema] = {
         "local_targets": {
             "methods": (list_of_str, True),
             "keywords": (list_of_str, True),
+            "directories": (list_of_str, True),
         },
         "offline": {
             "keywords": (list_of_str, True),

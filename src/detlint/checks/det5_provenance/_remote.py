@@ -21,7 +21,7 @@ from detlint.checks.base import FileContext, FixSpec
 from detlint.facts.model import is_test_path, is_tooling_path
 from detlint.facts.switches import env_writes
 from detlint.finding import Confidence
-from detlint.names import NOT_LITERAL, argument, code_of
+from detlint.names import NOT_LITERAL, argument, code_of, dotted_name
 
 if TYPE_CHECKING:
     from detlint.catalogs.loader import Catalog
@@ -127,16 +127,30 @@ class RemoteFetches:
         if _FILE_SUFFIX.search(text) or not _HUB_ID.fullmatch(text):
             return True
         head = text.partition("/")[0]
-        return "/" in text and head in self.context.options.root_entries
+        return "/" in text and (head in self.context.options.root_entries or head in self.provenance.local_directories)
 
     def _built_object(self, node: cst.BaseExpression) -> bool:
         """Not an id at all, or a path: an object a call made (`pipeline(model=model)` after
-        `model = AutoModel.from_pretrained(...)`), or a path built from another (see `path_built`)."""
-        if self.path_built(node):
+        `model = AutoModel.from_pretrained(...)`), a path built from another (see `path_built`), or a
+        name the same function uses as a path (`os.path.join(model_path, "x.bin")`, `open(name)`)."""
+        if self.path_built(node) or (isinstance(node, cst.Name) and self._used_as_path(node.value)):
             return True
         value = self.context.model.assigned(node.value) if isinstance(node, cst.Name) else None
         if isinstance(value, cst.Call):
             return not (isinstance(value.func, cst.Name) and value.func.value == "str") or self.path_built(value)
+        return False
+
+    def _used_as_path(self, name: str) -> bool:
+        scope = next((n for n in reversed(self.context.statement_stack) if isinstance(n, cst.FunctionDef)), None)
+        if scope is None:
+            return False
+        for call in descendants(scope, cst.Call):
+            qualname = self.qualname(call.func) or ""
+            first = call.args[0].value if call.args else None
+            if isinstance(first, cst.Name) and first.value == name and (
+                qualname.startswith(("os.path.", "pathlib.", "shutil.")) or qualname in ("builtins.open", "open", "os.listdir")
+            ):
+                return True
         return False
 
     def path_built(self, node: cst.BaseExpression) -> bool:
@@ -197,15 +211,18 @@ class RemoteFetches:
         else:
             return None
         keyword = entry.get("revision_keyword")
-        given = argument(call, keyword) if keyword else None
+        given = self._revision_argument(call, keyword) if keyword else None
+        if given is False:
+            return None  # a `**mapping` the revision may be in
         if given is not None:
-            asked = self.known(given.value)
-            if asked.value is NOT_LITERAL:
-                return None  # the caller's configuration chooses the revision
+            asked = self.known(given)
+            if asked.value is NOT_LITERAL or asked.via == "default":
+                return None  # the caller's configuration, or the caller itself, chooses the revision
             if isinstance(asked.value, str):
                 revision = asked.value
-                revision_node = given.value if isinstance(given.value, cst.SimpleString) else None
+                revision_node = given
                 via = via or asked.via
+        revision_node = revision_node if isinstance(revision_node, cst.SimpleString) else None
         kind = _kind(entry, self.argument_value(call, "repo_type"))
         remote_code = any(self.argument_value(call, k) is True for k in self.provenance.remote_code_keywords)
         return HubFetch(
@@ -256,6 +273,33 @@ class RemoteFetches:
         if isinstance(receiver, cst.Call):
             built = model.built_by(receiver)
         return built is not None and model.qualified(built) in self.provenance.hub_filesystems
+
+    def _revision_argument(self, call: cst.Call, keyword: str) -> cst.BaseExpression | None | bool:
+        """The revision the call passes: its keyword argument, or the entry of a dict the call spreads
+        (`**kwargs` built in the function as a literal or `dict(...)`); False when a spread mapping
+        cannot be read (the caller's, or built elsewhere) and may hold it."""
+        given = argument(call, keyword)
+        if given is not None:
+            return given.value
+        for arg in call.args:
+            if arg.star != "**":
+                continue
+            mapping = self.context.model.assigned(arg.value.value) if isinstance(arg.value, cst.Name) else arg.value
+            if isinstance(mapping, cst.Dict):
+                for element in mapping.elements:
+                    if isinstance(element, cst.StarredDictElement):
+                        return False
+                    if self.known(element.key).value == keyword:
+                        return element.value
+            elif isinstance(mapping, cst.Call) and dotted_name(mapping.func) == "dict":
+                inner = argument(mapping, keyword)
+                if inner is not None:
+                    return inner.value
+                if any(item.star for item in mapping.args):
+                    return False
+            else:
+                return False
+        return None
 
     def locked(self, fetch: HubFetch) -> str | None:
         if not fetch.name_known:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import shlex
 
 import libcst as cst
@@ -13,8 +14,9 @@ from detlint.names import dotted_name, literal_value
 
 # How a notebook's masked IPython lines keep their text (see `detlint.notebook`).
 _MASKED = ("# IPython: ", "# cell: ")
-# Shell operators that end one command and start another.
+# Shell operators that end one command and start another; a variable set for the command.
 _SEPARATORS = frozenset({"&&", "||", ";", "|"})
+_ENVIRONMENT = re.compile(r"[A-Za-z_]\w*=")
 
 
 class UnpinnedInstall(RemoteFetches, Rule):
@@ -69,15 +71,26 @@ class UnpinnedInstall(RemoteFetches, Rule):
         "import subprocess, sys\nsubprocess.check_call([sys.executable, '-m', 'pip', 'install', '-q', 'transformers>=4'])  # DET505\n",
         "import os\nos.system('pip install -U scikit-learn && python train.py')  # DET505\n",
         "import os\nos.system('conda install -y pytorch=2.1 -c pytorch')  # DET505\n",
+        "import os\nos.system('MAX_JOBS=4 pip install flash-attn --no-build-isolation')  # DET505\n",
     )
+
+    def __init__(self, context) -> None:
+        super().__init__(context)
+        self._command: tuple[cst.CSTNode, str] | None = None  # a notebook command continued with `\`
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
         comment = node.trailing_whitespace.comment
         if not self.context.path.endswith(".ipynb") or comment is None or not comment.value.startswith(_MASKED):
             return
         text = comment.value.partition(": ")[2]
-        if text.startswith(("!", "%")) and not text.startswith("%%"):
+        if self._command is not None:  # the next line of `%pip install --upgrade \`
+            node, text = self._command[0], f"{self._command[1]} {text}"
+        elif text.startswith(("!", "%")) and not text.startswith("%%"):
             text = text[1:]
+        if text.endswith("\\"):
+            self._command = (node, text[:-1])
+            return
+        self._command = None
         words = _words(text)
         self._judge(node, words, " ".join(word or "" for word in words))
 
@@ -150,10 +163,13 @@ def _words(text: str) -> list[str | None]:
 
 
 def _segments(words: list[str | None]) -> list[list[str | None]]:
+    """The commands of a command line, each without the environment it sets (`MAX_JOBS=4 pip ...`)."""
     segments: list[list[str | None]] = [[]]
     for word in words:
         if word in _SEPARATORS:
             segments.append([])
+        elif not segments[-1] and word is not None and _ENVIRONMENT.match(word):
+            continue
         else:
             segments[-1].append(word)
     return segments
