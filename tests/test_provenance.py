@@ -67,6 +67,23 @@ model = AutoModel.from_pretrained("org/model", revision=args.revision)
     ]
 
 
+def test_a_helper_is_judged_by_what_its_calls_in_the_file_pass():
+    helper = """\
+from transformers import AutoModel
+
+def load(name, revision=None):
+    return AutoModel.from_pretrained(name, revision=revision)
+
+"""
+    unpinned = helper + "model = load('bert-base-uncased')\n"
+    pinned = helper + f"model = load('bert-base-uncased', revision='{COMMIT}')\n"
+    [finding] = [f for f in check_project({"train.py": unpinned}) if f.code == "DET501"]
+    assert (finding.span.line, finding.confidence.value) == (4, "medium")
+    assert "`bert-base-uncased`" in finding.message and "a call of the function in this file" in finding.detail
+    assert _found({"train.py": pinned}) == []
+    assert _found({"lib.py": helper}) == []  # nothing calls it here: its callers choose
+
+
 def test_a_name_the_function_uses_as_a_path_or_a_run_folder_is_local():
     source = """\
 import os

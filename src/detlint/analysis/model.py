@@ -92,6 +92,15 @@ class SemanticModel(cst.BatchableCSTVisitor):
         local = self._assigned.get(self.scope_name(), {}).get(name)
         return local if local is not None else self._assigned.get(MODULE_SCOPE, {}).get(name)
 
+    def is_parameter(self, name: str) -> bool:
+        """A parameter of the function being visited that no statement before this point rebinds."""
+        scope = self.scope_name()
+        return name in self._parameters.get(scope, ()) and name not in self._assigned.get(scope, {})
+
+    def module_constant(self, name: str) -> cst.BaseExpression | None:
+        """The expression last assigned to a module-level name."""
+        return self._assigned.get(MODULE_SCOPE, {}).get(name)
+
     def instance(self, name: str) -> Instance | None:
         """The instance a local (or else a module-level) variable holds."""
         return self._instances.get(self.scope_name(), {}).get(name) or self._instances.get(MODULE_SCOPE, {}).get(name)

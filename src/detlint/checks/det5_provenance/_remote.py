@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from detlint.analysis.statements import descendants
+from detlint.analysis.statements import descendants, parameters
 from detlint.analysis.values import Known
 from detlint.catalogs.entries import Entry
 from detlint.catalogs.provenance import COMMIT, ProvenanceIndex
@@ -21,7 +21,7 @@ from detlint.checks.base import FileContext, FixSpec
 from detlint.facts.model import is_test_path, is_tooling_path
 from detlint.facts.switches import env_writes
 from detlint.finding import Confidence
-from detlint.names import NOT_LITERAL, argument, code_of, dotted_name
+from detlint.names import NOT_LITERAL, argument, code_of, dotted_name, literal_value
 
 if TYPE_CHECKING:
     from detlint.catalogs.loader import Catalog
@@ -37,6 +37,7 @@ _VIA = {
     "default": "a parameter's default",
     "option": "a command-line option's default",
     "field": "a config field's default",
+    "call": "a call of the function in this file",
 }
 
 
@@ -153,6 +154,37 @@ class RemoteFetches:
                 return True
         return False
 
+    def call_site_values(self, parameter: str) -> list[object] | None:
+        """What the calls of the enclosing function in this file pass for `parameter` (a literal or a
+        module constant; NOT_LITERAL otherwise; the parameter's default where a call passes nothing), or
+        None when the file never calls it (a library's API: its callers choose)."""
+        function = next((n for n in reversed(self.context.statement_stack) if isinstance(n, cst.FunctionDef)), None)
+        if function is None or parameter not in (names := parameters(function)):
+            return None
+        method = len(self.context.scope_stack) > 1 and names[:1] in (("self",), ("cls",))
+        position = names.index(parameter) - (1 if method else 0)
+        default = next((p.default for p in function.params.params + function.params.kwonly_params
+                        if p.name.value == parameter and p.default is not None), None)  # fmt: skip
+        values: list[object] = []
+        inside = {id(inner) for inner in descendants(function, cst.Call)}
+        for call in descendants(self.context.module, cst.Call):
+            func = call.func
+            called = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
+            if called != function.name.value or id(call) in inside:
+                continue
+            given = argument(call, parameter, position)
+            node = given.value if given is not None else default
+            values.append(None if node is None else self._module_value(node))
+        return values or None
+
+    def _module_value(self, node: cst.BaseExpression) -> object:
+        """A literal, or the literal a module constant holds (names elsewhere belong to other scopes)."""
+        value = literal_value(node)
+        if value is NOT_LITERAL and isinstance(node, cst.Name):
+            constant = self.context.model.module_constant(node.value)
+            value = literal_value(constant) if constant is not None else NOT_LITERAL
+        return value
+
     def path_built(self, node: cst.BaseExpression) -> bool:
         """Built from another path: `f"{root}/best"`, `os.path.join(out, "final")`, `out_dir / "final"`."""
         if isinstance(node, cst.FormattedString):
@@ -206,8 +238,12 @@ class RemoteFetches:
             confidence = Confidence.HIGH if via in ("", "constant") else Confidence.MEDIUM
             name_known = True
         elif _unknown(known) and not entry.get("name_prefixes") and not self._built_object(name_arg.value):
-            # An id from a config or the command line: a Hub id or a local checkpoint, only the run tells.
-            name, confidence, name_known = code_of(name_arg.value), Confidence.LOW, False
+            passed = self._passed_id(name_arg.value)
+            if passed is not None:
+                name, confidence, name_known, via = passed, Confidence.MEDIUM, True, "call"
+            else:
+                # An id from a config or the command line: a Hub id or a local checkpoint, only the run tells.
+                name, confidence, name_known = code_of(name_arg.value), Confidence.LOW, False
         else:
             return None
         keyword = entry.get("revision_keyword")
@@ -216,8 +252,17 @@ class RemoteFetches:
             return None  # a `**mapping` the revision may be in
         if given is not None:
             asked = self.known(given)
-            if asked.value is NOT_LITERAL or asked.via == "default":
-                return None  # the caller's configuration, or the caller itself, chooses the revision
+            if isinstance(given, cst.Name) and self.context.model.is_parameter(given.value):
+                # a parameter: what the function's calls in this file pass
+                passed = self.call_site_values(given.value) if isinstance(given, cst.Name) else None
+                if passed is None or NOT_LITERAL in passed:
+                    return None  # the callers choose
+                loose = [value for value in passed if not (isinstance(value, str) and COMMIT.fullmatch(value))]
+                if not loose:
+                    return None
+                asked, via = Known(loose[0], "call"), via or "call"
+            if asked.value is NOT_LITERAL:
+                return None  # the run's configuration chooses the revision
             if isinstance(asked.value, str):
                 revision = asked.value
                 revision_node = given
@@ -273,6 +318,13 @@ class RemoteFetches:
         if isinstance(receiver, cst.Call):
             built = model.built_by(receiver)
         return built is not None and model.qualified(built) in self.provenance.hub_filesystems
+
+    def _passed_id(self, node: cst.BaseExpression) -> str | None:
+        """A Hub id a call of the enclosing function in this file passes for the parameter `node` names."""
+        if not isinstance(node, cst.Name):
+            return None
+        passed = self.call_site_values(node.value) or []
+        return next((value for value in passed if isinstance(value, str) and not self.is_local(value)), None)
 
     def _revision_argument(self, call: cst.Call, keyword: str) -> cst.BaseExpression | None | bool:
         """The revision the call passes: its keyword argument, or the entry of a dict the call spreads

@@ -24,7 +24,10 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
     moves too, and is reported as a note.
 
     The name and the revision are followed through module constants, parameter defaults,
-    command-line option defaults (`--model_revision`, default `"main"`) and config fields. Not
+    command-line option defaults (`--model_revision`, default `"main"`), config fields, the dicts a
+    call spreads (`**kwargs` built with `dict(revision=...)`) and a helper's calls in the same file
+    (`load("bert-base-uncased")` of `def load(name, revision=None)`); a revision a function takes
+    from its caller, and nothing in the file calls it with, is the caller's to pin. Not
     reported: local paths (written as a path, `./ckpt`, `/data/m`, `~/m`, `a/b/c`, a name under a
     directory at the project's root, a name the file saves to with `save_pretrained(...)`,
     `save_model(...)` or `output_dir=...`, or built from another path: `f"{out}/final"`,
