@@ -45,6 +45,9 @@ class ProvenanceIndex:
         self._code_hubs = {name: entry for entry in section("code_hubs") for name in entry["callables"]}
         self.branches = frozenset(name for entry in section("branches") for name in entry["names"])
         self._downloads = {name: entry for entry in section("downloads") for name in entry["callables"]}
+        shell = section("shell_downloads")
+        self.download_commands = frozenset(name for entry in shell for name in entry["commands"])
+        self.checksum_commands = frozenset(name for entry in shell for name in entry["checksum_commands"])
         self.checksum_callables = frozenset(name for entry in section("checksum_calls") for name in entry["callables"])
         self.installers = tuple(
             Installer(

@@ -85,6 +85,10 @@ SCHEMA: dict[str, Schema] = {
             # the call returns a response whose bytes count only once the code writes them to a file
             "writes_response": (is_bool, False),
         },
+        "shell_downloads": {
+            "commands": (list_of_str, True),
+            "checksum_commands": (list_of_str, True),
+        },
         "checksum_calls": {
             "callables": (list_of_str, True),
         },

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
@@ -31,6 +32,11 @@ _HUB_ID = re.compile(r"[A-Za-z0-9][\w.-]*(?:/[\w.-]+)?")
 # Written like a file (`model.bin`, `config.json`): a path, not a repository.
 _FILE_SUFFIX = re.compile(r"\.(?:bin|pt|pth|ckpt|safetensors|json|h5|onnx|pkl|npz|txt|csv|parquet|tar|gz|zip)$")
 _TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+# How a notebook's masked IPython lines keep their text (see `detlint.notebook`).
+_MASKED = ("# IPython: ", "# cell: ")
+# Shell operators that end one command and start another; a variable set for the command.
+_SEPARATORS = frozenset({"&&", "||", ";", "|"})
+_ENVIRONMENT = re.compile(r"[A-Za-z_]\w*=")
 # How the revision a call fetches is known, for messages.
 _VIA = {
     "constant": "a module constant",
@@ -76,10 +82,44 @@ class RemoteFetches:
     context: FileContext
     catalog: Catalog
     qualname: Callable[[cst.BaseExpression], str | None]
+    _continued: tuple[cst.CSTNode, str] | None = None  # a notebook command continued with `\`
 
     @property
     def provenance(self) -> ProvenanceIndex:
         return self.catalog.provenance
+
+    # -- command lines ----------------------------------------------------------------------------------
+    def notebook_command(self, node: cst.SimpleStatementLine) -> tuple[cst.CSTNode, list[str | None], str] | None:
+        """A notebook's shell escape or line magic (`!pip install x`, `%pip ...`, a `%%bash` cell's line)
+        as (where, words, text); a line ending in `\\` is joined with the next one, and reported where it
+        starts."""
+        comment = node.trailing_whitespace.comment
+        if not self.context.path.endswith(".ipynb") or comment is None or not comment.value.startswith(_MASKED):
+            return None
+        text = comment.value.partition(": ")[2]
+        continued = self._continued
+        if continued is not None:  # the next line of `%pip install --upgrade \`
+            node, text = continued[0], f"{continued[1]} {text}"
+        elif text.startswith(("!", "%")) and not text.startswith("%%"):
+            text = text[1:]
+        if text.endswith("\\"):
+            self._continued = (node, text[:-1])
+            return None
+        self._continued = None
+        words = _words(text)
+        return node, words, " ".join(word or "" for word in words)
+
+    def run_command(self, node: cst.Call) -> tuple[cst.CSTNode, list[str | None], str] | None:
+        """A command line the code runs (`subprocess.run([...])`, `os.system("...")`) as (where, words, text)."""
+        if self.qualname(node.func) not in self.provenance.command_runners or not node.args:
+            return None
+        command = node.args[0].value
+        if isinstance(command, (cst.List, cst.Tuple)):
+            words = [_word(element.value) for element in command.elements]
+        else:
+            text = literal_value(command)
+            words = _words(text) if isinstance(text, str) else []
+        return node, words, self.context.module.code_for_node(command)
 
     def known(self, node: cst.BaseExpression | None) -> Known:
         return Known(NOT_LITERAL) if node is None else self.context.model.known(node)
@@ -398,6 +438,40 @@ class RemoteFetches:
         `AutoModelForSequenceClassification.from_pretrained`)."""
         code = self.context.module.code_for_node(node.func)
         return code if len(code) <= 30 else code.rpartition(".")[2]
+
+
+def short_command(text: str) -> str:
+    """A command line on one line, cut to fit a message."""
+    text = " ".join(text.split())
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def command_segments(words: list[str | None]) -> list[list[str | None]]:
+    """The commands of a command line, each without the environment it sets (`MAX_JOBS=4 pip ...`)."""
+    segments: list[list[str | None]] = [[]]
+    for word in words:
+        if word in _SEPARATORS:
+            segments.append([])
+        elif not segments[-1] and word is not None and _ENVIRONMENT.match(word):
+            continue
+        else:
+            segments[-1].append(word)
+    return segments
+
+
+def _word(node: cst.BaseExpression) -> str | None:
+    """One element of a command list: a literal string, or the dotted name it is (`sys.executable`)."""
+    value = literal_value(node)
+    return value if isinstance(value, str) else dotted_name(node)
+
+
+def _words(text: str) -> list[str | None]:
+    try:
+        words: list[str | None] = list(shlex.split(text, comments=True))
+    except ValueError:
+        return []
+    # IPython expands `{expression}`: `!{sys.executable} -m pip` runs the kernel's Python.
+    return [word[1:-1] if word and word.startswith("{") and word.endswith("}") else word for word in words]
 
 
 def _unknown(known: Known) -> bool:

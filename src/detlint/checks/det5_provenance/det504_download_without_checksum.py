@@ -4,7 +4,7 @@ import libcst as cst
 
 from detlint.analysis.statements import descendants
 from detlint.checks.base import Rule
-from detlint.checks.det5_provenance._remote import RemoteFetches
+from detlint.checks.det5_provenance._remote import RemoteFetches, command_segments, short_command
 from detlint.finding import Confidence, Severity
 from detlint.names import NOT_LITERAL, dotted_name
 
@@ -19,10 +19,12 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
     `urllib.request.urlretrieve`, `wget.download`, `torch.hub.download_url_to_file` without
     `hash_prefix`, `torch.hub.load_state_dict_from_url` without `check_hash=True`,
     `keras.utils.get_file` without `file_hash`, `pooch.retrieve(url, known_hash=None)`,
-    `gdown.download` without `hash`/`md5`, and a `requests.get`/`httpx.get`/`urlopen` response
-    whose body the same function writes to a file. A download is checked when the function (or, at
-    module level, the file) that makes it also calls a hash function on it (`hashlib`, torchvision's
-    `check_integrity`). Dataset classes that check their own downloads (torchvision's
+    `gdown.download` without `hash`/`md5`, a `requests.get`/`httpx.get`/`urlopen` response whose
+    body the same function writes to a file, and shell downloads (a notebook's `!wget URL` or
+    `!curl -O URL`, `subprocess.run(["wget", url])`, `os.system("curl ...")`). A download is checked
+    when the function (or, at module level, the file) that makes it also calls a hash function on it
+    (`hashlib`, torchvision's `check_integrity`), and a shell download when the notebook or script
+    runs a checksum command (`sha256sum -c`, `md5sum`). Dataset classes that check their own downloads (torchvision's
     `download=True`) are not reported.
 
     Confidence is high for a resolved call, low in tests and the repository's tooling.
@@ -66,10 +68,12 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
         "import hashlib, urllib.request\ndef fetch(url, digest):\n    urllib.request.urlretrieve(url, 'd.zip')\n"
         "    assert hashlib.sha256(open('d.zip', 'rb').read()).hexdigest() == digest\n",
         "import requests\ndef status(url):\n    return requests.get(url).json()\n",
+        "import subprocess\nsubprocess.run(['wget', 'https://x.org/d.zip'])\nsubprocess.run(['sha256sum', '-c', 'd.zip.sha256'])\n",
         "from torchvision import datasets\nds = datasets.MNIST('data', download=True)\n",
     )
     INVALID = (
         "import urllib.request\nurllib.request.urlretrieve('https://x.org/data.zip', 'data.zip')  # DET504\n",
+        "import os\nos.system('curl -L -o model.ckpt https://x.org/model.ckpt')  # DET504\n",
         "import torch\nsd = torch.hub.load_state_dict_from_url('https://x.org/w.pth')  # DET504\n",
         "import pooch\npath = pooch.retrieve('https://x.org/d.csv', known_hash=None)  # DET504\n",
         "import requests\ndef fetch(url, path):\n    response = requests.get(url)  # DET504\n"
@@ -79,7 +83,38 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
         "        with open(path, 'wb') as f:\n            for chunk in r.iter_content(8192):\n                f.write(chunk)\n",
     )
 
+    def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
+        command = self.notebook_command(node)
+        if command is not None:
+            self._shell_download(*command)
+
+    def _shell_download(self, node: cst.CSTNode, words: list[str | None], shown: str) -> None:
+        """`wget URL`, `curl -O URL` (a notebook line or a command the code runs), in a file that runs no
+        checksum command (`sha256sum -c`)."""
+        provenance = self.provenance
+        for segment in command_segments(words):
+            if not segment or segment[0] not in provenance.download_commands:
+                continue
+            if not any(word and word.startswith(("http://", "https://", "ftp://")) for word in segment):
+                continue
+            code = self.context.module.code
+            if any(checker in code for checker in provenance.checksum_commands) or self._hashes_in(self.context.module):
+                return
+            self.report(
+                node,
+                f"`{short_command(shown)}` downloads a file without checking it against a known hash",
+                detail="The bytes behind a URL can change; a run that starts from them would not notice.",
+                help="Check the download's hash (`echo \"<sha256>  <file>\" | sha256sum -c`) or download it from the "
+                "code with `pooch.retrieve(url, known_hash=...)`",
+                confidence=self.place_confidence(Confidence.HIGH),
+            )
+            return
+
     def visit_Call(self, node: cst.Call) -> None:
+        command = self.run_command(node)
+        if command is not None:
+            self._shell_download(*command)
+            return
         qualname = self.qualname(node.func)
         entry = self.provenance.download(qualname) if qualname else None
         if entry is None or self._checked(entry, node) or self._hashes_in_scope():
@@ -128,8 +163,11 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
         )
 
     def _hashes_in_scope(self) -> bool:
+        return self._hashes_in(self._scope_node())
+
+    def _hashes_in(self, scope: cst.CSTNode) -> bool:
         checks = self.provenance.checksum_callables
-        return any(self.qualname(call.func) in checks for call in descendants(self._scope_node(), cst.Call))
+        return any(self.qualname(call.func) in checks for call in descendants(scope, cst.Call))
 
     def _body_written(self, node: cst.Call) -> bool:
         """A response (`response = requests.get(url)`, `with requests.get(url) as r:`) whose body the same

@@ -1,22 +1,13 @@
 from __future__ import annotations
 
-import re
-import shlex
-
 import libcst as cst
 
 from detlint.catalogs.provenance import Installer
 from detlint.checks.base import Rule
-from detlint.checks.det5_provenance._remote import RemoteFetches
+from detlint.checks.det5_provenance._remote import RemoteFetches, command_segments, short_command
 from detlint.dependency_files import parse_dependency_text
 from detlint.finding import Confidence, Severity
-from detlint.names import dotted_name, literal_value
 
-# How a notebook's masked IPython lines keep their text (see `detlint.notebook`).
-_MASKED = ("# IPython: ", "# cell: ")
-# Shell operators that end one command and start another; a variable set for the command.
-_SEPARATORS = frozenset({"&&", "||", ";", "|"})
-_ENVIRONMENT = re.compile(r"[A-Za-z_]\w*=")
 
 
 class UnpinnedInstall(RemoteFetches, Rule):
@@ -74,40 +65,19 @@ class UnpinnedInstall(RemoteFetches, Rule):
         "import os\nos.system('MAX_JOBS=4 pip install flash-attn --no-build-isolation')  # DET505\n",
     )
 
-    def __init__(self, context) -> None:
-        super().__init__(context)
-        self._command: tuple[cst.CSTNode, str] | None = None  # a notebook command continued with `\`
-
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        comment = node.trailing_whitespace.comment
-        if not self.context.path.endswith(".ipynb") or comment is None or not comment.value.startswith(_MASKED):
-            return
-        text = comment.value.partition(": ")[2]
-        if self._command is not None:  # the next line of `%pip install --upgrade \`
-            node, text = self._command[0], f"{self._command[1]} {text}"
-        elif text.startswith(("!", "%")) and not text.startswith("%%"):
-            text = text[1:]
-        if text.endswith("\\"):
-            self._command = (node, text[:-1])
-            return
-        self._command = None
-        words = _words(text)
-        self._judge(node, words, " ".join(word or "" for word in words))
+        command = self.notebook_command(node)
+        if command is not None:
+            self._judge(*command)
 
     def visit_Call(self, node: cst.Call) -> None:
-        if self.qualname(node.func) not in self.provenance.command_runners or not node.args:
-            return
-        command = node.args[0].value
-        if isinstance(command, (cst.List, cst.Tuple)):
-            words = [_word(element.value) for element in command.elements]
-        else:
-            text = literal_value(command)
-            words = _words(text) if isinstance(text, str) else []
-        self._judge(node, words, self.context.module.code_for_node(command))
+        command = self.run_command(node)
+        if command is not None:
+            self._judge(*command)
 
     def _judge(self, node: cst.CSTNode, words: list[str | None], shown: str) -> None:
         unpinned: list[str] = []
-        for segment in _segments(words):
+        for segment in command_segments(words):
             for installer in self.provenance.installers:
                 packages = _install_arguments(installer, segment)
                 if packages is not None:
@@ -117,7 +87,7 @@ class UnpinnedInstall(RemoteFetches, Rule):
         names = ", ".join(f"`{name}`" for name in unpinned)
         self.report(
             node,
-            f"`{_short(shown)}` installs {names} without an exact version",
+            f"`{short_command(shown)}` installs {names} without an exact version",
             detail="Each run installs the newest release that day, so the same code runs on other library versions "
             "from one month to the next.",
             help=f"Pin each package (`{unpinned[0].split('[')[0]}==X.Y.Z`), or install from the project's pinned "
@@ -147,34 +117,6 @@ class UnpinnedInstall(RemoteFetches, Rule):
         return loose
 
 
-def _word(node: cst.BaseExpression) -> str | None:
-    """One element of a command list: a literal string, or the dotted name it is (`sys.executable`)."""
-    value = literal_value(node)
-    return value if isinstance(value, str) else dotted_name(node)
-
-
-def _words(text: str) -> list[str | None]:
-    try:
-        words = shlex.split(text, comments=True)
-    except ValueError:
-        return []
-    # IPython expands `{expression}`: `!{sys.executable} -m pip` runs the kernel's Python.
-    return [word[1:-1] if word.startswith("{") and word.endswith("}") else word for word in words]
-
-
-def _segments(words: list[str | None]) -> list[list[str | None]]:
-    """The commands of a command line, each without the environment it sets (`MAX_JOBS=4 pip ...`)."""
-    segments: list[list[str | None]] = [[]]
-    for word in words:
-        if word in _SEPARATORS:
-            segments.append([])
-        elif not segments[-1] and word is not None and _ENVIRONMENT.match(word):
-            continue
-        else:
-            segments[-1].append(word)
-    return segments
-
-
 def _install_arguments(installer: Installer, words: list[str | None]) -> list[str] | None:
     """The packages an install command names, or None when it is no install by this installer. A file's
     requirements (`-r`) are judged in that file; a constraints file (`-c`) pins what the command names;
@@ -197,8 +139,3 @@ def _install_arguments(installer: Installer, words: list[str | None]) -> list[st
         if not word.startswith("-"):
             packages.append(word)
     return packages
-
-
-def _short(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= 60 else text[:57] + "..."
