@@ -39,7 +39,7 @@ def pattern(value: Any) -> str | None:
 SCHEMA: dict[str, Schema] = {
     "provenance": {
         "hub_loaders": {
-            "kind": (one_of("model", "dataset", "repository", "metric"), True),
+            "kind": (one_of("model", "dataset", "repository"), True),
             "packages": (list_of_str, False),
             "methods": (list_of_str, False),
             "callables": (list_of_str, False),

@@ -6,7 +6,7 @@ from detlint.checks.base import Rule
 from detlint.checks.det5_provenance._remote import RemoteFetches
 from detlint.finding import Severity, short_code
 
-_KIND_TEXT = {"model": "model", "dataset": "dataset", "space": "Space", "metric": "metric"}
+_KIND_TEXT = {"model": "model", "dataset": "dataset", "space": "Space"}
 
 
 class UnpinnedHubRevision(RemoteFetches, Rule):
@@ -16,7 +16,7 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
     that names one commit: `from_pretrained(...)` of transformers, diffusers, peft and
     sentence-transformers classes, `pipeline(model=...)`, `SentenceTransformer(...)`,
     `datasets.load_dataset(...)`, a PEFT adapter (`PeftModel.from_pretrained(base, "org/adapter")`),
-    `evaluate.load(...)` (a metric's code), `huggingface_hub.hf_hub_download`/`snapshot_download`, timm's
+    `huggingface_hub.hf_hub_download`/`snapshot_download`, timm's
     `create_model("hf-hub:...", pretrained=True)`, and paths into a Hub repository
     (`pd.read_parquet("hf://datasets/org/name/train.parquet")`, `HfFileSystem().open(...)`), whose
     revision goes after the repository (`org/name@<commit>`). Without one the call fetches whatever the
@@ -74,7 +74,7 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
     fix = "unsafe"
     frameworks = frozenset({"transformers", "diffusers", "peft", "sentence_transformers", "setfit", "optimum",
                             "accelerate", "datasets", "huggingface_hub", "timm", "pandas", "polars", "fsspec",
-                            "dask", "evaluate"})  # fmt: skip
+                            "dask"})  # fmt: skip
 
     VALID = (
         "from transformers import AutoModel\n"
@@ -110,7 +110,6 @@ class UnpinnedHubRevision(RemoteFetches, Rule):
         "import timm\nmodel = timm.create_model('hf-hub:timm/resnet50.a1_in1k', pretrained=True)  # DET501\n",
         "from peft import PeftModel\nADAPTER = 'tloen/alpaca-lora-7b'\ndef load(base):\n"
         "    return PeftModel.from_pretrained(base, ADAPTER)  # DET501\n",
-        "import evaluate\nmetric = evaluate.load('accuracy')  # DET501\n",
         "import argparse\nfrom transformers import pipeline\nparser = argparse.ArgumentParser()\n"
         "parser.add_argument('--model', default='distilbert-base-uncased')\nargs = parser.parse_args()\n"
         "clf = pipeline('text-classification', model=args.model)  # DET501\n",
