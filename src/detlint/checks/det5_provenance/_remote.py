@@ -244,7 +244,7 @@ class RemoteFetches:
         not named `hf-hub:...`, not asked to load weights, or offline."""
         qualname = self.qualname(call.func)
         entry = self.provenance.loader(qualname) if qualname else None
-        if entry is None or self.offline_file:
+        if entry is None:
             return None
         required = entry.get("requires_true")
         if required and self.argument_value(call, required) is not True:
@@ -310,6 +310,8 @@ class RemoteFetches:
         revision_node = revision_node if isinstance(revision_node, cst.SimpleString) else None
         kind = _kind(entry, self.argument_value(call, "repo_type"))
         remote_code = any(self.argument_value(call, k) is True for k in self.provenance.remote_code_keywords)
+        if self.offline_file:  # last: it reads the whole file, once
+            return None
         return HubFetch(
             call, name, name_known, kind, revision, keyword, revision_node, name_node, pin_template, remote_code,
             self.place_confidence(confidence), via,
@@ -319,7 +321,7 @@ class RemoteFetches:
         """A read of a path into a Hub repository: `pd.read_parquet("hf://datasets/org/d/x.parquet")`, or
         `fs.open("datasets/org/d/x.csv")` on an `HfFileSystem`; the revision is written after the
         repository (`org/d@<commit>`)."""
-        if not call.args or call.args[0].keyword is not None or call.args[0].star or self.offline_file:
+        if not call.args or call.args[0].keyword is not None or call.args[0].star:
             return None
         known = self.known(call.args[0].value)
         if not isinstance(known.value, str):
@@ -342,6 +344,8 @@ class RemoteFetches:
         kind_prefix = path[: len(path) - len("/".join(segments))]
         template = scheme + kind_prefix + "/".join([segments[0], name + "@{commit}", *segments[2:]])
         literal = call.args[0].value
+        if self.offline_file:
+            return None
         return HubFetch(
             call, f"{segments[0]}/{name}", True, kind, revision or None, None, None,
             literal if isinstance(literal, cst.SimpleString) and not known.via else None, template, False,
