@@ -212,3 +212,38 @@ def test_benchmarking_set_from_a_runtime_value_is_a_low_confidence_det203():
     assert finding.message.startswith("`torch.backends.cudnn.benchmark = ...` is set from a runtime value")
     assert finding.detail and finding.help == "Make sure it is False when results must repeat"
     assert finding.fix is None
+
+
+_LOOP = (
+    "import torch\nimport torch.nn.functional as F\n\ndef train(model, loader, optimizer):\n"
+    "    torch.use_deterministic_algorithms(True)\n    for batch in loader:\n{body}"
+    "        optimizer.step()\n\nif __name__ == '__main__':\n    train(None, [], None)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("body", "raises"),
+    [
+        # a batch taken from the loader's dict under a new name is data
+        ("        images = batch['pixel_values'].cuda()\n        F.interpolate(images, size=(8, 8), mode='bilinear')\n"
+         "        model(images).sum().backward()\n", False),
+        # asking for gradients as a statement, or mixing in a weight, makes it no plain data
+        ("        images = batch.cuda()\n        images.requires_grad_()\n"
+         "        F.interpolate(images, size=(8, 8), mode='bilinear').sum().backward()\n", True),
+        ("        images = batch.cuda().mul(model.scale)\n"
+         "        F.interpolate(images, size=(8, 8), mode='bilinear').sum().backward()\n", True),
+    ],
+)
+def test_only_plain_input_batches_are_free_of_gradients(body, raises):
+    findings = check_project({"train.py": _LOOP.format(body=body)})
+    assert any(f.code == "DET206" for f in findings) is raises
+
+
+def test_a_loop_over_what_a_model_computed_is_no_loop_over_data():
+    source = (
+        "import torch\nimport torch.nn.functional as F\n\ndef train(model, x, optimizer):\n"
+        "    torch.use_deterministic_algorithms(True)\n    for feature in model(x):\n"
+        "        F.interpolate(feature, scale_factor=2, mode='bilinear').sum().backward(retain_graph=True)\n"
+        "    optimizer.step()\n\nif __name__ == '__main__':\n    train(None, None, None)\n"
+    )
+    assert [f.code for f in check_project({"train.py": source}) if f.code == "DET206"] == ["DET206"]

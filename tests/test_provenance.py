@@ -63,7 +63,7 @@ model = AutoModel.from_pretrained("org/model", revision=args.revision)
         ("DET501", 13, "high", "note"),  # a tag in a constant: it moves
         ("DET501", 16, "medium", "warning"),  # the parameter's default: no revision
         ("DET501", 26, "high", "note"),  # a branch in the mapping the call spreads
-        ("DET501", 34, "high", "note"),  # the option's default: a branch
+        ("DET501", 34, "medium", "note"),  # the option's default, a branch: the run may pass another
     ]
 
 
@@ -208,3 +208,34 @@ def test_deps_all_reports_every_package_an_install_leaves_free():
     assert [f.message.split(" installs ")[1] for f in check_project({"setup_env.py": source}, deps="all") if f.code == "DET505"] == [
         "`rich` without an exact version"
     ]
+
+
+def test_a_fix_never_repeats_a_revision_keyword_the_call_already_passes(cli, tmp_path):
+    source = (
+        "from transformers import AutoModel\nREV = 'main'\n"
+        "a = AutoModel.from_pretrained('bert-base-uncased', revision=REV)\n"
+        "b = AutoModel.from_pretrained('bert-base-uncased', revision='v1.0')\n"
+    )
+    write(tmp_path, {"train.py": source, "detlint-revisions.toml": LOCK})
+    cli("check", "--no-cache", "--select", "DET501", "--fix", "--unsafe-fixes")
+    assert (tmp_path / "train.py").read_text() == source  # a constant is the user's to change; a tag is no `main`
+
+
+def test_only_calls_of_the_helper_itself_count_as_its_call_sites():
+    source = (
+        "import os\nfrom transformers import AutoModel\n\ndef get(name='bert-base-uncased', revision='main'):\n"
+        "    return AutoModel.from_pretrained(name, revision=revision)\n\nhome = os.environ.get('HOME', 'v1.0')\n"
+    )
+    assert _found({"lib.py": source}) == []  # nothing calls `get` here: its callers choose
+
+
+def test_a_mention_of_a_checksum_is_no_checksum_and_an_upload_is_no_load():
+    download = "import os\n# TODO: verify the checksum later\nos.system('wget https://x.org/d.zip')\n"
+    assert [code for code, *_ in _found({"get.py": download})] == ["DET504"]
+    upload = "import pandas as pd\ndef push(df):\n    df.to_parquet('hf://datasets/me/d/data.parquet')\n"
+    assert _found({"push.py": upload}) == []
+
+
+def test_a_cell_magic_that_runs_no_shell_is_not_read_for_commands():
+    notebook = _notebook(["%%writefile setup.sh\n", "pip install transformers\n", "wget https://x.org/d.zip\n"])
+    assert [f.code for f in check_project({"nb.ipynb": notebook}) if f.code.startswith("DET5")] == []

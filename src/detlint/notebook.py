@@ -19,6 +19,8 @@ from detlint.sources import Unreadable
 # `%magic`, `%%cell_magic`, `!shell`, `obj?`/`??obj` help, `var = !cmd` / `var = %magic` captures.
 _MAGIC = re.compile(r"^\s*(?:[%!]|\?\?|\w[\w.]*\s*=\s*[%!])|\?\s*$")
 # One decoded character of a JSON string's content: a surrogate pair, an escape, or a plain character.
+# Cell magics whose body is shell commands (`%%capture` runs IPython lines, `!pip` among them).
+_SHELL_CELL_MAGICS = frozenset({"%%bash", "%%sh", "%%script", "%%capture", "%%system"})
 _JSON_CHAR = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\.|[^\\]", re.S)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null")
@@ -125,8 +127,10 @@ def _source_lines(cell: object) -> list[str] | None:
 
 def _mask(lines: list[str]) -> list[str]:
     if lines and lines[0].lstrip().startswith("%%"):
-        # The body keeps its text in a comment: a `%%bash` cell's `pip install x` is read there.
-        body = [f"pass  # cell: {line.strip()}" if line.strip() else "" for line in lines[1:]]
+        # A cell that runs its body in a shell keeps the text in a comment: a `%%bash` cell's
+        # `pip install x` is read there. Other cell magics (`%%writefile`, `%%html`) run nothing of it.
+        shell = lines[0].split()[0] in _SHELL_CELL_MAGICS
+        body = [(f"pass  # cell: {line.strip()}" if shell else "pass") if line.strip() else "" for line in lines[1:]]
         return [f"pass  # cell magic: {lines[0].strip()}", *body]
     masked = []
     continued, indent = False, ""  # a magic whose line ends with `\` goes on in the next line

@@ -69,6 +69,12 @@ class _Pending:
     option: str = ""
 
 
+# Methods that move, cast or reshape a batch without mixing in anything that carries gradients.
+_DATA_METHODS = frozenset({
+    "to", "cuda", "cpu", "float", "half", "double", "bfloat16", "long", "int", "contiguous", "clone", "detach",
+    "permute", "view", "reshape", "unsqueeze", "squeeze", "flip", "transpose", "pin_memory", "type",
+})
+
 class FactsCollector(cst.BatchableCSTVisitor):
     """Runs in the engine's batched traversal, after the tracker and the semantic model, beside the
     rules; what names hold comes from the model."""
@@ -344,6 +350,11 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def _batch_names(self, loop: cst.For) -> frozenset[str]:
         """The names a training loop (`for images, labels in loader:` whose body calls `.backward()` or
         another training method) binds: batches of data, which carry no gradient."""
+        iterated = loop.iter
+        while isinstance(iterated, cst.Call) and iterated.args and self._wraps_iteration(iterated):
+            iterated = iterated.args[0].value  # `enumerate(loader)`, `tqdm(loader)`
+        if not isinstance(iterated, (cst.Name, cst.Attribute)):
+            return frozenset()  # `for feature in model(x):` iterates what the model computed
         top_level = self.imports.top_level_modules
         trains = any(
             isinstance(call.func, cst.Attribute)
@@ -352,8 +363,16 @@ class FactsCollector(cst.BatchableCSTVisitor):
         )
         return frozenset(target_names(loop.target)) if trains else frozenset()
 
+    def _wraps_iteration(self, call: cst.Call) -> bool:
+        """`enumerate(x)`, `zip(x, y)`, `iter(x)`, `tqdm(x)`: they iterate their first argument."""
+        if isinstance(call.func, cst.Name) and call.func.value in ("enumerate", "zip", "iter", "reversed"):
+            return self.imports.resolve(call.func) is None
+        return (self.imports.resolve(call.func) or "").split(".")[0] == "tqdm"
+
     def leave_Assign(self, original_node: cst.Assign) -> None:
         """`images = images.to(device).float() / 255` keeps a batch a batch; any other value ends it."""
+        if not self._batches:
+            return
         names = {name for target in original_node.targets for name in target_names(target.target)}
         names |= {  # `images.requires_grad = True`
             target.target.value.value
@@ -361,8 +380,6 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if isinstance(target.target, cst.Attribute) and isinstance(target.target.value, cst.Name)
             and target.target.attr.value == "requires_grad"
         }
-        if not any(names & batch for batch in self._batches):
-            return
         kept = self._from_batch(original_node.value) and not any(
             isinstance(target.target, cst.Attribute) for target in original_node.targets
         )
@@ -372,8 +389,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """A batch, or a copy of one moved, cast or scaled (`x.cuda().float() / 255`, `x[:, :3]`)."""
         while True:
             if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
-                if node.func.attr.value == "requires_grad_":
-                    return False  # gradients with respect to the input (adversarial examples, saliency)
+                if node.func.attr.value not in _DATA_METHODS:
+                    return False  # `requires_grad_()` asks for gradients; `mul(weight)` mixes in a parameter
                 node = node.func.value
             elif isinstance(node, cst.BinaryOperation) and literal_value(node.right) is not NOT_LITERAL:
                 node = node.left
@@ -390,6 +407,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
             tensors.append(call.func.value)  # a method's receiver
         batches = [tensor for tensor in tensors if self._from_batch(tensor)]
         return bool(batches) and all(tensor in batches or literal_value(tensor) is not NOT_LITERAL for tensor in tensors)
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        """`images.requires_grad_()` as a statement: the batch asks for gradients from here on."""
+        call = node.value
+        if self._batches and isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
+            if call.func.attr.value == "requires_grad_" and isinstance(call.func.value, cst.Name):
+                self._batches = [batch - {call.func.value.value} for batch in self._batches]
 
     def _loader_iteration(self, node: cst.For) -> None:
         """`for batch in loader` (also through `enumerate(loader)`, `tqdm(loader)`): the loader's dataset

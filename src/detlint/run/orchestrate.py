@@ -47,8 +47,9 @@ def analysis_options(settings: Settings) -> AnalysisOptions:
     return AnalysisOptions(
         max_file_size=settings.max_file_size,
         deps=settings.deps,
-        locked_revisions=locked_revisions(root),
-        root_entries=_root_directories(root),
+        # A run from the home directory: its folders and its Hub cache say nothing about the code.
+        locked_revisions=locked_revisions(root) if root != Path.home() else (),
+        root_entries=_root_directories(root) if root != Path.home() else (),
     )
 
 

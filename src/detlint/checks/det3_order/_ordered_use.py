@@ -28,7 +28,6 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from enum import Enum
-from typing import TypeVar
 
 import libcst as cst
 
@@ -39,7 +38,6 @@ from detlint.finding import Confidence
 from detlint.names import BUILTIN_NAMES, NOT_LITERAL, code_of, dotted_name, literal_value
 
 _LOGGER_HINTS = ("log", "warnings")
-_Node = TypeVar("_Node", bound=cst.CSTNode)
 _SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
 
 
@@ -1069,7 +1067,8 @@ class ScopeWalker:
 
     def _use_first(self, node: cst.Call, flows: Flows, reason: str, *, the_only_item: bool = False) -> None:
         """`next(...)` of a set or a listing is mostly the idiom for its only item (the one element, the
-        one file a pattern names in an exported model's directory): low, unlike `islice`'s first n."""
+        one file a pattern names in an exported model's directory): a guess that makes no finding, unlike
+        `islice`'s first n."""
         for flow in flows:
             if flow.nested:
                 continue

@@ -37,6 +37,8 @@ _MASKED = ("# IPython: ", "# cell: ")
 # Shell operators that end one command and start another; a variable set for the command.
 _SEPARATORS = frozenset({"&&", "||", ";", "|"})
 _ENVIRONMENT = re.compile(r"[A-Za-z_]\w*=")
+# Methods that write a path rather than read it (`to_parquet`, `write_text`, `upload_file`).
+_WRITES = ("to_", "write", "save", "upload", "push", "put", "mkdir", "rm")
 # How the revision a call fetches is known, for messages.
 _VIA = {
     "constant": "a module constant",
@@ -95,6 +97,7 @@ class RemoteFetches:
         starts."""
         comment = node.trailing_whitespace.comment
         if not self.context.path.endswith(".ipynb") or comment is None or not comment.value.startswith(_MASKED):
+            self._continued = None
             return None
         text = comment.value.partition(": ")[2]
         continued = self._continued
@@ -115,7 +118,7 @@ class RemoteFetches:
             return None
         command = node.args[0].value
         if isinstance(command, (cst.List, cst.Tuple)):
-            words = [_word(element.value) for element in command.elements]
+            words = [self._word(element.value) for element in command.elements]
         else:
             text = literal_value(command)
             words = _words(text) if isinstance(text, str) else []
@@ -202,20 +205,32 @@ class RemoteFetches:
         if function is None or parameter not in (names := parameters(function)):
             return None
         method = len(self.context.scope_stack) > 1 and names[:1] in (("self",), ("cls",))
-        position = names.index(parameter) - (1 if method else 0)
-        default = next((p.default for p in function.params.params + function.params.kwonly_params
-                        if p.name.value == parameter and p.default is not None), None)  # fmt: skip
+        params = function.params
+        positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+        position = positional.index(parameter) - (1 if method else 0) if parameter in positional else None
+        every = (*params.posonly_params, *params.params, *params.kwonly_params)
+        default = next((p.default for p in every if p.name.value == parameter and p.default is not None), None)
         values: list[object] = []
         inside = {id(inner) for inner in descendants(function, cst.Call)}
         for call in descendants(self.context.module, cst.Call):
             func = call.func
-            called = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else None
-            if called != function.name.value or id(call) in inside:
+            if method:  # `self.load(...)` / `cls.load(...)`: a call of this class's method
+                called = isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in (
+                    "self", "cls") and func.attr.value == function.name.value  # fmt: skip
+            else:
+                called = isinstance(func, cst.Name) and func.value == function.name.value
+            if not called or id(call) in inside:
                 continue
             given = argument(call, parameter, position)
             node = given.value if given is not None else default
             values.append(None if node is None else self._module_value(node))
         return values or None
+
+    def _word(self, node: cst.BaseExpression) -> str | None:
+        """One element of a command list: a string it is known to be, or the dotted name it is
+        (`sys.executable`)."""
+        value = self.known(node).value
+        return value if isinstance(value, str) else dotted_name(node)
 
     def _module_value(self, node: cst.BaseExpression) -> object:
         """A literal, or the literal a module constant holds (names elsewhere belong to other scopes)."""
@@ -308,6 +323,8 @@ class RemoteFetches:
                 revision_node = given
                 via = via or asked.via
         revision_node = revision_node if isinstance(revision_node, cst.SimpleString) else None
+        if via in ("default", "option", "field", "call"):
+            confidence = Confidence.weakest(confidence, Confidence.MEDIUM)  # a run may pass another value
         kind = _kind(entry, self.argument_value(call, "repo_type"))
         remote_code = any(self.argument_value(call, k) is True for k in self.provenance.remote_code_keywords)
         if self.offline_file:  # last: it reads the whole file, once
@@ -323,6 +340,8 @@ class RemoteFetches:
         repository (`org/d@<commit>`)."""
         if not call.args or call.args[0].keyword is not None or call.args[0].star:
             return None
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value.startswith(_WRITES):
+            return None  # `df.to_parquet("hf://...")` uploads
         known = self.known(call.args[0].value)
         if not isinstance(known.value, str):
             return None
@@ -407,8 +426,8 @@ class RemoteFetches:
         """Write the locked commit in: replace the revision literal, put it after the name (timm), or add
         `revision=` as the call's last argument."""
         commit = self.locked(fetch)
-        if commit is None:
-            return None
+        if commit is None or fetch.revision not in (None, "main"):
+            return None  # a lock holds what `main` resolved to; a tag or another branch is the user's to replace
         description = f"pin `{fetch.name}` to the locked commit {commit[:12]}"
         if fetch.revision_node is not None:
             return FixSpec.replace(fetch.revision_node, f'"{commit}"', description, safe=False)
@@ -418,8 +437,8 @@ class RemoteFetches:
             return FixSpec.replace(fetch.name_node, json.dumps(fetch.pin_template.format(commit=commit)), description, safe=False)
         keyword = fetch.revision_keyword
         last = fetch.call.args[-1] if fetch.call.args else None
-        if last is None or not keyword:
-            return None
+        if last is None or not keyword or any(arg.keyword and arg.keyword.value == keyword or arg.star for arg in fetch.call.args):
+            return None  # the revision is passed in a way the fix cannot rewrite in place
         # after the last argument's value, before any trailing comma
         return FixSpec(description, False, ((last, "after", f', {keyword}="{commit}"'),))
 
@@ -461,12 +480,6 @@ def command_segments(words: list[str | None]) -> list[list[str | None]]:
         else:
             segments[-1].append(word)
     return segments
-
-
-def _word(node: cst.BaseExpression) -> str | None:
-    """One element of a command list: a literal string, or the dotted name it is (`sys.executable`)."""
-    value = literal_value(node)
-    return value if isinstance(value, str) else dotted_name(node)
 
 
 def _words(text: str) -> list[str | None]:

@@ -13,8 +13,7 @@ from detlint.finding import Confidence, Severity
 class UnpinnedHubCode(RemoteFetches, Rule):
     """
     ## What it does
-    Checks for `torch.hub.load("owner/repo", ...)` (and `torch.hub.list`/`help`) without a ref after
-    the repository (`"owner/repo:<ref>"`) or with a branch as the ref (`:main`, `:master`), and for
+    Checks for `torch.hub.load("owner/repo", ...)` without a ref after the repository (`"owner/repo:<ref>"`) or with a branch as the ref (`:main`, `:master`), and for
     TensorFlow Hub handles without a version (`hub.load(...)`, `hub.KerasLayer(...)` of
     `https://tfhub.dev/google/imagenet/resnet_v2_50/feature_vector` rather than `.../feature_vector/5`).
     `torch.hub.load(path, ..., source="local")` and local handles are not reported. A ref that is a

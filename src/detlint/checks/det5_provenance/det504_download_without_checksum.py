@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+from functools import cached_property
+
 import libcst as cst
 
 from detlint.analysis.statements import descendants
@@ -97,8 +100,7 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
                 continue
             if not any(word and word.startswith(("http://", "https://", "ftp://")) for word in segment):
                 continue
-            code = self.context.module.code
-            if any(checker in code for checker in provenance.checksum_commands) or self._hashes_in(self.context.module):
+            if self._runs_checksum_command or self._hashes_in(self.context.module):
                 return
             self.report(
                 node,
@@ -144,16 +146,14 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
             return False
         for keyword in (checksum["keyword"], *checksum.get("aliases", ())):
             value = self.argument_value(node, keyword, checksum.get("position") if keyword == checksum["keyword"] else None)
+            position = checksum.get("position") if keyword == checksum["keyword"] else None
+            given = self.argument(node, keyword, position) is not None
             if checksum.get("must_be_true"):
-                if value is True or (value is NOT_LITERAL and self._given(node, keyword)):
+                if value is True or (value is NOT_LITERAL and given):
                     return True
-            elif value is not None and (value is not NOT_LITERAL or self._given(node, keyword)):
+            elif value is not None and (value is not NOT_LITERAL or given):
                 return True
         return False
-
-    @staticmethod
-    def _given(node: cst.Call, keyword: str) -> bool:
-        return any(arg.keyword is not None and arg.keyword.value == keyword for arg in node.args)
 
     def _scope_node(self) -> cst.CSTNode:
         """The function making the call, or the module at module level."""
@@ -161,6 +161,12 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
             (node for node in reversed(self.context.statement_stack) if isinstance(node, cst.FunctionDef)),
             self.context.module,
         )
+
+    @cached_property
+    def _runs_checksum_command(self) -> bool:
+        """The notebook or script runs `sha256sum`, `md5sum`, ... (as a command word, not a mention)."""
+        words = "|".join(re.escape(word) for word in sorted(self.provenance.checksum_commands))
+        return re.search(rf"(?<![\w.-])(?:{words})(?![\w.-])", self.context.module.code) is not None
 
     def _hashes_in_scope(self) -> bool:
         return self._hashes_in(self._scope_node())
