@@ -7,8 +7,8 @@ import libcst as cst
 
 from detlint.analysis.statements import descendants
 from detlint.checks.base import Rule
-from detlint.checks.det5_provenance._remote import RemoteFetches, command_segments, short_command
-from detlint.finding import Confidence, Severity
+from detlint.checks.det5_provenance._remote import RemoteFetches, command_segments
+from detlint.finding import Confidence, Severity, short_code
 from detlint.names import NOT_LITERAL, dotted_name
 
 # What a response exposes its bytes through (`requests`/`httpx` responses, `urlopen` file objects).
@@ -104,7 +104,7 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
                 return
             self.report(
                 node,
-                f"`{short_command(shown)}` downloads a file without checking it against a known hash",
+                f"`{short_code(shown, 60)}` downloads a file without checking it against a known hash",
                 detail="The bytes behind a URL can change; a run that starts from them would not notice.",
                 help="Check the download's hash (`echo \"<sha256>  <file>\" | sha256sum -c`) or download it from the "
                 "code with `pooch.retrieve(url, known_hash=...)`",
@@ -157,10 +157,7 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
 
     def _scope_node(self) -> cst.CSTNode:
         """The function making the call, or the module at module level."""
-        return next(
-            (node for node in reversed(self.context.statement_stack) if isinstance(node, cst.FunctionDef)),
-            self.context.module,
-        )
+        return self.enclosing_function() or self.context.module
 
     @cached_property
     def _runs_checksum_command(self) -> bool:

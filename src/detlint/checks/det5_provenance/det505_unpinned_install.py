@@ -4,10 +4,9 @@ import libcst as cst
 
 from detlint.catalogs.provenance import Installer
 from detlint.checks.base import Rule
-from detlint.checks.det5_provenance._remote import RemoteFetches, command_segments, short_command
+from detlint.checks.det5_provenance._remote import RemoteFetches, command_segments
 from detlint.dependency_files import parse_dependency_text
-from detlint.finding import Confidence, Severity
-
+from detlint.finding import Confidence, Severity, short_code
 
 
 class UnpinnedInstall(RemoteFetches, Rule):
@@ -87,7 +86,7 @@ class UnpinnedInstall(RemoteFetches, Rule):
         names = ", ".join(f"`{name}`" for name in unpinned)
         self.report(
             node,
-            f"`{short_command(shown)}` installs {names} without an exact version",
+            f"`{short_code(shown, 60)}` installs {names} without an exact version",
             detail="Each run installs the newest release that day, so the same code runs on other library versions "
             "from one month to the next.",
             help=f"Pin each package (`{unpinned[0].split('[')[0]}==X.Y.Z`), or install from the project's pinned "
