@@ -50,9 +50,23 @@ def _bound(parameters: tuple[str, ...], passed, caller: FileFacts | None, forwar
 
 
 def _classes_bound(bindings: Bindings) -> tuple:
-    """What a function's entry depends on of its bindings: each parameter's class, held class and
-    whether it runs in worker processes."""
-    return tuple(sorted((name, bound[0], bound[1], bool(bound[2])) for name, bound in bindings.items()))
+    """What a function's entry depends on of its bindings: each parameter's class, held class and, for a
+    loader with worker processes, which loader it is (each one's workers run what its dataset draws)."""
+    return tuple(sorted((name, bound[0], bound[1], _workers_of(bound)) for name, bound in bindings.items()))
+
+
+def _workers_of(bound: tuple) -> tuple[str, int] | None:
+    """The loader whose worker processes a bound loader's iteration starts: the file that builds it and
+    its number there."""
+    _, _, in_workers, loader, owner = bound
+    return (owner.path, loader) if in_workers and owner is not None else None
+
+
+def _loader_of(event: Event) -> tuple[str, int] | None:
+    """The loader whose worker processes a call runs in (a dataset's method called by its iteration)."""
+    if not event.in_worker:
+        return None
+    return event.site.path, dict(event.data).get("loader", -1)
 
 
 def _member(owner: str, name: str) -> str:
@@ -67,6 +81,7 @@ class Reached:
     confidence: Confidence  # the least certain link on the way
     no_grad: bool = False  # some call on the way runs under `torch.no_grad()`: no backward pass here
     in_worker: bool = False  # some call on the way runs in a DataLoader's worker processes
+    loader: tuple[str, int] | None = None  # that DataLoader: the file that builds it and its number there
 
 
 
@@ -181,22 +196,24 @@ class CallGraph:
                     bindings[f"self.{attribute}"] = by_parameter[parameter]
         return bindings
 
-    def _through_parameter(self, event: Event, bindings: Bindings) -> tuple[tuple[Scope, ...] | None, bool]:
+    def _through_parameter(
+        self, event: Event, bindings: Bindings
+    ) -> tuple[tuple[Scope, ...] | None, tuple[str, int] | None]:
         """Where a PARAM event leads on this path: `model(x)` to the bound class's `forward`, `for batch
         in loader` to the bound loader's dataset (in its workers when it has them); nothing when the
-        call site passed no known instance. Also whether the code it leads to runs in a worker."""
+        call site passed no known instance. Also the loader whose workers run the code it leads to."""
         bound = bindings.get(event.subject)
         if bound is None:
-            return (), False
-        qualified, held, in_workers, _, owner = bound
+            return (), None
+        qualified, held, _, _, owner = bound
         if event.detail == ITERATION:
             hook = load_catalog().call_paths.hook(qualified)
             if hook is None or not held:
-                return (), False
+                return (), None
             scopes = [scope for method in hook.methods for scope in self.resolve(_member(held, method), owner)]
-            return tuple(scopes), bool(in_workers)
+            return tuple(scopes), _workers_of(bound)
         methods = event.detail.split(",")  # `forward`, or a method and what it runs (`fit,train_step`)
-        return tuple(scope for method in methods for scope in self.resolve(_member(qualified, method), owner)), False
+        return tuple(scope for method in methods for scope in self.resolve(_member(qualified, method), owner)), None
 
     def _decorated_without_gradients(self, scope: Scope) -> bool:
         """A function whose project decorator runs it without gradients (`@smart_inference_mode()`,
@@ -237,21 +254,21 @@ class CallGraph:
         return self._step_cache[key]
 
     def reach(self, facts: FileFacts, start: str | None = None) -> list[Reached]:
-        """The events an entry point meets (seeding, RNG use, ops, CUDA, modes, environment), in
-        execution order: the module's top level (as imported when `start` is given), then `start` (a function
+        """The events an entry point meets (seeding, RNG use, ops, CUDA, modes, environment, and each
+        call that enters a DataLoader's worker processes), in execution order: the module's top level (as imported when `start` is given), then `start` (a function
         of that module) if given."""
         reached: list[Reached] = []
-        plain = (False, False)  # (under no_grad, in a worker process)
-        entered_in: set[tuple[Scope, tuple[bool, bool], tuple]] = set()
+        plain = (False, None)  # (under no_grad, the loader whose worker processes run it)
+        entered_in: set[tuple[Scope, tuple[bool, tuple[str, int] | None], tuple]] = set()
         imported: set[str] = {facts.module}
         # Each frame: the steps still to run, the chain that led here, the weakest link so far, and
-        # whether a call on the way runs under no_grad, and in a worker process.
-        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool, bool, Bindings]] = []
+        # whether a call on the way runs under no_grad, and in which loader's worker processes.
+        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool, tuple[str, int] | None, Bindings]] = []
         if start is not None and start in facts.scopes:
             entered_in.add(((facts.path, start), plain, ()))
-            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, False, False, {}))
+            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, *plain, {}))
         # Started at a function (a console script), the module is imported: its main guard does not run.
-        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH, False, False, {}))
+        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH, *plain, {}))
         while stack:
             steps, chain, confidence, no_grad, in_worker, bindings = stack[-1]
             step = next(steps, None)
@@ -260,13 +277,16 @@ class CallGraph:
                 continue
             event, targets, module = step
             link = Confidence.weakest(confidence, event.confidence)
-            below = (no_grad or event.no_grad, in_worker or event.in_worker)
+            below = (no_grad or event.no_grad, in_worker or _loader_of(event))
             if event.kind is EventKind.PARAM:
                 targets, in_worker_now = self._through_parameter(event, bindings)
                 below = (below[0], below[1] or in_worker_now)
             if targets is None and module is None:
-                reached.append(Reached(event, (*chain, event.site), link, *below))
+                reached.append(Reached(event, (*chain, event.site), link, below[0], below[1] is not None, below[1]))
             elif targets is not None:
+                if targets and below[1] is not None and in_worker is None:
+                    # the step into a loader's worker processes: what their seeds can change starts here
+                    reached.append(Reached(event, (*chain, event.site), link, below[0], True, below[1]))
                 for scope in targets:
                     # A function runs once per context: with gradients and without, in the main process
                     # and in a loader's workers (what it draws and which ops count differ), and with each

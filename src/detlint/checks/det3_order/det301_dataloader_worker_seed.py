@@ -8,9 +8,9 @@ from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.loader import load_catalog
 from detlint.checks.base import ProjectRule
 from detlint.facts.model import EventKind
-from detlint.finding import Confidence, Edit, Finding, Fix, Severity, Span, short_code
+from detlint.finding import Confidence, Edit, Finding, Fix, Severity, short_code
 from detlint.project.index import ProjectIndex
-from detlint.project.op_paths import describe_entries, entry_locations, entry_states
+from detlint.project.op_paths import EntryState, describe_entries, entry_locations, entry_states
 from detlint.versions import final_release
 
 
@@ -98,6 +98,21 @@ class DataloaderWorkerSeed(ProjectRule):
         "def features(loader, log):\n    return [batch for batch in log.every(loader, 10)]\n\n"
         "if __name__ == '__main__':\n    data = WithIndex(sys.argv[1])\n"
         "    features(torch.utils.data.DataLoader(data, num_workers=int(sys.argv[2])), None)\n",
+        # The project's dataset applies the transform it is given (one that draws nothing), and a helper
+        # in another module iterates the loader.
+        {
+            "extract.py": "def extract(loader):\n    out = []\n    for images, index in loader:\n"
+            "        out.append(images)\n    return out\n",
+            "main.py": "import sys\nimport torch\nfrom torchvision import transforms\nfrom extract import extract\n\n"
+            "class Images(torch.utils.data.Dataset):\n    def __init__(self, paths, transform=None):\n"
+            "        self.paths = paths\n        self.transform = transform\n\n    def __len__(self):\n"
+            "        return len(self.paths)\n\n    def __getitem__(self, index):\n"
+            "        return self.transform(self.paths[index]), index\n\n"
+            "if __name__ == '__main__':\n"
+            "    plain = transforms.Compose([transforms.ToTensor(), transforms.Normalize((0.5,), (0.5,))])\n"
+            "    data = Images(sys.argv[1:], transform=plain)\n"
+            "    extract(torch.utils.data.DataLoader(data, num_workers=4))\n",
+        },
     )
     INVALID = (
         "from torch.utils.data import DataLoader\n\nif __name__ == '__main__':\n"
@@ -105,6 +120,17 @@ class DataloaderWorkerSeed(ProjectRule):
         "import numpy as np\nfrom torch.utils.data import Dataset\n\nclass Noisy(Dataset):\n    def __init__(self):\n"
         "        self.rng = np.random.default_rng(0)  # DET301\n\n    def __getitem__(self, index):\n"
         "        return self.rng.normal()\n",
+        # PyTorch 1.8 copies NumPy's state into every worker, here those a helper's iteration starts.
+        {
+            "requirements.txt": "torch==1.8.1\nnumpy==1.24.4\n",
+            "extract.py": "def every(loader):\n    for batch in loader:\n        yield batch\n",
+            "main.py": "import numpy as np\nimport torch\nfrom extract import every\n\n"
+            "class Jitter(torch.utils.data.Dataset):\n    def __len__(self):\n        return 8\n\n"
+            "    def __getitem__(self, index):\n        return index + np.random.rand()\n\n"
+            "if __name__ == '__main__':\n    torch.manual_seed(0)\n    np.random.seed(0)\n"
+            "    loader = torch.utils.data.DataLoader(Jitter(), num_workers=4)  # DET301\n"
+            "    for batch in every(loader):\n        print(batch)\n",
+        },
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -115,12 +141,11 @@ class DataloaderWorkerSeed(ProjectRule):
             final_release(version) < Version(loader_entry["workers_reseed_since"])
         )
         exposed: dict[int, tuple] = {}
-        hook_sites = _iteration_sites(index)
         draws_nothing: dict[object, bool] = {}  # dataset class -> `_draws_nothing`, once per run
         for state in entry_states(index):
             seeded = any("torch" in r.event.covers for r in state.events(EventKind.SEED))
             numpy_used = any(r.event.subject == "numpy" for r in state.events(EventKind.RNG))
-            quiet = _loaders_whose_workers_draw_nothing(state, hook_sites)
+            quiet = _loaders_whose_workers_draw_nothing(state)
             # Draws from torch's generator (in workers, every reseeded generator's) that DET101 reports
             # unseeded on this path: seeding torch, its fix, fixes the workers too.
             torch_reported = not seeded and any(
@@ -199,22 +224,6 @@ class DataloaderWorkerSeed(ProjectRule):
             )
 
 
-def _iteration_sites(index: ProjectIndex) -> tuple[dict[tuple[str, Span], int], set[tuple[str, int]]]:
-    """Where a loader's iteration calls into its dataset, by (path, span): the loader's number; and
-    the (path, number) of each loader whose dataset code is the project's own (those calls resolve),
-    so what its workers run is seen."""
-    sites: dict[tuple[str, Span], int] = {}
-    followed: set[tuple[str, int]] = set()
-    for facts, event in index.events(EventKind.CALL):
-        loader = dict(event.data).get("loader")
-        if loader is None:
-            continue
-        sites[(event.site.path, event.site.span)] = loader
-        if index.graph.resolve(event.subject, facts):
-            followed.add((event.site.path, loader))
-    return sites, followed
-
-
 def _draws_nothing(index: ProjectIndex, dataset: object) -> bool:
     """A project dataset class whose methods draw no random numbers and call no other project code
     (`ReturnIndexDataset(ImageFolder)` returning `super().__getitem__(i)` and the index), wherever
@@ -241,13 +250,11 @@ def _draws_nothing(index: ProjectIndex, dataset: object) -> bool:
     return True
 
 
-def _loaders_whose_workers_draw_nothing(state, hook_sites) -> set[tuple[str, object]]:
-    """(path, loader number) of each loader whose workers run the project's own dataset code without
-    drawing random numbers on this path. (A random transform built on the path draws from torch's
-    generator: where that is unseeded, DET101 reports it and DET301 stays silent anyway.)"""
-    sites, followed = hook_sites
-    drawing = set()
-    for reached in state.events(EventKind.RNG):
-        drawing.update((site.path, sites[(site.path, site.span)]) for site in reached.chain
-                       if (site.path, site.span) in sites)  # fmt: skip
-    return followed - drawing
+def _loaders_whose_workers_draw_nothing(state: EntryState) -> set[tuple[str, int]]:
+    """(path, loader number) of each loader whose iteration on this path runs the project's own dataset
+    code in worker processes, where that code draws no random numbers. (A random transform built on the
+    path draws from torch's generator: where that is unseeded, DET101 reports it and DET301 stays silent
+    anyway.)"""
+    entered = {r.loader for r in state.reached if r.loader and r.event.kind in (EventKind.CALL, EventKind.PARAM)}
+    drawing = {r.loader for r in state.events(EventKind.RNG) if r.loader}
+    return entered - drawing
