@@ -28,6 +28,8 @@ Scope = tuple[str, str]  # (file path, scope name)
 # A function's parameters bound on one path: name -> (qualified class, held class, in workers, loader
 # number, the caller's facts).
 Bindings = dict[str, tuple]
+# The DataLoader whose worker processes run a call: the file that builds it and its number there.
+Workers = tuple[str, int] | None
 # An event and where it leads: project scopes for a call, a project module for an import, or
 # neither for a leaf event (seeding, RNG use, op, ...).
 Step = tuple[Event, "tuple[Scope, ...] | None", "FileFacts | None"]
@@ -55,14 +57,13 @@ def _classes_bound(bindings: Bindings) -> tuple:
     return tuple(sorted((name, bound[0], bound[1], _workers_of(bound)) for name, bound in bindings.items()))
 
 
-def _workers_of(bound: tuple) -> tuple[str, int] | None:
-    """The loader whose worker processes a bound loader's iteration starts: the file that builds it and
-    its number there."""
+def _workers_of(bound: tuple) -> Workers:
+    """The loader whose worker processes a bound loader's iteration starts."""
     _, _, in_workers, loader, owner = bound
     return (owner.path, loader) if in_workers and owner is not None else None
 
 
-def _loader_of(event: Event) -> tuple[str, int] | None:
+def _loader_of(event: Event) -> Workers:
     """The loader whose worker processes a call runs in (a dataset's method called by its iteration)."""
     if not event.in_worker:
         return None
@@ -81,8 +82,7 @@ class Reached:
     confidence: Confidence  # the least certain link on the way
     no_grad: bool = False  # some call on the way runs under `torch.no_grad()`: no backward pass here
     in_worker: bool = False  # some call on the way runs in a DataLoader's worker processes
-    loader: tuple[str, int] | None = None  # that DataLoader: the file that builds it and its number there
-
+    loader: Workers = None  # that DataLoader
 
 
 class CallGraph:
@@ -198,7 +198,7 @@ class CallGraph:
 
     def _through_parameter(
         self, event: Event, bindings: Bindings
-    ) -> tuple[tuple[Scope, ...] | None, tuple[str, int] | None]:
+    ) -> tuple[tuple[Scope, ...] | None, Workers]:
         """Where a PARAM event leads on this path: `model(x)` to the bound class's `forward`, `for batch
         in loader` to the bound loader's dataset (in its workers when it has them); nothing when the
         call site passed no known instance. Also the loader whose workers run the code it leads to."""
@@ -255,15 +255,15 @@ class CallGraph:
 
     def reach(self, facts: FileFacts, start: str | None = None) -> list[Reached]:
         """The events an entry point meets (seeding, RNG use, ops, CUDA, modes, environment, and each
-        call that enters a DataLoader's worker processes), in execution order: the module's top level (as imported when `start` is given), then `start` (a function
-        of that module) if given."""
+        call that enters a DataLoader's worker processes), in execution order: the module's top level
+        (as imported when `start` is given), then `start` (a function of that module) if given."""
         reached: list[Reached] = []
         plain = (False, None)  # (under no_grad, the loader whose worker processes run it)
-        entered_in: set[tuple[Scope, tuple[bool, tuple[str, int] | None], tuple]] = set()
+        entered_in: set[tuple[Scope, tuple[bool, Workers], tuple]] = set()
         imported: set[str] = {facts.module}
         # Each frame: the steps still to run, the chain that led here, the weakest link so far, and
         # whether a call on the way runs under no_grad, and in which loader's worker processes.
-        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool, tuple[str, int] | None, Bindings]] = []
+        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool, Workers, Bindings]] = []
         if start is not None and start in facts.scopes:
             entered_in.add(((facts.path, start), plain, ()))
             stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, *plain, {}))
