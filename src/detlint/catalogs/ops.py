@@ -72,6 +72,8 @@ class OpEntry:
     # Deterministic mode does not fix it, but turning the mode on demands the setting that does (DET204).
     mode_demands_its_fix: bool = False
     floating_only: bool = False  # exact (so repeatable) on integer and boolean tensors
+    # Calls meeting these are repeatable (deterministic by default), whatever the mode does with them.
+    repeatable_when: Conditions | None = None
 
     def names(self, kind: CallKind) -> tuple[str, ...]:
         return {CallKind.FUNCTION: self.functions, CallKind.METHOD: self.methods, CallKind.CLASS: self.classes}[kind]
@@ -127,6 +129,7 @@ def _op_entry(entry: Entry, calls: Mapping[str, list[str]]) -> OpEntry:
         only_when_misused=bool(entry.get("only_when_misused")),
         mode_demands_its_fix=bool(entry.get("mode_demands_its_fix")),
         floating_only=bool(entry.get("floating_only")),
+        repeatable_when=Conditions.op_form(entry["repeatable_when"]) if entry.get("repeatable_when") else None,
     )
 
 

@@ -22,6 +22,7 @@ from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.model import (
     ALTERNATIVES,
     MODULE_SCOPE,
+    REPEATABLE,
     STRUCTURAL,
     Event,
     EventKind,
@@ -468,9 +469,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if self._cannot_vary(match, node):
                 continue
             subject = f"{match.entry.catalog}:{match.entry.id}"
-            self._emit(
-                EventKind.OP, subject, node, match.confidence, detail=match.entry.op, data=match.arguments, option=match.option
-            )
+            data = (*match.arguments, (REPEATABLE, True)) if match.repeatable else match.arguments
+            self._emit(EventKind.OP, subject, node, match.confidence, detail=match.entry.op, data=data, option=match.option)
         environment: dict[str, None] = {}
         for setting in mode_settings(imports, self.catalog, node):
             self._emit(EventKind.MODE, setting.framework, node, detail=setting.level)

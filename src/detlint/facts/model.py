@@ -43,6 +43,8 @@ ALTERNATIVES = "|"
 # In a CALL's passed instances, a class name that starts with this is the caller's own parameter passed
 # on (`step(model)` inside `train(model)`): it holds what the caller's call site passed.
 FORWARDED = "@"
+# In an OP event's data: the call's arguments make it repeatable (`repeatable_when` in the op catalog).
+REPEATABLE = "repeatable"
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ class OpCall:
     option: str = ""  # matched only when this command-line option is given (`args.compile_mode`)
     # The tensor the op is applied to: a method's receiver, a function's first argument.
     subject: cst.BaseExpression | None = None
+    repeatable: bool = False  # the arguments make every run give the same result (`repeatable_when`)
 
 
 def match_ops(
@@ -54,7 +55,10 @@ def match_ops(
                 continue
             # Only run time can tell (low), or an argument is not a literal or may hide in `*args` (medium).
             confidence = Confidence.weakest(confidence, verdict.level.confidence)
-            yield OpCall(entry, confidence, _arguments(entry, view), verdict.option, _subject(call, kind, view))
+            repeatable = entry.repeatable_when is not None and entry.repeatable_when.evaluate(view).level is Level.CERTAIN
+            yield OpCall(
+                entry, confidence, _arguments(entry, view), verdict.option, _subject(call, kind, view), repeatable
+            )
 
 
 def _subject(call: cst.Call, kind: CallKind, view: ArgumentView) -> cst.BaseExpression | None:

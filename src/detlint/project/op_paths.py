@@ -11,7 +11,7 @@ from functools import cached_property
 
 from detlint.catalogs.loader import load_catalog
 from detlint.catalogs.ops import OpEntry, OpIndex, Status
-from detlint.facts.model import Event, EventKind, FileFacts
+from detlint.facts.model import REPEATABLE, Event, EventKind, FileFacts
 from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS, CUDNN_MODE
 from detlint.finding import Confidence, RelatedLocation, Span, short_code
 from detlint.project.callgraph import Reached
@@ -115,11 +115,14 @@ class OpCatalogView:
         self.prefix = f"{catalog}:"
 
     def judged(self, event: Event) -> tuple[OpEntry, Status] | None:
-        """An OP event's catalog entry and its status in the project's version; None for another catalog."""
+        """An OP event's catalog entry and its status in the project's version; None for another catalog.
+        A call whose arguments make it repeatable is deterministic by default, whatever the mode does."""
         if not event.subject.startswith(self.prefix):
             return None
         entry = self._by_id.get(event.subject[len(self.prefix) :])
         status = self.ops.status(entry, self.version) if entry else None
+        if status is not None and dict(event.data).get(REPEATABLE):
+            status = replace(status, default="deterministic")
         return (entry, status) if entry is not None and status is not None else None
 
     def running(self, state: EntryState) -> Iterator[tuple[Reached, OpEntry, Status]]:
@@ -216,7 +219,7 @@ class OpCatalogView:
             "catalog": use.entry.catalog,
             "op": use.entry.id,
             "probe": use.entry.probe,
-            "arguments": dict(use.event.data),
+            "arguments": {key: value for key, value in use.event.data if key != REPEATABLE},
             "framework": self.package,
             "framework_version": self.version,
         }

@@ -80,8 +80,12 @@ def _is_scalar(value: Any) -> bool:
 
 
 def _is_literal(value: Any) -> bool:
-    """A scalar, or a list of scalars (an argument written as a tuple: `(1, 1)`)."""
-    return _is_scalar(value) or (isinstance(value, list) and bool(value) and all(map(_is_scalar, value)))
+    """A scalar or null, or a list of them (an argument written as a tuple: `(None, 1)`)."""
+
+    def item(part: Any) -> bool:
+        return part is None or _is_scalar(part)
+
+    return item(value) or (isinstance(value, list) and bool(value) and all(map(item, value)))
 
 
 def _is_number(value: Any) -> bool:
@@ -175,7 +179,7 @@ def parameters_argument(value: Any) -> str | None:
 def _test_problem(test: str, operand: Any) -> str | None:
     if test in ("values", "not_values"):
         fits = isinstance(operand, list) and bool(operand) and all(_is_literal(item) for item in operand)
-        expected = "a non-empty list of literal values (strings, numbers, booleans, lists of them)"
+        expected = "a non-empty list of literal values (strings, numbers, booleans, null, lists of them)"
     elif test == "given":
         fits, expected = isinstance(operand, bool), "true or false"
     elif test in ("below", "above"):
@@ -304,6 +308,9 @@ def _op_fields(status_check: Check) -> dict[str, tuple[Check, bool]]:
         # Varies only through floating-point rounding: integer and boolean inputs (or an integer `dtype=`)
         # give exact results, whatever the order of the additions.
         "floating_only": (is_bool, False),
+        # Calls meeting these give the same result in every run (pooling windows that cannot overlap:
+        # each input gradient gets one atomic add), although the mode's check still raises on them.
+        "repeatable_when": (conditions(with_positions=True), False),
     }
 
 

@@ -79,6 +79,10 @@ class NondeterministicTorchOp(ProjectRule):
         "    F.interpolate(x, scale_factor=2, mode='bilinear').sum().backward()\n",
         "import torch.nn.functional as F\nimport torch\n\nif __name__ == '__main__':\n"
         "    x = torch.ones(1, 1, 2, 2).cuda()\n    F.interpolate(x, scale_factor=2, mode='nearest')\n",
+        # Pooling windows of the whole width that cannot overlap: each input gradient gets one atomic add.
+        "import torch\nimport torch.nn.functional as F\n\nif __name__ == '__main__':\n"
+        "    conv = torch.nn.Conv2d(3, 8, 3).cuda()\n    features = conv(torch.load('images.pt').cuda())\n"
+        "    F.adaptive_avg_pool2d(features, (None, 1)).sum().backward()\n",
         # Not PyTorch: a file that never imports torch.
         "import pandas as pd\n\nif __name__ == '__main__':\n    print(pd.Series([1, 2]).median())\n",
         "import numpy as np\nprint(np.cumsum([1, 2]))\n",

@@ -68,6 +68,11 @@ class OpRaisesInDeterministicMode(ProjectRule):
         "    torch.use_deterministic_algorithms(True)\n    conv = torch.nn.Conv2d(3, 8, 3).cuda()\n"
         "    features = conv(torch.load('images.pt').cuda())\n"
         "    F.adaptive_avg_pool2d(features, 2).sum().backward()  # DET206\n",
+        # Repeatable (its windows cannot overlap), but the mode's check raises all the same.
+        "import torch\n\nif __name__ == '__main__':\n    torch.use_deterministic_algorithms(True)\n"
+        "    pool = torch.nn.AdaptiveMaxPool2d((None, 1))  # DET206\n"
+        "    head = torch.nn.Sequential(torch.nn.Conv2d(3, 8, 3), pool).cuda()\n"
+        "    head(torch.load('images.pt').cuda()).sum().backward()\n",
         # What the model computes from the batch carries gradients; so does a batch that asks for them.
         "import torch\nimport torch.nn.functional as F\n\ndef train(model, loader, optimizer):\n"
         "    torch.use_deterministic_algorithms(True)\n    for images, labels in loader:\n"
