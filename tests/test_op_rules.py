@@ -214,6 +214,36 @@ def test_benchmarking_set_from_a_runtime_value_is_a_low_confidence_det203():
     assert finding.fix is None
 
 
+@pytest.mark.parametrize(
+    ("guard", "confidence"),
+    [
+        ("if cudnn_benchmark:", "low"),  # a parameter off by default
+        ("if cfg.get('cudnn_benchmark'):", "low"),  # a configuration key
+        ("if cfg.get('cudnn_benchmark', True):", "high"),  # on unless configured off
+        ("if fast:", "high"),  # a parameter on by default
+        ("if torch.cuda.is_available():", "high"),  # not a choice: every GPU run
+        ("if cudnn_benchmark is not None:", "high"),
+    ],
+)
+def test_det203_under_an_opt_in_flag_is_low(guard, confidence):
+    source = (
+        "import torch\n\ndef setup(cfg, cudnn_benchmark=False, fast=True):\n"
+        f"    {guard}\n        torch.backends.cudnn.benchmark = True\n"
+    )
+    (finding,) = check_project({"train.py": source})
+    assert (finding.code, finding.span.line, finding.confidence.value) == ("DET203", 5, confidence)
+    assert ("It runs only when" in finding.detail) == (confidence == "low")
+
+
+def test_det203_in_the_else_branch_of_a_flag_is_not_opt_in():
+    source = (
+        "import torch\n\ndef setup(quick=False):\n    if quick:\n        pass\n    else:\n"
+        "        torch.backends.cudnn.benchmark = True\n"
+    )
+    (finding,) = check_project({"train.py": source})
+    assert finding.confidence.value == "high"
+
+
 _LOOP = (
     "import torch\nimport torch.nn.functional as F\n\ndef train(model, loader, optimizer):\n"
     "    torch.use_deterministic_algorithms(True)\n    for batch in loader:\n{body}"

@@ -22,7 +22,9 @@ class CudnnBenchmark(SwitchVisitor, Rule):
     algorithms requested. Benchmarking is off by default.
 
     A value that is not a literal (`cudnn.benchmark = args.benchmark`) is reported at low
-    confidence: it may or may not turn benchmarking on.
+    confidence: it may or may not turn benchmarking on. So is `True` written under a flag that is
+    off by default or comes from a configuration (`if args.benchmark:`, `if cfg.get("benchmark"):`):
+    the line runs only when the user opts in.
 
     ## Example
     ```python
@@ -92,13 +94,22 @@ class CudnnBenchmark(SwitchVisitor, Rule):
     ) -> None:
         if value is True:
             fix = FixSpec.replace(value_node, "False", "turn cuDNN benchmarking off") if value_node else None
+            detail = (
+                "The fastest algorithm is picked anew in every process, and different algorithms round "
+                "differently, so results differ between runs."
+            )
+            confidence = self.resolution_confidence(resolved)
+            flag = self._opt_in_flag()
+            if flag is not None:
+                code = self.context.module.code_for_node(flag)
+                detail += f" It runs only when `{code}` is set, which is off by default or configured (low confidence)."
+                confidence = Confidence.LOW
             self.report(
                 node,
                 f"{what} makes cuDNN choose convolution algorithms by timing them in each run",
-                detail="The fastest algorithm is picked anew in every process, and different algorithms round "
-                "differently, so results differ between runs.",
+                detail=detail,
                 help="Set it to False when results must repeat",
-                confidence=self.resolution_confidence(resolved),
+                confidence=confidence,
                 fix=fix,
             )
         elif value is NOT_LITERAL:
@@ -110,3 +121,23 @@ class CudnnBenchmark(SwitchVisitor, Rule):
                 help="Make sure it is False when results must repeat",
                 confidence=Confidence.LOW,
             )
+
+    def _opt_in_flag(self) -> cst.BaseExpression | None:
+        """The flag of the `if flag:` whose body holds the current statement (`if args.benchmark:`,
+        `if cfg.get("cudnn_benchmark"):`), when the flag is not known to be on: the switch is the
+        user's opt-in."""
+        statements = self.context.statement_stack
+        guard = statements[-2] if len(statements) >= 2 else None
+        if not isinstance(guard, cst.If) or guard.body is not self.enclosing_block():
+            return None
+        test = guard.test
+        if isinstance(test, cst.Call):
+            func = test.func
+            if not (isinstance(func, cst.Attribute) and func.attr.value == "get" and 1 <= len(test.args) <= 2):
+                return None
+            default = self.literal(test.args[1].value) if len(test.args) == 2 else None
+        elif isinstance(test, (cst.Name, cst.Attribute, cst.Subscript)):
+            default = self.context.model.known(test).value
+        else:
+            return None  # a comparison or a call (`torch.cuda.is_available()`): not a user's choice
+        return test if default is NOT_LITERAL or not default else None
