@@ -1,5 +1,6 @@
 """Lookups over the `estimators` catalog: the scikit-learn callables and pandas methods that draw
-random numbers, the gradient-boosting libraries' models, training functions and settings, each with
+random numbers, the gradient-boosting libraries' models, training functions and settings, the
+hyper-parameter search samplers and tuners, each with
 its argument conditions parsed once (the estimators' form: any condition makes a call random)."""
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ if TYPE_CHECKING:
     from detlint.catalogs.loader import Catalog
 
 CATALOG = "estimators"
-# Calls that seed NumPy's global RNG when the `rng` catalog is not loaded with this one.
+# Calls that seed NumPy's global RNG when the `rng` catalog is not loaded with this one (Python's
+# `random.seed` likewise).
 _FALLBACK_NUMPY_SEEDERS = frozenset({"numpy.random.seed"})
 # The fields of each section that hold conditions.
 _CONDITION_FIELDS = {"scikit_learn": "random_when", "gradient_boosting": "stochastic", "nondeterministic_settings": "when"}
@@ -33,7 +35,9 @@ class EstimatorIndex:
     def __init__(self, catalog: Catalog) -> None:
         self.scikit_learn = entries_by(catalog.entries(CATALOG, "scikit_learn"))
         self.methods = entries_by(catalog.entries(CATALOG, "methods"), "method")
-        self.numpy_seeders = _numpy_seeders(catalog)
+        self.numpy_seeders = _seeders(catalog, "numpy", _FALLBACK_NUMPY_SEEDERS)
+        self.python_random_seeders = _seeders(catalog, "random", frozenset({"random.seed"}))
+        self.searches = entries_by(catalog.entries(CATALOG, "hyperparameter_search"))
         self.gbm_targets: dict[str, GbmTarget] = {}
         for library in catalog.entries(CATALOG, "gradient_boosting"):
             for name in library["estimators"]:
@@ -55,11 +59,11 @@ class EstimatorIndex:
         return self._conditions[(entry.section, entry.id)]
 
 
-def _numpy_seeders(catalog: Catalog) -> frozenset[str]:
-    """The `rng` catalog's seeders covering NumPy."""
+def _seeders(catalog: Catalog, library: str, fallback: frozenset[str]) -> frozenset[str]:
+    """The `rng` catalog's seeders covering a library's global state (`numpy`, `random`)."""
     try:
         seeders = catalog.entries("rng", "seeders")
     except KeyError:
-        return _FALLBACK_NUMPY_SEEDERS
-    names = {name for entry in seeders if "numpy" in entry["covers"] for name in entry["callables"]}
-    return frozenset(names) | _FALLBACK_NUMPY_SEEDERS
+        return fallback
+    names = {name for entry in seeders if library in entry["covers"] for name in entry["callables"]}
+    return frozenset(names) | fallback

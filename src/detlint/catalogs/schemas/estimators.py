@@ -135,6 +135,20 @@ SCHEMA: dict[str, Schema] = {
             "seed_argument": (argument_ref, True),
             "why": (is_str, True),
         },
+        # DET107: hyper-parameter search samplers, tuners and search functions that draw candidates at
+        # random, and study factories that build an unseeded default sampler.
+        "hyperparameter_search": {
+            "library": (is_str, True),
+            "callables": (list_of_str, True),
+            "why": (is_str, True),
+            "seed_argument": (argument_ref, False),  # where the seed goes (not with sampler_argument)
+            # What an unseeded one draws from: fresh OS entropy, or Python's global `random` state.
+            "unseeded_draws_from": (one_of("entropy", "python-random"), True),
+            "seed_environment": (is_str, False),  # an environment variable that seeds it when set
+            "seed_value": (is_str, False),  # the seed a fix or advice passes; default `0`
+            "sampler_argument": (is_str, False),  # a factory: the sampler it builds when this is absent
+            "default_sampler": (is_str, False),  # with sampler_argument: the class it builds, seeded by `seed=`
+        },
         # DET106: one entry per gradient-boosting library.
         "gradient_boosting": {
             "library": (is_str, True),

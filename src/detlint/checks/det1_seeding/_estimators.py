@@ -1,4 +1,4 @@
-"""What DET105 and DET106 share: the argument view of a call (or the entries of a params dict)
+"""What DET105, DET106 and DET107 share: the argument view of a call (or the entries of a params dict)
 including `**params` spreads and dicts bound to a name in the same function, whether a seed is
 given, and writing the fixed call for messages. The `estimators` catalog's conditions are judged by
 `detlint.catalogs.conditions` against that view.
@@ -16,6 +16,7 @@ import libcst as cst
 from detlint.analysis.scopes import Binding, Scope
 from detlint.analysis.statements import SIMPLE_STATEMENTS, statements
 from detlint.catalogs.conditions import ArgumentView, Condition, Found
+from detlint.checks.base import FixSpec
 from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
 
 # -- seeds -----------------------------------------------------------------------------------------
@@ -264,3 +265,35 @@ def describe(found: Found) -> str:
 
 def default_text(condition: Condition) -> str:
     return repr(condition.default) if condition.has_default else "unset"
+
+
+def seed_fix(module: cst.Module, node: cst.Call, keyword: str | None, value: str = "0") -> FixSpec | None:
+    """`keyword=value` added to the call (or replacing `keyword=None`): it changes which random draws the
+    call makes, so it is an unsafe fix."""
+    if not keyword or any(arg.star for arg in node.args):
+        return None
+    new = cst.Arg(value=cst.parse_expression(value), keyword=cst.Name(keyword), equal=cst.AssignEqual(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+    ))  # fmt: skip
+    args = [arg for arg in node.args if not (arg.keyword is not None and arg.keyword.value == keyword)]
+    args, new = _on_its_own_line(node, args, new)
+    fixed = node.with_changes(args=[*args, new])
+    return FixSpec.replace(node, module.code_for_node(fixed), f"pass `{keyword}={value}`", safe=False)
+
+
+def _on_its_own_line(call: cst.Call, args: list[cst.Arg], new: cst.Arg) -> tuple[list[cst.Arg], cst.Arg]:
+    """In a call laid out one argument per line with a trailing comma, the new argument gets a line of
+    its own, indented like the others, and the trailing comma."""
+    if not args or not isinstance(args[-1].comma, cst.Comma):
+        return args, new
+    last = args[-1]
+    if not isinstance(last.comma.whitespace_after, cst.ParenthesizedWhitespace):
+        return args, new
+    previous = args[-2].comma.whitespace_after if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else None
+    indent_from = previous if isinstance(previous, cst.ParenthesizedWhitespace) else call.whitespace_before_args
+    if not isinstance(indent_from, cst.ParenthesizedWhitespace):
+        return args, new
+    line_break = cst.ParenthesizedWhitespace(indent=indent_from.indent, last_line=indent_from.last_line)
+    return [*args[:-1], last.with_changes(comma=cst.Comma(whitespace_after=line_break))], new.with_changes(
+        comma=last.comma
+    )

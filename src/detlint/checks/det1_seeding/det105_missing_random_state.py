@@ -6,13 +6,14 @@ import libcst as cst
 
 from detlint.catalogs.conditions import ArgumentView, Condition, Level, Verdict
 from detlint.catalogs.entries import Entry
-from detlint.checks.base import FixSpec, Report, Rule
+from detlint.checks.base import Report, Rule
 from detlint.checks.det1_seeding._estimators import (
     EstimatorVisitor,
     Seed,
     SeedStatus,
     default_text,
     describe,
+    seed_fix,
     seed_status,
     with_keyword,
     without_asides,
@@ -284,20 +285,6 @@ class MissingRandomState(EstimatorVisitor, Rule):
         )
 
     # -- messages -------------------------------------------------------------------------------------
-    def _seed_fix(self, node: cst.Call, keyword: str | None) -> FixSpec | None:
-        """`random_state=0` added (or replacing `random_state=None`): changes which random draws the
-        estimator makes, so it is an unsafe fix."""
-        if not keyword or any(arg.star for arg in node.args):
-            return None
-        new = cst.Arg(value=cst.Integer("0"), keyword=cst.Name(keyword), equal=cst.AssignEqual(
-            whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
-        ))  # fmt: skip
-        args = [arg for arg in node.args if not (arg.keyword is not None and arg.keyword.value == keyword)]
-        args, new = _on_its_own_line(node, args, new)
-        fixed = node.with_changes(args=[*args, new])
-        code = self.context.module.code_for_node(fixed)
-        return FixSpec.replace(node, code, f"pass `{keyword}=0`", safe=False)
-
     def _emit(
         self, node: cst.Call, why: str, because: str, seed: str, fix: str, level: Level, keyword: str | None = None
     ) -> None:
@@ -317,7 +304,7 @@ class MissingRandomState(EstimatorVisitor, Rule):
             detail=self._detail(pending, numpy_seeded=False),
             help=f"Pass a fixed seed: `{fix}`",
             confidence=level.confidence,
-            fix=self._seed_fix(node, keyword),
+            fix=seed_fix(self.context.module, node, keyword),
         )
         pending.report = self.context.reports[-1]
         self._pending.append(pending)
@@ -363,21 +350,3 @@ def _given_a_seed(call: cst.Call) -> bool:
         return False
     given = call.args[0].value
     return not (isinstance(given, cst.Name) and given.value == "None")
-
-
-def _on_its_own_line(call: cst.Call, args: list[cst.Arg], new: cst.Arg) -> tuple[list[cst.Arg], cst.Arg]:
-    """In a call laid out one argument per line with a trailing comma, the new argument gets a line of
-    its own, indented like the others, and the trailing comma."""
-    if not args or not isinstance(args[-1].comma, cst.Comma):
-        return args, new
-    last = args[-1]
-    if not isinstance(last.comma.whitespace_after, cst.ParenthesizedWhitespace):
-        return args, new
-    previous = args[-2].comma.whitespace_after if len(args) > 1 and isinstance(args[-2].comma, cst.Comma) else None
-    indent_from = previous if isinstance(previous, cst.ParenthesizedWhitespace) else call.whitespace_before_args
-    if not isinstance(indent_from, cst.ParenthesizedWhitespace):
-        return args, new
-    line_break = cst.ParenthesizedWhitespace(indent=indent_from.indent, last_line=indent_from.last_line)
-    return [*args[:-1], last.with_changes(comma=cst.Comma(whitespace_after=line_break))], new.with_changes(
-        comma=last.comma
-    )

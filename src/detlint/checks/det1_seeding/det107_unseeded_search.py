@@ -1,0 +1,196 @@
+from __future__ import annotations
+
+import libcst as cst
+
+from detlint.analysis.statements import descendants
+from detlint.catalogs.entries import Entry
+from detlint.checks.base import FixSpec, Rule
+from detlint.checks.det1_seeding._estimators import EstimatorVisitor, Seed, seed_fix, seed_status
+from detlint.facts.switches import env_writes
+from detlint.finding import Confidence, Severity, short_code
+from detlint.names import code_of, literal_value
+
+
+class UnseededSearch(EstimatorVisitor, Rule):
+    """
+    ## What it does
+    Checks hyper-parameter searches that draw the candidates they try at random without a seed:
+    Optuna's samplers (`TPESampler`, `RandomSampler`, `CmaEsSampler`, `NSGAIISampler`, ...) without
+    `seed=`, `optuna.create_study()`/`load_study()` without a `sampler=` (its default TPESampler is
+    unseeded), Hyperopt's `fmin` without `rstate=`, and Keras Tuner's `RandomSearch`,
+    `BayesianOptimization` and `Hyperband` (and their oracles) without `seed=`.
+
+    ## Why is this bad?
+    The search decides which configurations are trained, so an unseeded search reports a different
+    best configuration, and a different best score, every time it runs. Optuna's samplers and
+    Hyperopt's `fmin` seed themselves from the operating system's entropy: seeding NumPy or Python
+    does not reach them, and the finding is certain. Hyperopt is seeded by `HYPEROPT_FMIN_SEED` when the
+    file sets it. Keras Tuner draws an unseeded oracle's seed from Python's global `random` state: a
+    file that seeds it (`random.seed`, `keras.utils.set_random_seed`) makes the search repeat as long
+    as the draws before it stay the same, and the finding is then medium.
+
+    A seeded search still differs between runs when trials run in parallel (`n_jobs` above 1, several
+    workers): trials finish in a different order. scikit-learn's `RandomizedSearchCV` is DET105's.
+
+    ## Example
+    ```python
+    import optuna
+
+    study = optuna.create_study(direction="maximize")
+    study.optimize(objective, n_trials=100)
+    ```
+
+    ## Use instead
+    ```python
+    import optuna
+
+    study = optuna.create_study(direction="maximize", sampler=optuna.samplers.TPESampler(seed=0))
+    study.optimize(objective, n_trials=100)
+    ```
+
+    ## References
+    - [Optuna FAQ: How can I obtain reproducible optimization results?](https://optuna.readthedocs.io/en/stable/faq.html#how-can-i-obtain-reproducible-optimization-results)
+    - [Hyperopt: fmin](https://hyperopt.github.io/hyperopt/getting-started/minimizing_functions/)
+    - [Keras Tuner: RandomSearch](https://keras.io/keras_tuner/api/tuners/random/)
+    """
+
+    fix = "unsafe"
+    code = "DET107"
+    name = "unseeded-search"
+    severity = Severity.WARNING
+    frameworks = frozenset({"optuna", "hyperopt", "keras_tuner", "kerastuner"})
+
+    VALID = (
+        "import optuna\nstudy = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=42))\n",
+        "from optuna.samplers import RandomSampler\nsampler = RandomSampler(0)\n",
+        "import optuna\nsampler = optuna.samplers.CmaEsSampler(seed=args.seed)\nstudy = optuna.create_study(sampler=sampler)\n",
+        "import numpy as np\nfrom hyperopt import fmin, tpe\n"
+        "best = fmin(f, space, algo=tpe.suggest, max_evals=50, rstate=np.random.default_rng(1))\n",
+        "import os\nfrom hyperopt import fmin, tpe\nos.environ['HYPEROPT_FMIN_SEED'] = '1'\n"
+        "best = fmin(f, space, algo=tpe.suggest, max_evals=50)\n",
+        "import keras_tuner as kt\ntuner = kt.RandomSearch(build_model, 'val_accuracy', 20, 7)\n",
+        "import keras_tuner\ntuner = keras_tuner.Hyperband(build_model, objective='val_loss', seed=1)\n",
+        # Someone else's `create_study` and `fmin`.
+        "from scipy.optimize import fmin\nxopt = fmin(f, x0)\n",
+    )
+    INVALID = (
+        "import optuna\nstudy = optuna.create_study(direction='maximize')  # DET107\n",
+        "import optuna\nstudy = optuna.create_study(sampler=None)  # DET107\n",
+        "import optuna\nsampler = optuna.samplers.TPESampler(multivariate=True)  # DET107\n",
+        "from optuna.samplers import RandomSampler\nsampler = RandomSampler(seed=None)  # DET107\n",
+        "from hyperopt import fmin, tpe\nbest = fmin(f, space, algo=tpe.suggest, max_evals=50)  # DET107\n",
+        "import keras_tuner as kt\ntuner = kt.BayesianOptimization(build_model, objective='val_loss')  # DET107\n",
+        "import random\nimport keras_tuner as kt\nrandom.seed(0)\ntuner = kt.RandomSearch(build_model, 'val_loss')  # DET107\n",
+    )
+
+    def visit_Module(self, node: cst.Module) -> None:
+        super().visit_Module(node)
+        self._python_random_seeded = False
+        self._environment: frozenset[str] | None = None  # the variables the file sets, read once needed
+
+    def on_call(self, node: cst.Call) -> None:
+        qualname = self.qualname(node.func)
+        if qualname is None:
+            return
+        if qualname in self.catalog.estimators.python_random_seeders:
+            self._python_random_seeded = True
+            return
+        entry = self.catalog.estimators.searches.get(qualname)
+        if entry is None:
+            return
+        if entry.get("sampler_argument"):
+            self._check_factory(node, entry)
+        else:
+            self._check_seeded(node, entry)
+
+    def _check_seeded(self, node: cst.Call, entry: Entry) -> None:
+        seed_argument = entry["seed_argument"]
+        keyword, position = seed_argument["keyword"], seed_argument.get("position")
+        seed = seed_status(self.view(node), [keyword], position)
+        if seed.state is Seed.GIVEN or (entry.get("seed_environment") in self._environment_set()):
+            return
+        value = entry.get("seed_value", "0")
+        if seed.state is Seed.UNKNOWN:
+            given, confidence = f"may get no `{keyword}` (it may come from `{seed.opaque}`)", Confidence.LOW
+        else:
+            given = "with `{}=None`".format(keyword) if seed.state is Seed.NONE else f"without `{keyword}`"
+            confidence = self._confidence(entry)
+        positional = seed.found is not None and isinstance(seed.found.node, cst.Arg) and seed.found.node.keyword is None
+        # A seed that is an object (Hyperopt's generator) may need an import: advice only.
+        fix = None if positional or "seed_value" in entry.fields else seed_fix(self.context.module, node, keyword)
+        self._report(node, entry, given, f"`{keyword}={value}`", confidence, fix)
+
+    def _check_factory(self, node: cst.Call, entry: Entry) -> None:
+        argument = entry["sampler_argument"]
+        view = self.view(node)
+        found = view.find(argument)
+        if found is not None and literal_value(found.value) is not None:
+            return  # a sampler is given: it is judged where it is built
+        if found is None and view.hiding(None) is not None:
+            return  # `**options` may carry one
+        sampler = entry["default_sampler"]
+        module = self._module_alias(sampler.partition(".")[0])
+        written = f"{module}{sampler.partition('.')[2]}(seed=0)" if module is not None else None
+        given = f"as `{argument}=None`" if found is not None else f"as no `{argument}=` is given"
+        fix = None
+        if written is not None and not any(arg.star for arg in node.args):
+            args = [arg for arg in node.args if not (arg.keyword is not None and arg.keyword.value == argument)]
+            new = cst.Arg(
+                value=cst.parse_expression(written),
+                keyword=cst.Name(argument),
+                equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
+            )
+            fixed = node.with_changes(args=[*args, new])
+            fix = FixSpec.replace(node, self.context.module.code_for_node(fixed), f"pass a seeded `{argument}=`", safe=False)
+        advice = f"`{argument}={written or short_code(sampler) + '(seed=0)'}`"
+        self._report(node, entry, given, advice, self._confidence(entry), fix)
+
+    def _report(
+        self, node: cst.Call, entry: Entry, given: str, advice: str, confidence: Confidence, fix: FixSpec | None
+    ) -> None:
+        subject = f"`{short_code(code_of(node))}`"
+        if entry["unseeded_draws_from"] == "entropy":
+            consequence = (
+                "Unseeded, it seeds itself from the operating system's entropy, so every run tries different "
+                "configurations and reports a different best one; seeding NumPy or Python does not reach it."
+            )
+        else:
+            consequence = (
+                "Unseeded, it draws its seed from Python's global `random` state: the search repeats only when "
+                "the run seeds that state first and every draw before it stays the same."
+            )
+        environment = entry.get("seed_environment")
+        if environment:
+            consequence += f" Setting `{environment}` seeds it too."
+        self.report(
+            node,
+            f"{subject} {entry['why']}{',' if entry.get('sampler_argument') else ''} {given}",
+            detail=consequence,
+            help=f"Pass a fixed seed: {advice}",
+            confidence=Confidence.weakest(confidence, self.resolution_confidence(node.func)),
+            fix=fix,
+        )
+
+    def _confidence(self, entry: Entry) -> Confidence:
+        if entry["unseeded_draws_from"] == "python-random" and self._python_random_seeded:
+            return Confidence.MEDIUM
+        return Confidence.HIGH
+
+    def _environment_set(self) -> frozenset[str]:
+        """The environment variables the file sets (`os.environ["HYPEROPT_FMIN_SEED"] = "1"`)."""
+        if self._environment is None:
+            imports = self.context.imports
+            self._environment = frozenset(
+                write.name
+                for node in descendants(self.context.module, (cst.Assign, cst.Call))
+                for write in env_writes(imports, node)
+            )
+        return self._environment
+
+    def _module_alias(self, package: str) -> str | None:
+        """How the file names a package (`optuna.` or `opt.`), when it imports the package itself."""
+        for alias, qualified in self.context.imports.bindings.items():
+            if qualified == package:
+                return f"{alias}."
+        return None
+
