@@ -148,6 +148,9 @@ SCHEMA: dict[str, Schema] = {
             "seed_value": (is_str, False),  # the seed a fix or advice passes; default `0`
             "sampler_argument": (is_str, False),  # a factory: the sampler it builds when this is absent
             "default_sampler": (is_str, False),  # with sampler_argument: the class it builds, seeded by `seed=`
+            # With sampler_argument: the methods of what it returns that make the sampler draw; a study
+            # only read (its best trial, plots) draws nothing.
+            "sampled_by": (list_of_str, False),
         },
         # DET106: one entry per gradient-boosting library.
         "gradient_boosting": {

@@ -16,8 +16,9 @@ class UnseededSearch(EstimatorVisitor, Rule):
     ## What it does
     Checks hyper-parameter searches that draw the candidates they try at random without a seed:
     Optuna's samplers (`TPESampler`, `RandomSampler`, `CmaEsSampler`, `NSGAIISampler`, ...) without
-    `seed=`, `optuna.create_study()`/`load_study()` without a `sampler=` (its default TPESampler is
-    unseeded), Hyperopt's `fmin` without `rstate=`, and Keras Tuner's `RandomSearch`,
+    `seed=`, `optuna.create_study()`/`load_study()` without a `sampler=` when the study is optimized
+    (its default TPESampler is unseeded; a study only read for its results draws nothing, and one
+    handed to other code is reported at low confidence), Hyperopt's `fmin` without `rstate=`, and Keras Tuner's `RandomSearch`,
     `BayesianOptimization` and `Hyperband` (and their oracles) without `seed=`.
 
     ## Why is this bad?
@@ -70,12 +71,16 @@ class UnseededSearch(EstimatorVisitor, Rule):
         "best = fmin(f, space, algo=tpe.suggest, max_evals=50)\n",
         "import keras_tuner as kt\ntuner = kt.RandomSearch(build_model, 'val_accuracy', 20, 7)\n",
         "import keras_tuner\ntuner = keras_tuner.Hyperband(build_model, objective='val_loss', seed=1)\n",
-        # Someone else's `create_study` and `fmin`.
+        # A study only read: its sampler never draws.
+        "import optuna\nstudy = optuna.load_study(study_name='rf', storage='sqlite:///rf.db')\nprint(study.best_params)\n",
+        # Someone else's `fmin`.
         "from scipy.optimize import fmin\nxopt = fmin(f, x0)\n",
     )
     INVALID = (
-        "import optuna\nstudy = optuna.create_study(direction='maximize')  # DET107\n",
-        "import optuna\nstudy = optuna.create_study(sampler=None)  # DET107\n",
+        "import optuna\nstudy = optuna.create_study(direction='maximize')  # DET107\nstudy.optimize(objective, n_trials=50)\n",
+        "import optuna\noptuna.create_study(sampler=None).optimize(objective, n_trials=50)  # DET107\n",
+        "import optuna\n\ndef resume(name, url):\n    study = optuna.load_study(study_name=name, storage=url)  # DET107\n"
+        "    trial = study.ask()\n    return trial\n",
         "import optuna\nsampler = optuna.samplers.TPESampler(multivariate=True)  # DET107\n",
         "from optuna.samplers import RandomSampler\nsampler = RandomSampler(seed=None)  # DET107\n",
         "from hyperopt import fmin, tpe\nbest = fmin(f, space, algo=tpe.suggest, max_evals=50)  # DET107\n",
@@ -128,6 +133,9 @@ class UnseededSearch(EstimatorVisitor, Rule):
             return  # a sampler is given: it is judged where it is built
         if found is None and view.hiding(None) is not None:
             return  # `**options` may carry one
+        sampling = self._sampling(node, frozenset(entry.get("sampled_by", ())))
+        if sampling is None:
+            return
         sampler = entry["default_sampler"]
         module = self._module_alias(sampler.partition(".")[0])
         written = f"{module}{sampler.partition('.')[2]}(seed=0)" if module is not None else None
@@ -143,7 +151,36 @@ class UnseededSearch(EstimatorVisitor, Rule):
             fixed = node.with_changes(args=[*args, new])
             fix = FixSpec.replace(node, self.context.module.code_for_node(fixed), f"pass a seeded `{argument}=`", safe=False)
         advice = f"`{argument}={written or short_code(sampler) + '(seed=0)'}`"
-        self._report(node, entry, given, advice, self._confidence(entry), fix)
+        confidence = self._confidence(entry) if sampling else Confidence.LOW
+        self._report(node, entry, given, advice, confidence, fix)
+
+    def _sampling(self, node: cst.Call, methods: frozenset[str]) -> bool | None:
+        """Whether the study a factory returns is made to sample here: True when it is optimized (or
+        asked for a trial) where it is made, None when it is only read (its best trial, plots), False
+        when it leaves the function and what happens to it is not seen."""
+        outer = self.enclosing_call()
+        func = outer.func if outer is not None else None
+        if isinstance(func, cst.Attribute) and func.value is node:
+            return func.attr.value in methods or None  # `create_study().optimize(...)`
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and statement.body else None
+        if not isinstance(small, cst.Assign) or small.value is not node or len(small.targets) != 1:
+            return False
+        target = small.targets[0].target
+        if not isinstance(target, cst.Name):
+            return False
+        scope = next((s for s in reversed(self.context.statement_stack) if isinstance(s, cst.FunctionDef)), None)
+        for call in descendants(scope or self.context.module, (cst.Call,)):
+            called = call.func
+            if (
+                isinstance(called, cst.Attribute)
+                and called.attr.value in methods
+                and isinstance(called.value, cst.Name)
+                and called.value.value == target.value
+            ):
+                return True
+        # Handed on (returned, passed to a helper, kept on `self`) or only read here.
+        return False if _leaves(scope, target.value) else None
 
     def _report(
         self, node: cst.Call, entry: Entry, given: str, advice: str, confidence: Confidence, fix: FixSpec | None
@@ -194,3 +231,13 @@ class UnseededSearch(EstimatorVisitor, Rule):
                 return f"{alias}."
         return None
 
+
+def _leaves(scope: cst.FunctionDef | None, name: str) -> bool:
+    """Whether a function hands the value of `name` on: returns it, passes it to a call, or stores it."""
+    if scope is None:
+        return False
+    for node in descendants(scope, (cst.Return, cst.Arg, cst.Assign)):
+        value = node.value
+        if isinstance(value, cst.Name) and value.value == name:
+            return True
+    return False
