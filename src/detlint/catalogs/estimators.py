@@ -38,6 +38,14 @@ class EstimatorIndex:
         self.numpy_seeders = _seeders(catalog, "numpy", _FALLBACK_NUMPY_SEEDERS)
         self.python_random_seeders = _seeders(catalog, "random", frozenset({"random.seed"}))
         self.searches = entries_by(catalog.entries(CATALOG, "hyperparameter_search"))
+        spaces = catalog.entries(CATALOG, "search_spaces")
+        self.space_methods = entries_by(spaces, "methods")
+        self.space_callables = entries_by(spaces, "callables")
+        self.space_dict_values = entries_by(spaces, "dict_values")
+        self.space_grids = entries_by(spaces, "grid_callables")
+        seeds = catalog.entries(CATALOG, "seed_parameters")
+        self.seed_names = frozenset(name for entry in seeds for name in entry["names"])
+        self.seed_suffixes = tuple(suffix for entry in seeds for suffix in entry.get("suffixes", ()))
         self.gbm_targets: dict[str, GbmTarget] = {}
         for library in catalog.entries(CATALOG, "gradient_boosting"):
             for name in library["estimators"]:

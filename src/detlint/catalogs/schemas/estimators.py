@@ -152,6 +152,27 @@ SCHEMA: dict[str, Schema] = {
             # only read (its best trial, plots) draws nothing.
             "sampled_by": (list_of_str, False),
         },
+        # DET108: where a search space names its parameters, so a seed searched as one is seen.
+        "search_spaces": {
+            "library": (is_str, True),
+            "frameworks": (list_of_str, True),  # a file must import one of them
+            # A parameter declared by a call: `trial.suggest_int("seed", ...)` (methods, on any receiver),
+            # `hp.choice("seed", [...])` (callables); its name is `name_argument`, its choices `choices_argument`.
+            "methods": (list_of_str, False),
+            "callables": (list_of_str, False),
+            "name_argument": (argument_ref, False),
+            "choices_argument": (argument_ref, False),
+            # A parameter declared by a dict key whose value is one of these (`{"seed": tune.choice([...])}`).
+            "dict_values": (list_of_str, False),
+            # A search class whose grid argument maps parameter names to lists of values.
+            "grid_callables": (list_of_str, False),
+            "grid_argument": (argument_ref, False),
+        },
+        # DET108: the parameter names that are a random seed (`prefix__` of a pipeline step removed).
+        "seed_parameters": {
+            "names": (list_of_str, True),
+            "suffixes": (list_of_str, False),
+        },
         # DET106: one entry per gradient-boosting library.
         "gradient_boosting": {
             "library": (is_str, True),
