@@ -223,6 +223,7 @@ def test_benchmarking_set_from_a_runtime_value_is_a_low_confidence_det203():
         ("if fast:", "high"),  # a parameter on by default
         ("if torch.cuda.is_available():", "high"),  # not a choice: every GPU run
         ("if cudnn_benchmark is not None:", "high"),
+        ("if cfg.benchmark:", "high"),  # unknown: it may be on in every run
     ],
 )
 def test_det203_under_an_opt_in_flag_is_low(guard, confidence):

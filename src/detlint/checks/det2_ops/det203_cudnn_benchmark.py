@@ -23,8 +23,8 @@ class CudnnBenchmark(SwitchVisitor, Rule):
 
     A value that is not a literal (`cudnn.benchmark = args.benchmark`) is reported at low
     confidence: it may or may not turn benchmarking on. So is `True` written under a flag that is
-    off by default or comes from a configuration (`if args.benchmark:`, `if cfg.get("benchmark"):`):
-    the line runs only when the user opts in.
+    off unless set (an option or parameter whose default is false, `if cfg.get("benchmark"):`): the
+    line runs only when the user opts in.
 
     ## Example
     ```python
@@ -102,7 +102,7 @@ class CudnnBenchmark(SwitchVisitor, Rule):
             flag = self._opt_in_flag()
             if flag is not None:
                 code = self.context.module.code_for_node(flag)
-                detail += f" It runs only when `{code}` is set, which is off by default or configured (low confidence)."
+                detail += f" It runs only when `{code}` is set, which it is not by default (low confidence)."
                 confidence = Confidence.LOW
             self.report(
                 node,
@@ -124,8 +124,8 @@ class CudnnBenchmark(SwitchVisitor, Rule):
 
     def _opt_in_flag(self) -> cst.BaseExpression | None:
         """The flag of the `if flag:` whose body holds the current statement (`if args.benchmark:`,
-        `if cfg.get("cudnn_benchmark"):`), when the flag is not known to be on: the switch is the
-        user's opt-in."""
+        `if cfg.get("cudnn_benchmark"):`), when the flag is known to be off unless set (a default, an
+        option's default, a key read without a default): the switch is the user's opt-in."""
         statements = self.context.statement_stack
         guard = statements[-2] if len(statements) >= 2 else None
         if not isinstance(guard, cst.If) or guard.body is not self.enclosing_block():
@@ -140,4 +140,4 @@ class CudnnBenchmark(SwitchVisitor, Rule):
             default = self.context.model.known(test).value
         else:
             return None  # a comparison or a call (`torch.cuda.is_available()`): not a user's choice
-        return test if default is NOT_LITERAL or not default else None
+        return test if default is not NOT_LITERAL and not default else None
