@@ -568,14 +568,19 @@ class FactsCollector(cst.BatchableCSTVisitor):
                     fixed = node.with_changes(args=[*node.args, seeded])
                     data += (("fix", self.context.module.code_for_node(fixed)),)
                 self._emit(EventKind.LOADER, "torch", node, data=data)
+        pipeline = self.catalog.entries("tf_ops", "data_pipeline")
+        if qualname is not None:
+            for entry in pipeline:
+                if qualname in entry.get("callables", ()):
+                    self._tf_data_event(node, entry, Confidence.HIGH)  # `keras.utils.image_dataset_from_directory`
         if isinstance(node.func, cst.Attribute) and self.imports.imports_any(frozenset({"tensorflow"})):
             if qualname is not None and qualname.split(".")[0] != "tensorflow":
                 return  # a module's function (`random.shuffle(paths)`), not a dataset's method
-            for entry in self.catalog.entries("tf_ops", "data_pipeline"):
-                if node.func.attr.value in entry["methods"]:
+            for entry in pipeline:
+                if node.func.attr.value in entry.get("methods", ()):
                     self._tf_data_event(node, entry)
 
-    def _tf_data_event(self, node: cst.Call, entry) -> None:
+    def _tf_data_event(self, node: cst.Call, entry, confidence: Confidence = Confidence.MEDIUM) -> None:
         if entry.get("deterministic_keyword"):
             flag = argument(node, entry["deterministic_keyword"])
             if flag is not None and literal_value(flag.value) is False:
@@ -585,8 +590,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
             shuffle = argument(node, entry["shuffle_keyword"]) if entry.get("shuffle_keyword") else None
             if shuffle is not None and literal_value(shuffle.value) is False:
                 return
+            if shuffle is None and entry.get("shuffles_by_default") is False:
+                return
             if seed is None or literal_value(seed.value) is None:
-                self._emit(EventKind.TF_DATA, "tensorflow", node, Confidence.MEDIUM, detail="unseeded-shuffle")
+                drawn = entry.get("unseeded_draws_from")
+                data = (("draws_from", drawn),) if drawn else ()
+                self._emit(EventKind.TF_DATA, "tensorflow", node, confidence, detail="unseeded-shuffle", data=data)
 
     def _switch_events(self, node: cst.Assign | cst.Call) -> None:
         for write in self.model.attribute_writes(node):

@@ -338,10 +338,15 @@ SCHEMA: dict[str, Schema] = {
         },
         "ops": _op_fields(status(deterministic_mode=True, switch=True)),
         "data_pipeline": {
-            "methods": (list_of_str, True),
+            "methods": (list_of_str, False),  # dataset methods, on any receiver in a file importing TF
+            "callables": (list_of_str, False),  # functions, by qualified name
             "deterministic_keyword": (is_str, False),
             "seed_keyword": (is_str, False),
             "shuffle_keyword": (is_str, False),
+            "shuffles_by_default": (is_bool, False),  # default true: absent, the call shuffles
+            # Without a seed, the seed is drawn from this library's global state (Keras draws from
+            # NumPy), so only seeding that library makes the order repeat.
+            "unseeded_draws_from": (is_str, False),
             "option_attributes": (list_of_str, False),
         },
     },
