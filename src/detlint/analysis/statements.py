@@ -72,11 +72,12 @@ def parameters(function: cst.FunctionDef, *, variadic: bool = True) -> tuple[str
 
 
 def descendants(node: cst.CSTNode, kind: type[_Node], skip: tuple[type, ...] = ()) -> Iterator[_Node]:
-    """Every node of type `kind` in `node`'s tree (itself included), not entering `skip` nodes."""
+    """Every node of type `kind` in `node`'s tree (itself included), in source order, not entering `skip`
+    nodes."""
     stack = [node]
     while stack:
         current = stack.pop()
         if isinstance(current, kind):
             yield current
         if not isinstance(current, skip):
-            stack.extend(current.children)
+            stack.extend(reversed(current.children))
