@@ -43,6 +43,7 @@ class RngIndex:
         self._entropy_seeders = set(entries_by(entries("entropy_seeders")))
         self._unstable = entries_by(entries("unstable_sources"))
         self.seed_keywords = frozenset(name for e in entries("seed_keywords") for name in e["names"])
+        self.key_consumers = entries_by(entries("key_consumers"))
         # Top-level packages the catalog describes (torch, numpy, transformers, ...).
         self.packages = frozenset(
             name.split(".")[0]

@@ -37,6 +37,12 @@ SCHEMA: dict[str, Schema] = {
             "requires_unseeded": (is_bool, False),
         },
         "seed_keywords": {"names": (list_of_str, True)},
+        # DET109: JAX's explicit keys: the calls that consume a key (each must get a fresh one).
+        "key_consumers": {
+            "callables": (list_of_str, True),
+            "key_argument": (argument_ref, True),
+            "what": (is_str, True),
+        },
         "worker_loaders": {
             "callables": (list_of_str, True),
             "workers_argument": (argument_ref, True),
