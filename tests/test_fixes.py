@@ -37,6 +37,17 @@ CASES = [
         "    test_size=0.5,\n    random_state=0,\n)\n",
         True,
     ),
+    (
+        "import optuna as opt\n\nstudy = opt.create_study(direction='maximize')\nstudy.optimize(objective, n_trials=5)\n",
+        "import optuna as opt\n\nstudy = opt.create_study(direction='maximize', sampler=opt.samplers.TPESampler(seed=0))\n"
+        "study.optimize(objective, n_trials=5)\n",
+        True,
+    ),
+    (
+        "import keras_tuner as kt\ntuner = kt.RandomSearch(build, objective='val_loss', seed=None)\n",
+        "import keras_tuner as kt\ntuner = kt.RandomSearch(build, objective='val_loss', seed=0)\n",
+        True,
+    ),
 ]
 
 

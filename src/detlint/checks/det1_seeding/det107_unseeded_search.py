@@ -140,16 +140,7 @@ class UnseededSearch(EstimatorVisitor, Rule):
         module = self._module_alias(sampler.partition(".")[0])
         written = f"{module}{sampler.partition('.')[2]}(seed=0)" if module is not None else None
         given = f"as `{argument}=None`" if found is not None else f"as no `{argument}=` is given"
-        fix = None
-        if written is not None and not any(arg.star for arg in node.args):
-            args = [arg for arg in node.args if not (arg.keyword is not None and arg.keyword.value == argument)]
-            new = cst.Arg(
-                value=cst.parse_expression(written),
-                keyword=cst.Name(argument),
-                equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")),
-            )
-            fixed = node.with_changes(args=[*args, new])
-            fix = FixSpec.replace(node, self.context.module.code_for_node(fixed), f"pass a seeded `{argument}=`", safe=False)
+        fix = seed_fix(self.context.module, node, argument, written) if written is not None else None
         advice = f"`{argument}={written or short_code(sampler) + '(seed=0)'}`"
         confidence = self._confidence(entry) if sampling else Confidence.LOW
         self._report(node, entry, given, advice, confidence, fix)
