@@ -4,6 +4,7 @@ import libcst as cst
 
 from detlint.catalogs.conditions import ArgumentView
 from detlint.catalogs.entries import Entry
+from detlint.analysis.statements import descendants
 from detlint.checks.base import Rule
 from detlint.checks.det1_seeding._estimators import EstimatorVisitor
 from detlint.finding import Confidence, Severity, short_code
@@ -19,6 +20,11 @@ class TunedSeed(EstimatorVisitor, Rule):
     several values of `random_state` (also a pipeline step's `clf__random_state`). Names ending in
     `_seed` (`data_seed`) are reported at medium confidence. A parameter with one value is not
     searched and is not reported.
+
+    It also reports, at medium confidence, a loop over seeds that keeps the best run: the loop
+    variable seeds the run (`torch.manual_seed(seed)`, `set_seed(seed)`, `random_state=seed`) and an
+    `if` directly in the loop compares a result with a `best...` name bound before the loop. A loop
+    that collects every seed's result, or keeps the best epoch of each seed, is not reported.
 
     ## Why is this bad?
     A search keeps the configuration that scored best. When the seed is one of the parameters it
@@ -54,7 +60,7 @@ class TunedSeed(EstimatorVisitor, Rule):
     code = "DET108"
     name = "tuned-seed"
     severity = Severity.WARNING
-    frameworks = frozenset({"optuna", "hyperopt", "keras_tuner", "kerastuner", "ray", "sklearn"})
+    # Every file: a loop over seeds needs no search library (each search space entry names its own).
 
     VALID = (
         "import optuna\ndef objective(trial):\n    lr = trial.suggest_float('lr', 1e-4, 1e-1)\n    return train(lr, seed=0)\n",
@@ -64,6 +70,11 @@ class TunedSeed(EstimatorVisitor, Rule):
         "from hyperopt import hp\nspace = {'lr': hp.loguniform('lr', -8, -2)}\n",
         # Not a search space: a seed passed to a function that happens to be named like one.
         "import random\nrandom.choice(['seed', 'other'])\n",
+        # Seeds as replicates: every result is kept.
+        "import torch\nscores = []\nfor seed in range(5):\n    torch.manual_seed(seed)\n    scores.append(train_and_evaluate())\n",
+        # The best epoch of each seed, reset for every seed.
+        "import torch\nresults = []\nfor seed in range(3):\n    torch.manual_seed(seed)\n    best = 0.0\n"
+        "    for epoch in range(10):\n        acc = step()\n        if acc > best:\n            best = acc\n    results.append(best)\n",
     )
     INVALID = (
         "import optuna\ndef objective(trial):\n    seed = trial.suggest_int('seed', 0, 100)  # DET108\n    return train(seed=seed)\n",
@@ -74,6 +85,8 @@ class TunedSeed(EstimatorVisitor, Rule):
         "grid = {'clf__C': [1, 10], 'clf__random_state': [0, 1, 2]}  # DET108\nsearch = GridSearchCV(pipe, grid)\n",
         "from sklearn.model_selection import RandomizedSearchCV\n"
         "search = RandomizedSearchCV(model, param_distributions={'random_state': range(10)})  # DET108\n",
+        "import torch\nbest_acc, best_seed = 0.0, None\nfor seed in range(10):  # DET108\n    torch.manual_seed(seed)\n"
+        "    acc = train_and_evaluate()\n    if acc > best_acc:\n        best_acc, best_seed = acc, seed\n",
     )
 
     def on_call(self, node: cst.Call) -> None:
@@ -103,6 +116,55 @@ class TunedSeed(EstimatorVisitor, Rule):
             choices = element.value.args[0].value if element.value.args else None
             if isinstance(name, str) and not _single_value(choices):
                 self._report(element, name, f"`{short_code(code_of(element.value))}`")
+
+    def visit_For(self, node: cst.For) -> None:
+        """`for seed in range(10): set_seed(seed); ...; if score > best_score: best_score = ...`."""
+        if not isinstance(node.target, cst.Name) or not isinstance(node.body, cst.IndentedBlock):
+            return
+        seed = node.target.value
+        kept = {
+            name
+            for statement in node.body.body
+            if isinstance(statement, cst.If) and isinstance(statement.test, cst.Comparison)
+            for name in _assigned_names(statement.body)
+            if "best" in name.lower()
+        }
+        kept &= self._names_bound_before(node) if kept else set()
+        if not kept or not any(self._seeds_with(call, seed) for call in descendants(node.body, (cst.Call,))):
+            return
+        self.report(
+            node,
+            f"`for {seed} in ...` keeps the run of the best seed (in `{sorted(kept)[0]}`)",
+            detail="The loop trains with each seed and keeps the one that scored best: that score is the luck of "
+            "one draw, not a property of the configuration, so it is optimistic and does not replicate with another "
+            "seed (medium confidence: read from the loop's shape).",
+            help="Report the mean and the spread over all seeds instead of the best one",
+            confidence=Confidence.MEDIUM,
+        )
+
+    def _seeds_with(self, call: cst.Call, name: str) -> bool:
+        """The call seeds something with `name`: a seeding function given it first (`torch.manual_seed(seed)`,
+        a project's `set_seed(seed)`), or a seed keyword given it (`random_state=seed`)."""
+        for arg in call.args:
+            if not (isinstance(arg.value, cst.Name) and arg.value.value == name):
+                continue
+            if arg.keyword is not None:
+                return arg.keyword.value in self.catalog.rng.seed_keywords
+            qualname = self.qualname(call.func) or code_of(call.func)
+            return self.catalog.rng.seeder(qualname) is not None or "seed" in qualname.rpartition(".")[2].lower()
+        return False
+
+    def _names_bound_before(self, loop: cst.For) -> set[str]:
+        """The names assigned in the loop's block before the loop."""
+        block = self.enclosing_block()
+        statements = block.body if isinstance(block, cst.IndentedBlock) else self.context.module.body
+        names: set[str] = set()
+        for statement in statements:
+            if statement is loop:
+                break
+            if isinstance(statement, cst.SimpleStatementLine):
+                names.update(_assigned_names([statement]))
+        return names
 
     # -- declarations -------------------------------------------------------------------------------
     def _declared(self, node: cst.Call, entry: Entry) -> None:
@@ -177,3 +239,22 @@ def _empty_range(call: cst.Call) -> bool:
         return False
     low, high = literal_value(positional[1]), literal_value(positional[2])
     return low is not NOT_LITERAL and low == high
+
+
+def _assigned_names(statements) -> set[str]:
+    """The plain names the statements assign (tuple targets included), not looking into nested blocks."""
+    body = statements.body if isinstance(statements, cst.BaseSuite) else statements
+    names: set[str] = set()
+    for statement in body:
+        if not isinstance(statement, cst.SimpleStatementLine):
+            continue
+        for small in statement.body:
+            if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)):
+                targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else [small.target]
+                for target in targets:
+                    elements = target.elements if isinstance(target, (cst.Tuple, cst.List)) else [target]
+                    for element in elements:
+                        value = element.value if isinstance(element, cst.BaseElement) else element
+                        if isinstance(value, cst.Name):
+                            names.add(value.value)
+    return names
