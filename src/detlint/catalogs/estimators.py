@@ -38,6 +38,7 @@ class EstimatorIndex:
         self.numpy_seeders = _seeders(catalog, "numpy", _FALLBACK_NUMPY_SEEDERS)
         self.python_random_seeders = _seeders(catalog, "random", frozenset({"random.seed"}))
         self.searches = entries_by(catalog.entries(CATALOG, "hyperparameter_search"))
+        self.search_methods = entries_by(catalog.entries(CATALOG, "hyperparameter_search"), "methods")
         spaces = catalog.entries(CATALOG, "search_spaces")
         self.space_methods = entries_by(spaces, "methods")
         self.space_callables = entries_by(spaces, "callables")

@@ -139,11 +139,17 @@ SCHEMA: dict[str, Schema] = {
         # random, and study factories that build an unseeded default sampler.
         "hyperparameter_search": {
             "library": (is_str, True),
-            "callables": (list_of_str, True),
+            "callables": (list_of_str, False),
+            # Methods of a search (on any receiver, in a file importing `frameworks`) that run trials in
+            # parallel when `parallel_argument` is a literal other than 1: seeded or not, trials finish
+            # in a different order.
+            "methods": (list_of_str, False),
+            "frameworks": (list_of_str, False),
+            "parallel_argument": (argument_ref, False),
             "why": (is_str, True),
             "seed_argument": (argument_ref, False),  # where the seed goes (not with sampler_argument)
             # What an unseeded one draws from: fresh OS entropy, or Python's global `random` state.
-            "unseeded_draws_from": (one_of("entropy", "python-random"), True),
+            "unseeded_draws_from": (one_of("entropy", "python-random"), False),
             "seed_environment": (is_str, False),  # an environment variable that seeds it when set
             "seed_value": (is_str, False),  # the seed a fix or advice passes; default `0`
             "sampler_argument": (is_str, False),  # a factory: the sampler it builds when this is absent

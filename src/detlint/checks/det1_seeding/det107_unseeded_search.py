@@ -8,7 +8,7 @@ from detlint.checks.base import FixSpec, Rule
 from detlint.checks.det1_seeding._estimators import EstimatorVisitor, Seed, seed_fix, seed_status
 from detlint.facts.switches import env_writes
 from detlint.finding import Confidence, Severity, short_code
-from detlint.names import code_of, literal_value
+from detlint.names import argument, code_of, literal_value
 
 
 class UnseededSearch(EstimatorVisitor, Rule):
@@ -30,8 +30,9 @@ class UnseededSearch(EstimatorVisitor, Rule):
     file that seeds it (`random.seed`, `keras.utils.set_random_seed`) makes the search repeat as long
     as the draws before it stay the same, and the finding is then medium.
 
-    A seeded search still differs between runs when trials run in parallel (`n_jobs` above 1, several
-    workers): trials finish in a different order. scikit-learn's `RandomizedSearchCV` is DET105's.
+    A seeded search still differs between runs when its trials run in parallel: Optuna's
+    `study.optimize(..., n_jobs=4)` (or `-1`) is reported at medium confidence, as trials finish, and
+    are learned from, in an order that changes. scikit-learn's `RandomizedSearchCV` is DET105's.
 
     ## Example
     ```python
@@ -71,6 +72,8 @@ class UnseededSearch(EstimatorVisitor, Rule):
         "best = fmin(f, space, algo=tpe.suggest, max_evals=50)\n",
         "import keras_tuner as kt\ntuner = kt.RandomSearch(build_model, 'val_accuracy', 20, 7)\n",
         "import keras_tuner\ntuner = keras_tuner.Hyperband(build_model, objective='val_loss', seed=1)\n",
+        "import optuna\nstudy = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))\n"
+        "study.optimize(objective, n_trials=100, n_jobs=1)\n",
         # A study only read: its sampler never draws.
         "import optuna\nstudy = optuna.load_study(study_name='rf', storage='sqlite:///rf.db')\nprint(study.best_params)\n",
         # Someone else's `fmin`.
@@ -86,6 +89,8 @@ class UnseededSearch(EstimatorVisitor, Rule):
         "from hyperopt import fmin, tpe\nbest = fmin(f, space, algo=tpe.suggest, max_evals=50)  # DET107\n",
         "import keras_tuner as kt\ntuner = kt.BayesianOptimization(build_model, objective='val_loss')  # DET107\n",
         "import random\nimport keras_tuner as kt\nrandom.seed(0)\ntuner = kt.RandomSearch(build_model, 'val_loss')  # DET107\n",
+        "import optuna\nstudy = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))\n"
+        "study.optimize(objective, n_trials=100, n_jobs=-1)  # DET107\n",
     )
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -96,6 +101,10 @@ class UnseededSearch(EstimatorVisitor, Rule):
     def on_call(self, node: cst.Call) -> None:
         qualname = self.qualname(node.func)
         if qualname is None:
+            if isinstance(node.func, cst.Attribute):
+                entry = self.catalog.estimators.search_methods.get(node.func.attr.value)
+                if entry is not None and self.context.imports.imports_any(frozenset(entry["frameworks"])):
+                    self._check_parallel(node, entry)
             return
         if qualname in self.catalog.estimators.python_random_seeders:
             self._python_random_seeded = True
@@ -124,6 +133,23 @@ class UnseededSearch(EstimatorVisitor, Rule):
         # A seed that is an object (Hyperopt's generator) may need an import: advice only.
         fix = None if positional or "seed_value" in entry.fields else seed_fix(self.context.module, node, keyword)
         self._report(node, entry, given, f"`{keyword}={value}`", confidence, fix)
+
+    def _check_parallel(self, node: cst.Call, entry: Entry) -> None:
+        """`study.optimize(objective, n_jobs=4)`: trials finish, and are learned from, in a varying order."""
+        where = entry["parallel_argument"]
+        found = argument(node, where["keyword"], where.get("position"))
+        value = literal_value(found.value) if found is not None else 1
+        if isinstance(value, bool) or not isinstance(value, int) or value == 1:
+            return
+        self.report(
+            node,
+            f"`{short_code(code_of(node))}` {entry['why']} (`{where['keyword']}={value}`)",
+            detail="Trials finish in an order that changes between runs, and the search learns from them in that "
+            "order: even a seeded search suggests different configurations and may report a different best one "
+            "(medium confidence: the receiver's type is not known).",
+            help=f"Run the trials one at a time (`{where['keyword']}=1`) when the result must repeat",
+            confidence=Confidence.MEDIUM,
+        )
 
     def _check_factory(self, node: cst.Call, entry: Entry) -> None:
         argument = entry["sampler_argument"]
