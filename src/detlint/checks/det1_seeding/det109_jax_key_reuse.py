@@ -71,6 +71,8 @@ class JaxKeyReuse(Rule):
         "key, sub = jax.random.split(key)\ny = jax.random.normal(sub, (3,))\n",
         "import jax\ndef f(key, flip):\n    if flip:\n        return jax.random.bernoulli(key)\n"
         "    else:\n        return jax.random.normal(key)\n",
+        "import jax\ndef f(key, flip):\n    if flip:\n        return jax.random.bernoulli(key)\n"
+        "    return jax.random.normal(key)\n",
         "import jax\ndef f(key):\n    for i in range(3):\n        key, sub = jax.random.split(key)\n"
         "        print(jax.random.uniform(sub))\n",
         "import jax\nkeys = jax.random.split(jax.random.PRNGKey(0), 2)\n"
@@ -110,6 +112,11 @@ class JaxKeyReuse(Rule):
             other = self._statement(node.orelse, _copy(state)) if isinstance(node.orelse, cst.If) else (
                 self._block(_body(node.orelse), _copy(state)) if node.orelse is not None else _copy(state)
             )
+            # A branch that returns (or raises, breaks, continues) does not reach what follows the `if`.
+            if _leaves_block(_body(node)):
+                return other
+            if node.orelse is not None and not isinstance(node.orelse, cst.If) and _leaves_block(_body(node.orelse)):
+                return taken
             return _merge(taken, other)
         if isinstance(node, (cst.For, cst.While)):
             self._expression(node.iter if isinstance(node, cst.For) else node.test, state)
@@ -196,6 +203,13 @@ def _body(node: cst.CSTNode) -> Sequence[cst.CSTNode]:
         inner = body.body
         return inner if isinstance(inner, Sequence) else ()
     return body if isinstance(body, Sequence) else ()
+
+
+def _leaves_block(statements: Sequence[cst.CSTNode]) -> bool:
+    last = statements[-1] if statements else None
+    return isinstance(last, cst.SimpleStatementLine) and isinstance(
+        last.body[-1], (cst.Return, cst.Raise, cst.Break, cst.Continue)
+    )
 
 
 def _key_name(node: cst.BaseExpression) -> str | None:
