@@ -161,7 +161,8 @@ SCHEMA: dict[str, Schema] = {
         # DET108: where a search space names its parameters, so a seed searched as one is seen.
         "search_spaces": {
             "library": (is_str, True),
-            "frameworks": (list_of_str, True),  # a file must import one of them
+            "frameworks": (list_of_str, True),  # a file must import one of them...
+            "receivers": (list_of_str, False),  # ...unless a method is called on a name like these (`trial`)
             # A parameter declared by a call: `trial.suggest_int("seed", ...)` (methods, on any receiver),
             # `hp.choice("seed", [...])` (callables); its name is `name_argument`, its choices `choices_argument`.
             "methods": (list_of_str, False),

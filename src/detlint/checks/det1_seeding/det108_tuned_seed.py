@@ -68,6 +68,8 @@ class TunedSeed(EstimatorVisitor, Rule):
         "from sklearn.model_selection import GridSearchCV\n"
         "search = GridSearchCV(model, {'C': [0.1, 1, 10], 'random_state': [0]})\n",
         "from hyperopt import hp\nspace = {'lr': hp.loguniform('lr', -8, -2)}\n",
+        # `suggest_int` on something that is not a trial, in a file without Optuna.
+        "def f(form):\n    return form.suggest_int('seed', 1, 9)\n",
         # Not a search space: a seed passed to a function that happens to be named like one.
         "import random\nrandom.choice(['seed', 'other'])\n",
         # Seeds as replicates: every result is kept.
@@ -78,6 +80,8 @@ class TunedSeed(EstimatorVisitor, Rule):
     )
     INVALID = (
         "import optuna\ndef objective(trial):\n    seed = trial.suggest_int('seed', 0, 100)  # DET108\n    return train(seed=seed)\n",
+        # A search space handed to a trainer that runs Optuna: the file never imports it.
+        "def hp_space(trial):\n    return {'lr': trial.suggest_float('lr', 1e-6, 1e-4), 'seed': trial.suggest_int('seed', 1, 40)}  # DET108\n",
         "from hyperopt import hp\nspace = {'seed': hp.choice('seed', [0, 1, 2])}  # DET108\n",
         "import keras_tuner as kt\ndef build(hp):\n    tf_seed = hp.Int('init_seed', 0, 10)  # DET108\n    return make(tf_seed)\n",
         "from ray import tune\nconfig = {'lr': tune.loguniform(1e-4, 1e-1), 'seed': tune.choice([0, 1, 2])}  # DET108\n",
@@ -101,8 +105,15 @@ class TunedSeed(EstimatorVisitor, Rule):
                 self._grid(node, grid)
         elif isinstance(node.func, cst.Attribute):
             entry = estimators.space_methods.get(node.func.attr.value)
-            if entry is not None and self.context.imports.imports_any(frozenset(entry["frameworks"])):
+            if entry is not None and self._in_search_code(node.func.value, entry):
                 self._declared(node, entry)
+
+    def _in_search_code(self, receiver: cst.BaseExpression, entry: Entry) -> bool:
+        """A search-space method: the file imports the library, or the receiver is named as the library
+        names it (`trial.suggest_int(...)` in a file that receives Optuna's trial from elsewhere)."""
+        if self.context.imports.imports_any(frozenset(entry["frameworks"])):
+            return True
+        return isinstance(receiver, cst.Name) and receiver.value in entry.get("receivers", ())
 
     def visit_Dict(self, node: cst.Dict) -> None:
         """`{"seed": tune.choice([0, 1, 2])}`: a key whose value is a search-space call names it."""
