@@ -121,7 +121,8 @@ class UnseededSearch(EstimatorVisitor, Rule):
         seed_argument = entry["seed_argument"]
         keyword, position = seed_argument["keyword"], seed_argument.get("position")
         seed = seed_status(self.view(node), [keyword], position)
-        if seed.state is Seed.GIVEN or (entry.get("seed_environment") in self._environment_set()):
+        environment = entry.get("seed_environment")
+        if seed.state is Seed.GIVEN or (environment and environment in self._environment_set()):
             return
         value = entry.get("seed_value", "0")
         if seed.state is Seed.UNKNOWN:
@@ -163,8 +164,9 @@ class UnseededSearch(EstimatorVisitor, Rule):
         if sampling is None:
             return
         sampler = entry["default_sampler"]
-        module = self._module_alias(sampler.partition(".")[0])
-        written = f"{module}{sampler.partition('.')[2]}(seed=0)" if module is not None else None
+        package, _, path = sampler.partition(".")
+        module = self.context.imports.local_name(package)  # `optuna`, or `opt` for `import optuna as opt`
+        written = f"{module}.{path}(seed=0)" if module is not None else None
         given = f"as `{argument}=None`" if found is not None else f"as no `{argument}=` is given"
         fix = seed_fix(self.context.module, node, argument, written) if written is not None else None
         advice = f"`{argument}={written or short_code(sampler) + '(seed=0)'}`"
@@ -240,13 +242,6 @@ class UnseededSearch(EstimatorVisitor, Rule):
                 for write in env_writes(imports, node)
             )
         return self._environment
-
-    def _module_alias(self, package: str) -> str | None:
-        """How the file names a package (`optuna.` or `opt.`), when it imports the package itself."""
-        for alias, qualified in self.context.imports.bindings.items():
-            if qualified == package:
-                return f"{alias}."
-        return None
 
 
 def _leaves(scope: cst.FunctionDef | None, name: str) -> bool:

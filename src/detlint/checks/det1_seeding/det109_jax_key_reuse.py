@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 
 import libcst as cst
 
@@ -11,14 +10,8 @@ from detlint.finding import Severity, short_code
 from detlint.names import argument, code_of, literal_value
 
 
-@dataclass
-class _Key:
-    """What a name holds since it was last bound: the calls that consumed it, in order."""
-
-    uses: list[cst.Call] = field(default_factory=list)
-
-
-_State = dict[str, _Key]
+# Each followed key name -> the calls that consumed what it holds since it was last bound, in order.
+_State = dict[str, list[cst.Call]]
 
 
 class JaxKeyReuse(Rule):
@@ -179,9 +172,9 @@ class JaxKeyReuse(Rule):
         name = _key_name(found.value) if found is not None else None
         if name is None or (repeated is not None and name.partition("[")[0].partition(".")[0] in repeated):
             return  # not followed, or bound per element by the comprehension
-        key = state.setdefault(name, _Key())
+        key = state.setdefault(name, [])
         # In a comprehension, what runs once per element reuses a key bound outside it.
-        uses = [*key.uses, call] if repeated is None else [*key.uses, call, call]
+        uses = [*key, call] if repeated is None else [*key, call, call]
         if len(uses) > 1 and id(call) not in self._reported:
             self._reported.add(id(call))
             first = uses[-2]
@@ -194,7 +187,7 @@ class JaxKeyReuse(Rule):
                 help=f"Split a fresh key for each draw: `{name}, subkey = jax.random.split({name})`",
                 related=() if first is call else ((first, "the key was consumed here"),),
             )
-        key.uses.append(call)
+        key.append(call)
 
 
 def _body(node: cst.CSTNode) -> Sequence[cst.CSTNode]:
@@ -245,18 +238,18 @@ def _bind(target: cst.BaseExpression, state: _State) -> _State:
     for name in _bound_names(target):
         for known in [known for known in state if known == name or known.startswith((name + "[", name + "."))]:
             del state[known]
-        state[name] = _Key()
+        state[name] = []
     return state
 
 
 def _copy(state: _State) -> _State:
-    return {name: _Key(list(key.uses)) for name, key in state.items()}
+    return {name: list(uses) for name, uses in state.items()}
 
 
 def _merge(first: _State, second: _State) -> _State:
     """After an `if`: a key consumed in either branch is consumed."""
     merged = _copy(first)
-    for name, key in second.items():
-        known = merged.setdefault(name, _Key())
-        known.uses.extend(use for use in key.uses if use not in known.uses)
+    for name, uses in second.items():
+        known = merged.setdefault(name, [])
+        known.extend(use for use in uses if use not in known)
     return merged
