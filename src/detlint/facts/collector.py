@@ -568,16 +568,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
                     fixed = node.with_changes(args=[*node.args, seeded])
                     data += (("fix", self.context.module.code_for_node(fixed)),)
                 self._emit(EventKind.LOADER, "torch", node, data=data)
-        pipeline = self.catalog.entries("tf_ops", "data_pipeline")
-        if qualname is not None:
-            for entry in pipeline:
-                if qualname in entry.get("callables", ()):
-                    self._tf_data_event(node, entry, Confidence.HIGH)  # `keras.utils.image_dataset_from_directory`
-        if isinstance(node.func, cst.Attribute) and self.imports.imports_any(frozenset({"tensorflow"})):
-            if qualname is not None and qualname.split(".")[0] != "tensorflow":
-                return  # a module's function (`random.shuffle(paths)`), not a dataset's method
-            for entry in pipeline:
-                if node.func.attr.value in entry.get("methods", ()):
+        for entry in self.catalog.entries("tf_ops", "data_pipeline"):
+            if qualname is not None and qualname in entry.get("callables", ()):
+                self._tf_data_event(node, entry, Confidence.HIGH)  # `keras.utils.image_dataset_from_directory`
+            elif isinstance(node.func, cst.Attribute) and node.func.attr.value in entry.get("methods", ()):
+                frameworks = frozenset(entry.get("frameworks") or ("tensorflow",))
+                # A module's function (`random.shuffle(paths)`) is not a dataset's method.
+                if self.imports.imports_any(frameworks) and (qualname is None or qualname.split(".")[0] in frameworks):
                     self._tf_data_event(node, entry)
 
     def _tf_data_event(self, node: cst.Call, entry, confidence: Confidence = Confidence.MEDIUM) -> None:
@@ -592,10 +589,15 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 return
             if shuffle is None and entry.get("shuffles_by_default") is False:
                 return
-            if seed is None or literal_value(seed.value) is None:
-                drawn = entry.get("unseeded_draws_from")
-                data = (("draws_from", drawn),) if drawn else ()
-                self._emit(EventKind.TF_DATA, "tensorflow", node, confidence, detail="unseeded-shuffle", data=data)
+            if _seeds(seed, entry.get("config_seed_fields")):
+                return
+            if entry.get("unseeded_order") == "parallel":
+                # TFDS: unseeded, the shuffled files are also read in completion order.
+                self._emit(EventKind.TF_DATA, "tensorflow", node, confidence, detail="unordered", data=(("shuffles", True),))
+                return
+            drawn = entry.get("unseeded_draws_from")
+            data = (("draws_from", drawn),) if drawn else ()
+            self._emit(EventKind.TF_DATA, "tensorflow", node, confidence, detail="unseeded-shuffle", data=data)
 
     def _switch_events(self, node: cst.Assign | cst.Call) -> None:
         for write in self.model.attribute_writes(node):
@@ -982,3 +984,19 @@ def is_main_guard(test: cst.BaseExpression) -> bool:
 def _passed(arg: cst.Arg | None) -> bool:
     """Whether an argument is given a value other than a literal False or None."""
     return arg is not None and literal_value(arg.value) not in (False, None)
+
+
+def _seeds(seed: cst.Arg | None, config_fields) -> bool:
+    """Whether a pipeline call's seed argument seeds it. With `config_fields`, the argument is a
+    config object: one built in the call (`tfds.ReadConfig(...)`) seeds only when it sets one of
+    those fields; one built elsewhere is trusted."""
+    if seed is None or literal_value(seed.value) is None:
+        return False
+    if not config_fields or not isinstance(seed.value, cst.Call):
+        return True
+    return any(_given(argument(seed.value, field)) for field in config_fields)
+
+
+def _given(arg: cst.Arg | None) -> bool:
+    """Whether an argument is given a value other than a literal None (`seed=0` is a seed)."""
+    return arg is not None and literal_value(arg.value) is not None

@@ -347,6 +347,13 @@ SCHEMA: dict[str, Schema] = {
             # Without a seed, the seed is drawn from this library's global state (Keras draws from
             # NumPy), so only seeding that library makes the order repeat.
             "unseeded_draws_from": (is_str, False),
+            # The seed is a field of a config object passed as `seed_keyword` (TFDS's `ReadConfig`):
+            # a config built in the call counts as seeded only when it sets one of these.
+            "config_seed_fields": (list_of_str, False),
+            # "parallel": without a seed the call also reads in completion order (not only unseeded).
+            "unseeded_order": (one_of("parallel"), False),
+            # `methods` apply in files importing one of these (default: tensorflow).
+            "frameworks": (list_of_str, False),
             "option_attributes": (list_of_str, False),
         },
     },

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.facts.model import EventKind
+from detlint.facts.model import Event, EventKind
 from detlint.finding import Confidence, Finding, Severity, short_code
 from detlint.project.index import ProjectIndex
-from detlint.project.op_paths import describe_entries, entry_locations, entry_states
+from detlint.project.op_paths import EntryState, describe_entries, entry_locations, entry_states, tf_determinism_on
 
 
 class TfDataNondeterministic(ProjectRule):
@@ -16,7 +16,12 @@ class TfDataNondeterministic(ProjectRule):
     `options.deterministic = False` (or `experimental_deterministic`), and `Dataset.shuffle` or
     `list_files` without an op `seed` on the path of an entry point that sets no global seed
     (`tf.random.set_seed`, `keras.utils.set_random_seed`). With a global seed, TensorFlow derives op
-    seeds reproducibly, so an unseeded shuffle is then fine. Keras's dataset factories
+    seeds reproducibly, so an unseeded shuffle is then fine. Op determinism
+    (`tf.config.experimental.enable_op_determinism()`) overrides `deterministic=False`: a pipeline
+    that only entry points enabling it reach is not reported. TensorFlow Datasets'
+    `tfds.load(..., shuffle_files=True)` and `builder.as_dataset(..., shuffle_files=True)` without
+    `read_config=tfds.ReadConfig(shuffle_seed=...)` read the shuffled files with
+    `deterministic=False`; under op determinism they are judged as a shuffle against the global seed. Keras's dataset factories
     (`image_dataset_from_directory`, `text_dataset_from_directory`, `audio_dataset_from_directory`,
     which shuffle by default, and `timeseries_dataset_from_array(shuffle=True)`) draw a missing seed
     from NumPy instead: only a path that seeds NumPy (`keras.utils.set_random_seed` does,
@@ -65,6 +70,17 @@ class TfDataNondeterministic(ProjectRule):
         "    train = keras.utils.image_dataset_from_directory('data/train', image_size=(64, 64))\n",
         "import keras\n\nif __name__ == '__main__':\n"
         "    windows = keras.utils.timeseries_dataset_from_array(series, None, sequence_length=24)\n",
+        # Op determinism overrides `deterministic=False`.
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.config.experimental.enable_op_determinism()\n"
+        "    data = tf.data.Dataset.range(10).map(abs, num_parallel_calls=4, deterministic=False)\n",
+        # TFDS: files read in order, or shuffled with a seed in the read config.
+        "import tensorflow_datasets as tfds\n\nif __name__ == '__main__':\n    train = tfds.load('mnist', split='train')\n"
+        "    test = tfds.load('mnist', split='test', shuffle_files=False)\n",
+        "import tensorflow_datasets as tfds\n\nif __name__ == '__main__':\n"
+        "    train = tfds.load('mnist', split='train', shuffle_files=True, read_config=tfds.ReadConfig(shuffle_seed=0))\n",
+        "import tensorflow as tf\nimport tensorflow_datasets as tfds\n\nif __name__ == '__main__':\n"
+        "    tf.keras.utils.set_random_seed(0)\n    tf.config.experimental.enable_op_determinism()\n"
+        "    builder = tfds.builder('mnist')\n    train = builder.as_dataset(split='train', shuffle_files=True)\n",
         # Python's own shuffle in a file that uses TensorFlow is not a tf.data shuffle (DET101 judges it).
         "import random\nimport tensorflow as tf\n\npaths = ['a.png', 'b.png']\nrandom.seed(0)\nrandom.shuffle(paths)\n",
     )
@@ -75,46 +91,33 @@ class TfDataNondeterministic(ProjectRule):
         "import tensorflow as tf\noptions = tf.data.Options()\noptions.deterministic = False  # DET302\n",
         "import keras\nimport tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
         "    train = keras.utils.image_dataset_from_directory('data/train', image_size=(64, 64))  # DET302\n",
+        # The global seed does not order TFDS's unseeded file reads; under op determinism it seeds their shuffle.
+        "import tensorflow as tf\nimport tensorflow_datasets as tfds\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
+        "    train = tfds.load('mnist', split='train', shuffle_files=True)  # DET302\n",
+        "import tensorflow as tf\nimport tensorflow_datasets as tfds\n\nif __name__ == '__main__':\n"
+        "    tf.config.experimental.enable_op_determinism()\n    builder = tfds.builder('mnist')\n"
+        "    train = builder.as_dataset(split='train', shuffle_files=True, read_config=tfds.ReadConfig())  # DET302\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
-        unseeded: dict[int, list] = {}
+        reaching: dict[int, list[EntryState]] = {}
         for state in entry_states(index):
-            seeded = {library for r in state.events(EventKind.SEED) for library in r.event.covers}
             for reached in state.events(EventKind.TF_DATA):
-                if _drawn_from(reached.event) not in seeded:
-                    unseeded.setdefault(id(reached.event), []).append(state)
+                reaching.setdefault(id(reached.event), []).append(state)
         for _, event in index.events(EventKind.TF_DATA):
+            states = reaching.get(id(event), [])
+            text = _unordered(event, states) if event.detail == "unordered" else None
+            if text is None:
+                unseeded = [state for state in states if _drawn_from(event) not in _seeded(state)]
+                if (event.detail == "unordered" and not _shuffles(event)) or not unseeded:
+                    continue
+                text = _unseeded(event, unseeded)
+            message, detail, advice, related = text
             site = event.site
-            subject = f"`{short_code(site.anchor)}`"
-            if event.detail == "unordered":
-                message = f"{subject} lets tf.data emit elements in completion order"
-                detail = "With `deterministic=False`, parallel transformations emit elements as they finish, in an "
-                detail += "order that changes with thread scheduling."
-                advice = "Leave `deterministic` at its default (True)"
-                related = []
-            elif id(event) in unseeded:
-                states = unseeded[id(event)]
-                message = f"{subject} shuffles without a seed, so the order differs every run"
-                if _drawn_from(event) == "numpy":
-                    detail = (
-                        "Without `seed=` it draws its shuffle seed from NumPy's global state, which the path of "
-                        f"{describe_entries(states)} does not seed (`tf.random.set_seed` does not reach it)."
-                    )
-                    advice = "Pass `seed=` or call `keras.utils.set_random_seed(SEED)` first"
-                else:
-                    detail = (
-                        f"It has no op seed, and the path of {describe_entries(states)} sets no global seed from "
-                        "which TensorFlow could derive one."
-                    )
-                    advice = "Pass `seed=` or call `tf.random.set_seed(SEED)` first"
-                related = entry_locations(states)
-            else:
-                continue
             yield self.finding(
                 site.path,
                 site.span,
-                message,
+                f"`{short_code(site.anchor)}` {message}",
                 detail=detail,
                 help=advice,
                 related=related,
@@ -123,6 +126,54 @@ class TfDataNondeterministic(ProjectRule):
                 confidence=event.confidence,
                 statement_lines=site.statement_lines,
             )
+
+
+def _unordered(event: Event, states: list[EntryState]) -> tuple | None:
+    """The text of a finding about a pipeline that emits elements in completion order, or None where
+    every entry point that reaches it enables op determinism, which overrides that to in order."""
+    if states and all(tf_determinism_on(state) for state in states):
+        return None
+    if _shuffles(event):
+        return (
+            "reads shuffled files in completion order, so the order of examples differs every run",
+            "With `shuffle_files=True` and no `ReadConfig(shuffle_seed=...)`, TensorFlow Datasets interleaves the "
+            "files with `deterministic=False`: examples come out as reads finish, whatever the global seed.",
+            "Pass `read_config=tfds.ReadConfig(shuffle_seed=SEED)`, or enable op determinism "
+            "(`tf.config.experimental.enable_op_determinism()`)",
+            [],
+        )
+    return (
+        "lets tf.data emit elements in completion order",
+        "With `deterministic=False`, parallel transformations emit elements as they finish, in an order that "
+        "changes with thread scheduling.",
+        "Leave `deterministic` at its default (True), or enable op determinism, which overrides it",
+        [],
+    )
+
+
+def _unseeded(event: Event, states: list[EntryState]) -> tuple:
+    """The text of a finding about a shuffle without a seed on paths that seed nothing it draws from."""
+    message = "shuffles without a seed, so the order differs every run"
+    if _drawn_from(event) == "numpy":
+        detail = (
+            "Without `seed=` it draws its shuffle seed from NumPy's global state, which the path of "
+            f"{describe_entries(states)} does not seed (`tf.random.set_seed` does not reach it)."
+        )
+        return message, detail, "Pass `seed=` or call `keras.utils.set_random_seed(SEED)` first", entry_locations(states)
+    detail = (
+        f"It has no op seed, and the path of {describe_entries(states)} sets no global seed from which TensorFlow "
+        "could derive one."
+    )
+    return message, detail, "Pass `seed=` or call `tf.random.set_seed(SEED)` first", entry_locations(states)
+
+
+def _seeded(state: EntryState) -> set[str]:
+    return {library for reached in state.events(EventKind.SEED) for library in reached.event.covers}
+
+
+def _shuffles(event: Event) -> bool:
+    """A TFDS read with `shuffle_files=True` and no seed: in completion order, and shuffled."""
+    return bool(dict(event.data).get("shuffles"))
 
 
 def _drawn_from(event) -> str:
