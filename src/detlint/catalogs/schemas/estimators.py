@@ -148,8 +148,12 @@ SCHEMA: dict[str, Schema] = {
             "parallel_argument": (argument_ref, False),
             "why": (is_str, True),
             "seed_argument": (argument_ref, False),  # where the seed goes (not with sampler_argument)
-            # What an unseeded one draws from: fresh OS entropy, or Python's global `random` state.
-            "unseeded_draws_from": (one_of("entropy", "python-random"), False),
+            # Arguments that, given, take the seed's place: a seeded object passed in (Ray Tune's
+            # `OptunaSearch(sampler=...)` uses the sampler and ignores `seed`).
+            "seeded_instead_by": (list_of_str, False),
+            # What an unseeded one draws from: fresh OS entropy, or the global state of Python's
+            # `random` or NumPy (repeatable only when the run seeds that state first).
+            "unseeded_draws_from": (one_of("entropy", "python-random", "numpy"), False),
             "seed_environment": (is_str, False),  # an environment variable that seeds it when set
             "seed_value": (is_str, False),  # the seed a fix or advice passes; default `0`
             "sampler_argument": (is_str, False),  # a factory: the sampler it builds when this is absent

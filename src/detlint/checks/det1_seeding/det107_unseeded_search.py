@@ -19,7 +19,9 @@ class UnseededSearch(EstimatorVisitor, Rule):
     `seed=`, `optuna.create_study()`/`load_study()` without a `sampler=` when the study is optimized
     (its default TPESampler is unseeded; a study only read for its results draws nothing, and one
     handed to other code is reported at low confidence), Hyperopt's `fmin` without `rstate=`, and Keras Tuner's `RandomSearch`,
-    `BayesianOptimization` and `Hyperband` (and their oracles) without `seed=`.
+    `BayesianOptimization` and `Hyperband` (and their oracles) without `seed=`, and Ray Tune's search
+    algorithms: `BasicVariantGenerator` without `random_state=`, `OptunaSearch` without `seed=` or a
+    `sampler=`, `HyperOptSearch` and `HEBOSearch` without `random_state_seed=`.
 
     ## Why is this bad?
     The search decides which configurations are trained, so an unseeded search reports a different
@@ -28,7 +30,9 @@ class UnseededSearch(EstimatorVisitor, Rule):
     does not reach them, and the finding is certain. Hyperopt is seeded by `HYPEROPT_FMIN_SEED` when the
     file sets it. Keras Tuner draws an unseeded oracle's seed from Python's global `random` state: a
     file that seeds it (`random.seed`, `keras.utils.set_random_seed`) makes the search repeat as long
-    as the draws before it stay the same, and the finding is then medium.
+    as the draws before it stay the same, and the finding is then medium. Ray Tune's
+    `BasicVariantGenerator` and `HEBOSearch` draw from NumPy's global state in the driver likewise
+    (medium when the file seeds NumPy); `OptunaSearch` and `HyperOptSearch` from fresh entropy.
 
     A seeded search still differs between runs when its trials run in parallel: Optuna's
     `study.optimize(..., n_jobs=4)` (or `-1`) is reported at medium confidence, as trials finish, and
@@ -54,13 +58,14 @@ class UnseededSearch(EstimatorVisitor, Rule):
     - [Optuna FAQ: How can I obtain reproducible optimization results?](https://optuna.readthedocs.io/en/stable/faq.html#how-can-i-obtain-reproducible-optimization-results)
     - [Hyperopt: fmin](https://hyperopt.github.io/hyperopt/getting-started/minimizing_functions/)
     - [Keras Tuner: RandomSearch](https://keras.io/keras_tuner/api/tuners/random/)
+    - [Ray Tune: BasicVariantGenerator](https://docs.ray.io/en/latest/tune/api/doc/ray.tune.search.BasicVariantGenerator.html)
     """
 
     fix = "unsafe"
     code = "DET107"
     name = "unseeded-search"
     severity = Severity.WARNING
-    frameworks = frozenset({"optuna", "hyperopt", "keras_tuner", "kerastuner"})
+    frameworks = frozenset({"optuna", "hyperopt", "keras_tuner", "kerastuner", "ray"})
 
     VALID = (
         "import optuna\nstudy = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=42))\n",
@@ -78,6 +83,11 @@ class UnseededSearch(EstimatorVisitor, Rule):
         "import optuna\nstudy = optuna.load_study(study_name='rf', storage='sqlite:///rf.db')\nprint(study.best_params)\n",
         # Someone else's `fmin`.
         "from scipy.optimize import fmin\nxopt = fmin(f, x0)\n",
+        # Ray Tune's searchers, seeded or given a seeded sampler.
+        "from ray.tune.search import BasicVariantGenerator\nsearch = BasicVariantGenerator(random_state=0)\n",
+        "import optuna\nfrom ray.tune.search.optuna import OptunaSearch\n"
+        "search = OptunaSearch(sampler=optuna.samplers.TPESampler(seed=0), metric='loss', mode='min')\n",
+        "from ray.tune.search.hyperopt import HyperOptSearch\nsearch = HyperOptSearch(metric='loss', mode='min', random_state_seed=1)\n",
     )
     INVALID = (
         "import optuna\nstudy = optuna.create_study(direction='maximize')  # DET107\nstudy.optimize(objective, n_trials=50)\n",
@@ -91,11 +101,15 @@ class UnseededSearch(EstimatorVisitor, Rule):
         "import random\nimport keras_tuner as kt\nrandom.seed(0)\ntuner = kt.RandomSearch(build_model, 'val_loss')  # DET107\n",
         "import optuna\nstudy = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=0))\n"
         "study.optimize(objective, n_trials=100, n_jobs=-1)  # DET107\n",
+        "from ray import tune\nfrom ray.tune.search.optuna import OptunaSearch\n"
+        "tuner = tune.Tuner(train, tune_config=tune.TuneConfig(search_alg=OptunaSearch(metric='loss', mode='min')))  # DET107\n",
+        "import numpy as np\nfrom ray.tune.search import BasicVariantGenerator\nnp.random.seed(0)\n"
+        "search = BasicVariantGenerator()  # DET107\n",
     )
 
     def visit_Module(self, node: cst.Module) -> None:
         super().visit_Module(node)
-        self._python_random_seeded = False
+        self._seeded_globals: set[str] = set()  # `python-random`, `numpy`: global states the file seeds
         self._environment: frozenset[str] | None = None  # the variables the file sets, read once needed
 
     def on_call(self, node: cst.Call) -> None:
@@ -106,9 +120,11 @@ class UnseededSearch(EstimatorVisitor, Rule):
                 if entry is not None and self.context.imports.imports_any(frozenset(entry["frameworks"])):
                     self._check_parallel(node, entry)
             return
-        if qualname in self.catalog.estimators.python_random_seeders:
-            self._python_random_seeded = True
-            return
+        estimators = self.catalog.estimators
+        for state, seeders in (("python-random", estimators.python_random_seeders), ("numpy", estimators.numpy_seeders)):
+            if qualname in seeders:
+                self._seeded_globals.add(state)
+                return
         entry = self.catalog.estimators.searches.get(qualname)
         if entry is None:
             return
@@ -120,7 +136,7 @@ class UnseededSearch(EstimatorVisitor, Rule):
     def _check_seeded(self, node: cst.Call, entry: Entry) -> None:
         seed_argument = entry["seed_argument"]
         keyword, position = seed_argument["keyword"], seed_argument.get("position")
-        seed = seed_status(self.view(node), [keyword], position)
+        seed = seed_status(self.view(node), [keyword, *entry.get("seeded_instead_by", ())], position)
         environment = entry.get("seed_environment")
         if seed.state is Seed.GIVEN or (environment and environment in self._environment_set()):
             return
@@ -211,9 +227,10 @@ class UnseededSearch(EstimatorVisitor, Rule):
                 "configurations and reports a different best one; seeding NumPy or Python does not reach it."
             )
         else:
+            state = "Python's global `random` state" if entry["unseeded_draws_from"] == "python-random" else "NumPy's global state"
             consequence = (
-                "Unseeded, it draws its seed from Python's global `random` state: the search repeats only when "
-                "the run seeds that state first and every draw before it stays the same."
+                f"Unseeded, it draws from {state}: the search repeats only when the run seeds that state first "
+                "and every draw before it stays the same."
             )
         environment = entry.get("seed_environment")
         if environment:
@@ -228,7 +245,7 @@ class UnseededSearch(EstimatorVisitor, Rule):
         )
 
     def _confidence(self, entry: Entry) -> Confidence:
-        if entry["unseeded_draws_from"] == "python-random" and self._python_random_seeded:
+        if entry["unseeded_draws_from"] in self._seeded_globals:
             return Confidence.MEDIUM
         return Confidence.HIGH
 
