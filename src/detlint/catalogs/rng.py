@@ -34,6 +34,7 @@ class RngIndex:
         self._seeders = entries_by(entries("seeders"))
         self._seeder_methods = entries_by(entries("seeders"), "methods")
         self._consumers = entries_by(entries("consumers"))
+        self._consumers_by_id = {entry.id: entry for entry in entries("consumers")}
         self._consumer_conditions = {e.id: Conditions.op_form(e.get("conditions")) for e in entries("consumers")}
         self._consumer_prefixes = [(p, e) for e in entries("consumers") for p in e.get("prefixes", ())]
         self._consumer_methods = entries_by(entries("consumers"), "methods")
@@ -57,6 +58,9 @@ class RngIndex:
 
     def seeder_method(self, name: str) -> Entry | None:
         return self._seeder_methods.get(name)
+
+    def consumer_by_id(self, entry_id: str) -> Entry:
+        return self._consumers_by_id[entry_id]
 
     def consumer(self, qualname: str) -> Entry | None:
         entry = self._consumers.get(qualname)

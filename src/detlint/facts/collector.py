@@ -638,6 +638,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         shuffle): what a run that reads no data takes as its input; `initialises_weights` a layer's initial
         weights, which stored weights loaded later replace."""
         values = tuple((flag, True) for flag in ("draws_values", "initialises_weights") if consumer.get(flag))
+        if consumer.get("library_from_version"):
+            values += (("consumer", consumer.id),)  # the library drawn from is settled by version, project-wide
         self._emit(
             EventKind.RNG, consumer["library"], node, confidence, detail=consumer["what"],
             deferred=consumer.get("deferred", False), data=values,

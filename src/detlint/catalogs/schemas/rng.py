@@ -1,5 +1,22 @@
+from typing import Any
+
 from detlint.catalogs.schemas.fields import Schema, argument_ref, is_bool, is_str, list_of_str
 from detlint.catalogs.schemas.ops import conditions
+from detlint.versions import VersionRange
+
+
+def _library_from_version(value: Any) -> str | None:
+    expected = "{framework, versions, library, why} (strings; versions a PEP 440 range)"
+    if not isinstance(value, dict) or set(value) != {"framework", "versions", "library", "why"}:
+        return expected
+    if not all(isinstance(item, str) and item for item in value.values()):
+        return expected
+    try:
+        VersionRange(value["versions"])
+    except ValueError:
+        return expected
+    return None
+
 
 SCHEMA: dict[str, Schema] = {
     "rng": {
@@ -22,6 +39,10 @@ SCHEMA: dict[str, Schema] = {
             "deferred": (is_bool, False),
             "draws_values": (is_bool, False),  # returns random numbers a program can feed in as data
             "initialises_weights": (is_bool, False),  # a layer's initial weights: stored weights replace them
+            # The library drawn from changes with a framework's version (Keras 3 draws from Python's
+            # `random`): `framework`, `versions` (where `library` applies; also when the version is
+            # not known, as the newest release), `library`, `why`.
+            "library_from_version": (_library_from_version, False),
             "what": (is_str, True),
         },
         "generators": {
@@ -53,3 +74,4 @@ SCHEMA: dict[str, Schema] = {
         },
     },
 }
+

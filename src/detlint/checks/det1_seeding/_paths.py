@@ -14,7 +14,7 @@ from detlint.project.callgraph import Reached
 from detlint.project.entry_points import EntryPoint
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import insertion_fix
-from detlint.versions import final_release
+from detlint.versions import VersionRange, final_release
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
         order = {id(item): position for position, item in enumerate(reached)}
         run_seeds = tuple(r for r in reached if r.event.kind is EventKind.SEED)
         drawn_from = {
-            id(r): "torch" if r.in_worker and r.event.subject in reseeded else r.event.subject
+            id(r): "torch" if r.in_worker and r.event.subject in reseeded else drawn_library(index, r.event)
             for r in reached
             if r.event.kind is EventKind.RNG and not (replaced and dict(r.event.data).get("initialises_weights"))
         }
@@ -56,6 +56,24 @@ def library_paths(index: ProjectIndex) -> Iterator[LibraryPath]:
                 seeds = tuple(r for r in run_seeds if library.id in r.event.covers)
                 partial = tuple(r for r in run_seeds if any(c.startswith(f"{library.id}.") for c in r.event.covers))
                 yield LibraryPath(entry, library, uses, seeds, partial, order, run_seeds)
+
+
+def drawn_library(index: ProjectIndex, event: Event) -> str:
+    """The library whose global generator a draw uses: the catalog's, or, where that changes with a
+    framework's version (Keras 3), the one for the version judged against (the newest when unknown)."""
+    by_version = version_rule(event)
+    if by_version is None:
+        return event.subject
+    version, _ = index.framework_version(by_version["framework"])
+    if version is None or VersionRange(by_version["versions"]).contains(final_release(version)):
+        return by_version["library"]
+    return event.subject
+
+
+def version_rule(event: Event) -> dict | None:
+    """The consumer's `library_from_version`, for a draw whose library depends on a version."""
+    consumer = dict(event.data).get("consumer")
+    return load_catalog().rng.consumer_by_id(consumer)["library_from_version"] if consumer else None
 
 
 def _initial_weights_replaced(reached: list[Reached]) -> bool:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.checks.det1_seeding._paths import library_paths, related, seeding_fix
+from detlint.checks.det1_seeding._paths import drawn_library, library_paths, related, seeding_fix, version_rule
 from detlint.finding import Confidence, Finding, Severity, short_code
 from detlint.project.index import ProjectIndex
 from detlint.project.sites import landing
@@ -28,6 +28,12 @@ class UnseededRng(ProjectRule):
     still does. Nor is a value drawn to become text, a name or a port (`f"{random.randrange(2**32)}"`,
     `str(random.randint(20000, 30000))`), or a seed drawn to be logged and used (`seed =
     random.randint(...)`): neither is an input to what the run computes.
+
+    Keras 3 (`keras` 3, and `tf.keras` from TensorFlow 2.16) seeds an unseeded layer, initializer,
+    `keras.random` call or `SeedGenerator` from Python's `random`, not from TensorFlow's global seed:
+    `tf.random.set_seed` alone leaves those runs unseeded, and the finding names Python's `random`
+    (`keras.utils.set_random_seed` seeds both). A project that pins TensorFlow before 2.16 is judged
+    as Keras 2, whose layers take TensorFlow's seed.
 
     The unsafe fix (`--fix --unsafe-fixes`) seeds the library with the run's own seed: right after
     the last seeding call the entry point's file makes before the first use (`set_seed(args.seed)`
@@ -103,8 +109,22 @@ class UnseededRng(ProjectRule):
         # A generator of its own is not the global one.
         "import torch\n\nif __name__ == '__main__':\n    g = torch.Generator().manual_seed(0)\n"
         "    idx = torch.randperm(10, generator=g)\n",
+        # Keras 2 (TensorFlow before 2.16) seeds layers from TensorFlow's global seed.
+        {
+            "requirements.txt": "tensorflow==2.15.1\n",
+            "train.py": "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
+            "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n    model.save('m.keras')\n",
+        },
+        "import keras\n\nif __name__ == '__main__':\n    keras.utils.set_random_seed(0)\n"
+        "    model = keras.Sequential([keras.layers.Dense(1)])\n    noise = keras.random.SeedGenerator()\n"
+        "    model.save('m.keras')\n",
     )
     INVALID = (
+        # Keras 3 (`tf.keras` from TensorFlow 2.16) seeds layers from Python's `random`, not TensorFlow's seed.
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
+        "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])  # DET101\n    model.save('m.keras')\n",
+        "import keras\nimport numpy as np\n\nif __name__ == '__main__':\n    data = np.load('x.npy')\n"
+        "    noise = keras.random.normal(data.shape)  # DET101\n    np.save('y.npy', data + noise)\n",
         # A value drawn and then formatted is still drawn for the run.
         "import random\nimport numpy as np\n\nif __name__ == '__main__':\n    data = np.load('x.npy')\n"
         "    k = random.randint(0, 9)  # DET101\n    print(f'{k}', data[k])\n",
@@ -144,9 +164,11 @@ class UnseededRng(ProjectRule):
             where = "this entry point's path" if len(entries) == 1 else f"the paths of {len(entries)} entry points"
             confidence = Confidence.weakest(*(item[1].confidence for item in items))
             drawn = f"`{short_code(use.site.anchor)}` {use.detail}"
-            if first.in_worker and use.subject != path.library.id:
+            if first.in_worker and drawn_library(index, use) != path.library.id:
                 # PyTorch reseeds the worker's generators from torch's base seed: seeding torch fixes it.
                 drawn += f" in a DataLoader worker, which PyTorch reseeds from {display}"
+            elif drawn_library(index, use) != use.subject:
+                drawn += f" ({version_rule(use)['why'].strip()})"
             yield self.finding(
                 site.path,
                 site.span,
