@@ -30,8 +30,11 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
     ## Why is this bad?
     XGBoost's `updater='shotgun'` (the default updater of `booster='gblinear'`) fits with Hogwild-style
     parallel coordinate descent and gives a different model on every run; `deterministic_histogram=False`
-    (XGBoost 1.1-1.4) turns off the rounding that makes the GPU histogram reproducible. These are
-    reported at high or medium confidence.
+    (XGBoost 1.1-1.4) turns off the rounding that makes the GPU histogram reproducible. LightGBM on
+    the GPU (`device_type='gpu'`) does not reproduce its results between runs unless it computes in
+    double precision (`gpu_use_dp=True`), and CatBoost documents GPU training (`task_type='GPU'`) as
+    nondeterministic, as the order of its floating point sums is not fixed. These are reported at
+    high or medium confidence.
 
     A missing seed is a smaller risk in these libraries than in scikit-learn: each documents a fixed
     default seed (XGBoost `seed=0`, LightGBM `bagging_seed=3`, `feature_fraction_seed=2`, ..., CatBoost
@@ -59,6 +62,8 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
 
     ## References
     - [XGBoost parameters](https://xgboost.readthedocs.io/en/stable/parameter.html)
+    - [LightGBM FAQ: GPU results over several runs](https://lightgbm.readthedocs.io/en/v4.6.0/FAQ.html)
+    - [CatBoost: Training on GPU](https://catboost.ai/docs/en/features/training-on-gpu)
     - [XGBoost 3.3 release notes: local random number generator](https://xgboost.readthedocs.io/en/latest/changes/v3.3.0.html)
     - [LightGBM parameters: seed](https://lightgbm.readthedocs.io/en/latest/Parameters.html#seed)
     - [CatBoost common parameters: random_seed](https://catboost.ai/docs/en/references/training-parameters/common#random_seed)
@@ -80,6 +85,9 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
         "from catboost import CatBoostClassifier\nCatBoostClassifier(iterations=500, depth=6)\n",
         "from catboost import CatBoostClassifier\nCatBoostClassifier(rsm=0.5, random_seed=1)\n",
         "import xgboost as xgb\nxgb.XGBClassifier(subsample=1.0, deterministic_histogram=True)\n",
+        # LightGBM's GPU in double precision, CatBoost on the CPU.
+        "import lightgbm as lgb\nlgb.LGBMClassifier(device_type='gpu', gpu_use_dp=True)\n",
+        "from catboost import CatBoostClassifier\nCatBoostClassifier(task_type='CPU', random_seed=0)\n",
     )
     INVALID = (
         "import xgboost as xgb\nxgb.XGBRegressor(booster='gblinear', updater='shotgun')  # DET106\n",
@@ -94,6 +102,8 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
         "import lightgbm as lgb\nlgb.LGBMRegressor(subsample=0.8, subsample_freq=1, random_state=None)  # DET106\n",
         "import lightgbm as lgb\nparams = dict(objective='binary', feature_fraction=0.9)\nmodel = lgb.train(params, train_set)  # DET106\n",
         "from catboost import CatBoostRegressor\nCatBoostRegressor(bootstrap_type='Bernoulli', subsample=0.66)  # DET106\n",
+        "import lightgbm as lgb\nmodel = lgb.train({'device': 'gpu', 'seed': 1}, train_set)  # DET106\n",
+        "from catboost import CatBoostClassifier\nCatBoostClassifier(task_type='GPU', random_seed=0)  # DET106\n",
     )
 
     def visit_Module(self, node: cst.Module) -> None:
