@@ -21,6 +21,7 @@ from detlint.catalogs.entries import Entry
 from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.model import (
     ALTERNATIVES,
+    KERAS_OP,
     MODULE_SCOPE,
     REPEATABLE,
     STRUCTURAL,
@@ -470,6 +471,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 continue
             subject = f"{match.entry.catalog}:{match.entry.id}"
             data = (*match.arguments, (REPEATABLE, True)) if match.repeatable else match.arguments
+            if self._standalone_keras(node):
+                data = (*data, (KERAS_OP, True))
             self._emit(EventKind.OP, subject, node, match.confidence, detail=match.entry.op, data=data, option=match.option)
         environment: dict[str, None] = {}
         for setting in mode_settings(imports, self.catalog, node):
@@ -633,6 +636,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._emit_draw(entry, node, confidence)
         return True
 
+    def _standalone_keras(self, node: cst.Call) -> bool:
+        """A call into standalone Keras (`keras.layers.Dense`), which runs on `KERAS_BACKEND`'s backend."""
+        return (self.imports.resolve(node.func) or "").startswith("keras.")
+
     def _emit_draw(self, consumer: Entry, node: cst.Call, confidence: Confidence) -> None:
         """A draw from a global generator. `draws_values` marks random values (not a layer's weights or a
         shuffle): what a run that reads no data takes as its input; `initialises_weights` a layer's initial
@@ -640,6 +647,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         values = tuple((flag, True) for flag in ("draws_values", "initialises_weights") if consumer.get(flag))
         if consumer.get("library_from_version"):
             values += (("consumer", consumer.id),)  # the library drawn from is settled by version, project-wide
+        if self._standalone_keras(node):
+            values += ((KERAS_OP, True),)
         self._emit(
             EventKind.RNG, consumer["library"], node, confidence, detail=consumer["what"],
             deferred=consumer.get("deferred", False), data=values,

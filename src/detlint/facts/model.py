@@ -45,6 +45,9 @@ ALTERNATIVES = "|"
 FORWARDED = "@"
 # In an OP event's data: the call's arguments make it repeatable (`repeatable_when` in the op catalog).
 REPEATABLE = "repeatable"
+# In an OP event's data: a call into standalone Keras (`keras.layers.Conv2D`), which runs on whichever
+# backend `KERAS_BACKEND` names; `tf.keras` always runs on TensorFlow.
+KERAS_OP = "keras"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from functools import cached_property
 
 from detlint.catalogs.loader import load_catalog
 from detlint.catalogs.ops import OpEntry, OpIndex, Status
-from detlint.facts.model import REPEATABLE, Event, EventKind, FileFacts
+from detlint.facts.model import KERAS_OP, REPEATABLE, Event, EventKind, FileFacts
 from detlint.facts.switches import CUDA_QUERIES, CUDA_STARTS, CUDNN_MODE
 from detlint.finding import Confidence, RelatedLocation, Span, short_code
 from detlint.project.callgraph import Reached
@@ -44,7 +44,26 @@ class EntryState:
         """The path trains with the framework (a backward pass, an optimizer step, a fit loop, outside
         no_grad): the framework's backward-only ops run only on such paths."""
         return any(
-            r.event.kind is EventKind.TRAIN and r.event.detail == framework and not r.no_grad for r in self.reached
+            r.event.kind is EventKind.TRAIN
+            and r.event.detail == framework
+            and not r.no_grad
+            and (framework != "tensorflow" or self.runs_on_tensorflow(r.event))
+            for r in self.reached
+        )
+
+    @cached_property
+    def keras_backend(self) -> str:
+        """The backend Keras 3 runs on along the path: the value the path last gives the backend
+        variable (`os.environ["KERAS_BACKEND"] = "jax"`), else the default (TensorFlow)."""
+        setting = load_catalog().entries("tf_ops", "keras_backend")[0]
+        written = [reached.event.detail for reached in self.env(setting["environment"]) if reached.event.detail]
+        return written[-1].lower() if written else setting["default"]
+
+    def runs_on_tensorflow(self, event: Event) -> bool:
+        """False for a call into standalone Keras (a layer, a loss, `fit`) on a path that runs Keras
+        on another backend (JAX, PyTorch); `tf.keras` always runs on TensorFlow."""
+        return self.keras_backend == "tensorflow" or not (
+            dict(event.data).get(KERAS_OP) or (event.kind is EventKind.TRAIN and event.subject.startswith("keras."))
         )
 
     @cached_property
@@ -127,10 +146,10 @@ class OpCatalogView:
 
     def running(self, state: EntryState) -> Iterator[tuple[Reached, OpEntry, Status]]:
         """The catalog's ops an entry point's path runs, with their status: a backward op only where the
-        path trains outside no_grad."""
+        path trains outside no_grad, and a Keras layer only where Keras runs on this framework."""
         for reached in state.events(EventKind.OP):
             judged = self.judged(reached.event)
-            if judged is None:
+            if judged is None or (self.package == "tensorflow" and not state.runs_on_tensorflow(reached.event)):
                 continue
             entry, status = judged
             if entry.pass_ == "backward" and (reached.no_grad or not state.trains(self.package)):
@@ -177,17 +196,19 @@ class OpCatalogView:
 
     def uses(self, index: ProjectIndex, states: list[EntryState]) -> Iterator[OpUse]:
         """Each op call with the runs that reach it; a call only runs whose results nobody keeps reach
-        (a demo, a benchmark, a self-check: `results_not_kept`) is not a use."""
+        (a demo, a benchmark, a self-check: `results_not_kept`) is not a use, nor is a standalone Keras
+        call that only runs on another backend reach (`KERAS_BACKEND=jax`)."""
         reaching: dict[int, list[tuple[EntryState, Reached]]] = {}
-        unkept_only: set[int] = set()
+        not_uses: set[int] = set()
         for state in states:
             kept = index.keeps_results(state.entry)
             for reached in state.events(EventKind.OP):
-                if kept:
+                on_framework = self.package != "tensorflow" or state.runs_on_tensorflow(reached.event)
+                if kept and on_framework:
                     reaching.setdefault(id(reached.event), []).append((state, reached))
-                    unkept_only.discard(id(reached.event))
+                    not_uses.discard(id(reached.event))
                 elif id(reached.event) not in reaching:
-                    unkept_only.add(id(reached.event))
+                    not_uses.add(id(reached.event))
         # Entries that differ only in what the inputs hold at run time (`scatter_add_` on a 1-D or an
         # N-D input) all match one call: it is one use, judged by the variant that fares worst.
         by_site: dict[tuple[str, Span], OpUse] = {}
@@ -196,7 +217,7 @@ class OpCatalogView:
             if judged is None:
                 continue
             entry, status = judged
-            if id(event) in unkept_only:
+            if id(event) in not_uses:
                 continue
             calls = tuple(reaching.get(id(event), ()))
             use = OpUse(facts, event, entry, status, calls)

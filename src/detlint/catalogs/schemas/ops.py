@@ -337,6 +337,7 @@ SCHEMA: dict[str, Schema] = {
             "verified": (is_bool, False),
         },
         "ops": _op_fields(status(deterministic_mode=True, switch=True)),
+        "keras_backend": {"environment": (is_str, True), "default": (is_str, True)},
         "data_pipeline": {
             "methods": (list_of_str, False),  # dataset methods, on any receiver in a file importing TF
             "callables": (list_of_str, False),  # functions, by qualified name

@@ -15,7 +15,9 @@ class NondeterministicTfOp(ProjectRule):
     scatter updates, sparse-dense matmul, `tf.image` resize gradients, bias-add and convolution
     backprop in older releases, ...) on the path of an entry point that never turns on op
     determinism (`tf.config.experimental.enable_op_determinism()`, or `TF_DETERMINISTIC_OPS=1`
-    before 2.8). The verdict follows the project's TensorFlow version.
+    before 2.8). The verdict follows the project's TensorFlow version. A standalone Keras 3 layer
+    (`import keras`) reached only by paths that set `KERAS_BACKEND` to `jax` or `torch` is not a
+    TensorFlow op.
 
     ## Why is this bad?
     These kernels accumulate with atomics on the GPU, so their results (and gradients) change from
@@ -57,6 +59,10 @@ class NondeterministicTfOp(ProjectRule):
     severity = Severity.WARNING
 
     VALID = (
+        # Keras 3 on the PyTorch backend: its upsampling is not TensorFlow's kernel.
+        "import os\n\nos.environ['KERAS_BACKEND'] = 'torch'\n\nimport keras\n\nif __name__ == '__main__':\n"
+        "    model = keras.Sequential([keras.layers.UpSampling2D(), keras.layers.Flatten(), keras.layers.Dense(1)])\n"
+        "    model.compile(loss='mse')\n    model.fit(x, y)\n    model.save('m.keras')\n",
         # Op determinism would make it deterministic: DET207 reports the path once and lists it.
         "import tensorflow as tf\n\nif __name__ == '__main__':\n"
         "    tf.math.unsorted_segment_sum(tf.ones([2]), tf.constant([0, 0]), num_segments=1)\n",

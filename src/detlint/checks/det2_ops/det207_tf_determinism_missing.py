@@ -22,7 +22,8 @@ class TfDeterminismMissing(ProjectRule):
     `tf.config.experimental.enable_op_determinism()` (TensorFlow 2.8+), `TF_DETERMINISTIC_OPS=1`
     (before 2.8) or `transformers.enable_full_determinism()`. The advice follows the project's
     TensorFlow version. Reported at medium confidence: whether the run uses a GPU is not visible in
-    the code.
+    the code. Standalone Keras 3 (`import keras`) on a path that sets `KERAS_BACKEND` to `jax` or
+    `torch` does not run on TensorFlow, and its layers do not count (`tf.keras` always does).
 
     ## Why is this bad?
     On GPU, TensorFlow uses nondeterministic kernels by default (atomic reductions, cuDNN autotuning),
@@ -65,6 +66,10 @@ class TfDeterminismMissing(ProjectRule):
     confidence = Confidence.MEDIUM
 
     VALID = (
+        # Keras 3 on the JAX backend runs no TensorFlow op.
+        "import os\n\nos.environ['KERAS_BACKEND'] = 'jax'\n\nimport keras\n\nif __name__ == '__main__':\n"
+        "    model = keras.Sequential([keras.layers.Conv2D(8, 3), keras.layers.Flatten(), keras.layers.Dense(1)])\n"
+        "    model.compile(loss='mse')\n    model.fit(x, y)\n    model.save('m.keras')\n",
         "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.config.experimental.enable_op_determinism()\n"
         "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n"
         "    model.compile(loss='mse')\n    model.fit(tf.ones((4, 2)), tf.ones((4, 1)))\n",
@@ -93,8 +98,11 @@ class TfDeterminismMissing(ProjectRule):
             uses = [
                 r
                 for r in state.reached
-                if (r.event.kind is EventKind.RNG and r.event.subject == "tensorflow")
-                or (r.event.kind is EventKind.OP and r.event.subject.startswith("tf_ops:"))
+                if (
+                    (r.event.kind is EventKind.RNG and r.event.subject == "tensorflow")
+                    or (r.event.kind is EventKind.OP and r.event.subject.startswith("tf_ops:"))
+                )
+                and state.runs_on_tensorflow(r.event)
             ]
             if not uses or tf_determinism_on(state):
                 continue
