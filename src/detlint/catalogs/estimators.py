@@ -47,6 +47,19 @@ class EstimatorIndex:
         seeds = catalog.entries(CATALOG, "seed_parameters")
         self.seed_names = frozenset(name for entry in seeds for name in entry["names"])
         self.seed_suffixes = tuple(suffix for entry in seeds for suffix in entry.get("suffixes", ()))
+        replication = catalog.entries(CATALOG, "replication")
+        # Method name -> the fewest arguments with which it trains (`model.train()` only sets a mode).
+        self.training_methods: dict[str, int] = {}
+        for entry in replication:
+            for method in entry.get("methods", ()) if entry["role"] == "trains" else ():
+                fewest = entry.get("min_arguments", 0)
+                self.training_methods[method] = min(self.training_methods.get(method, fewest), fewest)
+        self.recording_methods = frozenset(
+            name for entry in replication if entry["role"] == "records" for name in entry.get("methods", ())
+        )
+        self.replicating_callables = frozenset(
+            name for entry in replication if entry["role"] == "replicates" for name in entry.get("callables", ())
+        )
         self.gbm_targets: dict[str, GbmTarget] = {}
         for library in catalog.entries(CATALOG, "gradient_boosting"):
             for name in library["estimators"]:

@@ -184,6 +184,13 @@ SCHEMA: dict[str, Schema] = {
             "names": (list_of_str, True),
             "suffixes": (list_of_str, False),
         },
+        # DET110: calls that train a configuration, and calls that repeat it over data splits.
+        "replication": {
+            "role": (one_of("trains", "records", "replicates"), True),
+            "methods": (list_of_str, False),
+            "min_arguments": (_is_int, False),
+            "callables": (list_of_str, False),
+        },
         # DET106: one entry per gradient-boosting library.
         "gradient_boosting": {
             "library": (is_str, True),
