@@ -69,6 +69,9 @@ class OpEntry:
     training_calls: tuple[str, ...] = ()  # XGBoost: the training calls the setting applies to
     note: str | None = None
     only_when_misused: bool = False  # varies only where code reads memory it never wrote
+    # A whole API the framework's docs say "can introduce" nondeterminism (TF1 sessions), not a kernel
+    # known to vary: reported at low confidence.
+    may_vary: bool = False
     # Deterministic mode does not fix it, but turning the mode on demands the setting that does (DET204).
     mode_demands_its_fix: bool = False
     floating_only: bool = False  # exact (so repeatable) on integer and boolean tensors
@@ -127,6 +130,7 @@ def _op_entry(entry: Entry, calls: Mapping[str, list[str]]) -> OpEntry:
         training_calls=_tuple(entry.get("entry_points")),
         note=entry.get("note"),
         only_when_misused=bool(entry.get("only_when_misused")),
+        may_vary=bool(entry.get("may_vary")),
         mode_demands_its_fix=bool(entry.get("mode_demands_its_fix")),
         floating_only=bool(entry.get("floating_only")),
         repeatable_when=Conditions.op_form(entry["repeatable_when"]) if entry.get("repeatable_when") else None,

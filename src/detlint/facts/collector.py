@@ -9,6 +9,7 @@ importing a module. The project pass strings these together from each entry poin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import libcst as cst
 
@@ -128,6 +129,48 @@ class FactsCollector(cst.BatchableCSTVisitor):
             self._forward_only.append(node)
         else:
             self._project_decorators(node)
+            if id(node) in self._element_functions:
+                self._forward_only.append(node)  # tf.data runs it on input elements
+
+    def visit_Lambda(self, node: cst.Lambda) -> None:
+        if id(node) in self._element_functions:
+            self._forward_only.append(node)
+
+    def leave_Lambda(self, original_node: cst.Lambda) -> None:
+        if self._forward_only and self._forward_only[-1] is original_node:
+            self._forward_only.pop()
+
+    @cached_property
+    def _element_functions(self) -> frozenset[int]:
+        """The functions (and lambdas) of this file that a tf.data transformation runs on input elements
+        (`ds.map(preprocess)`), with the file's functions they call: no gradient flows through them."""
+        methods = {
+            method
+            for entry in self.catalog.entries("tf_ops", "data_pipeline")
+            if entry.get("element_function")
+            for method in entry["methods"]
+        }
+        module = self.context.module
+        if not self.imports.imports_any(frozenset({"tensorflow"})):
+            return frozenset()
+        definitions = {definition.name.value: definition for definition in descendants(module, (cst.FunctionDef,))}
+        found: dict[int, cst.CSTNode] = {}
+        for call in descendants(module, (cst.Call,)):
+            if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in methods and call.args):
+                continue
+            function = call.args[0].value
+            if isinstance(function, cst.Lambda):
+                found[id(function)] = function
+            elif isinstance(function, cst.Name) and function.value in definitions:
+                found[id(definitions[function.value])] = definitions[function.value]
+        pending = list(found.values())
+        while pending:
+            for call in descendants(pending.pop(), (cst.Call,)):
+                callee = definitions.get(call.func.value) if isinstance(call.func, cst.Name) else None
+                if callee is not None and id(callee) not in found:
+                    found[id(callee)] = callee
+                    pending.append(callee)
+        return frozenset(found)
 
     def _project_decorators(self, node: cst.FunctionDef) -> None:
         """The decorators whose definition may be the project's (`@smart_inference_mode()`), by
@@ -576,9 +619,24 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 self._tf_data_event(node, entry, Confidence.HIGH)  # `keras.utils.image_dataset_from_directory`
             elif isinstance(node.func, cst.Attribute) and node.func.attr.value in entry.get("methods", ()):
                 frameworks = frozenset(entry.get("frameworks") or ("tensorflow",))
-                # A module's function (`random.shuffle(paths)`) is not a dataset's method.
-                if self.imports.imports_any(frameworks) and (qualname is None or qualname.split(".")[0] in frameworks):
+                # A module's function (`random.shuffle(paths)`) is not a dataset's method, nor is the
+                # method of another library's object (`random.Random(0).shuffle(paths)`).
+                if (
+                    self.imports.imports_any(frameworks)
+                    and (qualname is None or qualname.split(".")[0] in frameworks)
+                    and not self._built_outside(node.func.value, frameworks)
+                ):
                     self._tf_data_event(node, entry)
+
+    def _built_outside(self, receiver: cst.BaseExpression, frameworks: frozenset[str]) -> bool:
+        """The receiver is made by a call into another package (`random.Random(1337)`), directly or
+        through the name it was last assigned to."""
+        if isinstance(receiver, cst.Name):
+            receiver = self.model.assigned(receiver.value) or receiver
+        if not isinstance(receiver, cst.Call):
+            return False
+        maker = self.imports.resolve(receiver.func)
+        return maker is not None and maker.split(".")[0] not in frameworks
 
     def _tf_data_event(self, node: cst.Call, entry, confidence: Confidence = Confidence.MEDIUM) -> None:
         if entry.get("deterministic_keyword"):
@@ -592,7 +650,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 return
             if shuffle is None and entry.get("shuffles_by_default") is False:
                 return
-            if _seeds(seed, entry.get("config_seed_fields")):
+            if _seeds(seed, entry.get("config_seed_fields")) or self._only_evaluated(node):
                 return
             if entry.get("unseeded_order") == "parallel":
                 # TFDS: unseeded, the shuffled files are also read in completion order.
@@ -601,6 +659,47 @@ class FactsCollector(cst.BatchableCSTVisitor):
             drawn = entry.get("unseeded_draws_from")
             data = (("draws_from", drawn),) if drawn else ()
             self._emit(EventKind.TF_DATA, "tensorflow", node, confidence, detail="unseeded-shuffle", data=data)
+
+    def _only_evaluated(self, node: cst.Call) -> bool:
+        """The dataset a pipeline call builds is only evaluated: the name it is assigned to is read only as
+        `validation_data=` or by `.evaluate(...)` (and rebuilt from itself, `test = test.batch(32)`), where
+        every element counts once whatever their order."""
+        statement = self.context.statement_stack[-1] if self.context.statement_stack else None
+        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and statement.body else None
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1 or not isinstance(small.targets[0].target, cst.Name):
+            return False
+        if not _in_chain(small.value, node):
+            return False
+        name = small.targets[0].target.value
+        scope = next((s for s in reversed(self.context.statement_stack) if isinstance(s, cst.FunctionDef)), None)
+        tree = scope if scope is not None else self.context.module
+        not_reads = {id(n.attr) for n in descendants(tree, (cst.Attribute,))}
+        not_reads |= {id(arg.keyword) for arg in descendants(tree, (cst.Arg,)) if arg.keyword is not None}
+        reads = [n for n in descendants(tree, (cst.Name,)) if n.value == name and id(n) not in not_reads]
+        allowed: set[int] = set()
+        evaluated = 0
+        for assign in descendants(tree, (cst.Assign,)):
+            for target in assign.targets:
+                if isinstance(target.target, cst.Name) and target.target.value == name:
+                    allowed.add(id(target.target))
+                    root = _chain_root(assign.value)
+                    if isinstance(root, cst.Name) and root.value == name:
+                        allowed.add(id(root))  # rebuilt from itself
+        for call in descendants(tree, (cst.Call,)):
+            for position, arg in enumerate(call.args):
+                if not (isinstance(arg.value, cst.Name) and arg.value.value == name):
+                    continue
+                by_keyword = arg.keyword is not None and arg.keyword.value == "validation_data"
+                by_evaluate = (
+                    position == 0
+                    and arg.keyword is None
+                    and isinstance(call.func, cst.Attribute)
+                    and call.func.attr.value == "evaluate"
+                )
+                if by_keyword or by_evaluate:
+                    allowed.add(id(arg.value))
+                    evaluated += 1
+        return evaluated > 0 and all(id(read) in allowed for read in reads)
 
     def _switch_events(self, node: cst.Assign | cst.Call) -> None:
         for write in self.model.attribute_writes(node):
@@ -1011,3 +1110,20 @@ def _seeds(seed: cst.Arg | None, config_fields) -> bool:
 def _given(arg: cst.Arg | None) -> bool:
     """Whether an argument is given a value other than a literal None (`seed=0` is a seed)."""
     return arg is not None and literal_value(arg.value) is not None
+
+
+def _chain_root(value: cst.BaseExpression) -> cst.BaseExpression:
+    """The start of a method chain: `ds` in `ds.map(f).batch(32).prefetch(2)`."""
+    while isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+        value = value.func.value
+    return value
+
+
+def _in_chain(value: cst.BaseExpression, node: cst.Call) -> bool:
+    """`node` is a link of the method chain `value` (`ds.shuffle(100)` in `ds.shuffle(100).batch(32)`)."""
+    while True:
+        if value is node:
+            return True
+        if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
+            return False
+        value = value.func.value

@@ -52,6 +52,12 @@ class EntryState:
         )
 
     @cached_property
+    def learns(self) -> bool:
+        """The path trains something, with any framework (outside no_grad): what it is fed, in what
+        order, changes a model."""
+        return any(r.event.kind is EventKind.TRAIN and not r.no_grad for r in self.reached)
+
+    @cached_property
     def keras_backend(self) -> str:
         """The backend Keras 3 runs on along the path: the value the path last gives the backend
         variable (`os.environ["KERAS_BACKEND"] = "jax"`), else the default (TensorFlow)."""
@@ -313,11 +319,18 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
             if use.entry.device == "cuda" and device_unknown:
                 confidence = Confidence.LOW  # the device is unknown
                 where += " Nothing on that path asks for CUDA, so it may run on the CPU (low confidence)."
+            elif use.entry.may_vary:
+                confidence = Confidence.LOW
+                where += (
+                    f" {view.ops.coverage.title}'s documentation says it can introduce nondeterminism; no kernel in "
+                    "it is known to vary (low confidence)."
+                )
         site = use.event.site
         yield rule.finding(
             site.path,
             site.span,
-            f"`{short_code(site.anchor)}` is nondeterministic {device_text(use.entry)}{hazard}",
+            f"`{short_code(site.anchor)}` {'may be' if use.entry.may_vary else 'is'} nondeterministic "
+            f"{device_text(use.entry)}{hazard}",
             detail=f"It runs {use.op_name}. {where} {mode_advice(view, use)}",
             help=use.entry.alternative,
             anchor=f"{use.entry.id}:{site.anchor}",

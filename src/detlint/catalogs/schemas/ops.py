@@ -304,6 +304,8 @@ def _op_fields(status_check: Check) -> dict[str, tuple[Check, bool]]:
         "probe": (recipe, True),
         # Varies only where code reads memory it never wrote (a bug), not in every run that calls it.
         "only_when_misused": (is_bool, False),
+        # The framework's docs say the API "can introduce" nondeterminism; no kernel is known to vary.
+        "may_vary": (is_bool, False),
         "mode_demands_its_fix": (is_bool, False),
         # Varies only through floating-point rounding: integer and boolean inputs (or an integer `dtype=`)
         # give exact results, whatever the order of the additions.
@@ -356,6 +358,8 @@ SCHEMA: dict[str, Schema] = {
             # `methods` apply in files importing one of these (default: tensorflow).
             "frameworks": (list_of_str, False),
             "option_attributes": (list_of_str, False),
+            # The method's first argument is a function run on input elements, outside any gradient.
+            "element_function": (is_bool, False),
         },
     },
     "jax": {

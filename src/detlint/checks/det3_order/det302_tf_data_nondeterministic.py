@@ -21,7 +21,11 @@ class TfDataNondeterministic(ProjectRule):
     that only entry points enabling it reach is not reported. TensorFlow Datasets'
     `tfds.load(..., shuffle_files=True)` and `builder.as_dataset(..., shuffle_files=True)` without
     `read_config=tfds.ReadConfig(shuffle_seed=...)` read the shuffled files with
-    `deterministic=False`; under op determinism they are judged as a shuffle against the global seed. Keras's dataset factories
+    `deterministic=False`; under op determinism they are judged as a shuffle against the global seed.
+
+    Only entry points that train something count: a pipeline whose batches are only printed changes
+    no model. Nor is a dataset reported that is only evaluated on (passed as `validation_data=` or to
+    `.evaluate(...)`): every element counts once, whatever the order. Keras's dataset factories
     (`image_dataset_from_directory`, `text_dataset_from_directory`, `audio_dataset_from_directory`,
     which shuffle by default, and `timeseries_dataset_from_array(shuffle=True)`) draw a missing seed
     from NumPy instead: only a path that seeds NumPy (`keras.utils.set_random_seed` does,
@@ -81,22 +85,43 @@ class TfDataNondeterministic(ProjectRule):
         "import tensorflow as tf\nimport tensorflow_datasets as tfds\n\nif __name__ == '__main__':\n"
         "    tf.keras.utils.set_random_seed(0)\n    tf.config.experimental.enable_op_determinism()\n"
         "    builder = tfds.builder('mnist')\n    train = builder.as_dataset(split='train', shuffle_files=True)\n",
+        # Shuffled, but only printed, or only evaluated on: no model learns the order.
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    data = tf.data.Dataset.range(10).shuffle(10).batch(2)\n"
+        "    for batch in data.take(1):\n        print(batch)\n",
+        "import keras\n\nif __name__ == '__main__':\n    keras.utils.set_random_seed(0)\n"
+        "    train = keras.utils.image_dataset_from_directory('train', image_size=(64, 64))\n"
+        "    valid = keras.utils.image_dataset_from_directory('valid', image_size=(64, 64))\n"
+        "    test = keras.utils.image_dataset_from_directory('test', image_size=(64, 64)).prefetch(2)\n"
+        "    model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(2)])\n"
+        "    model.fit(train, validation_data=valid)\n    print(model.evaluate(test))\n",
+        # A seeded `random.Random` is not a tf.data dataset.
+        "import random\nimport tensorflow as tf\n\nfiles = ['a', 'b']\nrandom.Random(1337).shuffle(files)\n",
         # Python's own shuffle in a file that uses TensorFlow is not a tf.data shuffle (DET101 judges it).
         "import random\nimport tensorflow as tf\n\npaths = ['a.png', 'b.png']\nrandom.seed(0)\nrandom.shuffle(paths)\n",
     )
     INVALID = (
         "import tensorflow as tf\n\nif __name__ == '__main__':\n"
-        "    data = tf.data.Dataset.range(10).shuffle(10)  # DET302\n",
-        "import tensorflow as tf\ndata = tf.data.Dataset.range(10).map(abs, deterministic=False)  # DET302\n",
-        "import tensorflow as tf\noptions = tf.data.Options()\noptions.deterministic = False  # DET302\n",
+        "    data = tf.data.Dataset.range(10).shuffle(10)  # DET302\n"
+        "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n    model.fit(data)\n",
+        "import tensorflow as tf\ndata = tf.data.Dataset.range(10).map(abs, deterministic=False)  # DET302\n"
+        "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\nmodel.fit(data)\n",
+        "import tensorflow as tf\noptions = tf.data.Options()\noptions.deterministic = False  # DET302\n"
+        "data = tf.data.Dataset.range(4).with_options(options)\n"
+        "model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\nmodel.fit(data)\n",
+        # Library code no entry point reaches.
+        "import tensorflow as tf\n\ndef options():\n    chosen = tf.data.Options()\n"
+        "    chosen.deterministic = False  # DET302\n    return chosen\n",
         "import keras\nimport tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
-        "    train = keras.utils.image_dataset_from_directory('data/train', image_size=(64, 64))  # DET302\n",
+        "    train = keras.utils.image_dataset_from_directory('data/train', image_size=(64, 64))  # DET302\n"
+        "    model = keras.Sequential([keras.layers.Flatten(), keras.layers.Dense(2)])\n    model.fit(train)\n",
         # The global seed does not order TFDS's unseeded file reads; under op determinism it seeds their shuffle.
         "import tensorflow as tf\nimport tensorflow_datasets as tfds\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
-        "    train = tfds.load('mnist', split='train', shuffle_files=True)  # DET302\n",
+        "    train = tfds.load('mnist', split='train', shuffle_files=True)  # DET302\n"
+        "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n    model.fit(train)\n",
         "import tensorflow as tf\nimport tensorflow_datasets as tfds\n\nif __name__ == '__main__':\n"
         "    tf.config.experimental.enable_op_determinism()\n    builder = tfds.builder('mnist')\n"
-        "    train = builder.as_dataset(split='train', shuffle_files=True, read_config=tfds.ReadConfig())  # DET302\n",
+        "    train = builder.as_dataset(split='train', shuffle_files=True, read_config=tfds.ReadConfig())  # DET302\n"
+        "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n    model.fit(train)\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
@@ -106,6 +131,9 @@ class TfDataNondeterministic(ProjectRule):
                 reaching.setdefault(id(reached.event), []).append(state)
         for _, event in index.events(EventKind.TF_DATA):
             states = reaching.get(id(event), [])
+            if states and not any(state.learns for state in states):
+                continue  # the pipeline feeds no training: a demo that prints batches, an evaluation
+            states = [state for state in states if state.learns]
             text = _unordered(event, states) if event.detail == "unordered" else None
             if text is None:
                 unseeded = [state for state in states if _drawn_from(event) not in _seeded(state)]
