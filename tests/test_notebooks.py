@@ -35,6 +35,30 @@ def test_magics_and_shell_escapes_are_masked_not_parse_errors(cli, tmp_path):
     assert [(f["code"], f["cell"], f["cell_line"]) for f in findings] == [("DET505", 1, 2), ("DET203", 4, 1)]
 
 
+def test_ipython_reads_what_python_would_not_and_nothing_more(cli, tmp_path):
+    # IPython removes a whole cell's indent; `%` continuing a statement is an operator, and a `?` in a
+    # comment asks for no help: none of these is a parse error, and each cell is analysed.
+    write(tmp_path, {"nb.ipynb": _notebook(
+        ["import torch\n", "print('%d%% of it' \\\n", "      % (50,))\n"],
+        ["  total = (1,  # how nice is that?\n", "           2)\n", "  torch.backends.cudnn.benchmark = True\n"],
+        ["s = \"\"\"\n", "!not a shell line\n", "\"\"\"\n", "torch.backends.cudnn.benchmark = True\n"],
+    )})  # fmt: skip
+    findings = cli.json("--no-cache")["findings"]
+    assert [(f["code"], f["cell"], f["cell_line"], f["cell_column"]) for f in findings] == [
+        ("DET203", 2, 3, 3),  # the column in the cell as written, before IPython's dedent
+        ("DET203", 3, 4, 1),
+    ]
+
+
+def test_a_notebook_in_another_language_holds_no_python(tmp_path):
+    document = json.loads(_notebook(["library(catboost)\n", "model <- catboost.train(pool)\n"]))
+    document["metadata"] = {"kernelspec": {"name": "ir", "language": "R"}, "language_info": {"name": "R"}}
+    assert notebook_module(json.dumps(document).encode()).text == ""
+    python = json.loads(_notebook(["x = 1\n"]))
+    python["metadata"] = {"kernelspec": {"name": "python3", "language": "python"}}
+    assert notebook_module(json.dumps(python).encode()).text == "x = 1\n"
+
+
 def test_findings_are_located_by_cell_in_text_and_by_file_line_in_json(cli, tmp_path):
     source = _notebook(
         ["# Training\n"],
@@ -164,15 +188,17 @@ def test_fixes_rewrite_the_cells_and_leave_the_rest_of_the_file_as_it_was(cli, t
     assert json.loads(new)["cells"][1]["source"] == json.loads(expected)["cells"][1]["source"]
 
 
-def test_fix_edits_move_into_cells_unless_they_touch_a_magic_line_or_two_cells():
+def test_fix_edits_move_into_cells_unless_they_touch_a_magic_line_two_cells_or_an_indented_cell():
     from detlint.run.orchestrate import _fix_in_cells
 
-    module = notebook_module(_notebook(["import torch\n", "%time x = 1\n"], ["y = 2\n"]).encode())
+    module = notebook_module(_notebook(["import torch\n", "%time x = 1\n"], ["y = 2\n"], ["  z = 4\n"]).encode())
     in_cell = Fix("f", (Edit(Span(3, 4, 3, 5), "3"),), safe=True)
     assert _fix_in_cells(in_cell, module).edits == (Edit(Span(1, 4, 1, 5), "3", cell=2),)
     on_magic = Fix("f", (Edit(Span(2, 0, 2, 4), "pass"),), safe=True)
     across = Fix("f", (Edit(Span(1, 0, 3, 0), ""),), safe=True)
+    indented = Fix("f", (Edit(Span(4, 4, 4, 5), "5"),), safe=True)
     assert _fix_in_cells(on_magic, module) is None and _fix_in_cells(across, module) is None
+    assert _fix_in_cells(indented, module) is None
 
 
 def test_unsafe_insertion_fixes_apply_in_cells(cli, tmp_path):

@@ -17,7 +17,9 @@ from dataclasses import dataclass
 from detlint.sources import Unreadable
 
 # `%magic`, `%%cell_magic`, `!shell`, `obj?`/`??obj` help, `var = !cmd` / `var = %magic` captures.
-_MAGIC = re.compile(r"^\s*(?:[%!]|\?\?|\w[\w.]*\s*=\s*[%!])|\?\s*$")
+# A line IPython reads as a magic, a shell escape or an assignment from one (`files = !ls`).
+_MAGIC = re.compile(r"^\s*(?:[%!]|\?\?|\w[\w.]*\s*=\s*[%!])")
+_LEADING_INDENT = re.compile(r"^[ \t]+")
 # One decoded character of a JSON string's content: a surrogate pair, an escape, or a plain character.
 # Cell magics whose body is shell commands (`%%capture` runs IPython lines, `!pip` among them).
 _SHELL_CELL_MAGICS = frozenset({"%%bash", "%%sh", "%%script", "%%capture", "%%system"})
@@ -35,6 +37,7 @@ class CellLine:
     file_column: int = 0  # 0-based column in that line where this source line's first character is spelled
     escaped: str = ""  # the source line as the JSON string spells it, from `file_column` on
     masked: bool = False  # an IPython line the module holds as `pass`: its text is not the cell's
+    dedent: int = 0  # leading characters IPython removes (a cell indented as a whole): add to columns
 
     def file_column_of(self, column: int) -> int:
         """The column in the .ipynb file of the character at `column` of this source line."""
@@ -70,7 +73,11 @@ class SourceValue:
 
 
 def notebook_module(data: bytes) -> NotebookModule:
-    raw, cells = _load(data)
+    """The notebook's code cells as one Python module; empty for a notebook in another language (an R
+    kernel's), which holds no Python."""
+    raw, cells, python = _load(data)
+    if not python:
+        return NotebookModule("", ())
     values = source_values(raw)
     line_starts = _line_starts(raw)
     text_lines: list[str] = []
@@ -79,21 +86,34 @@ def notebook_module(data: bytes) -> NotebookModule:
         source = _source_lines(cell)
         if not isinstance(cell, dict) or cell.get("cell_type") != "code" or source is None:
             continue
-        masked = _mask(source)
+        dedented, removed = _dedent(source)
+        masked = _mask(dedented)
         value = values.get(number)
         spelled = _spelled_lines(raw, value, line_starts, source) if value is not None else []
         for index, line in enumerate(masked):
             file_line, file_column, escaped = spelled[index] if index < len(spelled) else (0, 0, "")
             text_lines.append(line)
-            where.append(CellLine(number, index + 1, file_line, file_column, escaped, line != source[index]))
+            changed = line != dedented[index]
+            where.append(CellLine(number, index + 1, file_line, file_column, escaped, changed, removed[index]))
     return NotebookModule("".join(f"{line}\n" for line in text_lines), tuple(where))
+
+
+def _dedent(lines: list[str]) -> tuple[list[str], list[int]]:
+    """IPython's first cleanup: when a cell's first line is indented, that indentation is removed from
+    every line that starts with it. The lines, and how many characters each lost."""
+    match = _LEADING_INDENT.match(lines[0]) if lines else None
+    if match is None:
+        return lines, [0] * len(lines)
+    space = match.group(0)
+    removed = [len(space) if line.startswith(space) else 0 for line in lines]
+    return [line[count:] for line, count in zip(lines, removed)], removed
 
 
 def cell_source_lines(data: bytes, cell: int) -> list[str]:
     """The lines of a cell's source as the notebook holds them (magics unmasked); empty when the
     notebook or the cell cannot be read."""
     try:
-        _, cells = _load(data)
+        _, cells, _ = _load(data)
     except Unreadable:
         return []
     if not 1 <= cell <= len(cells):
@@ -101,7 +121,8 @@ def cell_source_lines(data: bytes, cell: int) -> list[str]:
     return _source_lines(cells[cell - 1]) or []
 
 
-def _load(data: bytes) -> tuple[str, list]:
+def _load(data: bytes) -> tuple[str, list, bool]:
+    """The notebook's JSON text, its cells, and whether it holds Python."""
     try:
         raw = data.decode("utf-8")
         document = json.loads(raw)
@@ -113,7 +134,18 @@ def _load(data: bytes) -> tuple[str, list]:
     cells = document.get("cells") if isinstance(document, dict) else None
     if not isinstance(cells, list):
         raise Unreadable("not a valid notebook: no `cells` list")
-    return raw, cells
+    return raw, cells, _python_kernel(document)
+
+
+def _python_kernel(document: object) -> bool:
+    """Whether the notebook's metadata says it runs Python (or says nothing of its language)."""
+    metadata = document.get("metadata") if isinstance(document, dict) else None
+    if not isinstance(metadata, dict):
+        return True
+    kernel = metadata.get("kernelspec") if isinstance(metadata.get("kernelspec"), dict) else {}
+    info = metadata.get("language_info") if isinstance(metadata.get("language_info"), dict) else {}
+    language = kernel.get("language") or info.get("name")
+    return not isinstance(language, str) or language.lower().startswith("python")
 
 
 def _source_lines(cell: object) -> list[str] | None:
@@ -134,14 +166,86 @@ def _mask(lines: list[str]) -> list[str]:
         return [f"pass  # cell magic: {lines[0].strip()}", *body]
     masked = []
     continued, indent = False, ""  # a magic whose line ends with `\` goes on in the next line
+    python = _PythonLines()
     for line in lines:
-        if continued or (_MAGIC.search(line) and not line.lstrip().startswith("#")):
+        if continued or (not python.open and _is_magic(line, python)):
             indent = indent if continued else line[: len(line) - len(line.lstrip())]
             masked.append(f"{indent}pass  # IPython: {line.strip()}")
             continued = line.rstrip().endswith("\\")
         else:
             masked.append(line)
+            python.read(line)
     return masked
+
+
+def _is_magic(line: str, python: _PythonLines) -> bool:
+    """A line IPython transforms: a magic or shell escape at its start, or a help request (`obj?`,
+    `obj??`) ending its code (a `?` inside a comment or a string asks for nothing)."""
+    if line.lstrip().startswith("#"):
+        return False
+    return bool(_MAGIC.search(line)) or python.code_of(line).rstrip().endswith("?")
+
+
+class _PythonLines:
+    """Reads Python lines one after another, enough to tell whether the statement goes on in the next
+    line (an open bracket, a `\` at the end, an open triple-quoted string): a line inside a statement
+    is never a magic, whatever it starts with (`% (a, b)` continuing a format)."""
+
+    def __init__(self) -> None:
+        self.depth = 0
+        self.string = ""  # the open triple quote
+        self.backslash = False
+
+    @property
+    def open(self) -> bool:
+        return self.depth > 0 or bool(self.string) or self.backslash
+
+    def code_of(self, line: str) -> str:
+        """The line without its comment and with its strings' text blanked, read from a fresh state."""
+        return _PythonLines()._scan(line, keep=True)
+
+    def read(self, line: str) -> None:
+        self._scan(line, keep=False)
+
+    def _scan(self, line: str, *, keep: bool) -> str:
+        code: list[str] = []
+        index, length = 0, len(line)
+        quote = ""
+        while index < length:
+            char = line[index]
+            if self.string:
+                if line.startswith(self.string, index):
+                    index += 3
+                    self.string = ""
+                else:
+                    index += 2 if char == "\\" else 1
+                continue
+            if quote:
+                if char == "\\":
+                    index += 2
+                    continue
+                if char == quote:
+                    quote = ""
+                    code.append(char)
+                index += 1
+                continue
+            if char == "#":
+                break
+            if line.startswith(('"""', "'''"), index):
+                self.string = line[index : index + 3]
+                code.append(char)
+                index += 3
+                continue
+            if char in "\"'":
+                quote = char
+                code.append(char)
+            else:
+                code.append(char)
+                self.depth = max(0, self.depth + (char in "([{") - (char in ")]}"))
+            index += 1
+        text = "".join(code)
+        self.backslash = text.rstrip().endswith("\\") and not self.string
+        return text
 
 
 # -- where the JSON text spells each source line --------------------------------------------------------

@@ -218,7 +218,8 @@ def finalize(
 def _in_notebook_cells(finding: Finding, notebooks: dict[str, NotebookModule]) -> Finding:
     """Notebook findings were made on the module of joined cells: give them their cell and the range
     in it, and the range in the .ipynb file for tools that open the file itself; fixes are rewritten
-    to edit cells (a fix that would touch a masked IPython line, or two cells, is dropped)."""
+    to edit cells (a fix that would touch a masked IPython line, a line of a cell indented as a whole, or
+    two cells, is dropped)."""
 
     def located(path: str, span: Span) -> tuple[Span, tuple[int, int] | None, Span | None]:
         notebook = notebooks.get(path)
@@ -229,10 +230,11 @@ def _in_notebook_cells(finding: Finding, notebooks: dict[str, NotebookModule]) -
         if end is None or end.cell != where.cell:
             end, end_column = where, len(where.escaped)
         else:
-            end_column = span.end_column
-        in_file = Span(where.file_line or 1, where.file_column_of(span.column), end.file_line or 1,
+            end_column = span.end_column + end.dedent
+        column = span.column + where.dedent  # the cell's own columns, before IPython removed its indent
+        in_file = Span(where.file_line or 1, where.file_column_of(column), end.file_line or 1,
                        end.file_column_of(end_column))  # fmt: skip
-        return in_file, (where.cell, where.line), Span(where.line, span.column, end.line, end_column)
+        return in_file, (where.cell, where.line), Span(where.line, column, end.line, end_column)
 
     if finding.path not in notebooks:
         related = tuple(_related_in_cells(item, located) for item in finding.related)
@@ -255,8 +257,8 @@ def _fix_in_cells(fix: Fix, notebook: NotebookModule) -> Fix | None:
         if first is None or last is None or first.cell != last.cell:
             return None
         touched = notebook.lines[edit.span.line - 1 : edit.span.end_line]
-        if any(line.masked for line in touched):
-            return None
+        if any(line.masked or line.dedent for line in touched):
+            return None  # an IPython line, or a cell indented as a whole (an inserted line's indent is unknown)
         span = Span(first.line, edit.span.column, last.line, edit.span.end_column)
         edits.append(replace(edit, span=span, cell=first.cell))
     return replace(fix, edits=tuple(edits))
