@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-
 import libcst as cst
 
+from detlint.analysis.statements import descendants
 from detlint.checks.base import Rule
 from detlint.finding import Confidence, Severity
 from detlint.names import BUILTIN_NAMES, argument, literal_value
@@ -17,7 +17,9 @@ class UnseededGenerator(Rule):
     `tf.random.Generator.from_non_deterministic_state()`.
 
     A `torch.Generator` counts as seeded when `.manual_seed(...)` is chained on it or called anywhere
-    in the file on the name it is assigned to.
+    in the file on the name it is assigned to. A generator made as the fallback of a parameter the
+    caller did not pass (`if rng is None: rng = np.random.default_rng()`) is reported at low
+    confidence: the callers may always pass a seeded one.
 
     ## Why is this bad?
     A generator object has its own state, independent of the global seed: `np.random.seed(0)` does
@@ -68,6 +70,11 @@ class UnseededGenerator(Rule):
         "import torch\ng = torch.Generator()  # DET104\nidx = torch.randperm(10, generator=g)\n",
         "import torch\nloader = torch.utils.data.DataLoader(range(4), shuffle=True, generator=torch.Generator())  # DET104\n",
         "import tensorflow as tf\ng = tf.random.Generator.from_non_deterministic_state()  # DET104\n",
+        # The fallback for a caller that passes no generator: reported at low confidence.
+        "import numpy as np\ndef simulate(n, rng=None):\n    if rng is None:\n"
+        "        rng = np.random.default_rng()  # DET104\n    return rng.normal(size=n)\n",
+        "import numpy as np\ndef simulate(n, rng=None):\n    rng = rng or np.random.default_rng()  # DET104\n"
+        "    return rng.normal(size=n)\n",
     )
 
     def __init__(self, context) -> None:
@@ -96,7 +103,37 @@ class UnseededGenerator(Rule):
             seed = argument(node, ref["keyword"], ref.get("position"))
             if seed is None or literal_value(seed.value) is None:
                 problem = "has no seed, so it starts from operating-system entropy"
-                self._report(node, qualname, problem, f"Pass one: `{qualname}(SEED)`")
+                fallback = self._fallback_for(node)
+                unknown = (
+                    f" It is made only when the caller passes no `{fallback}`, and callers may always pass a seeded "
+                    "one (low confidence)."
+                    if fallback
+                    else ""
+                )
+                self._report(node, qualname, problem, f"Pass one: `{qualname}(SEED)`", unknown=unknown)
+
+    def _fallback_for(self, node: cst.Call) -> str | None:
+        """The parameter a generator stands in for when the caller passes none: `if rng is None: rng =
+        np.random.default_rng()`, `rng = rng or default_rng()`, `rng if rng is not None else ...`."""
+        stack = self.context.statement_stack
+        function = next((s for s in reversed(stack) if isinstance(s, cst.FunctionDef)), None)
+        if function is None:
+            return None
+        parameters = {param.name.value for param in (*function.params.params, *function.params.kwonly_params)}
+        statement = stack[-1] if stack else None
+        small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and statement.body else None
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1 or not isinstance(small.targets[0].target, cst.Name):
+            return None
+        name = small.targets[0].target.value
+        if name not in parameters:
+            return None
+        value = small.value
+        if isinstance(value, (cst.BooleanOperation, cst.IfExp)) and _mentions(value, name):
+            return name  # `rng = rng or default_rng()`, `rng = rng if rng is not None else default_rng()`
+        guard = next((s for s in reversed(stack[:-1]) if isinstance(s, (cst.If, cst.FunctionDef))), None)
+        if value is node and isinstance(guard, cst.If) and _mentions(guard.test, name):
+            return name  # `if rng is None:` then `rng = default_rng()`
+        return None
 
     def leave_Module(self, original_node: cst.Module) -> None:
         model = self.context.model
@@ -137,3 +174,8 @@ class UnseededGenerator(Rule):
             help=fix,
             confidence=Confidence.LOW if unknown else self.resolution_confidence(node.func),
         )
+
+
+
+def _mentions(node: cst.CSTNode, name: str) -> bool:
+    return any(found.value == name for found in descendants(node, (cst.Name,)))
