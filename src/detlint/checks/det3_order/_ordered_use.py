@@ -780,13 +780,14 @@ class ScopeWalker:
                 reason = Reason(f"is sliced by position (`{self.code(node)}`), so an arbitrary part is kept")
                 self.consume((flow,), reason, at=node)
             else:
-                # list(s)[0] on a set is mostly the idiom for its only element, and glob(...)[0] taken
-                # straight from the call for the one file of its kind (as next() is)
+                # list(s)[0] on a set is mostly the idiom for its only element, glob(...)[0] for the one
+                # file of its kind (as next() is), and a literal position (`roses[0]`) for one example to
+                # show or open: guesses, measured on public code as almost never hazards.
                 index = _literal_index(node)
                 single = flow.source.kind == "set" and index in (0, -1)
-                first_of_call = isinstance(node.value, cst.Call) and index == 0
+                literal = isinstance(index, int) and not isinstance(index, bool)
                 reason = Reason(f"is indexed by position (`{self.code(node)}`), so an arbitrary item is picked")
-                self.consume((flow,), reason, Confidence.LOW if single or first_of_call else None, at=node)
+                self.consume((flow,), reason, Confidence.LOW if single or literal else None, at=node)
         return tuple(kept)
 
     def _v_BinaryOperation(self, node: cst.BinaryOperation) -> Flows:

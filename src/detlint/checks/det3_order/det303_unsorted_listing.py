@@ -36,8 +36,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     documentation calls arbitrary. It differs between file systems (ext4, XFS, NFS, APFS, a Docker
     overlay), between machines, and after files are copied or restored. A dataset built from such a
     listing is shuffled differently, split differently and matched to labels differently on every
-    machine, even with every seed fixed; `files[0]` of a listing kept in a name loads whichever
-    checkpoint happens to come first.
+    machine, even with every seed fixed; `files[i]` of a listing kept in a name reads whichever
+    file happens to come i-th.
 
     Sorting later in the same function (`files.sort()`, `files = sorted(files)`, also of an attribute
     such as `self.files`) is recognised, as are order-free uses: `len(...)`, membership and emptiness
@@ -69,8 +69,9 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     in listing order is iterated, and when a same-file helper passes the listing on to a function
     that cannot be read. Uses whose dependence on the order is a guess are not reported, at any
     confidence: measured on public repositories they were almost never hazards. They are the first
-    item taken with `next(...)` or indexed straight from the call (`glob.glob(d + "/*.txt")[0]`,
-    mostly the idiom for the one file of its kind), `(only,) = matches`, a loop over a listing that
+    item taken with `next(...)`, an item at a position written out (`glob.glob(d + "/*.txt")[0]`,
+    `roses[1]`: mostly the idiom for the one file of its kind, or one example opened to show it),
+    `(only,) = matches`, a loop over a listing that
     calls functions (made for their effect) whose order-sensitivity cannot be told, a use only on a
     path the code does not take by default (`if sort: pairs = sorted(pairs)` with `sort=True`), an
     external command (`subprocess.run(["zip", ..., *files])`: `zip` treats its files as a set, other
@@ -188,6 +189,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         # Guessed uses: the first item straight from the call (mostly the one file of its kind), the
         # unsorted path off the default, another program's command line, an unseeded shuffle.
         "import os\ndef f(d):\n    return os.listdir(d)[0]\n",
+        "import pathlib\nimport PIL.Image\nroses = list(pathlib.Path('flowers').glob('roses/*'))\n"
+        "PIL.Image.open(str(roses[0]))\nPIL.Image.open(str(roses[1]))\n",
         "from pathlib import Path\ndef exported(w):\n    return next(Path(w).glob('*.xml'))\n",
         "import os\ndef find(folder, sort=True):\n    files, labels = [], []\n"
         "    for root, _, names in os.walk(folder):\n        for name in names:\n"
@@ -239,9 +242,9 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\ndef f(top):\n    out = []\n    for root, dirs, files in os.walk(top):  # DET303\n        dirs.sort()\n"
         "        for name in files:\n            out.append(os.path.join(root, name))\n    return out\n",
         "import os\ndef f(top):\n    return [os.path.join(r, n) for r, _, fs in os.walk(top) for n in fs]  # DET303\n",
-        "import os\n_, _, files = next(os.walk('.'))  # DET303\nfirst = files[0]\n",
+        "import os\n_, _, files = next(os.walk('.'))  # DET303\nfirst = files[:10]\n",
         "import os\ndef find(d):\n    for f in os.listdir(d):  # DET303\n        if f.endswith('.ckpt'):\n            return f\n",
-        "import os\ndef f(d):\n    files = os.listdir(d)  # DET303\n    n = len(files)\n    first = files[0]\n    files.sort()\n    return first\n",
+        "import os\ndef f(d, i):\n    files = os.listdir(d)  # DET303\n    n = len(files)\n    chosen = files[i]\n    files.sort()\n    return chosen\n",
         "import os\nclass Data:\n    def __init__(self, d):\n        self.files = os.listdir(d)  # DET303\n",
         "import os\ndef f(d, out):\n    with open(out, 'w') as fh:\n        for name in os.listdir(d):  # DET303\n            fh.write(name + '\\n')\n",
         # The real hazards: a glob feeding a Dataset, a listing split into train and test.
