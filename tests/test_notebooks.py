@@ -26,7 +26,7 @@ def _notebook(*cells: list[str], kinds: tuple[str, ...] = ()) -> str:
 def test_magics_and_shell_escapes_are_masked_not_parse_errors(cli, tmp_path):
     write(tmp_path, {"nb.ipynb": _notebook(
         ["%matplotlib inline\n", "!pip install torch\n", "import torch\n"],
-        ["%%time\n", "x = 1 +\n"],
+        ["%%writefile notes.txt\n", "x = 1 +\n"],
         ["for i in range(2):\n", "    !echo $i\n", "files = !ls\n", "torch?"],
         ["torch.backends.cudnn.benchmark = True\n"],
     )})  # fmt: skip
@@ -48,6 +48,17 @@ def test_ipython_reads_what_python_would_not_and_nothing_more(cli, tmp_path):
         ("DET203", 2, 3, 3),  # the column in the cell as written, before IPython's dedent
         ("DET203", 3, 4, 1),
     ]
+
+
+def test_a_cell_timed_or_captured_runs_its_body_as_python(cli, tmp_path):
+    write(tmp_path, {"nb.ipynb": _notebook(
+        ["import torch\n"],
+        ["%%time\n", "torch.backends.cudnn.benchmark = True\n"],
+        ["%%capture out\n", "%matplotlib inline\n", "torch.backends.cudnn.benchmark = True\n"],
+        ["%%bash\n", "torch.backends.cudnn.benchmark = True\n"],
+    )})  # fmt: skip
+    findings = cli.json("--no-cache")["findings"]
+    assert [(f["code"], f["cell"], f["cell_line"]) for f in findings] == [("DET203", 2, 2), ("DET203", 3, 3)]
 
 
 def test_a_notebook_in_another_language_holds_no_python(tmp_path):
@@ -115,7 +126,7 @@ def test_module_text_keeps_line_structure():
 CELLS = (
     ["# Training\n"],
     ["import os\n", "import torch\n", "%matplotlib inline\n", "torch.backends.cudnn.benchmark = True\n",
-     "names = os.listdir('data')\n", "first = names[0]\n"],
+     "names = os.listdir('data')\n", "first = names[:3]\n"],
 )  # fmt: skip
 KINDS = ("markdown", "code")
 

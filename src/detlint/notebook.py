@@ -22,7 +22,10 @@ _MAGIC = re.compile(r"^\s*(?:[%!]|\?\?|\w[\w.]*\s*=\s*[%!])")
 _LEADING_INDENT = re.compile(r"^[ \t]+")
 # One decoded character of a JSON string's content: a surrogate pair, an escape, or a plain character.
 # Cell magics whose body is shell commands (`%%capture` runs IPython lines, `!pip` among them).
-_SHELL_CELL_MAGICS = frozenset({"%%bash", "%%sh", "%%script", "%%capture", "%%system"})
+_SHELL_CELL_MAGICS = frozenset({"%%bash", "%%sh", "%%script", "%%system"})
+# Cell magics that run their body as Python in the notebook's namespace (timing it, capturing its
+# output, profiling it): the body is code like any other cell's.
+_PYTHON_CELL_MAGICS = frozenset({"%%time", "%%timeit", "%%capture", "%%prun"})
 _JSON_CHAR = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\.|[^\\]", re.S)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null")
@@ -158,6 +161,8 @@ def _source_lines(cell: object) -> list[str] | None:
 
 
 def _mask(lines: list[str]) -> list[str]:
+    if lines and lines[0].split()[:1] and lines[0].split()[0] in _PYTHON_CELL_MAGICS:
+        return [f"pass  # cell magic: {lines[0].strip()}", *_mask(lines[1:])]
     if lines and lines[0].lstrip().startswith("%%"):
         # A cell that runs its body in a shell keeps the text in a comment: a `%%bash` cell's
         # `pip install x` is read there. Other cell magics (`%%writefile`, `%%html`) run nothing of it.
