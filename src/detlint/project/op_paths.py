@@ -53,9 +53,14 @@ class EntryState:
 
     @cached_property
     def learns(self) -> bool:
-        """The path trains something, with any framework (outside no_grad): what it is fed, in what
-        order, changes a model."""
-        return any(r.event.kind is EventKind.TRAIN and not r.no_grad for r in self.reached)
+        """The path trains something, with any framework (outside no_grad), or builds a model's layers
+        (whose training may run where the call graph does not follow, as a custom loop behind a
+        framework callback): what it is fed, in what order, may change a model."""
+        return any(
+            (r.event.kind is EventKind.TRAIN and not r.no_grad)
+            or (r.event.kind is EventKind.RNG and dict(r.event.data).get("initialises_weights"))
+            for r in self.reached
+        )
 
     @cached_property
     def keras_backend(self) -> str:
