@@ -11,10 +11,11 @@ from detlint.dependency_files import DependencyFile, ResolvedVersion
 from detlint.facts.model import Event, EventKind, FileFacts
 from detlint.finding import RelatedLocation, Span
 from detlint.project.callgraph import CallGraph, Reached
-from detlint.project.dependencies import ProjectDeps
+from detlint.project.dependencies import ProjectDeps, satisfies
 from detlint.project.disk import ProjectFiles
 from detlint.project.entry_points import EntryPoint, find_entry_points, results_not_kept
 from detlint.results import FileResult
+from detlint.versions import VersionRange
 
 
 @dataclass
@@ -59,6 +60,22 @@ class ProjectIndex:
         if resolved is not None:
             return resolved.version, f"{resolved.path}:{resolved.line}"
         return None, "the newest catalogued release"
+
+    def may_install(self, package: str, versions: VersionRange) -> bool:
+        """Whether the project's requirements of a package it does not pin (`tensorflow~=2.14.0`) allow a
+        release in `versions`: its lowest release or a far later one satisfies them all. No requirement
+        allows every release."""
+        requirements = [
+            requirement
+            for file in self.dependencies.all_files()
+            for requirement in file.requirements
+            if requirement.key == package and requirement.clauses
+        ]
+        lowest = next((spec.version for spec in versions if spec.operator in (">=", "==", "~=")), None)
+        candidates = [candidate for candidate in (lowest, "9999") if candidate]
+        return not requirements or any(
+            all(satisfies(requirement, candidate) for requirement in requirements) for candidate in candidates
+        )
 
     def version_pin(self, package: str) -> RelatedLocation | None:
         """Where the project pins the framework version judged against (None for `target-versions` or

@@ -65,9 +65,10 @@ def drawn_library(index: ProjectIndex, event: Event) -> str:
     if by_version is None:
         return event.subject
     version, _ = index.framework_version(by_version["framework"])
-    if version is None or VersionRange(by_version["versions"]).contains(final_release(version)):
-        return by_version["library"]
-    return event.subject
+    versions = VersionRange(by_version["versions"])
+    if version is not None:
+        return by_version["library"] if versions.contains(final_release(version)) else event.subject
+    return by_version["library"] if index.may_install(by_version["framework"], versions) else event.subject
 
 
 def version_rule(event: Event) -> dict | None:

@@ -32,8 +32,9 @@ class UnseededRng(ProjectRule):
     Keras 3 (`keras` 3, and `tf.keras` from TensorFlow 2.16) seeds an unseeded layer, initializer,
     `keras.random` call or `SeedGenerator` from Python's `random`, not from TensorFlow's global seed:
     `tf.random.set_seed` alone leaves those runs unseeded, and the finding names Python's `random`
-    (`keras.utils.set_random_seed` seeds both). A project that pins TensorFlow before 2.16 is judged
-    as Keras 2, whose layers take TensorFlow's seed.
+    (`keras.utils.set_random_seed` seeds both). A project that pins TensorFlow before 2.16, or
+    whose requirements allow no later release (`tensorflow~=2.14.0`), is judged as Keras 2, whose
+    layers take TensorFlow's seed.
 
     The unsafe fix (`--fix --unsafe-fixes`) seeds the library with the run's own seed: right after
     the last seeding call the entry point's file makes before the first use (`set_seed(args.seed)`
@@ -112,6 +113,11 @@ class UnseededRng(ProjectRule):
         # Keras 2 (TensorFlow before 2.16) seeds layers from TensorFlow's global seed.
         {
             "requirements.txt": "tensorflow==2.15.1\n",
+            "train.py": "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
+            "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n    model.save('m.keras')\n",
+        },
+        {
+            "requirements.txt": "tensorflow~=2.14.0\n",
             "train.py": "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
             "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n    model.save('m.keras')\n",
         },
