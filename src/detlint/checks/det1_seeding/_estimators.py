@@ -14,10 +14,10 @@ from dataclasses import dataclass
 import libcst as cst
 
 from detlint.analysis.scopes import Binding, Scope
-from detlint.analysis.statements import SIMPLE_STATEMENTS, statements
+from detlint.analysis.statements import SIMPLE_STATEMENTS, descendants, statements
 from detlint.catalogs.conditions import ArgumentView, Condition, Found
 from detlint.checks.base import FixSpec
-from detlint.names import NOT_LITERAL, code_of, dotted_name, literal_value
+from detlint.names import NOT_LITERAL, argument, code_of, dotted_name, literal_value
 
 # -- seeds -----------------------------------------------------------------------------------------
 
@@ -124,13 +124,40 @@ class EstimatorVisitor:
             return literal
         for level, scope in enumerate(reversed(self._scopes)):
             if node.value in scope.parameters:
-                return None
+                return self._passed_dict(node.value, depth) if level == 0 else None
             binding = scope.bindings.get(node.value)
             if binding is not None:
                 # In the current function, only what happened before the current statement counts.
                 until = self._current_index(scope) if level == 0 else None
                 return self._binding_view(binding, depth, until)
         return None
+
+    def _passed_dict(self, parameter: str, depth: int) -> ArgumentView | None:
+        """The dict the file's calls of the enclosing function pass as `parameter` (`fit({"subsample":
+        0.8}, data)`, or a module-level name bound to one), when they all pass the same one."""
+        function = next(
+            (s for s in reversed(self.context.statement_stack) if isinstance(s, cst.FunctionDef)),  # type: ignore[attr-defined]
+            None,
+        )
+        if function is None:
+            return None
+        names = [param.name.value for param in function.params.params]
+        position = names.index(parameter) if parameter in names else None
+        passed: dict[str, cst.BaseExpression] = {}
+        for call in descendants(self.context.module, (cst.Call,)):  # type: ignore[attr-defined]
+            if not (isinstance(call.func, cst.Name) and call.func.value == function.name.value):
+                continue
+            found = argument(call, parameter, position)
+            if found is None or found.star:
+                return None  # a call that leaves the default, or spreads its arguments
+            passed[code_of(found.value)] = found.value
+        if len(passed) != 1:
+            return None
+        (value,) = passed.values()
+        if isinstance(value, cst.Name):
+            binding = self._scopes[0].bindings.get(value.value)
+            return self._binding_view(binding, depth + 1, None) if binding is not None else None
+        return ArgumentView.of_dict(value, lambda inner: self.resolve_dict(inner, depth + 1))
 
     def _current_index(self, scope: Scope) -> int | None:
         for statement in reversed(self.context.statement_stack):  # type: ignore[attr-defined]

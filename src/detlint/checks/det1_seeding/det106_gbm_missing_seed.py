@@ -23,7 +23,8 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
     ## What it does
     Checks XGBoost, LightGBM and CatBoost models (scikit-learn wrappers such as `XGBClassifier`,
     `LGBMRegressor`, `CatBoostClassifier`, and `xgb.train`/`lgb.train`/`catboost.train` with a params
-    dict written in the same function) for settings that are nondeterministic whatever the seed, and
+    dict written in the same function, in the module, or passed to the function by every call of it
+    in the file) for settings that are nondeterministic whatever the seed, and
     for stochastic parameters (`subsample` or `colsample_*` below 1, DART, GOSS, LightGBM bagging,
     CatBoost's `bootstrap_type`/`rsm`, ...) without a seed.
 
@@ -108,6 +109,9 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
         "import lightgbm as lgb\nmodel = lgb.train({'device': 'gpu', 'seed': 1}, train_set)  # DET106\n",
         "from catboost import CatBoostClassifier\nCatBoostClassifier(task_type='GPU', random_seed=0)  # DET106\n",
         "import lightgbm as lgb\nlgb.LGBMRegressor(deterministic=True, random_state=0)  # DET106\n",
+        # A params dict handed to the training helper by its caller.
+        "import xgboost as xgb\n\ndef fit(params, dtrain):\n    return xgb.train(params, dtrain)\n\n"
+        "model = fit({'booster': 'gblinear', 'updater': 'shotgun'}, data)  # DET106\n",
     )
 
     def visit_Module(self, node: cst.Module) -> None:
