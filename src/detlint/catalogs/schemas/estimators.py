@@ -161,6 +161,12 @@ SCHEMA: dict[str, Schema] = {
             # With sampler_argument: the methods of what it returns that make the sampler draw; a study
             # only read (its best trial, plots) draws nothing.
             "sampled_by": (list_of_str, False),
+            # A run that builds a default search algorithm unless `search_argument` names one, directly
+            # or in the config object passed as `config_argument`; it draws only in a file that calls
+            # one of `samples_with` (a random distribution in the search space).
+            "search_argument": (is_str, False),
+            "config_argument": (is_str, False),
+            "samples_with": (list_of_str, False),
         },
         # DET108: where a search space names its parameters, so a seed searched as one is seen.
         "search_spaces": {

@@ -21,7 +21,9 @@ class UnseededSearch(EstimatorVisitor, Rule):
     handed to other code is reported at low confidence), Hyperopt's `fmin` without `rstate=`, and Keras Tuner's `RandomSearch`,
     `BayesianOptimization` and `Hyperband` (and their oracles) without `seed=`, and Ray Tune's search
     algorithms: `BasicVariantGenerator` without `random_state=`, `OptunaSearch` without `seed=` or a
-    `sampler=`, `HyperOptSearch` and `HEBOSearch` without `random_state_seed=`.
+    `sampler=`, `HyperOptSearch` and `HEBOSearch` without `random_state_seed=`, and a `Tuner` (or
+    `tune.run`) that names no search algorithm where the search space holds random distributions
+    (`tune.loguniform`, `tune.choice`, ...): its default `BasicVariantGenerator` has no seed.
 
     ## Why is this bad?
     The search decides which configurations are trained, so an unseeded search reports a different
@@ -88,6 +90,8 @@ class UnseededSearch(EstimatorVisitor, Rule):
         "import optuna\nfrom ray.tune.search.optuna import OptunaSearch\n"
         "search = OptunaSearch(sampler=optuna.samplers.TPESampler(seed=0), metric='loss', mode='min')\n",
         "from ray.tune.search.hyperopt import HyperOptSearch\nsearch = HyperOptSearch(metric='loss', mode='min', random_state_seed=1)\n",
+        # Ray Tune's default generator over a grid draws nothing.
+        "from ray import tune\ntuner = tune.Tuner(train, param_space={'lr': tune.grid_search([0.1, 0.01])})\n",
     )
     INVALID = (
         "import optuna\nstudy = optuna.create_study(direction='maximize')  # DET107\nstudy.optimize(objective, n_trials=50)\n",
@@ -105,6 +109,8 @@ class UnseededSearch(EstimatorVisitor, Rule):
         "tuner = tune.Tuner(train, tune_config=tune.TuneConfig(search_alg=OptunaSearch(metric='loss', mode='min')))  # DET107\n",
         "import numpy as np\nfrom ray.tune.search import BasicVariantGenerator\nnp.random.seed(0)\n"
         "search = BasicVariantGenerator()  # DET107\n",
+        "from ray import tune\nspace = {'lr': tune.loguniform(1e-4, 1e-1)}\n"
+        "tuner = tune.Tuner(train, param_space=space, tune_config=tune.TuneConfig(num_samples=8))  # DET107\n",
     )
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -130,6 +136,8 @@ class UnseededSearch(EstimatorVisitor, Rule):
             return
         if entry.get("sampler_argument"):
             self._check_factory(node, entry)
+        elif entry.get("search_argument"):
+            self._check_default_search(node, entry)
         else:
             self._check_seeded(node, entry)
 
@@ -188,6 +196,26 @@ class UnseededSearch(EstimatorVisitor, Rule):
         advice = f"`{argument}={written or short_code(sampler) + '(seed=0)'}`"
         confidence = self._confidence(entry) if sampling else Confidence.LOW
         self._report(node, entry, given, advice, confidence, fix)
+
+    def _check_default_search(self, node: cst.Call, entry: Entry) -> None:
+        """`tune.Tuner(train, param_space={"lr": tune.loguniform(...)})` with no `search_alg`: Ray Tune's
+        default generator samples the space without a seed."""
+        search = entry["search_argument"]
+        if _names_one(argument(node, search)):
+            return
+        config = argument(node, entry["config_argument"])
+        if config is not None and not (isinstance(config.value, cst.Call) and not _names_one(argument(config.value, search))):
+            return  # a config built elsewhere may name one
+        if any(arg.star == "**" for arg in node.args) or not self._calls_any(frozenset(entry["samples_with"])):
+            return  # the options may name one, or the space holds no random distribution
+        advice = (
+            f"`BasicVariantGenerator(random_state=0)` (from `ray.tune.search`) as `{search}`, "
+            f"in `{entry['config_argument']}=TuneConfig(...)` for a `Tuner`"
+        )
+        self._report(node, entry, f"as no `{search}=` is given", advice, self._confidence(entry), None)
+
+    def _calls_any(self, callables: frozenset[str]) -> bool:
+        return any(self.qualname(call.func) in callables for call in descendants(self.context.module, (cst.Call,)))
 
     def _sampling(self, node: cst.Call, methods: frozenset[str]) -> bool | None:
         """Whether the study a factory returns is made to sample here: True when it is optimized (or
@@ -259,6 +287,11 @@ class UnseededSearch(EstimatorVisitor, Rule):
                 for write in env_writes(imports, node)
             )
         return self._environment
+
+
+def _names_one(found: cst.Arg | None) -> bool:
+    """An argument given a value other than a literal None."""
+    return found is not None and literal_value(found.value) is not None
 
 
 def _leaves(scope: cst.FunctionDef | None, name: str) -> bool:
