@@ -54,6 +54,9 @@ class EstimatorIndex:
             for method in entry.get("methods", ()) if entry["role"] == "trains" else ():
                 fewest = entry.get("min_arguments", 0)
                 self.training_methods[method] = min(self.training_methods.get(method, fewest), fewest)
+        evaluating = [entry for entry in replication if entry["role"] == "evaluates"]
+        self.evaluating_methods = frozenset(name for entry in evaluating for name in entry.get("methods", ()))
+        self.evaluating_callables = frozenset(name for entry in evaluating for name in entry.get("callables", ()))
         self.recording_methods = frozenset(
             name for entry in replication if entry["role"] == "records" for name in entry.get("methods", ())
         )

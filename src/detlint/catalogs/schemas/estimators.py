@@ -192,7 +192,7 @@ SCHEMA: dict[str, Schema] = {
         },
         # DET110: calls that train a configuration, and calls that repeat it over data splits.
         "replication": {
-            "role": (one_of("trains", "records", "replicates"), True),
+            "role": (one_of("trains", "evaluates", "records", "replicates"), True),
             "methods": (list_of_str, False),
             "min_arguments": (_is_int, False),
             "callables": (list_of_str, False),

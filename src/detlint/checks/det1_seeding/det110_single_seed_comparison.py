@@ -14,8 +14,10 @@ class SingleSeedComparison(Rule):
     Checks loops that compare configurations (models, hyper-parameters, datasets) by training each
     once with the same fixed seed: a `for` over a list, tuple or dict written out with two items or
     more (also through a name bound to one), whose body trains (`fit`, `xgb.train`, `backward`, also
-    inside a function of the same file it calls) and keeps each result (appends it, stores it by key,
-    prints or logs it), in a file that fixes a seed (`torch.manual_seed(0)`, `random_state=42`).
+    inside a function of the same file it calls), scores it (`score`, `evaluate`, `predict`, a
+    scikit-learn metric) and keeps each result (appends it, stores it by key, prints or logs it), in
+    a file that fixes a seed (`torch.manual_seed(0)`, `random_state=42`). A loop that only times its
+    trainings compares no result.
 
     A comparison is not reported when each configuration is already repeated: over seeds (a loop
     around or inside it whose variable seeds the run) or over data splits (cross-validation,
@@ -81,6 +83,10 @@ class SingleSeedComparison(Rule):
         "models = [make_a(), make_b()]\nfor model in models:\n    model.fit(x, y)\n    print(model.score(xt, yt))\n",
         # One configuration only.
         "import torch\ntorch.manual_seed(0)\nfor lr in [0.1]:\n    print(train(lr).fit(x, y))\n",
+        # Timing the trainings compares no result.
+        "import time\nfrom sklearn.decomposition import PCA\ntimes = []\n"
+        "for n in [2, 10, 154]:\n    start = time.time()\n    PCA(n, random_state=42).fit(x)\n"
+        "    times.append(time.time() - start)\n",
         # Not training: PyTorch's `train()` only sets a mode.
         "import torch\ntorch.manual_seed(0)\nfor model in [a, b]:\n    model.train()\n    print(model(x))\n",
     )
@@ -112,7 +118,9 @@ class SingleSeedComparison(Rule):
         called = [self._functions[call.func.value] for call in body if isinstance(call.func, cst.Name)
                   and call.func.value in self._functions]
         reached = body + [call for function in called for call in descendants(function, (cst.Call,))]
-        if not any(self._trains(call) for call in reached) or any(self._replicates(call) for call in reached):
+        if not any(self._trains(call) for call in reached) or not any(self._evaluates(call) for call in reached):
+            return  # nothing trained, or nothing scored (a loop that times its trainings)
+        if any(self._replicates(call) for call in reached):
             return
         if not self._keeps_results(node.body) or self._nested_seed_loop(node.body):
             return
@@ -151,6 +159,13 @@ class SingleSeedComparison(Rule):
             return False
         fewest = self.catalog.estimators.training_methods.get(call.func.attr.value)
         return fewest is not None and len(call.args) >= fewest
+
+    def _evaluates(self, call: cst.Call) -> bool:
+        """A score: a method (or a function of the same name, `evaluate(model)`) or a metric."""
+        estimators = self.catalog.estimators
+        func = call.func
+        name = func.attr.value if isinstance(func, cst.Attribute) else func.value if isinstance(func, cst.Name) else ""
+        return name in estimators.evaluating_methods or self.qualname(func) in estimators.evaluating_callables
 
     def _replicates(self, call: cst.Call) -> bool:
         qualname = self.qualname(call.func)
