@@ -735,6 +735,19 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._emit_draw(entry, node, confidence)
         return True
 
+    def _framework_initializer(self, node: cst.Call, by_version) -> bool:
+        """The layer is given the framework's own initializer (`tf.random_normal_initializer(...)`,
+        `tf.random.normal`), not a Keras one: its weights draw from the framework's seed whatever the
+        Keras version."""
+        keyword = by_version.get("framework_initializer")
+        given = argument(node, keyword) if keyword else None
+        if given is None:
+            return False
+        value = given.value.func if isinstance(given.value, cst.Call) else given.value
+        qualname = self.imports.resolve(value) or ""
+        framework = by_version["framework"]
+        return qualname.startswith(f"{framework}.") and not qualname.startswith(f"{framework}.keras.")
+
     def _standalone_keras(self, node: cst.Call) -> bool:
         """A call into standalone Keras (`keras.layers.Dense`), which runs on `KERAS_BACKEND`'s backend."""
         return (self.imports.resolve(node.func) or "").startswith("keras.")
@@ -744,7 +757,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         shuffle): what a run that reads no data takes as its input; `initialises_weights` a layer's initial
         weights, which stored weights loaded later replace."""
         values = tuple((flag, True) for flag in ("draws_values", "initialises_weights") if consumer.get(flag))
-        if consumer.get("library_from_version"):
+        by_version = consumer.get("library_from_version")
+        if by_version and not self._framework_initializer(node, by_version):
             values += (("consumer", consumer.id),)  # the library drawn from is settled by version, project-wide
         if self._standalone_keras(node):
             values += ((KERAS_OP, True),)

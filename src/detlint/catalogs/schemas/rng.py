@@ -6,8 +6,9 @@ from detlint.versions import VersionRange
 
 
 def _library_from_version(value: Any) -> str | None:
-    expected = "{framework, versions, library, why} (strings; versions a PEP 440 range)"
-    if not isinstance(value, dict) or set(value) != {"framework", "versions", "library", "why"}:
+    expected = "{framework, versions, library, why, framework_initializer?} (strings; versions a PEP 440 range)"
+    required = {"framework", "versions", "library", "why"}
+    if not isinstance(value, dict) or not required <= set(value) <= required | {"framework_initializer"}:
         return expected
     if not all(isinstance(item, str) and item for item in value.values()):
         return expected

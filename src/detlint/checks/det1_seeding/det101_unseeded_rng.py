@@ -32,7 +32,9 @@ class UnseededRng(ProjectRule):
     Keras 3 (`keras` 3, and `tf.keras` from TensorFlow 2.16) seeds an unseeded layer, initializer,
     `keras.random` call or `SeedGenerator` from Python's `random`, not from TensorFlow's global seed:
     `tf.random.set_seed` alone leaves those runs unseeded, and the finding names Python's `random`
-    (`keras.utils.set_random_seed` seeds both). A project that pins TensorFlow before 2.16, or
+    (`keras.utils.set_random_seed` seeds both); a layer given TensorFlow's own initializer
+    (`kernel_initializer=tf.random_normal_initializer(...)`) draws from TensorFlow's seed. A project
+    that pins TensorFlow before 2.16, or
     whose requirements allow no later release (`tensorflow~=2.14.0`), is judged as Keras 2, whose
     layers take TensorFlow's seed.
 
@@ -121,6 +123,10 @@ class UnseededRng(ProjectRule):
             "train.py": "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
             "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n    model.save('m.keras')\n",
         },
+        # TensorFlow's own initializer draws from TensorFlow's seed, whatever the Keras version.
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
+        "    layer = tf.keras.layers.Dense(1, kernel_initializer=tf.random_normal_initializer(0.0, 0.02))\n"
+        "    model = tf.keras.Sequential([layer])\n    model.save('m.keras')\n",
         "import keras\n\nif __name__ == '__main__':\n    keras.utils.set_random_seed(0)\n"
         "    model = keras.Sequential([keras.layers.Dense(1)])\n    noise = keras.random.SeedGenerator()\n"
         "    model.save('m.keras')\n",
