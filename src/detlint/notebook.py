@@ -193,7 +193,7 @@ def _is_magic(line: str, python: _PythonLines) -> bool:
 
 class _PythonLines:
     """Reads Python lines one after another, enough to tell whether the statement goes on in the next
-    line (an open bracket, a `\` at the end, an open triple-quoted string): a line inside a statement
+    line (an open bracket, a backslash at the end, an open triple-quoted string): a line inside a statement
     is never a magic, whatever it starts with (`% (a, b)` continuing a format)."""
 
     def __init__(self) -> None:
