@@ -37,7 +37,9 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
     nondeterministic, as the order of its floating point sums is not fixed. LightGBM's
     `deterministic=True` without `force_col_wise=True` or `force_row_wise=True` still lets a timing
     test pick the histogram layout, which its documentation asks to fix. These are reported at high
-    or medium confidence.
+    or medium confidence. A seeded LightGBM model without `deterministic=True` that leaves the thread
+    count to the machine is reported at low confidence: it repeats on one machine, but another core
+    count can change the model.
 
     A missing seed is a smaller risk in these libraries than in scikit-learn: each documents a fixed
     default seed (XGBoost `seed=0`, LightGBM `bagging_seed=3`, `feature_fraction_seed=2`, ..., CatBoost
@@ -84,7 +86,7 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
         "import xgboost as xgb\nparams = {'subsample': 0.8, 'seed': 42}\nbst = xgb.train(params, dtrain)\n",
         "import xgboost as xgb\n\ndef fit(params, dtrain):\n    return xgb.train(params, dtrain)\n",
         "import lightgbm as lgb\nlgb.LGBMClassifier(subsample=0.8)\n",
-        "import lightgbm as lgb\nlgb.LGBMClassifier(subsample=0.8, subsample_freq=1, random_state=7)\n",
+        "import lightgbm as lgb\nlgb.LGBMClassifier(subsample=0.8, subsample_freq=1, random_state=7, n_jobs=4)\n",
         "from catboost import CatBoostClassifier\nCatBoostClassifier(iterations=500, depth=6)\n",
         "from catboost import CatBoostClassifier\nCatBoostClassifier(rsm=0.5, random_seed=1)\n",
         "import xgboost as xgb\nxgb.XGBClassifier(subsample=1.0, deterministic_histogram=True)\n",
@@ -109,6 +111,8 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
         "import lightgbm as lgb\nmodel = lgb.train({'device': 'gpu', 'seed': 1}, train_set)  # DET106\n",
         "from catboost import CatBoostClassifier\nCatBoostClassifier(task_type='GPU', random_seed=0)  # DET106\n",
         "import lightgbm as lgb\nlgb.LGBMRegressor(deterministic=True, random_state=0)  # DET106\n",
+        # Seeded, but the thread count is the machine's (low confidence).
+        "import lightgbm as lgb\nlgb.LGBMClassifier(subsample=0.8, subsample_freq=1, random_state=7)  # DET106\n",
         # A params dict handed to the training helper by its caller.
         "import xgboost as xgb\n\ndef fit(params, dtrain):\n    return xgb.train(params, dtrain)\n\n"
         "model = fit({'booster': 'gblinear', 'updater': 'shotgun'}, data)  # DET106\n",
@@ -137,16 +141,18 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
         self._check_seed(node, qualname or "", target, view)
 
     def _check_setting(self, node: cst.Call, setting: Entry, verdict: Verdict) -> None:
-        if not verdict.random or verdict.found is None:
+        if not verdict.random:
             return
-        where = verdict.found.node
+        # A setting written out is reported where it is written; one left at its default, at the call.
+        where = verdict.found.node if verdict.found is not None else node
         if (id(where), setting.id) in self._reported:
             return
         self._reported.add((id(where), setting.id))
         level = min(verdict.level, Level.of(setting["confidence"]))
+        subject = describe(verdict.found) if verdict.found is not None else short_code(code_of(node))
         self.report(
             where,
-            f"`{describe(verdict.found)}` {setting['problem']}",
+            f"`{subject}` {setting['problem']}",
             detail=setting["detail"],
             help=setting["fix"][:1].upper() + setting["fix"][1:],
             confidence=level.confidence,
