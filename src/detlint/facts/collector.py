@@ -725,7 +725,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         entry = self.rng.consumer(qualname)
         if entry is None:
             return False
-        if _uses_own_generator(node, entry) or id(node) in self._seed_draws:
+        if _uses_own_generator(node, entry) or id(node) in self._seed_draws or _fixed_initializer(node, entry):
             return True
         level = self.rng.consumer_conditions(entry).evaluate(ArgumentView.of_call(node)).level
         if level is Level.NONE:
@@ -1141,3 +1141,14 @@ def _in_chain(value: cst.BaseExpression, node: cst.Call) -> bool:
         if not (isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute)):
             return False
         value = value.func.value
+
+
+def _fixed_initializer(node: cst.Call, entry) -> bool:
+    """A layer given an initializer that draws nothing (`kernel_initializer="zeros"`, `Constant(0.5)`)."""
+    fixed = entry.get("fixed_initializers")
+    given = argument(node, fixed["keyword"]) if fixed else None
+    if given is None:
+        return False
+    value = given.value.func if isinstance(given.value, cst.Call) else given.value
+    name = literal_value(value) if isinstance(value, cst.SimpleString) else dotted_name(value)
+    return isinstance(name, str) and name.rpartition(".")[2].lower() in fixed["names"]

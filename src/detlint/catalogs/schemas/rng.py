@@ -19,6 +19,13 @@ def _library_from_version(value: Any) -> str | None:
     return None
 
 
+def _fixed_initializers(value: Any) -> str | None:
+    if isinstance(value, dict) and set(value) == {"keyword", "names"} and isinstance(value["keyword"], str):
+        if isinstance(value["names"], list) and all(isinstance(name, str) for name in value["names"]):
+            return None
+    return "{keyword: <argument>, names: [<initializer names>]}"
+
+
 SCHEMA: dict[str, Schema] = {
     "rng": {
         "libraries": {"display": (is_str, True), "fix": (is_str, True)},
@@ -44,6 +51,8 @@ SCHEMA: dict[str, Schema] = {
             # `random`): `framework`, `versions` (where `library` applies; also when the version is
             # not known, as the newest release), `library`, `why`.
             "library_from_version": (_library_from_version, False),
+            # {keyword, names}: an initializer given there whose name (case aside) is listed draws nothing.
+            "fixed_initializers": (_fixed_initializers, False),
             "what": (is_str, True),
         },
         "generators": {

@@ -123,6 +123,10 @@ class UnseededRng(ProjectRule):
             "train.py": "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
             "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n    model.save('m.keras')\n",
         },
+        # A layer whose kernel starts at zeros draws nothing.
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n"
+        "    model = tf.keras.Sequential([tf.keras.layers.Dense(1, kernel_initializer='zeros')])\n"
+        "    model.save('m.keras')\n",
         # TensorFlow's own initializer draws from TensorFlow's seed, whatever the Keras version.
         "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
         "    layer = tf.keras.layers.Dense(1, kernel_initializer=tf.random_normal_initializer(0.0, 0.02))\n"
