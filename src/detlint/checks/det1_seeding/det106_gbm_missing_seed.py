@@ -37,9 +37,9 @@ class GbmMissingSeed(EstimatorVisitor, Rule):
     nondeterministic, as the order of its floating point sums is not fixed. LightGBM's
     `deterministic=True` without `force_col_wise=True` or `force_row_wise=True` still lets a timing
     test pick the histogram layout, which its documentation asks to fix. These are reported at high
-    or medium confidence. A seeded LightGBM model without `deterministic=True` that leaves the thread
-    count to the machine is reported at low confidence: it repeats on one machine, but another core
-    count can change the model.
+    or medium confidence. A seeded LightGBM model that leaves the thread count to the machine is
+    reported at low confidence: it repeats on one machine, but another core count can change the
+    model.
 
     A missing seed is a smaller risk in these libraries than in scikit-learn: each documents a fixed
     default seed (XGBoost `seed=0`, LightGBM `bagging_seed=3`, `feature_fraction_seed=2`, ..., CatBoost
