@@ -143,7 +143,11 @@ class FactsCollector(cst.BatchableCSTVisitor):
     @cached_property
     def _element_functions(self) -> frozenset[int]:
         """The functions (and lambdas) of this file that a tf.data transformation runs on input elements
-        (`ds.map(preprocess)`), with the file's functions they call: no gradient flows through them."""
+        (`ds.map(preprocess)`), with the file's functions called only from them: no gradient flows
+        through them. A `map` of something another package made (`multiprocessing.Pool().map`) is not
+        tf.data's."""
+        if not self.imports.imports_any(frozenset({"tensorflow"})):
+            return frozenset()
         methods = {
             method
             for entry in self.catalog.entries("tf_ops", "data_pipeline")
@@ -151,26 +155,40 @@ class FactsCollector(cst.BatchableCSTVisitor):
             for method in entry["methods"]
         }
         module = self.context.module
-        if not self.imports.imports_any(frozenset({"tensorflow"})):
-            return frozenset()
         definitions = {definition.name.value: definition for definition in descendants(module, (cst.FunctionDef,))}
+        calls_of: dict[str, list[cst.Call]] = {}
         found: dict[int, cst.CSTNode] = {}
         for call in descendants(module, (cst.Call,)):
+            if isinstance(call.func, cst.Name) and call.func.value in definitions:
+                calls_of.setdefault(call.func.value, []).append(call)
             if not (isinstance(call.func, cst.Attribute) and call.func.attr.value in methods and call.args):
+                continue
+            maker = self._maker(call.func.value)
+            if maker is not None and maker.split(".")[0] != "tensorflow":
                 continue
             function = call.args[0].value
             if isinstance(function, cst.Lambda):
                 found[id(function)] = function
             elif isinstance(function, cst.Name) and function.value in definitions:
                 found[id(definitions[function.value])] = definitions[function.value]
-        pending = list(found.values())
-        while pending:
-            for call in descendants(pending.pop(), (cst.Call,)):
-                callee = definitions.get(call.func.value) if isinstance(call.func, cst.Name) else None
-                if callee is not None and id(callee) not in found:
-                    found[id(callee)] = callee
-                    pending.append(callee)
+        inside = {id(call) for node in found.values() for call in descendants(node, (cst.Call,))}
+        grown = True
+        while grown:  # a helper counts once every call of it is inside an element function
+            grown = False
+            for name, calls in calls_of.items():
+                definition = definitions[name]
+                if id(definition) not in found and all(id(call) in inside for call in calls):
+                    found[id(definition)] = definition
+                    inside |= {id(call) for call in descendants(definition, (cst.Call,))}
+                    grown = True
         return frozenset(found)
+
+    def _maker(self, receiver: cst.BaseExpression) -> str | None:
+        """The qualified name of the call that made a receiver, directly or through the name it was
+        last assigned to (`random.Random` for `random.Random(1337)`); None when not known."""
+        if isinstance(receiver, cst.Name):
+            receiver = self.model.assigned(receiver.value) or receiver
+        return self.imports.resolve(receiver.func) if isinstance(receiver, cst.Call) else None
 
     def _project_decorators(self, node: cst.FunctionDef) -> None:
         """The decorators whose definition may be the project's (`@smart_inference_mode()`), by
@@ -629,14 +647,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
                     self._tf_data_event(node, entry)
 
     def _built_outside(self, receiver: cst.BaseExpression, frameworks: frozenset[str]) -> bool:
-        """The receiver is made by a call into another package (`random.Random(1337)`), directly or
-        through the name it was last assigned to."""
-        if isinstance(receiver, cst.Name):
-            receiver = self.model.assigned(receiver.value) or receiver
-        if not isinstance(receiver, cst.Call):
-            return False
-        maker = self.imports.resolve(receiver.func)
-        return maker is not None and maker.split(".")[0] not in frameworks
+        """The receiver is a random generator object (`random.Random(1337)`, `np.random.default_rng()`),
+        not a dataset, directly or through the name it was last assigned to."""
+        maker = self._maker(receiver)
+        return maker is not None and self.rng.generator(maker) is not None
 
     def _tf_data_event(self, node: cst.Call, entry, confidence: Confidence = Confidence.MEDIUM) -> None:
         if entry.get("deterministic_keyword"):

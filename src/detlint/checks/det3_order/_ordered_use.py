@@ -782,10 +782,11 @@ class ScopeWalker:
             else:
                 # list(s)[0] on a set is mostly the idiom for its only element, glob(...)[0] for the one
                 # file of its kind (as next() is), and a literal position (`roses[0]`) for one example to
-                # show or open: guesses, measured on public code as almost never hazards.
+                # show or open: guesses, measured on public code as almost never hazards. A position from
+                # the end (`checkpoints[-1]`, "the latest") is a choice made by the order.
                 index = _literal_index(node)
                 single = flow.source.kind == "set" and index in (0, -1)
-                literal = isinstance(index, int) and not isinstance(index, bool)
+                literal = isinstance(index, int) and not isinstance(index, bool) and index >= 0
                 reason = Reason(f"is indexed by position (`{self.code(node)}`), so an arbitrary item is picked")
                 self.consume((flow,), reason, Confidence.LOW if single or literal else None, at=node)
         return tuple(kept)

@@ -70,7 +70,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     that cannot be read. Uses whose dependence on the order is a guess are not reported, at any
     confidence: measured on public repositories they were almost never hazards. They are the first
     item taken with `next(...)`, an item at a position written out (`glob.glob(d + "/*.txt")[0]`,
-    `roses[1]`: mostly the idiom for the one file of its kind, or one example opened to show it),
+    `roses[1]`: mostly the idiom for the one file of its kind, or one example opened to show it; a
+    position from the end, `checkpoints[-1]`, is reported),
     `(only,) = matches`, a loop over a listing that
     calls functions (made for their effect) whose order-sensitivity cannot be told, a use only on a
     path the code does not take by default (`if sort: pairs = sorted(pairs)` with `sort=True`), an
@@ -245,6 +246,7 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\n_, _, files = next(os.walk('.'))  # DET303\nfirst = files[:10]\n",
         "import os\ndef find(d):\n    for f in os.listdir(d):  # DET303\n        if f.endswith('.ckpt'):\n            return f\n",
         "import os\ndef f(d, i):\n    files = os.listdir(d)  # DET303\n    n = len(files)\n    chosen = files[i]\n    files.sort()\n    return chosen\n",
+        "import glob\nimport torch\ncheckpoints = glob.glob('runs/ckpt-*.pt')  # DET303\nstate = torch.load(checkpoints[-1])\n",
         "import os\nclass Data:\n    def __init__(self, d):\n        self.files = os.listdir(d)  # DET303\n",
         "import os\ndef f(d, out):\n    with open(out, 'w') as fh:\n        for name in os.listdir(d):  # DET303\n            fh.write(name + '\\n')\n",
         # The real hazards: a glob feeding a Dataset, a listing split into train and test.
