@@ -124,7 +124,9 @@ class EstimatorVisitor:
             return literal
         for level, scope in enumerate(reversed(self._scopes)):
             if node.value in scope.parameters:
-                return self._passed_dict(node.value, depth) if level == 0 else None
+                # The callers' dict, unless the function rebinds or updates it (`params["seed"] = 0`).
+                rewritten = scope.bindings.get(node.value)
+                return self._passed_dict(node.value, depth) if level == 0 and rewritten is None else None
             binding = scope.bindings.get(node.value)
             if binding is not None:
                 # In the current function, only what happened before the current statement counts.

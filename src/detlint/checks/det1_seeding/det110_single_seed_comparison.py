@@ -87,6 +87,11 @@ class SingleSeedComparison(Rule):
         "import time\nfrom sklearn.decomposition import PCA\ntimes = []\n"
         "for n in [2, 10, 154]:\n    start = time.time()\n    PCA(n, random_state=42).fit(x)\n"
         "    times.append(time.time() - start)\n",
+        # Repeated over seeds given as an offset, or positionally under a seed's name.
+        "import torch\nresults = {}\nfor lr in [0.1, 0.01]:\n    for rep in range(3):\n"
+        "        torch.manual_seed(1000 + rep)\n        results[lr, rep] = model(lr).fit(x, y).score(xt, yt)\n",
+        "import torch\ntorch.manual_seed(0)\nscores = {}\nfor lr in [0.1, 0.01]:\n    for seed in range(3):\n"
+        "        scores[lr, seed] = run(lr, seed).fit(x, y).score(xt, yt)\n",
         # Not training: PyTorch's `train()` only sets a mode.
         "import torch\ntorch.manual_seed(0)\nfor model in [a, b]:\n    model.train()\n    print(model(x))\n",
     )
@@ -98,6 +103,9 @@ class SingleSeedComparison(Rule):
         "import torch\n\ndef run(lr):\n    model = Net()\n    for batch in loader:\n        loss = model(batch).mean()\n"
         "        loss.backward()\n    return evaluate(model)\n\ntorch.manual_seed(0)\nresults = []\n"
         "for lr in (0.1, 0.01, 0.001):  # DET110\n    results.append(run(lr))\n",
+        # A grid is one comparison, reported at its outermost loop.
+        "import torch\ntorch.manual_seed(0)\nscores = {}\nfor lr in [0.1, 0.01]:  # DET110\n    for depth in [2, 4]:\n"
+        "        scores[lr, depth] = model(lr, depth).fit(x, y).score(xt, yt)\n",
     )
 
     def visit_Module(self, node: cst.Module) -> None:
@@ -114,6 +122,8 @@ class SingleSeedComparison(Rule):
         count = self._configurations(node.iter)
         if count < 2 or self._seeds_with_loop_variable(node) or self._under_seed_loop():
             return
+        if any(self._configurations(loop.iter) >= 2 for loop in self._loops[:-1]):
+            return  # a grid: the outermost loop is the one reported
         body = [*descendants(node.body, (cst.Call,))]
         called = [self._functions[call.func.value] for call in body if isinstance(call.func, cst.Name)
                   and call.func.value in self._functions]
@@ -182,12 +192,15 @@ class SingleSeedComparison(Rule):
         return any(self._seeds_with_loop_variable(loop) for loop in descendants(body, (cst.For,)))
 
     def _seeds_with(self, call: cst.Call, names: set[str]) -> bool:
-        """The call seeds something with one of `names`: a seeder given it, or a seed keyword."""
+        """The call seeds something with one of `names` (also in an expression, `1000 + rep`): a seeder
+        or a seed keyword given it, or any call given a loop variable named as a seed (`run(lr, seed)`)."""
         rng = self.catalog.rng
+        seed_named = {name for name in names if "seed" in name.lower() or name in self.catalog.estimators.seed_names}
         for arg in call.args:
-            if not (isinstance(arg.value, cst.Name) and arg.value.value in names):
+            used = {found.value for found in descendants(arg.value, (cst.Name,))} & names
+            if not used:
                 continue
-            if arg.keyword is not None and arg.keyword.value in rng.seed_keywords:
+            if used & seed_named or (arg.keyword is not None and arg.keyword.value in rng.seed_keywords):
                 return True
             qualname = self.qualname(call.func) or code_of(call.func)
             if arg.keyword is None and (rng.seeder(qualname) is not None or "seed" in qualname.rpartition(".")[2].lower()):
