@@ -42,11 +42,13 @@ def test_ipython_reads_what_python_would_not_and_nothing_more(cli, tmp_path):
         ["import torch\n", "print('%d%% of it' \\\n", "      % (50,))\n"],
         ["  total = (1,  # how nice is that?\n", "           2)\n", "  torch.backends.cudnn.benchmark = True\n"],
         ["s = \"\"\"\n", "!not a shell line\n", "\"\"\"\n", "torch.backends.cudnn.benchmark = True\n"],
+        ["   \n", "  def f():\n", "      return 1\n", "  torch.backends.cudnn.benchmark = True\n"],
     )})  # fmt: skip
     findings = cli.json("--no-cache")["findings"]
     assert [(f["code"], f["cell"], f["cell_line"], f["cell_column"]) for f in findings] == [
         ("DET203", 2, 3, 3),  # the column in the cell as written, before IPython's dedent
         ("DET203", 3, 4, 1),
+        ("DET203", 4, 4, 3),  # blank lines first, then the indent of the first line with code
     ]
 
 

@@ -16,16 +16,16 @@ from dataclasses import dataclass
 
 from detlint.sources import Unreadable
 
-# `%magic`, `%%cell_magic`, `!shell`, `obj?`/`??obj` help, `var = !cmd` / `var = %magic` captures.
-# A line IPython reads as a magic, a shell escape or an assignment from one (`files = !ls`).
+# A line IPython reads at its start as a magic (`%magic`, `%%cell_magic`), a shell escape (`!cmd`), a
+# help request (`??obj`) or an assignment from one (`files = !ls`); `obj?` help is told by the code's end.
 _MAGIC = re.compile(r"^\s*(?:[%!]|\?\?|\w[\w.]*\s*=\s*[%!])")
 _LEADING_INDENT = re.compile(r"^[ \t]+")
-# One decoded character of a JSON string's content: a surrogate pair, an escape, or a plain character.
-# Cell magics whose body is shell commands (`%%capture` runs IPython lines, `!pip` among them).
+# Cell magics whose body is shell commands.
 _SHELL_CELL_MAGICS = frozenset({"%%bash", "%%sh", "%%script", "%%system"})
 # Cell magics that run their body as Python in the notebook's namespace (timing it, capturing its
 # output, profiling it): the body is code like any other cell's.
 _PYTHON_CELL_MAGICS = frozenset({"%%time", "%%timeit", "%%capture", "%%prun"})
+# One decoded character of a JSON string's content: a surrogate pair, an escape, or a plain character.
 _JSON_CHAR = re.compile(r"\\u[dD][89abAB][0-9a-fA-F]{2}\\u[dD][c-fC-F][0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\.|[^\\]", re.S)
 _WHITESPACE = re.compile(r"[ \t\n\r]*")
 _SCALAR = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?|true|false|null")
@@ -102,9 +102,11 @@ def notebook_module(data: bytes) -> NotebookModule:
 
 
 def _dedent(lines: list[str]) -> tuple[list[str], list[int]]:
-    """IPython's first cleanup: when a cell's first line is indented, that indentation is removed from
-    every line that starts with it. The lines, and how many characters each lost."""
-    match = _LEADING_INDENT.match(lines[0]) if lines else None
+    """IPython's first cleanups: blank lines at the cell's start are dropped, then, when the first line
+    left is indented, that indentation is removed from every line that starts with it. The lines (the
+    blank ones kept, so that line numbers hold), and how many characters each lost."""
+    first = next((line for line in lines if line.strip()), "")
+    match = _LEADING_INDENT.match(first)
     if match is None:
         return lines, [0] * len(lines)
     space = match.group(0)
@@ -148,7 +150,8 @@ def _python_kernel(document: object) -> bool:
     kernel = metadata.get("kernelspec") if isinstance(metadata.get("kernelspec"), dict) else {}
     info = metadata.get("language_info") if isinstance(metadata.get("language_info"), dict) else {}
     language = kernel.get("language") or info.get("name")
-    return not isinstance(language, str) or language.lower().startswith("python")
+    # Spark's Python kernels (sparkmagic) name their language `pyspark`.
+    return not isinstance(language, str) or language.lower().startswith(("python", "pyspark"))
 
 
 def _source_lines(cell: object) -> list[str] | None:
