@@ -572,6 +572,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """`loss.backward()`, `optimizer.step()`, `trainer.fit(model)`: the path trains here."""
         if qualname is not None and self.imports.resolved_through_star(node.func):
             qualname = None  # `loss.backward()` under a star import: a method, not the star module's name
+        built_by = None
         if qualname is not None:
             call = self.call_paths.training_callable(qualname)
         elif isinstance(node.func, cst.Attribute):
@@ -585,7 +586,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
         else:
             call = None
         if call is not None and not self._forward_only:
-            self._emit(EventKind.TRAIN, call.id, node, detail=call.trains)
+            # `fit` of a standalone Keras model runs on `KERAS_BACKEND`'s backend; `tf.keras`'s on TensorFlow.
+            keras = (built_by or qualname or "").startswith("keras.")
+            self._emit(EventKind.TRAIN, call.id, node, detail=call.trains, data=((KERAS_OP, True),) if keras else ())
 
     def _data_event(self, node: cst.Call, qualname: str | None) -> None:
         """`open(path)`, `np.load(...)`, `datasets.MNIST(...)`: the path reads data from outside the program."""

@@ -73,9 +73,7 @@ class EntryState:
     def runs_on_tensorflow(self, event: Event) -> bool:
         """False for a call into standalone Keras (a layer, a loss, `fit`) on a path that runs Keras
         on another backend (JAX, PyTorch); `tf.keras` always runs on TensorFlow."""
-        return self.keras_backend == "tensorflow" or not (
-            dict(event.data).get(KERAS_OP) or (event.kind is EventKind.TRAIN and event.subject.startswith("keras."))
-        )
+        return self.keras_backend == "tensorflow" or not dict(event.data).get(KERAS_OP)
 
     @cached_property
     def outside_model(self) -> Reached | None:
