@@ -706,12 +706,18 @@ class FactsCollector(cst.BatchableCSTVisitor):
             for position, arg in enumerate(call.args):
                 if not (isinstance(arg.value, cst.Name) and arg.value.value == name):
                     continue
-                by_keyword = arg.keyword is not None and arg.keyword.value == "validation_data"
+                # With a step count only a part of the set is read: which part depends on the order.
+                by_keyword = (
+                    arg.keyword is not None
+                    and arg.keyword.value == "validation_data"
+                    and argument(call, "validation_steps") is None
+                )
                 by_evaluate = (
                     position == 0
                     and arg.keyword is None
                     and isinstance(call.func, cst.Attribute)
                     and call.func.attr.value == "evaluate"
+                    and argument(call, "steps") is None
                 )
                 if by_keyword or by_evaluate:
                     allowed.add(id(arg.value))

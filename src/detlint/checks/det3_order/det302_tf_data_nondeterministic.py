@@ -24,8 +24,8 @@ class TfDataNondeterministic(ProjectRule):
     `deterministic=False`; under op determinism they are judged as a shuffle against the global seed.
 
     Only entry points that train something count: a pipeline whose batches are only printed changes
-    no model. Nor is a dataset reported that is only evaluated on (passed as `validation_data=` or to
-    `.evaluate(...)`): every element counts once, whatever the order. Keras's dataset factories
+    no model. Nor is a dataset reported that is only evaluated on, whole (passed as `validation_data=`
+    or to `.evaluate(...)` without a step count): every element counts once, whatever the order. Keras's dataset factories
     (`image_dataset_from_directory`, `text_dataset_from_directory`, `audio_dataset_from_directory`,
     which shuffle by default, and `timeseries_dataset_from_array(shuffle=True)`) draw a missing seed
     from NumPy instead: only a path that seeds NumPy (`keras.utils.set_random_seed` does,
