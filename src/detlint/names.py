@@ -78,6 +78,11 @@ def argument(call: cst.Call, keyword: str, position: int | None = None) -> cst.A
     return None
 
 
+def given(arg: cst.Arg | None) -> bool:
+    """Whether an argument is there with a value other than a literal None (`seed=0` is given)."""
+    return arg is not None and literal_value(arg.value) is not None
+
+
 @dataclass
 class ImportTable:
     """Maps each name a file binds by import to the fully qualified name it stands for."""

@@ -44,7 +44,7 @@ from detlint.facts.switches import (
     mode_settings,
 )
 from detlint.finding import Confidence
-from detlint.names import BUILTIN_NAMES, NOT_LITERAL, ImportTable, argument, code_of, dotted_name, literal_value
+from detlint.names import BUILTIN_NAMES, NOT_LITERAL, ImportTable, argument, code_of, dotted_name, given, literal_value
 from detlint.positions import locate, statement_lines, statement_nodes
 
 _TORCH = frozenset({"torch"})
@@ -1137,16 +1137,11 @@ def _seeds(seed: cst.Arg | None, config_fields) -> bool:
     """Whether a pipeline call's seed argument seeds it. With `config_fields`, the argument is a
     config object: one built in the call (`tfds.ReadConfig(...)`) seeds only when it sets one of
     those fields; one built elsewhere is trusted."""
-    if seed is None or literal_value(seed.value) is None:
+    if not given(seed):
         return False
     if not config_fields or not isinstance(seed.value, cst.Call):
         return True
-    return any(_given(argument(seed.value, field)) for field in config_fields)
-
-
-def _given(arg: cst.Arg | None) -> bool:
-    """Whether an argument is given a value other than a literal None (`seed=0` is a seed)."""
-    return arg is not None and literal_value(arg.value) is not None
+    return any(given(argument(seed.value, field)) for field in config_fields)
 
 
 def _chain_root(value: cst.BaseExpression) -> cst.BaseExpression:

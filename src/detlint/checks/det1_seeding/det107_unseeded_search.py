@@ -8,7 +8,7 @@ from detlint.checks.base import FixSpec, Rule
 from detlint.checks.det1_seeding._estimators import EstimatorVisitor, Seed, seed_fix, seed_status
 from detlint.facts.switches import env_writes
 from detlint.finding import Confidence, Severity, short_code
-from detlint.names import argument, code_of, literal_value
+from detlint.names import argument, code_of, given, literal_value
 
 
 class UnseededSearch(EstimatorVisitor, Rule):
@@ -201,10 +201,10 @@ class UnseededSearch(EstimatorVisitor, Rule):
         """`tune.Tuner(train, param_space={"lr": tune.loguniform(...)})` with no `search_alg`: Ray Tune's
         default generator samples the space without a seed."""
         search = entry["search_argument"]
-        if _names_one(argument(node, search)):
+        if given(argument(node, search)):
             return
         config = argument(node, entry["config_argument"])
-        if config is not None and not (isinstance(config.value, cst.Call) and not _names_one(argument(config.value, search))):
+        if config is not None and not (isinstance(config.value, cst.Call) and not given(argument(config.value, search))):
             return  # a config built elsewhere may name one
         if any(arg.star == "**" for arg in node.args) or not self._calls_any(frozenset(entry["samples_with"])):
             return  # the options may name one, or the space holds no random distribution
@@ -287,11 +287,6 @@ class UnseededSearch(EstimatorVisitor, Rule):
                 for write in env_writes(imports, node)
             )
         return self._environment
-
-
-def _names_one(found: cst.Arg | None) -> bool:
-    """An argument given a value other than a literal None."""
-    return found is not None and literal_value(found.value) is not None
 
 
 def _leaves(scope: cst.FunctionDef | None, name: str) -> bool:
