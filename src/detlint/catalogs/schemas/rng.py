@@ -6,15 +6,21 @@ from detlint.versions import VersionRange
 
 
 def _library_from_version(value: Any) -> str | None:
-    expected = "{framework, versions, library, why, framework_initializer?} (strings; versions a PEP 440 range)"
+    expected = (
+        "{framework, versions, library, why, framework_initializer?, packages?} (strings; versions, and the"
+        " values of packages, PEP 440 ranges)"
+    )
     required = {"framework", "versions", "library", "why"}
-    if not isinstance(value, dict) or not required <= set(value) <= required | {"framework_initializer"}:
+    if not isinstance(value, dict) or not required <= set(value) <= required | {"framework_initializer", "packages"}:
         return expected
-    if not all(isinstance(item, str) and item for item in value.values()):
+    packages = value.get("packages", {})
+    strings = [item for key, item in value.items() if key != "packages"]
+    if not isinstance(packages, dict) or not all(isinstance(item, str) and item for item in strings):
         return expected
     try:
-        VersionRange(value["versions"])
-    except ValueError:
+        for ranged in (value["versions"], *packages.values()):
+            VersionRange(ranged)
+    except (ValueError, TypeError):
         return expected
     return None
 

@@ -65,10 +65,12 @@ def drawn_library(index: ProjectIndex, event: Event) -> str:
     if by_version is None:
         return event.subject
     version, _ = index.framework_version(by_version["framework"])
-    versions = VersionRange(by_version["versions"])
     if version is not None:
-        return by_version["library"] if versions.contains(final_release(version)) else event.subject
-    return by_version["library"] if index.may_install(by_version["framework"], versions) else event.subject
+        applies = VersionRange(by_version["versions"]).contains(final_release(version))
+    else:
+        packages = by_version.get("packages") or {by_version["framework"]: by_version["versions"]}
+        applies = all(index.may_install(package, VersionRange(ranged)) for package, ranged in packages.items())
+    return by_version["library"] if applies else event.subject
 
 
 def version_rule(event: Event) -> dict | None:
