@@ -34,9 +34,9 @@ class UnseededRng(ProjectRule):
     `tf.random.set_seed` alone leaves those runs unseeded, and the finding names Python's `random`
     (`keras.utils.set_random_seed` seeds both); a layer given TensorFlow's own initializer
     (`kernel_initializer=tf.random_normal_initializer(...)`) draws from TensorFlow's seed. A project
-    that pins TensorFlow before 2.16, or
-    whose requirements allow no later release (`tensorflow~=2.14.0`), is judged as Keras 2, whose
-    layers take TensorFlow's seed.
+    that pins TensorFlow before 2.16, or whose requirements allow no later release
+    (`tensorflow~=2.14.0`, `tensorflow-macos<2.16`, `keras<3`), is judged as Keras 2, whose layers
+    take TensorFlow's seed.
 
     The unsafe fix (`--fix --unsafe-fixes`) seeds the library with the run's own seed: right after
     the last seeding call the entry point's file makes before the first use (`set_seed(args.seed)`
@@ -117,6 +117,11 @@ class UnseededRng(ProjectRule):
             "requirements.txt": "tensorflow==2.15.1\n",
             "train.py": "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
             "    model = tf.keras.Sequential([tf.keras.layers.Dense(1)])\n    model.save('m.keras')\n",
+        },
+        {
+            "requirements.txt": "keras==2.15.0\ntensorflow-cpu>=2.12,<2.16\n",
+            "train.py": "import keras\nimport tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
+            "    model = keras.Sequential([keras.layers.Dense(1)])\n    model.save('m.keras')\n",
         },
         {
             "requirements.txt": "tensorflow~=2.14.0\n",
