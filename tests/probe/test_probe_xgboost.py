@@ -24,8 +24,8 @@ def test_shotgun_is_confirmed_and_gpu_training_needs_cuda():
         xgboost_finding("gblinear-shotgun", "xgboost_shotgun", {"updater": "shotgun", "nthread": 8}, 1),
         xgboost_finding("gpu-hist-atomics", "xgboost_gpu_hist", {"tree_method": "gpu_hist"}, 2),
     ]
-    # Twelve runs: on a loaded machine most pairs of runs may not interleave their updates.
-    shotgun, gpu = probe_findings(findings, ProbeOptions(runs=12, device="cpu"))
+    # Twelve runs on medium data: on a loaded machine short runs may not interleave their updates.
+    shotgun, gpu = probe_findings(findings, ProbeOptions(runs=12, device="cpu", size="medium"))
     assert shotgun.status is ProbeStatus.CONFIRMED, shotgun
     assert shotgun.variant["nthread"] == 8
     assert shotgun.fixed_by_deterministic_mode is True
