@@ -75,6 +75,8 @@ class UnseededGenerator(Rule):
         "        rng = np.random.default_rng()  # DET104\n    return rng.normal(size=n)\n",
         "import numpy as np\ndef simulate(n, rng=None):\n    rng = rng or np.random.default_rng()  # DET104\n"
         "    return rng.normal(size=n)\n",
+        "import numpy as np\nclass Sim:\n    def __init__(self, rng=None):\n"
+        "        self.rng = rng if rng is not None else np.random.default_rng()  # DET104\n",
     )
 
     def __init__(self, context) -> None:
@@ -122,16 +124,16 @@ class UnseededGenerator(Rule):
         parameters = {param.name.value for param in (*function.params.params, *function.params.kwonly_params)}
         statement = stack[-1] if stack else None
         small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) and statement.body else None
-        if not isinstance(small, cst.Assign) or len(small.targets) != 1 or not isinstance(small.targets[0].target, cst.Name):
-            return None
-        name = small.targets[0].target.value
-        if name not in parameters:
+        if not isinstance(small, cst.Assign) or len(small.targets) != 1:
             return None
         value = small.value
-        if isinstance(value, (cst.BooleanOperation, cst.IfExp)) and _mentions(value, name):
-            return name  # `rng = rng or default_rng()`, `rng = rng if rng is not None else default_rng()`
+        if isinstance(value, (cst.BooleanOperation, cst.IfExp)):
+            # `rng = rng or default_rng()`, `self.rng = rng if rng is not None else default_rng()`
+            return next((name for name in sorted(parameters) if _mentions(value, name)), None)
+        target = small.targets[0].target
+        name = target.value if isinstance(target, cst.Name) else None
         guard = next((s for s in reversed(stack[:-1]) if isinstance(s, (cst.If, cst.FunctionDef))), None)
-        if value is node and isinstance(guard, cst.If) and _mentions(guard.test, name):
+        if name in parameters and value is node and isinstance(guard, cst.If) and _mentions(guard.test, name):
             return name  # `if rng is None:` then `rng = default_rng()`
         return None
 
