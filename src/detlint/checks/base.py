@@ -186,6 +186,10 @@ class FileContext:
     # The file's semantic model, filled in by its visitor just after the tracker at every node.
     model: SemanticModel = field(init=False)
 
+    def enclosing_function(self) -> cst.FunctionDef | None:
+        """The innermost function the node being visited is in."""
+        return next((node for node in reversed(self.statement_stack) if isinstance(node, cst.FunctionDef)), None)
+
 
 @cache
 def visitor_names(cls: type) -> tuple[str, ...]:

@@ -688,7 +688,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if not _in_chain(small.value, node):
             return False
         name = small.targets[0].target.value
-        scope = next((s for s in reversed(self.context.statement_stack) if isinstance(s, cst.FunctionDef)), None)
+        scope = self.context.enclosing_function()
         tree = scope if scope is not None else self.context.module
         not_reads = {id(n.attr) for n in descendants(tree, (cst.Attribute,))}
         not_reads |= {id(arg.keyword) for arg in descendants(tree, (cst.Arg,)) if arg.keyword is not None}

@@ -61,16 +61,22 @@ class ProjectIndex:
             return resolved.version, f"{resolved.path}:{resolved.line}"
         return None, "the newest catalogued release"
 
+    @cached_property
+    def _ranged_requirements(self) -> dict[str, list]:
+        """The requirements with a version condition in every dependency file, by package key (read once:
+        DET101 asks for each draw)."""
+        by_key: dict[str, list] = {}
+        for file in self.dependencies.all_files():
+            for requirement in file.requirements:
+                if requirement.clauses:
+                    by_key.setdefault(requirement.key, []).append(requirement)
+        return by_key
+
     def may_install(self, package: str, versions: VersionRange) -> bool:
         """Whether the project's requirements of a package it does not pin (`tensorflow~=2.14.0`) allow a
         release in `versions`: its lowest release or a far later one satisfies them all. No requirement
         allows every release."""
-        requirements = [
-            requirement
-            for file in self.dependencies.all_files()
-            for requirement in file.requirements
-            if requirement.key == package and requirement.clauses
-        ]
+        requirements = self._ranged_requirements.get(package, [])
         lowest = next((spec.version for spec in versions if spec.operator in (">=", "==", "~=")), None)
         candidates = [candidate for candidate in (lowest, "9999") if candidate]
         return not requirements or any(

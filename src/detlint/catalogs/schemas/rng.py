@@ -90,4 +90,3 @@ SCHEMA: dict[str, Schema] = {
         },
     },
 }
-

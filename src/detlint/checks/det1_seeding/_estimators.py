@@ -137,10 +137,7 @@ class EstimatorVisitor:
     def _passed_dict(self, parameter: str, depth: int) -> ArgumentView | None:
         """The dict the file's calls of the enclosing function pass as `parameter` (`fit({"subsample":
         0.8}, data)`, or a module-level name bound to one), when they all pass the same one."""
-        function = next(
-            (s for s in reversed(self.context.statement_stack) if isinstance(s, cst.FunctionDef)),  # type: ignore[attr-defined]
-            None,
-        )
+        function = self.context.enclosing_function()  # type: ignore[attr-defined]
         if function is None:
             return None
         names = [param.name.value for param in function.params.params]

@@ -118,7 +118,7 @@ class UnseededGenerator(Rule):
         """The parameter a generator stands in for when the caller passes none: `if rng is None: rng =
         np.random.default_rng()`, `rng = rng or default_rng()`, `rng if rng is not None else ...`."""
         stack = self.context.statement_stack
-        function = next((s for s in reversed(stack) if isinstance(s, cst.FunctionDef)), None)
+        function = self.context.enclosing_function()
         if function is None:
             return None
         parameters = {param.name.value for param in (*function.params.params, *function.params.kwonly_params)}
@@ -176,7 +176,6 @@ class UnseededGenerator(Rule):
             help=fix,
             confidence=Confidence.LOW if unknown else self.resolution_confidence(node.func),
         )
-
 
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:

@@ -232,7 +232,7 @@ class UnseededSearch(EstimatorVisitor, Rule):
         target = small.targets[0].target
         if not isinstance(target, cst.Name):
             return False
-        scope = next((s for s in reversed(self.context.statement_stack) if isinstance(s, cst.FunctionDef)), None)
+        scope = self.context.enclosing_function()
         for call in descendants(scope or self.context.module, (cst.Call,)):
             called = call.func
             if (

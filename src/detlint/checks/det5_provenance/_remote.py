@@ -137,10 +137,6 @@ class RemoteFetches:
         path = self.context.path
         return Confidence.LOW if is_test_path(path) or is_tooling_path(path) else confidence
 
-    def enclosing_function(self) -> cst.FunctionDef | None:
-        """The innermost function the node being visited is in."""
-        return next((n for n in reversed(self.context.statement_stack) if isinstance(n, cst.FunctionDef)), None)
-
     @cached_property
     def offline_file(self) -> bool:
         """The file turns the Hub off for everything it loads (`os.environ["HF_HUB_OFFLINE"] = "1"`)."""
@@ -189,7 +185,7 @@ class RemoteFetches:
         return False
 
     def _used_as_path(self, name: str) -> bool:
-        scope = self.enclosing_function()
+        scope = self.context.enclosing_function()
         if scope is None:
             return False
         for call in descendants(scope, cst.Call):
@@ -205,7 +201,7 @@ class RemoteFetches:
         """What the calls of the enclosing function in this file pass for `parameter` (a literal or a
         module constant; NOT_LITERAL otherwise; the parameter's default where a call passes nothing), or
         None when the file never calls it (a library's API: its callers choose)."""
-        function = self.enclosing_function()
+        function = self.context.enclosing_function()
         if function is None or parameter not in (names := parameters(function)):
             return None
         method = len(self.context.scope_stack) > 1 and names[:1] in (("self",), ("cls",))

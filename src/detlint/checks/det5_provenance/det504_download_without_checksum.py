@@ -157,7 +157,7 @@ class DownloadWithoutChecksum(RemoteFetches, Rule):
 
     def _scope_node(self) -> cst.CSTNode:
         """The function making the call, or the module at module level."""
-        return self.enclosing_function() or self.context.module
+        return self.context.enclosing_function() or self.context.module
 
     @cached_property
     def _runs_checksum_command(self) -> bool:
