@@ -65,6 +65,7 @@ class Use:
     escape: bool = False
     compares: bool = False  # an order-sensitive comparison (`assertEqual(files, ["a", "b"])`)
     at: cst.CSTNode | None = field(default=None, compare=False)
+    returns: bool = False  # handed back to the caller (returned or yielded): the callers decide
 
 
 @dataclass(eq=False)
@@ -126,10 +127,12 @@ class Reason:
     text: str
     escape: bool = False  # the value leaves the scope (returned, stored, passed on): a set may, a dict likely
     compares: bool = False  # compared with an ordered value: what a test's verdict depends on
+    returns: bool = False  # handed back to the caller: what the callers do with it decides
 
 
-RETURNED = Reason("is returned to the caller", escape=True)
-YIELDED = Reason("is yielded to the caller", escape=True)
+RETURNED = Reason("is returned to the caller", escape=True, returns=True)
+YIELDED = Reason("is yielded to the caller", escape=True, returns=True)
+YIELDED_EACH = "yields each item in that order"  # what a loop over the value does
 
 
 def suite(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:
@@ -162,6 +165,10 @@ class OrderedUseVisitor:
         walker = ScopeWalker(self, "function")
         walker.parameters(node)
         walker.run(suite(node.body))
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        # one finding per source, however many callers of the function making it use the order
+        self.context.reports.extend(self.__dict__.pop("_order_reports", {}).values())  # type: ignore[attr-defined]
 
     # -- hooks ------------------------------------------------------------------------------------------
     def order_call_source(self, walker: ScopeWalker, call: cst.Call) -> Source | None:
@@ -239,6 +246,10 @@ class ScopeWalker:
         self.statement: cst.CSTNode | None = None
         self.quiet = 0  # > 0 inside messages for people (print, logging, raise, f-strings)
         self.true_by_default: set[str] = set()  # parameters whose default is `True` (`sort=True`)
+        # What `return` statements hand back: a value's flows, or a tuple's flows item by item.
+        self.returned: list[Flows | tuple[Flows, ...]] = []
+        # Calls to this file's functions that return a tuple: each item's flows, for unpacking assignments.
+        self.returned_items: dict[int, tuple[Flows, ...]] = {}
 
     # -- entry points -----------------------------------------------------------------------------------
     def parameters(self, function: cst.FunctionDef) -> None:
@@ -287,7 +298,7 @@ class ScopeWalker:
                 # iterating them exposes the order
                 continue
             confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
-            use = Use(reason.text, confidence, flow.role, flow.via, reason.escape, reason.compares, at)
+            use = Use(reason.text, confidence, flow.role, flow.via, reason.escape, reason.compares, at, reason.returns)
             flow.source.uses.append(use)
 
     def drop(self, flows: Iterable[Flow]) -> None:
@@ -355,14 +366,28 @@ class ScopeWalker:
             cap = rule.order_cap(source)
             if cap is None:
                 continue
-            best = max(uses, key=lambda use: use.confidence.rank)  # the first of the most certain
-            confidence = Confidence.weakest(best.confidence, cap)
+            kept = [use for use in uses if not use.returns]
+            handed_back = not kept and self.scope_kind == "function"
+            if handed_back and self._called_in_file():
+                continue  # each caller in this file judges what it gets back (`_returned_by`)
+            best = max(kept or uses, key=lambda use: use.confidence.rank)  # the first of the most certain
+            # Handed back to callers the file does not hold, the order matters only if they use it.
+            confidence = Confidence.weakest(best.confidence, cap, Confidence.LOW if handed_back else None)
             fix = None
             if source.sort_template:
                 code = self.context.module.code_for_node(source.node)
                 fix = FixSpec.replace(source.node, source.sort_template.format(call=code), "sort the listing")
             message, detail, advice = rule.order_message(source, best)
-            self.context.reports.append(
+            if handed_back:
+                detail += (
+                    " Nothing in this file calls the function; low confidence: whether the order matters depends "
+                    "on what its callers elsewhere do with it."
+                )
+            reports: dict[int, Report] = rule.__dict__.setdefault("_order_reports", {})
+            earlier = reports.get(id(source.node))
+            if earlier is not None and earlier.confidence.rank >= confidence.rank:
+                continue
+            reports[id(source.node)] = (
                 Report(
                     rule=type(rule),
                     node=source.node,
@@ -376,6 +401,17 @@ class ScopeWalker:
                     fix=fix,
                 )
             )
+
+    def _called_in_file(self) -> bool:
+        """Whether code in this file calls the function being walked the way `_local_definition` finds it:
+        a module-level function by its name, a method on `self`/`cls` in its class or on the class."""
+        stack = self.context.scope_stack
+        functions, classes = _definitions(self.rule, self.context.module)
+        if len(stack) == 1 and stack[0] in functions:
+            return ("", stack[0]) in _calls(self.rule, self.context.module, classes)
+        if len(stack) == 2 and stack[1] in classes.get(stack[0], {}):
+            return (stack[0], stack[1]) in _calls(self.rule, self.context.module, classes)
+        return False
 
     def _in_test(self) -> bool:
         """A test file, or a test function or class (`test_*`, `Test*`) in any file; also the repository's
@@ -495,7 +531,7 @@ class ScopeWalker:
             self._aug_assign(node)
         elif isinstance(node, cst.Return):
             if node.value is not None:
-                self.consume(self.value(node.value), RETURNED, at=node)
+                self._return(node, node.value)
         elif isinstance(node, (cst.Raise, cst.Assert)):
             if isinstance(node, cst.Assert):
                 self.singletons.update(_length_one(node.test, asserted=True))
@@ -511,6 +547,16 @@ class ScopeWalker:
         else:
             self._descend(node)
 
+    def _return(self, node: cst.Return, value: cst.BaseExpression) -> None:
+        if isinstance(value, cst.Tuple) and not any(isinstance(item, cst.StarredElement) for item in value.elements):
+            items = tuple(self.value(item.value) for item in value.elements)
+            self.returned.append(items)
+            self.consume(_unique(tuple(flow for flows in items for flow in as_element(flows))), RETURNED, at=node)
+            return
+        flows = self.value(value)
+        self.returned.append(flows)
+        self.consume(flows, RETURNED, at=node)
+
     def _assign(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
         if (
             len(targets) == 1
@@ -525,6 +571,19 @@ class ScopeWalker:
                 self._bind_target(target, flows, element)
             return
         flows = self.value(value)
+        items = self.returned_items.pop(id(value), None)
+        target = targets[0]
+        if (
+            items is not None
+            and len(targets) == 1
+            and isinstance(target, (cst.Tuple, cst.List))
+            and len(target.elements) == len(items)
+            and not any(isinstance(element, cst.StarredElement) for element in target.elements)
+        ):
+            self.unbind_target(target)  # `paths, labels = load(d)`: each name gets its own item's order
+            for element, item_flows in zip(target.elements, items):
+                self._bind_target(element.value, item_flows, value)
+            return
         for target in targets:
             self._bind_target(target, flows, value)
 
@@ -704,7 +763,8 @@ class ScopeWalker:
         if effects is not None:
             if effects.ordered:
                 what, where = effects.ordered[0]
-                self.consume(judged, Reason(f"is iterated by a loop that {what}"), at=where)
+                reason = Reason(f"is iterated by a loop that {what}", returns=what == YIELDED_EACH)
+                self.consume(judged, reason, at=where)
             else:
                 for name, shape in effects.sinks.items():
                     self.add_to(name, tuple(judged), shape, via=f"`{name}`, filled in that order,")
@@ -774,8 +834,8 @@ class ScopeWalker:
                     role = Role.DIRS if position == 1 else Role.FILES
                     kept.append(replace(flow, role=role, shape=Shape.SEQ))
                 continue
-            if _is_full_slice(node):
-                kept.append(flow)
+            if _is_full_slice(node) or isinstance(_literal_index(node), str):
+                kept.append(flow)  # all of it, or a column by name (`frame["label"]`), still in that order
             elif any(isinstance(element.slice, cst.Slice) for element in node.slice):
                 reason = Reason(f"is sliced by position (`{self.code(node)}`), so an arbitrary part is kept")
                 self.consume((flow,), reason, at=node)
@@ -904,7 +964,7 @@ class ScopeWalker:
     def _v_Yield(self, node: cst.Yield) -> Flows:
         value = node.value
         if isinstance(value, cst.From):
-            self.consume(self.value(value.item), Reason("is yielded item by item to the caller"), at=node)
+            self.consume(self.value(value.item), Reason("is yielded item by item to the caller", returns=True), at=node)
         elif value is not None:
             self.consume(self.value(value), YIELDED, at=node)
         return ()
@@ -1110,7 +1170,62 @@ class ScopeWalker:
                 self.consume(flows, reason, cap, at=use.at or node)
             if returns:
                 returned.extend(reshaped(flow, Shape.SEQ) for flow in flows)  # a set comes back as a list
+        returned.extend(self._returned_by(node, definition))
         return _unique(tuple(returned))
+
+    def _returned_by(self, node: cst.Call, definition: tuple[cst.FunctionDef, int] | None) -> Flows:
+        """The order that a function of this file returns from listings (or sets) made inside it, judged
+        here, where its caller uses the value: fresh copies of those sources, so that each caller's
+        uses are its own (the function's own walk leaves them to its callers)."""
+        summary = self._return_summary(definition[0]) if definition else None
+        if not summary:
+            return ()
+        whole, items = summary
+        copies: dict[int, Source] = {}
+        label = f"what `{self.code(node.func, 30)}(...)` returns"
+
+        def copied(flows: Flows) -> Flows:
+            out = []
+            for flow in flows:
+                source = copies.get(id(flow.source))
+                if source is None:
+                    source = copies[id(flow.source)] = replace(flow.source, uses=[])
+                    self.sources.append(source)
+                out.append(replace(flow, source=source, via=label))
+            return tuple(out)
+
+        if items is not None:
+            self.returned_items[id(node)] = tuple(copied(flows) for flows in items)
+        return copied(whole)
+
+    def _return_summary(self, definition: cst.FunctionDef) -> tuple[Flows, tuple[Flows, ...] | None] | None:
+        """The flows of arbitrary order made inside `definition` that its return value carries: as a
+        whole, and item by item when every `return` hands back a tuple of one length. A generator
+        carries what it yields. None when it returns no such order or cannot be read."""
+        memo: dict = self.rule.__dict__.setdefault("_order_returns", {})
+        key = id(definition)
+        if key in memo:
+            return memo[key]
+        if self.depth >= 2:
+            return None
+        memo[key] = None  # a recursive call returns no known order
+        walker = ScopeWalker(self.rule, "function", self.depth + 1)
+        walker.parameters(definition)
+        walker.block(suite(definition.body))
+        tuples = [value for value in walker.returned if _is_items(value)]
+        values = [value for value in walker.returned if not _is_items(value)]
+        whole = [flow for flows in values for flow in flows]  # type: ignore[union-attr]
+        whole.extend(flow for items in tuples for flows in items for flow in as_element(flows))  # type: ignore[union-attr]
+        for source in walker.sources:
+            yielded = {use.role for use in source.uses if use.returns and use.reason != RETURNED.text}
+            whole.extend(Flow(source, Shape.SEQ, role=role) for role in yielded)
+        items = None
+        if tuples and not values and len({len(value) for value in tuples}) == 1:
+            width = len(tuples[0])
+            items = tuple(_unique(tuple(flow for value in tuples for flow in value[i])) for i in range(width))
+        if whole:
+            memo[key] = (_unique(tuple(whole)), items)
+        return memo[key]
 
     def _local_definition(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, int] | None:
         """A module-level function, or a method of the enclosing module-level class called on `self`/`cls`,
@@ -1237,8 +1352,10 @@ class ScopeWalker:
         if effect == "set-algebra" and any(flow.shape is Shape.SET for flow in flows):
             source = self.rule.order_set_result(self, node, ((), *(flows for _, flows in args)), method)
             return (Flow(source, Shape.SET),) if source else ()
-        if effect in ("ignores-order", "sorts", "set-algebra") or not flows:
+        if effect in ("ignores-order", "sorts", "set-algebra"):
             return ()
+        if not flows:
+            return self._returned_by(node, self._local_definition(func))
         return self._pass_on(node, args, f"{self.code(base, 25)}.{method}(...)")
 
 
@@ -1365,7 +1482,7 @@ class LoopScan:
         while stack:
             current = stack.pop()
             if isinstance(current, cst.Yield):
-                self.ordered.append(("yields each item in that order", current))
+                self.ordered.append((YIELDED_EACH, current))
             elif isinstance(current, cst.Call):
                 self._call(current, discarded=False)
                 continue  # _call scans its own arguments
@@ -1650,6 +1767,33 @@ def _definitions(rule: object, module: cst.Module) -> Definitions:
 
 
 # -- small helpers --------------------------------------------------------------------------------------
+
+
+def _calls(rule: object, module: cst.Module, classes: dict[str, dict[str, cst.FunctionDef]]) -> set[tuple[str, str]]:
+    """The file's calls by callee (cached per file): `("", name)` for `name(...)`, `(class, name)` for
+    `self.name(...)`/`cls.name(...)` inside a module-level class and for `Class.name(...)`."""
+    cached = rule.__dict__.get("_order_calls")
+    if cached is None:
+        cached = rule.__dict__["_order_calls"] = set()
+        for call in descendants(module, cst.Call):
+            func = call.func
+            if isinstance(func, cst.Name):
+                cached.add(("", func.value))
+            elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in classes:
+                cached.add((func.value.value, func.attr.value))
+        for statement in module.body:
+            if isinstance(statement, cst.ClassDef):
+                for call in descendants(statement, cst.Call):
+                    func = call.func
+                    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
+                        if func.value.value in ("self", "cls"):
+                            cached.add((statement.name.value, func.attr.value))
+    return cached
+
+
+def _is_items(value: Flows | tuple[Flows, ...]) -> bool:
+    """A returned tuple's flows item by item, rather than one value's flows."""
+    return bool(value) and isinstance(value[0], tuple)
 
 
 def _unique(flows: Flows) -> Flows:

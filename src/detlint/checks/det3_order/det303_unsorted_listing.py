@@ -47,7 +47,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     (`glob.glob("config.yaml")`), a dict keyed by each item, loops that only assert, delete, copy,
     move, count or print files or write each file's own output, and loops that look for one item by
     name (`if entry.name == wanted:`). A listing passed to a function defined in the same file is
-    followed into that function. For `os.walk`, sorting the directory list in place
+    followed into that function, and one that a function returns or yields is followed to the
+    places in the file that call it: `return sorted(list_images(root))` there needs no sorting
+    inside `list_images`. When nothing in the file calls the function, the finding is low: whether
+    the order matters is up to its callers elsewhere. For `os.walk`, sorting the directory list in place
     (`dirnames.sort()`, top-down only) fixes the visiting order and `sorted(filenames)` the file
     order; a loop that reads only the first directory (ends with `break` or `return`) needs neither.
     Paths inside a zip archive (`zipfile.Path`) and a package's resources

@@ -53,7 +53,8 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
 
     Not reported: `sorted(set(x))`, `len`, membership tests, `min`/`max`/`sum`/`any`/`all`, set
     algebra, passing or returning the set itself, a dict keyed by each item, and loops whose body
-    does nothing order-sensitive. Sets whose elements are provably numbers (`set(range(n))`, integer
+    does nothing order-sensitive. Ordered data a function returns or yields is judged where the
+    file's code calls the function; when nothing in the file calls it, the finding is low. Sets whose elements are provably numbers (`set(range(n))`, integer
     literals, `tensor.tolist()`) are not reported, because numeric hashes are the same in every run.
     In tests only an order-sensitive comparison is reported (`assertEqual(list(s), [...])`), as for
     DET303 (unsorted-listing). The finding's related location is where the order is used.
