@@ -287,7 +287,14 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
             # Deterministic in this version even without the mode, its backward is not seen to run, or it
             # varies only where code reads memory it never wrote (a bug to find by running, not a kernel choice).
             continue
-        exposed = [(state, reached) for state, reached in use.reaching if not protected(state, use)]
+        if use.entry.may_vary:
+            # A whole API the mode does not reach (TF1 sessions), no kernel of its own: it matters on paths
+            # that rely on the mode; on the others the missing mode is the finding (DET207).
+            exposed = [(state, reached) for state, reached in use.reaching if protected(state, use)]
+            if not exposed:
+                continue
+        else:
+            exposed = [(state, reached) for state, reached in use.reaching if not protected(state, use)]
         if use.reaching and not exposed:
             continue
         if use.status.deterministic_mode == "deterministic" and not use.reaching:
@@ -315,6 +322,14 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
                 "No entry point of this project reaches it, so its callers must enable deterministic mode "
                 "(confidence lowered: whether it runs is not known)."
             )
+        elif use.entry.may_vary:
+            hazard = ", which deterministic mode does not cover"
+            confidence = Confidence.LOW
+            where = (
+                f"It is reached with deterministic mode on from {describe_entries(states_without)}. "
+                f"{view.ops.coverage.title}'s documentation says it can introduce nondeterminism; no kernel in it "
+                "is known to vary (low confidence)."
+            )
         else:
             hazard = " without deterministic mode"
             where = f"It is reached without deterministic mode from {describe_entries(states_without)}."
@@ -322,12 +337,6 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
             if use.entry.device == "cuda" and device_unknown:
                 confidence = Confidence.LOW  # the device is unknown
                 where += " Nothing on that path asks for CUDA, so it may run on the CPU (low confidence)."
-            elif use.entry.may_vary:
-                confidence = Confidence.LOW
-                where += (
-                    f" {view.ops.coverage.title}'s documentation says it can introduce nondeterminism; no kernel in "
-                    "it is known to vary (low confidence)."
-                )
         site = use.event.site
         yield rule.finding(
             site.path,

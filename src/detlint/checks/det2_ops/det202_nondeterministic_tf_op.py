@@ -17,7 +17,8 @@ class NondeterministicTfOp(ProjectRule):
     determinism (`tf.config.experimental.enable_op_determinism()`, or `TF_DETERMINISTIC_OPS=1`
     before 2.8). The verdict follows the project's TensorFlow version. A standalone Keras 3 layer
     (`import keras`) reached only by paths that set `KERAS_BACKEND` to `jax` or `torch` is not a
-    TensorFlow op.
+    TensorFlow op. A TensorFlow 1 session, which op determinism does not cover, is reported (low)
+    only on paths that turn op determinism on; on the others the missing mode is DET207's finding.
 
     ## Why is this bad?
     These kernels accumulate with atomics on the GPU, so their results (and gradients) change from
@@ -70,10 +71,17 @@ class NondeterministicTfOp(ProjectRule):
         "    tf.math.unsorted_segment_sum(tf.ones([2]), tf.constant([0, 0]), num_segments=1)\n",
         "import os\nos.environ['TF_DETERMINISTIC_OPS'] = '1'\nimport tensorflow as tf\n"
         "tf.math.unsorted_segment_sum(tf.ones([2]), tf.constant([0, 0]), num_segments=1)\n",
+        # A TF1 session on a path without op determinism: the missing mode is the finding (DET207).
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    with tf.compat.v1.Session() as sess:\n"
+        "        sess.run(tf.compat.v1.global_variables_initializer())\n",
     )
     INVALID = (
         "import tensorflow as tf\n\nif __name__ == '__main__':\n"
         "    tf.math.bincount(tf.constant([1, 1, 2]))  # DET202\n",
+        # Op determinism does not reach a TF1 session.
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.config.experimental.enable_op_determinism()\n"
+        "    with tf.compat.v1.Session() as sess:  # DET202\n"
+        "        sess.run(tf.compat.v1.global_variables_initializer())\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
