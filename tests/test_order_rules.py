@@ -354,7 +354,7 @@ def test_a_loop_points_at_the_statement_that_uses_the_order():
     source = """
         def ids(labels):
             out = []
-            for label in set(labels):
+            for label in set(labels.split()):
                 if label:
                     out.append(label)
             return out

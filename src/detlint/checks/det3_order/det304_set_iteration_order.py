@@ -54,7 +54,8 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     Not reported: `sorted(set(x))`, `len`, membership tests, `min`/`max`/`sum`/`any`/`all`, set
     algebra, passing or returning the set itself, a dict keyed by each item, and loops whose body
     does nothing order-sensitive. Ordered data a function returns or yields is judged where the
-    file's code calls the function; when nothing in the file calls it, the finding is low. Sets whose elements are provably numbers (`set(range(n))`, integer
+    file's code calls the function; when nothing in the file calls it, the finding is low, and a set
+    of unknown elements handed to such callers is not reported. Sets whose elements are provably numbers (`set(range(n))`, integer
     literals, `tensor.tolist()`) are not reported, because numeric hashes are the same in every run.
     In tests only an order-sensitive comparison is reported (`assertEqual(list(s), [...])`), as for
     DET303 (unsorted-listing). The finding's related location is where the order is used.
@@ -120,16 +121,18 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     )
     INVALID = (
         "def ids(labels):\n    return {l: i for i, l in enumerate(set(labels))}  # DET304\n",
-        "def f(words):\n    return list(set(words))  # DET304\n",
+        "def f(text):\n    return list(set(text.split()))  # DET304\n",
         "def f(s):\n    return ''.join(set(s.split()))  # DET304\n",
-        "def f(words):\n    vocab = set(words)  # DET304\n    return [w for w in vocab]\n",
+        "def f(text):\n    vocab = set(text.lower().split())  # DET304\n    return [w for w in vocab]\n",
         "def f():\n    out = []\n    for split in {'train', 'val', 'test'}:  # DET304\n        out.append(split)\n    return out\n",
         "import random\ndef f(labels):\n    classes = list(set(labels))  # DET304\n    random.seed(0)\n    random.shuffle(classes)\n    return classes\n",
-        "def f(a, b):\n    return list(set(a) - set(b))  # DET304\n",
+        "def f(a, b):\n    return list(set(a.split()) - set(b.split()))  # DET304\n",
+        # elements of unknown type, in a set whose order a caller in the file uses
+        "def f(a, b):\n    return list(set(a) - set(b))  # DET304\nids = {x: i for i, x in enumerate(f(['x'], []))}\n",
         "def f(tags: set[str]):  # DET304\n    for t in tags:\n        yield t\n",
-        "def f(rows):\n    names = {r.name for r in rows}  # DET304\n    return tuple(names)\n",
+        "def f(rows):\n    names = {str(r.name) for r in rows}  # DET304\n    return tuple(names)\n",
         "def f(words):\n    seen = set()  # DET304\n    for w in words:\n        seen.add(w.lower())\n    return list(seen)\n",
-        "import numpy as np\ndef f(labels):\n    return np.array(list(set(labels)))  # DET304\n",
+        "import numpy as np\ndef f(path):\n    return np.array(list(set(open(path).read().split())))  # DET304\n",
         "def f(words):\n    return dict(zip(set(words), range(100)))  # DET304\n",
         "def ordered(*names):\n    return list(names)\ndef f(words):\n    return ordered(*{w.lower() for w in words})  # DET304\n",
         "def label_ids(labels):\n    ids = {}\n    for label in set(labels):  # DET304\n        ids[label] = len(ids)\n"
