@@ -616,3 +616,16 @@ def test_a_column_taken_by_name_is_no_positional_use_but_keeps_the_order():
     assert _findings(source, "DET303") == []
     [finding] = _findings(source.replace('["category"].unique()', '["category"][:5]'), "DET303")
     assert finding.span.line == 6 and "sliced by position" in finding.message
+
+
+def test_a_boolean_mask_keeps_the_order_without_using_it():
+    source = """
+        import numpy as np
+        import tensorflow as tf
+        commands = np.array(tf.io.gfile.listdir("data"))
+        commands = commands[(commands != "README.md") & ~(commands == ".DS_Store")]
+        print("Commands:", commands)
+    """
+    assert _findings(source, "DET303") == []
+    [finding] = _findings(source.replace('print("Commands:", commands)', "label = commands[label_id]"), "DET303")
+    assert finding.span.line == 4 and "indexed by position" in finding.message

@@ -837,8 +837,10 @@ class ScopeWalker:
                     role = Role.DIRS if position == 1 else Role.FILES
                     kept.append(replace(flow, role=role, shape=Shape.SEQ))
                 continue
-            if _is_full_slice(node) or isinstance(_literal_index(node), str):
-                kept.append(flow)  # all of it, or a column by name (`frame["label"]`), still in that order
+            if _is_full_slice(node) or isinstance(_literal_index(node), str) or _is_mask(node):
+                # all of it, a column by name (`frame["label"]`) or the items a mask keeps
+                # (`names[names != "README.md"]`), still in that order
+                kept.append(flow)
             elif any(isinstance(element.slice, cst.Slice) for element in node.slice):
                 reason = Reason(f"is sliced by position (`{self.code(node)}`), so an arbitrary part is kept")
                 self.consume((flow,), reason, at=node)
@@ -1858,6 +1860,23 @@ def _is_full_slice(node: cst.Subscript) -> bool:
         return False
     part = node.slice[0].slice
     return part.lower is None and part.upper is None and part.step is None
+
+
+def _is_mask(node: cst.Subscript) -> bool:
+    """`a[a != x]`, `a[(a > 0) & ~(a == 3)]`: a boolean mask keeps items in their order (NumPy, pandas)."""
+
+    def mask(expression: cst.BaseExpression) -> bool:
+        if isinstance(expression, cst.Comparison):
+            return True
+        if isinstance(expression, cst.UnaryOperation) and isinstance(expression.operator, cst.BitInvert):
+            return mask(expression.expression)
+        if isinstance(expression, cst.BinaryOperation) and isinstance(
+            expression.operator, (cst.BitAnd, cst.BitOr, cst.BitXor)
+        ):
+            return mask(expression.left) and mask(expression.right)
+        return False
+
+    return len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) and mask(node.slice[0].slice.value)
 
 
 def _literal_index(node: cst.Subscript) -> object:
