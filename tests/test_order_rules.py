@@ -629,3 +629,17 @@ def test_a_boolean_mask_keeps_the_order_without_using_it():
     assert _findings(source, "DET303") == []
     [finding] = _findings(source.replace('print("Commands:", commands)', "label = commands[label_id]"), "DET303")
     assert finding.span.line == 4 and "indexed by position" in finding.message
+
+
+def test_a_dict_built_from_pairs_is_judged_where_it_is_iterated():
+    source = """
+        def pairs(fields):
+            for key in set(fields.split()):
+                yield key, len(key)
+        def lookup(fields):
+            table = dict(pairs(fields))
+            return table["a"]
+    """
+    assert _findings(source, "DET304") == []
+    [finding] = _findings(source.replace('return table["a"]', "return list(table)[:3]"), "DET304")
+    assert finding.span.line == 3
