@@ -295,17 +295,20 @@ SYNTHETIC = (
     ("inputs", "after", "expected"),
     [
         ("torch.randn(64, 4)", "", []),  # a demo on random tensors
-        ("torch.randn(64, 4)", "    torch.save(model.state_dict(), 'model.pt')\n", ["high"]),  # it keeps its model
-        ("torch.randn(64, 4)", "    model.save_pretrained('out')\n", ["high"]),
+        # saving a model trained on random tensors does not make it a result
+        ("torch.randn(64, 4)", "    torch.save(model.state_dict(), 'model.pt')\n", []),
+        ("torch.randn(64, 4)", "    model.save_pretrained('out')\n", []),
+        # what it computes from data it reads, saved or not, is a result
+        ("torch.load('x.pt')", "    torch.save(model.state_dict(), 'model.pt')\n", ["high"]),
         # A shuffle or dropout is not an input: what it reorders came from somewhere not seen.
         ("torch.nn.functional.dropout(torch.ones(64, 4))", "", ["high"]),
         ("torch.ones(64, 4)[torch.randperm(64)]", "", ["high"]),
         # Read through pathlib.
         ("torch.tensor(eval(pathlib.Path('x.txt').read_text()))", "", ["high"]),
     ],
-    ids=["demo", "torch-save", "save-pretrained", "dropout", "randperm", "pathlib-read"],
+    ids=["demo", "torch-save", "save-pretrained", "read-and-save", "dropout", "randperm", "pathlib-read"],
 )
-def test_a_run_on_random_tensors_is_kept_when_it_writes_results_or_only_shuffles(inputs, after, expected):
+def test_a_run_on_random_tensors_is_a_demo_unless_it_reads_data_or_only_shuffles(inputs, after, expected):
     source = SYNTHETIC.format(inputs=inputs, after=after)
     if "pathlib" in inputs:
         source = "import pathlib\n" + source.replace("x = ", "x = torch.randn(64, 4) + ")

@@ -597,7 +597,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         source = self.call_paths.data_source(qualname) if qualname else None
         if source is None:
             return
-        data = [(flag, True) for flag in ("model", "loads_weights") if source.get(flag)]
+        data = list(_data_flags(source))
         weights = source.get("weights_arguments")
         if weights and not any(_passed(argument(node, keyword)) for keyword in weights):
             data = [("model", True)] if source.get("model") else []
@@ -796,8 +796,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         name = node.func.attr.value
         source = self.call_paths.data_source_method(name)
         if source is not None and self.imports.imports_any(_TORCH):
-            flags = (("loads_weights", True),) if source.get("loads_weights") else ()
-            self._emit(EventKind.DATA, source.id, node, data=flags)
+            self._emit(EventKind.DATA, source.id, node, data=_data_flags(source))
             return
         seeder = self.rng.seeder_method(name)
         if seeder is not None:
@@ -1106,6 +1105,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
             return item
         return None  # a builtin, a local variable, or an attribute of one
 
+
+def _data_flags(source) -> tuple[tuple[str, bool], ...]:
+    """A DATA event's flags from its `data_sources` entry: brings a model, loads weights, writes a result."""
+    return tuple((flag, True) for flag in ("model", "loads_weights", "writes") if source.get(flag))
 
 def _uses_own_generator(node: cst.Call, entry) -> bool:
     """`torch.randperm(n, generator=g)` or `tf.random.uniform(..., seed=1)`: not the global generator."""

@@ -59,9 +59,10 @@ class EntryPoint:
 def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[Reached]) -> bool:
     """A run whose results nobody keeps, so that its seeding and deterministic mode do not matter: a
     side script (`is_side_script_path`: a benchmark, a demo, an export), a script of the documentation
-    tree (`docs/`, a documentation gallery's example) or of the repository's tooling (`.github/`); a run whose path exchanges no data with the world (no `data_sources`
-    call: no file, dataset, environment or download read, no result written) but draws random values,
-    an API demo or a smoke test on random tensors; a PyTorch package module's `if __name__ ==
+    tree (`docs/`, a documentation gallery's example) or of the repository's tooling (`.github/`); a run
+    whose path reads no data from the world (no `data_sources` call that reads: no file, dataset,
+    environment or download) but draws random values, an API demo or a smoke test on random tensors,
+    whether or not it saves what it computes; a PyTorch package module's `if __name__ ==
     "__main__":` block whose path never updates a model's weights (`python -m pkg.model` runs the model,
     maybe one backward pass, on random input). A notebook, and an entry point the configuration
     declares, are always runs."""
@@ -71,7 +72,7 @@ def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[R
         return True
     if entry.facts.is_illustration:
         return True
-    if not exchanges_data(reached) and any(
+    if not reads_data(reached) and any(
         item.event.kind is EventKind.RNG and dict(item.event.data).get("draws_values") for item in reached
     ):
         return True
@@ -84,10 +85,13 @@ def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[R
     return not any(item.event.kind is EventKind.TRAIN and item.event.subject in updates for item in reached)
 
 
-def exchanges_data(reached: Sequence[Reached]) -> bool:
-    """Whether a path reaches a `data_sources` call that reads something or writes a result (not a
+def reads_data(reached: Sequence[Reached]) -> bool:
+    """Whether a path reaches a `data_sources` call that reads something (not a result written, nor a
     model built without stored weights)."""
-    return any(item.event.kind is EventKind.DATA and not dict(item.event.data).get("reads_nothing") for item in reached)
+    return any(
+        item.event.kind is EventKind.DATA and not {"reads_nothing", "writes"} & set(dict(item.event.data))
+        for item in reached
+    )
 
 
 def serves_only_unkept_runs(index: ProjectIndex, path: str) -> bool:

@@ -52,6 +52,7 @@ SCHEMA: dict[str, Schema] = {
             "weights_arguments": (list_of_str, False),  # reads stored weights only when one is passed
             "methods": (list_of_str, False),  # method names on any receiver
             "loads_weights": (is_bool, False),  # puts stored weights into a model
+            "writes": (is_bool, False),  # writes a result out, reads nothing
         },
         "forward_only": {
             "callables": (list_of_str, True),
