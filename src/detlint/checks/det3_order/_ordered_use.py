@@ -366,13 +366,14 @@ class ScopeWalker:
             cap = rule.order_cap(source)
             if cap is None:
                 continue
+            if cap is Confidence.LOW and all(use.escape for use in uses):
+                # A source whose order may not vary at all (a set of unknown elements), only handed to code
+                # not seen (returned, stored, passed on): a guess twice over.
+                continue
             kept = [use for use in uses if not use.returns]
             handed_back = not kept and self.scope_kind == "function"
-            if handed_back and (cap is Confidence.LOW or self._called_in_file()):
-                # Each caller in this file judges what it gets back (`_returned_by`). A source whose order
-                # may not vary at all (a set of unknown elements), handed to unknown callers, is a guess
-                # twice over.
-                continue
+            if handed_back and self._called_in_file():
+                continue  # each caller in this file judges what it gets back (`_returned_by`)
             best = max(kept or uses, key=lambda use: use.confidence.rank)  # the first of the most certain
             # Handed back to callers the file does not hold, the order matters only if they use it.
             confidence = Confidence.weakest(best.confidence, cap, Confidence.LOW if handed_back else None)
