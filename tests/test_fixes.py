@@ -26,8 +26,10 @@ CASES = [
         False,
     ),
     (
-        "import os\n\ndef images(root):\n    return [name for name in os.listdir(root) if name.endswith('.png')]\n",
-        "import os\n\ndef images(root):\n    return [name for name in sorted(os.listdir(root)) if name.endswith('.png')]\n",
+        "import os\n\ndef images(root):\n    return [name for name in os.listdir(root) if name.endswith('.png')]\n"
+        "\ntrain = images('data')[:100]\n",
+        "import os\n\ndef images(root):\n    return [name for name in sorted(os.listdir(root)) if name.endswith('.png')]\n"
+        "\ntrain = images('data')[:100]\n",
         False,
     ),
     (
