@@ -66,6 +66,7 @@ class Use:
     compares: bool = False  # an order-sensitive comparison (`assertEqual(files, ["a", "b"])`)
     at: cst.CSTNode | None = field(default=None, compare=False)
     returns: bool = False  # handed back to the caller (returned or yielded): the callers decide
+    passed: bool = False  # passed to a function that is not read (not returned, stored or kept)
 
 
 @dataclass(eq=False)
@@ -128,6 +129,7 @@ class Reason:
     escape: bool = False  # the value leaves the scope (returned, stored, passed on): a set may, a dict likely
     compares: bool = False  # compared with an ordered value: what a test's verdict depends on
     returns: bool = False  # handed back to the caller: what the callers do with it decides
+    passed: bool = False  # passed to a function that is not read
 
 
 RETURNED = Reason("is returned to the caller", escape=True, returns=True)
@@ -298,7 +300,10 @@ class ScopeWalker:
                 # iterating them exposes the order
                 continue
             confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
-            use = Use(reason.text, confidence, flow.role, flow.via, reason.escape, reason.compares, at, reason.returns)
+            use = Use(
+                reason.text, confidence, flow.role, flow.via, reason.escape, reason.compares, at, reason.returns,
+                reason.passed,
+            )
             flow.source.uses.append(use)
 
     def drop(self, flows: Iterable[Flow]) -> None:
@@ -366,9 +371,9 @@ class ScopeWalker:
             cap = rule.order_cap(source)
             if cap is None:
                 continue
-            if cap is Confidence.LOW and all(use.escape for use in uses):
-                # A source whose order may not vary at all (a set of unknown elements), only handed to code
-                # not seen (returned, stored, passed on): a guess twice over.
+            if cap is Confidence.LOW and all(use.escape and not use.passed for use in uses):
+                # A source whose order may not vary at all (a set of unknown elements) that is only returned
+                # or stored for code not seen: a guess twice over.
                 continue
             kept = [use for use in uses if not use.returns]
             handed_back = not kept and self.scope_kind == "function"
@@ -1165,7 +1170,7 @@ class ScopeWalker:
                 verb, escape = "is passed to", True
             summary = self._summary(definition[0], param, flows) if definition and param else None
             if summary is None:
-                self.consume(flows, Reason(f"{verb} `{callee}`", escape=escape), at=node)
+                self.consume(flows, Reason(f"{verb} `{callee}`", escape=escape, passed=True), at=node)
                 continue
             uses, returns = summary
             for use in uses:
