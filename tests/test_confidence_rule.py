@@ -315,6 +315,11 @@ def test_a_run_on_random_tensors_is_a_demo_unless_it_reads_data_or_only_shuffles
     assert _reported({"train.py": source}, "DET101") == expected
 
 
+def test_a_run_reading_serialized_data_is_kept():
+    source = SYNTHETIC.format(inputs="torch.as_tensor(joblib.load('train.pkl')) + torch.randn(64, 4)", after="")
+    assert _reported({"train.py": "import joblib\n" + source}, "DET101") == ["high"]
+
+
 def test_an_op_is_judged_by_the_runs_that_reach_it_not_by_its_file_name():
     ops = "import torch\n\n\ndef count(x):\n    return torch.histc(x.cuda(), bins=4)\n"
     train = (

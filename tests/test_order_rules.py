@@ -63,7 +63,47 @@ def test_a_listing_returned_is_judged_where_the_files_callers_use_it():
     # no caller in the file: what callers elsewhere do decides, so it is a low finding
     [finding] = _findings(helper, "DET303")
     assert finding.confidence is Confidence.LOW and "returned to the caller" in finding.message
-    assert "Nothing in this file calls the function" in finding.detail
+    assert "Nothing in this file calls or names the function" in finding.detail
+
+
+@pytest.mark.parametrize(
+    "caller",
+    [
+        # through a helper that collects, from a function main() calls (summaries at depth)
+        "def collect(roots):\n    paths = []\n    for r in roots:\n        paths.extend(names(r))\n    return paths\n"
+        "def main():\n    train = collect(['a', 'b'])[:80]\nif __name__ == '__main__':\n    main()\n",
+        # recursion is no caller
+        "def deeper(root, depth=0):\n    return names(root) + deeper(root, depth + 1)\nfiles = deeper('d')[:80]\n",
+        # named in ways the walk cannot follow: judged where the listing is returned
+        "class Loader:\n    def files(self):\n        return names('d')\nfiles = Loader().files()[:80]\n",
+        "import tensorflow as tf\nds = tf.data.Dataset.from_generator(lambda: names('d'), output_types=tf.string)\n",
+        "import tensorflow as tf\nds = tf.data.Dataset.from_generator(names, output_types=tf.string)\n",
+    ],
+    ids=["helper-chain", "recursion", "instance-method", "lambda", "callback"],
+)
+def test_a_returned_listing_stays_a_default_finding_where_its_callers_cannot_be_followed(caller):
+    helper = "import os\ndef names(root):\n    return os.listdir(root)\n"
+    findings = _findings(helper + caller, "DET303")
+    assert [f.span.line for f in findings] == [3] and findings[0].confidence is not Confidence.LOW, findings
+
+
+def test_a_generator_yielding_a_whole_list_and_tuples_of_several_lengths():
+    whole = "import os\ndef batches(d):\n    files = os.listdir(d)\n    yield files\nfor batch in batches('d'):\n    train = batch[:80]\n"
+    [finding] = _findings(whole, "DET303")
+    assert "sliced by position" in finding.message
+    lengths = (
+        "import os\ndef load(d, count=False):\n    files = os.listdir(d)\n    if count:\n"
+        "        return files, len(files), d\n    return files, d\nfiles, root = load('data')\ntrain = files[:80]\n"
+    )
+    [finding] = _findings(lengths, "DET303")
+    assert "sliced by position" in finding.message
+
+
+def test_a_finding_found_through_a_caller_keeps_the_listings_scope():
+    helper = "import os\ndef names(root):\n    return os.listdir(root)\ndef main():\n    return names('d')[:80]\n"
+    [one] = _findings(helper, "DET303")
+    [two] = _findings(helper + "def prepare():\n    return names('e')[1:]\n", "DET303")
+    assert one.fingerprint == two.fingerprint
 
 
 def test_a_returned_tuple_is_unpacked_item_by_item_and_a_generator_carries_what_it_yields():
@@ -616,6 +656,18 @@ def test_a_column_taken_by_name_is_no_positional_use_but_keeps_the_order():
     assert _findings(source, "DET303") == []
     [finding] = _findings(source.replace('["category"].unique()', '["category"][:5]'), "DET303")
     assert finding.span.line == 6 and "sliced by position" in finding.message
+
+
+def test_a_comparison_that_is_not_a_mask_of_the_value_is_a_position():
+    source = "import os\nfiles = os.listdir('d')\npick = files[len(files) > 1]\n"
+    [finding] = _findings(source, "DET303")
+    assert "indexed by position" in finding.message
+
+
+def test_a_listing_given_to_dict_by_keyword_is_stored_not_dropped():
+    source = "import os\ndef meta(d):\n    return dict(files=os.listdir(d), root=d)\n"
+    [finding] = _findings(source, "DET303")
+    assert "stored in a dict" in finding.message
 
 
 def test_a_boolean_mask_keeps_the_order_without_using_it():

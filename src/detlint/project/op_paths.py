@@ -276,7 +276,9 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
     """Findings for op calls that some entry point reaches without the framework's deterministic mode
     (`protected(state, use)` says whether a path has it for that op), or that no entry point reaches
     in a class's method (a library's layers; in an application an unreached free function says nothing
-    about how it runs, while `mode = "library"` reports its functional API too).
+    about how it runs, while `mode = "library"` reports its functional API too). A `may_vary` entry (a
+    whole API the mode does not reach, no kernel known to vary) is reported only where a path turns
+    the mode on.
     An op the mode makes deterministic is left to the per-entry finding (`reported_per_entry(state)`:
     DET204, DET207), which lists it: turning the mode on is one change for all of them. Where no entry
     point reaches such an op (a library), the change belongs to the runs that use it, not to the call."""
@@ -288,8 +290,8 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
             # varies only where code reads memory it never wrote (a bug to find by running, not a kernel choice).
             continue
         if use.entry.may_vary:
-            # A whole API the mode does not reach (TF1 sessions), no kernel of its own: it matters on paths
-            # that rely on the mode; on the others the missing mode is the finding (DET207).
+            # A whole API the mode does not reach (TF1 sessions), no kernel of its own known to vary: it
+            # matters on paths that rely on the mode, and only there.
             exposed = [(state, reached) for state, reached in use.reaching if protected(state, use)]
             if not exposed:
                 continue

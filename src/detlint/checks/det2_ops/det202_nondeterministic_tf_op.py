@@ -17,8 +17,9 @@ class NondeterministicTfOp(ProjectRule):
     determinism (`tf.config.experimental.enable_op_determinism()`, or `TF_DETERMINISTIC_OPS=1`
     before 2.8). The verdict follows the project's TensorFlow version. A standalone Keras 3 layer
     (`import keras`) reached only by paths that set `KERAS_BACKEND` to `jax` or `torch` is not a
-    TensorFlow op. A TensorFlow 1 session, which op determinism does not cover, is reported (low)
-    only on paths that turn op determinism on; on the others the missing mode is DET207's finding.
+    TensorFlow op. A TensorFlow 1 session, which op determinism does not cover and which has no
+    kernel of its own that is known to vary, is reported (low) only on paths that turn op
+    determinism on and so rely on it.
 
     ## Why is this bad?
     These kernels accumulate with atomics on the GPU, so their results (and gradients) change from

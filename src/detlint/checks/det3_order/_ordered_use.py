@@ -10,9 +10,13 @@ then decides: `sorted(...)`, `len(...)`, membership and the other order-free con
 `list(...)`, `map(...)`, comprehensions and assignments pass them on; returning, indexing,
 `enumerate`, `zip`, `join`, unknown functions and loops with order-sensitive bodies *use* the order, and
 a use is recorded on the source. Names bound to a flow are tracked until they are rebound or sorted
-(`files.sort()`, `files = sorted(files)`); `if`/`else` branches are merged. At the end of the scope
-each source with uses is reported once, at the source expression, with its most certain use as the
-reason. A use whose order-sensitivity is a guess (capped low: the first item of a pattern that mostly
+(`files.sort()`, `files = sorted(files)`); `if`/`else` branches are merged. A function of the file
+that is called is read: what it does with an argument (`_summary`), and what order its return value
+carries (`_return_summary`), which the caller judges on fresh copies of the sources. At the end of
+each scope a source with uses makes a finding at the source expression, with its most certain use
+as the reason; one handed back to callers that the file calls is left to them, one handed back to
+callers the file does not name is low. The findings are flushed when the module ends, one per
+source expression. A use whose order-sensitivity is a guess (capped low: the first item of a pattern that mostly
 matches one file, a loop calling functions made for their effect, another program's command line, an
 unseeded shuffle) makes no finding on its own: on real code such uses were almost never hazards. How
 sure the rule is of the source itself (`order_cap`: a set of unknown elements) still sets the level.
@@ -84,6 +88,7 @@ class Source:
     elements: str = "unknown"  # for sets: "str", "number", "unknown" or "empty"
     names: dict[str, str] = field(default_factory=dict)  # role -> variable name (walks)
     uses: list[Use] = field(default_factory=list)
+    scope: str = ""  # the dotted scope it is made in (a finding's scope, part of its fingerprint)
 
 
 @dataclass(frozen=True)
@@ -165,6 +170,7 @@ class OrderedUseVisitor:
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         walker = ScopeWalker(self, "function")
+        walker.function = node
         walker.parameters(node)
         walker.run(suite(node.body))
 
@@ -250,8 +256,11 @@ class ScopeWalker:
         self.true_by_default: set[str] = set()  # parameters whose default is `True` (`sort=True`)
         # What `return` statements hand back: a value's flows, or a tuple's flows item by item.
         self.returned: list[Flows | tuple[Flows, ...]] = []
-        # Calls to this file's functions that return a tuple: each item's flows, for unpacking assignments.
-        self.returned_items: dict[int, tuple[Flows, ...]] = {}
+        # Calls to this file's functions that return tuples: each item's flows by tuple length, for
+        # unpacking assignments.
+        self.returned_items: dict[int, dict[int, tuple[Flows, ...]]] = {}
+        self.scope = ".".join(self.context.scope_stack)  # the scope findings on this walk's sources name
+        self.function: cst.FunctionDef | None = None  # the function a depth-0 walk is of
 
     # -- entry points -----------------------------------------------------------------------------------
     def parameters(self, function: cst.FunctionDef) -> None:
@@ -273,7 +282,7 @@ class ScopeWalker:
 
     # -- sources and uses -------------------------------------------------------------------------------
     def new_source(self, node: cst.CSTNode, label: str, confidence: Confidence, **details: object) -> Source:
-        source = Source(node, self.statement, label, confidence, **details)  # type: ignore[arg-type]
+        source = Source(node, self.statement, label, confidence, scope=self.scope, **details)  # type: ignore[arg-type]
         self.sources.append(source)
         return source
 
@@ -359,7 +368,6 @@ class ScopeWalker:
 
     def _report(self) -> None:
         rule = self.rule
-        scope = ".".join(self.context.scope_stack)
         in_test = self._in_test()
         for source in self.sources:
             # In a test, only a verdict that depends on the order makes a flaky test: what else the test
@@ -377,8 +385,12 @@ class ScopeWalker:
                 continue
             kept = [use for use in uses if not use.returns]
             handed_back = not kept and self.scope_kind == "function"
-            if handed_back and self._called_in_file():
-                continue  # each caller in this file judges what it gets back (`_returned_by`)
+            if handed_back:
+                calls, unfollowed = self._callers_in_file()
+                if unfollowed:
+                    handed_back = False  # named in ways the walk cannot follow: judged here, as returned
+                elif calls:
+                    continue  # each caller in this file judges what it gets back (`_returned_by`)
             best = max(kept or uses, key=lambda use: use.confidence.rank)  # the first of the most certain
             # Handed back to callers the file does not hold, the order matters only if they use it.
             confidence = Confidence.weakest(best.confidence, cap, Confidence.LOW if handed_back else None)
@@ -389,8 +401,8 @@ class ScopeWalker:
             message, detail, advice = rule.order_message(source, best)
             if handed_back:
                 detail += (
-                    " Nothing in this file calls the function; low confidence: whether the order matters depends "
-                    "on what its callers elsewhere do with it."
+                    " Nothing in this file calls or names the function; low confidence: whether the order matters "
+                    "depends on what its callers elsewhere do with it."
                 )
             reports: dict[int, Report] = rule.__dict__.setdefault("_order_reports", {})
             earlier = reports.get(id(source.node))
@@ -405,22 +417,34 @@ class ScopeWalker:
                     help=advice,
                     confidence=confidence,
                     statement=source.statement,
-                    scope=scope,
+                    scope=source.scope,
                     related=((best.at, f"the order is used here: {_use_text(best)}"),) if best.at else (),
                     fix=fix,
                 )
             )
 
-    def _called_in_file(self) -> bool:
-        """Whether code in this file calls the function being walked the way `_local_definition` finds it:
-        a module-level function by its name, a method on `self`/`cls` in its class or on the class."""
+    def _callers_in_file(self) -> tuple[int, bool]:
+        """How this file refers to the function being walked, outside its own body: the calls that
+        `_local_definition` resolves to it (its name, `self.name(...)`/`cls.name(...)` in its class, a
+        static or class method on the class; not inside a lambda, whose value goes elsewhere), and
+        whether its name is also mentioned some other way (a callback, a call on an instance, a nested
+        function), which the walk cannot follow."""
+        function = self.function
+        if function is None:
+            return 0, False
         stack = self.context.scope_stack
         functions, classes = _definitions(self.rule, self.context.module)
-        if len(stack) == 1 and stack[0] in functions:
-            return ("", stack[0]) in _calls(self.rule, self.context.module, classes)
-        if len(stack) == 2 and stack[1] in classes.get(stack[0], {}):
-            return (stack[0], stack[1]) in _calls(self.rule, self.context.module, classes)
-        return False
+        if len(stack) == 1 and functions.get(stack[0]) is function:
+            key = ("", stack[0])
+        elif len(stack) == 2 and classes.get(stack[0], {}).get(stack[1]) is function:
+            key = (stack[0], stack[1])
+        else:
+            key = None
+        references = _references(self.rule, self.context.module, classes)
+        name = function.name.value
+        outside = [owner for owner in references.mentions.get(name, ()) if owner is not function]
+        calls = [owner for owner in references.calls.get(key, ()) if owner is not function] if key else []
+        return len(calls), len(outside) > len(calls)
 
     def _in_test(self) -> bool:
         """A test file, or a test function or class (`test_*`, `Test*`) in any file; also the repository's
@@ -580,14 +604,13 @@ class ScopeWalker:
                 self._bind_target(target, flows, element)
             return
         flows = self.value(value)
-        items = self.returned_items.pop(id(value), None)
         target = targets[0]
+        width = len(target.elements) if isinstance(target, (cst.Tuple, cst.List)) else 0
+        items = self.returned_items.pop(id(value), {}).get(width)
         if (
             items is not None
             and len(targets) == 1
-            and isinstance(target, (cst.Tuple, cst.List))
-            and len(target.elements) == len(items)
-            and not any(isinstance(element, cst.StarredElement) for element in target.elements)
+            and not any(isinstance(element, cst.StarredElement) for element in target.elements)  # type: ignore[union-attr]
         ):
             self.unbind_target(target)  # `paths, labels = load(d)`: each name gets its own item's order
             for element, item_flows in zip(target.elements, items):
@@ -1078,6 +1101,9 @@ class ScopeWalker:
             self.drop(flow for _, flows in args for flow in flows)
             return ()
         if effect in ("preserves-order", "keeps-order-as-mapping"):
+            if effect == "keeps-order-as-mapping":  # dict(files=listing): a value stored under a key
+                stored = tuple(flow for arg, flows in args if arg.keyword for flow in flows)
+                self.consume(stored, Reason("is stored in a dict", escape=True))
             chosen = _chosen(args, entry.get("arguments", "first"))
             shape = Shape.MAP if effect == "keeps-order-as-mapping" else Shape.SEQ
             if entry.get("same_type"):
@@ -1205,22 +1231,24 @@ class ScopeWalker:
                 out.append(replace(flow, source=source, via=label))
             return tuple(out)
 
-        if items is not None:
-            self.returned_items[id(node)] = tuple(copied(flows) for flows in items)
+        if items:
+            self.returned_items[id(node)] = {width: tuple(map(copied, flows)) for width, flows in items.items()}
         return copied(whole)
 
-    def _return_summary(self, definition: cst.FunctionDef) -> tuple[Flows, tuple[Flows, ...] | None] | None:
+    def _return_summary(self, definition: cst.FunctionDef) -> tuple[Flows, dict[int, tuple[Flows, ...]]] | None:
         """The flows of arbitrary order made inside `definition` that its return value carries: as a
-        whole, and item by item when every `return` hands back a tuple of one length. A generator
-        carries what it yields. None when it returns no such order or cannot be read."""
+        whole, and item by item for the tuples its `return` statements hand back (by tuple length). A
+        generator carries what it yields: the items of `yield from` and of a loop yielding each item,
+        a whole value `yield files` as one item. None when it returns no such order or cannot be read."""
         memo: dict = self.rule.__dict__.setdefault("_order_returns", {})
-        key = id(definition)
+        key = (id(definition), self.depth)  # deeper down, fewer calls are followed
         if key in memo:
             return memo[key]
         if self.depth >= 2:
             return None
         memo[key] = None  # a recursive call returns no known order
         walker = ScopeWalker(self.rule, "function", self.depth + 1)
+        walker.scope = _definition_scope(self.rule, self.context.module, definition)
         walker.parameters(definition)
         walker.block(suite(definition.body))
         tuples = [value for value in walker.returned if _is_items(value)]
@@ -1228,12 +1256,17 @@ class ScopeWalker:
         whole = [flow for flows in values for flow in flows]  # type: ignore[union-attr]
         whole.extend(flow for items in tuples for flows in items for flow in as_element(flows))  # type: ignore[union-attr]
         for source in walker.sources:
-            yielded = {use.role for use in source.uses if use.returns and use.reason != RETURNED.text}
-            whole.extend(Flow(source, Shape.SEQ, role=role) for role in yielded)
-        items = None
-        if tuples and not values and len({len(value) for value in tuples}) == 1:
-            width = len(tuples[0])
-            items = tuple(_unique(tuple(flow for value in tuples for flow in value[i])) for i in range(width))
+            for use in source.uses:
+                if use.returns and use.reason != RETURNED.text:
+                    whole.append(Flow(source, Shape.SEQ, role=use.role, nested=use.reason == YIELDED.text))
+        widths = {len(value) for value in tuples}
+        items = {
+            width: tuple(
+                _unique(tuple(flow for value in tuples if len(value) == width for flow in value[i]))
+                for i in range(width)
+            )
+            for width in widths
+        }
         if whole:
             memo[key] = (_unique(tuple(whole)), items)
         return memo[key]
@@ -1780,26 +1813,66 @@ def _definitions(rule: object, module: cst.Module) -> Definitions:
 # -- small helpers --------------------------------------------------------------------------------------
 
 
-def _calls(rule: object, module: cst.Module, classes: dict[str, dict[str, cst.FunctionDef]]) -> set[tuple[str, str]]:
-    """The file's calls by callee (cached per file): `("", name)` for `name(...)`, `(class, name)` for
-    `self.name(...)`/`cls.name(...)` inside a module-level class and for `Class.name(...)`."""
-    cached = rule.__dict__.get("_order_calls")
-    if cached is None:
-        cached = rule.__dict__["_order_calls"] = set()
-        for call in descendants(module, cst.Call):
-            func = call.func
-            if isinstance(func, cst.Name):
-                cached.add(("", func.value))
-            elif isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) and func.value.value in classes:
-                cached.add((func.value.value, func.attr.value))
-        for statement in module.body:
-            if isinstance(statement, cst.ClassDef):
-                for call in descendants(statement, cst.Call):
-                    func = call.func
-                    if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
-                        if func.value.value in ("self", "cls"):
-                            cached.add((statement.name.value, func.attr.value))
-    return cached
+def _definition_scope(rule: object, module: cst.Module, definition: cst.FunctionDef) -> str:
+    """The dotted scope of a module-level function or a method of a module-level class."""
+    functions, classes = _definitions(rule, module)
+    owner = next((name for name, methods in classes.items() if definition in methods.values()), None)
+    return f"{owner}.{definition.name.value}" if owner else definition.name.value
+
+
+@dataclass
+class _References:
+    """Where a file names its functions and methods: `calls` by `_local_definition`'s key (`("", name)`
+    or `(class, name)`), `mentions` by bare name; each entry is the top-level function or method the
+    reference is in (None outside any)."""
+
+    calls: dict[tuple[str, str], list[cst.FunctionDef | None]] = field(default_factory=dict)
+    mentions: dict[str, list[cst.FunctionDef | None]] = field(default_factory=dict)
+
+
+def _references(rule: object, module: cst.Module, classes: dict[str, dict[str, cst.FunctionDef]]) -> _References:
+    cached = rule.__dict__.get("_order_references")
+    if cached is not None:
+        return cached
+    found = rule.__dict__["_order_references"] = _References()
+    definitions = {id(node.name) for node in descendants(module, cst.FunctionDef)}
+    parts: list[tuple[cst.CSTNode, cst.FunctionDef | None, str | None]] = []
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef):
+            parts.append((statement, statement, None))
+        elif isinstance(statement, cst.ClassDef):
+            for item in suite(statement.body):
+                owner = item if isinstance(item, cst.FunctionDef) else None
+                parts.append((item, owner, statement.name.value))
+        else:
+            parts.append((statement, None, None))
+    for part, owner, class_name in parts:
+        for name in descendants(part, cst.Name):
+            if id(name) not in definitions:
+                found.mentions.setdefault(name.value, []).append(owner)
+        for call in descendants(part, cst.Call, skip=(cst.Lambda,)):
+            key = _call_key(call.func, class_name, classes)
+            if key is not None:
+                found.calls.setdefault(key, []).append(owner)
+    return found
+
+
+def _call_key(
+    func: cst.BaseExpression, class_name: str | None, classes: dict[str, dict[str, cst.FunctionDef]]
+) -> tuple[str, str] | None:
+    """The callee key of a call as `_local_definition` resolves it, without the walk's bindings."""
+    if isinstance(func, cst.Name):
+        return ("", func.value)
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+        return None
+    owner = func.value.value
+    if owner in ("self", "cls") and class_name is not None:
+        return (class_name, func.attr.value)
+    method = classes.get(owner, {}).get(func.attr.value)
+    if method is None:
+        return None
+    decorators = {dotted_name(decorator.decorator) for decorator in method.decorators}
+    return (owner, func.attr.value) if decorators & {"staticmethod", "classmethod"} else None
 
 
 def _is_items(value: Flows | tuple[Flows, ...]) -> bool:
@@ -1869,11 +1942,16 @@ def _is_full_slice(node: cst.Subscript) -> bool:
 
 
 def _is_mask(node: cst.Subscript) -> bool:
-    """`a[a != x]`, `a[(a > 0) & ~(a == 3)]`: a boolean mask keeps items in their order (NumPy, pandas)."""
+    """`a[a != x]`, `df[(df.x > 0) & ~(df["y"] == 3)]`: a boolean mask made by comparing the value itself
+    item by item keeps its items in their order (NumPy, pandas). (`files[len(files) > 1]` is a position.)"""
+    base = _root_name(node.value)
+
+    def elementwise(side: cst.BaseExpression) -> bool:
+        return not isinstance(side, cst.Call) and base is not None and _root_name(side) == base
 
     def mask(expression: cst.BaseExpression) -> bool:
         if isinstance(expression, cst.Comparison):
-            return True
+            return elementwise(expression.left) or any(elementwise(target.comparator) for target in expression.comparisons)
         if isinstance(expression, cst.UnaryOperation) and isinstance(expression.operator, cst.BitInvert):
             return mask(expression.expression)
         if isinstance(expression, cst.BinaryOperation) and isinstance(
@@ -1883,6 +1961,13 @@ def _is_mask(node: cst.Subscript) -> bool:
         return False
 
     return len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Index) and mask(node.slice[0].slice.value)
+
+
+def _root_name(node: cst.BaseExpression) -> str | None:
+    """`df` of `df`, `df.x`, `df["x"]`."""
+    while isinstance(node, (cst.Attribute, cst.Subscript)):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
 
 
 def _literal_index(node: cst.Subscript) -> object:

@@ -49,8 +49,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     name (`if entry.name == wanted:`). A listing passed to a function defined in the same file is
     followed into that function, and one that a function returns or yields is followed to the
     places in the file that call it: `return sorted(list_images(root))` there needs no sorting
-    inside `list_images`. When nothing in the file calls the function, the finding is low: whether
-    the order matters is up to its callers elsewhere. A boolean mask (`names[names != "README.md"]`)
+    inside `list_images`. When nothing in the file calls or names the function, the finding is low:
+    whether the order matters is up to its callers elsewhere. A boolean mask (`names[names != "README.md"]`)
     or a column taken by name (`frame["label"]`) keeps the order without using it. For `os.walk`,
     sorting the directory list in place (`dirnames.sort()`, top-down only) fixes the visiting order
     and `sorted(filenames)` the file order; a loop that reads only the first directory (ends with `break` or `return`) needs neither.

@@ -54,7 +54,7 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     Not reported: `sorted(set(x))`, `len`, membership tests, `min`/`max`/`sum`/`any`/`all`, set
     algebra, passing or returning the set itself, a dict keyed by each item, and loops whose body
     does nothing order-sensitive. Ordered data a function returns or yields is judged where the
-    file's code calls the function; when nothing in the file calls it, the finding is low. A set of
+    file's code calls the function; when nothing in the file calls or names it, the finding is low. A set of
     unknown elements that is only returned or stored for code not seen is not reported: its order may
     not vary, and nothing seen iterates it. Sets whose elements are provably numbers (`set(range(n))`, integer
     literals, `tensor.tolist()`) are not reported, because numeric hashes are the same in every run.
