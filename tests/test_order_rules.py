@@ -63,7 +63,7 @@ def test_a_listing_returned_is_judged_where_the_files_callers_use_it():
     # no caller in the file: what callers elsewhere do decides, so it is a low finding
     [finding] = _findings(helper, "DET303")
     assert finding.confidence is Confidence.LOW and "returned to the caller" in finding.message
-    assert "Nothing in this file calls or names the function" in finding.detail
+    assert "handed back by `names`, which nothing in this file calls or names" in finding.detail
 
 
 @pytest.mark.parametrize(

@@ -400,9 +400,10 @@ class ScopeWalker:
                 fix = FixSpec.replace(source.node, source.sort_template.format(call=code), "sort the listing")
             message, detail, advice = rule.order_message(source, best)
             if handed_back:
+                name = f"`{self.function.name.value}`" if self.function is not None else "the function"
                 detail += (
-                    " Nothing in this file calls or names the function; low confidence: whether the order matters "
-                    "depends on what its callers elsewhere do with it."
+                    f" It is handed back by {name}, which nothing in this file calls or names; low confidence: "
+                    "whether the order matters depends on what its callers elsewhere do with it."
                 )
             reports: dict[int, Report] = rule.__dict__.setdefault("_order_reports", {})
             earlier = reports.get(id(source.node))
