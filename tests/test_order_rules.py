@@ -695,3 +695,19 @@ def test_a_dict_built_from_pairs_is_judged_where_it_is_iterated():
     assert _findings(source, "DET304") == []
     [finding] = _findings(source.replace('return table["a"]', "return list(table)[:3]"), "DET304")
     assert finding.span.line == 3
+
+
+def test_a_method_named_like_a_dict_method_is_followed_despite_dicts_elsewhere():
+    source = """
+        import os
+        class Folder:
+            def items(self):
+                for name in os.listdir(self.root):
+                    yield name
+            def first(self):
+                return list(self.items())[:5]
+        def values(d):
+            return [v for k, v in d.items()]
+    """
+    [finding] = _findings(source, "DET303")
+    assert finding.span.line == 5 and "sliced by position" in finding.message

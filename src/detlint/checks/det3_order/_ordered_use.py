@@ -1821,6 +1821,9 @@ def _definition_scope(rule: object, module: cst.Module, definition: cst.Function
     return f"{owner}.{definition.name.value}" if owner else definition.name.value
 
 
+_CONTAINER_METHODS = frozenset(name for kind in (dict, list, set, str, tuple) for name in dir(kind))
+
+
 @dataclass
 class _References:
     """Where a file names its functions and methods: `calls` by `_local_definition`'s key (`("", name)`
@@ -1848,9 +1851,17 @@ def _references(rule: object, module: cst.Module, classes: dict[str, dict[str, c
         else:
             parts.append((statement, None, None))
     for part, owner, class_name in parts:
+        attributes = list(descendants(part, cst.Attribute))
+        skipped = definitions | {id(attribute.attr) for attribute in attributes}
         for name in descendants(part, cst.Name):
-            if id(name) not in definitions:
+            if id(name) not in skipped:
                 found.mentions.setdefault(name.value, []).append(owner)
+        for attribute in attributes:
+            receiver = attribute.value
+            own = isinstance(receiver, cst.Name) and (receiver.value in ("self", "cls") or receiver.value in classes)
+            # `d.items()` on any other receiver is a dict's, not a method of this file's classes
+            if own or attribute.attr.value not in _CONTAINER_METHODS:
+                found.mentions.setdefault(attribute.attr.value, []).append(owner)
         for call in descendants(part, cst.Call, skip=(cst.Lambda,)):
             key = _call_key(call.func, class_name, classes)
             if key is not None:
