@@ -711,3 +711,22 @@ def test_a_method_named_like_a_dict_method_is_followed_despite_dicts_elsewhere()
     """
     [finding] = _findings(source, "DET303")
     assert finding.span.line == 5 and "sliced by position" in finding.message
+
+
+def test_an_entry_of_a_collected_walk_compared_in_a_test_is_its_own_tuple():
+    source = """
+        import os, unittest
+        class T(unittest.TestCase):
+            def walk(self, top):
+                return os.walk(top)
+            def test_prune(self):
+                entries = []
+                for root, dirs, files in self.walk("d"):
+                    entries.append((root, dirs, files))
+                    if "SUB1" in dirs:
+                        dirs.remove("SUB1")
+                self.assertEqual(entries[0], ("d", ["SUB2"], ["tmp1"]))
+    """
+    assert _findings(source, "DET303") == []
+    [finding] = _findings(source.replace('entries[0], ("d", ["SUB2"], ["tmp1"])', 'entries[0][1], ["SUB1", "SUB2"]'), "DET303")
+    assert "compared item by item" in finding.message

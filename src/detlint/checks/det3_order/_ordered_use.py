@@ -100,9 +100,10 @@ class Flow:
     role: str = Role.VALUE
     via: str = ""
     cap: Confidence = Confidence.HIGH
-    # The value only holds the ordered value as one element (`[files, labels]`, a list of sets): its
-    # own order is not the source's; indexing it gives the element back.
-    nested: bool = False
+    # The value only holds the ordered value as an element, this many containers deep (`[files, labels]`
+    # 1, a list of `(root, dirs, files)` tuples 2): its own order is not the source's; indexing it, or
+    # iterating it, gives the element one level up.
+    nested: int = 0
     # The order is already baked in (`enumerate(...)` numbers, `"".join(...)` text): whatever is done
     # with the value next, the use is this (text completing "<subject> ...").
     mark: str = ""
@@ -116,7 +117,7 @@ Flows = tuple[Flow, ...]
 
 def as_element(flows: Flows) -> Flows:
     """The flows of a value put into a container as one element."""
-    return tuple(replace(flow, nested=True) for flow in flows)
+    return tuple(replace(flow, nested=flow.nested + 1) for flow in flows)
 
 
 def reshaped(flow: Flow, shape: Shape) -> Flow:
@@ -125,7 +126,8 @@ def reshaped(flow: Flow, shape: Shape) -> Flow:
 
 
 def unnested(flows: Flows) -> Flows:
-    return tuple(replace(flow, nested=False) for flow in flows)
+    """The flows of an element taken out of a container."""
+    return tuple(replace(flow, nested=max(flow.nested - 1, 0)) for flow in flows)
 
 
 @dataclass(frozen=True)
@@ -854,7 +856,7 @@ class ScopeWalker:
         kept: list[Flow] = []
         for flow in flows:
             if flow.nested:
-                kept.append(replace(flow, nested=False))  # an element of the container
+                kept.append(unnested((flow,))[0])  # an element of the container
                 continue
             if flow.mark:
                 self.consume((flow,), Reason(""))
@@ -1126,7 +1128,7 @@ class ScopeWalker:
                 # judged where the numbered pairs are used: a loop that only deletes by index is fine
                 mark = entry["reason"].format(callee=callee)
                 numbered = (
-                    replace(flow, mark=flow.mark or mark, sticky=True, nested=False, mark_at=flow.mark_at or node)
+                    replace(flow, mark=flow.mark or mark, sticky=True, nested=0, mark_at=flow.mark_at or node)
                     for flow in flows
                 )
                 return _unique(tuple(numbered))
@@ -1259,7 +1261,7 @@ class ScopeWalker:
         for source in walker.sources:
             for use in source.uses:
                 if use.returns and use.reason != RETURNED.text:
-                    whole.append(Flow(source, Shape.SEQ, role=use.role, nested=use.reason == YIELDED.text))
+                    whole.append(Flow(source, Shape.SEQ, role=use.role, nested=int(use.reason == YIELDED.text)))
         widths = {len(value) for value in tuples}
         items = {
             width: tuple(
