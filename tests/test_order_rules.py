@@ -730,3 +730,19 @@ def test_an_entry_of_a_collected_walk_compared_in_a_test_is_its_own_tuple():
     assert _findings(source, "DET303") == []
     [finding] = _findings(source.replace('entries[0], ("d", ["SUB2"], ["tmp1"])', 'entries[0][1], ["SUB1", "SUB2"]'), "DET303")
     assert "compared item by item" in finding.message
+
+
+def test_a_nested_generator_is_followed_out_to_its_enclosing_function():
+    source = (
+        "import os\ndef scandir(root):\n    def _scandir(path):\n        for entry in os.scandir(path):\n"
+        "            yield entry.path\n    return _scandir(root)\n"
+    )
+    [finding] = _findings(source, "DET303")
+    assert finding.span.line == 4 and finding.confidence is Confidence.LOW
+    assert "handed back by `scandir`" in finding.detail
+    sliced = source + "files = list(scandir('d'))[:80]\n"
+    [finding] = _findings(sliced, "DET303")
+    assert finding.confidence is Confidence.HIGH and "sliced by position" in finding.message
+    # recursion inside the nested function is no caller
+    recursive = source.replace("yield entry.path", "yield entry.path\n            yield from _scandir(entry.path)")
+    assert [f.confidence for f in _findings(recursive, "DET303")] == [Confidence.LOW]

@@ -435,6 +435,10 @@ class ScopeWalker:
         function = self.function
         if function is None:
             return 0, False
+        functions = [node for node in self.context.statement_stack if isinstance(node, cst.FunctionDef)]
+        enclosing = next((node for node in reversed(functions) if node is not function), None)
+        if enclosing is not None and _nested_definition(enclosing, function.name.value) is function:
+            return _nested_references(enclosing, function)
         stack = self.context.scope_stack
         functions, classes = _definitions(self.rule, self.context.module)
         if len(stack) == 1 and functions.get(stack[0]) is function:
@@ -1251,7 +1255,13 @@ class ScopeWalker:
             return None
         memo[key] = None  # a recursive call returns no known order
         walker = ScopeWalker(self.rule, "function", self.depth + 1)
-        walker.scope = _definition_scope(self.rule, self.context.module, definition)
+        nested = _nested_definition(self.function, definition.name.value) is definition
+        walker.scope = (
+            f"{self.scope}.{definition.name.value}"
+            if nested
+            else _definition_scope(self.rule, self.context.module, definition)
+        )
+        walker.function = definition
         walker.parameters(definition)
         walker.block(suite(definition.body))
         tuples = [value for value in walker.returned if _is_items(value)]
@@ -1281,7 +1291,7 @@ class ScopeWalker:
         if isinstance(func, cst.Name):
             if func.value in self.context.imports.bindings or func.value in self.bindings:
                 return None
-            definition = functions.get(func.value)
+            definition = functions.get(func.value) or _nested_definition(self.function, func.value)
             return (definition, 0) if definition is not None else None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             owner = func.value.value
@@ -1316,6 +1326,7 @@ class ScopeWalker:
             return None
         memo[key] = None  # recursion falls back to "depends on the order"
         walker = ScopeWalker(self.rule, "function", self.depth + 1)
+        walker.function = definition
         probe = Source(definition, None, "", Confidence.HIGH, kind=kind)
         walker.bindings[param] = (Flow(probe, shape, via=f"`{param}`"),)
         walker.block(suite(definition.body))
@@ -1814,6 +1825,30 @@ def _definitions(rule: object, module: cst.Module) -> Definitions:
 
 
 # -- small helpers --------------------------------------------------------------------------------------
+
+
+def _nested_definition(function: cst.FunctionDef | None, name: str) -> cst.FunctionDef | None:
+    """A function defined directly in `function`'s body under `name`."""
+    if function is None:
+        return None
+    return next(
+        (item for item in suite(function.body) if isinstance(item, cst.FunctionDef) and item.name.value == name), None
+    )
+
+
+def _nested_references(enclosing: cst.FunctionDef, function: cst.FunctionDef) -> tuple[int, bool]:
+    """`_callers_in_file` for a function nested in `enclosing`: the calls by its name in the enclosing
+    body outside its own (not in a lambda), and whether it is named there some other way."""
+    name = function.name.value
+    inside = {id(node) for node in descendants(function, cst.Name)}
+    mentions = [node for node in descendants(enclosing, cst.Name) if node.value == name and id(node) not in inside]
+    mentions = [node for node in mentions if node is not function.name]
+    calls = [
+        call
+        for call in descendants(enclosing, cst.Call, skip=(cst.Lambda,))
+        if isinstance(call.func, cst.Name) and call.func.value == name and id(call.func) not in inside
+    ]
+    return len(calls), len(mentions) > len(calls)
 
 
 def _definition_scope(rule: object, module: cst.Module, definition: cst.FunctionDef) -> str:
