@@ -53,7 +53,6 @@ SCHEMA: dict[str, Schema] = {
             "methods": (list_of_str, False),  # method names on any receiver
             "loads_weights": (is_bool, False),  # puts stored weights into a model
             "writes": (is_bool, False),  # writes a result out, reads nothing
-            "mode_argument": (argument_ref, False),  # a file mode: opened only to write, it writes
         },
         "forward_only": {
             "callables": (list_of_str, True),
