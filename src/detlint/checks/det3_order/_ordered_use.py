@@ -256,8 +256,9 @@ class ScopeWalker:
         self.statement: cst.CSTNode | None = None
         self.quiet = 0  # > 0 inside messages for people (print, logging, raise, f-strings)
         self.true_by_default: set[str] = set()  # parameters whose default is `True` (`sort=True`)
-        # What `return` statements hand back: a value's flows, or a tuple's flows item by item.
-        self.returned: list[Flows | tuple[Flows, ...]] = []
+        # What `return` statements hand back: values' flows, and returned tuples' flows item by item.
+        self.returned_values: list[Flows] = []
+        self.returned_tuples: list[tuple[Flows, ...]] = []
         # Calls to this file's functions that return tuples: each item's flows by tuple length, for
         # unpacking assignments.
         self.returned_items: dict[int, dict[int, tuple[Flows, ...]]] = {}
@@ -435,9 +436,9 @@ class ScopeWalker:
         function = self.function
         if function is None:
             return 0, False
-        functions = [node for node in self.context.statement_stack if isinstance(node, cst.FunctionDef)]
-        enclosing = next((node for node in reversed(functions) if node is not function), None)
-        if enclosing is not None and _nested_definition(enclosing, function.name.value) is function:
+        open_functions = [node for node in self.context.statement_stack if isinstance(node, cst.FunctionDef)]
+        enclosing = next((node for node in reversed(open_functions) if node is not function), None)
+        if enclosing is not None and _nested_definition(self.rule, enclosing, function.name.value) is function:
             return _nested_references(enclosing, function)
         stack = self.context.scope_stack
         functions, classes = _definitions(self.rule, self.context.module)
@@ -590,11 +591,11 @@ class ScopeWalker:
     def _return(self, node: cst.Return, value: cst.BaseExpression) -> None:
         if isinstance(value, cst.Tuple) and not any(isinstance(item, cst.StarredElement) for item in value.elements):
             items = tuple(self.value(item.value) for item in value.elements)
-            self.returned.append(items)
+            self.returned_tuples.append(items)
             self.consume(_unique(tuple(flow for flows in items for flow in as_element(flows))), RETURNED, at=node)
             return
         flows = self.value(value)
-        self.returned.append(flows)
+        self.returned_values.append(flows)
         self.consume(flows, RETURNED, at=node)
 
     def _assign(self, targets: list[cst.BaseExpression], value: cst.BaseExpression) -> None:
@@ -1255,7 +1256,7 @@ class ScopeWalker:
             return None
         memo[key] = None  # a recursive call returns no known order
         walker = ScopeWalker(self.rule, "function", self.depth + 1)
-        nested = _nested_definition(self.function, definition.name.value) is definition
+        nested = _nested_definition(self.rule, self.function, definition.name.value) is definition
         walker.scope = (
             f"{self.scope}.{definition.name.value}"
             if nested
@@ -1264,10 +1265,9 @@ class ScopeWalker:
         walker.function = definition
         walker.parameters(definition)
         walker.block(suite(definition.body))
-        tuples = [value for value in walker.returned if _is_items(value)]
-        values = [value for value in walker.returned if not _is_items(value)]
-        whole = [flow for flows in values for flow in flows]  # type: ignore[union-attr]
-        whole.extend(flow for items in tuples for flows in items for flow in as_element(flows))  # type: ignore[union-attr]
+        tuples = walker.returned_tuples
+        whole = [flow for flows in walker.returned_values for flow in flows]
+        whole.extend(flow for items in tuples for flows in items for flow in as_element(flows))
         for source in walker.sources:
             for use in source.uses:
                 if use.returns and use.reason != RETURNED.text:
@@ -1291,7 +1291,7 @@ class ScopeWalker:
         if isinstance(func, cst.Name):
             if func.value in self.context.imports.bindings or func.value in self.bindings:
                 return None
-            definition = functions.get(func.value) or _nested_definition(self.function, func.value)
+            definition = functions.get(func.value) or _nested_definition(self.rule, self.function, func.value)
             return (definition, 0) if definition is not None else None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             owner = func.value.value
@@ -1827,13 +1827,18 @@ def _definitions(rule: object, module: cst.Module) -> Definitions:
 # -- small helpers --------------------------------------------------------------------------------------
 
 
-def _nested_definition(function: cst.FunctionDef | None, name: str) -> cst.FunctionDef | None:
-    """A function defined directly in `function`'s body under `name`."""
+def _nested_definition(rule: object, function: cst.FunctionDef | None, name: str) -> cst.FunctionDef | None:
+    """A function defined directly in `function`'s body under `name` (the last definition wins); the
+    table of each function is made once per file."""
     if function is None:
         return None
-    return next(
-        (item for item in suite(function.body) if isinstance(item, cst.FunctionDef) and item.name.value == name), None
-    )
+    tables: dict = rule.__dict__.setdefault("_order_nested", {})
+    table = tables.get(id(function))
+    if table is None:
+        table = tables[id(function)] = {
+            item.name.value: item for item in suite(function.body) if isinstance(item, cst.FunctionDef)
+        }
+    return table.get(name)
 
 
 def _nested_references(enclosing: cst.FunctionDef, function: cst.FunctionDef) -> tuple[int, bool]:
@@ -1922,11 +1927,6 @@ def _call_key(
         return None
     decorators = {dotted_name(decorator.decorator) for decorator in method.decorators}
     return (owner, func.attr.value) if decorators & {"staticmethod", "classmethod"} else None
-
-
-def _is_items(value: Flows | tuple[Flows, ...]) -> bool:
-    """A returned tuple's flows item by item, rather than one value's flows."""
-    return bool(value) and isinstance(value[0], tuple)
 
 
 def _unique(flows: Flows) -> Flows:
