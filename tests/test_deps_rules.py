@@ -371,6 +371,45 @@ def test_a_package_only_the_tests_import_is_low_confidence():
     assert confidence == {1: "high", 2: "low", 3: "high"}
 
 
+def test_a_package_no_file_it_serves_imports_is_low_confidence():
+    files = {
+        "vit/train.py": "import jax\nimport tensorflow_datasets as tfds\n",
+        "vit/requirements.txt": "jax>=0.4\ntensorflow-datasets>=4\ntensorflow-probability>=0.11\nscikit-learn\n",
+        "gnn/main.py": "import torch\nimport torch_geometric\nfrom sklearn import metrics\n",
+        "gnn/requirements.txt": "torch\ntorch-geometric\ntorchvision\n",
+    }
+    found = {(f.path, f.span.line): f for f in check_project(files) if f.code == "DET401"}
+    confidence = {place: finding.confidence.value for place, finding in found.items()}
+    assert confidence == {
+        ("vit/requirements.txt", 1): "high",
+        ("vit/requirements.txt", 2): "high",
+        ("vit/requirements.txt", 3): "low",  # nothing imports tensorflow_probability
+        ("vit/requirements.txt", 4): "low",  # sklearn is imported, but only by gnn/, which this file does not serve
+        ("gnn/requirements.txt", 1): "high",
+        ("gnn/requirements.txt", 2): "high",
+        ("gnn/requirements.txt", 3): "high",  # torchvision runs under the libraries that need it
+    }
+    assert found[("vit/requirements.txt", 3)].detail.endswith(
+        "No Python file under `vit/` imports `tensorflow_probability`, and no package of the ML stack is known"
+        " to run it (low confidence)."
+    )
+    assert "`sklearn`" in found[("vit/requirements.txt", 4)].detail
+
+
+def test_packages_other_packages_run_keep_their_confidence_and_a_directory_without_code_serves_the_one_above():
+    files = {
+        "train.py": "import sklearn\n",
+        "tests/test_stats.py": "import scipy\n",
+        "requirements/requirements-train.txt": "scikit-learn\nscipy\ntensorflow-probability\n",
+    }
+    confidence = {f.span.line: f.confidence.value for f in check_project(files) if f.code == "DET401"}
+    # scipy runs under scikit-learn although only a test imports it; requirements/ holds no code, so
+    # the project's code is what it serves.
+    assert confidence == {1: "high", 2: "high", 3: "low"}
+    # With no Python file at all, nothing tells what is imported.
+    assert {f.confidence.value for f in check_project({"requirements.txt": "tensorflow-probability\n"})} == {"high"}
+
+
 def test_the_project_itself_in_its_examples_requirements_is_not_reported():
     files = {
         "pyproject.toml": '[project]\nname = "Accelerate"\ndependencies = []\n',

@@ -63,6 +63,8 @@ class Policy:
     headers: tuple[GeneratedHeader, ...]
     severities: Mapping[str, Severity]
     path_confidence: tuple[tuple[str, Confidence], ...] = ()
+    import_names: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    used_through: tuple[str, ...] = ()
 
     @classmethod
     def from_catalog(cls, catalog: Catalog) -> Policy:
@@ -104,6 +106,10 @@ class Policy:
                 for entry in section("path_confidence")
                 for pattern in entry["directories"]
             ),
+            import_names=tuple(
+                (pattern, tuple(entry["modules"])) for entry in section("import_names") for pattern in entry["names"]
+            ),
+            used_through=tuple(pattern for entry in section("used_through") for pattern in entry["names"]),
         )
 
     # -- packages ------------------------------------------------------------------------------------
@@ -122,6 +128,19 @@ class Policy:
         if not key or self.is_exempt(key):
             return False
         return deps == "all" or self.is_ml(key)
+
+    def modules_of(self, key: str) -> tuple[str, ...]:
+        """The top-level modules the package installs: the catalog's, else its name with `_` for `-`."""
+        name = self.canonical(key)
+        for pattern, modules in self.import_names:
+            if fnmatch.fnmatchcase(name, pattern):
+                return modules
+        return (name.replace("-", "_"),)
+
+    def is_used_through(self, key: str) -> bool:
+        """Whether other packages of the stack import this one while a project runs (NumPy, Triton)."""
+        names = {key, self.canonical(key)}
+        return any(fnmatch.fnmatchcase(name, pattern) for name in names for pattern in self.used_through)
 
     def severity_for(self, key: str) -> Severity:
         return self.severities["ml-stack" if self.is_ml(key) else "other-packages"]

@@ -67,5 +67,9 @@ SCHEMA: dict[str, Schema] = {
         "severities": {"severity": (one_of("error", "warning", "note"), True)},
         # Directories whose dependency files do not describe the environment results come from.
         "path_confidence": {"directories": (list_of_str, True), "confidence": (one_of("high", "medium", "low"), True)},
+        # The modules a package installs where they are not its name with `_` for `-`.
+        "import_names": {"names": (list_of_str, True), "modules": (list_of_str, True)},
+        # Packages other packages import while the project runs (NumPy under every framework).
+        "used_through": {"names": (list_of_str, True)},
     },
 }

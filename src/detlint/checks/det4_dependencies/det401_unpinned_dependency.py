@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from detlint.catalogs.dependencies import PINNABLE_FORMATS
+from detlint.catalogs.dependencies import PINNABLE_FORMATS, Policy
 from detlint.checks.base import ProjectRule
 from detlint.checks.det4_dependencies._shared import include_findings, pinned_line
 from detlint.dependency_files.pep508 import release_parts
@@ -34,7 +34,10 @@ class UnpinnedDependency(ProjectRule):
     reported; `deps = "all"` reports every package (others as notes). `-e .` and local paths are
     the project itself and never reported, nor are files in a directory whose runs all keep no
     results (API demos on random tensors, benchmarks); `mode = "library"` turns this rule off; files
-    under `docs/`, and packages only the project's tests import, are reported at low confidence. A requirements file the package's manifest reads as its
+    under `docs/`, and packages that no Python file the requirements file serves (those in its
+    directory and below) imports, or that only tests import, are reported at low confidence, unless
+    another package of the ML stack runs them (NumPy under every framework; `used_through` in
+    `rules/dependencies.yaml`). A requirements file the package's manifest reads as its
     own requirements (a `setup.py` that names it, setup.cfg's `file:`, pyproject's
     `[tool.setuptools.dynamic]`) holds library ranges and is not reported; DET402 asks for a lock.
     The project's own distribution (the name its manifest declares), listed in its examples'
@@ -111,7 +114,6 @@ class UnpinnedDependency(ProjectRule):
         # asks for a lock of those): neither is an environment to pin line by line.
         skipped = deps.constraint_files() | deps.metadata_files()
         own = deps.own_distributions()
-        test_only = _imported_only_by_tests(index)
         for path in sorted(deps.discovered):
             file = deps.discovered[path]
             if file.format not in PINNABLE_FORMATS or policy.lock_tool(file) or path in skipped:
@@ -119,6 +121,7 @@ class UnpinnedDependency(ProjectRule):
             if serves_only_unkept_runs(index, path):
                 continue  # the environment of demos whose results nobody keeps
             occurrences: Counter[str] = Counter()
+            imports = _Imports.under(index, path.rpartition("/")[0])
             for requirement in file.requirements:
                 key = requirement.key
                 if requirement.kind != "registry" or not policy.reported(key, settings.deps):
@@ -127,30 +130,62 @@ class UnpinnedDependency(ProjectRule):
                     continue  # the project itself: its examples run against the checkout
                 if policy.exact_version(requirement) is not None or deps.covered(path, key):
                     continue
+                text = _finding_text(requirement, deps.suggestion(path, requirement))
+                unused = imports.why_unused(policy, key)
+                if unused:
+                    text["detail"] += f" {unused} (low confidence)."
                 finding = self.finding(
                     path,
                     requirement.span,
-                    **_finding_text(requirement, deps.suggestion(path, requirement)),
+                    **text,
                     anchor=requirement.text,
                     scope=requirement.section,
                     occurrence=occurrences[requirement.text],
-                    confidence=Confidence.LOW if key.replace("-", "_") in test_only else policy.confidence_for(path),
+                    confidence=Confidence.LOW if unused else policy.confidence_for(path),
                     statement_lines=requirement.statement_lines,
                 )
                 occurrences[requirement.text] += 1
                 yield replace(finding, severity=policy.severity_for(key))
 
 
-def _imported_only_by_tests(index: ProjectIndex) -> set[str]:
-    """Top-level modules that only the project's tests import (`onnxruntime` in a test of the export):
-    their version does not change a run's results. A package imported nowhere is not among them: it may
-    be used through another one (Pillow through torchvision)."""
-    by_tests: dict[str, bool] = {}
-    for facts in index.files.values():
-        for name in facts.imports:
-            top = name.partition(".")[0]
-            by_tests[top] = by_tests.get(top, True) and is_test_path(facts.path)
-    return {module for module, only_tests in by_tests.items() if only_tests}
+@dataclass(frozen=True)
+class _Imports:
+    """The top-level modules the Python files a requirements file serves import, by the project's code
+    and by its tests: those in its directory and below, or, for a directory without code
+    (`requirements/base.txt`), in the nearest directory above that has some."""
+
+    directory: str
+    by_code: frozenset[str]
+    by_tests: frozenset[str]
+    any_file: bool
+
+    @classmethod
+    def under(cls, index: ProjectIndex, directory: str) -> _Imports:
+        while directory and not any(path.startswith(directory + "/") for path in index.files):
+            directory = directory.rpartition("/")[0]
+        by_code: set[str] = set()
+        by_tests: set[str] = set()
+        any_file = False
+        for facts in index.files.values():
+            if directory and not facts.path.startswith(directory + "/"):
+                continue
+            any_file = True
+            into = by_tests if is_test_path(facts.path) else by_code
+            into.update(name.partition(".")[0] for name in facts.imports)
+        return cls(directory, frozenset(by_code), frozenset(by_tests), any_file)
+
+    def why_unused(self, policy: Policy, key: str) -> str:
+        """Why the package's version cannot change a result of the code seen (a sentence), or "" when
+        it can: the project's code imports it, another package of the stack runs it (NumPy), or no
+        Python file is there to tell."""
+        modules = policy.modules_of(key)
+        if not self.any_file or self.by_code.intersection(modules) or policy.is_used_through(key):
+            return ""
+        where = f"under `{self.directory}/`" if self.directory else "in the project"
+        module = f"`{modules[0]}`"
+        if self.by_tests.intersection(modules):
+            return f"Only the tests {where} import {module}, so its version changes no result of a run"
+        return f"No Python file {where} imports {module}, and no package of the ML stack is known to run it"
 
 
 def _problem(requirement: Requirement) -> tuple[str, str]:
