@@ -154,6 +154,28 @@ def test_deps_all_and_library_mode():
     assert (note.code, note.severity) == ("DET402", Severity.NOTE)
 
 
+@pytest.mark.parametrize(
+    "manifest, text, classifiers",
+    [
+        ("pyproject.toml", '[project]\nname = "a"\n{}dependencies = ["torch>=2"]\n', 'classifiers = ["Programming Language :: Python :: 3"]\n'),
+        ("pyproject.toml", '[tool.poetry]\nname = "a"\n{}\n[tool.poetry.dependencies]\ntorch = "^2.1"\n', 'classifiers = ["Topic :: Scientific/Engineering"]\n'),
+        ("setup.cfg", "[metadata]\nname = a\n{}\n[options]\ninstall_requires =\n    torch>=2\n", "classifiers =\n    Programming Language :: Python :: 3\n"),
+        ("setup.py", "from setuptools import setup\n\nsetup(name='a', {}install_requires=['torch>=2'])\n", "classifiers=['Programming Language :: Python :: 3'], "),
+    ],
+)
+def test_a_published_packages_ranges_are_low_confidence(manifest, text, classifiers):
+    (finding,) = check_project({manifest: text.format(classifiers)})
+    assert (finding.code, finding.confidence.value) == ("DET402", "low")
+    assert "trove classifiers" in finding.detail
+    (finding,) = check_project({manifest: text.format("")})
+    assert (finding.code, finding.confidence.value) == ("DET402", "high")
+    # With a requirements file for the checkout's runs, that file is what to pin (DET401), not the package's ranges.
+    runs = {manifest: text.format(classifiers), "requirements.txt": "torch>=2\n"}
+    assert [(f.path, f.code) for f in check_project(runs)] == [("requirements.txt", "DET401")]
+    runs[manifest] = text.format("")
+    assert {(f.path, f.code) for f in check_project(runs)} == {("requirements.txt", "DET401"), (manifest, "DET402")}
+
+
 def test_python_and_pip_are_never_reported():
     files = {"environment.yml": "dependencies:\n  - python=3.11\n  - pip\n  - numpy=1.26.4\n  - scipy\n"}
     assert codes(files, deps="all") == {("environment.yml", 5, "DET401")}

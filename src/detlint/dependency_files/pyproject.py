@@ -38,6 +38,9 @@ def parse_pyproject(display: str, text: str) -> DependencyFile:
         tools=tools,
         metadata_sources=_dynamic_files(tool),
         distribution=_distribution(document, tool),
+        published=any(
+            isinstance(table, dict) and bool(table.get("classifiers")) for table in (document.get("project"), tool.get("poetry"))
+        ),
     )
 
 

@@ -134,6 +134,8 @@ class DependencyFile:
     # `file: requirements.txt`, `dynamic = {file = [...]}`): their lines are the package's metadata.
     metadata_sources: tuple[str, ...] = ()
     distribution: str | None = None  # the name a manifest gives the project itself (`[project] name`)
+    # The manifest declares trove classifiers: the metadata of a package published for others to install.
+    published: bool = False
 
 
 @dataclass(frozen=True)

@@ -59,7 +59,8 @@ def parse_setup_cfg(display: str, text: str) -> DependencyFile:
         elif section == "options.extras_require":
             _requirement_lines(lines, f"extras_require.{key}", collected)
     frozen = collected.freeze(display, "setup.cfg")
-    return replace(frozen, metadata_sources=tuple(sources), distribution=distribution or None)
+    published = bool(values.get(("metadata", "classifiers")))
+    return replace(frozen, metadata_sources=tuple(sources), distribution=distribution or None, published=published)
 
 
 def _requirement_lines(lines: list[tuple[int, int, str]], section: str, collected: Collected) -> None:
@@ -89,12 +90,15 @@ def parse_setup_py(display: str, module: cst.Module) -> DependencyFile:
     assignments = dict(_module_assignments(module))
     found: list[tuple[str, cst.BaseExpression]] = []  # (section, string node)
     distribution = None
+    published = False
     for call in _setup_calls(module):
         for arg in call.args:
             if arg.keyword is None:
                 continue
             keyword = arg.keyword.value
-            if keyword == "name":
+            if keyword == "classifiers":
+                published = True
+            elif keyword == "name":
                 distribution = _literal_string(arg.value, assignments) or distribution
             elif keyword == "install_requires":
                 found.extend(("install_requires", node) for node in _strings(arg.value, assignments, 0))
@@ -103,7 +107,7 @@ def parse_setup_py(display: str, module: cst.Module) -> DependencyFile:
                     found.extend((f"extras_require.{extra}", node) for node in _strings(value, assignments, 0))
     sources = _requirement_file_names(module)
     if not found:
-        return DependencyFile(display, "setup.py", metadata_sources=sources, distribution=distribution)
+        return DependencyFile(display, "setup.py", metadata_sources=sources, distribution=distribution, published=published)
     spans = locate(module, [node for _, node in found])
     collected = Collected()
     for section, node in found:
@@ -125,7 +129,8 @@ def parse_setup_py(display: str, module: cst.Module) -> DependencyFile:
         )
         if build is not None:
             collected.requirements.append(build)
-    return replace(collected.freeze(display, "setup.py"), metadata_sources=sources, distribution=distribution)
+    frozen = collected.freeze(display, "setup.py")
+    return replace(frozen, metadata_sources=sources, distribution=distribution, published=published)
 
 
 def _literal_string(node: cst.BaseExpression, assignments: dict[str, cst.BaseExpression]) -> str | None:

@@ -3,10 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from detlint.catalogs.dependencies import MANIFEST_FORMATS, NOT_INSTALLED_SECTIONS
+from detlint.catalogs.dependencies import MANIFEST_FORMATS, NOT_INSTALLED_SECTIONS, PINNABLE_FORMATS
 from detlint.checks.base import ProjectRule
 from detlint.checks.det4_dependencies._shared import short_text
-from detlint.finding import Finding, Severity
+from detlint.finding import Confidence, Finding, Severity
 from detlint.project.index import ProjectIndex
 
 
@@ -23,8 +23,11 @@ class MissingLockfile(ProjectRule):
     machine a month apart) train with different library releases. A lock file records the exact
     version of every package, including the ones you never named.
 
-    In `mode = "application"` (the default) this is a warning. In `mode = "library"` it is only a
-    note: keep the ranges, and commit a lock for the development and CI environment. Under
+    In `mode = "application"` (the default) this is a warning. A manifest that declares trove
+    classifiers describes a package published for others: it is not reported when the project has a
+    requirements, conda or Pipfile environment for its own runs (DET401 asks to pin that), and is
+    low confidence when it has none. In `mode = "library"`
+    it is only a note: keep the ranges, and commit a lock for the development and CI environment. Under
     `deps = "ml"` only the ML stack counts; `deps = "all"` counts every dependency.
 
     ## Example
@@ -86,6 +89,9 @@ class MissingLockfile(ProjectRule):
             return
         policy, settings = deps.policy, index.settings
         library = settings.mode == "library"
+        skipped = deps.metadata_files() | deps.constraint_files()
+        # Files that say what the checkout's own runs install (DET401 reports their ranges).
+        environments = [path for path, file in deps.discovered.items() if file.format in PINNABLE_FORMATS and path not in skipped]
         for path in sorted(deps.discovered):
             file = deps.discovered[path]
             if file.format not in MANIFEST_FORMATS:
@@ -99,8 +105,8 @@ class MissingLockfile(ProjectRule):
                 and policy.exact_version(requirement) is None
                 and policy.canonical(requirement.key) not in deps.versions
             ]
-            if not ranged:
-                continue
+            if not ranged or (file.published and environments and not library):
+                continue  # a published package's ranges serve its users; its runs' environment is pinned elsewhere
             first = next((requirement for requirement in ranged if policy.is_ml(requirement.key)), ranged[0])
             names = [f"`{short_text(requirement)}`" for requirement in [first, *(r for r in ranged if r is not first)]]
             listed = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
@@ -112,6 +118,13 @@ class MissingLockfile(ProjectRule):
             )
             if library:
                 detail += " As a library keep the ranges: the lock records the environment tests ran in."
+            elif file.published:
+                detail += (
+                    " The manifest declares trove classifiers, so it describes a package published for others,"
+                    " whose ranges serve its users; a lock matters only for runs made from this checkout, and"
+                    " the project has no requirements or environment file that says what they install"
+                    " (low confidence)."
+                )
             finding = self.finding(
                 path,
                 first.span,
@@ -120,5 +133,6 @@ class MissingLockfile(ProjectRule):
                 help=f"Commit a lock file{f' ({commands})' if commands else ''}",
                 anchor="missing-lockfile",
                 statement_lines=first.statement_lines,
+                confidence=Confidence.LOW if file.published and not library else None,
             )
             yield replace(finding, severity=policy.severities["library-missing-lockfile"]) if library else finding
