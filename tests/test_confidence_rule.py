@@ -320,6 +320,30 @@ def test_a_run_reading_serialized_data_is_kept():
     assert _reported({"train.py": "import joblib\n" + source}, "DET101") == ["high"]
 
 
+EXPORT = (
+    "import torch\nfrom torchvision import models\n\nmodel = models.resnet18(weights=models.ResNet18_Weights.DEFAULT)\n"
+    "example = torch.rand(1, 3, 224, 224)\n{keep}"
+)
+
+
+@pytest.mark.parametrize(
+    ("keep", "expected"),
+    [
+        ("torch.jit.trace(model, example).save('model.pt')\n", []),
+        ("torch.onnx.export(model, (example,), 'model.onnx')\n", []),
+        # what the same run computes from the input is a result of its own
+        ("torch.save(model(example), 'out.pt')\n", ["high"]),
+        # an export that follows training keeps trained weights
+        ("model(example).sum().backward()\ntorch.onnx.export(model, (example,), 'model.onnx')\n", ["high"]),
+        # and one that reads its input exports after computing on data
+        ("torch.jit.trace(model, torch.load('batch.pt') + example).save('model.pt')\n", ["high"]),
+    ],
+    ids=["jit-trace", "onnx-export", "saves-output", "trains-then-exports", "reads-input"],
+)
+def test_a_run_that_only_exports_a_model_keeps_no_number_its_draws_change(keep, expected):
+    assert _reported({"convert.py": EXPORT.format(keep=keep)}, "DET101") == expected
+
+
 def test_an_op_is_judged_by_the_runs_that_reach_it_not_by_its_file_name():
     ops = "import torch\n\n\ndef count(x):\n    return torch.histc(x.cuda(), bins=4)\n"
     train = (

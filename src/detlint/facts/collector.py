@@ -1107,8 +1107,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
 
 
 def _data_flags(source) -> tuple[tuple[str, bool], ...]:
-    """A DATA event's flags from its `data_sources` entry: brings a model, loads weights, writes a result."""
-    return tuple((flag, True) for flag in ("model", "loads_weights", "writes") if source.get(flag))
+    """A DATA event's flags from its `data_sources` entry: brings a model, loads weights, writes a result,
+    exports a model."""
+    return tuple((flag, True) for flag in ("model", "loads_weights", "writes", "exports") if source.get(flag))
 
 def _uses_own_generator(node: cst.Call, entry) -> bool:
     """`torch.randperm(n, generator=g)` or `tf.random.uniform(..., seed=1)`: not the global generator."""

@@ -62,7 +62,8 @@ def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[R
     tree (`docs/`, a documentation gallery's example) or of the repository's tooling (`.github/`); a run
     whose path reads no data from the world (no `data_sources` call that reads: no file, dataset,
     environment or download) but draws random values, an API demo or a smoke test on random tensors,
-    whether or not it saves what it computes; a PyTorch package module's `if __name__ ==
+    whether or not it saves what it computes; a run that traces or exports a model, trains nothing
+    and reads nothing but stored weights (it keeps a program); a PyTorch package module's `if __name__ ==
     "__main__":` block whose path never updates a model's weights (`python -m pkg.model` runs the model,
     maybe one backward pass, on random input). A notebook, and an entry point the configuration
     declares, are always runs."""
@@ -75,6 +76,8 @@ def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[R
     if not reads_data(reached) and any(
         item.event.kind is EventKind.RNG and dict(item.event.data).get("draws_values") for item in reached
     ):
+        return True
+    if _only_exports(reached):
         return True
     package = entry.path.rpartition("/")[0]
     if entry.kind != "main-guard" or not package or f"{package}/__init__.py" not in index.files:
@@ -92,6 +95,16 @@ def reads_data(reached: Sequence[Reached]) -> bool:
         item.event.kind is EventKind.DATA and not {"reads_nothing", "writes"} & set(dict(item.event.data))
         for item in reached
     )
+
+
+def _only_exports(reached: Sequence[Reached]) -> bool:
+    """Whether a path traces or exports a model (`torch.jit.trace`, `torch.onnx.export`), trains
+    nothing and reads nothing but stored weights: it keeps a program, which the example input it
+    draws does not change."""
+    flags = [set(dict(item.event.data)) for item in reached if item.event.kind is EventKind.DATA]
+    exports = any("exports" in data for data in flags)
+    reads_inputs = any(not {"reads_nothing", "writes", "loads_weights", "model"} & data for data in flags)
+    return exports and not reads_inputs and not any(item.event.kind is EventKind.TRAIN for item in reached)
 
 
 def serves_only_unkept_runs(index: ProjectIndex, path: str) -> bool:

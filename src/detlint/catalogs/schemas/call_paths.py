@@ -53,6 +53,7 @@ SCHEMA: dict[str, Schema] = {
             "methods": (list_of_str, False),  # method names on any receiver
             "loads_weights": (is_bool, False),  # puts stored weights into a model
             "writes": (is_bool, False),  # writes a result out, reads nothing
+            "exports": (is_bool, False),  # traces or exports a model: keeps a program, not computed numbers
         },
         "forward_only": {
             "callables": (list_of_str, True),
