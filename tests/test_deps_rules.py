@@ -397,8 +397,8 @@ def test_a_package_no_file_it_serves_imports_is_low_confidence():
     files = {
         "vit/train.py": "import jax\nimport tensorflow_datasets as tfds\n",
         "vit/requirements.txt": "jax>=0.4\ntensorflow-datasets>=4\ntensorflow-probability>=0.11\nscikit-learn\n",
-        "gnn/main.py": "import torch\nimport torch_geometric\nfrom sklearn import metrics\n",
-        "gnn/requirements.txt": "torch\ntorch-geometric\ntorchvision\n",
+        "gnn/main.py": "import torch\nimport torch_geometric\nfrom sklearn import metrics\nfrom tensorflow_serving.apis import predict_pb2\n",
+        "gnn/requirements.txt": "torch\ntorch-geometric\ntorchvision\ntensorflow-serving-api~=2.14.0\n",
     }
     found = {(f.path, f.span.line): f for f in check_project(files) if f.code == "DET401"}
     confidence = {place: finding.confidence.value for place, finding in found.items()}
@@ -410,6 +410,7 @@ def test_a_package_no_file_it_serves_imports_is_low_confidence():
         ("gnn/requirements.txt", 1): "high",
         ("gnn/requirements.txt", 2): "high",
         ("gnn/requirements.txt", 3): "high",  # torchvision runs under the libraries that need it
+        ("gnn/requirements.txt", 4): "high",  # it installs `tensorflow_serving`
     }
     assert found[("vit/requirements.txt", 3)].detail.endswith(
         "No Python file under `vit/` imports `tensorflow_probability`, and no package of the ML stack is known"
