@@ -99,6 +99,9 @@ def test_a_version_is_quoted_once():
         ("sklearn.neural_network.MLPClassifier(hidden_layer_sizes=(64,))", "neural_network.MLPClassifier(...)"),
         ("package.a_really_long_module_name_here.MLPClassifier(hidden_layer_sizes=(64,))", "MLPClassifier(...)"),
         ("x = [\n    1,\n    2,\n]", "x = [ 1, 2, ]"),
+        # a method chain names the call it ends with
+        ("x.contiguous().view(x.size()[:4] + (-1,)).median(dim=-1)", "x….median(...)"),
+        ("torch.nn.functional.interpolate(x, size=(64, 64), mode='bilinear')", "torch.nn.functional.interpolate(...)"),
     ],
 )
 def test_short_code_keeps_the_head_of_a_long_call(code, short):

@@ -160,6 +160,25 @@ def fingerprint(code: str, path: str, anchor_text: str, scope: str, occurrence: 
     return digest.hexdigest()[:32]
 
 
+def _called_head(code: str) -> str:
+    """What a call expression calls, without the argument list: `torch.cumsum` of `torch.cumsum(x, 1)`;
+    of a method chain, its receiver's first name and the last method (`x….median` of
+    `x.contiguous().view(n, -1).median(dim=-1)`), so the call named is the one the code ends with."""
+    if not code.endswith(")"):
+        return code.split("(", 1)[0]
+    depth = 0
+    for index in range(len(code) - 1, -1, -1):
+        depth += {")": 1, "(": -1}.get(code[index], 0)
+        if depth == 0:
+            head = code[:index]
+            break
+    else:
+        return code.split("(", 1)[0]
+    if "(" not in head:
+        return head
+    return f"{head.split('(', 1)[0].split('.', 1)[0]}….{head.rpartition('.')[2]}"
+
+
 def short_code(code: str, limit: int = 40) -> str:
     """Source text short enough to quote in a one-line message: as it is when it fits, else the
     call's head with its arguments elided (`RandomForestClassifier(...)`, leading modules dropped
@@ -167,7 +186,7 @@ def short_code(code: str, limit: int = 40) -> str:
     code = one_line(code)
     if len(code) <= limit:
         return code
-    head = code.split("(", 1)[0]
+    head = _called_head(code)
     if "(" in code and head:
         while len(head) + 5 > limit and "." in head:
             head = head.split(".", 1)[1]  # `sklearn.neural_network.MLPClassifier` -> `MLPClassifier`
