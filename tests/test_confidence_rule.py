@@ -300,19 +300,40 @@ SYNTHETIC = (
         ("torch.randn(64, 4)", "    model.save_pretrained('out')\n", []),
         # what it computes from data it reads, saved or not, is a result
         ("torch.load('x.pt')", "    torch.save(model.state_dict(), 'model.pt')\n", ["high"]),
+        # a file opened to write is a result written, not data read
+        ("torch.randn(64, 4)", "    open('loss.txt', 'w').write(str(model(x).sum()))\n", []),
+        ("torch.randn(64, 4) + float(open('scale.txt').read())", "", ["high"]),
         # A shuffle or dropout is not an input: what it reorders came from somewhere not seen.
         ("torch.nn.functional.dropout(torch.ones(64, 4))", "", ["high"]),
         ("torch.ones(64, 4)[torch.randperm(64)]", "", ["high"]),
         # Read through pathlib.
         ("torch.tensor(eval(pathlib.Path('x.txt').read_text()))", "", ["high"]),
     ],
-    ids=["demo", "torch-save", "save-pretrained", "read-and-save", "dropout", "randperm", "pathlib-read"],
+    ids=[
+        "demo", "torch-save", "save-pretrained", "read-and-save", "open-to-write", "open-to-read", "dropout",
+        "randperm", "pathlib-read",
+    ],
 )
 def test_a_run_on_random_tensors_is_a_demo_unless_it_reads_data_or_only_shuffles(inputs, after, expected):
     source = SYNTHETIC.format(inputs=inputs, after=after)
     if "pathlib" in inputs:
         source = "import pathlib\n" + source.replace("x = ", "x = torch.randn(64, 4) + ")
     assert _reported({"train.py": source}, "DET101") == expected
+
+
+@pytest.mark.parametrize("reader", ["tf.io.read_file(path)", "tf.gfile.GFile(path).read()", "tf.io.gfile.GFile(path).read()"])
+@pytest.mark.parametrize("tensorflow", ["tensorflow", "tensorflow.compat.v1"])
+def test_a_run_reading_through_tensorflow_file_io_is_kept(reader, tensorflow):
+    source = (
+        f"import {tensorflow} as tf\n\n\ndef main(path):\n    raw = {reader}\n"
+        "    weights = tf.Variable(tf.truncated_normal([4, 2]))\n"
+        "    step = tf.train.GradientDescentOptimizer(0.1).minimize(tf.reduce_sum(weights) + tf.strings.length(raw))\n"
+        "    with tf.Session() as sess:\n        sess.run(step)\n    open('log.txt', 'w').write('done')\n\n\n"
+        "if __name__ == '__main__':\n    main('data.bin')\n"
+    )
+    assert _reported({"train.py": source}, "DET101") == ["high"]
+    # Without the read it is a demo on random tensors that writes a log.
+    assert _reported({"train.py": source.replace(f"raw = {reader}", "raw = path")}, "DET101") == []
 
 
 def test_a_run_reading_serialized_data_is_kept():

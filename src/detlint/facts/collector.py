@@ -598,6 +598,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if source is None:
             return
         data = list(_data_flags(source))
+        mode = source.get("mode_argument")
+        if mode is not None:
+            mode_arg = argument(node, mode["keyword"], mode.get("position"))
+            text = literal_value(mode_arg.value) if mode_arg is not None else "r"
+            if isinstance(text, str) and set(text) & set("wax") and "+" not in text:
+                data.append(("writes", True))  # open(path, "w"): a result written, nothing read
         weights = source.get("weights_arguments")
         if weights and not any(_passed(argument(node, keyword)) for keyword in weights):
             data = [("model", True)] if source.get("model") else []

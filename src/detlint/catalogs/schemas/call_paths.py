@@ -54,6 +54,7 @@ SCHEMA: dict[str, Schema] = {
             "loads_weights": (is_bool, False),  # puts stored weights into a model
             "writes": (is_bool, False),  # writes a result out, reads nothing
             "exports": (is_bool, False),  # traces or exports a model: keeps a program, not computed numbers
+            "mode_argument": (argument_ref, False),  # a file mode: opened only to write, it writes
         },
         "forward_only": {
             "callables": (list_of_str, True),
