@@ -382,15 +382,38 @@ def test_requirements_of_demos_whose_results_nobody_keeps_are_not_reported():
     assert confidence == {"examples/mnist/requirements.txt": "high"}
 
 
-def test_a_package_only_the_tests_import_is_low_confidence():
-    files = {
-        "train.py": "import torch\n",
-        "test_export.py": "import onnxruntime\nimport torch\n",
-        "requirements.txt": "torch\nonnxruntime\ntorchvision\n",
-    }
-    confidence = {f.span.line: f.confidence.value for f in check_project(files) if f.code == "DET401"}
-    # torchvision is imported nowhere: it may be used through another package, so it stays.
-    assert confidence == {1: "high", 2: "low", 3: "high"}
+@pytest.mark.parametrize(
+    ("files", "expected"),
+    [
+        # torchvision is imported nowhere, but other packages run it, so it stays.
+        (
+            {
+                "train.py": "import torch\n",
+                "test_export.py": "import onnxruntime\nimport torch\n",
+                "requirements.txt": "torch\nonnxruntime\ntorchvision\n",
+            },
+            {1: "high", 2: "low", 3: "high"},
+        ),
+        # scipy runs under scikit-learn although only a test imports it; requirements/ holds no code,
+        # so the project's code is what it serves.
+        (
+            {
+                "train.py": "import sklearn\n",
+                "tests/test_stats.py": "import scipy\n",
+                "requirements/requirements-train.txt": "scikit-learn\nscipy\ntensorflow-probability\n",
+            },
+            {1: "high", 2: "high", 3: "low"},
+        ),
+    ],
+    ids=["only-tests-import", "run-by-another-package"],
+)
+def test_a_package_only_tests_import_is_low_confidence_unless_another_package_runs_it(files, expected):
+    found = {f.span.line: f.confidence.value for f in check_project(files) if f.code == "DET401"}
+    assert found == expected
+
+
+def test_without_python_files_nothing_tells_what_is_imported():
+    assert {f.confidence.value for f in check_project({"requirements.txt": "tensorflow-probability\n"})} == {"high"}
 
 
 def test_a_package_no_file_it_serves_imports_is_low_confidence():
@@ -417,20 +440,6 @@ def test_a_package_no_file_it_serves_imports_is_low_confidence():
         " to run it (low confidence)."
     )
     assert "`sklearn`" in found[("vit/requirements.txt", 4)].detail
-
-
-def test_packages_other_packages_run_keep_their_confidence_and_a_directory_without_code_serves_the_one_above():
-    files = {
-        "train.py": "import sklearn\n",
-        "tests/test_stats.py": "import scipy\n",
-        "requirements/requirements-train.txt": "scikit-learn\nscipy\ntensorflow-probability\n",
-    }
-    confidence = {f.span.line: f.confidence.value for f in check_project(files) if f.code == "DET401"}
-    # scipy runs under scikit-learn although only a test imports it; requirements/ holds no code, so
-    # the project's code is what it serves.
-    assert confidence == {1: "high", 2: "high", 3: "low"}
-    # With no Python file at all, nothing tells what is imported.
-    assert {f.confidence.value for f in check_project({"requirements.txt": "tensorflow-probability\n"})} == {"high"}
 
 
 def test_the_project_itself_in_its_examples_requirements_is_not_reported():
