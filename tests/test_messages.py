@@ -101,6 +101,7 @@ def test_a_version_is_quoted_once():
         ("x = [\n    1,\n    2,\n]", "x = [ 1, 2, ]"),
         # a method chain names the call it ends with
         ("x.contiguous().view(x.size()[:4] + (-1,)).median(dim=-1)", "x….median(...)"),
+        ("build_the_model_from(config_path)(inputs, targets)", "build_the_model_from(...)"),
         ("torch.nn.functional.interpolate(x, size=(64, 64), mode='bilinear')", "torch.nn.functional.interpolate(...)"),
     ],
 )

@@ -176,7 +176,10 @@ def _called_head(code: str) -> str:
         return code.split("(", 1)[0]
     if "(" not in head:
         return head
-    return f"{head.split('(', 1)[0].split('.', 1)[0]}….{head.rpartition('.')[2]}"
+    method = head.rpartition(".")[2]
+    if not method.isidentifier():
+        return code.split("(", 1)[0]  # a call of a call's result (`make(a)(b)`): name what is made
+    return f"{head.split('(', 1)[0].split('.', 1)[0]}….{method}"
 
 
 def short_code(code: str, limit: int = 40) -> str:
