@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from detlint.catalogs.entries import entries_by
@@ -20,9 +22,14 @@ removed_apis:
 def test_shipped_catalogs_load_and_every_entry_cites_a_source():
     catalog = load_catalog()
     assert "torch_switches.yaml" in catalog.files
+    # A source is public: a URL, an upstream repository's file (`owner/repo:path`, a commit) or a
+    # released wheel's file; never a note of our own.
+    public = re.compile(r"https://|[\w.-]+/[\w.-]+[: ]|[\w-]+ [\d.]+ wheel: ")
     for entries in catalog.sections.values():
         for entry in entries:
             assert entry["source"]
+            sources = entry["source"] if isinstance(entry["source"], list) else [entry["source"]]
+            assert all(public.match(source) for source in sources), (entry.id, sources)
 
 
 def test_catalog_digest_changes_with_content(tmp_path):
