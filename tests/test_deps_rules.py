@@ -174,6 +174,16 @@ def test_a_published_packages_ranges_are_low_confidence(manifest, text, classifi
     assert [(f.path, f.code) for f in check_project(runs)] == [("requirements.txt", "DET401")]
     runs[manifest] = text.format("")
     assert {(f.path, f.code) for f in check_project(runs)} == {("requirements.txt", "DET401"), (manifest, "DET402")}
+    # Files that do not say what the runs install leave the finding: the package itself, dev tools, docs.
+    for other in ({"requirements.txt": "-e .\n"}, {"requirements-dev.txt": "pytest\n"}, {"docs/requirements.txt": "torch\n"}):
+        found = [(f.path, f.code, f.confidence.value) for f in check_project({manifest: text.format(classifiers), **other})]
+        assert (manifest, "DET402", "low") in found, other
+
+
+def test_an_empty_classifiers_list_publishes_nothing():
+    setup = "from setuptools import setup\n\nsetup(name='a', classifiers=[], install_requires=['torch>=2'])\n"
+    (finding,) = check_project({"setup.py": setup})
+    assert (finding.code, finding.confidence.value) == ("DET402", "high")
 
 
 def test_python_and_pip_are_never_reported():
@@ -419,8 +429,8 @@ def test_without_python_files_nothing_tells_what_is_imported():
 def test_a_package_no_file_it_serves_imports_is_low_confidence():
     files = {
         "vit/train.py": "import jax\nimport tensorflow_datasets as tfds\n",
-        "vit/requirements.txt": "jax>=0.4\ntensorflow-datasets>=4\ntensorflow-probability>=0.11\nscikit-learn\n",
-        "gnn/main.py": "import torch\nimport torch_geometric\nfrom sklearn import metrics\nfrom tensorflow_serving.apis import predict_pb2\n",
+        "vit/requirements.txt": "jax>=0.4\ntensorflow-datasets>=4\ntensorflow-probability>=0.11\ncatboost\n",
+        "gnn/main.py": "import torch\nimport torch_geometric\nfrom catboost import CatBoostClassifier\nfrom tensorflow_serving.apis import predict_pb2\n",
         "gnn/requirements.txt": "torch\ntorch-geometric\ntorchvision\ntensorflow-serving-api~=2.14.0\n",
     }
     found = {(f.path, f.span.line): f for f in check_project(files) if f.code == "DET401"}
@@ -429,7 +439,7 @@ def test_a_package_no_file_it_serves_imports_is_low_confidence():
         ("vit/requirements.txt", 1): "high",
         ("vit/requirements.txt", 2): "high",
         ("vit/requirements.txt", 3): "low",  # nothing imports tensorflow_probability
-        ("vit/requirements.txt", 4): "low",  # sklearn is imported, but only by gnn/, which this file does not serve
+        ("vit/requirements.txt", 4): "low",  # catboost is imported, but only by gnn/, which this file does not serve
         ("gnn/requirements.txt", 1): "high",
         ("gnn/requirements.txt", 2): "high",
         ("gnn/requirements.txt", 3): "high",  # torchvision runs under the libraries that need it
@@ -439,7 +449,20 @@ def test_a_package_no_file_it_serves_imports_is_low_confidence():
         "No Python file under `vit/` imports `tensorflow_probability`, and no package of the ML stack is known"
         " to run it (low confidence)."
     )
-    assert "`sklearn`" in found[("vit/requirements.txt", 4)].detail
+    assert "`catboost`" in found[("vit/requirements.txt", 4)].detail
+
+
+def test_imports_are_followed_through_the_projects_own_modules_and_other_packages_keep_their_confidence():
+    files = {
+        "examples/run.py": "from mylib.stats import fit\n",
+        "mylib/__init__.py": "",
+        "mylib/stats.py": "import tensorflow_probability as tfp\n",
+        "examples/requirements.txt": "tensorflow-probability\ntensorflow-text\nPyYAML\n",
+    }
+    found = {f.span.line: f.confidence.value for f in check_project(files, deps="all") if f.code == "DET401"}
+    # tensorflow_probability is imported by the library the example imports; PyYAML (module `yaml`)
+    # is outside the ML stack, whose module names detlint does not know, so it is not lowered.
+    assert found == {1: "high", 2: "low", 3: "high"}
 
 
 def test_the_project_itself_in_its_examples_requirements_is_not_reported():

@@ -97,7 +97,7 @@ def parse_setup_py(display: str, module: cst.Module) -> DependencyFile:
                 continue
             keyword = arg.keyword.value
             if keyword == "classifiers":
-                published = True
+                published = not (isinstance(arg.value, (cst.List, cst.Tuple)) and not arg.value.elements)
             elif keyword == "name":
                 distribution = _literal_string(arg.value, assignments) or distribution
             elif keyword == "install_requires":

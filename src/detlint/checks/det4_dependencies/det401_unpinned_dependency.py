@@ -114,6 +114,7 @@ class UnpinnedDependency(ProjectRule):
         # asks for a lock of those): neither is an environment to pin line by line.
         skipped = deps.constraint_files() | deps.metadata_files()
         own = deps.own_distributions()
+        scopes = _ImportScopes(index)
         for path in sorted(deps.discovered):
             file = deps.discovered[path]
             if file.format not in PINNABLE_FORMATS or policy.lock_tool(file) or path in skipped:
@@ -121,7 +122,7 @@ class UnpinnedDependency(ProjectRule):
             if serves_only_unkept_runs(index, path):
                 continue  # the environment of demos whose results nobody keeps
             occurrences: Counter[str] = Counter()
-            imports = _Imports.under(index, path.rpartition("/")[0])
+            imports = scopes.under(path.rpartition("/")[0])
             for requirement in file.requirements:
                 key = requirement.key
                 if requirement.kind != "registry" or not policy.reported(key, settings.deps):
@@ -150,42 +151,76 @@ class UnpinnedDependency(ProjectRule):
 
 @dataclass(frozen=True)
 class _Imports:
-    """The top-level modules the Python files a requirements file serves import, by the project's code
-    and by its tests: those in its directory and below, or, for a directory without code
-    (`requirements/base.txt`), in the nearest directory above that has some."""
+    """The top-level modules the code a requirements file serves imports (lower case), by the
+    project's code and by its tests: the Python files in its directory and below, or, for a directory
+    without code (`requirements/base.txt`), in the nearest directory above that has some, together
+    with the project modules they import, followed to the end."""
 
     directory: str
     by_code: frozenset[str]
     by_tests: frozenset[str]
     any_file: bool
 
-    @classmethod
-    def under(cls, index: ProjectIndex, directory: str) -> _Imports:
-        while directory and not any(path.startswith(directory + "/") for path in index.files):
-            directory = directory.rpartition("/")[0]
-        by_code: set[str] = set()
-        by_tests: set[str] = set()
-        any_file = False
-        for facts in index.files.values():
-            if directory and not facts.path.startswith(directory + "/"):
-                continue
-            any_file = True
-            into = by_tests if is_test_path(facts.path) else by_code
-            into.update(name.partition(".")[0] for name in facts.imports)
-        return cls(directory, frozenset(by_code), frozenset(by_tests), any_file)
-
     def why_unused(self, policy: Policy, key: str) -> str:
         """Why the package's version cannot change a result of the code seen (a sentence), or "" when
-        it can: the project's code imports it, another package of the stack runs it (NumPy), or no
-        Python file is there to tell."""
-        modules = policy.modules_of(key)
-        if not self.any_file or self.by_code.intersection(modules) or policy.is_used_through(key):
+        it can: the code imports it, another package of the stack runs it (NumPy), it is outside the
+        ML stack (its module name is not known), or no Python file is there to tell."""
+        modules = {module.lower() for module in policy.modules_of(key)}
+        if not self.any_file or not policy.is_ml(key) or self.by_code & modules or policy.is_used_through(key):
             return ""
         where = f"under `{self.directory}/`" if self.directory else "in the project"
-        module = f"`{modules[0]}`"
-        if self.by_tests.intersection(modules):
+        module = f"`{policy.modules_of(key)[0]}`"
+        if self.by_tests & modules:
             return f"Only the tests {where} import {module}, so its version changes no result of a run"
         return f"No Python file {where} imports {module}, and no package of the ML stack is known to run it"
+
+
+class _ImportScopes:
+    """`_Imports` per directory, each computed once for the project."""
+
+    def __init__(self, index: ProjectIndex) -> None:
+        self.files = index.files
+        self.by_module = {facts.module: facts for facts in index.files.values()}
+        self.directories = {path.rpartition("/")[0] for path in index.files}
+        self._found: dict[str, _Imports] = {}
+
+    def under(self, directory: str) -> _Imports:
+        while directory and not any(d == directory or d.startswith(directory + "/") for d in self.directories):
+            directory = directory.rpartition("/")[0]
+        if directory not in self._found:
+            self._found[directory] = self._collect(directory)
+        return self._found[directory]
+
+    def _collect(self, directory: str) -> _Imports:
+        served = [facts for path, facts in self.files.items() if not directory or path.startswith(directory + "/")]
+        return _Imports(
+            directory,
+            self._reached([facts for facts in served if not is_test_path(facts.path)]),
+            self._reached([facts for facts in served if is_test_path(facts.path)]),
+            bool(served),
+        )
+
+    def _reached(self, start: list) -> frozenset[str]:
+        """The top-level modules `start` imports, directly or through the project's own modules."""
+        seen = {facts.path for facts in start}
+        stack = list(start)
+        found: set[str] = set()
+        while stack:
+            for name in stack.pop().imports:
+                found.add(name.partition(".")[0].lower())
+                own = self._project_module(name)
+                if own is not None and own.path not in seen:
+                    seen.add(own.path)
+                    stack.append(own)
+        return frozenset(found)
+
+    def _project_module(self, name: str):
+        """The project module an imported name lies in (`pkg.models` of `pkg.models.Net`), if any."""
+        while name:
+            if name in self.by_module:
+                return self.by_module[name]
+            name = name.rpartition(".")[0]
+        return None
 
 
 def _problem(requirement: Requirement) -> tuple[str, str]:

@@ -7,6 +7,7 @@ from detlint.catalogs.dependencies import MANIFEST_FORMATS, NOT_INSTALLED_SECTIO
 from detlint.checks.base import ProjectRule
 from detlint.checks.det4_dependencies._shared import short_text
 from detlint.finding import Confidence, Finding, Severity
+from detlint.project.entry_points import serves_only_unkept_runs
 from detlint.project.index import ProjectIndex
 
 
@@ -24,9 +25,9 @@ class MissingLockfile(ProjectRule):
     version of every package, including the ones you never named.
 
     In `mode = "application"` (the default) this is a warning. A manifest that declares trove
-    classifiers describes a package published for others: it is not reported when the project has a
-    requirements, conda or Pipfile environment for its own runs (DET401 asks to pin that), and is
-    low confidence when it has none. In `mode = "library"`
+    classifiers describes a package published for others: it is not reported when a requirements,
+    conda or Pipfile environment of the project's own runs lists the same packages (DET401 asks to
+    pin them there), and is low confidence otherwise. In `mode = "library"`
     it is only a note: keep the ranges, and commit a lock for the development and CI environment. Under
     `deps = "ml"` only the ML stack counts; `deps = "all"` counts every dependency.
 
@@ -89,9 +90,7 @@ class MissingLockfile(ProjectRule):
             return
         policy, settings = deps.policy, index.settings
         library = settings.mode == "library"
-        skipped = deps.metadata_files() | deps.constraint_files()
-        # Files that say what the checkout's own runs install (DET401 reports their ranges).
-        environments = [path for path, file in deps.discovered.items() if file.format in PINNABLE_FORMATS and path not in skipped]
+        run_packages = _run_environment_packages(index)
         for path in sorted(deps.discovered):
             file = deps.discovered[path]
             if file.format not in MANIFEST_FORMATS:
@@ -105,8 +104,8 @@ class MissingLockfile(ProjectRule):
                 and policy.exact_version(requirement) is None
                 and policy.canonical(requirement.key) not in deps.versions
             ]
-            if not ranged or (file.published and environments and not library):
-                continue  # a published package's ranges serve its users; its runs' environment is pinned elsewhere
+            if not ranged or (file.published and not library and run_packages & {policy.canonical(r.key) for r in ranged}):
+                continue  # a published package's ranges serve its users; its runs' environment is listed elsewhere
             first = next((requirement for requirement in ranged if policy.is_ml(requirement.key)), ranged[0])
             names = [f"`{short_text(requirement)}`" for requirement in [first, *(r for r in ranged if r is not first)]]
             listed = ", ".join(names[:2]) + (f" and {len(names) - 2} more" if len(names) > 2 else "")
@@ -122,7 +121,7 @@ class MissingLockfile(ProjectRule):
                 detail += (
                     " The manifest declares trove classifiers, so it describes a package published for others,"
                     " whose ranges serve its users; a lock matters only for runs made from this checkout, and"
-                    " the project has no requirements or environment file that says what they install"
+                    " no requirements or environment file of the project says what they install"
                     " (low confidence)."
                 )
             finding = self.finding(
@@ -136,3 +135,20 @@ class MissingLockfile(ProjectRule):
                 confidence=Confidence.LOW if file.published and not library else None,
             )
             yield replace(finding, severity=policy.severities["library-missing-lockfile"]) if library else finding
+
+
+def _run_environment_packages(index: ProjectIndex) -> set[str]:
+    """The packages (canonical names) that the files saying what the checkout's own runs install list:
+    requirements, conda and Pipfile environments that are not a manifest's own requirements, a
+    constraint file, documentation (`path_confidence`) or the environment of demos only."""
+    deps = index.dependencies
+    policy = deps.policy
+    skipped = deps.metadata_files() | deps.constraint_files()
+    found: set[str] = set()
+    for path, file in deps.discovered.items():
+        if file.format not in PINNABLE_FORMATS or path in skipped or policy.confidence_for(path) is not None:
+            continue
+        if serves_only_unkept_runs(index, path):
+            continue
+        found.update(policy.canonical(requirement.key) for requirement in file.requirements if requirement.kind == "registry")
+    return found
