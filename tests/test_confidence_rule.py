@@ -303,6 +303,9 @@ SYNTHETIC = (
         # a file opened to write is a result written, not data read
         ("torch.randn(64, 4)", "    open('loss.txt', 'w').write(str(model(x).sum()))\n", []),
         ("torch.randn(64, 4) + float(open('scale.txt').read())", "", ["high"]),
+        # opened to append and read, or in a mode not written out: it may read
+        ("torch.randn(64, 4)", "    open('log.txt', 'a+').write(str(model(x).sum()))\n", ["high"]),
+        ("torch.randn(64, 4)", "    open('log.txt', MODE).write(str(model(x).sum()))\n", ["high"]),
         # A shuffle or dropout is not an input: what it reorders came from somewhere not seen.
         ("torch.nn.functional.dropout(torch.ones(64, 4))", "", ["high"]),
         ("torch.ones(64, 4)[torch.randperm(64)]", "", ["high"]),
@@ -310,7 +313,8 @@ SYNTHETIC = (
         ("torch.tensor(eval(pathlib.Path('x.txt').read_text()))", "", ["high"]),
     ],
     ids=[
-        "demo", "torch-save", "save-pretrained", "read-and-save", "open-to-write", "open-to-read", "dropout",
+        "demo", "torch-save", "save-pretrained", "read-and-save", "open-to-write", "open-to-read", "open-plus",
+        "open-unknown-mode", "dropout",
         "randperm", "pathlib-read",
     ],
 )
@@ -334,6 +338,9 @@ def test_a_run_reading_through_tensorflow_file_io_is_kept(reader, tensorflow):
     assert _reported({"train.py": source}, "DET101") == ["high"]
     # Without the read it is a demo on random tensors that writes a log.
     assert _reported({"train.py": source.replace(f"raw = {reader}", "raw = path")}, "DET101") == []
+    # nor does a file TensorFlow opens to write make one
+    written = source.replace(f"raw = {reader}", "raw = path").replace("open('log.txt', 'w')", "tf.gfile.GFile('log.txt', 'w')")
+    assert _reported({"train.py": written}, "DET101") == []
 
 
 def test_a_run_reading_serialized_data_is_kept():
