@@ -100,7 +100,9 @@ def test_a_version_is_quoted_once():
         ("package.a_really_long_module_name_here.MLPClassifier(hidden_layer_sizes=(64,))", "MLPClassifier(...)"),
         ("x = [\n    1,\n    2,\n]", "x = [ 1, 2, ]"),
         # a method chain names the call it ends with
-        ("x.contiguous().view(x.size()[:4] + (-1,)).median(dim=-1)", "x….median(...)"),
+        ("x.contiguous().view(x.size()[:4] + (-1,)).median(dim=-1)", "x.contiguous(…)….median(...)"),
+        ("torch.nn.functional.softmax(logits_of_the_model).log()", "torch.nn.functional.softmax(…)….log(...)"),
+        ('logits_tensor.argmax(dim=-1).float().mean(")")', "logits_tensor.argmax(…)….mean(...)"),
         ("build_the_model_from(config_path)(inputs, targets)", "build_the_model_from(...)"),
         ("torch.nn.functional.interpolate(x, size=(64, 64), mode='bilinear')", "torch.nn.functional.interpolate(...)"),
     ],

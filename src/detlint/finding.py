@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import libcst as cst
+
 
 class Severity(str, enum.Enum):
     ERROR = "error"
@@ -162,24 +164,27 @@ def fingerprint(code: str, path: str, anchor_text: str, scope: str, occurrence: 
 
 def _called_head(code: str) -> str:
     """What a call expression calls, without the argument list: `torch.cumsum` of `torch.cumsum(x, 1)`;
-    of a method chain, its receiver's first name and the last method (`x….median` of
+    of a method chain, its first call and the method it ends with (`x.contiguous(…)….median` of
     `x.contiguous().view(n, -1).median(dim=-1)`), so the call named is the one the code ends with."""
-    if not code.endswith(")"):
-        return code.split("(", 1)[0]
-    depth = 0
-    for index in range(len(code) - 1, -1, -1):
-        depth += {")": 1, "(": -1}.get(code[index], 0)
-        if depth == 0:
-            head = code[:index]
-            break
-    else:
-        return code.split("(", 1)[0]
-    if "(" not in head:
-        return head
-    method = head.rpartition(".")[2]
-    if not method.isidentifier():
-        return code.split("(", 1)[0]  # a call of a call's result (`make(a)(b)`): name what is made
-    return f"{head.split('(', 1)[0].split('.', 1)[0]}….{method}"
+    plain = code.split("(", 1)[0]
+    try:
+        expression = cst.parse_expression(code)
+    except cst.ParserSyntaxError:
+        return plain
+    if not isinstance(expression, cst.Call) or not isinstance(expression.func, cst.Attribute):
+        return plain
+    innermost: cst.Call | None = None
+    node: cst.BaseExpression = expression.func.value
+    while isinstance(node, (cst.Call, cst.Attribute, cst.Subscript)):
+        if isinstance(node, cst.Call):
+            innermost = node
+            node = node.func
+        else:
+            node = node.value
+    if innermost is None or not isinstance(node, cst.Name):
+        return plain  # no chain of calls, or one that starts from an expression in parentheses
+    first = cst.Module([]).code_for_node(innermost.func)
+    return f"{first}(…)….{expression.func.attr.value}"
 
 
 def short_code(code: str, limit: int = 40) -> str:
