@@ -31,6 +31,8 @@ class OrderingIndex:
         self.consumer_callables = entries_by(section("consumers"), "callables")
         self.consumer_methods = entries_by(section("consumers"), "methods")
         self.value_methods = entries_by(section("value_methods"), "methods")
+        self.table_methods = entries_by(section("table_methods"), "methods")
+        self.table_row_attributes = frozenset(section("tables")[0]["row_attributes"])
         self.loop_callables = entries_by(section("loop_effects"), "callables")
         self.loop_methods = entries_by(section("loop_effects"), "methods")
         self.sets = section("sets")[0]

@@ -4,7 +4,10 @@ DET304 through `detlint.checks.det3_order._ordered_use`)."""
 
 from detlint.catalogs.schemas.fields import Schema, is_bool, is_str, list_of_str, one_of
 
-CONSUMER_EFFECTS = ("sorts", "ignores-order", "diagnostic", "preserves-order", "keeps-order-as-mapping", "uses-order")
+CONSUMER_EFFECTS = (
+    "sorts", "ignores-order", "diagnostic", "preserves-order", "keeps-order-as-mapping", "uses-order", "builds-table",
+)  # fmt: skip
+TABLE_METHOD_EFFECTS = ("sorts", "ignores-order", "rows", "uses-order")
 VALUE_METHOD_EFFECTS = ("sorts", "preserves-order", "ignores-order", "uses-order", "set-algebra", "views", "collects")
 LOOP_EFFECTS = ("collects", "uses-order", "ignores-order")
 ASSERTION_EFFECTS = ("ignores-order", "compares-order")
@@ -65,6 +68,14 @@ SCHEMA: dict[str, Schema] = {
             "effect": (one_of(*VALUE_METHOD_EFFECTS), True),
             "reason": (is_str, False),
         },
+        # Methods of a table whose rows came in an arbitrary order (not listed: the rows keep it).
+        "table_methods": {
+            "methods": (list_of_str, True),
+            "effect": (one_of(*TABLE_METHOD_EFFECTS), True),
+            "reason": (is_str, False),
+        },
+        # Attributes of such a table that hold its rows in its order.
+        "tables": {"row_attributes": (list_of_str, True)},
         # Statements in the body of a loop over an ordered value: which make the loop order-sensitive.
         "loop_effects": {
             "callables": (list_of_str, False),

@@ -39,7 +39,7 @@ from detlint.analysis.statements import descendants
 from detlint.checks.base import FixSpec, Report
 from detlint.facts.model import is_test_path, is_tooling_path
 from detlint.finding import Confidence
-from detlint.names import BUILTIN_NAMES, NOT_LITERAL, code_of, dotted_name, literal_value
+from detlint.names import BUILTIN_NAMES, NOT_LITERAL, argument, code_of, dotted_name, literal_value
 
 _LOGGER_HINTS = ("log", "warnings")
 _SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
@@ -49,6 +49,7 @@ class Shape(Enum):
     SEQ = "sequence"  # a list, tuple, iterator: its order is the source's order
     MAP = "mapping"  # a dict built in the source's order: lookups are fine, iterating it is not
     SET = "set"  # a set: only iterating it (or converting it to a sequence) exposes hash order
+    TABLE = "table"  # a DataFrame whose rows came in the source's order: its methods say what they keep
 
 
 class Role:
@@ -777,7 +778,8 @@ class ScopeWalker:
         body = suite(node.body)
         self.unbind_target(node.target)
         inner = unnested(tuple(flow for flow in flows if flow.nested))
-        flows = tuple(flow for flow in flows if not flow.nested)
+        # Iterating a table gives its columns (pandas labels, polars Series), not its rows.
+        flows = tuple(flow for flow in flows if not flow.nested and flow.shape is not Shape.TABLE)
         if inner and isinstance(node.target, cst.Name):
             self.bind(node.target.value, inner)  # for files in (train_files, val_files)
         marked = [flow for flow in flows if flow.mark]
@@ -848,7 +850,11 @@ class ScopeWalker:
         return self.bindings.get(node.value, ())
 
     def _v_Attribute(self, node: cst.Attribute) -> Flows:
-        self.value(node.value)
+        base = self.value(node.value)
+        if node.attr.value in self.index.table_row_attributes:
+            rows = tuple(flow for flow in base if flow.shape is Shape.TABLE)
+            if rows:
+                return rows  # frame.values, frame.iloc: the rows in the table's order
         key = dotted_name(node)
         return self.bindings.get(key, ()) if key else ()
 
@@ -873,6 +879,9 @@ class ScopeWalker:
                 if position in (1, 2):
                     role = Role.DIRS if position == 1 else Role.FILES
                     kept.append(replace(flow, role=role, shape=Shape.SEQ))
+                continue
+            if flow.shape is Shape.TABLE and _selects_columns(node):
+                kept.append(flow)  # frame[["a", "b"]], frame.loc[:, "a"]: columns, every row in its order
                 continue
             if _is_full_slice(node) or isinstance(_literal_index(node), str) or _is_mask(node):
                 # all of it, a column by name (`frame["label"]`) or the items a mask keeps
@@ -1108,6 +1117,9 @@ class ScopeWalker:
         if effect in ("sorts", "ignores-order"):
             self.drop(flow for _, flows in args for flow in flows)
             return ()
+        if effect == "builds-table":
+            chosen = _chosen(args, entry.get("arguments", "first"))
+            return _unique(tuple(replace(flow, shape=Shape.TABLE, nested=0) for _, flows in chosen for flow in flows))
         if effect in ("preserves-order", "keeps-order-as-mapping"):
             if effect == "keeps-order-as-mapping":  # dict(files=listing): a value stored under a key
                 stored = tuple(flow for arg, flows in args if arg.keyword for flow in flows)
@@ -1337,8 +1349,32 @@ class ScopeWalker:
         memo[key] = (uses, len(uses) < len(probe.uses))
         return memo[key]
 
+    def _method_on_table(self, node: cst.Call, func: cst.Attribute, receiver: Flows) -> Flows:
+        """A method of a table whose rows came in an arbitrary order: one not catalogued returns a table
+        with the rows in the same order (`with_columns`, `filter`, `merge`)."""
+        method = func.attr.value
+        entry = self.index.table_methods.get(method)
+        effect = entry["effect"] if entry else None
+        self._args(node)
+        if effect == "sorts":
+            key = dotted_name(func.value)
+            inplace = argument(node, "inplace")
+            if key and inplace is not None and literal_value(inplace.value) is True:
+                self.bind(key, ())  # frame.sort_values(..., inplace=True)
+            return ()
+        if effect == "ignores-order":
+            return ()
+        if effect == "rows":
+            return tuple(replace(flow, shape=Shape.SEQ) for flow in receiver)
+        if effect == "uses-order":
+            self.consume(receiver, Reason(entry["reason"].format(method=method)), at=node)
+            return ()
+        return receiver
+
     def _method_on_value(self, node: cst.Call, func: cst.Attribute, receiver: Flows) -> Flows:
         method = func.attr.value
+        if any(flow.shape is Shape.TABLE for flow in receiver):
+            return self._method_on_table(node, func, receiver)
         entry = self.index.value_methods.get(method)
         effect = entry["effect"] if entry else None
         base = func.value
@@ -2017,6 +2053,17 @@ def _root_name(node: cst.BaseExpression) -> str | None:
     while isinstance(node, (cst.Attribute, cst.Subscript)):
         node = node.value
     return node.value if isinstance(node, cst.Name) else None
+
+
+def _selects_columns(node: cst.Subscript) -> bool:
+    """`frame["a"]`, `frame[["a", "b"]]`, `frame.loc[:, "a"]`: columns by name, or every row."""
+    first = node.slice[0].slice
+    if isinstance(first, cst.Slice):
+        return first.lower is None and first.upper is None and first.step is None
+    value = literal_value(first.value)
+    return isinstance(value, str) or (
+        isinstance(value, (list, tuple)) and bool(value) and all(isinstance(item, str) for item in value)
+    )
 
 
 def _literal_index(node: cst.Subscript) -> object:

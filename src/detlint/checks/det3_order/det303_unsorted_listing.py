@@ -51,7 +51,11 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     places in the file that call it: `return sorted(list_images(root))` there needs no sorting
     inside `list_images`. When nothing in the file calls or names the function, the finding is low:
     whether the order matters is up to its callers elsewhere. A boolean mask (`names[names != "README.md"]`)
-    or a column taken by name (`frame["label"]`) keeps the order without using it. For `os.walk`,
+    or a column taken by name (`frame["label"]`) keeps the order without using it. A table read
+    from the listing or concatenated in its order (`pl.read_parquet(files)`, `pd.concat(frames)`)
+    keeps it through its methods until it is sorted (`.sort(...)`, `.sort_values(...)`) or
+    aggregated (`.mean()`, `group_by(...).len()`), and uses it when rows are taken by position
+    (`.head()`, `.iloc[:800]`) or handed on. For `os.walk`,
     sorting the directory list in place (`dirnames.sort()`, top-down only) fixes the visiting order
     and `sorted(filenames)` the file order; a loop that reads only the first directory (ends with `break` or `return`) needs neither.
     Paths inside a zip archive (`zipfile.Path`) and a package's resources
@@ -224,6 +228,11 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import glob, logging, tarfile\nlog = logging.getLogger(__name__)\ncounts = {}\n"
         "for i, fn in enumerate(glob.glob('*.tar')):\n    with tarfile.open(fn) as tf:\n"
         "        counts[fn] = len(tf.getmembers())\n        log.debug(f'{i}: {fn}')\n",
+        # A table read from the listing and sorted, or only aggregated, before its rows are used.
+        "import polars as pl\ndef load(base):\n    files = list(base.glob('*.parquet'))\n"
+        "    data = pl.read_parquet(files).filter(pl.col('x') > 0)\n    return data.sort(['symbol', 'timestamp'])\n",
+        "import glob\nimport pandas as pd\ndef stats(root):\n"
+        "    frame = pd.concat([pd.read_csv(f) for f in glob.glob(root + '/*.csv')])\n    return frame[['a', 'b']].mean()\n",
         # The repository's tooling: a CI script's order decides no result.
         {
             ".github/assistant.py": "import glob\nREQUIREMENTS = glob.glob('requirements/*.txt')\n"
@@ -253,6 +262,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import glob\nimport torch\ncheckpoints = glob.glob('runs/ckpt-*.pt')  # DET303\nstate = torch.load(checkpoints[-1])\n",
         "import os\nclass Data:\n    def __init__(self, d):\n        self.files = os.listdir(d)  # DET303\n",
         "import os\ndef f(d, out):\n    with open(out, 'w') as fh:\n        for name in os.listdir(d):  # DET303\n            fh.write(name + '\\n')\n",
+        # A table read in listing order and split by position.
+        "import glob\nimport pandas as pd\ndef split(root):\n"
+        "    frame = pd.concat([pd.read_csv(f) for f in glob.glob(root + '/*.csv')])  # DET303\n"
+        "    return frame.iloc[:800], frame.iloc[800:]\n",
         # The real hazards: a glob feeding a Dataset, a listing split into train and test.
         "import glob\nfrom torch.utils.data import Dataset\nclass Images(Dataset):\n    def __init__(self, root):\n"
         "        self.paths = glob.glob(root + '/*.png')  # DET303\n    def __getitem__(self, i):\n"
