@@ -8,8 +8,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import libcst as cst
-
 
 class Severity(str, enum.Enum):
     ERROR = "error"
@@ -166,6 +164,8 @@ def _called_head(code: str) -> str:
     """What a call expression calls, without the argument list: `torch.cumsum` of `torch.cumsum(x, 1)`;
     of a method chain, its first call and the method it ends with (`x.contiguous(…)….median` of
     `x.contiguous().view(n, -1).median(dim=-1)`), so the call named is the one the code ends with."""
+    import libcst as cst  # here, not at the top: a run answered from the cache never loads the parser
+
     plain = code.split("(", 1)[0]
     try:
         expression = cst.parse_expression(code)
@@ -173,8 +173,8 @@ def _called_head(code: str) -> str:
         return plain
     if not isinstance(expression, cst.Call) or not isinstance(expression.func, cst.Attribute):
         return plain
-    innermost: cst.Call | None = None
-    node: cst.BaseExpression = expression.func.value
+    innermost = None
+    node = expression.func.value
     while isinstance(node, (cst.Call, cst.Attribute, cst.Subscript)):
         if isinstance(node, cst.Call):
             innermost = node
