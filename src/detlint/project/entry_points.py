@@ -88,23 +88,23 @@ def results_not_kept(index: ProjectIndex, entry: EntryPoint, reached: Sequence[R
     return not any(item.event.kind is EventKind.TRAIN and item.event.subject in updates for item in reached)
 
 
-def reads_data(reached: Sequence[Reached]) -> bool:
+def reads_data(reached: Sequence[Reached], besides: frozenset[str] = frozenset()) -> bool:
     """Whether a path reaches a `data_sources` call that reads something (not a result written, nor a
-    model built without stored weights)."""
-    return any(
-        item.event.kind is EventKind.DATA and not {"reads_nothing", "writes"} & set(dict(item.event.data))
-        for item in reached
-    )
+    model built without stored weights), other than calls with one of the flags `besides`."""
+    ignored = {"reads_nothing", "writes", *besides}
+    return any(item.event.kind is EventKind.DATA and not ignored & set(dict(item.event.data)) for item in reached)
 
 
 def _only_exports(reached: Sequence[Reached]) -> bool:
     """Whether a path traces or exports a model (`torch.jit.trace`, `torch.onnx.export`), trains
     nothing and reads nothing but stored weights: it keeps a program, which the example input it
     draws does not change."""
-    flags = [set(dict(item.event.data)) for item in reached if item.event.kind is EventKind.DATA]
-    exports = any("exports" in data for data in flags)
-    reads_inputs = any(not {"reads_nothing", "writes", "loads_weights", "model"} & data for data in flags)
-    return exports and not reads_inputs and not any(item.event.kind is EventKind.TRAIN for item in reached)
+    exports = any(item.event.kind is EventKind.DATA and dict(item.event.data).get("exports") for item in reached)
+    return (
+        exports
+        and not reads_data(reached, besides=frozenset({"loads_weights", "model"}))
+        and not any(item.event.kind is EventKind.TRAIN for item in reached)
+    )
 
 
 def serves_only_unkept_runs(index: ProjectIndex, path: str) -> bool:

@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
+from detlint.catalogs.dependencies import PINNABLE_FORMATS
 from detlint.checks.det0_meta.det001_parse_error import ParseError
-from detlint.dependency_files.records import Requirement
+from detlint.dependency_files.records import DependencyFile, Requirement
 from detlint.finding import Finding, Span
 from detlint.project.dependencies import ProjectDeps
+from detlint.project.entry_points import serves_only_unkept_runs
+from detlint.project.index import ProjectIndex
+
+
+def run_environments(index: ProjectIndex) -> Iterator[tuple[str, DependencyFile]]:
+    """The files that say what the checkout's own runs install, by path: requirements, conda and
+    Pipfile environments that are not a lock, a constraint file, a manifest's own requirements (its
+    library ranges) or the environment of demos whose results nobody keeps."""
+    deps = index.dependencies
+    # Constraint files constrain, and files a manifest reads are the package's own ranges (DET402
+    # asks for a lock of those): neither is an environment to pin line by line.
+    skipped = deps.constraint_files() | deps.metadata_files()
+    for path in sorted(deps.discovered):
+        file = deps.discovered[path]
+        if file.format not in PINNABLE_FORMATS or deps.policy.lock_tool(file) or path in skipped:
+            continue
+        if not serves_only_unkept_runs(index, path):
+            yield path, file
 
 
 def pinned_line(requirement: Requirement, version: str) -> str:

@@ -4,14 +4,13 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from detlint.catalogs.dependencies import PINNABLE_FORMATS, Policy
+from detlint.catalogs.dependencies import Policy
 from detlint.checks.base import ProjectRule
-from detlint.checks.det4_dependencies._shared import include_findings, pinned_line
+from detlint.checks.det4_dependencies._shared import include_findings, pinned_line, run_environments
 from detlint.dependency_files.pep508 import release_parts
 from detlint.dependency_files.records import Requirement, ResolvedVersion
 from detlint.facts.model import is_test_path
 from detlint.finding import Confidence, Finding, RelatedLocation, Severity, Span, short_code
-from detlint.project.entry_points import serves_only_unkept_runs
 from detlint.project.index import ProjectIndex
 
 
@@ -110,17 +109,9 @@ class UnpinnedDependency(ProjectRule):
         if settings.mode == "library":
             return
         policy = deps.policy
-        # Constraint files constrain, and files a manifest reads are the package's own ranges (DET402
-        # asks for a lock of those): neither is an environment to pin line by line.
-        skipped = deps.constraint_files() | deps.metadata_files()
         own = deps.own_distributions()
         scopes = _ImportScopes(index)
-        for path in sorted(deps.discovered):
-            file = deps.discovered[path]
-            if file.format not in PINNABLE_FORMATS or policy.lock_tool(file) or path in skipped:
-                continue
-            if serves_only_unkept_runs(index, path):
-                continue  # the environment of demos whose results nobody keeps
+        for path, file in run_environments(index):
             occurrences: Counter[str] = Counter()
             imports = scopes.under(path.rpartition("/")[0])
             for requirement in file.requirements:
@@ -165,11 +156,12 @@ class _Imports:
         """Why the package's version cannot change a result of the code seen (a sentence), or "" when
         it can: the code imports it, another package of the stack runs it (NumPy), it is outside the
         ML stack (its module name is not known), or no Python file is there to tell."""
-        modules = {module.lower() for module in policy.modules_of(key)}
+        names = policy.modules_of(key)
+        modules = {module.lower() for module in names}
         if not self.any_file or not policy.is_ml(key) or self.by_code & modules or policy.is_used_through(key):
             return ""
         where = f"under `{self.directory}/`" if self.directory else "in the project"
-        module = f"`{policy.modules_of(key)[0]}`"
+        module = f"`{names[0]}`"
         if self.by_tests & modules:
             return f"Only the tests {where} import {module}, so its version changes no result of a run"
         return f"No Python file {where} imports {module}, and no package of the ML stack is known to run it"

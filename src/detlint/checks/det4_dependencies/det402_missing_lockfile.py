@@ -3,11 +3,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import replace
 
-from detlint.catalogs.dependencies import MANIFEST_FORMATS, NOT_INSTALLED_SECTIONS, PINNABLE_FORMATS
+from detlint.catalogs.dependencies import MANIFEST_FORMATS, NOT_INSTALLED_SECTIONS
 from detlint.checks.base import ProjectRule
-from detlint.checks.det4_dependencies._shared import short_text
+from detlint.checks.det4_dependencies._shared import run_environments, short_text
 from detlint.finding import Confidence, Finding, Severity
-from detlint.project.entry_points import serves_only_unkept_runs
 from detlint.project.index import ProjectIndex
 
 
@@ -138,17 +137,13 @@ class MissingLockfile(ProjectRule):
 
 
 def _run_environment_packages(index: ProjectIndex) -> set[str]:
-    """The packages (canonical names) that the files saying what the checkout's own runs install list:
-    requirements, conda and Pipfile environments that are not a manifest's own requirements, a
-    constraint file, documentation (`path_confidence`) or the environment of demos only."""
-    deps = index.dependencies
-    policy = deps.policy
-    skipped = deps.metadata_files() | deps.constraint_files()
-    found: set[str] = set()
-    for path, file in deps.discovered.items():
-        if file.format not in PINNABLE_FORMATS or path in skipped or policy.confidence_for(path) is not None:
-            continue
-        if serves_only_unkept_runs(index, path):
-            continue
-        found.update(policy.canonical(requirement.key) for requirement in file.requirements if requirement.kind == "registry")
-    return found
+    """The packages (canonical names) the run environments list (`run_environments`), documentation's
+    (`path_confidence`: `docs/requirements.txt`) aside."""
+    policy = index.dependencies.policy
+    return {
+        policy.canonical(requirement.key)
+        for path, file in run_environments(index)
+        if policy.confidence_for(path) is None
+        for requirement in file.requirements
+        if requirement.kind == "registry"
+    }
