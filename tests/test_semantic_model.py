@@ -429,3 +429,54 @@ def test_super_calls_run_the_project_base_classs_init_and_forward():
         "return super().forward(torch.cat([x, x], dim=1))", "return x"
     )
     assert ("layers.py", 8, "DET206") not in found_in_project(check_project({"layers.py": unreached, "train.py": train}))
+
+
+RESIZING = (
+    "import torch\nimport torch.nn.functional as F\nfrom torch.utils.data import Dataset\n\n\n"
+    "class Images(Dataset):\n    def __len__(self):\n        return 4\n\n"
+    "    def __getitem__(self, index):\n        image = torch.load(f'{index}.pt').cuda()\n"
+    "        return F.adaptive_avg_pool2d(image, 3)\n\n"
+    "    @staticmethod\n    def collate_pairs(items):\n"
+    "        return F.adaptive_avg_pool2d(torch.stack(items), 2)\n\n"
+    "    @staticmethod\n    def collate(items):\n        return torch.histc(torch.stack(items).cuda(), bins=4)\n"
+)
+
+
+def _loader_training(loop: str) -> str:
+    return (
+        "import torch\nfrom torch.utils.data import DataLoader\n\nfrom data import Images\n\n\n"
+        "def fit(model, loader, optimizer):\n    for images in loader:\n        model(images.cuda()).sum().backward()\n"
+        "        optimizer.step()\n\n\n"
+        "if __name__ == '__main__':\n    torch.manual_seed(0)\n    torch.use_deterministic_algorithms(True)\n"
+        "    model = torch.nn.Conv2d(3, 3, 3).cuda()\n    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n"
+        + loop
+    )
+
+
+def test_what_a_loader_runs_to_make_batches_has_no_backward_pass():
+    # The dataset and the collate function make data: no gradient flows back into them, so the
+    # backward-only pooling there never runs, although the entry point trains.
+    in_place = _loader_training("    for images in DataLoader(Images(), collate_fn=Images.collate_pairs):\n"
+                                "        model(images).sum().backward()\n")
+    passed = _loader_training("    fit(model, DataLoader(Images(), collate_fn=Images.collate_pairs), optimizer)\n")
+    # A loader class chosen at run time: the `collate_fn=` keyword still says what the callable does.
+    chosen = _loader_training("    make = DataLoader\n"
+                              "    fit(model, make(Images(), collate_fn=Images.collate_pairs), optimizer)\n")
+    for train in (in_place, passed, chosen):
+        assert found_in_project(check_project({"data.py": RESIZING, "train.py": train}), "DET206") == set()
+    # Called by the training step itself, the same pooling runs its backward pass.
+    direct = _loader_training("    images = torch.load('images.pt')\n"
+                              "    model(Images.collate_pairs([images])).sum().backward()\n")
+    assert found_in_project(check_project({"data.py": RESIZING, "train.py": direct}), "DET206") == {
+        ("data.py", 16, "DET206")
+    }
+
+
+def test_either_collate_function_of_a_conditional_is_followed():
+    # `histc` on CUDA raises under deterministic mode, in the collate function a flag chooses.
+    train = _loader_training(
+        "    quad = False\n    loader = DataLoader(Images(), collate_fn=Images.collate_pairs if quad else Images.collate)\n"
+        "    fit(model, loader, optimizer)\n"
+    )
+    findings = check_project({"data.py": RESIZING, "train.py": train})
+    assert ("data.py", 20, "DET206") in found_in_project(findings)

@@ -406,13 +406,16 @@ class SemanticModel(cst.BatchableCSTVisitor):
             value = given.value
         self._fields.setdefault(target.value, []).append(value)
 
+    def leave_Assign(self, original_node: cst.Assign) -> None:
+        """The name is bound once its value is computed: `x = f(x)` reads the `x` bound before."""
+        for target in original_node.targets:
+            if isinstance(target.target, cst.Name):
+                self._assigned.setdefault(self.scope_name(), {})[target.target.value] = original_node.value
+
     def visit_Assign(self, node: cst.Assign) -> None:
         self._record_writes(node)
         if len(node.targets) == 1:
             self._record_field(node.targets[0].target, node.value)
-        for target in node.targets:
-            if isinstance(target.target, cst.Name):
-                self._assigned.setdefault(self.scope_name(), {})[target.target.value] = node.value
         self._local_aliases(node)
         if not isinstance(node.value, cst.Call) or len(node.targets) != 1:
             return

@@ -96,7 +96,7 @@ class TensorFacts:
                 isinstance(literal_value(side), int) or self.integral(side, depth + 1) for side in sides
             )
         if isinstance(node, cst.Subscript):
-            return self.integral(node.value, depth + 1)
+            return self.indices(node) or self.integral(node.value, depth + 1)
         if isinstance(node, cst.Name):
             value = self.assigned(node.value)
             return value is not None and value is not node and self.integral(value, depth + 1)
@@ -104,12 +104,40 @@ class TensorFacts:
             return False
         if self.integral_dtype(argument(node, "dtype")):
             return True
+        if self.torch_callable(node) in self.kinds["integral-result"]:
+            return True
         func = node.func
         if not isinstance(func, cst.Attribute):
             return False
         if func.attr.value in self.kinds["integral-cast"] and not node.args:
             return True
         return func.attr.value in ("to", "type") and self.integral_dtype(argument(node, "dtype", 0))
+
+    def torch_callable(self, call: cst.Call) -> str | None:
+        """The torch function a call runs: its qualified name, or `torch.<method>` for a method of a
+        value the imports do not name (`x.argsort()` is `torch.argsort`)."""
+        qualname = self.resolve(call.func)
+        if qualname is None and isinstance(call.func, cst.Attribute):
+            return f"torch.{call.func.attr.value}"
+        return qualname
+
+    def indices(self, node: cst.Subscript) -> bool:
+        """An item after the first of what `torch.sort(x)` (or `torch.unique(x, return_counts=True)`)
+        returns: int64 indices or counts."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return False
+        position, call = literal_value(node.slice[0].slice.value), node.value
+        if not (isinstance(position, int) and position >= 1 and isinstance(call, cst.Call)):
+            return False
+        callable_name = self.torch_callable(call)
+        if callable_name in self.kinds["index-result"]:
+            return True
+        return callable_name in self.kinds["index-result-on-request"] and any(
+            arg.keyword is not None
+            and arg.keyword.value in self.kinds["index-result-keyword"]
+            and literal_value(arg.value) is True
+            for arg in call.args
+        )
 
     def integral_dtype(self, arg: cst.Arg | None) -> bool:
         return arg is not None and self.resolve(arg.value) in self.kinds["integral-dtype"]

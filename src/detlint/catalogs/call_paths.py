@@ -81,6 +81,9 @@ class CallPathIndex:
                 tuple(entry["methods"]),
             )  # fmt: skip
             self._hooks.update(dict.fromkeys(entry["builders"], hook))
+        self.batch_callbacks = frozenset(
+            keyword for entry in catalog.entries(CATALOG, "hooks") for keyword in entry.get("batch_callbacks", ())
+        )
         sources = catalog.entries(CATALOG, "data_sources")
         self._data_callables = {callable_: entry for entry in sources for callable_ in entry.get("callables", ())}
         self._data_prefixes = tuple((prefix, entry) for entry in sources for prefix in entry.get("prefixes", ()))

@@ -74,9 +74,21 @@ class _Pending:
 
 # Methods that move, cast or reshape a batch without mixing in anything that carries gradients.
 _DATA_METHODS = frozenset({
-    "to", "cuda", "cpu", "float", "half", "double", "bfloat16", "long", "int", "contiguous", "clone", "detach",
+    "to", "cuda", "cpu", "float", "half", "double", "bfloat16", "long", "int", "contiguous", "clone",
     "permute", "view", "reshape", "unsqueeze", "squeeze", "flip", "transpose", "pin_memory", "type",
 })
+
+def _a_size(node: cst.BaseExpression) -> bool:
+    """A literal, or sizes read off a tensor (`x.shape[2:]`, `x.size(-1)`): not a tensor."""
+    if literal_value(node) is not NOT_LITERAL:
+        return True
+    while isinstance(node, cst.Subscript):
+        node = node.value
+    if isinstance(node, cst.Call):
+        node = node.func
+        return isinstance(node, cst.Attribute) and node.attr.value == "size"
+    return isinstance(node, cst.Attribute) and node.attr.value == "shape"
+
 
 class FactsCollector(cst.BatchableCSTVisitor):
     """Runs in the engine's batched traversal, after the tracker and the semantic model, beside the
@@ -103,6 +115,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         # Nesting of `with torch.no_grad():` blocks and `@torch.no_grad()` functions: no backward pass there.
         self._forward_only: list[cst.CSTNode] = []
         self._batches: list[frozenset[str]] = []  # per enclosing loop: the batches of data it binds
+        self._asking_gradients: set[tuple[str, str]] = set()  # (scope, name): `x.requires_grad_()` was called
         self._decorators: dict[str, tuple[str, ...]] = {}  # function scope -> its project decorators
         self._gradients_off: set[str] = set()  # scopes that turn gradients off (see `_mark_gradients_off`)
         # per `Class.__init__`: (attribute, parameter) for each `self.<attribute> = <parameter>`
@@ -349,8 +362,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
             target = instance.held
         if target is not None:
             data = (("loader", instance.loader),) if instance.loader >= 0 else ()
+            # What a loader runs to make a batch makes data: no gradient flows back into it.
+            making_batches = method == ITERATION
             for hooked in hook.methods:
-                self._instance_call(target, hooked, node, in_worker=instance.in_workers, data=data)
+                self._instance_call(
+                    target, hooked, node, in_worker=instance.in_workers, no_grad=making_batches, data=data
+                )
 
     def leave_Call(self, original_node: cst.Call) -> None:
         # On leaving: a call's arguments are evaluated (and their events happen) before the call.
@@ -364,12 +381,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._training_event(node, qualname)
         self._data_event(node, qualname)
         confidence = Confidence.MEDIUM if self.imports.resolved_through_star(node.func) else Confidence.HIGH
-        if qualname is not None and self._seed_event(node, qualname, confidence):
-            return
-        if qualname is not None and self._rng_event(node, qualname, confidence):
-            return
-        self._method_events(node)
-        self._call_event(node, qualname)
+        # A seeding or drawing call is not followed into; what it is handed may be (`collate_fn=`).
+        if qualname is None or not (
+            self._seed_event(node, qualname, confidence) or self._rng_event(node, qualname, confidence)
+        ):
+            self._method_events(node)
+            self._call_event(node, qualname)
         self._callback_events(node)
 
     def _options_event(self, node: cst.Assign) -> None:
@@ -434,15 +451,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
 
     def leave_Assign(self, original_node: cst.Assign) -> None:
         """`images = images.to(device).float() / 255` keeps a batch a batch; any other value ends it."""
+        for target in original_node.targets:  # `images.requires_grad = True`
+            if isinstance(target.target, cst.Attribute) and isinstance(target.target.value, cst.Name):
+                if target.target.attr.value == "requires_grad":
+                    self._asks_gradients(target.target.value.value)
         if not self._batches:
             return
         names = {name for target in original_node.targets for name in target_names(target.target)}
-        names |= {  # `images.requires_grad = True`
-            target.target.value.value
-            for target in original_node.targets
-            if isinstance(target.target, cst.Attribute) and isinstance(target.target.value, cst.Name)
-            and target.target.attr.value == "requires_grad"
-        }
         kept = self._from_batch(original_node.value) and not any(
             isinstance(target.target, cst.Attribute) for target in original_node.targets
         )
@@ -450,8 +465,22 @@ class FactsCollector(cst.BatchableCSTVisitor):
 
     def _from_batch(self, node: cst.BaseExpression) -> bool:
         """A batch, or a copy of one moved, cast or scaled (`x.cuda().float() / 255`, `x[:, :3]`)."""
+        return self._without_gradient(node, follow=False)
+
+    def _without_gradient(self, node: cst.BaseExpression, follow: bool = True, depth: int = 0) -> bool:
+        """A tensor no gradient flows back through: a batch, a tensor after `.detach()`, one made from
+        host data (`torch.from_numpy(a)`), or a copy of one moved, cast or reshaped; with `follow`, a
+        local name stands for the value last assigned to it."""
+        kinds = self._tensors.kinds
         while True:
-            if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+            if isinstance(node, cst.Call):
+                if self.imports.resolve(node.func) in kinds["gradient-free-source"]:
+                    requires_grad = argument(node, "requires_grad")
+                    return requires_grad is None or literal_value(requires_grad.value) is False
+                if not isinstance(node.func, cst.Attribute):
+                    return False
+                if node.func.attr.value in kinds["detached"]:
+                    return True
                 if node.func.attr.value not in _DATA_METHODS:
                     return False  # `requires_grad_()` asks for gradients; `mul(weight)` mixes in a parameter
                 node = node.func.value
@@ -459,24 +488,38 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 node = node.left
             elif isinstance(node, cst.Subscript):
                 node = node.value
+            elif not isinstance(node, cst.Name):
+                return False
+            elif any(node.value in names for names in self._batches):
+                return True
+            elif (self._scope(), node.value) in self._asking_gradients:
+                return False
             else:
-                return isinstance(node, cst.Name) and any(node.value in names for names in self._batches)
+                value = self.model.assigned(node.value) if follow and depth < 4 else None
+                return value is not None and value is not node and self._without_gradient(value, follow, depth + 1)
 
     def _on_batches(self, call: cst.Call) -> bool:
-        """Every tensor the op is given positionally (or as `input=`) is a batch of data: no gradient
-        flows back through it, so its backward pass never runs."""
-        tensors = [arg.value for arg in call.args if arg.keyword is None or arg.keyword.value == "input"]
+        """Every tensor the op is given positionally (or as `input=`) carries no gradient (a batch of
+        data, a detached tensor; sizes and literals are not tensors): its backward pass never runs."""
+        tensors = [
+            arg.value
+            for arg in call.args
+            if (arg.keyword is None or arg.keyword.value == "input") and not _a_size(arg.value)
+        ]
         if isinstance(call.func, cst.Attribute) and self.imports.resolve(call.func) is None:
             tensors.append(call.func.value)  # a method's receiver
-        batches = [tensor for tensor in tensors if self._from_batch(tensor)]
-        return bool(batches) and all(tensor in batches or literal_value(tensor) is not NOT_LITERAL for tensor in tensors)
+        return bool(tensors) and all(self._without_gradient(tensor) for tensor in tensors)
 
     def visit_Expr(self, node: cst.Expr) -> None:
         """`images.requires_grad_()` as a statement: the batch asks for gradients from here on."""
         call = node.value
-        if self._batches and isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
+        if isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute):
             if call.func.attr.value == "requires_grad_" and isinstance(call.func.value, cst.Name):
-                self._batches = [batch - {call.func.value.value} for batch in self._batches]
+                self._asks_gradients(call.func.value.value)
+
+    def _asks_gradients(self, name: str) -> None:
+        self._batches = [batch - {name} for batch in self._batches]
+        self._asking_gradients.add((self._scope(), name))
 
     def _loader_iteration(self, node: cst.For) -> None:
         """`for batch in loader` (also through `enumerate(loader)`, `tqdm(loader)`): the loader's dataset
@@ -884,6 +927,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         node: cst.CSTNode,
         *,
         in_worker: bool = False,
+        no_grad: bool = False,
         data: tuple[tuple[str, object], ...] = (),
     ) -> None:
         """A call of an object whose class is known, or of one of its methods: `model(x)` runs the
@@ -891,19 +935,28 @@ class FactsCollector(cst.BatchableCSTVisitor):
         `train_step` and `call` too."""
         if instance.members and not method:
             for member in instance.members:  # a container runs its modules (`self.blocks(x)`, `block(x)`)
-                self._instance_call(member, method, node, in_worker=in_worker, data=data)
+                self._instance_call(member, method, node, in_worker=in_worker, no_grad=no_grad, data=data)
             return
         if instance.passed:  # what its methods find in `self.<attribute>` (see `CallGraph._bind`)
             data = (*data, ("self_args", instance.passed))
         for run in self._methods_run(method):
             if instance.qualified:
                 if instance.callee.split(".")[0] not in self._external:
-                    self._emit(EventKind.CALL, f"{instance.callee}.{run}", node, in_worker=in_worker, data=data)
+                    self._emit(
+                        EventKind.CALL, f"{instance.callee}.{run}", node, in_worker=in_worker, no_grad=no_grad, data=data
+                    )
             else:
                 fallback = ALTERNATIVES.join(f"{name}.{run}" for name in instance.fallback.split(ALTERNATIVES) if name)
                 target = f"{instance.callee}.{run}"
                 self._emit(
-                    EventKind.CALL, "", node, raw_target=target, fallback=fallback, in_worker=in_worker, data=data
+                    EventKind.CALL,
+                    "",
+                    node,
+                    raw_target=target,
+                    fallback=fallback,
+                    in_worker=in_worker,
+                    no_grad=no_grad,
+                    data=data,
                 )
 
     def _methods_run(self, method: str, *, class_known: bool = True) -> tuple[str, ...]:
@@ -919,19 +972,32 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def _callback_events(self, node: cst.Call) -> None:
         # `Fire(main)`, `mp.spawn(worker)`: the callee runs the function it is given. Classes and
         # containers (`dict(block=Block)`, `partial(Mlp)`) only keep it for later.
+        # A loader's callbacks (`collate_fn=`) make batches: no gradient flows back into them.
         receiver = self.imports.resolve(node.func) or dotted_name(node.func) or ""
         if receiver in _KEEPERS or receiver.rsplit(".", 1)[-1].startswith("register"):
             return
+        hook = self.call_paths.hook(receiver)
+        handed_to_loader = hook is not None and ITERATION in hook.runs_on
         for arg in node.args:
-            if not isinstance(arg.value, (cst.Name, cst.Attribute)):
-                continue
-            qualname = self.imports.resolve(arg.value)
-            if qualname is not None:
-                self._emit_call(qualname, arg, Confidence.MEDIUM, detail="callback")
-            else:
-                dotted = dotted_name(arg.value)
-                if dotted and dotted.split(".")[0] not in ("self", "cls"):
-                    self._emit(EventKind.CALL, "", arg, Confidence.MEDIUM, detail="callback", raw_target=dotted)
+            making_batches = handed_to_loader or (
+                arg.keyword is not None and arg.keyword.value in self.call_paths.batch_callbacks
+            )
+            # `collate_fn=collate_quad if quad else collate`: either may run.
+            given = (arg.value.body, arg.value.orelse) if isinstance(arg.value, cst.IfExp) else (arg.value,)
+            for value in given:
+                if isinstance(value, (cst.Name, cst.Attribute)):
+                    self._callback_event(value, arg, making_batches)
+
+    def _callback_event(self, value: cst.Name | cst.Attribute, arg: cst.Arg, no_grad: bool) -> None:
+        qualname = self.imports.resolve(value)
+        if qualname is not None:
+            self._emit_call(qualname, arg, Confidence.MEDIUM, detail="callback", no_grad=no_grad)
+        else:
+            dotted = dotted_name(value)
+            if dotted and dotted.split(".")[0] not in ("self", "cls"):
+                self._emit(
+                    EventKind.CALL, "", arg, Confidence.MEDIUM, detail="callback", raw_target=dotted, no_grad=no_grad
+                )
 
     def _emit_call(
         self,
@@ -941,9 +1007,11 @@ class FactsCollector(cst.BatchableCSTVisitor):
         *,
         detail: str = "",
         data: tuple[tuple[str, object], ...] = (),
+        no_grad: bool = False,
     ) -> None:
         if qualname.split(".")[0] not in self._external:
-            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail, data=data + self.model.passed(node))
+            data = data + self.model.passed(node)
+            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail, data=data, no_grad=no_grad)
 
     def _super_call(self, receiver: cst.Call, method: str, node: cst.Call) -> bool:
         """`super().__init__(...)`, `super().forward(x)` in a method: the method of the class's first base
@@ -978,6 +1046,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         raw_target: str = "",
         fallback: str = "",
         in_worker: bool = False,
+        no_grad: bool = False,
         option: str = "",
     ) -> None:
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
@@ -997,7 +1066,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 guarded,
                 raw_target,
                 fallback,
-                bool(self._forward_only),
+                no_grad or bool(self._forward_only),
                 in_worker,
                 option,
             )
@@ -1100,8 +1169,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         callback = item.detail == "callback"
         for depth in range(len(scope_parts), -1, -1):  # innermost enclosing definition first
             candidate = ".".join([*scope_parts[:depth], head])
-            if callback and candidate in self._classes:
-                return None  # a class handed over is constructed later, if ever
+            if callback and not rest and candidate in self._classes:
+                return None  # a class handed over is constructed later, if ever (its methods run when called)
             if candidate in self._scopes or candidate in self._classes:
                 item.subject = f"{self.module_name}.{candidate}" + (f".{rest}" if rest else "")
                 return item

@@ -80,7 +80,7 @@ class Reached:
     event: Event
     chain: tuple[Site, ...]  # from the entry's own statement down to the event's site
     confidence: Confidence  # the least certain link on the way
-    no_grad: bool = False  # some call on the way runs under `torch.no_grad()`: no backward pass here
+    no_grad: bool = False  # a call on the way runs under `torch.no_grad()` or makes a batch: no backward pass
     in_worker: bool = False  # some call on the way runs in a DataLoader's worker processes
     loader: Workers = None  # that DataLoader
 
@@ -280,7 +280,9 @@ class CallGraph:
             below = (no_grad or event.no_grad, in_worker or _loader_of(event))
             if event.kind is EventKind.PARAM:
                 targets, in_worker_now = self._through_parameter(event, bindings)
-                below = (below[0], below[1] or in_worker_now)
+                # What a loader runs to make a batch (its dataset's `__getitem__`) makes data: no
+                # gradient flows back into it, so its ops' backward passes never run.
+                below = (below[0] or event.detail == ITERATION, below[1] or in_worker_now)
             if targets is None and module is None:
                 reached.append(Reached(event, (*chain, event.site), link, below[0], below[1] is not None, below[1]))
             elif targets is not None:

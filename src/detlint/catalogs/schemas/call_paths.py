@@ -42,6 +42,9 @@ SCHEMA: dict[str, Schema] = {
             "runs_on": (list_of_str, True),
             "given": (argument_ref, False),
             "methods": (list_of_str, True),
+            # Keywords of the builder whose callables make batches (`collate_fn`): no gradient
+            # flows back into them, whatever call they are handed to.
+            "batch_callbacks": (list_of_str, False),
         },
         "data_sources": {
             "callables": (list_of_str, False),

@@ -25,7 +25,10 @@ MODE_OUTCOMES = ("raises", "deterministic", "nondeterministic")
 DEFAULT_OUTCOMES = ("nondeterministic", "deterministic")
 CONDITION_TESTS = ("values", "not_values", "given", "below", "above", "runtime")
 SWITCH_SCOPES = ("all-ops", "cudnn", "workaround", "disables-checks", "op-order", "cpu-threads", "fusion")
-TENSOR_KINDS = ("integral-dtype", "integral-cast", "host-copy")
+TENSOR_KINDS = (
+    "integral-dtype", "integral-cast", "integral-result", "index-result", "index-result-on-request",
+    "index-result-keyword", "host-copy", "detached", "gradient-free-source",
+)
 FLAG_ROLES = ("deterministic", "partial", "historic", "changes-random-bits")
 
 _DOTTED = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")

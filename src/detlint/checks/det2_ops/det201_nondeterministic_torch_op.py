@@ -20,9 +20,11 @@ class NondeterministicTorchOp(ProjectRule):
     pins or locks, or `target-versions`). An op that deterministic mode makes deterministic is not
     reported per call: DET204 lists it once for the entry point, and where no entry point reaches it
     (a library) the change belongs to the runs that use it. A backward-only op applied to a training
-    loop's input batch (no gradient flows back to the data), `cumsum` of an integer or boolean tensor
-    (`(~mask).cumsum(1)`: exact whatever the order of the additions), and a CUDA-only op on a copy in
-    host memory (`x.cpu().cumsum(0)`) are not reported.
+    loop's input batch (no gradient flows back to the data) or to a tensor that carries no gradient
+    (after `.detach()`, made by `torch.from_numpy`), `cumsum` of an integer or boolean tensor
+    (`(~mask).cumsum(1)`, the counts of `torch.unique(x, return_counts=True)`: exact whatever the
+    order of the additions), and a CUDA-only op on a copy in host memory (`x.cpu().cumsum(0)`) are
+    not reported.
 
     Confidence is high for a resolved call, medium for a method on an unknown receiver or an argument
     that is not a literal, low when the hazard depends on a run-time fact (tensor rank, sparsity) or
@@ -93,6 +95,19 @@ class NondeterministicTorchOp(ProjectRule):
         "import torch\nimport torch.nn.functional as F\n\n@torch.no_grad()\ndef main():\n"
         "    x = torch.ones(1, 1, 2, 2).cuda()\n    F.interpolate(x, scale_factor=2, mode='bilinear')\n\n"
         "if __name__ == '__main__':\n    main()\n",
+        # Applied to a detached tensor, or one made from host data: no gradient flows back through it.
+        "import torch\nimport torch.nn.functional as F\n\ndef main():\n    conv = torch.nn.Conv2d(3, 1, 3).cuda()\n"
+        "    features = conv(torch.load('images.pt').cuda())\n    heatmap = features.detach()\n"
+        "    torch.save(F.interpolate(heatmap, scale_factor=2, mode='bilinear'), 'heatmap.pt')\n"
+        "    features.sum().backward()\n\nif __name__ == '__main__':\n    main()\n",
+        "import numpy as np\nimport torch\nimport torch.nn.functional as F\n\nclass Relative(torch.nn.Module):\n"
+        "    def __init__(self, table):\n        super().__init__()\n"
+        "        grid = torch.from_numpy(np.asarray(table)).unsqueeze(0)\n"
+        "        grid = F.interpolate(grid, size=(8, 8), mode='bicubic')\n        self.register_buffer('grid', grid)\n",
+        # Counts are int64: an integer cumsum is exact whatever the order of the additions.
+        "import torch\n\nclass MultiCrop(torch.nn.Module):\n    def forward(self, crops):\n"
+        "        widths = torch.tensor([crop.shape[-1] for crop in crops])\n"
+        "        return torch.cumsum(torch.unique_consecutive(widths, return_counts=True)[1], 0)\n",
     )
     INVALID = (
         "import torch\nimport torch.nn.functional as F\n\ndef main():\n    conv = torch.nn.Conv2d(3, 1, 3).cuda()\n"
@@ -104,6 +119,9 @@ class NondeterministicTorchOp(ProjectRule):
         "from torch import nn\nimport torch\n\nif __name__ == '__main__':\n    torch.cuda.set_device(0)\n"
         "    pool = nn.AdaptiveAvgPool2d(2)  # DET201\n    model = nn.Sequential(nn.Conv2d(3, 8, 3), pool).cuda()\n"
         "    model(torch.load('images.pt').cuda()).sum().backward()\n",
+        # The sorted values keep the input's floating-point type; only the indices are integers.
+        "import torch\n\nclass TopMass(torch.nn.Module):\n    def forward(self, attention):\n"
+        "        return torch.cumsum(torch.sort(attention)[0], 1)  # DET201\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
