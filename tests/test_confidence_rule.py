@@ -396,6 +396,27 @@ def test_an_unreached_op_counts_only_in_a_class_unless_the_project_is_a_library(
     assert sorted(f.span.line for f in in_library if f.code == "DET201") == [7, 11]
 
 
+def test_an_unreached_backward_op_counts_only_where_some_run_of_the_application_trains():
+    layers = (
+        "import torch\nimport torch.nn.functional as F\n\n\nclass Pool(torch.nn.Module):\n    def forward(self, x):\n"
+        "        return F.adaptive_avg_pool2d(x, 2)\n"
+    )
+    run = (
+        "import torch\n\nif __name__ == '__main__':\n    model = torch.nn.Conv2d(3, 3, 3).cuda()\n"
+        "    {work}\n    torch.save(model.state_dict(), 'model.pt')\n"
+    )
+    infer = run.format(work="torch.save(model(torch.load('x.pt').cuda()), 'y.pt')")
+    train = run.format(work="model(torch.load('x.pt').cuda()).sum().backward()")
+
+    def lines(**files: str) -> list[tuple[int, str]]:
+        found = check_project({"layers.py": layers, **files}, floor=Confidence.LOW)
+        return [(f.span.line, f.confidence.value) for f in found if f.code == "DET201"]
+
+    # The project's runs use PyTorch and none trains: the pooling's backward pass never runs here.
+    assert lines(**{"infer.py": infer}) == []
+    assert lines(**{"infer.py": infer, "train.py": train}) == [(7, "low")]
+
+
 def test_deterministic_mode_is_asked_for_only_where_it_fixes_or_demands_the_fix_of_a_varying_op():
     training = (
         "import torch\n\nif __name__ == '__main__':\n    torch.manual_seed(0)\n    layer = {layer}.cuda()\n"

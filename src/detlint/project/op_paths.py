@@ -276,7 +276,8 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
     """Findings for op calls that some entry point reaches without the framework's deterministic mode
     (`protected(state, use)` says whether a path has it for that op), or that no entry point reaches
     in a class's method (a library's layers; in an application an unreached free function says nothing
-    about how it runs, while `mode = "library"` reports its functional API too). A `may_vary` entry (a
+    about how it runs, nor does a backward-only op where the application's runs never train, while
+    `mode = "library"` reports its functional API too). A `may_vary` entry (a
     whole API the mode does not reach, no kernel known to vary) is reported only where a path turns
     the mode on.
     An op the mode makes deterministic is left to the per-entry finding (`reported_per_entry(state)`:
@@ -284,6 +285,9 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
     point reaches such an op (a library), the change belongs to the runs that use it, not to the call."""
     view = OpCatalogView(index, catalog)
     states = entry_states(index)
+    # Runs that use the framework, none of which trains with it: no backward pass runs in this project.
+    using = [state for state in states if any(r.event.subject.startswith(f"{catalog}:") for r in state.events(EventKind.OP))]
+    never_trained = bool(using) and not any(state.trains(view.package) for state in using)
     for use in view.uses(index, states):
         if use.status.default == "deterministic" or use.forward_only or use.entry.only_when_misused:
             # Deterministic in this version even without the mode, its backward is not seen to run, or it
@@ -317,6 +321,8 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
         application = index.settings.mode == "application"
         if not use.reaching and application and not _in_a_class(use.facts, use.event.site.scope):
             continue  # a helper no run calls: nothing says how, or whether, its op runs (a library's API counts)
+        if not use.reaching and application and use.entry.pass_ == "backward" and never_trained:
+            continue  # the application's runs use the framework and none trains: no backward pass runs
         if not use.reaching:
             confidence = Confidence.LOW if application else confidence.lowered()
             hazard = ", and no entry point reaches it"

@@ -29,10 +29,10 @@ class NondeterministicTorchOp(ProjectRule):
     Confidence is high for a resolved call, medium for a method on an unknown receiver or an argument
     that is not a literal, low when the hazard depends on a run-time fact (tensor rank, sparsity) or
     when no entry point reaches the call (in an application reported then only in a class's methods,
-    a library's layers: an unreached free function says nothing about how its op runs). A call only
-    runs whose results nobody keeps reach (a demo on random tensors, a benchmark) is not reported. It
-    is lowered when nothing on the path uses CUDA and the op
-    is nondeterministic only on CUDA.
+    a library's layers: an unreached free function says nothing about how its op runs; and a
+    backward-only op only when some run of the application trains with PyTorch). A call only runs
+    whose results nobody keeps reach (a demo on random tensors, a benchmark) is not reported. It is
+    lowered when nothing on the path uses CUDA and the op is nondeterministic only on CUDA.
 
     ## Why is this bad?
     Floating-point addition is not associative: when many threads add into the same output with
