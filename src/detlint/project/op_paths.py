@@ -285,9 +285,9 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
     point reaches such an op (a library), the change belongs to the runs that use it, not to the call."""
     view = OpCatalogView(index, catalog)
     states = entry_states(index)
-    # Runs that use the framework, none of which trains with it: no backward pass runs in this project.
-    using = [state for state in states if any(r.event.subject.startswith(f"{catalog}:") for r in state.events(EventKind.OP))]
-    never_trained = bool(using) and not any(state.trains(view.package) for state in using)
+    # Runs use the framework's ops and none trains with it: no backward pass runs in this project.
+    uses_ops = any(r.event.subject.startswith(f"{catalog}:") for state in states for r in state.events(EventKind.OP))
+    never_trained = uses_ops and not any(state.trains(view.package) for state in states)
     for use in view.uses(index, states):
         if use.status.default == "deterministic" or use.forward_only or use.entry.only_when_misused:
             # Deterministic in this version even without the mode, its backward is not seen to run, or it
