@@ -36,6 +36,9 @@ class OrderingIndex:
         self.loop_callables = entries_by(section("loop_effects"), "callables")
         self.loop_methods = entries_by(section("loop_effects"), "methods")
         self.sets = section("sets")[0]
+        self.search_paths = {
+            (entry["mapping"], variable) for entry in section("search_paths") for variable in entry["variables"]
+        }
         self.hash_callables = hashes("callables")
         self.hash_methods = hashes("methods")
         self.hash_iterable_callables = hashes("iterable_callables")

@@ -76,6 +76,9 @@ SCHEMA: dict[str, Schema] = {
         },
         # Attributes of such a table that hold its rows in its order.
         "tables": {"row_attributes": (list_of_str, True)},
+        # Environment variables that hold search paths: a listing written into one only sets which
+        # directory wins when two hold a file of the same name.
+        "search_paths": {"mapping": (is_str, True), "variables": (list_of_str, True)},
         # Statements in the body of a loop over an ordered value: which make the loop order-sensitive.
         "loop_effects": {
             "callables": (list_of_str, False),

@@ -646,6 +646,8 @@ class ScopeWalker:
             base = target.value
             if isinstance(base, cst.Name) and _is_full_slice(target):
                 self.bind(base.value, flows)  # dirs[:] = sorted(dirs)
+            elif self._search_path(target):
+                self.drop(flows)  # os.environ["LD_LIBRARY_PATH"] = ":".join(lib_dirs)
             else:
                 self.consume(flows, Reason(f"is stored in `{self.code(target)}`", escape=True))
         elif isinstance(target, cst.Attribute):
@@ -657,6 +659,11 @@ class ScopeWalker:
                 self.consume(flows, Reason(f"is stored in `{self.code(target)}`", escape=True))
         elif isinstance(target, cst.StarredElement):
             self._bind_target(target.value, flows, value)
+
+    def _search_path(self, target: cst.Subscript) -> bool:
+        """`os.environ["LD_LIBRARY_PATH"]`: a variable of search paths (`search_paths` in the catalog)."""
+        mapping = self.context.imports.resolve(target.value) if isinstance(target.value, (cst.Name, cst.Attribute)) else None
+        return mapping is not None and (mapping, _literal_index(target)) in self.index.search_paths
 
     def _unpack(self, target: cst.Tuple | cst.List, flows: Flows) -> None:
         names = [element.value for element in target.elements]

@@ -55,7 +55,9 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     from the listing or concatenated in its order (`pl.read_parquet(files)`, `pd.concat(frames)`)
     keeps it through its methods until it is sorted (`.sort(...)`, `.sort_values(...)`) or
     aggregated (`.mean()`, `group_by(...).len()`), and uses it when rows are taken by position
-    (`.head()`, `.iloc[:800]`) or handed on. For `os.walk`,
+    (`.head()`, `.iloc[:800]`) or handed on. Directories joined into a search-path variable
+    (`os.environ["LD_LIBRARY_PATH"] = ":".join(dirs)`: `search_paths` in `rules/ordering.yaml`) only
+    decide which of two files of the same name is found first. For `os.walk`,
     sorting the directory list in place (`dirnames.sort()`, top-down only) fixes the visiting order
     and `sorted(filenames)` the file order; a loop that reads only the first directory (ends with `break` or `return`) needs neither.
     Paths inside a zip archive (`zipfile.Path`) and a package's resources
@@ -128,6 +130,7 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\ndef f(d):\n    files = os.listdir(d)\n    files.sort()\n    return files\n",
         "import os\ndef f(d):\n    files = os.listdir(d)\n    files = sorted(files)\n    return [os.path.join(d, x) for x in files]\n",
         "import os\ndef f(d):\n    return len(os.listdir(d))\n",
+        "import glob, os\nlibs = glob.glob('/opt/nvidia/*/lib')\nos.environ['LD_LIBRARY_PATH'] = ':'.join(libs)\n",
         "import os\ndef f(d, name):\n    return name in os.listdir(d)\n",
         "import os\ndef empty(d):\n    return not os.listdir(d)\n",
         "import os\ndef f(d):\n    names = set(os.listdir(d))\n    return names\n",
@@ -242,6 +245,7 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     INVALID = (
         "import os\ndef load(d):\n    out = []\n    for f in os.listdir(d):  # DET303\n        out.append(f)\n    return out\n",
         "import os\ndef f(d):\n    return os.listdir(d)  # DET303\n",
+        "import glob, os\nshards = glob.glob('data/*.csv')  # DET303\nos.environ['TRAIN_SHARDS'] = ','.join(shards)\n",
         "from os import listdir\ndef f(d):\n    files = listdir(d)  # DET303\n    return Dataset(files)\n",
         "import os\ndef f(d):\n    return {n: i for i, n in enumerate(os.listdir(d))}  # DET303\n",
         "import glob\nfiles = glob.glob('data/*.png')  # DET303\nlabels = load_labels()\npairs = list(zip(files, labels))\n",
