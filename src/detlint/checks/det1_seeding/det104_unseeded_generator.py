@@ -5,7 +5,7 @@ import libcst as cst
 from detlint.analysis.statements import descendants
 from detlint.checks.base import Rule
 from detlint.finding import Confidence, Severity
-from detlint.names import BUILTIN_NAMES, argument, literal_value
+from detlint.names import BUILTIN_NAMES, argument, dotted_name, literal_value
 
 
 class UnseededGenerator(Rule):
@@ -16,8 +16,10 @@ class UnseededGenerator(Rule):
     `torch.Generator()` that is never given `manual_seed`, and
     `tf.random.Generator.from_non_deterministic_state()`.
 
-    A `torch.Generator` counts as seeded when `.manual_seed(...)` is chained on it or called anywhere
-    in the file on the name it is assigned to. A generator made as the fallback of a parameter the
+    A `torch.Generator` counts as seeded when `.manual_seed(...)` is chained on it, called anywhere
+    in the file on the name it is assigned to, or called by a class of the file on the attribute
+    named like the argument the generator is handed to it as (`Sampler(generator=torch.Generator())`
+    and `self.generator.manual_seed(epoch)` in `Sampler.__iter__`). A generator made as the fallback of a parameter the
     caller did not pass (`if rng is None: rng = np.random.default_rng()`) is reported at low
     confidence: the callers may always pass a seeded one.
 
@@ -60,6 +62,9 @@ class UnseededGenerator(Rule):
         "import torch\nclass Data:\n    def __init__(self, seed):\n        self.gen = torch.Generator()\n"
         "        self.gen.manual_seed(seed)\n",
         "import numpy as np\nrng = np.random.Generator(np.random.PCG64(12345))\n",
+        "import torch\nclass Sampler:\n    def __init__(self, generator):\n        self.generator = generator\n\n"
+        "    def __iter__(self):\n        self.generator.manual_seed(self.epoch)\n        yield from range(4)\n\n"
+        "sampler = Sampler(generator=torch.Generator())\n",
     )
     INVALID = (
         "import numpy as np\nrng = np.random.default_rng()  # DET104\n",
@@ -77,6 +82,10 @@ class UnseededGenerator(Rule):
         "    return rng.normal(size=n)\n",
         "import numpy as np\nclass Sim:\n    def __init__(self, rng=None):\n"
         "        self.rng = rng if rng is not None else np.random.default_rng()  # DET104\n",
+        # Handed to a class of the file that draws from it and never seeds it.
+        "import torch\nclass Sampler:\n    def __init__(self, generator):\n        self.generator = generator\n\n"
+        "    def __iter__(self):\n        yield from torch.randperm(4, generator=self.generator).tolist()\n\n"
+        "sampler = Sampler(generator=torch.Generator())  # DET104\n",
     )
 
     def __init__(self, context) -> None:
@@ -146,26 +155,31 @@ class UnseededGenerator(Rule):
             fix = (
                 f"Call `{name}.manual_seed(SEED)` before using it" if name else f"Use `{qualname}().manual_seed(SEED)`"
             )
-            receiver = self._project_receiver(call)
+            receiver, keyword = self._project_receiver(call)
+            if receiver is not None and keyword and _class_seeds(original_node, receiver, keyword):
+                continue
             self._report(
                 call, qualname, "is never seeded", fix,
                 unknown=f" It is handed to `{receiver}`, which may seed it (low confidence)." if receiver else "",
             )  # fmt: skip
 
-    def _project_receiver(self, call: cst.Call) -> str | None:
-        """The first call this generator is handed to, through any nesting, that is not a framework's:
-        code the file cannot see into may seed it (`SeedableSampler(generator=torch.Generator())`)."""
+    def _project_receiver(self, call: cst.Call) -> tuple[str | None, str]:
+        """The first call this generator is handed to, through any nesting, that is not a framework's,
+        and the keyword it is handed over as there: code the file cannot see into may seed it
+        (`SeedableSampler(generator=torch.Generator())`)."""
         external = self.context.model.external
-        outer = self._argument_of.get(id(call))
+        inner, outer = call, self._argument_of.get(id(call))
         while outer is not None:
             name = self.qualname(outer.func)
             if name is None and isinstance(outer.func, cst.Attribute):
-                return None  # a method of some value (`x.normal_(generator=...)`): not known to seed it
+                return None, ""  # a method of some value (`x.normal_(generator=...)`): not known to seed it
             builtin = name is None and isinstance(outer.func, cst.Name) and outer.func.value in BUILTIN_NAMES
             if not builtin and (name is None or name.split(".")[0] not in external):
-                return name or self.context.module.code_for_node(outer.func)
-            outer = self._argument_of.get(id(outer))  # `getattr(s, "generator", torch.Generator())`: look further out
-        return None
+                keyword = next((arg.keyword.value for arg in outer.args if arg.value is inner and arg.keyword), "")
+                return name or self.context.module.code_for_node(outer.func), keyword
+            # `getattr(s, "generator", torch.Generator())`: look further out
+            inner, outer = outer, self._argument_of.get(id(outer))
+        return None, ""
 
     def _report(self, node: cst.Call, qualname: str, problem: str, fix: str, unknown: str = "") -> None:
         self.report(
@@ -176,6 +190,18 @@ class UnseededGenerator(Rule):
             help=fix,
             confidence=Confidence.LOW if unknown else self.resolution_confidence(node.func),
         )
+
+
+def _class_seeds(module: cst.Module, receiver: str, attribute: str) -> bool:
+    """Whether a class of the module named `receiver` calls `self.<attribute>.manual_seed(...)`."""
+    classes = (statement for statement in module.body if isinstance(statement, cst.ClassDef))
+    for definition in (c for c in classes if c.name.value == receiver):
+        for call in descendants(definition, (cst.Call,)):
+            func = call.func
+            if isinstance(func, cst.Attribute) and func.attr.value == "manual_seed":
+                if dotted_name(func.value) == f"self.{attribute}":
+                    return True
+    return False
 
 
 def _mentions(node: cst.CSTNode, name: str) -> bool:
