@@ -75,6 +75,9 @@ class OpEntry:
     # Deterministic mode does not fix it, but turning the mode on demands the setting that does (DET204).
     mode_demands_its_fix: bool = False
     floating_only: bool = False  # exact (so repeatable) on integer and boolean tensors
+    # The library whose global seed, set earlier on the path, makes the call repeat (an unseeded
+    # `tf.random.normal` after `tf.random.set_seed`).
+    repeats_once_seeded: str | None = None
     # Calls meeting these are repeatable (deterministic by default), whatever the mode does with them.
     repeatable_when: Conditions | None = None
 
@@ -133,6 +136,7 @@ def _op_entry(entry: Entry, calls: Mapping[str, list[str]]) -> OpEntry:
         may_vary=bool(entry.get("may_vary")),
         mode_demands_its_fix=bool(entry.get("mode_demands_its_fix")),
         floating_only=bool(entry.get("floating_only")),
+        repeats_once_seeded=entry.get("repeats_once_seeded"),
         repeatable_when=Conditions.op_form(entry["repeatable_when"]) if entry.get("repeatable_when") else None,
     )
 

@@ -106,6 +106,15 @@ class EntryState:
     def position(self, reached: Reached) -> int:
         return next(index for index, item in enumerate(self.reached) if item is reached)
 
+    def seeded_before(self, library: str, reached: Reached) -> bool:
+        """Whether the path seeds a library's global generator before it reaches an event."""
+        for item in self.reached:
+            if item is reached:
+                return False
+            if item.event.kind is EventKind.SEED and library in item.event.covers:
+                return True
+        return False
+
 
 def entry_states(index: ProjectIndex) -> list[EntryState]:
     return [EntryState(entry, index.reach(entry)) for entry in index.entry_points]
@@ -301,6 +310,10 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
                 continue
         else:
             exposed = [(state, reached) for state, reached in use.reaching if not protected(state, use)]
+        if use.entry.repeats_once_seeded:
+            # An unseeded draw after the library's global seed is set takes its seed from it.
+            library = use.entry.repeats_once_seeded
+            exposed = [(state, reached) for state, reached in exposed if not state.seeded_before(library, reached)]
         if use.reaching and not exposed:
             continue
         if use.status.deterministic_mode == "deterministic" and not use.reaching:

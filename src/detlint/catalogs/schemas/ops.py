@@ -313,6 +313,9 @@ def _op_fields(status_check: Check) -> dict[str, tuple[Check, bool]]:
         # Varies only through floating-point rounding: integer and boolean inputs (or an integer `dtype=`)
         # give exact results, whatever the order of the additions.
         "floating_only": (is_bool, False),
+        # The library (an id of `libraries` in rng.yaml) whose global seed, set earlier on the path,
+        # makes the call repeat: the op draws its seed from it.
+        "repeats_once_seeded": (is_str, False),
         # Calls meeting these give the same result in every run (pooling windows that cannot overlap:
         # each input gradient gets one atomic add), although the mode's check still raises on them.
         "repeatable_when": (conditions(with_positions=True), False),

@@ -19,7 +19,9 @@ class NondeterministicTfOp(ProjectRule):
     (`import keras`) reached only by paths that set `KERAS_BACKEND` to `jax` or `torch` is not a
     TensorFlow op. A TensorFlow 1 session, which op determinism does not cover and which has no
     kernel of its own that is known to vary, is reported (low) only on paths that turn op
-    determinism on and so rely on it.
+    determinism on and so rely on it. A random op without a seed of its own (`tf.random.normal`,
+    `Dataset.shuffle`) is not reported on paths that call `tf.random.set_seed` before it: its op
+    seed then comes from the global one (`repeats_once_seeded` in `rules/tf_ops.yaml`).
 
     ## Why is this bad?
     These kernels accumulate with atomics on the GPU, so their results (and gradients) change from
@@ -61,6 +63,10 @@ class NondeterministicTfOp(ProjectRule):
     severity = Severity.WARNING
 
     VALID = (
+        # The global seed, set first, seeds the unseeded draw.
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.random.set_seed(0)\n"
+        "    data = tf.io.read_file('train.csv')\n    noise = tf.random.normal([4])\n"
+        "    tf.io.write_file('out.txt', data + tf.strings.as_string(noise)[0])\n",
         # Keras 3 on the PyTorch backend: its upsampling is not TensorFlow's kernel.
         "import os\n\nos.environ['KERAS_BACKEND'] = 'torch'\n\nimport keras\n\nif __name__ == '__main__':\n"
         "    model = keras.Sequential([keras.layers.UpSampling2D(), keras.layers.Flatten(), keras.layers.Dense(1)])\n"
@@ -79,6 +85,10 @@ class NondeterministicTfOp(ProjectRule):
     INVALID = (
         "import tensorflow as tf\n\nif __name__ == '__main__':\n"
         "    tf.math.bincount(tf.constant([1, 1, 2]))  # DET202\n",
+        # An unseeded draw with no global seed: its seed comes from the operating system.
+        "import tensorflow as tf\n\nif __name__ == '__main__':\n"
+        "    data = tf.io.read_file('train.csv')\n    noise = tf.random.normal([4])  # DET202\n"
+        "    tf.io.write_file('out.txt', data + tf.strings.as_string(noise)[0])\n",
         # Op determinism does not reach a TF1 session.
         "import tensorflow as tf\n\nif __name__ == '__main__':\n    tf.config.experimental.enable_op_determinism()\n"
         "    with tf.compat.v1.Session() as sess:  # DET202\n"
