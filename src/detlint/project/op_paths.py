@@ -295,7 +295,7 @@ def unprotected_op_findings(rule, index: ProjectIndex, catalog: str, protected, 
     view = OpCatalogView(index, catalog)
     states = entry_states(index)
     # Runs use the framework's ops and none trains with it: no backward pass runs in this project.
-    uses_ops = any(r.event.subject.startswith(f"{catalog}:") for state in states for r in state.events(EventKind.OP))
+    uses_ops = any(r.event.subject.startswith(view.prefix) for state in states for r in state.events(EventKind.OP))
     never_trained = uses_ops and not any(state.trains(view.package) for state in states)
     for use in view.uses(index, states):
         if use.status.default == "deterministic" or use.forward_only or use.entry.only_when_misused:

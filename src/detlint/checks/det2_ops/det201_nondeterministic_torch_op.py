@@ -21,7 +21,7 @@ class NondeterministicTorchOp(ProjectRule):
     reported per call: DET204 lists it once for the entry point, and where no entry point reaches it
     (a library) the change belongs to the runs that use it. A backward-only op applied to a training
     loop's input batch (no gradient flows back to the data) or to a tensor that carries no gradient
-    (after `.detach()`, made by `torch.from_numpy`), `cumsum` of an integer or boolean tensor
+    (after `.detach()`, made by `torch.from_numpy` or by `torch.tensor` without `requires_grad`), `cumsum` of an integer or boolean tensor
     (`(~mask).cumsum(1)`, the counts of `torch.unique(x, return_counts=True)`: exact whatever the
     order of the additions), and a CUDA-only op on a copy in host memory (`x.cpu().cumsum(0)`) are
     not reported.
