@@ -75,6 +75,9 @@ class Event:
     guarded: bool = False  # inside `if __name__ == "__main__":`: runs only when the module is the entry
     no_grad: bool = False  # under `torch.no_grad()` (or in a function decorated so): no backward pass runs
     in_worker: bool = False  # a call a DataLoader makes in its worker processes (num_workers > 0)
+    # A call a DataLoader makes to build a batch (its dataset's hooks, `collate_fn`): it makes data, so
+    # no gradient flows back into it, yet it says nothing of whether the run evaluates or trains.
+    makes_batches: bool = False
     option: str = ""  # OP: matched only when this command-line option is given (`args.compile_mode`)
 
 

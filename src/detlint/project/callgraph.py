@@ -14,7 +14,7 @@ RNG events it meets, each with the chain of sites that leads to it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from detlint.catalogs.call_paths import ITERATION
 from detlint.catalogs.loader import load_catalog
@@ -80,9 +80,39 @@ class Reached:
     event: Event
     chain: tuple[Site, ...]  # from the entry's own statement down to the event's site
     confidence: Confidence  # the least certain link on the way
-    no_grad: bool = False  # a call on the way runs under `torch.no_grad()` or makes a batch: no backward pass
+    no_grad: bool = False  # a call on the way runs under `torch.no_grad()`: no backward pass
     in_worker: bool = False  # some call on the way runs in a DataLoader's worker processes
     loader: Workers = None  # that DataLoader
+    makes_batches: bool = False  # a call on the way builds a DataLoader's batch: no gradient flows back
+
+    @property
+    def without_backward(self) -> bool:
+        """No backward pass runs through the event: it is under no_grad or makes a batch."""
+        return self.no_grad or self.makes_batches
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the calls of a frame run under: no_grad, building a loader's batch, a loader's workers."""
+
+    no_grad: bool = False
+    makes_batches: bool = False
+    loader: Workers = None
+
+    def entering(self, event: Event, loader: Workers) -> _Context:
+        """The context of what `event` calls."""
+        return _Context(
+            self.no_grad or event.no_grad, self.makes_batches or event.makes_batches, self.loader or loader
+        )
+
+    def entering_loader(self, makes_batches: bool, loader: Workers) -> _Context:
+        return replace(self, makes_batches=self.makes_batches or makes_batches, loader=self.loader or loader)
+
+    def decorated(self, without_gradients: bool) -> _Context:
+        return replace(self, no_grad=True) if without_gradients else self
+
+    def reached(self, event: Event, chain: tuple[Site, ...], confidence: Confidence) -> Reached:
+        return Reached(event, chain, confidence, self.no_grad, self.loader is not None, self.loader, self.makes_batches)
 
 
 class CallGraph:
@@ -258,50 +288,50 @@ class CallGraph:
         call that enters a DataLoader's worker processes), in execution order: the module's top level
         (as imported when `start` is given), then `start` (a function of that module) if given."""
         reached: list[Reached] = []
-        plain = (False, None)  # (under no_grad, the loader whose worker processes run it)
-        entered_in: set[tuple[Scope, tuple[bool, Workers], tuple]] = set()
+        plain = _Context()
+        entered_in: set[tuple[Scope, _Context, tuple]] = set()
         imported: set[str] = {facts.module}
-        # Each frame: the steps still to run, the chain that led here, the weakest link so far, and
-        # whether a call on the way runs under no_grad, and in which loader's worker processes.
-        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, bool, Workers, Bindings]] = []
+        # Each frame: the steps still to run, the chain that led here, the weakest link so far, the
+        # context its calls run in, and the instances bound to its parameters.
+        stack: list[tuple[Iterator[Step], tuple[Site, ...], Confidence, _Context, Bindings]] = []
         if start is not None and start in facts.scopes:
             entered_in.add(((facts.path, start), plain, ()))
-            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, *plain, {}))
+            stack.append((iter(self._steps(facts.path, start, False)), (), Confidence.HIGH, plain, {}))
         # Started at a function (a console script), the module is imported: its main guard does not run.
-        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH, *plain, {}))
+        stack.append((iter(self._steps(facts.path, MODULE_SCOPE, start is not None)), (), Confidence.HIGH, plain, {}))
         while stack:
-            steps, chain, confidence, no_grad, in_worker, bindings = stack[-1]
+            steps, chain, confidence, context, bindings = stack[-1]
             step = next(steps, None)
             if step is None:
                 stack.pop()
                 continue
             event, targets, module = step
             link = Confidence.weakest(confidence, event.confidence)
-            below = (no_grad or event.no_grad, in_worker or _loader_of(event))
+            below = context.entering(event, _loader_of(event))
             if event.kind is EventKind.PARAM:
                 targets, in_worker_now = self._through_parameter(event, bindings)
                 # What a loader runs to make a batch (its dataset's `__getitem__`) makes data: no
                 # gradient flows back into it, so its ops' backward passes never run.
-                below = (below[0] or event.detail == ITERATION, below[1] or in_worker_now)
+                below = below.entering_loader(event.detail == ITERATION, in_worker_now)
             if targets is None and module is None:
-                reached.append(Reached(event, (*chain, event.site), link, below[0], below[1] is not None, below[1]))
+                reached.append(below.reached(event, (*chain, event.site), link))
             elif targets is not None:
-                if targets and below[1] is not None and in_worker is None:
+                if targets and below.loader is not None and context.loader is None:
                     # the step into a loader's worker processes: what their seeds can change starts here
-                    reached.append(Reached(event, (*chain, event.site), link, below[0], True, below[1]))
+                    reached.append(below.reached(event, (*chain, event.site), link))
                 for scope in targets:
                     # A function runs once per context: with gradients and without, in the main process
                     # and in a loader's workers (what it draws and which ops count differ), and with each
                     # set of instances passed to it (`train(model_a)`, then `train(model_b)`).
-                    inside = (below[0] or self._decorated_without_gradients(scope), below[1])
+                    inside = below.decorated(self._decorated_without_gradients(scope))
                     passed = self._bind(event, scope, bindings)
-                    context = (scope, inside, _classes_bound(passed))
-                    if context not in entered_in:
-                        entered_in.add(context)
+                    key = (scope, inside, _classes_bound(passed))
+                    if key not in entered_in:
+                        entered_in.add(key)
                         steps_in = iter(self._steps(scope[0], scope[1], False))
-                        stack.append((steps_in, (*chain, event.site), link, *inside, passed))
+                        stack.append((steps_in, (*chain, event.site), link, inside, passed))
             elif module.module not in imported:
                 imported.add(module.module)
-                frame = (iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link, *below, {})
+                frame = (iter(self._steps(module.path, MODULE_SCOPE, True)), (*chain, event.site), link, below, {})
                 stack.append(frame)
         return reached

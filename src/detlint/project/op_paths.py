@@ -46,7 +46,7 @@ class EntryState:
         return any(
             r.event.kind is EventKind.TRAIN
             and r.event.detail == framework
-            and not r.no_grad
+            and not r.without_backward
             and (framework != "tensorflow" or self.runs_on_tensorflow(r.event))
             for r in self.reached
         )
@@ -57,7 +57,7 @@ class EntryState:
         (whose training may run where the call graph does not follow, as a custom loop behind a
         framework callback): what it is fed, in what order, may change a model."""
         return any(
-            (r.event.kind is EventKind.TRAIN and not r.no_grad)
+            (r.event.kind is EventKind.TRAIN and not r.without_backward)
             or (r.event.kind is EventKind.RNG and dict(r.event.data).get("initialises_weights"))
             for r in self.reached
         )
@@ -107,7 +107,8 @@ class EntryState:
         return next(index for index, item in enumerate(self.reached) if item is reached)
 
     def seeded_before(self, library: str, reached: Reached) -> bool:
-        """Whether the path seeds a library's global generator before it reaches an event."""
+        """Whether the path seeds a library's global generator before it reaches an event (in any branch:
+        the order the path's events come in, not which branches a run takes)."""
         for item in self.reached:
             if item is reached:
                 return False
@@ -170,7 +171,7 @@ class OpCatalogView:
             if judged is None or (self.package == "tensorflow" and not state.runs_on_tensorflow(reached.event)):
                 continue
             entry, status = judged
-            if entry.pass_ == "backward" and (reached.no_grad or not state.trains(self.package)):
+            if entry.pass_ == "backward" and (reached.without_backward or not state.trains(self.package)):
                 continue
             yield reached, entry, status
 
@@ -241,7 +242,7 @@ class OpCatalogView:
             use = OpUse(facts, event, entry, status, calls)
             if entry.pass_ == "backward" and calls:
                 # Its backward pass runs only where a path trains, and never under no_grad.
-                training = tuple(pair for pair in calls if not pair[1].no_grad and pair[0].trains(self.package))
+                training = tuple(pair for pair in calls if not pair[1].without_backward and pair[0].trains(self.package))
                 use = replace(use, reaching=training, forward_only=not training)
             key = (facts.path, event.site.span)
             known = by_site.get(key)

@@ -84,10 +84,12 @@ def _initial_weights_replaced(reached: list[Reached]) -> bool:
     runs code under no_grad and never trains, so the layers' random initial weights are replaced before
     they count (evaluation, inference, sampling). Without a no_grad region the path may train through a
     framework whose loop is not seen (a fine-tuning runner); one in a constructor (an initialisation
-    idiom) says nothing of what the run does."""
+    idiom) or in what a DataLoader runs to build a batch says nothing of what the run does."""
     loads = any(r.event.kind is EventKind.DATA and dict(r.event.data).get("loads_weights") for r in reached)
     evaluates = any(
-        (r.event.kind is EventKind.NO_GRAD or r.no_grad) and not r.event.site.scope.endswith("__init__")
+        (r.event.kind is EventKind.NO_GRAD or r.no_grad)
+        and not r.makes_batches
+        and not r.event.site.scope.endswith("__init__")
         for r in reached
     )
     return loads and evaluates and not any(r.event.kind is EventKind.TRAIN for r in reached)

@@ -158,6 +158,14 @@ class UnseededRng(ProjectRule):
             "train.py": "import torch\nfrom model import Net\n\ndef main():\n    torch.cuda.manual_seed_all(0)\n"
             "    return Net()\n\nif __name__ == '__main__':\n    main()  # DET101\n",
         },
+        # Stored weights loaded, but the new head's weights are random: a loader building its batches is
+        # not an evaluation.
+        "import torch\nfrom torch.utils.data import DataLoader, Dataset\nfrom transformers import AutoModel\n\n"
+        "class Shards(Dataset):\n    def __len__(self):\n        return 8\n\n    def __getitem__(self, index):\n"
+        "        return torch.load(f'shard{index}.pt')\n\ndef main():\n"
+        "    backbone = AutoModel.from_pretrained('bert-base-uncased')\n    head = torch.nn.Linear(768, 2)\n"
+        "    for batch in DataLoader(Shards()):\n        print(head(backbone(batch).pooler_output))\n"
+        "    torch.save(head.state_dict(), 'head.pt')\n\nif __name__ == '__main__':\n    main()  # DET101\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
