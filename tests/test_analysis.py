@@ -157,6 +157,68 @@ def test_the_index_of_a_statement_follows_the_walker():
     assert scope.index_of(cst.parse_statement("d = 4")) is None
 
 
+def test_every_other_binding_form_makes_a_name_opaque():
+    scope = _scope(
+        """
+        import numpy as np, os.path
+        from torch import nn
+        if (found := search()) is None:
+            pass
+        elif (other := search()):
+            pass
+        sizes = [last := size for size in shapes]
+        try:
+            pass
+        except ValueError as error:
+            pass
+        def helper():
+            inner = 1
+        class Holder:
+            pass
+        gone = 1
+        del gone
+        global shared
+        """
+    )
+    opaque = {name: binding.opaque for name, binding in scope.bindings.items()}
+    assert opaque["np"] == opaque["os"] == opaque["nn"] == "an import"
+    assert opaque["found"] == opaque["other"] == opaque["last"] == "an assignment expression"
+    assert opaque["error"] == "an exception name"
+    assert opaque["helper"] == opaque["Holder"] == "a definition"
+    assert opaque["gone"] == "a del statement" and opaque["shared"] == "a global declaration"
+    assert opaque["sizes"] is None and "inner" not in opaque  # a nested function is a scope of its own
+
+
+def _value_at(source: str, name: str, *path: int) -> str | None:
+    """The value of `name` at the statement reached by `path` (indices into nested bodies)."""
+    module = _module(source)
+    stack, body = [], module.body
+    for index in path:
+        stack.append(body[index])
+        body = stack[-1].body.body if hasattr(stack[-1].body, "body") else ()
+    value = Scope(module.body).value_at(name, stack)
+    return code_of(value) if value is not None else None
+
+
+def test_a_name_holds_its_latest_assignment_in_a_block_around_the_read():
+    source = "x = load()\nx = x.float()\nif t:\n    y = f(x)\n"
+    assert _value_at(source, "x", 2, 0) == "x.float()"
+    assert _value_at(source, "x", 1) == "load()"  # `x = x.float()` reads the x bound before
+    assert _value_at("if t:\n    x = load()\ny = f(x)\n", "x", 1) is None  # assigned in one branch only
+    assert _value_at("x = a()\nif t:\n    x = b()\ny = f(x)\n", "x", 2) is None
+    assert _value_at("y = f(x)\nx = load()\n", "x", 0) is None  # not assigned yet
+    assert _value_at("x = a()\nx += b\ny = f(x)\n", "x", 2) is None  # updated
+
+
+def test_a_later_assignment_in_a_loop_around_the_read_carries_its_value_over():
+    carried = "x = a()\nfor step in steps:\n    y = f(x)\n    x = g(y)\n"
+    assert _value_at(carried, "x", 1, 0) is None
+    after_the_loop = "x = a()\nfor step in steps:\n    y = f(x)\nx = g(y)\n"
+    assert _value_at(after_the_loop, "x", 1, 0) == "a()"
+    in_the_loop = "for step in steps:\n    x = a()\n    y = f(x)\n"
+    assert _value_at(in_the_loop, "x", 0, 1) == "a()"
+
+
 # -- values -------------------------------------------------------------------------------------------
 def _model(source: str, module_name: str = "pkg.train") -> SemanticModel:
     module = _module(source)

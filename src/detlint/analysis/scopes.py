@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from detlint.analysis.statements import SIMPLE_STATEMENTS, statements, target_names
-from detlint.names import NOT_LITERAL, literal_value
+from detlint.analysis.statements import SIMPLE_STATEMENTS, blocks, descendants, target_names
+from detlint.names import NOT_LITERAL, dotted_name, literal_value
 
 
 @dataclass
@@ -21,7 +21,9 @@ class Binding:
     # (statement index, key or None, value, node): `d[k] = v`, `d.setdefault(k, v)`, `d.update(...)`
     # (its call as the value), `x += v`.
     updates: list[tuple[int, str | None, cst.BaseExpression, cst.CSTNode]] = field(default_factory=list)
-    opaque: str | None = None  # why the value cannot be read: a loop variable, a with-target, unpacking
+    # why the value cannot be read: a loop variable, a with-target, unpacking, an assignment expression,
+    # an import, a definition, an exception name, `del`, `global`
+    opaque: str | None = None
 
 
 class Scope:
@@ -34,6 +36,10 @@ class Scope:
         self._bindings: dict[str, Binding] | None = None
         self._order: dict[int, int] = {}
         self._index = 0
+        # By statement place: the block holding the statement (numbered in walk order), and the place
+        # of the last statement nested in it (itself when it has none).
+        self._blocks: list[int] = []
+        self._ends: list[int] = []
 
     @property
     def bindings(self) -> dict[str, Binding]:
@@ -50,13 +56,69 @@ class Scope:
 
     def _walk(self) -> None:
         self._bindings = {}
-        for index, statement in enumerate(statements(self.body)):
-            self._order[id(statement)] = self._index = index
+        self._walk_block(self.body, 0)
+
+    def _walk_block(self, body: Sequence[cst.CSTNode], block: int) -> int:
+        """Every statement of a block, each before those nested in it (the order of `statements`);
+        returns the number of the last block walked."""
+        last_block = block
+        for statement in body:
+            index = self._index = len(self._blocks)
+            self._order[id(statement)] = index
+            self._blocks.append(block)
+            self._ends.append(index)
             self._collect(statement)
+            if not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                for nested in blocks(statement):
+                    last_block = self._walk_block(nested, last_block + 1)
+            self._ends[index] = len(self._blocks) - 1
+        return last_block
 
     def _binding(self, name: str) -> Binding:
         assert self._bindings is not None
         return self._bindings.setdefault(name, Binding())
+
+    def current_index(self, statement_stack: Sequence[cst.CSTNode]) -> int | None:
+        """The place of the innermost statement being visited that the body holds."""
+        for statement in reversed(statement_stack):
+            index = self.index_of(statement)
+            if index is not None:
+                return index
+        return None
+
+    def binds(self, name: str) -> bool:
+        return name in self.parameters or name in self.bindings
+
+    def value_at(self, name: str, statement_stack: Sequence[cst.CSTNode]) -> cst.BaseExpression | None:
+        """The value a name holds on every path to the innermost statement of `statement_stack` the body
+        holds: the latest plain assignment ahead of it, in a block around it (`x = x.float()` then
+        `y = f(x)`). None where the name may hold anything else there: a parameter or no assignment
+        yet, a rebinding in a branch or any other form, an update, or a later assignment in a loop
+        around it that carries a value over to the next pass."""
+        binding = self.bindings.get(name)
+        current = self.current_index(statement_stack)
+        if binding is None or binding.opaque or binding.updates or current is None:
+            return None
+        ahead = [(index, value) for index, value in binding.values if index < current]
+        if not ahead:
+            return None
+        index, value = ahead[-1]
+        held = [(self._order[id(statement)], statement) for statement in statement_stack if id(statement) in self._order]
+        if self._blocks[index] not in {self._blocks[place] for place, _ in held}:
+            return None  # assigned in a branch the statement is not in
+        loops = [place for place, statement in held if isinstance(statement, (cst.For, cst.While))]
+        if any(later > index and any(loop < later <= self._ends[loop] for loop in loops) for later, _ in binding.values):
+            return None  # reassigned further down a loop the statement is in
+        return value
+
+    def single_value(self, name: str) -> cst.BaseExpression | None:
+        """The value of a name the body binds exactly once, by a plain assignment it never updates: what
+        a function defined in the body finds when it runs. None for a parameter, or a name bound,
+        rebound or updated any other way."""
+        binding = self.bindings.get(name)
+        if name in self.parameters or binding is None or binding.opaque or binding.updates or len(binding.values) != 1:
+            return None
+        return binding.values[0][1]
 
     def _collect(self, statement: cst.CSTNode) -> None:
         if isinstance(statement, cst.For):
@@ -67,9 +129,20 @@ class Scope:
                 if item.asname is not None:
                     for name in target_names(item.asname.name):
                         self._binding(name).opaque = "a with-statement target"
+        elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            self._binding(statement.name.value).opaque = "a definition"
+        for handler in getattr(statement, "handlers", ()):
+            if handler.name is not None:
+                for name in target_names(handler.name.name):
+                    self._binding(name).opaque = "an exception name"
+        for part in _header(statement):
+            for walrus in descendants(part, cst.NamedExpr, skip=_OWN_SCOPES):
+                for name in target_names(walrus.target):
+                    self._binding(name).opaque = "an assignment expression"
         if not isinstance(statement, SIMPLE_STATEMENTS):
             return
         for small in statement.body:
+            self._other_binding(small)
             if isinstance(small, cst.Assign):
                 for target in small.targets:
                     self._assign(target.target, small.value, small)
@@ -79,6 +152,21 @@ class Scope:
                 self._binding(small.target.value).updates.append((self._index, None, small.value, small))
             elif isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
                 self._method_update(small.value)
+
+    def _other_binding(self, small: cst.BaseSmallStatement) -> None:
+        """Names a small statement binds or unbinds without a value the scope can read."""
+        if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+            for alias in small.names:
+                bound = alias.asname.name if alias.asname is not None else alias.name
+                name = bound.value if isinstance(bound, cst.Name) else dotted_name(bound)
+                if name:  # `import a.b` binds `a`
+                    self._binding(name.split(".")[0]).opaque = "an import"
+        elif isinstance(small, cst.Del):
+            for name in target_names(small.target):
+                self._binding(name).opaque = "a del statement"
+        elif isinstance(small, (cst.Global, cst.Nonlocal)):
+            for item in small.names:
+                self._binding(item.name.value).opaque = "a global declaration"
 
     def _assign(self, target: cst.BaseExpression, value: cst.BaseExpression, node: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
@@ -104,3 +192,23 @@ class Scope:
                 binding.updates.append((self._index, key, call.args[1].value, call))  # type: ignore[arg-type]
             return
         binding.updates.append((self._index, None, call, call))  # read when the dict is
+
+
+# What opens a scope of its own: an assignment expression inside it does not bind in this body
+# (a comprehension's does, so comprehensions are entered).
+_OWN_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+
+
+def _header(statement: cst.CSTNode) -> list[cst.CSTNode]:
+    """The parts of a statement that are not nested bodies: a simple statement line whole; a compound
+    statement's tests (with its elifs'), iterable, context managers or subject. The walker yields
+    nested bodies apart."""
+    if isinstance(statement, SIMPLE_STATEMENTS):
+        return [statement]
+    parts = [getattr(statement, name, None) for name in ("test", "iter", "subject")]
+    parts += [item.item for item in getattr(statement, "items", ())]
+    branch = getattr(statement, "orelse", None)
+    while isinstance(branch, cst.If):
+        parts.append(branch.test)
+        branch = branch.orelse
+    return [part for part in parts if part is not None]

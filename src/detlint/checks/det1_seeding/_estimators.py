@@ -130,7 +130,7 @@ class EstimatorVisitor:
             binding = scope.bindings.get(node.value)
             if binding is not None:
                 # In the current function, only what happened before the current statement counts.
-                until = self._current_index(scope) if level == 0 else None
+                until = scope.current_index(self.context.statement_stack) if level == 0 else None  # type: ignore[attr-defined]
                 return self._binding_view(binding, depth, until)
         return None
 
@@ -157,13 +157,6 @@ class EstimatorVisitor:
             binding = self._scopes[0].bindings.get(value.value)
             return self._binding_view(binding, depth + 1, None) if binding is not None else None
         return ArgumentView.of_dict(value, lambda inner: self.resolve_dict(inner, depth + 1))
-
-    def _current_index(self, scope: Scope) -> int | None:
-        for statement in reversed(self.context.statement_stack):  # type: ignore[attr-defined]
-            index = scope.index_of(statement)
-            if index is not None:
-                return index
-        return None
 
     def _binding_view(self, binding: Binding, depth: int, until: int | None) -> ArgumentView | None:
         values = [value for index, value in binding.values if until is None or index < until]
