@@ -480,3 +480,10 @@ def test_either_collate_function_of_a_conditional_is_followed():
     )
     findings = check_project({"data.py": RESIZING, "train.py": train})
     assert ("data.py", 20, "DET206") in found_in_project(findings)
+    # Nested conditionals and `or` defaults: every callable they may give is followed.
+    for given in (
+        "Images.collate_pairs if quad else (None if quad else Images.collate)",
+        "quad and Images.collate_pairs or Images.collate",
+    ):
+        chained = train.replace("Images.collate_pairs if quad else Images.collate", given)
+        assert ("data.py", 20, "DET206") in found_in_project(check_project({"data.py": RESIZING, "train.py": chained}))

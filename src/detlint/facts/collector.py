@@ -8,6 +8,7 @@ importing a module. The project pass strings these together from each entry poin
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -17,7 +18,7 @@ from detlint.analysis.model import STDLIB
 from detlint.analysis.statements import descendants, parameters, target_names
 from detlint.analysis.values import Device, Instance, TensorFacts, device_of
 from detlint.catalogs.call_paths import ITERATION
-from detlint.catalogs.conditions import ArgumentView, Level
+from detlint.catalogs.conditions import ArgumentView, CallKind, Level
 from detlint.catalogs.entries import Entry
 from detlint.checks.base import FileContext, visitor_names
 from detlint.facts.model import (
@@ -69,6 +70,7 @@ class _Pending:
     fallback: str = ""  # what a star import binds the name to, when no definition of the file does
     no_grad: bool = False
     in_worker: bool = False
+    makes_batches: bool = False
     option: str = ""
 
 
@@ -88,6 +90,19 @@ def _a_size(node: cst.BaseExpression) -> bool:
         node = node.func
         return isinstance(node, cst.Attribute) and node.attr.value == "size"
     return isinstance(node, cst.Attribute) and node.attr.value == "shape"
+
+
+def _either(node: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
+    """What an expression may evaluate to: each branch of a conditional expression, each operand of
+    `or`/`and` (`collate_fn=collate_quad if quad else custom or default_collate`)."""
+    if isinstance(node, cst.IfExp):
+        yield from _either(node.body)
+        yield from _either(node.orelse)
+    elif isinstance(node, cst.BooleanOperation):
+        yield from _either(node.left)
+        yield from _either(node.right)
+    else:
+        yield node
 
 
 class FactsCollector(cst.BatchableCSTVisitor):
@@ -366,7 +381,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
             making_batches = method == ITERATION
             for hooked in hook.methods:
                 self._instance_call(
-                    target, hooked, node, in_worker=instance.in_workers, no_grad=making_batches, data=data
+                    target, hooked, node, in_worker=instance.in_workers, makes_batches=making_batches, data=data
                 )
 
     def leave_Call(self, original_node: cst.Call) -> None:
@@ -470,7 +485,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def _without_gradient(self, node: cst.BaseExpression, follow: bool = True, depth: int = 0) -> bool:
         """A tensor no gradient flows back through: a batch, a tensor after `.detach()`, one made from
         host data (`torch.from_numpy(a)`), or a copy of one moved, cast or reshaped; with `follow`, a
-        local name stands for the value last assigned to it."""
+        name bound once stands for its value."""
         kinds = self._tensors.kinds
         while True:
             if isinstance(node, cst.Call):
@@ -495,16 +510,34 @@ class FactsCollector(cst.BatchableCSTVisitor):
             elif (self._scope(), node.value) in self._asking_gradients:
                 return False
             else:
-                value = self.model.assigned(node.value) if follow and depth < 4 else None
+                value = self._bound_once(node.value) if follow and depth < 4 else None
                 return value is not None and value is not node and self._without_gradient(value, follow, depth + 1)
 
+    def _bound_once(self, name: str) -> cst.BaseExpression | None:
+        """What a name read here holds on every path: the value the enclosing function last assigned
+        to it in a block around this statement, or, where no enclosing function binds or takes it,
+        the module's one value for it. None where it may hold anything else (a parameter, a
+        rebinding in a branch, a value carried over from a loop's previous pass)."""
+        functions = [node for node in self.context.statement_stack if isinstance(node, cst.FunctionDef)]
+        module = self.model.scope(self.context.module)
+        if not functions:
+            return module.value_at(name, self.context.statement_stack)
+        scope = self.model.scope(functions[-1])
+        if scope.binds(name):
+            return scope.value_at(name, self.context.statement_stack)
+        if any(self.model.scope(outer).binds(name) for outer in functions[:-1]):
+            return None
+        return module.single_value(name)
+
     def _on_batches(self, call: cst.Call) -> bool:
-        """Every tensor the op is given positionally (or as `input=`) carries no gradient (a batch of
-        data, a detached tensor; sizes and literals are not tensors): its backward pass never runs."""
+        """Every tensor the op is given (positionally, or by a keyword that takes one: `input=`,
+        `weight=`) carries no gradient (a batch of data, a detached tensor; sizes and literals are not
+        tensors): its backward pass never runs."""
+        keywords = self._tensors.kinds["tensor-keyword"]
         tensors = [
             arg.value
             for arg in call.args
-            if (arg.keyword is None or arg.keyword.value == "input") and not _a_size(arg.value)
+            if (arg.keyword is None or arg.keyword.value in keywords) and not _a_size(arg.value)
         ]
         if isinstance(call.func, cst.Attribute) and self.imports.resolve(call.func) is None:
             tensors.append(call.func.value)  # a method's receiver
@@ -569,7 +602,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """Ops, CUDA use, deterministic-mode settings and environment variables set by a call."""
         imports = self.imports
         for match in match_ops(imports, node, self.ops, self.model.command_line_value):
-            if match.entry.pass_ == "backward" and (self._forward_only or self._on_batches(node)):
+            applied = match.kind is not CallKind.CLASS  # a layer's class is given weights, not inputs
+            if match.entry.pass_ == "backward" and (self._forward_only or (applied and self._on_batches(node))):
                 continue  # under no_grad, or applied to input data: the backward pass never runs
             if self._cannot_vary(match, node):
                 continue
@@ -927,7 +961,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         node: cst.CSTNode,
         *,
         in_worker: bool = False,
-        no_grad: bool = False,
+        makes_batches: bool = False,
         data: tuple[tuple[str, object], ...] = (),
     ) -> None:
         """A call of an object whose class is known, or of one of its methods: `model(x)` runs the
@@ -935,7 +969,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         `train_step` and `call` too."""
         if instance.members and not method:
             for member in instance.members:  # a container runs its modules (`self.blocks(x)`, `block(x)`)
-                self._instance_call(member, method, node, in_worker=in_worker, no_grad=no_grad, data=data)
+                self._instance_call(member, method, node, in_worker=in_worker, makes_batches=makes_batches, data=data)
             return
         if instance.passed:  # what its methods find in `self.<attribute>` (see `CallGraph._bind`)
             data = (*data, ("self_args", instance.passed))
@@ -943,7 +977,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
             if instance.qualified:
                 if instance.callee.split(".")[0] not in self._external:
                     self._emit(
-                        EventKind.CALL, f"{instance.callee}.{run}", node, in_worker=in_worker, no_grad=no_grad, data=data
+                        EventKind.CALL,
+                        f"{instance.callee}.{run}",
+                        node,
+                        in_worker=in_worker,
+                        makes_batches=makes_batches,
+                        data=data,
                     )
             else:
                 fallback = ALTERNATIVES.join(f"{name}.{run}" for name in instance.fallback.split(ALTERNATIVES) if name)
@@ -955,7 +994,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                     raw_target=target,
                     fallback=fallback,
                     in_worker=in_worker,
-                    no_grad=no_grad,
+                    makes_batches=makes_batches,
                     data=data,
                 )
 
@@ -982,21 +1021,25 @@ class FactsCollector(cst.BatchableCSTVisitor):
             making_batches = handed_to_loader or (
                 arg.keyword is not None and arg.keyword.value in self.call_paths.batch_callbacks
             )
-            # `collate_fn=collate_quad if quad else collate`: either may run.
-            given = (arg.value.body, arg.value.orelse) if isinstance(arg.value, cst.IfExp) else (arg.value,)
-            for value in given:
+            for value in _either(arg.value):
                 if isinstance(value, (cst.Name, cst.Attribute)):
                     self._callback_event(value, arg, making_batches)
 
-    def _callback_event(self, value: cst.Name | cst.Attribute, arg: cst.Arg, no_grad: bool) -> None:
+    def _callback_event(self, value: cst.Name | cst.Attribute, arg: cst.Arg, makes_batches: bool) -> None:
         qualname = self.imports.resolve(value)
         if qualname is not None:
-            self._emit_call(qualname, arg, Confidence.MEDIUM, detail="callback", no_grad=no_grad)
+            self._emit_call(qualname, arg, Confidence.MEDIUM, detail="callback", makes_batches=makes_batches)
         else:
             dotted = dotted_name(value)
             if dotted and dotted.split(".")[0] not in ("self", "cls"):
                 self._emit(
-                    EventKind.CALL, "", arg, Confidence.MEDIUM, detail="callback", raw_target=dotted, no_grad=no_grad
+                    EventKind.CALL,
+                    "",
+                    arg,
+                    Confidence.MEDIUM,
+                    detail="callback",
+                    raw_target=dotted,
+                    makes_batches=makes_batches,
                 )
 
     def _emit_call(
@@ -1007,11 +1050,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
         *,
         detail: str = "",
         data: tuple[tuple[str, object], ...] = (),
-        no_grad: bool = False,
+        makes_batches: bool = False,
     ) -> None:
         if qualname.split(".")[0] not in self._external:
             data = data + self.model.passed(node)
-            self._emit(EventKind.CALL, qualname, node, confidence, detail=detail, data=data, no_grad=no_grad)
+            self._emit(
+                EventKind.CALL, qualname, node, confidence, detail=detail, data=data, makes_batches=makes_batches
+            )
 
     def _super_call(self, receiver: cst.Call, method: str, node: cst.Call) -> bool:
         """`super().__init__(...)`, `super().forward(x)` in a method: the method of the class's first base
@@ -1046,7 +1091,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         raw_target: str = "",
         fallback: str = "",
         in_worker: bool = False,
-        no_grad: bool = False,
+        makes_batches: bool = False,
         option: str = "",
     ) -> None:
         statement = self.context.statement_stack[-1] if self.context.statement_stack else None
@@ -1066,8 +1111,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 guarded,
                 raw_target,
                 fallback,
-                no_grad or bool(self._forward_only),
+                bool(self._forward_only),
                 in_worker,
+                makes_batches,
                 option,
             )
         )
@@ -1120,6 +1166,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 item.guarded,
                 item.no_grad,
                 item.in_worker,
+                item.makes_batches,
                 item.option,
             )
             events.setdefault(item.scope, []).append(event)

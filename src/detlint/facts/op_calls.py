@@ -26,6 +26,9 @@ class OpCall:
     # The tensor the op is applied to: a method's receiver, a function's first argument.
     subject: cst.BaseExpression | None = None
     repeatable: bool = False  # the arguments make every run give the same result (`repeatable_when`)
+    # How the call names the op: a layer's class (`nn.EmbeddingBag(...)`) is given its weights and
+    # options, not the tensors it runs on.
+    kind: CallKind = CallKind.FUNCTION
 
 
 def match_ops(
@@ -57,7 +60,7 @@ def match_ops(
             confidence = Confidence.weakest(confidence, verdict.level.confidence)
             repeatable = entry.repeatable_when is not None and entry.repeatable_when.evaluate(view).level is Level.CERTAIN
             yield OpCall(
-                entry, confidence, _arguments(entry, view), verdict.option, _subject(call, kind, view), repeatable
+                entry, confidence, _arguments(entry, view), verdict.option, _subject(call, kind, view), repeatable, kind
             )
 
 

@@ -122,6 +122,33 @@ class NondeterministicTorchOp(ProjectRule):
         # The sorted values keep the input's floating-point type; only the indices are integers.
         "import torch\n\nclass TopMass(torch.nn.Module):\n    def forward(self, attention):\n"
         "        return torch.cumsum(torch.sort(attention)[0], 1)  # DET201\n",
+        # A detached tensor scaled in place by a parameter carries gradient again.
+        "import torch\nimport torch.nn.functional as F\n\ndef main():\n    conv = torch.nn.Conv2d(3, 1, 3).cuda()\n"
+        "    scale = torch.nn.Parameter(torch.ones(1, device='cuda'))\n"
+        "    heatmap = conv(torch.load('images.pt').cuda()).detach()\n    heatmap *= scale\n"
+        "    F.interpolate(heatmap, scale_factor=2, mode='bilinear').sum().backward()  # DET201\n\n"
+        "if __name__ == '__main__':\n    main()\n",
+        "import torch\nimport torch.nn.functional as F\n\ndef main():\n    conv = torch.nn.Conv2d(3, 1, 3).cuda()\n"
+        "    images = torch.load('images.pt').cuda()\n    heatmap = images.detach()\n"
+        "    if (heatmap := conv(images)) is not None:\n"
+        "        F.interpolate(heatmap, scale_factor=2, mode='bilinear').sum().backward()  # DET201\n\n"
+        "if __name__ == '__main__':\n    main()\n",
+        # A parameter is whatever the caller passes, whatever a module-level name of the same name holds.
+        "import numpy as np\nimport torch\nimport torch.nn.functional as F\n\n"
+        "mask = torch.from_numpy(np.load('mask.npy'))\n\nclass Upsample(torch.nn.Module):\n"
+        "    def forward(self, mask):\n        return F.interpolate(mask, scale_factor=2, mode='bilinear')  # DET201\n",
+        # The batch carries no gradient, but the table given by keyword does.
+        "import torch\nimport torch.nn.functional as F\n\ndef main():\n"
+        "    table = torch.nn.Parameter(torch.randn(100, 8, device='cuda'))\n"
+        "    optimizer = torch.optim.SGD([table], lr=0.1)\n    loader = torch.utils.data.DataLoader(torch.load('ids.pt'))\n"
+        "    for ids in loader:\n        optimizer.zero_grad()\n"
+        "        loss = F.embedding_bag(ids.cuda(), weight=table, mode='max').sum()  # DET201\n"
+        "        loss.backward()\n        optimizer.step()\n\nif __name__ == '__main__':\n    main()\n",
+        # A layer's class is given the weights it trains (`freeze=False`), not the tensors it runs on.
+        "import numpy as np\nimport torch\nfrom torch import nn\n\ndef main():\n"
+        "    weights = torch.from_numpy(np.load('w.npy'))\n"
+        "    bag = nn.EmbeddingBag.from_pretrained(weights, freeze=False, mode='max').cuda()  # DET201\n"
+        "    bag(torch.load('ids.pt').cuda()).sum().backward()\n\nif __name__ == '__main__':\n    main()\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:
