@@ -30,6 +30,7 @@ class OrderingIndex:
         self.assertion_methods = entries_by(section("assertions"), "methods")
         self.consumer_callables = entries_by(section("consumers"), "callables")
         self.consumer_methods = entries_by(section("consumers"), "methods")
+        self.method_receivers = frozenset(name for entry in section("consumers") for name in entry.get("receivers", ()))
         self.value_methods = entries_by(section("value_methods"), "methods")
         self.table_methods = entries_by(section("table_methods"), "methods")
         self.table_row_attributes = frozenset(section("tables")[0]["row_attributes"])

@@ -49,6 +49,8 @@ SCHEMA: dict[str, Schema] = {
         "consumers": {
             "callables": (list_of_str, False),
             "methods": (list_of_str, False),
+            # module constants the methods are called on (`os.pathsep.join`): a value, not a callable
+            "receivers": (list_of_str, False),
             "effect": (one_of(*CONSUMER_EFFECTS), True),
             "arguments": (one_of("first", "all", "after-first"), False),
             "same_type": (is_bool, False),

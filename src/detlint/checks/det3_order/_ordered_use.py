@@ -700,6 +700,9 @@ class ScopeWalker:
             self.add_to(target.value, flows)
         elif isinstance(target, cst.Attribute) and dotted_name(target):
             self.add_to(dotted_name(target), flows)
+        elif isinstance(target, cst.Subscript) and self._search_path(target):
+            self.value(target)
+            self.drop(flows)  # os.environ["LD_LIBRARY_PATH"] += ":" + ":".join(lib_dirs)
         else:
             self.value(target)
             self.consume(flows, Reason(f"is added to `{self.code(target)}`", escape=True))
@@ -1099,8 +1102,8 @@ class ScopeWalker:
                 exact = qualified in self.index.consumer_callables
             else:
                 exact = not imports.resolved_through_star(func)
-            if qualified is None or not exact:
-                return self._method_on_other(node, func)
+            if qualified is None or not exact or imports.resolve(func.value) in self.index.method_receivers:
+                return self._method_on_other(node, func)  # also `os.pathsep.join(...)`: a string's method
             return self._function(node, qualified)
         if isinstance(func, cst.Name):
             self.reads.add(func.value)

@@ -131,6 +131,7 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\ndef f(d):\n    files = os.listdir(d)\n    files = sorted(files)\n    return [os.path.join(d, x) for x in files]\n",
         "import os\ndef f(d):\n    return len(os.listdir(d))\n",
         "import glob, os\nlibs = glob.glob('/opt/nvidia/*/lib')\nos.environ['LD_LIBRARY_PATH'] = ':'.join(libs)\n",
+        "import glob, os\nlibs = glob.glob('/opt/nvidia/*/lib')\nos.environ['PATH'] += os.pathsep + os.pathsep.join(libs)\n",
         "import os\ndef f(d, name):\n    return name in os.listdir(d)\n",
         "import os\ndef empty(d):\n    return not os.listdir(d)\n",
         "import os\ndef f(d):\n    names = set(os.listdir(d))\n    return names\n",
