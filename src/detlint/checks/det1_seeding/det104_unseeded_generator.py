@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import libcst as cst
 
-from detlint.analysis.statements import descendants
+from detlint.analysis.statements import descendants, suite_statements
 from detlint.checks.base import Rule
 from detlint.finding import Confidence, Severity
 from detlint.names import BUILTIN_NAMES, argument, dotted_name, literal_value
@@ -18,8 +18,9 @@ class UnseededGenerator(Rule):
 
     A `torch.Generator` counts as seeded when `.manual_seed(...)` is chained on it, called anywhere
     in the file on the name it is assigned to, or called by a class of the file on the attribute
-    named like the argument the generator is handed to it as (`Sampler(generator=torch.Generator())`
-    and `self.generator.manual_seed(epoch)` in `Sampler.__iter__`). A generator made as the fallback of a parameter the
+    named like the argument the generator is handed to it as, in a statement of a method's own body
+    (`Sampler(generator=torch.Generator())` and `self.generator.manual_seed(epoch)` in
+    `Sampler.__iter__`; not under an `if`). A generator made as the fallback of a parameter the
     caller did not pass (`if rng is None: rng = np.random.default_rng()`) is reported at low
     confidence: the callers may always pass a seeded one.
 
@@ -84,6 +85,11 @@ class UnseededGenerator(Rule):
         "        self.rng = rng if rng is not None else np.random.default_rng()  # DET104\n",
         # Handed to a class of the file that draws from it and never seeds it.
         "import torch\nclass Sampler:\n    def __init__(self, generator):\n        self.generator = generator\n\n"
+        "    def __iter__(self):\n        yield from torch.randperm(4, generator=self.generator).tolist()\n\n"
+        "sampler = Sampler(generator=torch.Generator())  # DET104\n",
+        # Seeded only when the caller asks for it: by default the generator is not.
+        "import torch\nclass Sampler:\n    def __init__(self, generator, seed=None):\n        self.generator = generator\n"
+        "        if seed is not None:\n            self.generator.manual_seed(seed)\n\n"
         "    def __iter__(self):\n        yield from torch.randperm(4, generator=self.generator).tolist()\n\n"
         "sampler = Sampler(generator=torch.Generator())  # DET104\n",
     )
@@ -193,14 +199,19 @@ class UnseededGenerator(Rule):
 
 
 def _class_seeds(module: cst.Module, receiver: str, attribute: str) -> bool:
-    """Whether a class of the module named `receiver` calls `self.<attribute>.manual_seed(...)`."""
+    """Whether a class of the module named `receiver` calls `self.<attribute>.manual_seed(...)` as a
+    statement of a method's own body, where it runs whenever the method does (not under an `if`)."""
     classes = (statement for statement in module.body if isinstance(statement, cst.ClassDef))
     for definition in (c for c in classes if c.name.value == receiver):
-        for call in descendants(definition, (cst.Call,)):
-            func = call.func
-            if isinstance(func, cst.Attribute) and func.attr.value == "manual_seed":
-                if dotted_name(func.value) == f"self.{attribute}":
-                    return True
+        methods = (node for node in suite_statements(definition.body) if isinstance(node, cst.FunctionDef))
+        for method in methods:
+            for line in suite_statements(method.body):
+                for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
+                    call = small.value if isinstance(small, cst.Expr) else None
+                    func = call.func if isinstance(call, cst.Call) else None
+                    if isinstance(func, cst.Attribute) and func.attr.value == "manual_seed":
+                        if dotted_name(func.value) == f"self.{attribute}":
+                            return True
     return False
 
 

@@ -21,7 +21,9 @@ class NondeterministicTfOp(ProjectRule):
     kernel of its own that is known to vary, is reported (low) only on paths that turn op
     determinism on and so rely on it. A random op without a seed of its own (`tf.random.normal`,
     `Dataset.shuffle`) is not reported on paths that call `tf.random.set_seed` before it: its op
-    seed then comes from the global one (`repeats_once_seeded` in `rules/tf_ops.yaml`).
+    seed then comes from the global one (`repeats_once_seeded` in `rules/tf_ops.yaml`). A call made
+    earlier in the path's source order counts, also one in a branch (`if args.seed: ...`) the run may
+    not take: the seed is plainly meant to be set.
 
     ## Why is this bad?
     These kernels accumulate with atomics on the GPU, so their results (and gradients) change from
