@@ -189,6 +189,32 @@ def test_every_other_binding_form_makes_a_name_opaque():
     assert opaque["sizes"] is None and "inner" not in opaque  # a nested function is a scope of its own
 
 
+def test_captures_nested_rebindings_and_in_place_changes_make_a_name_opaque():
+    scope = _scope(
+        """
+        match command:
+            case [first, *rest] if (checked := first):
+                pass
+            case {"k": value, **others}:
+                pass
+        @register(tag := "x")
+        def rebind():
+            nonlocal counter
+            global total
+        heatmap = load()
+        heatmap.mul_(scale)
+        grid = load()
+        grid[:, 0] = other
+        """
+    )
+    opaque = {name: binding.opaque for name, binding in scope.bindings.items()}
+    assert opaque["first"] == opaque["rest"] == opaque["value"] == opaque["others"] == "a match capture"
+    assert opaque["checked"] == opaque["tag"] == "an assignment expression"
+    assert opaque["counter"] == opaque["total"] == "rebound by a nested definition"
+    assert opaque["heatmap"] == "changed in place"
+    assert opaque["grid"] is None and scope.bindings["grid"].updates
+
+
 def _value_at(source: str, name: str, *path: int) -> str | None:
     """The value of `name` at the statement reached by `path` (indices into nested bodies)."""
     module = _module(source)
@@ -217,6 +243,15 @@ def test_a_later_assignment_in_a_loop_around_the_read_carries_its_value_over():
     assert _value_at(after_the_loop, "x", 1, 0) == "a()"
     in_the_loop = "for step in steps:\n    x = a()\n    y = f(x)\n"
     assert _value_at(in_the_loop, "x", 0, 1) == "a()"
+    # Reassigned ahead of the read on every pass: what the previous pass left is never read.
+    every_pass = "x = a()\nwhile t:\n    x = b()\n    y = f(x)\n    x = g(y)\n"
+    assert _value_at(every_pass, "x", 1, 1) == "b()"
+
+
+def test_a_with_body_always_runs_and_continues_the_block_around_it():
+    source = "with lock:\n    x = a()\ny = f(x)\n"
+    assert _value_at(source, "x", 1) == "a()"
+    assert _value_at("try:\n    x = a()\nexcept E:\n    pass\ny = f(x)\n", "x", 1) is None
 
 
 # -- values -------------------------------------------------------------------------------------------

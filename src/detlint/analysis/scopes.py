@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from detlint.analysis.statements import SIMPLE_STATEMENTS, blocks, descendants, target_names
+from detlint.analysis.statements import SIMPLE_STATEMENTS, blocks, descendants, suite_statements, target_names
 from detlint.names import NOT_LITERAL, dotted_name, literal_value
 
 
@@ -40,6 +40,7 @@ class Scope:
         # of the last statement nested in it (itself when it has none).
         self._blocks: list[int] = []
         self._ends: list[int] = []
+        self._block_count = 0
 
     @property
     def bindings(self) -> dict[str, Binding]:
@@ -56,23 +57,26 @@ class Scope:
 
     def _walk(self) -> None:
         self._bindings = {}
+        self._block_count = 0
         self._walk_block(self.body, 0)
 
-    def _walk_block(self, body: Sequence[cst.CSTNode], block: int) -> int:
-        """Every statement of a block, each before those nested in it (the order of `statements`);
-        returns the number of the last block walked."""
-        last_block = block
+    def _walk_block(self, body: Sequence[cst.CSTNode], block: int) -> None:
+        """Every statement of a block, each before those nested in it (the order of `statements`). A
+        `with` body always runs, so it continues the block around it; every other nested block is
+        one of its own."""
         for statement in body:
             index = self._index = len(self._blocks)
             self._order[id(statement)] = index
             self._blocks.append(block)
             self._ends.append(index)
             self._collect(statement)
-            if not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            if isinstance(statement, cst.With):
+                self._walk_block(suite_statements(statement.body), block)
+            elif not isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
                 for nested in blocks(statement):
-                    last_block = self._walk_block(nested, last_block + 1)
+                    self._block_count += 1
+                    self._walk_block(nested, self._block_count)
             self._ends[index] = len(self._blocks) - 1
-        return last_block
 
     def _binding(self, name: str) -> Binding:
         assert self._bindings is not None
@@ -106,9 +110,13 @@ class Scope:
         held = [(self._order[id(statement)], statement) for statement in statement_stack if id(statement) in self._order]
         if self._blocks[index] not in {self._blocks[place] for place, _ in held}:
             return None  # assigned in a branch the statement is not in
-        loops = [place for place, statement in held if isinstance(statement, (cst.For, cst.While))]
-        if any(later > index and any(loop < later <= self._ends[loop] for loop in loops) for later, _ in binding.values):
-            return None  # reassigned further down a loop the statement is in
+        # A loop around the statement that reassigns the name, where the assignment read is made before
+        # the loop: a later pass may read the value the previous pass left.
+        loops = [
+            place for place, statement in held if isinstance(statement, (cst.For, cst.While)) and place > index
+        ]
+        if any(loop < later <= self._ends[loop] for loop in loops for later, _ in binding.values):
+            return None
         return value
 
     def single_value(self, name: str) -> cst.BaseExpression | None:
@@ -131,6 +139,15 @@ class Scope:
                         self._binding(name).opaque = "a with-statement target"
         elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             self._binding(statement.name.value).opaque = "a definition"
+            for declaration in descendants(statement, (cst.Global, cst.Nonlocal)):
+                for item in declaration.names:
+                    self._binding(item.name.value).opaque = "rebound by a nested definition"
+        elif isinstance(statement, cst.Match):
+            for case in statement.cases:
+                for capture in descendants(case.pattern, (cst.MatchAs, cst.MatchStar, cst.MatchMapping)):
+                    name = capture.rest if isinstance(capture, cst.MatchMapping) else capture.name
+                    if name is not None:
+                        self._binding(name.value).opaque = "a match capture"
         for handler in getattr(statement, "handlers", ()):
             if handler.name is not None:
                 for name in target_names(handler.name.name):
@@ -175,6 +192,8 @@ class Scope:
             index = target.slice[0].slice
             key = literal_value(index.value) if isinstance(index, cst.Index) else NOT_LITERAL
             self._binding(target.value.value).updates.append((self._index, key if isinstance(key, str) else None, value, node))
+        elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+            self._binding(target.value.value).updates.append((self._index, None, value, node))  # `x[:, 0] = v`
         elif isinstance(target, (cst.Tuple, cst.List)):
             for name in target_names(target):
                 self._binding(name).opaque = "an unpacking assignment"
@@ -183,7 +202,11 @@ class Scope:
         func = call.func
         if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
             return
-        if func.attr.value not in ("update", "setdefault"):
+        method = func.attr.value
+        if method.endswith("_") and not method.startswith("_"):
+            self._binding(func.value.value).opaque = "changed in place"  # `x.mul_(w)`, `x.requires_grad_()`
+            return
+        if method not in ("update", "setdefault"):
             return
         binding = self._binding(func.value.value)
         if func.attr.value == "setdefault":
@@ -207,6 +230,8 @@ def _header(statement: cst.CSTNode) -> list[cst.CSTNode]:
         return [statement]
     parts = [getattr(statement, name, None) for name in ("test", "iter", "subject")]
     parts += [item.item for item in getattr(statement, "items", ())]
+    parts += [decorator.decorator for decorator in getattr(statement, "decorators", ())]
+    parts += [case.guard for case in getattr(statement, "cases", ())]
     branch = getattr(statement, "orelse", None)
     while isinstance(branch, cst.If):
         parts.append(branch.test)

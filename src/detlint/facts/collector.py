@@ -93,13 +93,15 @@ def _a_size(node: cst.BaseExpression) -> bool:
 
 
 def _either(node: cst.BaseExpression) -> Iterator[cst.BaseExpression]:
-    """What an expression may evaluate to: each branch of a conditional expression, each operand of
-    `or`/`and` (`collate_fn=collate_quad if quad else custom or default_collate`)."""
+    """The callables an expression may evaluate to: each branch of a conditional expression, each
+    operand of `or`, the right one of `and` (`collate_fn=collate_quad if quad else custom or
+    default_collate`, `quad and collate_quad`: the left of `and` is a value only when false)."""
     if isinstance(node, cst.IfExp):
         yield from _either(node.body)
         yield from _either(node.orelse)
     elif isinstance(node, cst.BooleanOperation):
-        yield from _either(node.left)
+        if isinstance(node.operator, cst.Or):
+            yield from _either(node.left)
         yield from _either(node.right)
     else:
         yield node
@@ -127,9 +129,11 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._main_guard: cst.CSTNode | None = None
         self._runs_work = False
         self.call_paths = self.catalog.call_paths
-        # Nesting of `with torch.no_grad():` blocks and `@torch.no_grad()` functions: no backward pass there.
-        self._forward_only: list[cst.CSTNode] = []
+        # Nesting of `with torch.no_grad():` blocks, `@torch.no_grad()` functions and functions tf.data
+        # runs on input elements: no backward pass there. Each with whether it makes data (tf.data's).
+        self._forward_only: list[tuple[cst.CSTNode, bool]] = []
         self._batches: list[frozenset[str]] = []  # per enclosing loop: the batches of data it binds
+        self._expression_names: list[frozenset[str]] = []  # per enclosing lambda or comprehension: its names
         self._asking_gradients: set[tuple[str, str]] = set()  # (scope, name): `x.requires_grad_()` was called
         self._decorators: dict[str, tuple[str, ...]] = {}  # function scope -> its project decorators
         self._gradients_off: set[str] = set()  # scopes that turn gradients off (see `_mark_gradients_off`)
@@ -154,18 +158,37 @@ class FactsCollector(cst.BatchableCSTVisitor):
         decorator = next((d.decorator for d in node.decorators if self._turns_gradients_off(d.decorator)), None)
         if decorator is not None:
             self._emit_no_grad(decorator)
-            self._forward_only.append(node)
+            self._forward_only.append((node, False))
         else:
             self._project_decorators(node)
             if id(node) in self._element_functions:
-                self._forward_only.append(node)  # tf.data runs it on input elements
+                self._forward_only.append((node, True))  # tf.data runs it on input elements
 
     def visit_Lambda(self, node: cst.Lambda) -> None:
+        self._expression_names.append(frozenset(parameters(node)))  # type: ignore[arg-type]
         if id(node) in self._element_functions:
-            self._forward_only.append(node)
+            self._forward_only.append((node, True))
 
     def leave_Lambda(self, original_node: cst.Lambda) -> None:
-        if self._forward_only and self._forward_only[-1] is original_node:
+        self._expression_names.pop()
+        self._leave_forward_only(original_node)
+
+    def _enter_comprehension(self, node: cst.BaseComp | cst.DictComp) -> None:
+        names: set[str] = set()
+        loop: cst.CompFor | None = node.for_in
+        while loop is not None:
+            names.update(target_names(loop.target))
+            loop = loop.inner_for_in
+        self._expression_names.append(frozenset(names))
+
+    def _leave_comprehension(self, original_node: cst.BaseComp | cst.DictComp) -> None:
+        self._expression_names.pop()
+
+    visit_ListComp = visit_SetComp = visit_DictComp = visit_GeneratorExp = _enter_comprehension
+    leave_ListComp = leave_SetComp = leave_DictComp = leave_GeneratorExp = _leave_comprehension
+
+    def _leave_forward_only(self, node: cst.CSTNode) -> None:
+        if self._forward_only and self._forward_only[-1][0] is node:
             self._forward_only.pop()
 
     @cached_property
@@ -267,14 +290,13 @@ class FactsCollector(cst.BatchableCSTVisitor):
         return name in self._scopes.get(self._scope(), ())
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
-        if self._forward_only and self._forward_only[-1] is original_node:
-            self._forward_only.pop()
+        self._leave_forward_only(original_node)
 
     def visit_With(self, node: cst.With) -> None:
         item = next((item.item for item in node.items if self._turns_gradients_off(item.item)), None)
         if item is not None:
             self._emit_no_grad(item)
-            self._forward_only.append(node)
+            self._forward_only.append((node, False))
 
     def _emit_no_grad(self, expression: cst.BaseExpression) -> None:
         """Where a path turns gradients off: evidence that it evaluates, even when nothing seen runs inside."""
@@ -282,8 +304,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         self._emit(EventKind.NO_GRAD, self.imports.resolve(call) or "", expression)
 
     def leave_With(self, original_node: cst.With) -> None:
-        if self._forward_only and self._forward_only[-1] is original_node:
-            self._forward_only.pop()
+        self._leave_forward_only(original_node)
 
     def _turns_gradients_off(self, expression: cst.BaseExpression) -> bool:
         """`torch.no_grad()`, `torch.inference_mode()`, `torch.set_grad_enabled(False)` (also bare, as
@@ -448,8 +469,12 @@ class FactsCollector(cst.BatchableCSTVisitor):
         iterated = loop.iter
         while isinstance(iterated, cst.Call) and iterated.args and self._wraps_iteration(iterated):
             iterated = iterated.args[0].value  # `enumerate(loader)`, `tqdm(loader)`
-        if not isinstance(iterated, (cst.Name, cst.Attribute)):
-            return frozenset()  # `for feature in model(x):` iterates what the model computed
+        if isinstance(iterated, cst.Call):
+            hook = self.call_paths.hook(self.imports.resolve(iterated.func) or "")
+            if hook is None or ITERATION not in hook.runs_on:
+                return frozenset()  # `for feature in model(x):` iterates what the model computed
+        elif not isinstance(iterated, (cst.Name, cst.Attribute)):
+            return frozenset()
         top_level = self.imports.top_level_modules
         trains = any(
             isinstance(call.func, cst.Attribute)
@@ -518,6 +543,8 @@ class FactsCollector(cst.BatchableCSTVisitor):
         to it in a block around this statement, or, where no enclosing function binds or takes it,
         the module's one value for it. None where it may hold anything else (a parameter, a
         rebinding in a branch, a value carried over from a loop's previous pass)."""
+        if any(name in names for names in self._expression_names):
+            return None  # a lambda's parameter or a comprehension's variable
         functions = [node for node in self.context.statement_stack if isinstance(node, cst.FunctionDef)]
         module = self.model.scope(self.context.module)
         if not functions:
@@ -542,6 +569,14 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if isinstance(call.func, cst.Attribute) and self.imports.resolve(call.func) is None:
             tensors.append(call.func.value)  # a method's receiver
         return bool(tensors) and all(self._without_gradient(tensor) for tensor in tensors)
+
+    def _frozen(self, call: cst.Call) -> bool:
+        """A layer built from given weights it freezes: `nn.EmbeddingBag.from_pretrained(w)` without
+        `freeze=False`."""
+        if self.imports.resolve(call.func) not in self._tensors.kinds["frozen-weights"]:
+            return False
+        freeze = argument(call, "freeze", 1)
+        return freeze is None or literal_value(freeze.value) is not False
 
     def visit_Expr(self, node: cst.Expr) -> None:
         """`images.requires_grad_()` as a statement: the batch asks for gradients from here on."""
@@ -602,9 +637,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """Ops, CUDA use, deterministic-mode settings and environment variables set by a call."""
         imports = self.imports
         for match in match_ops(imports, node, self.ops, self.model.command_line_value):
-            applied = match.kind is not CallKind.CLASS  # a layer's class is given weights, not inputs
-            if match.entry.pass_ == "backward" and (self._forward_only or (applied and self._on_batches(node))):
-                continue  # under no_grad, or applied to input data: the backward pass never runs
+            # A layer's class is given weights, not inputs: only frozen ones take no gradient.
+            without_gradient = self._on_batches(node) if match.kind is not CallKind.CLASS else self._frozen(node)
+            if match.entry.pass_ == "backward" and (self._forward_only or without_gradient):
+                continue  # under no_grad, on input data or frozen weights: the backward pass never runs
             if self._cannot_vary(match, node):
                 continue
             subject = f"{match.entry.catalog}:{match.entry.id}"
@@ -1111,9 +1147,9 @@ class FactsCollector(cst.BatchableCSTVisitor):
                 guarded,
                 raw_target,
                 fallback,
-                bool(self._forward_only),
+                any(not making_data for _, making_data in self._forward_only),
                 in_worker,
-                makes_batches,
+                makes_batches or any(making_data for _, making_data in self._forward_only),
                 option,
             )
         )

@@ -27,7 +27,7 @@ CONDITION_TESTS = ("values", "not_values", "given", "below", "above", "runtime")
 SWITCH_SCOPES = ("all-ops", "cudnn", "workaround", "disables-checks", "op-order", "cpu-threads", "fusion")
 TENSOR_KINDS = (
     "integral-dtype", "integral-cast", "integral-result", "index-result", "index-result-on-request",
-    "index-result-keyword", "host-copy", "detached", "gradient-free-source", "tensor-keyword",
+    "index-result-keyword", "host-copy", "detached", "gradient-free-source", "tensor-keyword", "frozen-weights",
 )
 FLAG_ROLES = ("deterministic", "partial", "historic", "changes-random-bits")
 

@@ -166,6 +166,13 @@ class UnseededRng(ProjectRule):
         "    backbone = AutoModel.from_pretrained('bert-base-uncased')\n    head = torch.nn.Linear(768, 2)\n"
         "    for batch in DataLoader(Shards()):\n        print(head(backbone(batch).pooler_output))\n"
         "    torch.save(head.state_dict(), 'head.pt')\n\nif __name__ == '__main__':\n    main()  # DET101\n",
+        # Nor is the function tf.data runs on each element.
+        "import tensorflow as tf\nfrom transformers import TFAutoModel\n\ndef parse(path):\n"
+        "    return tf.io.parse_tensor(tf.io.read_file(path), tf.float32)\n\nif __name__ == '__main__':\n"
+        "    backbone = TFAutoModel.from_pretrained('bert-base-uncased')\n"
+        "    head = tf.keras.layers.Dense(2)  # DET101\n"
+        "    for batch in tf.data.Dataset.list_files('shards/*', shuffle=False).map(parse):\n"
+        "        print(head(backbone(batch).pooler_output))\n    head.save_weights('head.h5')\n",
     )
 
     def check(self, index: ProjectIndex) -> Iterable[Finding]:

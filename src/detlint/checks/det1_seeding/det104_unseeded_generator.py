@@ -66,6 +66,16 @@ class UnseededGenerator(Rule):
         "import torch\nclass Sampler:\n    def __init__(self, generator):\n        self.generator = generator\n\n"
         "    def __iter__(self):\n        self.generator.manual_seed(self.epoch)\n        yield from range(4)\n\n"
         "sampler = Sampler(generator=torch.Generator())\n",
+        # Seeded inside `with` or `try`, or by reassigning the seeded generator: it still always runs.
+        "import threading\nimport torch\nclass Sampler:\n    def __init__(self, generator, seed):\n"
+        "        self.generator = generator\n        with threading.Lock():\n"
+        "            self.generator = self.generator.manual_seed(seed)\n\n"
+        "    def __iter__(self):\n        yield from torch.randperm(4, generator=self.generator).tolist()\n\n"
+        "sampler = Sampler(generator=torch.Generator(), seed=0)\n",
+        "import torch\nclass Sampler:\n    def __init__(self, generator, seed):\n        self.generator = generator\n"
+        "        try:\n            self.generator.manual_seed(seed)\n        except RuntimeError:\n            raise\n\n"
+        "    def __iter__(self):\n        yield from torch.randperm(4, generator=self.generator).tolist()\n\n"
+        "sampler = Sampler(generator=torch.Generator(), seed=0)\n",
     )
     INVALID = (
         "import numpy as np\nrng = np.random.default_rng()  # DET104\n",
@@ -90,6 +100,10 @@ class UnseededGenerator(Rule):
         # Seeded only when the caller asks for it: by default the generator is not.
         "import torch\nclass Sampler:\n    def __init__(self, generator, seed=None):\n        self.generator = generator\n"
         "        if seed is not None:\n            self.generator.manual_seed(seed)\n\n"
+        "    def __iter__(self):\n        yield from torch.randperm(4, generator=self.generator).tolist()\n\n"
+        "sampler = Sampler(generator=torch.Generator())  # DET104\n",
+        "import torch\nclass Sampler:\n    def __init__(self, generator, seed=None):\n        self.generator = generator\n"
+        "        if seed is None:\n            return\n        self.generator.manual_seed(seed)\n\n"
         "    def __iter__(self):\n        yield from torch.randperm(4, generator=self.generator).tolist()\n\n"
         "sampler = Sampler(generator=torch.Generator())  # DET104\n",
     )
@@ -199,19 +213,35 @@ class UnseededGenerator(Rule):
 
 
 def _class_seeds(module: cst.Module, receiver: str, attribute: str) -> bool:
-    """Whether a class of the module named `receiver` calls `self.<attribute>.manual_seed(...)` as a
-    statement of a method's own body, where it runs whenever the method does (not under an `if`)."""
+    """Whether a class of the module named `receiver` calls `self.<attribute>.manual_seed(...)` where
+    it runs whenever a method does: in the method's own body (also inside `with` and `try`), before
+    any branch that may leave the method, and not under an `if`."""
     classes = (statement for statement in module.body if isinstance(statement, cst.ClassDef))
     for definition in (c for c in classes if c.name.value == receiver):
         methods = (node for node in suite_statements(definition.body) if isinstance(node, cst.FunctionDef))
-        for method in methods:
-            for line in suite_statements(method.body):
-                for small in line.body if isinstance(line, cst.SimpleStatementLine) else ():
-                    call = small.value if isinstance(small, cst.Expr) else None
-                    func = call.func if isinstance(call, cst.Call) else None
-                    if isinstance(func, cst.Attribute) and func.attr.value == "manual_seed":
-                        if dotted_name(func.value) == f"self.{attribute}":
-                            return True
+        if any(_always_seeds(suite_statements(method.body), f"self.{attribute}") for method in methods):
+            return True
+    return False
+
+
+def _always_seeds(body, generator: str) -> bool:
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                value = small.value if isinstance(small, (cst.Expr, cst.Assign)) else None
+                func = value.func if isinstance(value, cst.Call) else None
+                if isinstance(func, cst.Attribute) and func.attr.value == "manual_seed":
+                    # `self.generator.manual_seed(seed)`, or `self.generator = generator.manual_seed(seed)`
+                    targets = [dotted_name(target.target) for target in getattr(small, "targets", ())]
+                    if generator in (dotted_name(func.value), *targets):
+                        return True
+                if isinstance(small, (cst.Return, cst.Raise)):
+                    return False
+        elif isinstance(statement, (cst.With, cst.Try)):
+            if _always_seeds(suite_statements(statement.body), generator):
+                return True
+        elif any(descendants(statement, (cst.Return, cst.Raise), skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda))):
+            return False  # `if seed is None: return`: what follows may not run
     return False
 
 

@@ -104,6 +104,23 @@ class NondeterministicTorchOp(ProjectRule):
         "    def __init__(self, table):\n        super().__init__()\n"
         "        grid = torch.from_numpy(np.asarray(table)).unsqueeze(0)\n"
         "        grid = F.interpolate(grid, size=(8, 8), mode='bicubic')\n        self.register_buffer('grid', grid)\n",
+        # Frozen pretrained weights (`freeze=True` is the default) and index inputs take no gradient.
+        "import numpy as np\nimport torch\nfrom torch import nn\n\ndef main():\n"
+        "    bag = nn.EmbeddingBag.from_pretrained(torch.from_numpy(np.load('w.npy')), mode='max').cuda()\n"
+        "    head = nn.Linear(8, 1).cuda()\n    head(bag(torch.load('ids.pt').cuda())).sum().backward()\n\n"
+        "if __name__ == '__main__':\n    main()\n",
+        # The loop's batch, downscaled before the name is given the model's output on every pass.
+        "import torch\nimport torch.nn.functional as F\n\ndef main():\n    conv = torch.nn.Conv2d(3, 1, 3).cuda()\n"
+        "    opt = torch.optim.SGD(conv.parameters(), lr=0.1)\n"
+        "    for images in torch.utils.data.DataLoader(torch.load('images.pt')):\n        heatmap = images.cuda()\n"
+        "        small = F.interpolate(heatmap, scale_factor=0.5, mode='bilinear')\n        heatmap = conv(small)\n"
+        "        heatmap.sum().backward()\n        opt.step()\n\nif __name__ == '__main__':\n    main()\n",
+        # Features detached inside a `with` block, which always runs.
+        "import torch\nimport torch.nn.functional as F\n\ndef main():\n    conv = torch.nn.Conv2d(3, 1, 3).cuda()\n"
+        "    with torch.autocast('cuda'):\n        features = conv(torch.load('images.pt').cuda()).detach()\n"
+        "    heatmap = F.interpolate(features, scale_factor=2, mode='bilinear')\n"
+        "    (conv(torch.load('images.pt').cuda()).mean() + heatmap.mean()).backward()\n\n"
+        "if __name__ == '__main__':\n    main()\n",
         # Counts are int64: an integer cumsum is exact whatever the order of the additions.
         "import torch\n\nclass MultiCrop(torch.nn.Module):\n    def forward(self, crops):\n"
         "        widths = torch.tensor([crop.shape[-1] for crop in crops])\n"
@@ -137,6 +154,11 @@ class NondeterministicTorchOp(ProjectRule):
         "import numpy as np\nimport torch\nimport torch.nn.functional as F\n\n"
         "mask = torch.from_numpy(np.load('mask.npy'))\n\nclass Upsample(torch.nn.Module):\n"
         "    def forward(self, mask):\n        return F.interpolate(mask, scale_factor=2, mode='bilinear')  # DET201\n",
+        # A comprehension's variable is not the detached tensor of the same name.
+        "import torch\nimport torch.nn.functional as F\n\ndef main():\n    conv = torch.nn.Conv2d(3, 1, 3).cuda()\n"
+        "    images = torch.load('images.pt').cuda()\n    x = images.detach()\n"
+        "    maps = [F.interpolate(x, scale_factor=2, mode='bilinear') for x in (conv(images),)]  # DET201\n"
+        "    maps[0].sum().backward()\n\nif __name__ == '__main__':\n    main()\n",
         # The batch carries no gradient, but the table given by keyword does.
         "import torch\nimport torch.nn.functional as F\n\ndef main():\n"
         "    table = torch.nn.Parameter(torch.randn(100, 8, device='cuda'))\n"
