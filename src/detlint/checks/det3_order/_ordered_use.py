@@ -1618,6 +1618,9 @@ class LoopScan:
                 if effect["effect"] == "collects":
                     if dotted_name(func.value):
                         self.sinks.setdefault(dotted_name(func.value), Shape.SEQ)
+                    elif self._keyed_by_item(func.value):
+                        # `ratings[item].append(stars)`: each item adds to a list of its own
+                        self.sinks.setdefault(dotted_name(func.value.value), Shape.MAP)  # type: ignore[attr-defined]
                     else:
                         self.ordered.append((f"adds each item to `{walker.code(func.value)}` in that order", call))
                 elif effect["effect"] == "uses-order" and not self._made_per_item(func.value):
@@ -1633,6 +1636,14 @@ class LoopScan:
                 return
         if discarded:
             self.unknown.append((f"calls `{walker.code(func, 30)}(...)`", call))
+
+    def _keyed_by_item(self, receiver: cst.BaseExpression) -> bool:
+        """`ratings[item]` of a named mapping, keyed by the loop's own variable: a different entry for
+        each item (the items of a listing or a set are distinct)."""
+        if not (isinstance(receiver, cst.Subscript) and dotted_name(receiver.value) and len(receiver.slice) == 1):
+            return False
+        key = receiver.slice[0].slice
+        return isinstance(key, cst.Index) and isinstance(key.value, cst.Name) and key.value.value in self.targets
 
     def _made_per_item(self, receiver: cst.BaseExpression) -> bool:
         """A receiver bound in the loop body (`with open(out, "w") as fh:`): each item's output of its own."""

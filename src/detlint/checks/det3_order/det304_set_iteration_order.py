@@ -114,6 +114,10 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
         "import sys\ndef uncache(*names):\n    for name in names:\n        del sys.modules[name]\n"
         "def f(modules):\n    uncache(*set(modules))\n",
         "def f(words):\n    index = {}\n    for w in set(words):\n        index[w] = len(w)\n    return index\n",
+        # Each item adds to a list of its own: `ratings[item]` is a different entry for every item.
+        "from collections import defaultdict\ndef f(reviews):\n    ratings = defaultdict(list)\n    for review in reviews:\n"
+        "        for item in set(review.text.lower().split()):\n            ratings[item].append(review.stars)\n"
+        "    return ratings\n",
         # Tests: order-free assertions, and what a test does with the order besides comparing it.
         "import unittest\nclass T(unittest.TestCase):\n    def test_words(self):\n        words = {'b', 'a'}\n"
         "        self.assertCountEqual(list(words), ['a', 'b'])\n        self.assertEqual(sorted(words), ['a', 'b'])\n"
@@ -138,6 +142,9 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
         "def ordered(*names):\n    return list(names)\ndef f(words):\n    return ordered(*{w.lower() for w in words})  # DET304\n",
         "def label_ids(labels):\n    ids = {}\n    for label in set(labels):  # DET304\n        ids[label] = len(ids)\n"
         "    return ids\n",
+        # Items grouped under a key they share: each group's list is in the set's order.
+        "from collections import defaultdict\ndef f(words):\n    groups = defaultdict(list)\n"
+        "    for word in {w.lower() for w in words}:  # DET304\n        groups[word[0]].append(word)\n    return groups\n",
         "import unittest\nclass T(unittest.TestCase):\n    def test_words(self):\n"
         "        self.assertEqual(list({'a', 'b'}), ['a', 'b'])  # DET304\n",
     )
