@@ -36,7 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         "front ends",
         (
             "detlint.cli", "detlint.__main__", "detlint.testing", "detlint.integrations.",
-            "detlint.reporters.", "detlint.probe.", "detlint.server.",
+            "detlint.reporters.", "detlint.probe.", "detlint.server.", "detlint.report.",
         ),
     ),
 )  # fmt: skip

@@ -331,6 +331,56 @@ def write_baseline(request: RunRequest, output: Path) -> None:
     sys.exit(EXIT_ERROR if result.internal_error else EXIT_CLEAN)
 
 
+@main.command("report")
+@run_options
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The page to write, e.g. report.html.")
+@click.option("--format", "report_format", type=click.Choice(["html", "markdown"]), default=None,
+              show_default="markdown for a .md file, else html", help="A self-contained HTML page, or Markdown for a pull-request comment.")
+@click.option("--probe", "probe_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Add the measurements of `detlint probe --output-format json` (its output file).")
+@click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Compare with this baseline: new findings, and those fixed since.")
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
+def write_report(
+    request: RunRequest,
+    output: Path,
+    report_format: str | None,
+    probe_file: Path | None,
+    baseline_file: Path | None,
+    exit_zero: bool,
+) -> None:
+    """Write a reproducibility audit page for PATHS: a verdict per entry point, what each path seeds and
+    switches on, the ops it reaches, the environment, provenance, probe measurements and the
+    reproducibility checklist items each finding touches. Exits as `check` does; the page is written
+    either way."""
+    from detlint.report.build import build_audit
+    from detlint.report.probe import ProbeFileError
+    from detlint.report.render import MissingExtra, render
+
+    stderr = Console(stderr=True)
+    settings, selection = _configure(request, stderr)
+    baseline = _load_baseline(baseline_file) if baseline_file else None
+    result = _analyse(request, settings, selection, stderr, progress=True)
+    checked_files = {source.display for source in result.files}
+    try:
+        audit = build_audit(
+            result, settings, baseline=baseline, probe_file=probe_file, use_cache=not request.no_cache,
+            checked=lambda entry: entry.path in checked_files and selection().allows(entry.code, entry.path),
+        )  # fmt: skip
+        page = render(audit, report_format or ("markdown" if output.suffix.lower() in (".md", ".markdown") else "html"))
+    except (ProbeFileError, MissingExtra) as error:
+        _fail(str(error))
+    try:
+        output.write_text(page, encoding="utf-8")
+    except OSError as error:
+        _fail(f"cannot write {output}: {error.strerror or error}")
+    click.echo(f"detlint: wrote the audit of {_count(len(result.findings), 'finding', 'findings')} to {output}", err=True)
+    if result.internal_error:
+        sys.exit(EXIT_ERROR)
+    sys.exit(_exit_status(result.findings, exit_zero))
+
+
 def _configure(
     request: RunRequest, stderr: Console, *, start: Path | None = None
 ) -> tuple[Settings, Callable[[], Selection]]:

@@ -1,0 +1,1 @@
+"""`detlint report`: the reproducibility audit page."""

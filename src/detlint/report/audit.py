@@ -1,0 +1,196 @@
+"""What the audit page says, built from one run: a verdict per entry point, what each entry point's path
+does about determinism, the findings grouped by family and by checklist item, the environment, the
+provenance findings, the baseline comparison and the probe's measurements.
+
+A verdict follows one written rule: an entry point whose path holds an error at high or medium
+confidence is *not reproducible*; one with any other finding is *at risk*; one without findings is
+*reproducible as far as detlint can tell*. A finding is on an entry point's path when it lies in a file
+the path runs code of (the entry's own file, or a file one of its reached events is in) or names the
+entry point among its related locations."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from detlint.facts.model import EventKind
+from detlint.finding import Confidence, Finding, Severity
+
+if TYPE_CHECKING:
+    from detlint.baseline import BaselineEntry
+    from detlint.catalogs.loader import Catalog
+    from detlint.project.op_paths import EntryState
+    from detlint.report.environment import Environment
+    from detlint.report.probe import ProbeRow
+
+NOT_REPRODUCIBLE = "not reproducible"
+AT_RISK = "at risk"
+REPRODUCIBLE = "reproducible as far as detlint can tell"
+VERDICTS = (NOT_REPRODUCIBLE, AT_RISK, REPRODUCIBLE)
+VERDICT_IDS = {NOT_REPRODUCIBLE: "not-reproducible", AT_RISK: "at-risk", REPRODUCIBLE: "reproducible"}
+
+FAMILIES = {
+    "DET0": "Analysis",
+    "DET1": "Seeding",
+    "DET2": "Nondeterministic ops and switches",
+    "DET3": "Order",
+    "DET4": "Dependencies",
+    "DET5": "Provenance",
+}
+# framework -> (its name, the op catalog whose events say the path runs it)
+FRAMEWORKS = {"torch": ("PyTorch", "torch_ops"), "tensorflow": ("TensorFlow", "tf_ops")}
+
+
+def family_of(code: str) -> str:
+    return code[:4]
+
+
+def verdict_of(findings: Iterable[Finding]) -> str:
+    """The verdict the findings on a path make (see the module's docstring)."""
+    verdict = REPRODUCIBLE
+    for finding in findings:
+        if finding.severity is Severity.ERROR and finding.confidence is not Confidence.LOW:
+            return NOT_REPRODUCIBLE
+        verdict = AT_RISK
+    return verdict
+
+
+@dataclass(frozen=True)
+class Place:
+    path: str
+    line: int
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Seeding:
+    libraries: tuple[str, ...]
+    where: Place  # the seeding call
+    called_from: Place | None  # the entry point's own statement that leads to it, when that is elsewhere
+    call: str  # the seeding call's source text
+
+
+@dataclass(frozen=True)
+class EntryAudit:
+    name: str  # how the entry point is described
+    path: str
+    verdict: str
+    seedings: tuple[Seeding, ...]
+    modes: tuple[tuple[str, str], ...]  # (framework, deterministic-mode level or "not set")
+    cuda: Place | None  # where the path first uses a CUDA device
+    loaders: int  # DataLoaders with worker processes and tf.data pipelines met on the path
+    ops: tuple[str, ...]  # the catalogued ops the path reaches
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class ChecklistRow:
+    checklist: str
+    item: str
+    codes: tuple[str, ...]  # the rule codes of the findings that touch the item
+    count: int
+
+
+@dataclass(frozen=True)
+class BaselineComparison:
+    new: tuple[Finding, ...]
+    fixed: tuple[BaselineEntry, ...]
+
+
+@dataclass
+class Audit:
+    project: str
+    findings: list[Finding]
+    entries: list[EntryAudit]
+    environment: Environment
+    checklist: list[ChecklistRow]
+    baseline: BaselineComparison | None = None
+    probe: list[ProbeRow] = field(default_factory=list)
+    probe_environments: list[Mapping[str, Any]] = field(default_factory=list)
+
+    @property
+    def verdict(self) -> str:
+        """The project's verdict: its worst entry point's, or the findings' where it has none."""
+        verdicts = [entry.verdict for entry in self.entries] or [verdict_of(self.findings)]
+        return min(verdicts, key=VERDICTS.index)
+
+    @property
+    def verdict_counts(self) -> list[tuple[str, int]]:
+        counts = Counter(entry.verdict for entry in self.entries)
+        return [(verdict, counts[verdict]) for verdict in VERDICTS]
+
+    @property
+    def family_counts(self) -> list[tuple[str, str, dict[str, int]]]:
+        """(family code, family name, severity -> count) for each family with findings."""
+        rows = []
+        for family, name in FAMILIES.items():
+            counts = Counter(f.severity.value for f in self.findings if family_of(f.code) == family)
+            if counts:
+                rows.append((family, name, {severity.value: counts[severity.value] for severity in Severity}))
+        return rows
+
+    @property
+    def provenance(self) -> list[Finding]:
+        return [finding for finding in self.findings if family_of(finding.code) == "DET5"]
+
+    @property
+    def project_wide(self) -> list[Finding]:
+        """Findings on no entry point's path: dependency files, library code no run reaches."""
+        on_paths = {id(finding) for entry in self.entries for finding in entry.findings}
+        return [finding for finding in self.findings if id(finding) not in on_paths]
+
+
+def entry_audit(state: EntryState, findings: Sequence[Finding]) -> EntryAudit:
+    """What one entry point's path does about determinism, and the findings on it."""
+    entry = state.entry
+    files = {entry.path} | {reached.event.site.path for reached in state.reached}
+    described = entry.describe()
+    on_path = tuple(
+        finding
+        for finding in findings
+        if finding.path in files or any(related.path == entry.path for related in finding.related)
+    )
+    seedings = tuple(
+        Seeding(
+            tuple(sorted(reached.event.covers)),
+            Place(reached.event.site.path, reached.event.site.span.line),
+            Place(reached.chain[0].path, reached.chain[0].span.line) if len(reached.chain) > 1 else None,
+            reached.event.site.anchor,
+        )
+        for reached in state.events(EventKind.SEED)
+    )
+    catalogs = {reached.event.subject.split(":")[0] for reached in state.events(EventKind.OP)}
+    modes = tuple(
+        (label, state.mode(framework) or "not set")
+        for framework, (label, catalog) in FRAMEWORKS.items()
+        if catalog in catalogs or state.mode(framework) is not None or state.events(EventKind.CUDA, framework)
+    )
+    cuda = state.first_cuda
+    loaders = len(state.events(EventKind.LOADER)) + len(state.events(EventKind.TF_DATA))
+    ops = tuple(sorted({reached.event.detail for reached in state.events(EventKind.OP) if reached.event.detail}))
+    return EntryAudit(
+        described,
+        entry.path,
+        verdict_of(on_path),
+        seedings,
+        modes,
+        Place(cuda.event.site.path, cuda.event.site.span.line) if cuda is not None else None,
+        loaders,
+        ops,
+        on_path,
+    )
+
+
+def checklist_rows(catalog: Catalog, findings: Sequence[Finding]) -> list[ChecklistRow]:
+    """Each checklist item, with the findings whose rules touch it (`checklist_items` in
+    `rules/report.yaml`)."""
+    rows = []
+    for entry in catalog.entries("report", "checklist_items"):
+        touching = [f for f in findings if any(f.code.startswith(prefix) for prefix in entry["codes"])]
+        codes = tuple(sorted({finding.code for finding in touching}))
+        rows.append(ChecklistRow(entry["checklist"], entry["item"], codes, len(touching)))
+    return rows
