@@ -15,17 +15,14 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from detlint.baseline import dumps
 from detlint.catalogs.loader import load_catalog
-from detlint.finding import Finding, Severity
+from detlint.finding import Confidence, Finding, Severity, Span
 from detlint.report.audit import AT_RISK, NOT_REPRODUCIBLE, REPRODUCIBLE, verdict_of
 
 REPO = Path(__file__).resolve().parents[1]
 PROJECT = REPO / "fixtures" / "example-project"
 SECTIONS = ("summary", "counts", "entry-points", "environment", "provenance", "probe", "checklists")
 VOID = {"meta", "br", "hr", "img", "input", "link", "col", "source", "wbr", "area", "base", "embed", "track"}
-# A rule's error with its verdict, for `verdict_of`.
-ERROR_DET101 = dict(code="DET101", name="unseeded-rng", message="m", path="a.py", fingerprint="f")
 
 
 class _Page(HTMLParser):
@@ -95,7 +92,7 @@ def test_the_page_says_what_each_entry_point_does(reports):
     assert "<code>torch.manual_seed(seed)</code> at <code>src/classifier/utils.py:10</code>" in html
     assert "called from <code>src/classifier/train.py:31</code>" in html
     assert "PyTorch: warn" in html and "PyTorch: error" in html  # warn_only=True; Trainer(deterministic=True)
-    assert "<code>convolution (cuDNN)</code>" in html
+    assert "<code>convolution (cuDNN)</code>" in html and "Ops judged against torch 2.4.1 (pyproject.toml:4)" in html
     for code in ("DET101", "DET203", "DET208"):
         assert f"<code>{code}</code>" in html
     # Environment: the pinned framework and the variables that change a run.
@@ -170,15 +167,15 @@ def test_a_baseline_shows_what_is_new_and_what_was_fixed(cli, tmp_path):
 
 
 def test_the_verdict_rule():
-    def finding(severity: Severity, confidence: str) -> Finding:
-        from detlint.finding import Confidence, Span
-
-        return Finding(**ERROR_DET101, span=Span(1, 0, 1, 1), severity=severity, confidence=Confidence(confidence))
+    def finding(severity: Severity, confidence: Confidence) -> Finding:
+        return Finding("DET101", "unseeded-rng", "m", "a.py", Span(1, 0, 1, 1), severity, confidence)
 
     assert verdict_of([]) == REPRODUCIBLE
-    assert verdict_of([finding(Severity.WARNING, "high")]) == AT_RISK
-    assert verdict_of([finding(Severity.ERROR, "low")]) == AT_RISK
-    assert verdict_of([finding(Severity.WARNING, "high"), finding(Severity.ERROR, "medium")]) == NOT_REPRODUCIBLE
+    assert verdict_of([finding(Severity.WARNING, Confidence.HIGH)]) == AT_RISK
+    assert verdict_of([finding(Severity.ERROR, Confidence.LOW)]) == AT_RISK
+    assert verdict_of([finding(Severity.WARNING, Confidence.HIGH), finding(Severity.ERROR, Confidence.MEDIUM)]) == (
+        NOT_REPRODUCIBLE
+    )
 
 
 @pytest.mark.slow

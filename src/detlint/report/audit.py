@@ -109,6 +109,8 @@ class Audit:
     environment: Environment
     checklist: list[ChecklistRow]
     baseline: BaselineComparison | None = None
+    # framework -> (the version its ops were judged against, None for the newest catalogued; where from)
+    versions: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
     probe: list[ProbeRow] = field(default_factory=list)
     probe_environments: list[Mapping[str, Any]] = field(default_factory=list)
 

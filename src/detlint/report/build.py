@@ -43,6 +43,7 @@ def build_audit(
         entries=entries,
         environment=environment(catalog, index.dependency_files.values()),
         checklist=checklist_rows(catalog, findings),
+        versions=result.versions,
     )
     if baseline is not None:
         outcome = apply(findings, baseline, checked=checked)
