@@ -88,10 +88,11 @@ def test_the_html_page_is_balanced_self_contained_and_holds_every_section(report
 def test_the_page_says_what_each_entry_point_does(reports):
     _, html = reports["report.html"]
     assert f'<span class="verdict v-at-risk">{AT_RISK}</span>' in html
-    # The training script seeds through its helper module, called from its own main guard.
+    # The training script seeds through its helper module: the page names the helper's call.
     assert "<code>torch.manual_seed(seed)</code> at <code>src/classifier/utils.py:10</code>" in html
-    assert "called from <code>src/classifier/train.py:31</code>" in html
-    assert "PyTorch: warn" in html and "PyTorch: error" in html  # warn_only=True; Trainer(deterministic=True)
+    assert "called from <code>src/classifier/train.py:20</code>" in html
+    # warn_only=True; Trainer(deterministic=True)
+    assert "PyTorch: on, but only warns" in html and "PyTorch: on</td>" in html
     assert "<code>convolution (cuDNN)</code>" in html and "Ops judged against torch 2.4.1 (pyproject.toml:4)" in html
     for code in ("DET101", "DET203", "DET208"):
         assert f"<code>{code}</code>" in html
@@ -131,11 +132,49 @@ def test_exit_zero_and_a_written_page_either_way(cli, tmp_path):
     assert "**Verdict: reproducible as far as detlint can tell**" in (tmp_path / "clean.md").read_text(encoding="utf-8")
 
 
-def test_a_bad_probe_file_is_a_usage_error(cli, tmp_path):
-    (tmp_path / "probe.json").write_text("[1, 2]", encoding="utf-8")
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("[1, 2]", "is not a `detlint probe --output-format json` result"),
+        ('{"findings": [{"probe": {"runs": "five"}}]}', "a probe result lacks or mistypes a field"),
+        ('{"findings": [{"probe": {"timing": 3}}]}', "a probe result lacks or mistypes a field"),
+    ],
+)
+def test_a_bad_probe_file_is_a_usage_error(cli, tmp_path, content, says):
+    (tmp_path / "probe.json").write_text(content, encoding="utf-8")
     run = cli("report", str(PROJECT), "-o", "page.html", "--probe", "probe.json", "--no-cache")
-    assert run.exit_code == 2
-    assert "is not a `detlint probe --output-format json` result" in run.stderr
+    assert run.exit_code == 2 and says in run.stderr
+    assert not (tmp_path / "page.html").exists()
+
+
+TWO_RUNS = {
+    "helpers.py": "import torch\n\ndef histogram(x):\n    return torch.histc(x.cuda(), bins=4)\n\ndef seed():\n"
+    "    torch.manual_seed(0)\n",
+    "a.py": "import torch\nfrom helpers import histogram, seed\n\nif __name__ == '__main__':\n    seed()\n"
+    "    print(histogram(torch.ones(4)))\n",
+    "b.py": "import torch\nfrom helpers import seed\n\nif __name__ == '__main__':\n    seed()\n"
+    "    print(torch.nn.Linear(2, 2)(torch.ones(2)))  # noqa: DET101\n",
+    "requirements.txt": "torch>=2\n",
+}
+
+
+def test_findings_go_to_the_entry_points_whose_paths_reach_them(cli, tmp_path):
+    project = tmp_path / "two"
+    project.mkdir()
+    for name, text in TWO_RUNS.items():
+        (project / name).write_text(text, encoding="utf-8")
+    (project / "pyproject.toml").write_text("[tool.detlint]\n", encoding="utf-8")
+    run = cli("report", str(project), "-o", "page.md", "--no-cache", "--extend-select", "DET090")
+    page = (tmp_path / "page.md").read_text(encoding="utf-8")
+    a = page[page.index("### `a.py`") : page.index("### `b.py`")]
+    b = page[page.index("### `b.py`") : page.index("## Environment")]
+    assert "`DET201` nondeterministic-torch-op" in a and "DET201" not in b  # b never calls `histogram()`
+    assert a.splitlines()[0].endswith(": at risk")
+    assert "### `b.py` (its `if __name__ == \"__main__\":` block): reproducible as far as detlint can tell" in b
+    assert "DET090" in b  # an unused suppression is listed, but says nothing of reproducibility
+    # The unpinned framework is on no entry point's path, yet counts for the project's verdict.
+    assert "### Findings on no entry point's path" in b and "`DET401`" in b
+    assert "**Verdict: at risk**" in page and run.exit_code == 1
 
 
 def test_without_jinja2_the_command_says_which_extra_to_install(cli, monkeypatch):

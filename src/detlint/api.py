@@ -81,8 +81,10 @@ def check_paths(
     use_cache: bool = True,
     force_exclude: bool = False,
     progress: Progress | None = None,
+    keep_project: bool = False,
 ) -> RunResult:
-    """Every finding on the files under `paths`, judged with the rest of their project.
+    """Every finding on the files under `paths`, judged with the rest of their project; with
+    `keep_project`, also every file of the project with its facts (`RunResult.project_files`).
 
     `selection` (default: the settings') may be a function that builds it, called only when the
     findings are not already known; with a function, `selection_key`, a string that names what it
@@ -93,7 +95,7 @@ def check_paths(
         selection, selection_key = partial(build_selection, settings), _SETTINGS_SELECTION
     return run(
         paths, settings, selection, selection_key=selection_key, jobs=jobs, use_cache=use_cache,
-        force_exclude=force_exclude, progress=progress,
+        force_exclude=force_exclude, progress=progress, keep_project=keep_project,
     )  # fmt: skip
 
 

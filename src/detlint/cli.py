@@ -361,11 +361,12 @@ def write_report(
     stderr = Console(stderr=True)
     settings, selection = _configure(request, stderr)
     baseline = _load_baseline(baseline_file) if baseline_file else None
-    result = _analyse(request, settings, selection, stderr, progress=True)
+    result = _analyse(request, settings, selection, stderr, progress=True, keep_project=True)
     checked_files = {source.display for source in result.files}
+    title = settings.root.name if settings.in_project else request.targets[0].resolve().name
     try:
         audit = build_audit(
-            result, settings, baseline=baseline, probe_file=probe_file, use_cache=not request.no_cache,
+            result, settings, title, baseline=baseline, probe_file=probe_file,
             checked=lambda entry: entry.path in checked_files and selection().allows(entry.code, entry.path),
         )  # fmt: skip
         page = render(audit, report_format or ("markdown" if output.suffix.lower() in (".md", ".markdown") else "html"))
@@ -428,7 +429,13 @@ def _configure(
 
 
 def _analyse(
-    request: RunRequest, settings: Settings, selection: Callable[[], Selection], stderr: Console, *, progress: bool
+    request: RunRequest,
+    settings: Settings,
+    selection: Callable[[], Selection],
+    stderr: Console,
+    *,
+    progress: bool,
+    keep_project: bool = False,
 ) -> RunResult:
     """One run over the request's paths, with a progress bar on a terminal and the diagnostics that
     --verbose and --debug ask for."""
@@ -439,7 +446,8 @@ def _analyse(
         result = _discover_or_fail(
             lambda: check_paths(request.targets, settings, selection=selection, selection_key=selection_key,
                                 jobs=request.jobs, use_cache=not request.no_cache,
-                                force_exclude=request.force_exclude, progress=report_progress)  # fmt: skip
+                                force_exclude=request.force_exclude, progress=report_progress,
+                                keep_project=keep_project)  # fmt: skip
         )
     _say_if_nothing_found(request, result.files)
     if request.verbose:

@@ -2,11 +2,13 @@
 does about determinism, the findings grouped by family and by checklist item, the environment, the
 provenance findings, the baseline comparison and the probe's measurements.
 
-A verdict follows one written rule: an entry point whose path holds an error at high or medium
-confidence is *not reproducible*; one with any other finding is *at risk*; one without findings is
-*reproducible as far as detlint can tell*. A finding is on an entry point's path when it lies in a file
-the path runs code of (the entry's own file, or a file one of its reached events is in) or names the
-entry point among its related locations."""
+A verdict follows one written rule: findings on a path with an error at high or medium confidence make
+it *not reproducible*; any other finding makes it *at risk*; none, *reproducible as far as detlint can
+tell*. Findings about the analysis itself (an unused suppression, an advisory such as a file skipped
+for its size) do not count. A finding that names entry points among its related places is on those
+entry points' paths; any other is on the path of each entry point that reaches its place (one of the
+statements the path runs or calls through). The project's verdict also counts the findings on no
+entry point's path (dependency files, code no run reaches)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from detlint.facts.model import EventKind
+from detlint.facts.switches import CUDNN_MODE
 from detlint.finding import Confidence, Finding, Severity
 
 if TYPE_CHECKING:
@@ -39,18 +42,30 @@ FAMILIES = {
     "DET4": "Dependencies",
     "DET5": "Provenance",
 }
-# framework -> (its name, the op catalog whose events say the path runs it)
-FRAMEWORKS = {"torch": ("PyTorch", "torch_ops"), "tensorflow": ("TensorFlow", "tf_ops")}
+# mode subject -> (what it is called, the op catalog whose events say the path runs it)
+FRAMEWORKS = {
+    "torch": ("PyTorch", "torch_ops"),
+    CUDNN_MODE: ("cuDNN (`torch.backends.cudnn.deterministic`)", "torch_ops"),
+    "tensorflow": ("TensorFlow", "tf_ops"),
+}
+# The deterministic-mode levels of the facts, in words.
+LEVELS = {"off": "off", "warn": "on, but only warns", "error": "on", None: "not set"}
 
 
 def family_of(code: str) -> str:
     return code[:4]
 
 
+# Findings about the analysis, not the code's reproducibility: an unused suppression.
+_HYGIENE = frozenset({"DET090"})
+
+
 def verdict_of(findings: Iterable[Finding]) -> str:
     """The verdict the findings on a path make (see the module's docstring)."""
     verdict = REPRODUCIBLE
     for finding in findings:
+        if finding.code in _HYGIENE or finding.advisory:
+            continue
         if finding.severity is Severity.ERROR and finding.confidence is not Confidence.LOW:
             return NOT_REPRODUCIBLE
         verdict = AT_RISK
@@ -80,7 +95,7 @@ class EntryAudit:
     path: str
     verdict: str
     seedings: tuple[Seeding, ...]
-    modes: tuple[tuple[str, str], ...]  # (framework, deterministic-mode level or "not set")
+    modes: tuple[tuple[str, str], ...]  # (framework or switch, its deterministic mode in words)
     cuda: Place | None  # where the path first uses a CUDA device
     loaders: int  # DataLoaders with worker processes and tf.data pipelines met on the path
     ops: tuple[str, ...]  # the catalogued ops the path reaches
@@ -116,8 +131,8 @@ class Audit:
 
     @property
     def verdict(self) -> str:
-        """The project's verdict: its worst entry point's, or the findings' where it has none."""
-        verdicts = [entry.verdict for entry in self.entries] or [verdict_of(self.findings)]
+        """The project's verdict: the worst of its entry points' and of the findings on no path."""
+        verdicts = [entry.verdict for entry in self.entries] + [verdict_of(self.project_wide)]
         return min(verdicts, key=VERDICTS.index)
 
     @property
@@ -146,36 +161,40 @@ class Audit:
         return [finding for finding in self.findings if id(finding) not in on_paths]
 
 
-def entry_audit(state: EntryState, findings: Sequence[Finding]) -> EntryAudit:
-    """What one entry point's path does about determinism, and the findings on it."""
+def entry_audit(state: EntryState, findings: Sequence[Finding], entry_paths: set[str]) -> EntryAudit:
+    """What one entry point's path does about determinism, and the findings on it. `entry_paths`: the
+    files of every entry point of the project, which a finding may name."""
     entry = state.entry
-    files = {entry.path} | {reached.event.site.path for reached in state.reached}
-    described = entry.describe()
-    on_path = tuple(
-        finding
-        for finding in findings
-        if finding.path in files or any(related.path == entry.path for related in finding.related)
-    )
+    places = {
+        (site.path, line)
+        for reached in state.reached
+        for site in (*reached.chain, reached.event.site)
+        for line in range(site.statement_lines[0], site.statement_lines[1] + 1)
+    }
+    on_path = tuple(finding for finding in findings if _on_path(finding, entry.path, entry_paths, places))
     seedings = tuple(
         Seeding(
             tuple(sorted(reached.event.covers)),
             Place(reached.event.site.path, reached.event.site.span.line),
-            Place(reached.chain[0].path, reached.chain[0].span.line) if len(reached.chain) > 1 else None,
+            # the call that leads into the helper that seeds (`set_seed(0)`), when there is one
+            Place(reached.chain[-2].path, reached.chain[-2].span.line) if len(reached.chain) > 1 else None,
             reached.event.site.anchor,
         )
         for reached in state.events(EventKind.SEED)
     )
-    catalogs = {reached.event.subject.split(":")[0] for reached in state.events(EventKind.OP)}
+    used = {reached.event.subject.split(":")[0] for reached in state.events(EventKind.OP)}
+    used |= {reached.event.detail for reached in state.events(EventKind.TRAIN)}
+    used |= {reached.event.subject for kind in (EventKind.MODE, EventKind.CUDA) for reached in state.events(kind)}
     modes = tuple(
-        (label, state.mode(framework) or "not set")
-        for framework, (label, catalog) in FRAMEWORKS.items()
-        if catalog in catalogs or state.mode(framework) is not None or state.events(EventKind.CUDA, framework)
+        (label, LEVELS[state.mode(subject)])
+        for subject, (label, catalog) in FRAMEWORKS.items()
+        if subject in used or catalog in used
     )
     cuda = state.first_cuda
     loaders = len(state.events(EventKind.LOADER)) + len(state.events(EventKind.TF_DATA))
     ops = tuple(sorted({reached.event.detail for reached in state.events(EventKind.OP) if reached.event.detail}))
     return EntryAudit(
-        described,
+        entry.describe(),
         entry.path,
         verdict_of(on_path),
         seedings,
@@ -185,6 +204,13 @@ def entry_audit(state: EntryState, findings: Sequence[Finding]) -> EntryAudit:
         ops,
         on_path,
     )
+
+
+def _on_path(finding: Finding, entry: str, entry_paths: set[str], places: set[tuple[str, int]]) -> bool:
+    named = {related.path for related in finding.related if related.path in entry_paths}
+    if named:
+        return entry in named
+    return (finding.path, finding.span.line) in places
 
 
 def checklist_rows(catalog: Catalog, findings: Sequence[Finding]) -> list[ChecklistRow]:

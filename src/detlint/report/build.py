@@ -1,5 +1,5 @@
-"""From one run to the audit: the project's entry points walked again from the saved facts (mostly
-from the cache the run just filled), the environment read here, the baseline and probe files read."""
+"""From one run to the audit: the project's entry points walked again from the run's own facts, the
+environment read here, the baseline and probe files read."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from detlint.api import saved_project
 from detlint.baseline import BaselineEntry, apply
 from detlint.catalogs.loader import load_catalog
 from detlint.project.index import ProjectIndex
@@ -24,26 +23,32 @@ if TYPE_CHECKING:
 def build_audit(
     result: RunResult,
     settings: Settings,
+    title: str,
     *,
     baseline: Sequence[BaselineEntry] | None = None,
     checked: Callable[[BaselineEntry], bool] = lambda _entry: True,
     probe_file: Path | None = None,
-    use_cache: bool = True,
 ) -> Audit:
-    """The audit of a run's findings. `checked` says which baseline entries this run looked at (only
-    those can be fixed since). Raises `ProbeFileError` for a bad probe file."""
+    """The audit of a run made with `keep_project`. `checked` says which baseline entries this run
+    looked at (only those can be fixed since). Raises `ProbeFileError` for a bad probe file."""
     catalog = load_catalog()
-    index = ProjectIndex.build(saved_project(settings, use_cache=use_cache), settings)
+    index = ProjectIndex.build(result.project_files, settings)
     findings = list(result.findings)
     shown = {source.display for source in result.files}
-    entries = [entry_audit(state, findings) for state in entry_states(index) if state.entry.path in shown]
+    states = entry_states(index)
+    entry_paths = {state.entry.path for state in states}
+    imported = {module.split(".")[0] for facts in index.files.values() for module in facts.imports}
     audit = Audit(
-        project=settings.root.name or str(settings.root),
+        project=title,
         findings=findings,
-        entries=entries,
-        environment=environment(catalog, index.dependency_files.values()),
+        entries=[entry_audit(state, findings, entry_paths) for state in states if state.entry.path in shown],
+        environment=environment(catalog, index.dependencies),
         checklist=checklist_rows(catalog, findings),
-        versions=result.versions,
+        versions={
+            package: judged
+            for package, judged in result.versions.items()
+            if package in imported or package.removesuffix("lib") in imported  # jaxlib: `import jax`
+        },
     )
     if baseline is not None:
         outcome = apply(findings, baseline, checked=checked)

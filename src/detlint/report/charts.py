@@ -15,7 +15,8 @@ _BAR_WIDTH = 300
 
 def probe_chart(rows: Sequence[ProbeRow]) -> str:
     """Per probed op, two bars: the share of runs whose outputs differed from the first run's (red)
-    and deterministic mode's extra time in % (blue, scaled to the largest)."""
+    and deterministic mode's change in time, in % (blue when slower, green when faster; scaled to the
+    largest change)."""
     measured = [row for row in rows if row.runs]
     if not measured:
         return ""
@@ -29,7 +30,7 @@ def probe_chart(rows: Sequence[ProbeRow]) -> str:
     ]
     for number, row in enumerate(measured):
         top = _GAP + number * row_height
-        differing = (row.differing_runs or 0) / row.runs if row.runs else 0.0
+        differing = (row.differing_runs or 0) / row.runs
         overhead = row.overhead_percent
         parts.append(
             f'<text x="0" y="{top + _BAR_HEIGHT - 4}" font-size="12">{escape(_shorten(row.op))}</text>'
@@ -43,7 +44,7 @@ def probe_chart(rows: Sequence[ProbeRow]) -> str:
             length = max(abs(overhead) / largest_overhead * _BAR_WIDTH, 1)
             parts.append(
                 f'<rect x="{_LABEL_WIDTH}" y="{top + _BAR_HEIGHT}" width="{length:.1f}" height="{_BAR_HEIGHT - 2}" '
-                f'fill="#2e6da4"><title>deterministic mode: {overhead:+.0f}% time</title></rect>'
+                f'fill="{"#2e6da4" if overhead >= 0 else "#2e8b57"}"><title>deterministic mode: {overhead:+.0f}% time</title></rect>'
                 f'<text x="{_LABEL_WIDTH + length + 6:.1f}" y="{top + 2 * _BAR_HEIGHT - 4}" font-size="12">'
                 f"{overhead:+.0f}% time in deterministic mode</text>"
             )

@@ -13,9 +13,9 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from detlint.catalogs.dependencies import Policy
     from detlint.catalogs.loader import Catalog
     from detlint.dependency_files.records import DependencyFile
+    from detlint.project.dependencies import ProjectDeps
 
 
 @dataclass(frozen=True)
@@ -24,6 +24,7 @@ class DeclaredPackage:
     requirement: str  # as written
     file: str  # where
     pinned: str | None  # the exact version it pins, if it does
+    locked: str | None  # the version a lock file of the project holds, and which file
     installed: str | None  # the version installed where the report was made
 
 
@@ -43,30 +44,32 @@ class Environment:
     variables: tuple[Variable, ...]
 
 
-def environment(
-    catalog: Catalog, dependency_files: Iterable[DependencyFile], variables: Mapping[str, str] | None = None
-) -> Environment:
-    policy = catalog.dependency_policy
-    files = sorted(dependency_files, key=lambda file: file.path)
-    locks = tuple(file.path for file in files if policy.lock_tool(file))
+def environment(catalog: Catalog, dependencies: ProjectDeps, variables: Mapping[str, str] | None = None) -> Environment:
+    """`dependencies`: the project's dependency files, with the lock files found beside them."""
+    locks = dependencies.lock_files()
+    lock_paths = {file.path for file, _ in locks}
+    declared = sorted((file for file in dependencies.all_files() if file.path not in lock_paths), key=lambda f: f.path)
     return Environment(
         python=f"{platform.python_implementation()} {platform.python_version()}",
         platform=platform.platform(),
-        packages=tuple(_declared(policy, files)),
-        lock_files=locks,
+        packages=tuple(_declared(dependencies, declared)),
+        lock_files=tuple(sorted(lock_paths)),
         variables=tuple(_variables(catalog, os.environ if variables is None else variables)),
     )
 
 
-def _declared(policy: Policy, files: Iterable[DependencyFile]) -> Iterable[DeclaredPackage]:
+def _declared(dependencies: ProjectDeps, files: Iterable[DependencyFile]) -> Iterable[DeclaredPackage]:
+    policy, locked = dependencies.policy, dependencies.locked
     for file in files:
         for requirement in file.requirements:
             if requirement.key and policy.is_ml(requirement.key):
+                lock = locked.get(policy.canonical(requirement.key))
                 yield DeclaredPackage(
                     requirement.name,
                     requirement.text,
                     file.path,
                     policy.exact_version(requirement),
+                    f"{lock.version} ({lock.path})" if lock is not None and lock.version else None,
                     _installed(requirement.name),
                 )
 

@@ -36,6 +36,8 @@ class RunResult:
     tracebacks: list[str] = field(default_factory=list)
     # framework -> (version judged against or None for the newest catalogued, where it comes from)
     versions: dict[str, tuple[str | None, str]] = field(default_factory=dict)
+    # Every file of the project pass with its facts, when the run was asked to keep them.
+    project_files: list[FileResult] = field(default_factory=list)
 
     @property
     def internal_error(self) -> bool:
@@ -86,10 +88,12 @@ def run(
     use_cache: bool = True,
     force_exclude: bool = False,
     progress: Progress | None = None,
+    keep_project: bool = False,
 ) -> RunResult:
     """Check the files under `paths`. `selection` may be a function that builds it, called only when
     the findings are not already known; `selection_key`, a string that names what it selects, lets a
-    run whose files, settings and selection all match the last one's return its findings at once."""
+    run whose files, settings and selection all match the last one's return its findings at once.
+    `keep_project`: the result holds every file of the project pass with its facts."""
     sources = discover_sources(paths, settings, force_exclude=force_exclude)
     project_sources = sources
     project_paths: Sequence[Path] = paths
@@ -114,7 +118,8 @@ def run(
     final_key = files.final_key(selection_key, sorted(shown))
     known_run = files.known_findings(final_key)
     if known_run is not None:
-        return RunResult(known_run.final_findings, sources, [], known_run.versions)
+        kept = files.full_results() if keep_project else []
+        return RunResult(known_run.final_findings, sources, [], known_run.versions, kept)
     chosen = selection() if callable(selection) else selection  # before the work: a bad selector fails fast
     results = files.file_results()
     project = files.saved_project_pass()
@@ -127,7 +132,7 @@ def run(
     tracebacks = [*project.tracebacks, *(trace for result in results for trace in result.tracebacks)]
     if not tracebacks:
         files.save(findings, final_key, project)
-    return RunResult(findings, sources, tracebacks, project.versions)
+    return RunResult(findings, sources, tracebacks, project.versions, files.full_results() if keep_project else [])
 
 
 def saved_project(settings: Settings, *, jobs: int | None = None, use_cache: bool = True) -> list[FileResult]:
