@@ -261,3 +261,13 @@ def test_the_page_renders_in_a_headless_browser_without_console_errors(reports, 
     assert 'id="checklists"' in run.stdout
     console = [line for line in run.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
     assert console == []
+
+
+def test_each_loader_with_workers_is_listed_with_what_seeds_its_workers(cli, tmp_path):
+    run = cli("report", str(REPO / "fixtures" / "projects" / "dataloader_workers"), "-o", "page.md", "--no-cache")
+    page = (tmp_path / "page.md").read_text(encoding="utf-8")
+    train = page[page.index("### `fixtures/projects/dataloader_workers/train.py`") :].split("\n### ")[0]
+    assert run.exit_code == 1
+    assert "- Deterministic mode: PyTorch: not set\n" in train
+    assert train.count("a DataLoader with worker processes, given neither `generator=` nor `worker_init_fn=`") == 2
+    assert "at `fixtures/projects/dataloader_workers/train.py:18`" in train

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from detlint.facts.model import EventKind
+from detlint.facts.model import EventKind, Site
 from detlint.facts.switches import CUDNN_MODE
 from detlint.finding import Confidence, Finding, Severity
 
@@ -97,7 +97,7 @@ class EntryAudit:
     seedings: tuple[Seeding, ...]
     modes: tuple[tuple[str, str], ...]  # (framework or switch, its deterministic mode in words)
     cuda: Place | None  # where the path first uses a CUDA device
-    loaders: int  # DataLoaders with worker processes and tf.data pipelines met on the path
+    data_order: tuple[tuple[str, Place], ...]  # what each loader with workers or tf.data step does with order
     ops: tuple[str, ...]  # the catalogued ops the path reaches
     findings: tuple[Finding, ...]
 
@@ -175,7 +175,7 @@ def entry_audit(state: EntryState, findings: Sequence[Finding], entry_paths: set
     seedings = tuple(
         Seeding(
             tuple(sorted(reached.event.covers)),
-            Place(reached.event.site.path, reached.event.site.span.line),
+            _place(reached.event.site),
             # the call that leads into the helper that seeds (`set_seed(0)`), when there is one
             Place(reached.chain[-2].path, reached.chain[-2].span.line) if len(reached.chain) > 1 else None,
             reached.event.site.anchor,
@@ -184,14 +184,19 @@ def entry_audit(state: EntryState, findings: Sequence[Finding], entry_paths: set
     )
     used = {reached.event.subject.split(":")[0] for reached in state.events(EventKind.OP)}
     used |= {reached.event.detail for reached in state.events(EventKind.TRAIN)}
-    used |= {reached.event.subject for kind in (EventKind.MODE, EventKind.CUDA) for reached in state.events(kind)}
+    framework_kinds = (EventKind.MODE, EventKind.CUDA, EventKind.LOADER, EventKind.TF_DATA, EventKind.RNG)
+    used |= {reached.event.subject for kind in framework_kinds for reached in state.events(kind)}
     modes = tuple(
         (label, LEVELS[state.mode(subject)])
         for subject, (label, catalog) in FRAMEWORKS.items()
-        if subject in used or catalog in used
+        if subject in used or (catalog in used and not _covered_by_torch_mode(state, subject))
     )
     cuda = state.first_cuda
-    loaders = len(state.events(EventKind.LOADER)) + len(state.events(EventKind.TF_DATA))
+    data_order = tuple(
+        (_data_order(reached.event.kind, reached.event.detail, dict(reached.event.data)), _place(reached.event.site))
+        for reached in state.reached
+        if reached.event.kind in (EventKind.LOADER, EventKind.TF_DATA)
+    )
     ops = tuple(sorted({reached.event.detail for reached in state.events(EventKind.OP) if reached.event.detail}))
     return EntryAudit(
         entry.describe(),
@@ -199,11 +204,30 @@ def entry_audit(state: EntryState, findings: Sequence[Finding], entry_paths: set
         verdict_of(on_path),
         seedings,
         modes,
-        Place(cuda.event.site.path, cuda.event.site.span.line) if cuda is not None else None,
-        loaders,
+        _place(cuda.event.site) if cuda is not None else None,
+        data_order,
         ops,
         on_path,
     )
+
+
+def _covered_by_torch_mode(state: EntryState, subject: str) -> bool:
+    """cuDNN's own switch, left unset where PyTorch's deterministic mode is on, which covers cuDNN."""
+    return subject == CUDNN_MODE and state.mode("torch") == "error"
+
+
+def _place(site: Site) -> Place:
+    return Place(site.path, site.span.line)
+
+
+def _data_order(kind: EventKind, detail: str, data: Mapping[str, object]) -> str:
+    """What a DataLoader with worker processes, or a tf.data step, does with the order of the data."""
+    if kind is EventKind.LOADER:
+        given = [name for key, name in (("generator", "`generator=`"), ("worker_init", "`worker_init_fn=`")) if data.get(key)]
+        return f"a DataLoader with worker processes, given {' and '.join(given) or 'neither `generator=` nor `worker_init_fn=`'}"
+    if detail == "unseeded-shuffle":
+        return "a tf.data shuffle without an op seed"
+    return "a tf.data step that does not keep the order (`deterministic=False`)"
 
 
 def _on_path(finding: Finding, entry: str, entry_paths: set[str], places: set[tuple[str, int]]) -> bool:
