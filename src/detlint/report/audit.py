@@ -6,8 +6,8 @@ A verdict follows one written rule: findings on a path with an error at high or 
 it *not reproducible*; any other finding makes it *at risk*; none, *reproducible as far as detlint can
 tell*. Findings about the analysis itself (an unused suppression, an advisory such as a file skipped
 for its size) do not count. A finding that names entry points among its related places is on those
-entry points' paths; any other is on the path of each entry point that reaches its place (one of the
-statements the path runs or calls through). The project's verdict also counts the findings on no
+entry points' paths; any other is on the path of each entry point whose own file holds it or that
+reaches its place (one of the statements the path runs or calls through). The project's verdict also counts the findings on no
 entry point's path (dependency files, code no run reaches)."""
 
 from __future__ import annotations
@@ -234,7 +234,8 @@ def _on_path(finding: Finding, entry: str, entry_paths: set[str], places: set[tu
     named = {related.path for related in finding.related if related.path in entry_paths}
     if named:
         return entry in named
-    return (finding.path, finding.span.line) in places
+    # The entry point's own file runs (its top level at least); elsewhere, only the places reached.
+    return finding.path == entry or (finding.path, finding.span.line) in places
 
 
 def checklist_rows(catalog: Catalog, findings: Sequence[Finding]) -> list[ChecklistRow]:
