@@ -336,7 +336,8 @@ def write_baseline(request: RunRequest, output: Path) -> None:
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="The page to write, e.g. report.html.")
 @click.option("--format", "report_format", type=click.Choice(["html", "markdown"]), default=None,
-              show_default="markdown for a .md file, else html", help="A self-contained HTML page, or Markdown for a pull-request comment.")
+              show_default="markdown for a .md file, else html",
+              help="A self-contained HTML page, or Markdown for a pull-request comment.")
 @click.option("--probe", "probe_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Add the measurements of `detlint probe --output-format json` (its output file).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
@@ -376,7 +377,8 @@ def write_report(
         output.write_text(page, encoding="utf-8")
     except OSError as error:
         _fail(f"cannot write {output}: {error.strerror or error}")
-    click.echo(f"detlint: wrote the audit of {_count(len(result.findings), 'finding', 'findings')} to {output}", err=True)
+    audited = _count(len(result.findings), "finding", "findings")
+    click.echo(f"detlint: wrote the audit of {audited} to {output}", err=True)
     if result.internal_error:
         sys.exit(EXIT_ERROR)
     sys.exit(_exit_status(result.findings, exit_zero))

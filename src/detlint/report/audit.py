@@ -7,8 +7,8 @@ it *not reproducible*; any other finding makes it *at risk*; none, *reproducible
 tell*. Findings about the analysis itself (an unused suppression, an advisory such as a file skipped
 for its size) do not count. A finding that names entry points among its related places is on those
 entry points' paths; any other is on the path of each entry point whose own file holds it or that
-reaches its place (one of the statements the path runs or calls through). The project's verdict also counts the findings on no
-entry point's path (dependency files, code no run reaches)."""
+reaches its place (one of the statements the path runs or calls through). The project's verdict also
+counts the findings on no entry point's path (dependency files, code no run reaches)."""
 
 from __future__ import annotations
 
@@ -177,7 +177,7 @@ def entry_audit(state: EntryState, findings: Sequence[Finding], entry_paths: set
             tuple(sorted(reached.event.covers)),
             _place(reached.event.site),
             # the call that leads into the helper that seeds (`set_seed(0)`), when there is one
-            Place(reached.chain[-2].path, reached.chain[-2].span.line) if len(reached.chain) > 1 else None,
+            _place(reached.chain[-2]) if len(reached.chain) > 1 else None,
             reached.event.site.anchor,
         )
         for reached in state.events(EventKind.SEED)
@@ -223,8 +223,9 @@ def _place(site: Site) -> Place:
 def _data_order(kind: EventKind, detail: str, data: Mapping[str, object]) -> str:
     """What a DataLoader with worker processes, or a tf.data step, does with the order of the data."""
     if kind is EventKind.LOADER:
-        given = [name for key, name in (("generator", "`generator=`"), ("worker_init", "`worker_init_fn=`")) if data.get(key)]
-        return f"a DataLoader with worker processes, given {' and '.join(given) or 'neither `generator=` nor `worker_init_fn=`'}"
+        keywords = (("generator", "`generator=`"), ("worker_init", "`worker_init_fn=`"))
+        given = " and ".join(name for key, name in keywords if data.get(key))
+        return f"a DataLoader with worker processes, given {given or 'neither `generator=` nor `worker_init_fn=`'}"
     if detail == "unseeded-shuffle":
         return "a tf.data shuffle without an op seed"
     return "a tf.data step that does not keep the order (`deterministic=False`)"

@@ -44,7 +44,8 @@ def probe_chart(rows: Sequence[ProbeRow]) -> str:
             length = max(abs(overhead) / largest_overhead * _BAR_WIDTH, 1)
             parts.append(
                 f'<rect x="{_LABEL_WIDTH}" y="{top + _BAR_HEIGHT}" width="{length:.1f}" height="{_BAR_HEIGHT - 2}" '
-                f'fill="{"#2e6da4" if overhead >= 0 else "#2e8b57"}"><title>deterministic mode: {overhead:+.0f}% time</title></rect>'
+                f'fill="{"#2e6da4" if overhead >= 0 else "#2e8b57"}">'
+                f"<title>deterministic mode: {overhead:+.0f}% time</title></rect>"
                 f'<text x="{_LABEL_WIDTH + length + 6:.1f}" y="{top + 2 * _BAR_HEIGHT - 4}" font-size="12">'
                 f"{overhead:+.0f}% time in deterministic mode</text>"
             )
