@@ -5,11 +5,13 @@ where one is installed."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import subprocess
 import sys
 from html.parser import HTMLParser
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -114,7 +116,8 @@ def test_the_markdown_variant_parses_into_tables_and_sections(reports):
     assert status == 1
     tokens = MarkdownIt("commonmark").enable("table").parse(text)
     headings = [tokens[i + 1].content for i, token in enumerate(tokens) if token.type == "heading_open"]
-    sections = ("Findings by family", "Entry points", "Environment", "Provenance", "Probe", "Reproducibility checklists")
+    sections = ("Findings by family", "Entry points", "Environment", "Provenance", "Probe")
+    sections += ("Reproducibility checklists",)
     assert set(sections) <= set(headings)
     assert sum(token.type == "table_open" for token in tokens) >= 5
     rendered = MarkdownIt("commonmark").enable("table").render(text)
@@ -271,3 +274,14 @@ def test_each_loader_with_workers_is_listed_with_what_seeds_its_workers(cli, tmp
     assert "- Deterministic mode: PyTorch: not set\n" in train
     assert train.count("a DataLoader with worker processes, given neither `generator=` nor `worker_init_fn=`") == 2
     assert "at `fixtures/projects/dataloader_workers/train.py:18`" in train
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(importlib.util.find_spec("torch") is None, reason="torch is not installed")
+def test_the_installed_frameworks_are_asked_in_a_worker_process(cli, tmp_path):
+    imported_before = "torch" in sys.modules
+    run = cli("report", str(PROJECT), "-o", "page.md", "--query-frameworks", "--no-cache")
+    page = (tmp_path / "page.md").read_text(encoding="utf-8")
+    assert run.exit_code == 1
+    assert f"Frameworks installed here: torch {metadata.version('torch')} on " in page
+    assert ("torch" in sys.modules) == imported_before  # asked in a worker, not imported here

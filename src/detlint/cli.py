@@ -342,6 +342,9 @@ def write_baseline(request: RunRequest, output: Path) -> None:
               help="Add the measurements of `detlint probe --output-format json` (its output file).")
 @click.option("--baseline", "baseline_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Compare with this baseline: new findings, and those fixed since.")
+@click.option("--query-frameworks", is_flag=True,
+              help="Ask the installed PyTorch and TensorFlow, in a worker process as the probe does, for their "
+              "versions and, with a GPU, CUDA and cuDNN.")
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even when there are findings.")
 def write_report(
     request: RunRequest,
@@ -349,12 +352,14 @@ def write_report(
     report_format: str | None,
     probe_file: Path | None,
     baseline_file: Path | None,
+    query_frameworks: bool,
     exit_zero: bool,
 ) -> None:
     """Write a reproducibility audit page for PATHS: a verdict per entry point, what each path seeds and
     switches on, the ops it reaches, the environment, provenance, probe measurements and the
     reproducibility checklist items each finding touches. Exits as `check` does; the page is written
     either way."""
+    from detlint.probe.session import framework_environments
     from detlint.report.build import build_audit
     from detlint.report.probe import ProbeFileError
     from detlint.report.render import MissingExtra, render
@@ -368,6 +373,7 @@ def write_report(
     try:
         audit = build_audit(
             result, settings, title, baseline=baseline, probe_file=probe_file,
+            installed_frameworks=framework_environments() if query_frameworks else (),
             checked=lambda entry: entry.path in checked_files and selection().allows(entry.code, entry.path),
         )  # fmt: skip
         page = render(audit, report_format or ("markdown" if output.suffix.lower() in (".md", ".markdown") else "html"))

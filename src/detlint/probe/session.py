@@ -8,6 +8,7 @@ recipe's parameters, derived from the entry and the call's literal arguments) ar
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import queue
@@ -115,6 +116,21 @@ def probe_findings(
         if progress is not None:
             progress(len(groups), len(groups), "")
     return results
+
+
+def framework_environments(options: ProbeOptions | None = None) -> list[dict[str, Any]]:
+    """The installed PyTorch's and TensorFlow's versions, devices and, on a GPU, CUDA and cuDNN
+    versions, as the probe's workers see them: the framework is imported in a worker, never here."""
+    found = []
+    with _Workers(options or ProbeOptions()) as workers:
+        for name in ("torch", "tensorflow"):
+            backend = BACKENDS[name]
+            if importlib.util.find_spec(backend.package) is None:
+                continue
+            answer = workers.ask(backend, "default", {"recipe": "environment", "environment": True})
+            if isinstance(answer.get("environment"), dict):
+                found.append(answer["environment"])
+    return found
 
 
 def _no_recipe_reason(target: Target, entries: _CatalogEntries) -> str:

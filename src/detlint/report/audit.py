@@ -128,6 +128,8 @@ class Audit:
     versions: Mapping[str, tuple[str | None, str]] = field(default_factory=dict)
     probe: list[ProbeRow] = field(default_factory=list)
     probe_environments: list[Mapping[str, Any]] = field(default_factory=list)
+    # The frameworks installed where the page was made, as the probe's workers report them.
+    installed_frameworks: list[Mapping[str, Any]] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:

@@ -3,9 +3,9 @@ environment read here, the baseline and probe files read."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from detlint.baseline import BaselineEntry, apply
 from detlint.catalogs.loader import load_catalog
@@ -28,9 +28,11 @@ def build_audit(
     baseline: Sequence[BaselineEntry] | None = None,
     checked: Callable[[BaselineEntry], bool] = lambda _entry: True,
     probe_file: Path | None = None,
+    installed_frameworks: Sequence[Mapping[str, Any]] = (),
 ) -> Audit:
     """The audit of a run made with `keep_project`. `checked` says which baseline entries this run
-    looked at (only those can be fixed since). Raises `ProbeFileError` for a bad probe file."""
+    looked at (only those can be fixed since); `installed_frameworks`: what the probe's workers report
+    of the installed frameworks. Raises `ProbeFileError` for a bad probe file."""
     catalog = load_catalog()
     index = ProjectIndex.build(result.project_files, settings)
     findings = list(result.findings)
@@ -55,4 +57,5 @@ def build_audit(
         audit.baseline = BaselineComparison(tuple(outcome.new), tuple(outcome.stale))
     if probe_file is not None:
         audit.probe, audit.probe_environments = load_probe(probe_file)
+    audit.installed_frameworks = list(installed_frameworks)
     return audit

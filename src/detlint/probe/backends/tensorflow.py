@@ -68,6 +68,8 @@ def _device(tf, requested: str) -> tuple[str | None, str | None]:
 def execute(request: Mapping[str, Any]) -> dict[str, Any]:
     import tensorflow as tf
 
+    if request.get("environment"):  # what is installed, on the device a probe would use
+        return {"environment": _environment(tf, _device(tf, "auto")[0])}
     recipe = lookup(request["recipe"])
     if recipe is None or recipe.backend != "tensorflow":
         return {"skipped": f"no tensorflow recipe {request['recipe']!r}"}

@@ -36,6 +36,8 @@ def start(mode: str, options: Mapping[str, Any]) -> dict[str, Any]:
 def execute(request: Mapping[str, Any]) -> dict[str, Any]:
     import torch
 
+    if request.get("environment"):  # what is installed, on the device a probe would use
+        return {"environment": _environment(torch, _device(torch, "auto")[0])}
     recipe = lookup(request["recipe"])
     if recipe is None or recipe.backend != "torch":
         return {"skipped": f"no torch recipe {request['recipe']!r}"}
