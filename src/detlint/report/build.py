@@ -51,11 +51,11 @@ def build_audit(
             for package, judged in result.versions.items()
             if package in imported or package.removesuffix("lib") in imported  # jaxlib: `import jax`
         },
+        installed_frameworks=list(installed_frameworks),
     )
     if baseline is not None:
         outcome = apply(findings, baseline, checked=checked)
         audit.baseline = BaselineComparison(tuple(outcome.new), tuple(outcome.stale))
     if probe_file is not None:
         audit.probe, audit.probe_environments = load_probe(probe_file)
-    audit.installed_frameworks = list(installed_frameworks)
     return audit

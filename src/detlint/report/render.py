@@ -22,7 +22,7 @@ class MissingExtra(Exception):
     """Jinja2 is not installed."""
 
 
-def render(audit: Audit, output_format: str, *, now: datetime | None = None) -> str:
+def render(audit: Audit, output_format: str) -> str:
     try:
         import jinja2
     except ImportError:
@@ -39,7 +39,7 @@ def render(audit: Audit, output_format: str, *, now: datetime | None = None) -> 
     environment.filters["verdict_id"] = VERDICT_IDS.__getitem__
     environment.filters["code_spans"] = _code_spans
     template = environment.get_template(_TEMPLATES[output_format])
-    made = (now or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M UTC")
+    made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     chart = probe_chart(audit.probe) if output_format == "html" else ""
     return template.render(audit=audit, version=__version__, made=made, chart=chart)
 
