@@ -99,9 +99,9 @@ class Scope:
         `y = f(x)`). None where the name may hold anything else there: a parameter or no assignment
         yet, a rebinding in a branch or any other form, an update, or a later assignment in a loop
         around it that carries a value over to the next pass."""
-        binding = self.bindings.get(name)
+        binding = self._plain(name)
         current = self.current_index(statement_stack)
-        if binding is None or binding.opaque or binding.updates or current is None:
+        if binding is None or current is None:
             return None
         ahead = [(index, value) for index, value in binding.values if index < current]
         if not ahead:
@@ -123,10 +123,15 @@ class Scope:
         """The value of a name the body binds exactly once, by a plain assignment it never updates: what
         a function defined in the body finds when it runs. None for a parameter, or a name bound,
         rebound or updated any other way."""
-        binding = self.bindings.get(name)
-        if name in self.parameters or binding is None or binding.opaque or binding.updates or len(binding.values) != 1:
+        binding = self._plain(name)
+        if name in self.parameters or binding is None or len(binding.values) != 1:
             return None
         return binding.values[0][1]
+
+    def _plain(self, name: str) -> Binding | None:
+        """A name's binding when plain assignments are all that bind it: no update, no other form."""
+        binding = self.bindings.get(name)
+        return None if binding is None or binding.opaque or binding.updates else binding
 
     def _collect(self, statement: cst.CSTNode) -> None:
         if isinstance(statement, cst.For):

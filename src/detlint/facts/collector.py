@@ -510,7 +510,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
     def _without_gradient(self, node: cst.BaseExpression, follow: bool = True, depth: int = 0) -> bool:
         """A tensor no gradient flows back through: a batch, a tensor after `.detach()`, one made from
         host data (`torch.from_numpy(a)`), or a copy of one moved, cast or reshaped; with `follow`, a
-        name bound once stands for its value."""
+        name stands for the value it holds here on every path (`_value_here`)."""
         kinds = self._tensors.kinds
         while True:
             if isinstance(node, cst.Call):
@@ -535,10 +535,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
             elif (self._scope(), node.value) in self._asking_gradients:
                 return False
             else:
-                value = self._bound_once(node.value) if follow and depth < 4 else None
+                value = self._value_here(node.value) if follow and depth < 4 else None
                 return value is not None and value is not node and self._without_gradient(value, follow, depth + 1)
 
-    def _bound_once(self, name: str) -> cst.BaseExpression | None:
+    def _value_here(self, name: str) -> cst.BaseExpression | None:
         """What a name read here holds on every path: the value the enclosing function last assigned
         to it in a block around this statement, or, where no enclosing function binds or takes it,
         the module's one value for it. None where it may hold anything else (a parameter, a
@@ -569,6 +569,10 @@ class FactsCollector(cst.BatchableCSTVisitor):
         if isinstance(call.func, cst.Attribute) and self.imports.resolve(call.func) is None:
             tensors.append(call.func.value)  # a method's receiver
         return bool(tensors) and all(self._without_gradient(tensor) for tensor in tensors)
+
+    def _takes_no_gradient(self, match: OpCall, call: cst.Call) -> bool:
+        """A layer's class is given weights, not inputs: only frozen ones take no gradient."""
+        return self._on_batches(call) if match.kind is not CallKind.CLASS else self._frozen(call)
 
     def _frozen(self, call: cst.Call) -> bool:
         """A layer built from given weights it freezes: `nn.EmbeddingBag.from_pretrained(w)` without
@@ -637,9 +641,7 @@ class FactsCollector(cst.BatchableCSTVisitor):
         """Ops, CUDA use, deterministic-mode settings and environment variables set by a call."""
         imports = self.imports
         for match in match_ops(imports, node, self.ops, self.model.command_line_value):
-            # A layer's class is given weights, not inputs: only frozen ones take no gradient.
-            without_gradient = self._on_batches(node) if match.kind is not CallKind.CLASS else self._frozen(node)
-            if match.entry.pass_ == "backward" and (self._forward_only or without_gradient):
+            if match.entry.pass_ == "backward" and (self._forward_only or self._takes_no_gradient(match, node)):
                 continue  # under no_grad, on input data or frozen weights: the backward pass never runs
             if self._cannot_vary(match, node):
                 continue
