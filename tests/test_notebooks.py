@@ -9,6 +9,7 @@ from conftest import write
 
 from detlint.finding import Edit, Fix, Span
 from detlint.notebook import notebook_module
+from detlint.testing import check_project
 
 
 def _notebook(*cells: list[str], kinds: tuple[str, ...] = ()) -> str:
@@ -221,3 +222,11 @@ def test_unsafe_insertion_fixes_apply_in_cells(cli, tmp_path):
     document = json.loads((tmp_path / "nb.ipynb").read_text())
     assert document["cells"][1]["source"] == ["np.random.seed(0)\n", "x = np.random.rand(3)\n"]
     assert cli.json("--no-cache")["findings"] == []
+
+
+def test_a_notebook_is_never_imported_so_a_listing_its_top_level_leaves_unread_is_no_finding():
+    lines = ["import os\n", "names = os.listdir('data')\n"]
+    module = check_project({"prepare.py": "".join(lines)})
+    assert [(f.code, f.span.line, f.confidence.value) for f in module] == [("DET303", 2, "medium")]
+    assert "kept at module level for use elsewhere" in module[0].message
+    assert [f for f in check_project({"prepare.ipynb": _notebook(lines)}) if f.code == "DET303"] == []

@@ -87,6 +87,113 @@ def test_a_returned_listing_stays_a_default_finding_where_its_callers_cannot_be_
     assert [f.span.line for f in findings] == [3] and findings[0].confidence is not Confidence.LOW, findings
 
 
+def test_a_local_variable_named_like_a_method_is_no_reference_to_the_method():
+    # `items = dict(self.items())` binds a local name: every call of `items` is followed, and each is
+    # order-free, so the set's order reaches nothing
+    source = """
+        class Record:
+            def keys(self):
+                private = {"_" + key for key in self._fields}
+                return list(self._fields - private)
+            def items(self):
+                for key in self.keys():
+                    yield key, getattr(self, key)
+            def to_dict(self):
+                return dict(self.items())
+            def __repr__(self):
+                items = dict(self.items())
+                return repr(items)
+    """
+    assert _findings(source, "DET304") == []
+    # named by its bare name in its own class's body, the method is handed to code the walk cannot follow
+    aliased = source.replace("    def __repr__", "    __iter__ = items\n            def __repr__")
+    [finding] = _findings(aliased, "DET304")
+    assert finding.span.line == 5 and "yields each item" in finding.message
+
+
+def test_a_container_made_afresh_for_each_item_holds_that_items_data_only():
+    fresh = """
+        import glob, json
+        def summarize(pattern):
+            for log in glob.glob(pattern):
+                by_file = {}
+                for line in open(log):
+                    record = json.loads(line)
+                    by_file[record["file"]] += [record["test"]]
+                    by_file[record["file"]].append(record)
+                print(by_file)
+    """
+    assert _findings(fresh, "DET303") == []
+    shared = fresh.replace("        for log in", "        by_file = {}\n            for log in").replace(
+        "            by_file = {}\n                for line", "            for line"
+    )
+    [finding] = _findings(shared, "DET303")
+    assert "concatenates each item onto `by_file[record[\"file\"]]`" in finding.message
+
+
+def test_a_listing_kept_on_a_local_object_ends_with_the_call_unless_the_object_is_handed_on():
+    source = """
+        import argparse, glob
+        def main():
+            args = argparse.ArgumentParser().parse_args()
+            configure(args)
+            args.input = glob.glob(args.pattern)
+            for path in args.input:
+                show(path)
+                if args.once:
+                    return
+    """
+    # only its attributes are read after the assignment: nothing can read `args.input` later
+    assert _findings(source, "DET303") == []
+    # handed on whole after the assignment, or before it inside the same loop: kept for that code
+    handed_on = source.replace("                    return", "                    return\n            train(args)")
+    [finding] = _findings(handed_on, "DET303")
+    assert "`args.input` is kept unsorted after the function returns" in finding.message
+    looped = source.replace("            configure(args)\n", "").replace(
+        "            args.input =", "            for run in range(2):\n                configure(args)\n                args.input ="
+    )
+    assert "configure(args)" in looped and len(_findings(looped, "DET303")) == 1
+    # a parameter's attribute outlives the call
+    parameter = "import glob\ndef load(args):\n    args.input = glob.glob(args.pattern)\n"
+    assert len(_findings(parameter, "DET303")) == 1
+
+
+def test_what_a_scripts_main_block_binds_is_read_by_nothing_after_it():
+    script = "import glob, types\nif __name__ == '__main__':\n    inputs = glob.glob('*.png')\n"
+    script += "    options = types.SimpleNamespace()\n    options.inputs = glob.glob('*.jpg')\n"
+    assert _findings(script, "DET303") == []
+    module = script.replace("if __name__ == '__main__':\n    ", "").replace("\n    ", "\n")
+    assert [finding.message.split(" and ")[1] for finding in _findings(module, "DET303")] == [
+        "`inputs` is kept at module level for use elsewhere",
+        "`options.inputs` is kept unsorted after this block",
+    ]
+
+
+def test_a_function_defined_after_an_import_of_its_name_is_the_one_read():
+    imported = "import os\nfrom helpers import count\nn = count(os.listdir('d'))\n"
+    [finding] = _findings(imported, "DET303")
+    assert "is passed to `count(...)`" in finding.message
+    redefined = imported.replace("n = ", "def count(names):\n    return len(names)\nn = ")
+    assert _findings(redefined, "DET303") == []
+
+
+def test_a_pool_map_and_joined_arrays_keep_the_order_for_what_follows():
+    source = """
+        import os
+        import numpy as np
+        from multiprocessing import Pool
+        def values(d):
+            names = os.listdir(d)
+            with Pool() as pool:
+                parts = list(pool.imap(load, names))
+            return sorted(np.unique(np.concatenate(parts)).tolist())
+    """
+    assert _findings(source, "DET303") == []
+    first_rows = source.replace("sorted(np.unique(np.concatenate(parts)).tolist())", "np.concatenate(parts)[:10]")
+    [finding] = _findings(first_rows, "DET303")
+    assert "is sliced by position" in finding.message
+
+
 def test_a_generator_yielding_a_whole_list_and_tuples_of_several_lengths():
     whole = "import os\ndef batches(d):\n    files = os.listdir(d)\n    yield files\nfor batch in batches('d'):\n    train = batch[:80]\n"
     [finding] = _findings(whole, "DET303")

@@ -88,6 +88,8 @@ SCHEMA: dict[str, Schema] = {
             "effect": (one_of(*LOOP_EFFECTS), True),
             "reason": (is_str, False),
         },
+        # Calls that return what a person types: a loop that stops on one stops when the person says.
+        "user_inputs": {"callables": (list_of_str, True)},
         # Set constructors, annotations that declare a set, and methods that combine sets.
         "sets": {
             "callables": (list_of_str, True),

@@ -37,6 +37,7 @@ import libcst as cst
 
 from detlint.analysis.statements import descendants
 from detlint.checks.base import FixSpec, Report
+from detlint.facts.collector import is_main_guard
 from detlint.facts.model import is_test_path, is_tooling_path
 from detlint.finding import Confidence
 from detlint.names import BUILTIN_NAMES, NOT_LITERAL, argument, code_of, dotted_name, literal_value
@@ -265,6 +266,11 @@ class ScopeWalker:
         self.returned_items: dict[int, dict[int, tuple[Flows, ...]]] = {}
         self.scope = ".".join(self.context.scope_stack)  # the scope findings on this walk's sources name
         self.function: cst.FunctionDef | None = None  # the function a depth-0 walk is of
+        # Inside `if __name__ == "__main__":`, and the names last bound there: when the script's main
+        # block ends the program ends, so what they hold is read by nothing later.
+        self.main_block = False
+        self.script_names: set[str] = set()
+        self.bound_at: dict[str, cst.CSTNode | None] = {}  # the statement that last bound an attribute
 
     # -- entry points -----------------------------------------------------------------------------------
     def parameters(self, function: cst.FunctionDef) -> None:
@@ -328,7 +334,7 @@ class ScopeWalker:
         judged where the class's other methods read it; when none does, other code will."""
         after = "the function returns" if self.scope_kind == "function" else "this block"
         for name, flows in list(self.bindings.items()):
-            if "." not in name or not flows:
+            if "." not in name or not flows or name in self.script_names or self._ends_with_the_call(name):
                 continue
             readers = self._attribute_readers(name)
             summaries = [(reader, self._summary(reader, name, flows)) for reader in readers]
@@ -346,6 +352,24 @@ class ScopeWalker:
                 if returns:
                     self.consume(flows, Reason(f"is returned by `{method}`", escape=True), at=reader)
 
+    def _ends_with_the_call(self, name: str) -> bool:
+        """`args.files = glob(...)` on an object local to the function that nothing can reach after the
+        assignment but its attributes (it is not returned, passed, stored or captured whole later): the
+        object, and the order it holds, end with the call."""
+        function, root = self.function, name.split(".")[0]
+        if self.scope_kind != "function" or function is None or self.depth or root in ("self", "cls"):
+            return False
+        body = suite(function.body)
+        declared = {
+            item.name.value
+            for node in _walk_statements(body)
+            if isinstance(node, (cst.Global, cst.Nonlocal))
+            for item in node.names
+        }
+        if root not in _assigned_names(body) - declared - _parameter_names(function):
+            return False
+        return not _used_whole_after(function, root, self.bound_at.get(name))
+
     def _attribute_readers(self, name: str) -> list[cst.FunctionDef]:
         """The other methods of this method's class (module-level) that read `self.<attr>`."""
         stack = self.context.scope_stack
@@ -356,12 +380,13 @@ class ScopeWalker:
 
     def _leftovers(self) -> None:
         """At module and class level a name is visible to other code; an unsorted listing kept there
-        and never read in this scope is used elsewhere."""
-        if self.scope_kind == "function":
+        and never read in this scope is used elsewhere. A notebook is run, never imported: what its top
+        level leaves unread, nothing reads."""
+        if self.scope_kind == "function" or (self.scope_kind == "module" and self.context.path.endswith(".ipynb")):
             return
         where = "at module level" if self.scope_kind == "module" else "as a class attribute"
         for name, flows in self.bindings.items():
-            if name in self.reads or name.startswith("__") or "." in name:
+            if name in self.reads or name.startswith("__") or "." in name or name in self.script_names:
                 continue
             kept = [
                 flow
@@ -451,7 +476,7 @@ class ScopeWalker:
             key = None
         references = _references(self.rule, self.context.module, classes)
         name = function.name.value
-        outside = [owner for owner in references.mentions.get(name, ()) if owner is not function]
+        outside = [owner for owner in references.mentions(key, name) if owner is not function]
         calls = [owner for owner in references.calls.get(key, ()) if owner is not function] if key else []
         return len(calls), len(outside) > len(calls)
 
@@ -473,6 +498,12 @@ class ScopeWalker:
             self.bindings[name] = tuple(replace(flow, via=label) for flow in flows)
         else:
             self.bindings.pop(name, None)
+        if "." in name:
+            self.bound_at[name] = self.statement
+        if self.main_block:
+            self.script_names.add(name)
+        else:
+            self.script_names.discard(name)
 
     def add_to(self, name: str, flows: Flows, shape: Shape | None = None, via: str | None = None) -> None:
         if not flows:
@@ -715,7 +746,10 @@ class ScopeWalker:
         before = dict(self.bindings)
         single = _length_one(node.test, asserted=True) - self.singletons  # if len(x) == 1: x[0]
         self.singletons |= single
+        main_block = self.main_block
+        self.main_block = main_block or (self.scope_kind == "module" and is_main_guard(node.test))
         self.block(suite(node.body))
+        self.main_block = main_block
         self.singletons -= single
         after_body = self.bindings
         self.bindings = dict(before)
@@ -1111,8 +1145,22 @@ class ScopeWalker:
         self.value(func)
         return self._function(node, None)
 
-    def _args(self, node: cst.Call) -> list[tuple[cst.Arg, Flows]]:
-        return [(arg, self.value(arg.value)) for arg in node.args]
+    def _args(self, node: cst.Call, *, order_free: bool = False) -> list[tuple[cst.Arg, Flows]]:
+        """Each argument with its flows. A callee that ignores the order of its arguments (`order_free`)
+        ignores it in the dicts written into the call too (`setup(package_data={"pkg": files})`)."""
+        return [
+            (arg, self._entries(arg.value) if order_free and isinstance(arg.value, cst.Dict) else self.value(arg.value))
+            for arg in node.args
+        ]
+
+    def _entries(self, node: cst.Dict) -> Flows:
+        """The flows of a dict display's keys and values, none of them used."""
+        flows: list[Flow] = []
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                flows.extend(self.value(element.key))
+            flows.extend(self.value(element.value))
+        return tuple(flows)
 
     def _function(self, node: cst.Call, qualified: str | None) -> Flows:
         entry = self.index.consumer_callables.get(qualified) if qualified else None
@@ -1120,7 +1168,7 @@ class ScopeWalker:
         if effect == "diagnostic":
             self._quietly(node)
             return ()
-        args = self._args(node)
+        args = self._args(node, order_free=effect in ("sorts", "ignores-order"))
         assertion = self.index.assertion_callables.get(qualified) if qualified else None
         if assertion is not None:
             return self._assertion(node, assertion["effect"], args)
@@ -1311,7 +1359,8 @@ class ScopeWalker:
         with the number of leading parameters the call does not pass."""
         functions, classes = _definitions(self.rule, self.context.module)
         if isinstance(func, cst.Name):
-            if func.value in self.context.imports.bindings or func.value in self.bindings:
+            imported = func.value in self.context.imports.bindings and func.value not in _redefined(self.rule, self.context.module)
+            if imported or func.value in self.bindings:
                 return None
             definition = functions.get(func.value) or _nested_definition(self.rule, self.function, func.value)
             return (definition, 0) if definition is not None else None
@@ -1433,6 +1482,9 @@ class ScopeWalker:
         if consumer is not None and consumer["effect"] == "ignores-order":
             self.drop(flows)
             return ()
+        if consumer is not None and consumer["effect"] == "preserves-order":
+            chosen = _chosen(args, consumer.get("arguments", "first"))  # pool.imap(f, files): results in order
+            return _unique(tuple(reshaped(flow, Shape.SEQ) for _, flows in chosen for flow in flows))
         if consumer is not None and consumer["effect"] == "uses-order":
             # sep.join(...): judged where the text goes (an error message is fine)
             mark = consumer["reason"]
@@ -1489,6 +1541,7 @@ class LoopScan:
     def scan(self, body: Sequence[cst.CSTNode]) -> LoopScan:
         self.counters = _counters(body)
         self.item_names = self.targets | _assigned_names(body)
+        self.fresh = _fresh_containers(body)
         if self.walk and body and isinstance(body[-1], cst.If) and _is_break_only(body[-1]):
             body = body[:-1]
         self._block(body, 0, False)
@@ -1528,7 +1581,10 @@ class LoopScan:
             return
         if isinstance(node, cst.If):
             self._expr(node.test)
+            breaks = len(self.breaks)
             self._block(suite(node.body), depth, guarded or _matches_item(node.test, self.targets))
+            if self._asks_user(node.test):
+                del self.breaks[breaks:]  # `if cv2.waitKey(0) == 27: break`: the person watching stops it
             if isinstance(node.orelse, cst.If):
                 self._compound(node.orelse, depth, guarded)
             elif node.orelse is not None:
@@ -1552,6 +1608,11 @@ class LoopScan:
         elif isinstance(node, cst.Match):
             for case in node.cases:
                 self._block(suite(case.body), depth, guarded)
+
+    def _asks_user(self, test: cst.BaseExpression) -> bool:
+        """A test of what a person types (`input()`, `cv2.waitKey(0) == 27`)."""
+        calls = descendants(test, cst.Call)
+        return any(self.walker.callee(call.func) in self.index.user_inputs for call in calls)
 
     def _depends_on_item(self, value: cst.BaseExpression) -> bool:
         """Whether a value returned (or kept before `break`) comes from the item: `return path` does,
@@ -1621,7 +1682,7 @@ class LoopScan:
                     elif self._keyed_by_item(func.value):
                         # `ratings[item].append(stars)`: each item adds to a list of its own
                         self.sinks.setdefault(dotted_name(func.value.value), Shape.MAP)  # type: ignore[attr-defined]
-                    else:
+                    elif _root_name(func.value) not in self.fresh:
                         self.ordered.append((f"adds each item to `{walker.code(func.value)}` in that order", call))
                 elif effect["effect"] == "uses-order" and not self._made_per_item(func.value):
                     self.ordered.append((effect["reason"], call))
@@ -1682,7 +1743,7 @@ class LoopScan:
         target = node.target
         if dotted_name(target):
             self.sinks.setdefault(dotted_name(target), Shape.SEQ)
-        else:
+        elif _root_name(target) not in self.fresh:
             self.ordered.append((f"concatenates each item onto `{self.walker.code(target)}`", node))
 
     def _text_like(self, node: cst.BaseExpression) -> bool:
@@ -1881,6 +1942,24 @@ def _definitions(rule: object, module: cst.Module) -> Definitions:
     return cached
 
 
+def _redefined(rule: object, module: cst.Module) -> set[str]:
+    """Names the module imports and then defines again with `def`: the definition is what they call."""
+    cached = rule.__dict__.get("_order_redefined")
+    if cached is None:
+        last: dict[str, bool] = {}  # name -> whether its last module-level binding is a `def`
+        for statement in module.body:
+            if isinstance(statement, cst.FunctionDef):
+                last[statement.name.value] = True
+            elif isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                        for alias in small.names:
+                            bound = alias.asname.name if alias.asname else alias.name
+                            last[code_of(bound).split(".")[0]] = False
+        cached = rule.__dict__["_order_redefined"] = {name for name, defined in last.items() if defined}
+    return cached
+
+
 # -- small helpers --------------------------------------------------------------------------------------
 
 
@@ -1926,11 +2005,23 @@ _CONTAINER_METHODS = frozenset(name for kind in (dict, list, set, str, tuple) fo
 @dataclass
 class _References:
     """Where a file names its functions and methods: `calls` by `_local_definition`'s key (`("", name)`
-    or `(class, name)`), `mentions` by bare name; each entry is the top-level function or method the
-    reference is in (None outside any)."""
+    or `(class, name)`); `names`, bare names outside class bodies' own statements; `class_names`, bare
+    names in a class body's own statements (`__iter__ = items`), by (class, name); `attributes`,
+    `x.name` by name. Each entry is the top-level function or method the reference is in (None outside
+    any)."""
 
     calls: dict[tuple[str, str], list[cst.FunctionDef | None]] = field(default_factory=dict)
-    mentions: dict[str, list[cst.FunctionDef | None]] = field(default_factory=dict)
+    names: dict[str, list[cst.FunctionDef | None]] = field(default_factory=dict)
+    class_names: dict[tuple[str, str], list[cst.FunctionDef | None]] = field(default_factory=dict)
+    attributes: dict[str, list[cst.FunctionDef | None]] = field(default_factory=dict)
+
+    def mentions(self, key: tuple[str, str] | None, name: str) -> list[cst.FunctionDef | None]:
+        """The references that may name the function or method `key`: a method is named through an
+        attribute, or by its bare name in its class's body (a bare name in any function is never a
+        method: a local variable `items` is not `self.items`)."""
+        if key is not None and key[0]:
+            return self.attributes.get(name, []) + self.class_names.get(key, [])
+        return self.names.get(name, []) + self.attributes.get(name, [])
 
 
 def _references(rule: object, module: cst.Module, classes: dict[str, dict[str, cst.FunctionDef]]) -> _References:
@@ -1953,14 +2044,18 @@ def _references(rule: object, module: cst.Module, classes: dict[str, dict[str, c
         attributes = list(descendants(part, cst.Attribute))
         skipped = definitions | {id(attribute.attr) for attribute in attributes}
         for name in descendants(part, cst.Name):
-            if id(name) not in skipped:
-                found.mentions.setdefault(name.value, []).append(owner)
+            if id(name) in skipped:
+                continue
+            if class_name is not None and owner is None:
+                found.class_names.setdefault((class_name, name.value), []).append(owner)
+            else:
+                found.names.setdefault(name.value, []).append(owner)
         for attribute in attributes:
             receiver = attribute.value
             own = isinstance(receiver, cst.Name) and (receiver.value in ("self", "cls") or receiver.value in classes)
             # `d.items()` on any other receiver is a dict's, not a method of this file's classes
             if own or attribute.attr.value not in _CONTAINER_METHODS:
-                found.mentions.setdefault(attribute.attr.value, []).append(owner)
+                found.attributes.setdefault(attribute.attr.value, []).append(owner)
         for call in descendants(part, cst.Call, skip=(cst.Lambda,)):
             key = _call_key(call.func, class_name, classes)
             if key is not None:
@@ -2183,6 +2278,50 @@ def _assigned_names(body: Sequence[cst.CSTNode]) -> set[str]:
             if isinstance(target, (cst.Name, cst.Tuple, cst.List, cst.StarredElement)):
                 names.update(name.value for name in _names_in(target))
     return names
+
+
+def _fresh_containers(body: Sequence[cst.CSTNode]) -> set[str]:
+    """Names a loop body binds to a new container (`groups = {}`, `rows = [...]`): what is added into
+    them later in the body is each item's own."""
+    fresh = (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)
+    return {
+        target.target.value
+        for node in _walk_statements(body)
+        if isinstance(node, cst.Assign) and isinstance(node.value, fresh)
+        for target in node.targets
+        if isinstance(target.target, cst.Name)
+    }
+
+
+def _parameter_names(function: cst.FunctionDef) -> set[str]:
+    params = function.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
+    return {param.name.value for param in every}
+
+
+def _used_whole_after(function: cst.FunctionDef, name: str, statement: cst.CSTNode | None) -> bool:
+    """Whether `function` uses `name` as a whole (not `name.attr`, not assigning it) in code that can run
+    after `statement`: later in the function, or anywhere in the outermost loop around it."""
+    if statement is None:
+        return True
+    start: cst.CSTNode = statement
+    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(function.body, None)]
+    while stack:
+        node, loop = stack.pop()
+        if node is statement:
+            start = loop or statement
+            break
+        inner = loop if loop is not None or not isinstance(node, (cst.For, cst.While)) else node
+        stack.extend((child, inner) for child in node.children)
+    nodes = list(descendants(function.body, cst.CSTNode))
+    try:
+        later = nodes[next(i for i, node in enumerate(nodes) if node is start) :]
+    except StopIteration:
+        return True
+    not_whole = {id(node.value) for node in later if isinstance(node, cst.Attribute)}
+    not_whole |= {id(node.target) for node in later if isinstance(node, cst.AssignTarget)}
+    return any(isinstance(node, cst.Name) and node.value == name and id(node) not in not_whole for node in later)
 
 
 def _counters(body: Sequence[cst.CSTNode]) -> set[str]:

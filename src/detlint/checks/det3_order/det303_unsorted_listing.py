@@ -63,7 +63,14 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     Paths inside a zip archive (`zipfile.Path`) and a package's resources
     (`importlib.resources.files`) are not the file system: their listings are not reported. Lists
     filled item by item in one loop over a listing (`files` and `labels`) are zipped without harm:
-    the pairs still match, and what is done with them decides.
+    the pairs still match, and what is done with them decides. A container a loop makes afresh for
+    each item (`by_file = {}` in the body) holds that item's data only. The files a distribution
+    installs (`setup(package_data={...}, scripts=...)`) are each copied to their own path. A viewer
+    loop that the person watching stops (`if cv2.waitKey(0) == 27: break`; `user_inputs` in the
+    catalog) computes nothing from which files came first. A listing kept at the top level of a
+    notebook or of a script's `if __name__ == "__main__":` block, or on an object local to a
+    function that is never handed on whole afterwards (`args.input = glob.glob(...)`), is read by
+    nothing after that code ends.
 
     In tests (`test_*.py`, `*_test.py`, `conftest.py`, modules in a `test/` or `tests/` directory, and
     `test*` functions and `Test*` classes anywhere) and in the repository's tooling (hidden directories
@@ -237,6 +244,15 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "    data = pl.read_parquet(files).filter(pl.col('x') > 0)\n    return data.sort(['symbol', 'timestamp'])\n",
         "import glob\nimport pandas as pd\ndef stats(root):\n"
         "    frame = pd.concat([pd.read_csv(f) for f in glob.glob(root + '/*.csv')])\n    return frame[['a', 'b']].mean()\n",
+        # The files a distribution installs, each copied to its own path.
+        "import glob\nfrom setuptools import setup\ndef configs():\n    return glob.glob('configs/**/*.yaml', recursive=True)\n"
+        "setup(name='pkg', package_data={'pkg.zoo': configs()}, scripts=glob.glob('bin/*'))\n",
+        # A container made afresh for each listed file holds that file's data only.
+        "import glob, json\nfor log in glob.glob('*.log'):\n    by_file = {}\n    for line in open(log):\n"
+        "        record = json.loads(line)\n        by_file[record['file']] += [record['test']]\n    print(log, by_file)\n",
+        # A viewer that the person watching stops ("press Esc to quit").
+        "import glob, cv2\nfor path in glob.glob('images/*.jpg'):\n    cv2.imshow('view', cv2.imread(path))\n"
+        "    if cv2.waitKey(0) == 27:\n        break\n",
         # The repository's tooling: a CI script's order decides no result.
         {
             ".github/assistant.py": "import glob\nREQUIREMENTS = glob.glob('requirements/*.txt')\n"
