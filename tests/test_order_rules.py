@@ -194,6 +194,24 @@ def test_a_pool_map_and_joined_arrays_keep_the_order_for_what_follows():
     assert "is sliced by position" in finding.message
 
 
+def test_columns_of_every_row_and_element_wise_arithmetic_keep_the_rows_order():
+    source = """
+        import glob
+        import numpy as np
+        def anchors(pattern):
+            boxes = np.vstack([np.loadtxt(p) for p in glob.glob(pattern)])
+            wh = (boxes[..., 2:4] - boxes[:, 0:2]) / 2
+            return len(wh)
+    """
+    assert _findings(source, "DET303") == []
+    picked = source.replace("return len(wh)", "return wh[np.random.choice(len(wh), 9)]")
+    [finding] = _findings(picked, "DET303")
+    assert "`wh` is indexed by position" in finding.message
+    # the first rows, or the rows a slice of the first axis keeps, are an arbitrary part
+    first_rows = source.replace("return len(wh)", "return wh[:100, 0]")
+    assert "sliced by position" in _findings(first_rows, "DET303")[0].message
+
+
 def test_a_generator_yielding_a_whole_list_and_tuples_of_several_lengths():
     whole = "import os\ndef batches(d):\n    files = os.listdir(d)\n    yield files\nfor batch in batches('d'):\n    train = batch[:80]\n"
     [finding] = _findings(whole, "DET303")

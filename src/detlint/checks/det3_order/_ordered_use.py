@@ -44,6 +44,7 @@ from detlint.names import BUILTIN_NAMES, NOT_LITERAL, argument, code_of, dotted_
 
 _LOGGER_HINTS = ("log", "warnings")
 _SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
+_ELEMENTWISE_OPERATORS = frozenset({"Subtract", "Divide", "FloorDivide", "Modulo", "Power"})
 
 
 class Shape(Enum):
@@ -927,7 +928,7 @@ class ScopeWalker:
             if flow.shape is Shape.TABLE and _selects_columns(node):
                 kept.append(flow)  # frame[["a", "b"]], frame.loc[:, "a"]: columns, every row in its order
                 continue
-            if _is_full_slice(node) or isinstance(_literal_index(node), str) or _is_mask(node):
+            if _is_full_slice(node) or isinstance(_literal_index(node), str) or _is_mask(node) or _every_row(node):
                 # all of it, a column by name (`frame["label"]`) or the items a mask keeps
                 # (`names[names != "README.md"]`), still in that order
                 kept.append(flow)
@@ -960,6 +961,9 @@ class ScopeWalker:
         if operator in ("Add", "Multiply"):
             both = left + right
             return _unique(tuple(reshaped(flow, Shape.SEQ) if flow.shape is Shape.SET else flow for flow in both))
+        if operator in _ELEMENTWISE_OPERATORS:
+            # `boxes[:, 2:] - boxes[:, :2]`, `images / 255`: arrays computed element by element, row by row
+            return _unique(tuple(flow for flow in left + right if flow.shape is Shape.SEQ and not flow.nested))
         return ()
 
     def _v_BooleanOperation(self, node: cst.BooleanOperation) -> Flows:
@@ -2136,9 +2140,20 @@ def _is_walk_value(flow: Flow) -> bool:
 
 
 def _is_full_slice(node: cst.Subscript) -> bool:
-    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Slice):
+    return len(node.slice) == 1 and isinstance(node.slice[0].slice, cst.Slice) and _is_full_part(node.slice[0].slice)
+
+
+def _every_row(node: cst.Subscript) -> bool:
+    """`boxes[:, 2:4]`, `boxes[..., 0]`: an array's columns, taken from every row in the rows' order."""
+    if len(node.slice) < 2:
         return False
-    part = node.slice[0].slice
+    first = node.slice[0].slice
+    if isinstance(first, cst.Slice):
+        return _is_full_part(first)
+    return isinstance(first, cst.Index) and isinstance(first.value, cst.Ellipsis)
+
+
+def _is_full_part(part: cst.Slice) -> bool:
     return part.lower is None and part.upper is None and part.step is None
 
 
