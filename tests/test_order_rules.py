@@ -212,6 +212,19 @@ def test_columns_of_every_row_and_element_wise_arithmetic_keep_the_rows_order():
     assert "sliced by position" in _findings(first_rows, "DET303")[0].message
 
 
+def test_a_value_on_a_line_of_its_own_is_only_shown_and_a_later_use_is_the_one_reported():
+    source = """
+        import glob
+        import numpy as np
+        captions = glob.glob("captions/*.txt")
+        captions[-1]
+        np.random.seed(1)
+        train = [captions[i] for i in np.random.choice(len(captions), 100)]
+    """
+    [finding] = _findings(source, "DET303")
+    assert "indexed by position (`captions[i]`)" in finding.message and finding.related[0].span.line == 7
+
+
 def test_a_generator_yielding_a_whole_list_and_tuples_of_several_lengths():
     whole = "import os\ndef batches(d):\n    files = os.listdir(d)\n    yield files\nfor batch in batches('d'):\n    train = batch[:80]\n"
     [finding] = _findings(whole, "DET303")

@@ -594,7 +594,9 @@ class ScopeWalker:
             self.statement = outer
 
     def small(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Expr):
+        if isinstance(node, cst.Expr) and isinstance(node.value, (cst.Name, cst.Attribute, cst.Subscript, cst.Tuple)):
+            self._quietly(node.value)  # `files[-1]` on a line of its own: dropped, or shown under a notebook cell
+        elif isinstance(node, cst.Expr):
             self.value(node.value)
         elif isinstance(node, cst.Assign):
             self._assign([target.target for target in node.targets], node.value)
