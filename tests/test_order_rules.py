@@ -153,6 +153,9 @@ def test_a_listing_kept_on_a_local_object_ends_with_the_call_unless_the_object_i
         "            args.input =", "            for run in range(2):\n                configure(args)\n                args.input ="
     )
     assert "configure(args)" in looped and len(_findings(looped, "DET303")) == 1
+    # a nested function may read it whenever it runs
+    captured = source.replace("            configure(args)\n", "            report = lambda: print(args.input[0])\n")
+    assert len(_findings(captured, "DET303")) == 1
     # a parameter's attribute outlives the call
     parameter = "import glob\ndef load(args):\n    args.input = glob.glob(args.pattern)\n"
     assert len(_findings(parameter, "DET303")) == 1

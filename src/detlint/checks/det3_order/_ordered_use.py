@@ -44,7 +44,7 @@ from detlint.names import BUILTIN_NAMES, NOT_LITERAL, argument, code_of, dotted_
 
 _LOGGER_HINTS = ("log", "warnings")
 _SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
-_ELEMENTWISE_OPERATORS = frozenset({"Subtract", "Divide", "FloorDivide", "Modulo", "Power"})
+_ELEMENTWISE_OPERATORS = frozenset({"Subtract", "Divide", "FloorDivide", "Power"})
 
 
 class Shape(Enum):
@@ -2319,9 +2319,14 @@ def _parameter_names(function: cst.FunctionDef) -> set[str]:
 
 def _used_whole_after(function: cst.FunctionDef, name: str, statement: cst.CSTNode | None) -> bool:
     """Whether `function` uses `name` as a whole (not `name.attr`, not assigning it) in code that can run
-    after `statement`: later in the function, or anywhere in the outermost loop around it."""
+    after `statement`: later in the function, or anywhere in the outermost loop around it. A nested
+    function or lambda that mentions it at all may run later with the whole object."""
     if statement is None:
         return True
+    nested = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+    for inner in descendants(function.body, nested):
+        if any(found.value == name for found in descendants(inner, cst.Name)):
+            return True
     start: cst.CSTNode = statement
     stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(function.body, None)]
     while stack:
