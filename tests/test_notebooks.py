@@ -230,3 +230,6 @@ def test_a_notebook_is_never_imported_so_a_listing_its_top_level_leaves_unread_i
     assert [(f.code, f.span.line, f.confidence.value) for f in module] == [("DET303", 2, "medium")]
     assert "kept at module level for use elsewhere" in module[0].message
     assert [f for f in check_project({"prepare.ipynb": _notebook(lines)}) if f.code == "DET303"] == []
+    # a function defined in a later cell reads the global
+    reader = ["def batch(i):\n", "    return names[i * 32:(i + 1) * 32]\n"]
+    assert [f.code for f in check_project({"prepare.ipynb": _notebook(lines, reader)})] == ["DET303"]

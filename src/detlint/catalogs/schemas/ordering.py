@@ -6,6 +6,7 @@ from detlint.catalogs.schemas.fields import Schema, is_bool, is_str, list_of_str
 
 CONSUMER_EFFECTS = (
     "sorts", "ignores-order", "diagnostic", "preserves-order", "keeps-order-as-mapping", "uses-order", "builds-table",
+    "loads-in-order",
 )  # fmt: skip
 TABLE_METHOD_EFFECTS = ("sorts", "ignores-order", "rows", "uses-order")
 VALUE_METHOD_EFFECTS = ("sorts", "preserves-order", "ignores-order", "uses-order", "set-algebra", "views", "collects")
@@ -53,6 +54,15 @@ SCHEMA: dict[str, Schema] = {
             "receivers": (list_of_str, False),
             "effect": (one_of(*CONSUMER_EFFECTS), True),
             "arguments": (one_of("first", "all", "after-first"), False),
+            # the keyword that may pass the first argument instead (`DataLoader(dataset=...)`)
+            "keyword": (is_str, False),
+            # methods that count only on an object one of these made (`pool = Pool()`; `with ... as pool`)
+            "made_by": (list_of_str, False),
+            # joins the items of its argument into one sequence (`numpy.concatenate`): an item's order
+            # becomes the result's
+            "joins": (is_bool, False),
+            # only these keyword arguments get the effect; any other is judged as passed to the callee
+            "keywords": (list_of_str, False),
             "same_type": (is_bool, False),
             "reason": (is_str, False),
             # the most confidence a use may have where the callee's treatment of the order is a guess

@@ -113,6 +113,10 @@ class Flow:
     # With `mark`: even order-free consumers (`sorted(enumerate(s))`) keep the damage.
     sticky: bool = False
     mark_at: cst.CSTNode | None = field(default=None, compare=False)  # where the mark was made
+    # With `mark`: a value that holds the order as its data (a Dataset of this file, a loader), whose
+    # mark says how it reads it. It uses the order where it is read (iterated, loaded, handed on);
+    # built and never read, it uses nothing. Kept in a name for code elsewhere, it is like the order.
+    carried: bool = False
 
 
 Flows = tuple[Flow, ...]
@@ -271,7 +275,6 @@ class ScopeWalker:
         # block ends the program ends, so what they hold is read by nothing later.
         self.main_block = False
         self.script_names: set[str] = set()
-        self.bound_at: dict[str, cst.CSTNode | None] = {}  # the statement that last bound an attribute
 
     # -- entry points -----------------------------------------------------------------------------------
     def parameters(self, function: cst.FunctionDef) -> None:
@@ -335,9 +338,16 @@ class ScopeWalker:
         judged where the class's other methods read it; when none does, other code will."""
         after = "the function returns" if self.scope_kind == "function" else "this block"
         for name, flows in list(self.bindings.items()):
-            if "." not in name or not flows or name in self.script_names or self._ends_with_the_call(name):
+            if "." not in name or not flows or self._ends_with_the_call(name):
                 continue
             readers = self._attribute_readers(name)
+            carried = tuple(flow for flow in flows if flow.carried)
+            if carried:
+                # a loader or dataset kept on the object: its readers load from it
+                self.consume(carried, Reason(""))
+                flows = tuple(flow for flow in flows if not flow.carried)
+                if not flows:
+                    continue
             summaries = [(reader, self._summary(reader, name, flows)) for reader in readers]
             if not readers or any(summary is None for _, summary in summaries):
                 self.consume(flows, Reason(f"is kept unsorted after {after}", escape=True))
@@ -354,45 +364,44 @@ class ScopeWalker:
                     self.consume(flows, Reason(f"is returned by `{method}`", escape=True), at=reader)
 
     def _ends_with_the_call(self, name: str) -> bool:
-        """`args.files = glob(...)` on an object local to the function that nothing can reach after the
-        assignment but its attributes (it is not returned, passed, stored or captured whole later): the
-        object, and the order it holds, end with the call."""
+        """`args.files = glob(...)` on an object the function makes (every binding of it is a call's
+        result) and never uses whole (never returns, passes, stores, aliases or captures it, before or
+        after): the object, and the order it holds, end with the call."""
         function, root = self.function, name.split(".")[0]
         if self.scope_kind != "function" or function is None or self.depth or root in ("self", "cls"):
             return False
-        body = suite(function.body)
-        declared = {
-            item.name.value
-            for node in _walk_statements(body)
-            if isinstance(node, (cst.Global, cst.Nonlocal))
-            for item in node.names
-        }
-        if root not in _assigned_names(body) - declared - _parameter_names(function):
-            return False
-        return not _used_whole_after(function, root, self.bound_at.get(name))
+        return _made_and_kept_here(function, root)
 
     def _attribute_readers(self, name: str) -> list[cst.FunctionDef]:
-        """The other methods of this method's class (module-level) that read `self.<attr>`."""
-        stack = self.context.scope_stack
-        if self.depth or not name.startswith("self.") or len(stack) != 2:
+        """The other methods of the walked method's class (module-level) that read `self.<attr>`."""
+        function = self.function
+        if function is None or not name.startswith("self."):
             return []
-        methods = _definitions(self.rule, self.context.module)[1].get(stack[0], {})
-        return [method for key, method in methods.items() if key != stack[1] and _reads(method, name)]
+        owner, _, method = _definition_scope(self.rule, self.context.module, function).rpartition(".")
+        methods = _definitions(self.rule, self.context.module)[1].get(owner, {}) if owner else {}
+        if methods.get(method) is not function:
+            return []
+        return [other for other in methods.values() if other is not function and _reads(other, name)]
 
     def _leftovers(self) -> None:
         """At module and class level a name is visible to other code; an unsorted listing kept there
-        and never read in this scope is used elsewhere. A notebook is run, never imported: what its top
-        level leaves unread, nothing reads."""
-        if self.scope_kind == "function" or (self.scope_kind == "module" and self.context.path.endswith(".ipynb")):
+        and never read in this scope is used elsewhere. A notebook is run, never imported, and a name
+        bound in a script's main block exists only when it runs as the program: there only the file's
+        own functions can read it later."""
+        if self.scope_kind == "function":
             return
+        notebook = self.scope_kind == "module" and self.context.path.endswith(".ipynb")
         where = "at module level" if self.scope_kind == "module" else "as a class attribute"
         for name, flows in self.bindings.items():
-            if name in self.reads or name.startswith("__") or "." in name or name in self.script_names:
+            if name in self.reads or name.startswith("__") or "." in name:
+                continue
+            if (notebook or name in self.script_names) and name not in _read_in_definitions(self.rule, self.context.module):
                 continue
             kept = [
                 flow
                 for flow in flows
-                if flow.shape is Shape.SEQ and flow.role == Role.VALUE and not flow.nested and not flow.mark
+                if flow.shape is Shape.SEQ and flow.role == Role.VALUE and not flow.nested
+                and (not flow.mark or flow.carried)
             ]
             self.consume(kept, Reason(f"is kept {where} for use elsewhere"), Confidence.MEDIUM)
 
@@ -492,15 +501,15 @@ class ScopeWalker:
     def bind(self, name: str, flows: Flows, via: str | None = None) -> None:
         self.true_by_default.discard(name)  # `sort = args.sort` is no longer the default
         self.facts.pop(name, None)
+        self.facts.pop(f"made-by:{name}", None)
         self.aliases.pop(name, None)
         self.singletons.discard(name)
         if flows:
             label = via or f"`{name}`"
-            self.bindings[name] = tuple(replace(flow, via=label) for flow in flows)
+            # a value holding the order keeps the name it had when its use was written down
+            self.bindings[name] = tuple(flow if flow.carried else replace(flow, via=label) for flow in flows)
         else:
             self.bindings.pop(name, None)
-        if "." in name:
-            self.bound_at[name] = self.statement
         if self.main_block:
             self.script_names.add(name)
         else:
@@ -510,12 +519,13 @@ class ScopeWalker:
         if not flows:
             return
         label = via or f"`{name}`"
-        added = tuple(replace(flow, via=label, shape=shape or flow.shape) for flow in flows)
+        added = tuple(replace(flow, via=flow.via if flow.carried else label, shape=shape or flow.shape) for flow in flows)
         self.bindings[name] = _unique(self.bindings.get(name, ()) + added)
 
     def unbind(self, name: str) -> None:
         self.bindings.pop(name, None)
         self.facts.pop(name, None)
+        self.facts.pop(f"made-by:{name}", None)
         self.aliases.pop(name, None)
 
     def unbind_target(self, target: cst.CSTNode) -> None:
@@ -594,7 +604,7 @@ class ScopeWalker:
             self.statement = outer
 
     def small(self, node: cst.CSTNode) -> None:
-        if isinstance(node, cst.Expr) and isinstance(node.value, (cst.Name, cst.Attribute, cst.Subscript, cst.Tuple)):
+        if isinstance(node, cst.Expr) and _only_shown(node.value):
             self._quietly(node.value)  # `files[-1]` on a line of its own: dropped, or shown under a notebook cell
         elif isinstance(node, cst.Expr):
             self.value(node.value)
@@ -671,6 +681,7 @@ class ScopeWalker:
             fact = self.rule.order_name_fact(self, value)
             if fact is not None:
                 self.facts[target.value] = fact
+            self._note_maker(target.value, value)
         elif isinstance(target, (cst.Tuple, cst.List)):
             self._unpack(target, flows)
         elif isinstance(target, cst.Subscript):
@@ -786,9 +797,18 @@ class ScopeWalker:
                 target = item.asname.name
                 if isinstance(target, cst.Name):
                     self.bind(target.value, flows)
+                    self._note_maker(target.value, item.item)
                 else:
                     self.unbind_target(target)
         self.block(suite(node.body))
+
+    def _note_maker(self, name: str, value: cst.BaseExpression) -> None:
+        """`pool = Pool()`, `with ThreadPoolExecutor() as ex:`: what made the object a name holds, for
+        methods that count only on such objects (`made_by` in the catalog)."""
+        if isinstance(value, cst.Call):
+            maker = self.callee(value.func)
+            if maker is not None:
+                self.facts[f"made-by:{name}"] = maker
 
     def _try(self, node: cst.Try | cst.TryStar) -> None:
         before = dict(self.bindings)
@@ -965,7 +985,7 @@ class ScopeWalker:
             return _unique(tuple(reshaped(flow, Shape.SEQ) if flow.shape is Shape.SET else flow for flow in both))
         if operator in _ELEMENTWISE_OPERATORS:
             # `boxes[:, 2:] - boxes[:, :2]`, `images / 255`: arrays computed element by element, row by row
-            return _unique(tuple(flow for flow in left + right if flow.shape is Shape.SEQ and not flow.nested))
+            return _unique(tuple(flow for flow in left + right if flow.shape in (Shape.SEQ, Shape.TABLE) and not flow.nested))
         return ()
 
     def _v_BooleanOperation(self, node: cst.BooleanOperation) -> Flows:
@@ -1151,11 +1171,16 @@ class ScopeWalker:
         self.value(func)
         return self._function(node, None)
 
-    def _args(self, node: cst.Call, *, order_free: bool = False) -> list[tuple[cst.Arg, Flows]]:
-        """Each argument with its flows. A callee that ignores the order of its arguments (`order_free`)
-        ignores it in the dicts written into the call too (`setup(package_data={"pkg": files})`)."""
+    def _args(self, node: cst.Call, *, order_free: bool = False, only: frozenset[str] = frozenset()) -> list[tuple[cst.Arg, Flows]]:
+        """Each argument with its flows. A callee that ignores the order of its arguments (`order_free`;
+        with `only`, of those keyword arguments) ignores it in the dicts written into the call too
+        (`setup(package_data={"pkg": files})`)."""
+
+        def free(arg: cst.Arg) -> bool:
+            return order_free and (not only or (arg.keyword is not None and arg.keyword.value in only))
+
         return [
-            (arg, self._entries(arg.value) if order_free and isinstance(arg.value, cst.Dict) else self.value(arg.value))
+            (arg, self._entries(arg.value) if free(arg) and isinstance(arg.value, cst.Dict) else self.value(arg.value))
             for arg in node.args
         ]
 
@@ -1174,13 +1199,16 @@ class ScopeWalker:
         if effect == "diagnostic":
             self._quietly(node)
             return ()
-        args = self._args(node, order_free=effect in ("sorts", "ignores-order"))
+        only = frozenset(entry.get("keywords", ())) if entry else frozenset()
+        args = self._args(node, order_free=effect in ("sorts", "ignores-order"), only=only)
         assertion = self.index.assertion_callables.get(qualified) if qualified else None
         if assertion is not None:
             return self._assertion(node, assertion["effect"], args)
         if effect in ("sorts", "ignores-order"):
-            self.drop(flow for _, flows in args for flow in flows)
-            return ()
+            chosen = [(arg, flows) for arg, flows in args if not only or (arg.keyword and arg.keyword.value in only)]
+            self.drop(flow for _, flows in chosen for flow in flows)
+            others = [(arg, flows) for arg, flows in args if all(arg is not other for other, _ in chosen)]
+            return self._pass_on(node, others, f"{self.code(node.func, 30)}(...)") if others else ()
         if effect == "builds-table":
             chosen = _chosen(args, entry.get("arguments", "first"))
             return _unique(tuple(replace(flow, shape=Shape.TABLE, nested=0) for _, flows in chosen for flow in flows))
@@ -1190,10 +1218,18 @@ class ScopeWalker:
                 self.consume(stored, Reason("is stored in a dict", escape=True))
             chosen = _chosen(args, entry.get("arguments", "first"))
             shape = Shape.MAP if effect == "keeps-order-as-mapping" else Shape.SEQ
+            if entry.get("joins"):
+                return _unique(tuple(replace(flow, shape=shape) for _, flows in chosen for flow in unnested(flows)))
             if entry.get("same_type"):
                 return _unique(tuple(flow for _, flows in chosen for flow in flows))
             return _unique(tuple(reshaped(flow, shape) for _, flows in chosen for flow in flows))
         callee = self.code(node.func, 30) if effect or any(flows for _, flows in args) else ""
+        if effect == "loads-in-order":
+            chosen = _chosen(args, entry.get("arguments", "first"), entry.get("keyword"))
+            rest = tuple(flow for arg, flows in args if all(arg is not other for other, _ in chosen) for flow in flows)
+            self.consume(rest, Reason(f"is passed to `{callee}`", escape=True, passed=True), at=node)
+            loaded = tuple(flow for _, flows in chosen for flow in flows)
+            return _carrying(loaded, entry["reason"].format(callee=callee), node)
         if effect == "uses-order":
             chosen = _chosen(args, entry.get("arguments", "first"))
             flows = tuple(flow for _, flows in chosen for flow in flows)
@@ -1283,11 +1319,16 @@ class ScopeWalker:
                 self.consume(flows, Reason(f"{verb} `{callee}`", escape=escape, passed=True), at=node)
                 continue
             uses, returns = summary
+            constructor = definition[0].name.value == "__init__"
             for use in uses:
                 subject = use.via or f"`{param}`"
                 # what a callee of the callee does with it is a guess twice removed
                 cap = Confidence.weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
                 reason = Reason(f"{verb} `{callee}`, where {subject} {use.reason}", compares=use.compares)
+                if constructor and not _inside(self.rule, definition[0], use.at):
+                    # kept by the object and used by its other methods: used where the object is read
+                    returned.extend(_carrying(flows, reason.text, use.at or node, cap))
+                    continue
                 self.consume(flows, reason, cap, at=use.at or node)
             if returns:
                 returned.extend(reshaped(flow, Shape.SEQ) for flow in flows)  # a set comes back as a list
@@ -1369,6 +1410,9 @@ class ScopeWalker:
             if imported or func.value in self.bindings:
                 return None
             definition = functions.get(func.value) or _nested_definition(self.rule, self.function, func.value)
+            if definition is None and func.value in classes:
+                definition = classes[func.value].get("__init__")  # MyDataset(files): what its constructor does
+                return (definition, 1) if definition is not None else None
             return (definition, 0) if definition is not None else None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             owner = func.value.value
@@ -1488,8 +1532,15 @@ class ScopeWalker:
         if consumer is not None and consumer["effect"] == "ignores-order":
             self.drop(flows)
             return ()
-        if consumer is not None and consumer["effect"] == "preserves-order":
+        made_by = self.facts.get(f"made-by:{dotted_name(base)}")
+        if consumer is not None and consumer["effect"] == "preserves-order" and made_by in consumer.get("made_by", ()):
             chosen = _chosen(args, consumer.get("arguments", "first"))  # pool.imap(f, files): results in order
+            others = [(arg, flows) for arg, flows in args if all(arg is not other for other, _ in chosen)]
+            self.consume(
+                (flow for _, flows in others for flow in flows),
+                Reason(f"is passed to `{self.code(base, 25)}.{method}(...)`", escape=True, passed=True),
+                at=node,
+            )
             return _unique(tuple(reshaped(flow, Shape.SEQ) for _, flows in chosen for flow in flows))
         if consumer is not None and consumer["effect"] == "uses-order":
             # sep.join(...): judged where the text goes (an error message is fine)
@@ -1616,7 +1667,10 @@ class LoopScan:
                 self._block(suite(case.body), depth, guarded)
 
     def _asks_user(self, test: cst.BaseExpression) -> bool:
-        """A test of what a person types (`input()`, `cv2.waitKey(0) == 27`)."""
+        """A test of what a person types (`input()`, `cv2.waitKey(0) == 27`), and of nothing the item
+        gives."""
+        if self._depends_on_item(test):
+            return False
         calls = descendants(test, cst.Call)
         return any(self.walker.callee(call.func) in self.index.user_inputs for call in calls)
 
@@ -1948,6 +2002,25 @@ def _definitions(rule: object, module: cst.Module) -> Definitions:
     return cached
 
 
+def _only_shown(value: cst.BaseExpression) -> bool:
+    """A statement's value that computes nothing but itself (`files[-1]`, `names, labels`): no call,
+    await, yield or assignment inside."""
+    if not isinstance(value, (cst.Name, cst.Attribute, cst.Subscript, cst.Tuple)):
+        return False
+    effects = (cst.Call, cst.Await, cst.Yield, cst.NamedExpr)
+    return not any(True for _ in descendants(value, effects))
+
+
+def _read_in_definitions(rule: object, module: cst.Module) -> set[str]:
+    """The names mentioned inside the file's functions, lambdas and classes: globals they may read."""
+    cached = rule.__dict__.get("_order_read_in_definitions")
+    if cached is None:
+        definitions = descendants(module, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
+        cached = {name.value for definition in definitions for name in descendants(definition, cst.Name)}
+        rule.__dict__["_order_read_in_definitions"] = cached
+    return cached
+
+
 def _redefined(rule: object, module: cst.Module) -> set[str]:
     """Names the module imports and then defines again with `def`: the definition is what they call."""
     cached = rule.__dict__.get("_order_redefined")
@@ -2087,6 +2160,30 @@ def _call_key(
     return (owner, func.attr.value) if decorators & {"staticmethod", "classmethod"} else None
 
 
+def _carrying(flows: Flows, reason: str, at: cst.CSTNode, cap: Confidence | None = None) -> Flows:
+    """The flows of a value that holds the order as its data and reads it as `reason` says (see
+    `Flow.carried`); an order it already carries keeps its first reason."""
+    return _unique(
+        tuple(
+            replace(
+                flow, shape=Shape.SEQ, mark=flow.mark or reason, mark_at=flow.mark_at or at, carried=True,
+                cap=Confidence.weakest(flow.cap, cap),
+            )
+            for flow in flows
+            if not flow.nested
+        )
+    )  # fmt: skip
+
+
+def _inside(rule: object, function: cst.FunctionDef, node: cst.CSTNode | None) -> bool:
+    """Whether `node` is part of `function` (the node sets of functions are made once per file)."""
+    tables: dict = rule.__dict__.setdefault("_order_inside", {})
+    nodes = tables.get(id(function))
+    if nodes is None:
+        nodes = tables[id(function)] = {id(found) for found in descendants(function, cst.CSTNode)}
+    return node is not None and id(node) in nodes
+
+
 def _unique(flows: Flows) -> Flows:
     seen: list[Flow] = []
     for flow in flows:
@@ -2128,10 +2225,11 @@ def _merge(*states: dict[str, Flows]) -> dict[str, Flows]:
     return merged
 
 
-def _chosen(args: list[tuple[cst.Arg, Flows]], which: str) -> list[tuple[cst.Arg, Flows]]:
+def _chosen(args: list[tuple[cst.Arg, Flows]], which: str, keyword: str | None = None) -> list[tuple[cst.Arg, Flows]]:
     positional = [(arg, flows) for arg, flows in args if not arg.keyword and arg.star != "**"]
     if which == "first":
-        return positional[:1]
+        named = [(arg, flows) for arg, flows in args if arg.keyword is not None and arg.keyword.value == keyword]
+        return positional[:1] or named
     if which == "after-first":
         return positional[1:]
     return positional
@@ -2298,52 +2396,89 @@ def _assigned_names(body: Sequence[cst.CSTNode]) -> set[str]:
 
 
 def _fresh_containers(body: Sequence[cst.CSTNode]) -> set[str]:
-    """Names a loop body binds to a new container (`groups = {}`, `rows = [...]`): what is added into
-    them later in the body is each item's own."""
-    fresh = (cst.Dict, cst.List, cst.Set, cst.DictComp, cst.ListComp, cst.SetComp)
-    return {
-        target.target.value
-        for node in _walk_statements(body)
-        if isinstance(node, cst.Assign) and isinstance(node.value, fresh)
-        for target in node.targets
-        if isinstance(target.target, cst.Name)
-    }
+    """Names a loop body binds to a new, empty container (`groups = {}`, `shard = {"files": []}`) on
+    every pass before it mentions them, and binds nowhere else: what is added into them is each item's
+    own. (Reset only under a condition, the container collects across items.)"""
+    bound = [name.value for node in _walk_statements(body) for name in _assignment_targets(node)]
+    fresh: set[str] = set()
+    seen: set[str] = set()
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if (
+                    isinstance(small, cst.Assign)
+                    and len(small.targets) == 1
+                    and isinstance(small.targets[0].target, cst.Name)
+                    and isinstance(small.value, (cst.Dict, cst.List, cst.Set))
+                    and not any(True for _ in descendants(small.value, cst.Name))
+                ):
+                    name = small.targets[0].target.value
+                    if name not in seen and bound.count(name) == 1:
+                        fresh.add(name)
+        seen.update(name.value for name in descendants(statement, cst.Name))
+    return fresh
+
+
+def _assignment_targets(node: cst.CSTNode) -> list[cst.Name]:
+    """The names a statement or header binds: assignment targets, loop variables, `with ... as`."""
+    if isinstance(node, cst.Assign):
+        return [name for target in node.targets for name in _bound_by(cst.AsName(name=target.target))]
+    if isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For)):
+        return _bound_by(node)
+    if isinstance(node, cst.With):
+        return [name for item in node.items if item.asname is not None for name in _bound_by(item.asname)]
+    return []
+
+
+def _bound_by(node: cst.CSTNode) -> list[cst.Name]:
+    """The names a binding construct other than a plain assignment binds (or declares)."""
+    if isinstance(node, (cst.Global, cst.Nonlocal)):
+        return [item.name for item in node.names]
+    target = node.name if isinstance(node, cst.AsName) else node.target  # type: ignore[attr-defined]
+    if isinstance(target, (cst.Tuple, cst.List)):
+        return [name for element in target.elements for name in _bound_by(cst.AsName(name=element.value))]
+    if isinstance(target, cst.StarredElement):
+        return _bound_by(cst.AsName(name=target.value))
+    return [target] if isinstance(target, cst.Name) else []
 
 
 def _parameter_names(function: cst.FunctionDef) -> set[str]:
+    """The names of `function`'s parameters."""
     params = function.params
     every = [*params.posonly_params, *params.params, *params.kwonly_params]
     every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
     return {param.name.value for param in every}
 
 
-def _used_whole_after(function: cst.FunctionDef, name: str, statement: cst.CSTNode | None) -> bool:
-    """Whether `function` uses `name` as a whole (not `name.attr`, not assigning it) in code that can run
-    after `statement`: later in the function, or anywhere in the outermost loop around it. A nested
-    function or lambda that mentions it at all may run later with the whole object."""
-    if statement is None:
-        return True
-    nested = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
-    for inner in descendants(function.body, nested):
+def _made_and_kept_here(function: cst.FunctionDef, name: str) -> bool:
+    """Whether `name` is a local of `function` bound only to calls' results (`args = parser.parse_args()`:
+    an object made here, not an alias of one from elsewhere) and otherwise used only through its
+    attributes, never whole (returned, passed, stored, captured by a nested function)."""
+    if name in _parameter_names(function):
+        return False
+    for inner in descendants(function.body, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
         if any(found.value == name for found in descendants(inner, cst.Name)):
-            return True
-    start: cst.CSTNode = statement
-    stack: list[tuple[cst.CSTNode, cst.CSTNode | None]] = [(function.body, None)]
-    while stack:
-        node, loop = stack.pop()
-        if node is statement:
-            start = loop or statement
-            break
-        inner = loop if loop is not None or not isinstance(node, (cst.For, cst.While)) else node
-        stack.extend((child, inner) for child in node.children)
+            return False  # captured: a nested function may read it whenever it runs
     nodes = list(descendants(function.body, cst.CSTNode))
-    try:
-        later = nodes[next(i for i, node in enumerate(nodes) if node is start) :]
-    except StopIteration:
-        return True
-    not_whole = {id(node.value) for node in later if isinstance(node, cst.Attribute)}
-    not_whole |= {id(node.target) for node in later if isinstance(node, cst.AssignTarget)}
-    return any(isinstance(node, cst.Name) and node.value == name and id(node) not in not_whole for node in later)
+    other_bindings = (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.AsName, cst.Global, cst.Nonlocal)
+    bindings = 0
+    for node in nodes:
+        if isinstance(node, other_bindings) and name in {found.value for found in _bound_by(node)}:
+            return False
+        if isinstance(node, cst.Assign) and any(
+            isinstance(target.target, cst.Name) and target.target.value == name for target in node.targets
+        ):
+            if len(node.targets) != 1 or not isinstance(node.value, cst.Call):
+                return False
+            bindings += 1
+    bound = {id(node.targets[0].target) for node in nodes if isinstance(node, cst.Assign)}
+    through = {id(node.value) for node in nodes if isinstance(node, cst.Attribute)}
+    whole = [
+        node
+        for node in nodes
+        if isinstance(node, cst.Name) and node.value == name and id(node) not in bound | through
+    ]
+    return bindings > 0 and not whole
 
 
 def _counters(body: Sequence[cst.CSTNode]) -> set[str]:

@@ -63,14 +63,17 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     Paths inside a zip archive (`zipfile.Path`) and a package's resources
     (`importlib.resources.files`) are not the file system: their listings are not reported. Lists
     filled item by item in one loop over a listing (`files` and `labels`) are zipped without harm:
-    the pairs still match, and what is done with them decides. A container a loop makes afresh for
-    each item (`by_file = {}` in the body) holds that item's data only. The files a distribution
-    installs (`setup(package_data={...}, scripts=...)`) are each copied to their own path. A viewer
-    loop that the person watching stops (`if cv2.waitKey(0) == 27: break`; `user_inputs` in the
-    catalog) computes nothing from which files came first. A listing kept at the top level of a
-    notebook or of a script's `if __name__ == "__main__":` block, or on an object local to a
-    function that is never handed on whole afterwards (`args.input = glob.glob(...)`), is read by
-    nothing after that code ends.
+    the pairs still match, and what is done with them decides. A listing given to a Dataset class of
+    the same file, or to a `DataLoader`, is used where the dataset or loader is read (iterated, handed
+    on, kept for other code), with the reason the class's methods give (`__getitem__` indexes it); one
+    built and never read uses no order. A container a loop body makes empty before every use
+    (`by_file = {}`) holds that item's data only. The files a distribution installs
+    (`setup(package_data={...}, scripts=...)`) are each copied to their own path. A viewer loop that
+    the person watching stops (`if cv2.waitKey(0) == 27: break`; `user_inputs` in the catalog)
+    computes nothing from which files came first. A listing kept at the top level of a notebook or
+    of a script's `if __name__ == "__main__":` block that no function of the file mentions, or on an
+    object the function makes and never uses whole (`args.input = glob.glob(...)` with `args` only
+    read through its attributes), is read by nothing after that code ends.
 
     In tests (`test_*.py`, `*_test.py`, `conftest.py`, modules in a `test/` or `tests/` directory, and
     `test*` functions and `Test*` classes anywhere) and in the repository's tooling (hidden directories
@@ -250,6 +253,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         # A container made afresh for each listed file holds that file's data only.
         "import glob, json\nfor log in glob.glob('*.log'):\n    by_file = {}\n    for line in open(log):\n"
         "        record = json.loads(line)\n        by_file[record['file']] += [record['test']]\n    print(log, by_file)\n",
+        # A Dataset of the file, and a loader over it, that nothing iterates.
+        "import glob\nfrom torch.utils.data import DataLoader, Dataset\nclass Images(Dataset):\n"
+        "    def __init__(self, paths):\n        self.paths = paths\n    def __getitem__(self, i):\n"
+        "        return self.paths[i]\ndef main():\n    unused = DataLoader(Images(glob.glob('test/*.png')))\n",
         # A viewer that the person watching stops ("press Esc to quit").
         "import glob, cv2\nfor path in glob.glob('images/*.jpg'):\n    cv2.imshow('view', cv2.imread(path))\n"
         "    if cv2.waitKey(0) == 27:\n        break\n",
