@@ -337,6 +337,7 @@ class ScopeWalker:
         """Attributes (`self.files`) outlive the scope: whatever order they hold at its end is kept, and
         judged where the class's other methods read it; when none does, other code will."""
         after = "the function returns" if self.scope_kind == "function" else "this block"
+        kept = "is kept on the object" if self.function is not None and self.function.name.value == "__init__" else ""
         for name, flows in list(self.bindings.items()):
             if "." not in name or not flows or self._ends_with_the_call(name):
                 continue
@@ -350,7 +351,7 @@ class ScopeWalker:
                     continue
             summaries = [(reader, self._summary(reader, name, flows)) for reader in readers]
             if not readers or any(summary is None for _, summary in summaries):
-                self.consume(flows, Reason(f"is kept unsorted after {after}", escape=True))
+                self.consume(flows, Reason(kept or f"is kept unsorted after {after}", escape=True))
                 continue
             for reader, (uses, returns) in summaries:  # type: ignore[misc]
                 method = reader.name.value
