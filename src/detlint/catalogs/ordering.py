@@ -31,6 +31,10 @@ class OrderingIndex:
         self.consumer_callables = entries_by(section("consumers"), "callables")
         self.consumer_methods = entries_by(section("consumers"), "methods")
         self.method_receivers = frozenset(name for entry in section("consumers") for name in entry.get("receivers", ()))
+        # the last part of the constructors `made_by` names (`Pool`): what a walk resolves at all
+        self.maker_names = frozenset(
+            maker.rpartition(".")[2] for entry in section("consumers") for maker in entry.get("made_by", ())
+        )
         self.value_methods = entries_by(section("value_methods"), "methods")
         self.table_methods = entries_by(section("table_methods"), "methods")
         self.table_row_attributes = frozenset(section("tables")[0]["row_attributes"])

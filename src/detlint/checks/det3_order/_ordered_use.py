@@ -806,8 +806,10 @@ class ScopeWalker:
     def _note_maker(self, name: str, value: cst.BaseExpression) -> None:
         """`pool = Pool()`, `with ThreadPoolExecutor() as ex:`: what made the object a name holds, for
         methods that count only on such objects (`made_by` in the catalog)."""
-        if isinstance(value, cst.Call):
-            maker = self.callee(value.func)
+        func = value.func if isinstance(value, cst.Call) else None
+        last = func.value if isinstance(func, cst.Name) else func.attr.value if isinstance(func, cst.Attribute) else ""
+        if last in self.index.maker_names:  # resolving every assigned call's name would cost more
+            maker = self.callee(func)  # type: ignore[arg-type]
             if maker is not None:
                 self.facts[f"made-by:{name}"] = maker
 
