@@ -2381,21 +2381,7 @@ def _walk_statements(statements: Sequence[cst.CSTNode]) -> Iterable[cst.CSTNode]
 
 def _assigned_names(body: Sequence[cst.CSTNode]) -> set[str]:
     """Names bound in a loop body (assignments, inner loop variables, `with ... as`)."""
-    names: set[str] = set()
-    for node in _walk_statements(body):
-        targets: list[cst.CSTNode] = []
-        if isinstance(node, cst.Assign):
-            targets = [target.target for target in node.targets]
-        elif isinstance(node, (cst.AnnAssign, cst.AugAssign)):
-            targets = [node.target]
-        elif isinstance(node, cst.For):
-            targets = [node.target]
-        elif isinstance(node, cst.With):
-            targets = [item.asname.name for item in node.items if item.asname is not None]
-        for target in targets:
-            if isinstance(target, (cst.Name, cst.Tuple, cst.List, cst.StarredElement)):
-                names.update(name.value for name in _names_in(target))
-    return names
+    return {name.value for node in _walk_statements(body) for name in _assignment_targets(node)}
 
 
 def _fresh_containers(body: Sequence[cst.CSTNode]) -> set[str]:
@@ -2423,26 +2409,30 @@ def _fresh_containers(body: Sequence[cst.CSTNode]) -> set[str]:
 
 
 def _assignment_targets(node: cst.CSTNode) -> list[cst.Name]:
-    """The names a statement or header binds: assignment targets, loop variables, `with ... as`."""
+    """The names a statement, header or clause binds: assignment targets, loop variables, `with`,
+    `except` and `import ... as`, a walrus; and those `global`/`nonlocal` declare."""
     if isinstance(node, cst.Assign):
-        return [name for target in node.targets for name in _bound_by(cst.AsName(name=target.target))]
-    if isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For)):
-        return _bound_by(node)
+        return [name for target in node.targets for name in _target_names(target.target)]
+    if isinstance(node, (cst.AnnAssign, cst.AugAssign, cst.For, cst.NamedExpr)):
+        return _target_names(node.target)
     if isinstance(node, cst.With):
-        return [name for item in node.items if item.asname is not None for name in _bound_by(item.asname)]
+        return [name for item in node.items if item.asname is not None for name in _target_names(item.asname.name)]
+    if isinstance(node, cst.AsName):
+        return _target_names(node.name)
+    if isinstance(node, (cst.Global, cst.Nonlocal)):
+        return [item.name for item in node.names]
     return []
 
 
-def _bound_by(node: cst.CSTNode) -> list[cst.Name]:
-    """The names a binding construct other than a plain assignment binds (or declares)."""
-    if isinstance(node, (cst.Global, cst.Nonlocal)):
-        return [item.name for item in node.names]
-    target = node.name if isinstance(node, cst.AsName) else node.target  # type: ignore[attr-defined]
+def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
+    """The names an assignment target binds: `a`, `a, (b, *c)`; not `x.attr` or `x[i]`."""
+    if isinstance(target, cst.Name):
+        return [target]
     if isinstance(target, (cst.Tuple, cst.List)):
-        return [name for element in target.elements for name in _bound_by(cst.AsName(name=element.value))]
+        return [name for element in target.elements for name in _target_names(element.value)]
     if isinstance(target, cst.StarredElement):
-        return _bound_by(cst.AsName(name=target.value))
-    return [target] if isinstance(target, cst.Name) else []
+        return _target_names(target.value)
+    return []
 
 
 def _parameter_names(function: cst.FunctionDef) -> set[str]:
@@ -2466,7 +2456,7 @@ def _made_and_kept_here(function: cst.FunctionDef, name: str) -> bool:
     other_bindings = (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.AsName, cst.Global, cst.Nonlocal)
     bindings = 0
     for node in nodes:
-        if isinstance(node, other_bindings) and name in {found.value for found in _bound_by(node)}:
+        if isinstance(node, other_bindings) and name in {found.value for found in _assignment_targets(node)}:
             return False
         if isinstance(node, cst.Assign) and any(
             isinstance(target.target, cst.Name) and target.target.value == name for target in node.targets
