@@ -256,6 +256,7 @@ class ScopeWalker:
         self.scope_kind = scope_kind
         self.bindings: dict[str, Flows] = {}
         self.facts: dict[str, object] = {}
+        self.makers: dict[str, str] = {}  # name -> the constructor that made the object it holds (`Pool`)
         self.reads: set[str] = set()
         self.singletons: set[str] = set()  # names checked to hold exactly one item (`assert len(x) == 1`)
         self.aliases: dict[str, str] = {}  # local names for imported callables (`extension = CppExtension`)
@@ -502,7 +503,7 @@ class ScopeWalker:
     def bind(self, name: str, flows: Flows, via: str | None = None) -> None:
         self.true_by_default.discard(name)  # `sort = args.sort` is no longer the default
         self.facts.pop(name, None)
-        self.facts.pop(f"made-by:{name}", None)
+        self.makers.pop(name, None)
         self.aliases.pop(name, None)
         self.singletons.discard(name)
         if flows:
@@ -526,7 +527,7 @@ class ScopeWalker:
     def unbind(self, name: str) -> None:
         self.bindings.pop(name, None)
         self.facts.pop(name, None)
-        self.facts.pop(f"made-by:{name}", None)
+        self.makers.pop(name, None)
         self.aliases.pop(name, None)
 
     def unbind_target(self, target: cst.CSTNode) -> None:
@@ -811,7 +812,7 @@ class ScopeWalker:
         if last in self.index.maker_names:  # resolving every assigned call's name would cost more
             maker = self.callee(func)  # type: ignore[arg-type]
             if maker is not None:
-                self.facts[f"made-by:{name}"] = maker
+                self.makers[name] = maker
 
     def _try(self, node: cst.Try | cst.TryStar) -> None:
         before = dict(self.bindings)
@@ -1535,7 +1536,7 @@ class ScopeWalker:
         if consumer is not None and consumer["effect"] == "ignores-order":
             self.drop(flows)
             return ()
-        made_by = self.facts.get(f"made-by:{dotted_name(base)}")
+        made_by = self.makers.get(dotted_name(base) or "")
         if consumer is not None and consumer["effect"] == "preserves-order" and made_by in consumer.get("made_by", ()):
             chosen = _chosen(args, consumer.get("arguments", "first"))  # pool.imap(f, files): results in order
             others = [(arg, flows) for arg, flows in args if all(arg is not other for other, _ in chosen)]
@@ -2293,7 +2294,7 @@ def _selects_columns(node: cst.Subscript) -> bool:
     """`frame["a"]`, `frame[["a", "b"]]`, `frame.loc[:, "a"]`: columns by name, or every row."""
     first = node.slice[0].slice
     if isinstance(first, cst.Slice):
-        return first.lower is None and first.upper is None and first.step is None
+        return _is_full_part(first)
     value = literal_value(first.value)
     return isinstance(value, str) or (
         isinstance(value, (list, tuple)) and bool(value) and all(isinstance(item, str) for item in value)
