@@ -66,6 +66,28 @@ def test_a_listing_returned_is_judged_where_the_files_callers_use_it():
     assert "handed back by `names`, which nothing in this file calls or names" in finding.detail
 
 
+def test_a_wrapper_that_only_returns_the_result_hands_it_on_to_callers_elsewhere():
+    source = """
+        import os
+        class HardDiskBackend:
+            def list_dir_or_file(self, dir_path):
+                return [entry.name for entry in os.scandir(dir_path)]
+        class FileClient:
+            def __init__(self, backend):
+                self.client = backend
+            def list_dir_or_file(self, dir_path):
+                yield from self.client.list_dir_or_file(dir_path)
+    """
+    [finding] = _findings(source, "DET303")
+    assert finding.confidence is Confidence.LOW and "except to hand its result back" in finding.detail
+    # the file uses the wrapper's result, or uses the method's result some other way: judged here
+    used = source + "        first = FileClient(HardDiskBackend()).list_dir_or_file('.')\n"
+    sliced = source.replace("yield from self.client.list_dir_or_file(dir_path)", "return self.client.list_dir_or_file(dir_path)[:3]")
+    for variant in (used, sliced):
+        [finding] = _findings(variant, "DET303")
+        assert finding.confidence is Confidence.HIGH, variant
+
+
 @pytest.mark.parametrize(
     "caller",
     [
@@ -141,6 +163,23 @@ def test_a_container_made_afresh_for_each_item_holds_that_items_data_only():
                     shard = {"files": []}
     """
     assert "adds each item to `shard[\"files\"]`" in _findings(sharded, "DET303")[0].message
+    # made afresh under a branch and used only there: a pass that skips the branch does not touch it
+    branch = """
+        import glob, json
+        def summarize(pattern):
+            for log in glob.glob(pattern):
+                records = [json.loads(line) for line in open(log)]
+                if records:
+                    by_file = {}
+                    for record in records:
+                        by_file[record["file"]] += [record["test"]]
+                    print(by_file)
+    """
+    assert _findings(branch, "DET303") == []
+    # used outside the branch too: a pass that skips the reset adds to the previous item's container
+    leaking = branch.replace("                print(by_file)", "            print(by_file)")
+    [finding] = _findings(leaking, "DET303")
+    assert "concatenates each item onto `by_file[record[\"file\"]]`" in finding.message
 
 
 def test_a_listing_kept_on_a_local_object_ends_with_the_call_unless_the_object_is_handed_on():
@@ -171,6 +210,56 @@ def test_a_listing_kept_on_a_local_object_ends_with_the_call_unless_the_object_i
     assert len(_findings(parameter, "DET303")) == 1
 
 
+def test_a_loop_that_stops_at_the_first_item_passing_a_test_is_a_guess_like_next():
+    search = """
+        import os
+        def find(d):
+            for name in os.listdir(d):
+                if name.startswith("libnccl.so"):
+                    return os.path.join(d, name)
+    """
+    generator = "import os\ndef find(d):\n    return next(n for n in os.listdir(d) if n.startswith('libnccl.so'))\n"
+    kept = search.replace("return os.path.join(d, name)", "found = name\n                    break")
+    for source in (search, generator, kept):
+        assert _findings(source, "DET303") == [], source
+    # collecting until a condition: which items are collected depends on the order
+    collected = search.replace("return os.path.join(d, name)", "break\n                out.append(name)")
+    collected = collected.replace("def find(d):", "def find(d, out):")
+    [finding] = _findings(collected, "DET303")
+    assert "stops early" in finding.message
+
+
+def test_an_object_lent_to_code_that_keeps_no_reference_still_ends_with_the_call():
+    source = """
+        import argparse, glob, logging
+        logger = logging.getLogger(__name__)
+        def setup_cfg(args):
+            cfg = {"threshold": args.confidence_threshold}
+            return cfg
+        def main():
+            args = argparse.ArgumentParser().parse_args()
+            logger.info("Arguments: " + str(args))
+            cfg = setup_cfg(args)
+            args.input = glob.glob(args.pattern)
+            for path in args.input:
+                show(path, cfg)
+                if args.once:
+                    return
+    """
+    # a message formats the object; `setup_cfg` reads two attributes and keeps nothing
+    assert _findings(source, "DET303") == []
+    kept = "`args.input` is kept unsorted after the function returns"
+    # the helper keeps it (returns, stores or passes it on), or a helper of another file gets it
+    for keeping in ("return args", "cfg['args'] = args", "register(args)"):
+        variant = source.replace("            return cfg", f"            {keeping}\n            return cfg")
+        [finding] = _findings(variant, "DET303")
+        assert kept in finding.message, variant
+    imported = source.replace("import argparse, glob, logging", "import argparse, glob, logging\n        from config import setup")
+    imported = imported.replace("cfg = setup_cfg(args)", "cfg = setup(args)")
+    [finding] = _findings(imported, "DET303")
+    assert kept in finding.message
+
+
 def test_what_a_scripts_main_block_binds_is_read_only_by_the_files_own_functions():
     script = "import glob\nif __name__ == '__main__':\n    inputs = glob.glob('*.png')\n"
     assert _findings(script, "DET303") == []
@@ -180,6 +269,11 @@ def test_what_a_scripts_main_block_binds_is_read_only_by_the_files_own_functions
     # a function of the file reads the global when the block calls it
     read_later = "def first():\n    return inputs[:10]\n" + script + "    print(first())\n"
     assert len(_findings(read_later, "DET303")) == 1
+    # a function whose own parameter (or local) is called `inputs` does not read the global
+    for own in ("def first(inputs):\n    return inputs[:10]\n", "def first():\n    inputs = []\n    return inputs[:10]\n"):
+        assert _findings(own + script, "DET303") == [], own
+    declared = "def first():\n    global inputs\n    inputs = inputs[:10]\n"
+    assert len(_findings(declared + script + "    first()\n", "DET303")) == 1
 
 
 def test_a_function_defined_after_an_import_of_its_name_is_the_one_read():
@@ -596,6 +690,16 @@ def test_messages_for_people_are_not_data():
             raise KeyError(f"{', '.join(set(keys))}")
     """
     assert _findings(source, "DET304") == []
+    # a logger's `log` method, on a receiver named like one; a tensor's `log` is arithmetic
+    logged = """
+        import glob
+        def f(wandb_logger):
+            wandb_logger.log({"mosaics": [str(path) for path in glob.glob("train*.jpg")]})
+    """
+    assert _findings(logged, "DET303") == []
+    for receiver in ("logits", "catalog"):
+        [finding] = _findings(logged.replace("wandb_logger", receiver), "DET303")
+        assert "the result is stored in a dict" in finding.message
 
 
 # -- where the order is used, and tests -----------------------------------------------------------------

@@ -61,8 +61,8 @@ def target_names(target: cst.BaseExpression) -> Iterator[str]:
         yield from target_names(target.value)
 
 
-def parameters(function: cst.FunctionDef, *, variadic: bool = True) -> tuple[str, ...]:
-    """A function's parameter names in order: positional-only, positional, keyword-only, then (when
+def parameters(function: cst.FunctionDef | cst.Lambda, *, variadic: bool = True) -> tuple[str, ...]:
+    """A function's (or lambda's) parameter names in order: positional-only, positional, keyword-only, then (when
     `variadic`) `*args` and `**kwargs`."""
     params = function.params
     names = [param.name.value for param in (*params.posonly_params, *params.params, *params.kwonly_params)]

@@ -35,14 +35,14 @@ from enum import Enum
 
 import libcst as cst
 
-from detlint.analysis.statements import descendants
+from detlint.analysis.statements import blocks, descendants, parameters
 from detlint.checks.base import FixSpec, Report
 from detlint.facts.collector import is_main_guard
 from detlint.facts.model import is_test_path, is_tooling_path
 from detlint.finding import Confidence
 from detlint.names import BUILTIN_NAMES, NOT_LITERAL, argument, code_of, dotted_name, literal_value
 
-_LOGGER_HINTS = ("log", "warnings")
+_LOGGER_WORDS = frozenset({"log", "logging", "logs", "warnings"})
 _SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
 _ELEMENTWISE_OPERATORS = frozenset({"Subtract", "Divide", "FloorDivide", "Power"})
 
@@ -372,7 +372,48 @@ class ScopeWalker:
         function, root = self.function, name.split(".")[0]
         if self.scope_kind != "function" or function is None or self.depth or root in ("self", "cls"):
             return False
-        return _made_and_kept_here(function, root)
+        return _made_and_kept_here(function, root, self._lent_without_keeping(function, root))
+
+    def _lent_without_keeping(self, function: cst.FunctionDef, name: str) -> frozenset[int]:
+        """The ids of the places `function` hands `name`'s object to code that keeps no reference to it: a
+        message (`logger.info("Arguments: " + str(args))`), or a function of this file that reads the
+        parameter only through its attributes (`cfg = setup_cfg(args)`)."""
+        lent: set[int] = set()
+        for call in descendants(function.body, cst.Call):
+            if self.diagnostic(call):
+                lent.update(id(found) for found in descendants(call, cst.Name) if found.value == name)
+                continue
+            if not any(isinstance(arg.value, cst.Name) and arg.value.value == name for arg in call.args):
+                continue
+            local = self._local_definition(call.func)
+            if local is None:
+                continue
+            definition, skipped = local
+            positional = [param.name.value for param in (*definition.params.posonly_params, *definition.params.params)]
+            for position, arg in enumerate(call.args):
+                if arg.star or not (isinstance(arg.value, cst.Name) and arg.value.value == name):
+                    continue
+                if arg.keyword is not None:
+                    parameter = arg.keyword.value
+                elif skipped + position < len(positional) and not any(other.star for other in call.args[:position]):
+                    parameter = positional[skipped + position]
+                else:
+                    continue
+                if parameter in parameters(definition) and _only_through_attributes(definition, parameter):
+                    lent.add(id(arg.value))
+        return frozenset(lent)
+
+    def diagnostic(self, call: cst.Call) -> bool:
+        """A message for people: `print(...)`, `logging.info(...)`, `LOGGER.info(...)`, `"...".format(...)`."""
+        func = call.func
+        if isinstance(func, cst.Attribute):
+            consumer = self.index.consumer_methods.get(func.attr.value)
+            if consumer is not None and consumer["effect"] == "diagnostic":
+                if func.attr.value == "format" or _looks_like_logger(func.value):
+                    return True
+        qualified = self.callee(func)
+        entry = self.index.consumer_callables.get(qualified) if qualified else None
+        return entry is not None and entry["effect"] == "diagnostic"
 
     def _attribute_readers(self, name: str) -> list[cst.FunctionDef]:
         """The other methods of the walked method's class (module-level) that read `self.<attr>`."""
@@ -443,8 +484,9 @@ class ScopeWalker:
             if handed_back:
                 name = f"`{self.function.name.value}`" if self.function is not None else "the function"
                 detail += (
-                    f" It is handed back by {name}, which nothing in this file calls or names; low confidence: "
-                    "whether the order matters depends on what its callers elsewhere do with it."
+                    f" It is handed back by {name}, which nothing in this file calls or names except to hand its"
+                    " result back; low confidence: whether the order matters depends on what its callers"
+                    " elsewhere do with it."
                 )
             reports: dict[int, Report] = rule.__dict__.setdefault("_order_reports", {})
             earlier = reports.get(id(source.node))
@@ -490,7 +532,15 @@ class ScopeWalker:
         name = function.name.value
         outside = [owner for owner in references.mentions(key, name) if owner is not function]
         calls = [owner for owner in references.calls.get(key, ()) if owner is not function] if key else []
-        return len(calls), len(outside) > len(calls)
+        # a wrapper that returns `self.backend.<name>(...)` and that nothing in the file names hands the
+        # result on to callers elsewhere, as this function would
+        passed_on = [
+            owner
+            for owner, owner_class in references.forwarded.get(name, ())
+            if owner is not function
+            and not [other for other in references.mentions((owner_class, owner.name.value), owner.name.value) if other is not owner]
+        ]
+        return len(calls), len(outside) > len(calls) + len(passed_on)
 
     def _in_test(self) -> bool:
         """A test file, or a test function or class (`test_*`, `Test*`) in any file; also the repository's
@@ -885,6 +935,9 @@ class ScopeWalker:
                     what, where = effects.unknown[0]
                     reason = f"is iterated by a loop that {what} for each item, which may depend on the order"
                     self.consume(judged, Reason(reason), Confidence.LOW, at=where)
+                if effects.first:
+                    what, where = effects.first[0]
+                    self.consume(judged, Reason(f"is iterated by a loop that {what}"), Confidence.LOW, at=where)
         if node.orelse is not None:
             self.block(suite(node.orelse.body))
 
@@ -1582,10 +1635,11 @@ class ScopeWalker:
 class LoopScan:
     """What the body of a loop over an arbitrarily ordered value does with the order:
     `ordered` effects make it order-sensitive (appending to something that leaves the scope, yielding,
-    writing out, stopping at the first match, returning from inside); `sinks` are local names that are
-    filled in loop order (the order travels on with them); `unknown` are calls made for their effect
-    whose order-sensitivity cannot be told (a guess: no finding on its own). Deleting, copying, counting,
-    printing and adding to sets are order-free and report nothing."""
+    writing out, stopping early after collecting); `sinks` are local names that are filled in loop
+    order (the order travels on with them); `unknown` are calls made for their effect whose
+    order-sensitivity cannot be told, and `first` the loop form of `next(...)` (returning or keeping the
+    first item that passes a test, then stopping): guesses, no finding on their own. Deleting, copying,
+    counting, printing and adding to sets are order-free and report nothing."""
 
     def __init__(self, walker: ScopeWalker, target: cst.BaseExpression, walk: bool = False) -> None:
         self.walker = walker
@@ -1596,6 +1650,7 @@ class LoopScan:
         self.ordered: list[tuple[str, cst.CSTNode]] = []
         self.sinks: dict[str, Shape] = {}
         self.unknown: list[tuple[str, cst.CSTNode]] = []
+        self.first: list[tuple[str, cst.CSTNode]] = []
         self.counters: set[str] = set()
         self.breaks: list[tuple[bool, cst.CSTNode]] = []  # per top-level break: whether only flags are set before it
 
@@ -1608,9 +1663,7 @@ class LoopScan:
         self._block(body, 0, False)
         for flag_only, node in self.breaks:
             if not flag_only:
-                self.ordered.append(
-                    ("stops at the first match (`break`), so which item wins depends on the order", node)
-                )
+                self.first.append(("stops at the first match (`break`), so which item wins depends on the order", node))
             elif self.sinks or self.unknown:
                 self.ordered.append(("stops early (`break`), so which items are processed depends on the order", node))
         return self
@@ -1700,7 +1753,7 @@ class LoopScan:
             self._augmented(node)
         elif isinstance(node, cst.Return):
             if node.value is not None and self._depends_on_item(node.value) and not guarded:
-                self.ordered.append(
+                self.first.append(
                     ("returns the first match from inside the loop, so which item wins depends on the order", node)
                 )
         elif isinstance(node, cst.Break) and depth == 0:
@@ -1732,11 +1785,8 @@ class LoopScan:
         resolved = imports.resolve(func) is not None and not imports.resolved_through_star(func)
         known = walker.index.loop_callables.get(qualified) if qualified else None
         consumer = walker.index.consumer_callables.get(qualified) if qualified else None
-        if known is not None or consumer is not None:
-            return  # a per-item filesystem operation, print, sorted(...), ...
-        diagnostic = walker.index.consumer_methods.get(method) if method else None
-        if diagnostic is not None and diagnostic["effect"] == "diagnostic" and _looks_like_logger(func.value):
-            return
+        if known is not None or consumer is not None or walker.diagnostic(call):
+            return  # a per-item filesystem operation, print, sorted(...), a logger's message, ...
         if method is not None and not resolved:
             effect = walker.index.loop_methods.get(method)
             if effect is not None:
@@ -1750,9 +1800,6 @@ class LoopScan:
                         self.ordered.append((f"adds each item to `{walker.code(func.value)}` in that order", call))
                 elif effect["effect"] == "uses-order" and not self._made_per_item(func.value):
                     self.ordered.append((effect["reason"], call))
-                return
-            diagnostic = walker.index.consumer_methods.get(method)
-            if diagnostic is not None and diagnostic["effect"] == "diagnostic" and _looks_like_logger(func.value):
                 return
             if method in walker.index.value_methods and walker.index.value_methods[method]["effect"] in (
                 "ignores-order",
@@ -2016,13 +2063,33 @@ def _only_shown(value: cst.BaseExpression) -> bool:
 
 
 def _read_in_definitions(rule: object, module: cst.Module) -> set[str]:
-    """The names mentioned inside the file's functions, lambdas and classes: globals they may read."""
+    """The names the file's functions, lambdas and classes mention without binding them first: the
+    globals they may read. (`def setup(args)` reads its parameter, not a global `args`.)"""
     cached = rule.__dict__.get("_order_read_in_definitions")
     if cached is None:
-        definitions = descendants(module, (cst.FunctionDef, cst.Lambda, cst.ClassDef))
-        cached = {name.value for definition in definitions for name in descendants(definition, cst.Name)}
-        rule.__dict__["_order_read_in_definitions"] = cached
+        cached = rule.__dict__["_order_read_in_definitions"] = set()
+        for definition in descendants(module, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            own = _own_names(definition)
+            cached.update(name.value for name in descendants(definition, cst.Name) if name.value not in own)
     return cached
+
+
+def _own_names(definition: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> set[str]:
+    """The names a function or lambda binds for itself: its parameters and, for a function, what its body
+    assigns, less what it declares `global` or `nonlocal`. A class body's names are not its methods'."""
+    if isinstance(definition, cst.ClassDef):
+        return set()
+    own = set(parameters(definition))
+    if isinstance(definition, cst.FunctionDef):
+        body = suite(definition.body)
+        declared = {
+            item.name.value
+            for node in _walk_statements(body)
+            if isinstance(node, (cst.Global, cst.Nonlocal))
+            for item in node.names
+        }
+        own |= _assigned_names(body) - declared
+    return own
 
 
 def _redefined(rule: object, module: cst.Module) -> set[str]:
@@ -2097,6 +2164,9 @@ class _References:
     names: dict[str, list[cst.FunctionDef | None]] = field(default_factory=dict)
     class_names: dict[tuple[str, str], list[cst.FunctionDef | None]] = field(default_factory=dict)
     attributes: dict[str, list[cst.FunctionDef | None]] = field(default_factory=dict)
+    # `return x.name(...)`, `yield from x.name(...)`: by name, the function or method (and its class)
+    # that hands what the call returns straight back to its own callers
+    forwarded: dict[str, list[tuple[cst.FunctionDef, str]]] = field(default_factory=dict)
 
     def mentions(self, key: tuple[str, str] | None, name: str) -> list[cst.FunctionDef | None]:
         """The references that may name the function or method `key`: a method is named through an
@@ -2143,6 +2213,11 @@ def _references(rule: object, module: cst.Module, classes: dict[str, dict[str, c
             key = _call_key(call.func, class_name, classes)
             if key is not None:
                 found.calls.setdefault(key, []).append(owner)
+        if owner is not None:
+            for handed in descendants(part, (cst.Return, cst.Yield), skip=(cst.Lambda,)):
+                value = handed.value.item if isinstance(handed.value, cst.From) else handed.value
+                if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+                    found.forwarded.setdefault(value.func.attr.value, []).append((owner, class_name or ""))
     return found
 
 
@@ -2308,9 +2383,11 @@ def _literal_index(node: cst.Subscript) -> object:
 
 
 def _looks_like_logger(node: cst.BaseExpression) -> bool:
+    """A receiver named like a logger: a word of its last part is `log`, `logging`, `logs`, `warnings` or
+    ends in `logger` (`LOGGER`, `_log`, `wandb_logger`), not `logits` or `catalog`."""
     dotted = dotted_name(node) or ""
-    last = dotted.rsplit(".", 1)[-1].lower()
-    return any(hint in last for hint in _LOGGER_HINTS)
+    words = re.split(r"[_\W]+", dotted.rsplit(".", 1)[-1].lower())
+    return any(word in _LOGGER_WORDS or word.endswith("logger") for word in words)
 
 
 def _names_in(node: cst.CSTNode) -> list[cst.Name]:
@@ -2386,27 +2463,47 @@ def _assigned_names(body: Sequence[cst.CSTNode]) -> set[str]:
 
 
 def _fresh_containers(body: Sequence[cst.CSTNode]) -> set[str]:
-    """Names a loop body binds to a new, empty container (`groups = {}`, `shard = {"files": []}`) on
-    every pass before it mentions them, and binds nowhere else: what is added into them is each item's
-    own. (Reset only under a condition, the container collects across items.)"""
+    """Names a loop body binds to a new, empty container (`groups = {}`, `shard = {"files": []}`) once,
+    with every mention of them in the body after that binding and in the same block: on each pass the
+    container starts afresh before it is used, or (bound under `if failed:` and used only there) is not
+    used at all, so what is added into it is each item's own. (Reset after use, when full, the
+    container collects across items.)"""
     bound = [name.value for node in _walk_statements(body) for name in _assignment_targets(node)]
+
+    def mentions(statements: Sequence[cst.CSTNode]) -> list[str]:
+        return [name.value for statement in statements for name in descendants(statement, cst.Name)]
+
+    everywhere = mentions(body)
     fresh: set[str] = set()
-    seen: set[str] = set()
-    for statement in body:
-        if isinstance(statement, cst.SimpleStatementLine):
+    blocks_to_visit = [body]
+    while blocks_to_visit:
+        block = blocks_to_visit.pop()
+        for position, statement in enumerate(block):
+            if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+                continue
+            blocks_to_visit.extend(blocks(statement))
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
             for small in statement.body:
-                if (
-                    isinstance(small, cst.Assign)
-                    and len(small.targets) == 1
-                    and isinstance(small.targets[0].target, cst.Name)
-                    and isinstance(small.value, (cst.Dict, cst.List, cst.Set))
-                    and not any(True for _ in descendants(small.value, cst.Name))
-                ):
-                    name = small.targets[0].target.value
-                    if name not in seen and bound.count(name) == 1:
+                name = _emptied(small)
+                if name is not None and bound.count(name) == 1:
+                    if mentions(block[position:]).count(name) == everywhere.count(name):
                         fresh.add(name)
-        seen.update(name.value for name in descendants(statement, cst.Name))
     return fresh
+
+
+def _emptied(statement: cst.BaseSmallStatement) -> str | None:
+    """The name `statement` binds to a new container holding no values (`by_file = {}`,
+    `shard = {"files": []}`)."""
+    if (
+        isinstance(statement, cst.Assign)
+        and len(statement.targets) == 1
+        and isinstance(statement.targets[0].target, cst.Name)
+        and isinstance(statement.value, (cst.Dict, cst.List, cst.Set))
+        and not any(True for _ in descendants(statement.value, cst.Name))
+    ):
+        return statement.targets[0].target.value
+    return None
 
 
 def _assignment_targets(node: cst.CSTNode) -> list[cst.Name]:
@@ -2436,43 +2533,48 @@ def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
     return []
 
 
-def _parameter_names(function: cst.FunctionDef) -> set[str]:
-    """The names of `function`'s parameters."""
-    params = function.params
-    every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
-    return {param.name.value for param in every}
-
-
-def _made_and_kept_here(function: cst.FunctionDef, name: str) -> bool:
+def _made_and_kept_here(function: cst.FunctionDef, name: str, lent: frozenset[int]) -> bool:
     """Whether `name` is a local of `function` bound only to calls' results (`args = parser.parse_args()`:
     an object made here, not an alias of one from elsewhere) and otherwise used only through its
-    attributes, never whole (returned, passed, stored, captured by a nested function)."""
-    if name in _parameter_names(function):
+    attributes, never whole (returned, passed, stored, captured by a nested function) but at the
+    places in `lent` (the ids of names handed to code that does not keep them)."""
+    if name in parameters(function):
         return False
-    for inner in descendants(function.body, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-        if any(found.value == name for found in descendants(inner, cst.Name)):
-            return False  # captured: a nested function may read it whenever it runs
     nodes = list(descendants(function.body, cst.CSTNode))
-    other_bindings = (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.AsName, cst.Global, cst.Nonlocal)
     bindings = 0
     for node in nodes:
-        if isinstance(node, other_bindings) and name in {found.value for found in _assignment_targets(node)}:
-            return False
         if isinstance(node, cst.Assign) and any(
             isinstance(target.target, cst.Name) and target.target.value == name for target in node.targets
         ):
             if len(node.targets) != 1 or not isinstance(node.value, cst.Call):
                 return False
             bindings += 1
+    whole = _whole_uses(function, name, nodes)
+    return bindings > 0 and whole is not None and all(id(node) in lent for node in whole)
+
+
+def _only_through_attributes(function: cst.FunctionDef, parameter: str) -> bool:
+    """Whether `function` reads its `parameter` only through attributes (`args.config_file`): it never
+    rebinds, returns, passes, stores or captures the object, so it keeps no reference to it."""
+    nodes = list(descendants(function.body, cst.CSTNode))
+    if any(isinstance(node, cst.Assign) and parameter in _assigned_names([node]) for node in nodes):
+        return False
+    return _whole_uses(function, parameter, nodes) == []
+
+
+def _whole_uses(function: cst.FunctionDef, name: str, nodes: list[cst.CSTNode]) -> list[cst.Name] | None:
+    """The places `function`'s local `name` is used whole: not through an attribute, not as a plain
+    assignment's target. None when it is bound another way (loop, `with`, walrus, `global`) or a
+    nested function, lambda or class captures it."""
+    for inner in descendants(function.body, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+        if any(found.value == name for found in descendants(inner, cst.Name)):
+            return None  # captured: a nested function may read it whenever it runs
+    other_bindings = (cst.AnnAssign, cst.AugAssign, cst.NamedExpr, cst.For, cst.AsName, cst.Global, cst.Nonlocal)
+    if any(isinstance(node, other_bindings) and name in {found.value for found in _assignment_targets(node)} for node in nodes):
+        return None
     bound = {id(node.targets[0].target) for node in nodes if isinstance(node, cst.Assign)}
     through = {id(node.value) for node in nodes if isinstance(node, cst.Attribute)}
-    whole = [
-        node
-        for node in nodes
-        if isinstance(node, cst.Name) and node.value == name and id(node) not in bound | through
-    ]
-    return bindings > 0 and not whole
+    return [node for node in nodes if isinstance(node, cst.Name) and node.value == name and id(node) not in bound | through]
 
 
 def _counters(body: Sequence[cst.CSTNode]) -> set[str]:

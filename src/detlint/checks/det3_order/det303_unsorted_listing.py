@@ -29,7 +29,7 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     `os.scandir`, `os.walk`, `glob.glob`/`iglob`, `Path.iterdir`/`glob`/`rglob`/`walk` and
     `tf.io.gfile.listdir`/`walk`; their order is used when the result is returned, stored, indexed,
     numbered, zipped, shuffled, passed to a function or class, or iterated by a loop that collects,
-    yields or writes items or stops at the first match.
+    yields or writes items or stops early after collecting some.
 
     ## Why is this bad?
     These functions return entries in the order the file system hands them out, which the Python
@@ -41,7 +41,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
 
     Sorting later in the same function (`files.sort()`, `files = sorted(files)`, also of an attribute
     such as `self.files`) is recognised, as are order-free uses: `len(...)`, membership and emptiness
-    tests, `set(...)`, `any`/`all`/`min`/`max`/`sum`, messages (`print`, logging, exceptions), a
+    tests, `set(...)`, `any`/`all`/`min`/`max`/`sum`, messages (`print`, logging, exceptions, a
+    logger's methods such as `wandb_logger.log(...)` on a receiver named like a logger), a
     name checked to hold one item (`assert len(files) == 1`, `if len(files) == 1: files[0]`), an
     equality filter (`[f for f in os.listdir(d) if f == name]`), a pattern without wildcards
     (`glob.glob("config.yaml")`), a dict keyed by each item, loops that only assert, delete, copy,
@@ -49,8 +50,9 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     name (`if entry.name == wanted:`). A listing passed to a function defined in the same file is
     followed into that function, and one that a function returns or yields is followed to the
     places in the file that call it: `return sorted(list_images(root))` there needs no sorting
-    inside `list_images`. When nothing in the file calls or names the function, the finding is low:
-    whether the order matters is up to its callers elsewhere. A boolean mask (`names[names != "README.md"]`)
+    inside `list_images`. When nothing in the file calls or names the function, or only a wrapper
+    that returns its result and is not named itself (`yield from self.backend.list_dir(...)`), the
+    finding is low: whether the order matters is up to its callers elsewhere. A boolean mask (`names[names != "README.md"]`)
     or a column taken by name (`frame["label"]`) keeps the order without using it. A table read
     from the listing or concatenated in its order (`pl.read_parquet(files)`, `pd.concat(frames)`)
     keeps it through its methods until it is sorted (`.sort(...)`, `.sort_values(...)`) or
@@ -67,13 +69,15 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     the same file, or to a `DataLoader`, is used where the dataset or loader is read (iterated, handed
     on, kept for other code), with the reason the class's methods give (`__getitem__` indexes it); one
     built and never read uses no order. A container a loop body makes empty before every use
-    (`by_file = {}`) holds that item's data only. The files a distribution installs
+    (`by_file = {}`, also under a branch that holds all its uses) holds that item's data only. The files a distribution installs
     (`setup(package_data={...}, scripts=...)`) are each copied to their own path. A viewer loop that
     the person watching stops (`if cv2.waitKey(0) == 27: break`; `user_inputs` in the catalog)
     computes nothing from which files came first. A listing kept at the top level of a notebook or
-    of a script's `if __name__ == "__main__":` block that no function of the file mentions, or on an
-    object the function makes and never uses whole (`args.input = glob.glob(...)` with `args` only
-    read through its attributes), is read by nothing after that code ends.
+    of a script's `if __name__ == "__main__":` block that no function of the file reads (a function's
+    own parameter or local of that name is not the global), or on an object the function makes and
+    never uses whole (`args.input = glob.glob(...)` with `args` only read through its attributes, put
+    in a message, or handed to a function of the file that only reads its attributes), is read by
+    nothing after that code ends.
 
     In tests (`test_*.py`, `*_test.py`, `conftest.py`, modules in a `test/` or `tests/` directory, and
     `test*` functions and `Test*` classes anywhere) and in the repository's tooling (hidden directories
@@ -89,7 +93,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     in listing order is iterated, and when a same-file helper passes the listing on to a function
     that cannot be read. Uses whose dependence on the order is a guess are not reported, at any
     confidence: measured on public repositories they were almost never hazards. They are the first
-    item taken with `next(...)`, an item at a position written out (`glob.glob(d + "/*.txt")[0]`,
+    item taken with `next(...)` or by a loop that returns (or keeps and breaks at) the first item
+    passing a test (`if f.endswith(".ckpt"): return f`, the same search), an item at a position written out (`glob.glob(d + "/*.txt")[0]`,
     `roses[1]`: mostly the idiom for the one file of its kind, or one example opened to show it; a
     position from the end, `checkpoints[-1]`, is reported),
     `(only,) = matches`, a loop over a listing that
@@ -150,6 +155,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\ndef count(d):\n    n = 0\n    for f in os.listdir(d):\n        if f.endswith('.png'):\n            n += 1\n    return n\n",
         "import os\ndef f(d):\n    return any(f.endswith('.lock') for f in os.listdir(d))\n",
         "import os\ndef f(d):\n    for f in os.listdir(d):\n        if f.endswith('.lock'):\n            return True\n    return False\n",
+        # The first item passing a test, as `next(f for f in os.listdir(d) if ...)` finds it: a guess.
+        "import os\ndef find(d):\n    for f in os.listdir(d):\n        if f.startswith('libnccl.so'):\n            return os.path.join(d, f)\n",
         "import glob\nfiles = sorted(glob.glob('data/*.png'))\ndataset = Dataset(files)\n",
         "import glob as g\nfor path in sorted(g.iglob('**/*.txt', recursive=True)):\n    print(path)\n",
         "from pathlib import Path\nimages = sorted(Path('data').glob('*.png'))\nprint(images[0])\n",
@@ -285,7 +292,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "        for name in files:\n            out.append(os.path.join(root, name))\n    return out\n",
         "import os\ndef f(top):\n    return [os.path.join(r, n) for r, _, fs in os.walk(top) for n in fs]  # DET303\n",
         "import os\n_, _, files = next(os.walk('.'))  # DET303\nfirst = files[:10]\n",
-        "import os\ndef find(d):\n    for f in os.listdir(d):  # DET303\n        if f.endswith('.ckpt'):\n            return f\n",
+        "import os\ndef first_n(d, n):\n    out = []\n    for f in os.listdir(d):  # DET303\n        out.append(f)\n"
+        "        if len(out) == n:\n            break\n    return [os.path.join(d, f) for f in out]\n",
         "import os\ndef f(d, i):\n    files = os.listdir(d)  # DET303\n    n = len(files)\n    chosen = files[i]\n    files.sort()\n    return chosen\n",
         "import glob\nimport torch\ncheckpoints = glob.glob('runs/ckpt-*.pt')  # DET303\nstate = torch.load(checkpoints[-1])\n",
         "import os\nclass Data:\n    def __init__(self, d):\n        self.files = os.listdir(d)  # DET303\n",

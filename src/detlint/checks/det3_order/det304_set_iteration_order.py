@@ -54,7 +54,9 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     Not reported: `sorted(set(x))`, `len`, membership tests, `min`/`max`/`sum`/`any`/`all`, set
     algebra, passing or returning the set itself, a dict keyed by each item, and loops whose body
     does nothing order-sensitive. Ordered data a function returns or yields is judged where the
-    file's code calls the function; when nothing in the file calls or names it, the finding is low. A set of
+    file's code calls the function; when nothing in the file calls or names it (or only a wrapper that
+    returns its result and is not named itself), the finding is low. Messages for people (`print`,
+    logging, a logger's methods) use no order. A set of
     unknown elements that is only returned or stored for code not seen is not reported: its order may
     not vary, and nothing seen iterates it. Sets whose elements are provably numbers (`set(range(n))`, integer
     literals, `tensor.tolist()`) are not reported, because numeric hashes are the same in every run.
@@ -65,7 +67,8 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     `.split()`, `.lower()`, file names); low when the element type is unknown (objects hashed by
     identity vary between runs too, but most such sets hold values whose hashes do not). Uses whose
     dependence on the order is a guess are not reported: taking the only element (`next(iter(s))`,
-    `s.pop()`, `list(s)[0]`) and loops that call functions whose order-sensitivity cannot be told.
+    `s.pop()`, `list(s)[0]`, a loop that returns the first element passing a test) and loops that
+    call functions whose order-sensitivity cannot be told.
 
     ## Example
     ```python
