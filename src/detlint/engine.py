@@ -22,7 +22,7 @@ from detlint.checks.det0_meta.det001_parse_error import ParseError
 from detlint.checks.det0_meta.det002_internal_error import InternalError
 from detlint.facts.collector import FactsCollector
 from detlint.facts.model import is_run_hazard_outside_runs
-from detlint.finding import Confidence, Edit, Finding, Fix, RelatedLocation, Span, with_confidence_reason
+from detlint.finding import Edit, Finding, Fix, RelatedLocation, Span, with_confidence_reason
 from detlint.names import ImportTable, code_of
 from detlint.notebook import notebook_module
 from detlint.positions import locate, statement_lines, statement_nodes

@@ -15,7 +15,7 @@ from detlint.dependency_files.pyproject import parse_pyproject
 from detlint.dependency_files.records import FORMATS, DependencyFile, Problem
 from detlint.dependency_files.requirements import parse_requirements_file
 from detlint.dependency_files.setup_files import parse_setup_cfg
-from detlint.sources import DEPENDENCY_FILE_MIN_LIMIT as MIN_SIZE_LIMIT
+from detlint.sources import DEPENDENCY_FILE_MIN_LIMIT as MIN_SIZE_LIMIT  # noqa: F401 - part of this module's interface
 
 _BY_NAME = {
     "pyproject.toml": "pyproject",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from detlint.checks.base import ProjectRule
-from detlint.finding import Confidence, Finding, Severity, short_code
+from detlint.finding import Finding, Severity, short_code
 from detlint.project.index import ProjectIndex
 from detlint.project.op_paths import OpCatalogView, describe_entries, entry_locations, entry_states
 

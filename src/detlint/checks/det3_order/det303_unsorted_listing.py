@@ -6,15 +6,8 @@ import libcst as cst
 
 from detlint.catalogs.entries import Entry
 from detlint.checks.base import Rule
-from detlint.checks.det3_order._ordered_use import (
-    OrderedUseVisitor,
-    Role,
-    ScopeWalker,
-    Source,
-    Use,
-    annotation_names,
-    split_reason,
-)
+from detlint.checks.det3_order._flows import Role, Source, Use
+from detlint.checks.det3_order._ordered_use import OrderedUseVisitor, ScopeWalker, annotation_names, split_reason
 from detlint.finding import Confidence, Severity
 
 _PATH = "path"

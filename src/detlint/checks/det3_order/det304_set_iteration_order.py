@@ -5,17 +5,8 @@ from collections.abc import Sequence
 import libcst as cst
 
 from detlint.checks.base import Rule
-from detlint.checks.det3_order._ordered_use import (
-    Flow,
-    Flows,
-    OrderedUseVisitor,
-    ScopeWalker,
-    Shape,
-    Source,
-    Use,
-    annotation_names,
-    split_reason,
-)
+from detlint.checks.det3_order._flows import Flow, Flows, Shape, Source, Use
+from detlint.checks.det3_order._ordered_use import OrderedUseVisitor, ScopeWalker, annotation_names, split_reason
 from detlint.finding import Confidence, Severity
 from detlint.names import dotted_name
 

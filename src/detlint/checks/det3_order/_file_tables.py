@@ -1,0 +1,227 @@
+"""Tables the order rules build once per file and keep on the rule: the file's functions and
+classes, where it names each of them, the globals its functions read, and what it seeds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from detlint.analysis.statements import descendants, parameters
+from detlint.checks.det3_order._syntax import _assigned_names, _walk_statements, suite
+from detlint.names import code_of, dotted_name
+
+
+Definitions = tuple[dict[str, cst.FunctionDef], dict[str, dict[str, cst.FunctionDef]]]
+
+
+def _definitions(rule: object, module: cst.Module) -> Definitions:
+    """The file's module-level functions and the methods of its module-level classes (cached per file)."""
+    cached = rule.__dict__.get("_order_definitions")
+    if cached is None:
+        functions: dict[str, cst.FunctionDef] = {}
+        classes: dict[str, dict[str, cst.FunctionDef]] = {}
+        for statement in module.body:
+            if isinstance(statement, cst.FunctionDef):
+                functions[statement.name.value] = statement
+            elif isinstance(statement, cst.ClassDef):
+                classes[statement.name.value] = {
+                    item.name.value: item for item in suite(statement.body) if isinstance(item, cst.FunctionDef)
+                }
+        cached = rule.__dict__["_order_definitions"] = (functions, classes)
+    return cached
+
+
+def _read_in_definitions(rule: object, module: cst.Module) -> set[str]:
+    """The names the file's functions, lambdas and classes mention without binding them first: the
+    globals they may read. (`def setup(args)` reads its parameter, not a global `args`.)"""
+    cached = rule.__dict__.get("_order_read_in_definitions")
+    if cached is None:
+        cached = rule.__dict__["_order_read_in_definitions"] = set()
+        for definition in descendants(module, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            own = _own_names(definition)
+            cached.update(name.value for name in descendants(definition, cst.Name) if name.value not in own)
+    return cached
+
+
+def _own_names(definition: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> set[str]:
+    """The names a function or lambda binds for itself: its parameters and, for a function, what its body
+    assigns, less what it declares `global` or `nonlocal`. A class body's names are not its methods'."""
+    if isinstance(definition, cst.ClassDef):
+        return set()
+    own = set(parameters(definition))
+    if isinstance(definition, cst.FunctionDef):
+        body = suite(definition.body)
+        declared = {
+            item.name.value
+            for node in _walk_statements(body)
+            if isinstance(node, (cst.Global, cst.Nonlocal))
+            for item in node.names
+        }
+        own |= _assigned_names(body) - declared
+    return own
+
+
+def _redefined(rule: object, module: cst.Module) -> set[str]:
+    """Names the module imports and then defines again with `def`: the definition is what they call."""
+    cached = rule.__dict__.get("_order_redefined")
+    if cached is None:
+        last: dict[str, bool] = {}  # name -> whether its last module-level binding is a `def`
+        for statement in module.body:
+            if isinstance(statement, cst.FunctionDef):
+                last[statement.name.value] = True
+            elif isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    if isinstance(small, (cst.Import, cst.ImportFrom)) and not isinstance(small.names, cst.ImportStar):
+                        for alias in small.names:
+                            bound = alias.asname.name if alias.asname else alias.name
+                            last[code_of(bound).split(".")[0]] = False
+        cached = rule.__dict__["_order_redefined"] = {name for name, defined in last.items() if defined}
+    return cached
+
+
+def _nested_definition(rule: object, function: cst.FunctionDef | None, name: str) -> cst.FunctionDef | None:
+    """A function defined directly in `function`'s body under `name` (the last definition wins); the
+    table of each function is made once per file."""
+    if function is None:
+        return None
+    tables: dict = rule.__dict__.setdefault("_order_nested", {})
+    table = tables.get(id(function))
+    if table is None:
+        table = tables[id(function)] = {
+            item.name.value: item for item in suite(function.body) if isinstance(item, cst.FunctionDef)
+        }
+    return table.get(name)
+
+
+def _nested_references(enclosing: cst.FunctionDef, function: cst.FunctionDef) -> tuple[int, bool]:
+    """`_callers_in_file` for a function nested in `enclosing`: the calls by its name in the enclosing
+    body outside its own (not in a lambda), and whether it is named there some other way."""
+    name = function.name.value
+    inside = {id(node) for node in descendants(function, cst.Name)}
+    mentions = [node for node in descendants(enclosing, cst.Name) if node.value == name and id(node) not in inside]
+    mentions = [node for node in mentions if node is not function.name]
+    calls = [
+        call
+        for call in descendants(enclosing, cst.Call, skip=(cst.Lambda,))
+        if isinstance(call.func, cst.Name) and call.func.value == name and id(call.func) not in inside
+    ]
+    return len(calls), len(mentions) > len(calls)
+
+
+def _definition_scope(rule: object, module: cst.Module, definition: cst.FunctionDef) -> str:
+    """The dotted scope of a module-level function or a method of a module-level class."""
+    functions, classes = _definitions(rule, module)
+    owner = next((name for name, methods in classes.items() if definition in methods.values()), None)
+    return f"{owner}.{definition.name.value}" if owner else definition.name.value
+
+
+_CONTAINER_METHODS = frozenset(name for kind in (dict, list, set, str, tuple) for name in dir(kind))
+
+
+@dataclass
+class _References:
+    """Where a file names its functions and methods: `calls` by `_local_definition`'s key (`("", name)`
+    or `(class, name)`); `names`, bare names outside class bodies' own statements; `class_names`, bare
+    names in a class body's own statements (`__iter__ = items`), by (class, name); `attributes`,
+    `x.name` by name. Each entry is the top-level function or method the reference is in (None outside
+    any)."""
+
+    calls: dict[tuple[str, str], list[cst.FunctionDef | None]] = field(default_factory=dict)
+    names: dict[str, list[cst.FunctionDef | None]] = field(default_factory=dict)
+    class_names: dict[tuple[str, str], list[cst.FunctionDef | None]] = field(default_factory=dict)
+    attributes: dict[str, list[cst.FunctionDef | None]] = field(default_factory=dict)
+    # `return x.name(...)`, `yield from x.name(...)`: by name, the function or method (and its class)
+    # that hands what the call returns straight back to its own callers
+    forwarded: dict[str, list[tuple[cst.FunctionDef, str]]] = field(default_factory=dict)
+
+    def mentions(self, key: tuple[str, str] | None, name: str) -> list[cst.FunctionDef | None]:
+        """The references that may name the function or method `key`: a method is named through an
+        attribute, or by its bare name in its class's body (a bare name in any function is never a
+        method: a local variable `items` is not `self.items`)."""
+        if key is not None and key[0]:
+            return self.attributes.get(name, []) + self.class_names.get(key, [])
+        return self.names.get(name, []) + self.attributes.get(name, [])
+
+
+def _references(rule: object, module: cst.Module, classes: dict[str, dict[str, cst.FunctionDef]]) -> _References:
+    cached = rule.__dict__.get("_order_references")
+    if cached is not None:
+        return cached
+    found = rule.__dict__["_order_references"] = _References()
+    definitions = {id(node.name) for node in descendants(module, cst.FunctionDef)}
+    parts: list[tuple[cst.CSTNode, cst.FunctionDef | None, str | None]] = []
+    for statement in module.body:
+        if isinstance(statement, cst.FunctionDef):
+            parts.append((statement, statement, None))
+        elif isinstance(statement, cst.ClassDef):
+            for item in suite(statement.body):
+                owner = item if isinstance(item, cst.FunctionDef) else None
+                parts.append((item, owner, statement.name.value))
+        else:
+            parts.append((statement, None, None))
+    for part, owner, class_name in parts:
+        attributes = list(descendants(part, cst.Attribute))
+        skipped = definitions | {id(attribute.attr) for attribute in attributes}
+        for name in descendants(part, cst.Name):
+            if id(name) in skipped:
+                continue
+            if class_name is not None and owner is None:
+                found.class_names.setdefault((class_name, name.value), []).append(owner)
+            else:
+                found.names.setdefault(name.value, []).append(owner)
+        for attribute in attributes:
+            receiver = attribute.value
+            own = isinstance(receiver, cst.Name) and (receiver.value in ("self", "cls") or receiver.value in classes)
+            # `d.items()` on any other receiver is a dict's, not a method of this file's classes
+            if own or attribute.attr.value not in _CONTAINER_METHODS:
+                found.attributes.setdefault(attribute.attr.value, []).append(owner)
+        for call in descendants(part, cst.Call, skip=(cst.Lambda,)):
+            key = _call_key(call.func, class_name, classes)
+            if key is not None:
+                found.calls.setdefault(key, []).append(owner)
+        if owner is not None:
+            for handed in descendants(part, (cst.Return, cst.Yield), skip=(cst.Lambda,)):
+                value = handed.value.item if isinstance(handed.value, cst.From) else handed.value
+                if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
+                    found.forwarded.setdefault(value.func.attr.value, []).append((owner, class_name or ""))
+    return found
+
+
+def _call_key(
+    func: cst.BaseExpression, class_name: str | None, classes: dict[str, dict[str, cst.FunctionDef]]
+) -> tuple[str, str] | None:
+    """The callee key of a call as `_local_definition` resolves it, without the walk's bindings."""
+    if isinstance(func, cst.Name):
+        return ("", func.value)
+    if not isinstance(func, cst.Attribute) or not isinstance(func.value, cst.Name):
+        return None
+    owner = func.value.value
+    if owner in ("self", "cls") and class_name is not None:
+        return (class_name, func.attr.value)
+    method = classes.get(owner, {}).get(func.attr.value)
+    if method is None:
+        return None
+    decorators = {dotted_name(decorator.decorator) for decorator in method.decorators}
+    return (owner, func.attr.value) if decorators & {"staticmethod", "classmethod"} else None
+
+
+def _inside(rule: object, function: cst.FunctionDef, node: cst.CSTNode | None) -> bool:
+    """Whether `node` is part of `function` (the node sets of functions are made once per file)."""
+    tables: dict = rule.__dict__.setdefault("_order_inside", {})
+    nodes = tables.get(id(function))
+    if nodes is None:
+        nodes = tables[id(function)] = {id(found) for found in descendants(function, cst.CSTNode)}
+    return node is not None and id(node) in nodes
+
+
+def _seeds_anything(rule: object, module: cst.Module) -> bool:
+    """Whether the file calls anything named for seeding (`random.seed`, `set_seed(...)`, a project's
+    `seed_everything`): where nothing is, a global generator's draws are random in every run anyway."""
+    cached = rule.__dict__.get("_order_seeds")
+    if cached is None:
+        cached = rule.__dict__["_order_seeds"] = any(
+            "seed" in (dotted_name(node.func) or "").rpartition(".")[2].lower()
+            for node in descendants(module, cst.Call)
+        )
+    return cached

@@ -1,0 +1,267 @@
+"""What the body of a loop over an arbitrarily ordered value does with the order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from detlint.analysis.statements import descendants
+from detlint.checks.det3_order._flows import YIELDED_EACH, Shape
+from detlint.checks.det3_order._syntax import (
+    _assigned_names,
+    _calls_len,
+    _counters,
+    _fresh_containers,
+    _is_break_only,
+    _matches_item,
+    _names_in,
+    _root_name,
+    suite,
+)
+from detlint.names import dotted_name
+
+if TYPE_CHECKING:
+    from detlint.checks.det3_order._ordered_use import ScopeWalker
+
+
+class LoopScan:
+    """What the body of a loop over an arbitrarily ordered value does with the order:
+    `ordered` effects make it order-sensitive (appending to something that leaves the scope, yielding,
+    writing out, stopping early after collecting); `sinks` are local names that are filled in loop
+    order (the order travels on with them); `unknown` are calls made for their effect whose
+    order-sensitivity cannot be told, and `first` the loop form of `next(...)` (returning or keeping the
+    first item that passes a test, then stopping): guesses, no finding on their own. Deleting, copying,
+    counting, printing and adding to sets are order-free and report nothing."""
+
+    def __init__(self, walker: ScopeWalker, target: cst.BaseExpression, walk: bool = False) -> None:
+        self.walker = walker
+        self.walk = walk  # only walks are iterated: a trailing `if ...: break` means "top directory only"
+        self.index = walker.index
+        self.targets = {name.value for name in _names_in(target)}
+        # (what the body does, where): completes "is iterated by a loop that ..."
+        self.ordered: list[tuple[str, cst.CSTNode]] = []
+        self.sinks: dict[str, Shape] = {}
+        self.unknown: list[tuple[str, cst.CSTNode]] = []
+        self.first: list[tuple[str, cst.CSTNode]] = []
+        self.counters: set[str] = set()
+        self.breaks: list[tuple[bool, cst.CSTNode]] = []  # per top-level break: whether only flags are set before it
+
+    def scan(self, body: Sequence[cst.CSTNode]) -> LoopScan:
+        self.counters = _counters(body)
+        self.item_names = self.targets | _assigned_names(body)
+        self.fresh = _fresh_containers(body)
+        if self.walk and body and isinstance(body[-1], cst.If) and _is_break_only(body[-1]):
+            body = body[:-1]
+        self._block(body, 0, False)
+        for flag_only, node in self.breaks:
+            if not flag_only:
+                self.first.append(("stops at the first match (`break`), so which item wins depends on the order", node))
+            elif self.sinks or self.unknown:
+                self.ordered.append(("stops early (`break`), so which items are processed depends on the order", node))
+        return self
+
+    def _block(self, statements: Sequence[cst.CSTNode], depth: int, guarded: bool) -> None:
+        """`guarded`: inside `if item == value:`, where the first match is the only match."""
+        smalls = [
+            small
+            for statement in statements
+            for small in (statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement])
+        ]
+        flag_only = not any(
+            isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign))
+            and small.value is not None
+            and self._depends_on_item(small.value)
+            for small in smalls
+        )
+        for statement in statements:
+            if isinstance(statement, cst.SimpleStatementLine):
+                for small in statement.body:
+                    self._small(small, depth, flag_only or guarded, guarded)
+            elif isinstance(statement, cst.BaseSmallStatement):
+                self._small(statement, depth, flag_only or guarded, guarded)
+            else:
+                self._compound(statement, depth, guarded)
+
+    def _compound(self, node: cst.CSTNode, depth: int, guarded: bool) -> None:
+        if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+            return
+        if isinstance(node, cst.If):
+            self._expr(node.test)
+            breaks = len(self.breaks)
+            self._block(suite(node.body), depth, guarded or _matches_item(node.test, self.targets))
+            if self._asks_user(node.test):
+                del self.breaks[breaks:]  # `if cv2.waitKey(0) == 27: break`: the person watching stops it
+            if isinstance(node.orelse, cst.If):
+                self._compound(node.orelse, depth, guarded)
+            elif node.orelse is not None:
+                self._block(suite(node.orelse.body), depth, guarded)
+        elif isinstance(node, (cst.For, cst.While)):
+            self._expr(node.iter if isinstance(node, cst.For) else node.test)
+            self._block(suite(node.body), depth + 1, guarded)
+            if node.orelse is not None:
+                self._block(suite(node.orelse.body), depth, guarded)
+        elif isinstance(node, cst.With):
+            for item in node.items:
+                self._expr(item.item)
+            self._block(suite(node.body), depth, guarded)
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            self._block(suite(node.body), depth, guarded)
+            for handler in node.handlers:
+                self._block(suite(handler.body), depth, guarded)
+            for extra in (node.orelse, node.finalbody):
+                if extra is not None:
+                    self._block(suite(extra.body), depth, guarded)
+        elif isinstance(node, cst.Match):
+            for case in node.cases:
+                self._block(suite(case.body), depth, guarded)
+
+    def _asks_user(self, test: cst.BaseExpression) -> bool:
+        """A test of what a person types (`input()`, `cv2.waitKey(0) == 27`), and of nothing the item
+        gives."""
+        if self._depends_on_item(test):
+            return False
+        calls = descendants(test, cst.Call)
+        return any(self.walker.callee(call.func) in self.index.user_inputs for call in calls)
+
+    def _depends_on_item(self, value: cst.BaseExpression) -> bool:
+        """Whether a value returned (or kept before `break`) comes from the item: `return path` does,
+        `return True` or `found = Status.OK` does not (the loop only tests whether any item matches)."""
+        return any(name.value in self.item_names for name in _names_in(value))
+
+    def _small(self, node: cst.CSTNode, depth: int, flag_only: bool, guarded: bool = False) -> None:
+        if isinstance(node, cst.Expr):
+            value = node.value.expression if isinstance(node.value, cst.Await) else node.value
+            if isinstance(value, cst.Call):
+                self._call(value, discarded=True)
+            else:
+                self._expr(value)
+        elif isinstance(node, (cst.Assign, cst.AnnAssign)):
+            targets = [t.target for t in node.targets] if isinstance(node, cst.Assign) else [node.target]
+            for target in targets:
+                self._store(target, node.value)
+            if node.value is not None:
+                self._expr(node.value)
+        elif isinstance(node, cst.AugAssign):
+            self._augmented(node)
+        elif isinstance(node, cst.Return):
+            if node.value is not None and self._depends_on_item(node.value) and not guarded:
+                self.first.append(
+                    ("returns the first match from inside the loop, so which item wins depends on the order", node)
+                )
+        elif isinstance(node, cst.Break) and depth == 0:
+            self.breaks.append((flag_only, node))
+
+    def _expr(self, node: cst.CSTNode) -> None:
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            if isinstance(current, cst.Yield):
+                self.ordered.append((YIELDED_EACH, current))
+            elif isinstance(current, cst.Call):
+                self._call(current, discarded=False)
+                continue  # _call scans its own arguments
+            elif isinstance(current, cst.Lambda):
+                continue
+            stack.extend(current.children)
+
+    def _call(self, call: cst.Call, *, discarded: bool) -> None:
+        for arg in call.args:
+            self._expr(arg.value)
+        func = call.func
+        walker = self.walker
+        if isinstance(func, cst.Attribute):
+            self._expr(func.value)
+        qualified = walker.callee(func)
+        method = func.attr.value if isinstance(func, cst.Attribute) else None
+        imports = walker.context.imports
+        resolved = imports.resolve(func) is not None and not imports.resolved_through_star(func)
+        known = walker.index.loop_callables.get(qualified) if qualified else None
+        consumer = walker.index.consumer_callables.get(qualified) if qualified else None
+        if known is not None or consumer is not None or walker.diagnostic(call):
+            return  # a per-item filesystem operation, print, sorted(...), a logger's message, ...
+        if method is not None and not resolved:
+            effect = walker.index.loop_methods.get(method)
+            if effect is not None:
+                if effect["effect"] == "collects":
+                    if dotted_name(func.value):
+                        self.sinks.setdefault(dotted_name(func.value), Shape.SEQ)
+                    elif self._keyed_by_item(func.value):
+                        # `ratings[item].append(stars)`: each item adds to a list of its own
+                        self.sinks.setdefault(dotted_name(func.value.value), Shape.MAP)  # type: ignore[attr-defined]
+                    elif _root_name(func.value) not in self.fresh:
+                        self.ordered.append((f"adds each item to `{walker.code(func.value)}` in that order", call))
+                elif effect["effect"] == "uses-order" and not self._made_per_item(func.value):
+                    self.ordered.append((effect["reason"], call))
+                return
+            if method in walker.index.value_methods and walker.index.value_methods[method]["effect"] in (
+                "ignores-order",
+                "sorts",
+            ):
+                return
+        if discarded:
+            self.unknown.append((f"calls `{walker.code(func, 30)}(...)`", call))
+
+    def _keyed_by_item(self, receiver: cst.BaseExpression) -> bool:
+        """`ratings[item]` of a named mapping, keyed by the loop's own variable: a different entry for
+        each item (the items of a listing or a set are distinct)."""
+        if not (isinstance(receiver, cst.Subscript) and dotted_name(receiver.value) and len(receiver.slice) == 1):
+            return False
+        key = receiver.slice[0].slice
+        return isinstance(key, cst.Index) and isinstance(key.value, cst.Name) and key.value.value in self.targets
+
+    def _made_per_item(self, receiver: cst.BaseExpression) -> bool:
+        """A receiver bound in the loop body (`with open(out, "w") as fh:`): each item's output of its own."""
+        name = dotted_name(receiver)
+        return bool(name) and name.split(".")[0] in self.item_names - self.targets
+
+    def _store(self, target: cst.BaseExpression, value: cst.BaseExpression | None) -> None:
+        if isinstance(target, cst.Subscript):
+            base = target.value
+            counted = [*target.slice, value] if value is not None else list(target.slice)
+            # d[item] = len(d), d[item] = i (with i += 1), arr[i] = item: positions counted in loop order
+            position = any(name.value in self.counters for part in counted for name in _names_in(part)) or any(
+                _calls_len(part, self.item_names) for part in counted
+            )
+            if dotted_name(base):
+                if position:
+                    self.ordered.append(
+                        (f"writes into `{dotted_name(base)}` at positions or numbers counted in that order", target)
+                    )
+                else:
+                    self.sinks.setdefault(dotted_name(base), Shape.MAP)
+            elif position:
+                self.ordered.append(
+                    (f"writes into `{self.walker.code(base)}` at positions or numbers counted in that order", target)
+                )
+            else:
+                self.unknown.append((f"writes into `{self.walker.code(base)}[...]`", target))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._store(element.value, None)
+
+    def _augmented(self, node: cst.AugAssign) -> None:
+        self._expr(node.value)
+        if not isinstance(node.operator, cst.AddAssign) or not self._text_like(node.value):
+            return
+        target = node.target
+        if dotted_name(target):
+            self.sinks.setdefault(dotted_name(target), Shape.SEQ)
+        elif _root_name(target) not in self.fresh:
+            self.ordered.append((f"concatenates each item onto `{self.walker.code(target)}`", node))
+
+    def _text_like(self, node: cst.BaseExpression) -> bool:
+        """A value that concatenation would append (strings, lists, the loop variable), not a number."""
+        if isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.List, cst.ListComp)):
+            return True
+        if isinstance(node, cst.Tuple):
+            return bool(node.elements)
+        if isinstance(node, cst.Name):
+            return node.value in self.targets
+        if isinstance(node, cst.BinaryOperation):
+            return self._text_like(node.left) or self._text_like(node.right)
+        if isinstance(node, cst.Call):
+            callee = self.walker.callee(node.func)
+            return callee is not None and self.walker.index.hash_callables.get(callee) == "randomized"
+        return False
