@@ -82,8 +82,16 @@ def test_a_wrapper_that_only_returns_the_result_hands_it_on_to_callers_elsewhere
     assert finding.confidence is Confidence.LOW and "except to hand its result back" in finding.detail
     # the file uses the wrapper's result, or uses the method's result some other way: judged here
     used = source + "        first = FileClient(HardDiskBackend()).list_dir_or_file('.')\n"
+    # a protocol calls a dunder method (`for name in client`), and a nested function's return is its own
+    iterated = source.replace("def list_dir_or_file(self, dir_path):\n                yield", "def __iter__(self):\n                yield")
+    iterated = iterated.replace("self.client.list_dir_or_file(dir_path)", "self.client.list_dir_or_file('.')")
+    nested = source.replace(
+        "yield from self.client.list_dir_or_file(dir_path)",
+        "def fetch(path):\n                    return self.client.list_dir_or_file(path)\n"
+        "                return fetch(dir_path)[:3]",
+    )
     sliced = source.replace("yield from self.client.list_dir_or_file(dir_path)", "return self.client.list_dir_or_file(dir_path)[:3]")
-    for variant in (used, sliced):
+    for variant in (used, sliced, iterated, nested):
         [finding] = _findings(variant, "DET303")
         assert finding.confidence is Confidence.HIGH, variant
 
@@ -178,8 +186,12 @@ def test_a_container_made_afresh_for_each_item_holds_that_items_data_only():
     assert _findings(branch, "DET303") == []
     # used outside the branch too: a pass that skips the reset adds to the previous item's container
     leaking = branch.replace("                print(by_file)", "            print(by_file)")
-    [finding] = _findings(leaking, "DET303")
-    assert "concatenates each item onto `by_file[record[\"file\"]]`" in finding.message
+    # made before the loop and read after it: it holds the last item's data, the last in listing order
+    last = branch.replace("            for log in", "            by_file = {}\n            for log in")
+    last = last.replace("                print(by_file)", "        return by_file")
+    for variant in (leaking, last):
+        [finding] = _findings(variant, "DET303")
+        assert "concatenates each item onto `by_file[record[\"file\"]]`" in finding.message, variant
 
 
 def test_a_listing_kept_on_a_local_object_ends_with_the_call_unless_the_object_is_handed_on():
@@ -222,6 +234,15 @@ def test_a_loop_that_stops_at_the_first_item_passing_a_test_is_a_guess_like_next
     kept = search.replace("return os.path.join(d, name)", "found = name\n                    break")
     for source in (search, generator, kept):
         assert _findings(source, "DET303") == [], source
+    # what earlier items added up to decides which item is returned: not a search of one item
+    for cumulative in ("total += len(name)\n                if total > 100:", "seen += 1\n                if seen == 3:"):
+        variant = search.replace('if name.startswith("libnccl.so"):', cumulative)
+        [finding] = _findings(variant, "DET303")
+        assert "returns the first match from inside the loop" in finding.message, variant
+    # work done for each item before the match: which items got it depends on the order
+    uploaded = kept.replace("for name in os.listdir(d):", "for name in os.listdir(d):\n                upload(name)")
+    [finding] = _findings(uploaded, "DET303")
+    assert "stops early (`break`)" in finding.message
     # collecting until a condition: which items are collected depends on the order
     collected = search.replace("return os.path.join(d, name)", "break\n                out.append(name)")
     collected = collected.replace("def find(d):", "def find(d, out):")
@@ -256,8 +277,12 @@ def test_an_object_lent_to_code_that_keeps_no_reference_still_ends_with_the_call
         assert kept in finding.message, variant
     imported = source.replace("import argparse, glob, logging", "import argparse, glob, logging\n        from config import setup")
     imported = imported.replace("cfg = setup_cfg(args)", "cfg = setup(args)")
-    [finding] = _findings(imported, "DET303")
-    assert kept in finding.message
+    # the helper reads the listing itself; a call inside the message keeps the object
+    reads = source.replace('"threshold": args.confidence_threshold', '"first": args.input[:10]')
+    registered = source.replace('"Arguments: " + str(args)', '"%d", REGISTRY.append(args) or len(REGISTRY)')
+    for variant in (imported, reads, registered):
+        [finding] = _findings(variant, "DET303")
+        assert kept in finding.message, variant
 
 
 def test_what_a_scripts_main_block_binds_is_read_only_by_the_files_own_functions():
@@ -273,7 +298,11 @@ def test_what_a_scripts_main_block_binds_is_read_only_by_the_files_own_functions
     for own in ("def first(inputs):\n    return inputs[:10]\n", "def first():\n    inputs = []\n    return inputs[:10]\n"):
         assert _findings(own + script, "DET303") == [], own
     declared = "def first():\n    global inputs\n    inputs = inputs[:10]\n"
-    assert len(_findings(declared + script + "    first()\n", "DET303")) == 1
+    # a default is read where the function is defined; `global` in a nested function reaches past the outer one
+    default = "if __name__ == '__main__':\n    inputs = glob.glob('*.png')\n    def first(inputs=inputs):\n        return inputs\n"
+    nested = "def outer():\n    inputs = []\n    def inner():\n        global inputs\n        return inputs[:10]\n    return inner()\n"
+    for reader in (declared + script + "    first()\n", "import glob\n" + default, nested + script):
+        assert len(_findings(reader, "DET303")) == 1, reader
 
 
 def test_a_function_defined_after_an_import_of_its_name_is_the_one_read():
@@ -697,6 +726,7 @@ def test_messages_for_people_are_not_data():
             wandb_logger.log({"mosaics": [str(path) for path in glob.glob("train*.jpg")]})
     """
     assert _findings(logged, "DET303") == []
+    assert _findings(logged.replace("wandb_logger.log", "runLog.info").replace("(wandb_logger)", "(runLog)"), "DET303") == []
     for receiver in ("logits", "catalog"):
         [finding] = _findings(logged.replace("wandb_logger", receiver), "DET303")
         assert "the result is stored in a dict" in finding.message

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from detlint.analysis.statements import descendants, parameters
+from detlint.analysis.statements import descendants, parameters, target_names
 from detlint.checks.det3_order._syntax import _assigned_names, _walk_statements, suite
 from detlint.names import code_of, dotted_name
 
@@ -33,33 +33,76 @@ def _definitions(rule: object, module: cst.Module) -> Definitions:
 
 
 def _read_in_definitions(rule: object, module: cst.Module) -> set[str]:
-    """The names the file's functions, lambdas and classes mention without binding them first: the
-    globals they may read. (`def setup(args)` reads its parameter, not a global `args`.)"""
+    """The globals the file's functions, lambdas and classes may read: the names they mention where no
+    enclosing function binds them (`def setup(args)` reads its parameter, not a global `args`). A
+    definition's decorators, defaults and annotations are read where it is defined; a class body's
+    names are not its methods'."""
     cached = rule.__dict__.get("_order_read_in_definitions")
-    if cached is None:
-        cached = rule.__dict__["_order_read_in_definitions"] = set()
-        for definition in descendants(module, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
-            own = _own_names(definition)
-            cached.update(name.value for name in descendants(definition, cst.Name) if name.value not in own)
-    return cached
+    if cached is not None:
+        return cached
+    found: set[str] = set()
+    # (node, names the enclosing functions bind, inside a definition or its header)
+    stack: list[tuple[cst.CSTNode, frozenset[str], bool]] = [(module, frozenset(), False)]
+    while stack:
+        node, bound, inside = stack.pop()
+        if isinstance(node, cst.Name):
+            if inside and node.value not in bound:
+                found.add(node.value)
+        elif isinstance(node, cst.Attribute):
+            stack.append((node.value, bound, inside))  # `x.inputs` reads no name `inputs`
+        elif isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
+            stack.extend((part, bound, True) for part in _header(node))
+            scope = bound if isinstance(node, cst.ClassDef) else (bound - _declared(node)) | _own_names(node)
+            stack.append((node.body, scope, True))
+        else:
+            stack.extend((child, bound, inside) for child in node.children)
+    rule.__dict__["_order_read_in_definitions"] = found
+    return found
 
 
-def _own_names(definition: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> set[str]:
-    """The names a function or lambda binds for itself: its parameters and, for a function, what its body
-    assigns, less what it declares `global` or `nonlocal`. A class body's names are not its methods'."""
+def _header(definition: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> list[cst.CSTNode]:
+    """What runs where a definition is made: decorators, bases, parameter defaults and annotations."""
     if isinstance(definition, cst.ClassDef):
-        return set()
+        return [*definition.decorators, *definition.bases, *definition.keywords]
+    params = definition.params
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
+    every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
+    parts: list[cst.CSTNode] = [part for param in every for part in (param.default, param.annotation) if part is not None]
+    if isinstance(definition, cst.FunctionDef):
+        parts += [*definition.decorators, *([definition.returns] if definition.returns is not None else [])]
+    return parts
+
+
+def _own_names(definition: cst.FunctionDef | cst.Lambda) -> set[str]:
+    """The names a function or lambda binds for itself: its parameters and, for a function, what its body
+    assigns, imports, defines, catches (`except ... as e`) or iterates in a comprehension, less what it
+    declares `global` or `nonlocal`."""
     own = set(parameters(definition))
     if isinstance(definition, cst.FunctionDef):
-        body = suite(definition.body)
-        declared = {
-            item.name.value
-            for node in _walk_statements(body)
-            if isinstance(node, (cst.Global, cst.Nonlocal))
-            for item in node.names
-        }
-        own |= _assigned_names(body) - declared
-    return own
+        own |= _assigned_names(suite(definition.body))
+        kinds = (cst.FunctionDef, cst.ClassDef, cst.ExceptHandler, cst.CompFor, cst.Import, cst.ImportFrom)
+        for node in descendants(definition.body, kinds, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
+                own.add(node.name.value)
+            elif isinstance(node, cst.ExceptHandler) and node.name is not None:
+                own.update(target_names(node.name.name))
+            elif isinstance(node, cst.CompFor):
+                own.update(target_names(node.target))
+            elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
+                own.update(code_of(alias.asname.name if alias.asname else alias.name).split(".")[0] for alias in node.names)
+    return own - _declared(definition)
+
+
+def _declared(definition: cst.FunctionDef | cst.Lambda) -> set[str]:
+    """The names a function declares `global` or `nonlocal`: bound outside it, whatever it assigns."""
+    if isinstance(definition, cst.Lambda):
+        return set()
+    return {
+        item.name.value
+        for node in _walk_statements(suite(definition.body))
+        if isinstance(node, (cst.Global, cst.Nonlocal))
+        for item in node.names
+    }
 
 
 def _redefined(rule: object, module: cst.Module) -> set[str]:
@@ -170,21 +213,25 @@ def _references(rule: object, module: cst.Module, classes: dict[str, dict[str, c
                 found.class_names.setdefault((class_name, name.value), []).append(owner)
             else:
                 found.names.setdefault(name.value, []).append(owner)
+        counted: set[int] = set()
         for attribute in attributes:
             receiver = attribute.value
             own = isinstance(receiver, cst.Name) and (receiver.value in ("self", "cls") or receiver.value in classes)
             # `d.items()` on any other receiver is a dict's, not a method of this file's classes
             if own or attribute.attr.value not in _CONTAINER_METHODS:
                 found.attributes.setdefault(attribute.attr.value, []).append(owner)
+                counted.add(id(attribute))
         for call in descendants(part, cst.Call, skip=(cst.Lambda,)):
             key = _call_key(call.func, class_name, classes)
             if key is not None:
                 found.calls.setdefault(key, []).append(owner)
-        if owner is not None:
-            for handed in descendants(part, (cst.Return, cst.Yield), skip=(cst.Lambda,)):
+        # a dunder method is called by the protocol it implements (`for x in obj`, `obj()`): never a wrapper
+        if owner is not None and not (owner.name.value.startswith("__") and owner.name.value.endswith("__")):
+            own_body = (cst.Lambda, cst.FunctionDef, cst.ClassDef)  # a nested function's return is its own
+            for handed in descendants(owner.body, (cst.Return, cst.Yield), skip=own_body):
                 value = handed.value.item if isinstance(handed.value, cst.From) else handed.value
-                if isinstance(value, cst.Call) and isinstance(value.func, cst.Attribute):
-                    found.forwarded.setdefault(value.func.attr.value, []).append((owner, class_name or ""))
+                if isinstance(value, cst.Call) and id(value.func) in counted:
+                    found.forwarded.setdefault(value.func.attr.value, []).append((owner, class_name or ""))  # type: ignore[attr-defined]
     return found
 
 

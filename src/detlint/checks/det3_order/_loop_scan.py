@@ -11,6 +11,7 @@ from detlint.analysis.statements import descendants
 from detlint.checks.det3_order._flows import YIELDED_EACH, Shape
 from detlint.checks.det3_order._syntax import (
     _assigned_names,
+    _carried_across_items,
     _calls_len,
     _counters,
     _fresh_containers,
@@ -46,21 +47,51 @@ class LoopScan:
         self.unknown: list[tuple[str, cst.CSTNode]] = []
         self.first: list[tuple[str, cst.CSTNode]] = []
         self.counters: set[str] = set()
-        self.breaks: list[tuple[bool, cst.CSTNode]] = []  # per top-level break: whether only flags are set before it
+        # per top-level break: whether only flags are set before it, and whether it depends on earlier items
+        self.breaks: list[tuple[bool, bool, cst.CSTNode]] = []
+        self.returns: list[tuple[bool, cst.CSTNode]] = []  # per return of the item: whether it depends on earlier items
+        self.tests: list[cst.BaseExpression] = []  # the `if` tests around the statement being read
 
     def scan(self, body: Sequence[cst.CSTNode]) -> LoopScan:
         self.counters = _counters(body)
         self.item_names = self.targets | _assigned_names(body)
-        self.fresh = _fresh_containers(body)
+        self.carried = _carried_across_items(body) - self.targets
+        self.fresh = self._loop_locals(_fresh_containers(body), body)
         if self.walk and body and isinstance(body[-1], cst.If) and _is_break_only(body[-1]):
             body = body[:-1]
         self._block(body, 0, False)
-        for flag_only, node in self.breaks:
-            if not flag_only:
-                self.first.append(("stops at the first match (`break`), so which item wins depends on the order", node))
-            elif self.sinks or self.unknown:
+        # Stopping after work for each item decides which items got it. Stopping at the first item that
+        # passes a test of that item alone is `next(...)` written as a loop: a guess. A test of what earlier
+        # items added up to (`total += size`, `seen += 1`) is not.
+        for flag_only, cumulative, node in self.breaks:
+            if self.sinks or self.unknown:
                 self.ordered.append(("stops early (`break`), so which items are processed depends on the order", node))
+            elif not flag_only:
+                found = "stops at the first match (`break`), so which item wins depends on the order"
+                (self.ordered if cumulative else self.first).append((found, node))
+        for cumulative, node in self.returns:
+            if self.sinks or self.unknown:
+                self.ordered.append(("stops early (`return`), so which items are processed depends on the order", node))
+            else:
+                found = "returns the first match from inside the loop, so which item wins depends on the order"
+                (self.ordered if cumulative else self.first).append((found, node))
         return self
+
+    def _loop_locals(self, names: set[str], body: Sequence[cst.CSTNode]) -> set[str]:
+        """Those of `names` that the scope mentions only inside this loop body: one bound before the loop
+        or read after it holds what the items left, the last of them in loop order."""
+        if not names:
+            return names
+        walker = self.walker
+        scope = walker.function.body if walker.function is not None else walker.context.module
+        inside = [name.value for statement in body for name in descendants(statement, cst.Name)]
+        everywhere = [name.value for name in descendants(scope, cst.Name)]
+        return {name for name in names if everywhere.count(name) == inside.count(name)}
+
+    def _cumulative(self, value: cst.BaseExpression | None) -> bool:
+        """Whether the tests around a statement, or the value it keeps, read what earlier items left."""
+        parts = [*self.tests, value] if value is not None else self.tests
+        return any(name.value in self.carried for part in parts for name in _names_in(part))
 
     def _block(self, statements: Sequence[cst.CSTNode], depth: int, guarded: bool) -> None:
         """`guarded`: inside `if item == value:`, where the first match is the only match."""
@@ -90,6 +121,7 @@ class LoopScan:
         if isinstance(node, cst.If):
             self._expr(node.test)
             breaks = len(self.breaks)
+            self.tests.append(node.test)
             self._block(suite(node.body), depth, guarded or _matches_item(node.test, self.targets))
             if self._asks_user(node.test):
                 del self.breaks[breaks:]  # `if cv2.waitKey(0) == 27: break`: the person watching stops it
@@ -97,6 +129,7 @@ class LoopScan:
                 self._compound(node.orelse, depth, guarded)
             elif node.orelse is not None:
                 self._block(suite(node.orelse.body), depth, guarded)
+            self.tests.pop()
         elif isinstance(node, (cst.For, cst.While)):
             self._expr(node.iter if isinstance(node, cst.For) else node.test)
             self._block(suite(node.body), depth + 1, guarded)
@@ -147,11 +180,9 @@ class LoopScan:
             self._augmented(node)
         elif isinstance(node, cst.Return):
             if node.value is not None and self._depends_on_item(node.value) and not guarded:
-                self.first.append(
-                    ("returns the first match from inside the loop, so which item wins depends on the order", node)
-                )
+                self.returns.append((self._cumulative(node.value), node))
         elif isinstance(node, cst.Break) and depth == 0:
-            self.breaks.append((flag_only, node))
+            self.breaks.append((flag_only, self._cumulative(None), node))
 
     def _expr(self, node: cst.CSTNode) -> None:
         stack = [node]

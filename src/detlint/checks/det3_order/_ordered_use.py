@@ -34,7 +34,7 @@ from dataclasses import replace
 
 import libcst as cst
 
-from detlint.analysis.statements import descendants, parameters
+from detlint.analysis.statements import descendants
 from detlint.checks.base import FixSpec, Report
 from detlint.checks.det3_order._file_tables import (
     _definition_scope,
@@ -76,11 +76,13 @@ from detlint.checks.det3_order._syntax import (
     _index_only_checked,
     _is_full_slice,
     _is_mask,
+    _is_name,
     _length_one,
     _literal_index,
     _looks_like_logger,
     _made_and_kept_here,
     _matches_item,
+    _mentions,
     _names_in,
     _only_shown,
     _only_through_attributes,
@@ -311,40 +313,59 @@ class ScopeWalker:
     def _ends_with_the_call(self, name: str) -> bool:
         """`args.files = glob(...)` on an object the function makes (every binding of it is a call's
         result) and never uses whole (never returns, passes, stores, aliases or captures it, before or
-        after): the object, and the order it holds, end with the call."""
+        after, but to code that keeps no reference and leaves `args.files` unread): the object, and the
+        order it holds, end with the call."""
         function, root = self.function, name.split(".")[0]
         if self.scope_kind != "function" or function is None or self.depth or root in ("self", "cls"):
             return False
-        return _made_and_kept_here(function, root, self._lent_without_keeping(function, root))
+        return _made_and_kept_here(function, root, self._lent_without_keeping(function, name))
 
-    def _lent_without_keeping(self, function: cst.FunctionDef, name: str) -> frozenset[int]:
-        """The ids of the places `function` hands `name`'s object to code that keeps no reference to it: a
-        message (`logger.info("Arguments: " + str(args))`), or a function of this file that reads the
-        parameter only through its attributes (`cfg = setup_cfg(args)`)."""
+    def _lent_without_keeping(self, function: cst.FunctionDef, attribute: str) -> frozenset[int]:
+        """The ids of the places `function` hands the object holding `attribute` (`args` of `args.input`)
+        to code that keeps no reference to it and does not read that attribute: a message
+        (`logger.info("Arguments: " + str(args))`), or a function of this file that reads the parameter
+        only through its other attributes (`cfg = setup_cfg(args)` reading `args.config_file`)."""
+        root, _, held = attribute.partition(".")
         lent: set[int] = set()
         for call in descendants(function.body, cst.Call):
             if self.diagnostic(call):
-                lent.update(id(found) for found in descendants(call, cst.Name) if found.value == name)
+                lent.update(id(found) for found in self._formatted(call) if found.value == root)
                 continue
-            if not any(isinstance(arg.value, cst.Name) and arg.value.value == name for arg in call.args):
-                continue
-            local = self._local_definition(call.func)
+            local = self._local_definition(call.func) if any(_is_name(arg.value, root) for arg in call.args) else None
             if local is None:
                 continue
             definition, skipped = local
-            positional = [param.name.value for param in (*definition.params.posonly_params, *definition.params.params)]
-            for position, arg in enumerate(call.args):
-                if arg.star or not (isinstance(arg.value, cst.Name) and arg.value.value == name):
+            position = 0
+            for arg in call.args:
+                index, position = position, position + (0 if arg.keyword or arg.star else 1)
+                if arg.star:
+                    position = -1_000_000  # later positions are unknowable
                     continue
-                if arg.keyword is not None:
-                    parameter = arg.keyword.value
-                elif skipped + position < len(positional) and not any(other.star for other in call.args[:position]):
-                    parameter = positional[skipped + position]
-                else:
-                    continue
-                if parameter in parameters(definition) and _only_through_attributes(definition, parameter):
+                parameter = _parameter(definition, skipped + index, arg) if index >= 0 else None
+                if (
+                    _is_name(arg.value, root)
+                    and parameter is not None
+                    and _only_through_attributes(definition, parameter)
+                    and not _mentions(definition.body, f"{parameter}.{held}")
+                ):
                     lent.add(id(arg.value))
         return frozenset(lent)
+
+    def _formatted(self, message: cst.Call) -> list[cst.Name]:
+        """The names a message's arguments format: directly, or through builtins (`str(args)`,
+        `len(files)`); not those handed to other calls inside it (`registry.append(args)`)."""
+        names: list[cst.Name] = []
+        stack: list[cst.CSTNode] = [arg.value for arg in message.args]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, cst.Name):
+                names.append(node)
+            elif isinstance(node, cst.Call):
+                if isinstance(node.func, cst.Name) and self.callee(node.func) in BUILTIN_NAMES:
+                    stack.extend(arg.value for arg in node.args)
+            elif not isinstance(node, cst.Lambda):
+                stack.extend(node.children)
+        return names
 
     def diagnostic(self, call: cst.Call) -> bool:
         """A message for people: `print(...)`, `logging.info(...)`, `LOGGER.info(...)`, `"...".format(...)`."""
@@ -455,7 +476,9 @@ class ScopeWalker:
         `_local_definition` resolves to it (its name, `self.name(...)`/`cls.name(...)` in its class, a
         static or class method on the class; not inside a lambda, whose value goes elsewhere), and
         whether its name is also mentioned some other way (a callback, a call on an instance, a nested
-        function), which the walk cannot follow."""
+        function), which the walk cannot follow. A mention in a wrapper that only returns the call's
+        result (`return self.backend.<name>(...)`) and that nothing in the file names is no use: the
+        wrapper hands the order on to callers elsewhere, as the function itself would."""
         function = self.function
         if function is None:
             return 0, False

@@ -146,6 +146,10 @@ def _star_parameter(definition: cst.FunctionDef, position: int) -> str | None:
     return star.name.value
 
 
+def _is_name(node: cst.BaseExpression, name: str) -> bool:
+    return isinstance(node, cst.Name) and node.value == name
+
+
 def _only_shown(value: cst.BaseExpression) -> bool:
     """A statement's value that computes nothing but itself (`files[-1]`, `names, labels`): no call,
     await, yield or assignment inside."""
@@ -221,9 +225,10 @@ def _literal_index(node: cst.Subscript) -> object:
 
 def _looks_like_logger(node: cst.BaseExpression) -> bool:
     """A receiver named like a logger: a word of its last part is `log`, `logging`, `logs`, `warnings` or
-    ends in `logger` (`LOGGER`, `_log`, `wandb_logger`), not `logits` or `catalog`."""
+    ends in `logger` (`LOGGER`, `_log`, `wandb_logger`, `runLog`), not `logits` or `catalog`."""
     dotted = dotted_name(node) or ""
-    words = re.split(r"[_\W]+", dotted.rsplit(".", 1)[-1].lower())
+    last = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", dotted.rsplit(".", 1)[-1])
+    words = re.split(r"[_\W]+", last.lower())
     return any(word in _LOGGER_WORDS or word.endswith("logger") for word in words)
 
 
@@ -297,6 +302,22 @@ def _walk_statements(statements: Sequence[cst.CSTNode]) -> Iterable[cst.CSTNode]
 def _assigned_names(body: Sequence[cst.CSTNode]) -> set[str]:
     """Names bound in a loop body (assignments, inner loop variables, `with ... as`)."""
     return {name.value for node in _walk_statements(body) for name in _assignment_targets(node)}
+
+
+def _carried_across_items(body: Sequence[cst.CSTNode]) -> set[str]:
+    """Names a loop body updates without binding them anew, so they carry what earlier items left:
+    augmented assignments (`total += size`) and receivers of methods called for their effect
+    (`seen.add(name)`, `out.append(name)`)."""
+    updated: set[str] = set()
+    bound: set[str] = set()
+    for node in _walk_statements(body):
+        if isinstance(node, cst.AugAssign):
+            updated.add(_root_name(node.target) or "")
+        elif isinstance(node, cst.Expr) and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Attribute):
+            updated.add(_root_name(node.value.func.value) or "")
+        elif not isinstance(node, (cst.Global, cst.Nonlocal)):
+            bound.update(name.value for name in _assignment_targets(node))
+    return updated - bound - {""}
 
 
 def _fresh_containers(body: Sequence[cst.CSTNode]) -> set[str]:

@@ -62,15 +62,16 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     the same file, or to a `DataLoader`, is used where the dataset or loader is read (iterated, handed
     on, kept for other code), with the reason the class's methods give (`__getitem__` indexes it); one
     built and never read uses no order. A container a loop body makes empty before every use
-    (`by_file = {}`, also under a branch that holds all its uses) holds that item's data only. The files a distribution installs
+    (`by_file = {}`, also under a branch that holds all its uses; the name used nowhere else in the
+    function) holds that item's data only. The files a distribution installs
     (`setup(package_data={...}, scripts=...)`) are each copied to their own path. A viewer loop that
     the person watching stops (`if cv2.waitKey(0) == 27: break`; `user_inputs` in the catalog)
     computes nothing from which files came first. A listing kept at the top level of a notebook or
     of a script's `if __name__ == "__main__":` block that no function of the file reads (a function's
     own parameter or local of that name is not the global), or on an object the function makes and
     never uses whole (`args.input = glob.glob(...)` with `args` only read through its attributes, put
-    in a message, or handed to a function of the file that only reads its attributes), is read by
-    nothing after that code ends.
+    in a message, or handed to a function of the file that only reads its other attributes), is read
+    by nothing after that code ends.
 
     In tests (`test_*.py`, `*_test.py`, `conftest.py`, modules in a `test/` or `tests/` directory, and
     `test*` functions and `Test*` classes anywhere) and in the repository's tooling (hidden directories
@@ -87,7 +88,9 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     that cannot be read. Uses whose dependence on the order is a guess are not reported, at any
     confidence: measured on public repositories they were almost never hazards. They are the first
     item taken with `next(...)` or by a loop that returns (or keeps and breaks at) the first item
-    passing a test (`if f.endswith(".ckpt"): return f`, the same search), an item at a position written out (`glob.glob(d + "/*.txt")[0]`,
+    passing a test of that item alone (`if f.endswith(".ckpt"): return f`, the same search; a test of
+    what earlier items added up to, `total += size`, or work done for each item before the match is
+    reported), an item at a position written out (`glob.glob(d + "/*.txt")[0]`,
     `roses[1]`: mostly the idiom for the one file of its kind, or one example opened to show it; a
     position from the end, `checkpoints[-1]`, is reported),
     `(only,) = matches`, a loop over a listing that
@@ -149,6 +152,14 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\ndef f(d):\n    return any(f.endswith('.lock') for f in os.listdir(d))\n",
         "import os\ndef f(d):\n    for f in os.listdir(d):\n        if f.endswith('.lock'):\n            return True\n    return False\n",
         # The first item passing a test, as `next(f for f in os.listdir(d) if ...)` finds it: a guess.
+        # An object made here, handed to a helper that reads only its other attributes.
+        "import argparse, glob\ndef setup(args):\n    return {'t': args.threshold}\ndef main():\n"
+        "    args = argparse.ArgumentParser().parse_args()\n    cfg = setup(args)\n"
+        "    args.input = glob.glob(args.pattern)\n    for path in args.input:\n        print(path, cfg)\n",
+        # A container made afresh under a branch that holds all its uses.
+        "import glob\ndef f(pattern):\n    for log in glob.glob(pattern):\n        lines = open(log).read().split()\n"
+        "        if lines:\n            by_word = {}\n            for word in lines:\n                by_word[word] = log\n"
+        "            print(by_word)\n",
         "import os\ndef find(d):\n    for f in os.listdir(d):\n        if f.startswith('libnccl.so'):\n            return os.path.join(d, f)\n",
         "import glob\nfiles = sorted(glob.glob('data/*.png'))\ndataset = Dataset(files)\n",
         "import glob as g\nfor path in sorted(g.iglob('**/*.txt', recursive=True)):\n    print(path)\n",
