@@ -192,6 +192,13 @@ def test_a_container_made_afresh_for_each_item_holds_that_items_data_only():
     for variant in (leaking, last):
         [finding] = _findings(variant, "DET303")
         assert "concatenates each item onto `by_file[record[\"file\"]]`" in finding.message, variant
+    # an attribute of that name is not this container; a loop that resets it at its top, as `fresh` does,
+    # makes it afresh for each item whatever other loops of the function do with theirs
+    attribute = branch.rstrip() + "\n            report.by_file = 0\n"
+    loop = fresh.split("def summarize(pattern):\n", 1)[1].rstrip()
+    twice = fresh.rstrip() + "\n" + loop + "\n"
+    for variant in (twice, attribute):
+        assert _findings(variant, "DET303") == [], variant
 
 
 def test_a_listing_kept_on_a_local_object_ends_with_the_call_unless_the_object_is_handed_on():
@@ -239,10 +246,27 @@ def test_a_loop_that_stops_at_the_first_item_passing_a_test_is_a_guess_like_next
         variant = search.replace('if name.startswith("libnccl.so"):', cumulative)
         [finding] = _findings(variant, "DET303")
         assert "returns the first match from inside the loop" in finding.message, variant
-    # work done for each item before the match: which items got it depends on the order
+    # a sum kept before `break`, or returned from the only match, was added up in loop order
+    summed = kept.replace("found = name", "found = total").replace("for name in", "for name in")
+    summed = summed.replace("for name in os.listdir(d):", "for name in os.listdir(d):\n                total = total + len(name)")
+    only = search.replace('if name.startswith("libnccl.so"):', "total += len(name)\n                if name == 'x':")
+    only = only.replace("return os.path.join(d, name)", "return total")
+    for variant in (summed, only):
+        [finding] = _findings(variant, "DET303")
+        assert "match" in finding.message, variant
+    # work done on each item before the match: which items got it depends on the order
     uploaded = kept.replace("for name in os.listdir(d):", "for name in os.listdir(d):\n                upload(name)")
-    [finding] = _findings(uploaded, "DET303")
-    assert "stops early (`break`)" in finding.message
+    copied = search.replace("for name in os.listdir(d):", "for name in os.listdir(d):\n                shutil.copy(name, 'out')")
+    for variant in (uploaded, copied.replace("import os", "import os, shutil")):
+        [finding] = _findings(variant, "DET303")
+        assert "stops early" in finding.message, variant
+    # logging each item, a method of `self`, or a call that does not look at the item is no such work
+    for quiet in (
+        "self.logger.debug('looking at %s', name)\n                if self.matches(name):",
+        "os.makedirs('out', exist_ok=True)\n                if os.path.isdir(name):",
+    ):
+        variant = search.replace('if name.startswith("libnccl.so"):', quiet).replace("def find(d):", "def find(self, d):")
+        assert _findings(variant, "DET303") == [], variant
     # collecting until a condition: which items are collected depends on the order
     collected = search.replace("return os.path.join(d, name)", "break\n                out.append(name)")
     collected = collected.replace("def find(d):", "def find(d, out):")
@@ -280,6 +304,8 @@ def test_an_object_lent_to_code_that_keeps_no_reference_still_ends_with_the_call
     # the helper reads the listing itself; a call inside the message keeps the object
     reads = source.replace('"threshold": args.confidence_threshold', '"first": args.input[:10]')
     registered = source.replace('"Arguments: " + str(args)', '"%d", REGISTRY.append(args) or len(REGISTRY)')
+    dumped = source.replace('"Arguments: " + str(args)', '"args %s", json.dumps(vars(args))').replace("logging\n", "logging, json\n", 1)
+    assert _findings(dumped, "DET303") == []
     for variant in (imported, reads, registered):
         [finding] = _findings(variant, "DET303")
         assert kept in finding.message, variant
@@ -301,8 +327,12 @@ def test_what_a_scripts_main_block_binds_is_read_only_by_the_files_own_functions
     # a default is read where the function is defined; `global` in a nested function reaches past the outer one
     default = "if __name__ == '__main__':\n    inputs = glob.glob('*.png')\n    def first(inputs=inputs):\n        return inputs\n"
     nested = "def outer():\n    inputs = []\n    def inner():\n        global inputs\n        return inputs[:10]\n    return inner()\n"
-    for reader in (declared + script + "    first()\n", "import glob\n" + default, nested + script):
+    comprehension = "def first(groups):\n    sizes = [len(inputs) for inputs in groups]\n    return inputs[:10], sizes\n"
+    for reader in (declared + script + "    first()\n", "import glob\n" + default, nested + script, comprehension + script):
         assert len(_findings(reader, "DET303")) == 1, reader
+    # `nonlocal` names the enclosing function's local, not the global
+    enclosed = "def outer():\n    inputs = []\n    def inner():\n        nonlocal inputs\n        inputs = inputs + [1]\n    inner()\n    return inputs\n"
+    assert _findings(enclosed + script, "DET303") == []
 
 
 def test_a_function_defined_after_an_import_of_its_name_is_the_one_read():

@@ -52,7 +52,7 @@ def _read_in_definitions(rule: object, module: cst.Module) -> set[str]:
             stack.append((node.value, bound, inside))  # `x.inputs` reads no name `inputs`
         elif isinstance(node, (cst.FunctionDef, cst.Lambda, cst.ClassDef)):
             stack.extend((part, bound, True) for part in _header(node))
-            scope = bound if isinstance(node, cst.ClassDef) else (bound - _declared(node)) | _own_names(node)
+            scope = bound if isinstance(node, cst.ClassDef) else (bound - _declared(node, cst.Global)) | _own_names(node)
             stack.append((node.body, scope, True))
         else:
             stack.extend((child, bound, inside) for child in node.children)
@@ -75,34 +75,28 @@ def _header(definition: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> list[cst
 
 def _own_names(definition: cst.FunctionDef | cst.Lambda) -> set[str]:
     """The names a function or lambda binds for itself: its parameters and, for a function, what its body
-    assigns, imports, defines, catches (`except ... as e`) or iterates in a comprehension, less what it
-    declares `global` or `nonlocal`."""
+    assigns, imports, defines or catches (`except ... as e`), less what it declares `global` or
+    `nonlocal`. (A comprehension's variables are the comprehension's own: not counted, so a name it
+    shares with a global still reads the global elsewhere in the function.)"""
     own = set(parameters(definition))
     if isinstance(definition, cst.FunctionDef):
         own |= _assigned_names(suite(definition.body))
-        kinds = (cst.FunctionDef, cst.ClassDef, cst.ExceptHandler, cst.CompFor, cst.Import, cst.ImportFrom)
+        kinds = (cst.FunctionDef, cst.ClassDef, cst.ExceptHandler, cst.Import, cst.ImportFrom)
         for node in descendants(definition.body, kinds, skip=(cst.FunctionDef, cst.ClassDef, cst.Lambda)):
             if isinstance(node, (cst.FunctionDef, cst.ClassDef)):
                 own.add(node.name.value)
             elif isinstance(node, cst.ExceptHandler) and node.name is not None:
                 own.update(target_names(node.name.name))
-            elif isinstance(node, cst.CompFor):
-                own.update(target_names(node.target))
             elif isinstance(node, (cst.Import, cst.ImportFrom)) and not isinstance(node.names, cst.ImportStar):
                 own.update(code_of(alias.asname.name if alias.asname else alias.name).split(".")[0] for alias in node.names)
-    return own - _declared(definition)
+    return own - _declared(definition, (cst.Global, cst.Nonlocal))
 
 
-def _declared(definition: cst.FunctionDef | cst.Lambda) -> set[str]:
-    """The names a function declares `global` or `nonlocal`: bound outside it, whatever it assigns."""
+def _declared(definition: cst.FunctionDef | cst.Lambda, kinds: type | tuple[type, ...]) -> set[str]:
+    """The names a function declares `global` (or `nonlocal`): bound outside it, whatever it assigns."""
     if isinstance(definition, cst.Lambda):
         return set()
-    return {
-        item.name.value
-        for node in _walk_statements(suite(definition.body))
-        if isinstance(node, (cst.Global, cst.Nonlocal))
-        for item in node.names
-    }
+    return {item.name.value for node in _walk_statements(suite(definition.body)) if isinstance(node, kinds) for item in node.names}
 
 
 def _redefined(rule: object, module: cst.Module) -> set[str]:

@@ -17,6 +17,7 @@ from detlint.checks.det3_order._syntax import (
     _fresh_containers,
     _is_break_only,
     _matches_item,
+    _name_mentions,
     _names_in,
     _root_name,
     suite,
@@ -46,6 +47,7 @@ class LoopScan:
         self.sinks: dict[str, Shape] = {}
         self.unknown: list[tuple[str, cst.CSTNode]] = []
         self.first: list[tuple[str, cst.CSTNode]] = []
+        self.work: list[cst.Call] = []  # catalogued operations on the item (copy, remove, ...) made for their effect
         self.counters: set[str] = set()
         # per top-level break: whether only flags are set before it, and whether it depends on earlier items
         self.breaks: list[tuple[bool, bool, cst.CSTNode]] = []
@@ -55,8 +57,10 @@ class LoopScan:
     def scan(self, body: Sequence[cst.CSTNode]) -> LoopScan:
         self.counters = _counters(body)
         self.item_names = self.targets | _assigned_names(body)
-        self.carried = _carried_across_items(body) - self.targets
-        self.fresh = self._loop_locals(_fresh_containers(body), body)
+        imported = self.walker.context.imports.bindings
+        self.carried = {name for name in _carried_across_items(body) - self.targets if name not in imported}
+        at_top, nested = _fresh_containers(body)
+        self.fresh = at_top | self._loop_locals(nested, body)
         if self.walk and body and isinstance(body[-1], cst.If) and _is_break_only(body[-1]):
             body = body[:-1]
         self._block(body, 0, False)
@@ -64,13 +68,13 @@ class LoopScan:
         # passes a test of that item alone is `next(...)` written as a loop: a guess. A test of what earlier
         # items added up to (`total += size`, `seen += 1`) is not.
         for flag_only, cumulative, node in self.breaks:
-            if self.sinks or self.unknown:
+            if self.sinks or self.unknown or self.work:
                 self.ordered.append(("stops early (`break`), so which items are processed depends on the order", node))
             elif not flag_only:
                 found = "stops at the first match (`break`), so which item wins depends on the order"
                 (self.ordered if cumulative else self.first).append((found, node))
         for cumulative, node in self.returns:
-            if self.sinks or self.unknown:
+            if self.sinks or self.unknown or self.work:
                 self.ordered.append(("stops early (`return`), so which items are processed depends on the order", node))
             else:
                 found = "returns the first match from inside the loop, so which item wins depends on the order"
@@ -78,14 +82,15 @@ class LoopScan:
         return self
 
     def _loop_locals(self, names: set[str], body: Sequence[cst.CSTNode]) -> set[str]:
-        """Those of `names` that the scope mentions only inside this loop body: one bound before the loop
-        or read after it holds what the items left, the last of them in loop order."""
+        """Those of `names` (reset under a branch) that the scope mentions only inside this loop body: one
+        bound before the loop and read after it holds what the items that took the branch left, the last
+        of them in loop order."""
         if not names:
             return names
         walker = self.walker
         scope = walker.function.body if walker.function is not None else walker.context.module
-        inside = [name.value for statement in body for name in descendants(statement, cst.Name)]
-        everywhere = [name.value for name in descendants(scope, cst.Name)]
+        inside = [name.value for statement in body for name in _name_mentions(statement)]
+        everywhere = [name.value for name in _name_mentions(scope)]
         return {name for name in names if everywhere.count(name) == inside.count(name)}
 
     def _cumulative(self, value: cst.BaseExpression | None) -> bool:
@@ -100,18 +105,20 @@ class LoopScan:
             for statement in statements
             for small in (statement.body if isinstance(statement, cst.SimpleStatementLine) else [statement])
         ]
-        flag_only = not any(
-            isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign))
-            and small.value is not None
-            and self._depends_on_item(small.value)
+        kept = [
+            small.value
             for small in smalls
-        )
+            if isinstance(small, (cst.Assign, cst.AnnAssign, cst.AugAssign)) and small.value is not None
+        ]
+        flag_only = not any(self._depends_on_item(value) for value in kept)
+        # a value kept before `break` from what earlier items left (`result = total`)
+        kept_carried = any(self._cumulative(value) for value in kept)
         for statement in statements:
             if isinstance(statement, cst.SimpleStatementLine):
                 for small in statement.body:
-                    self._small(small, depth, flag_only or guarded, guarded)
+                    self._small(small, depth, flag_only or guarded, guarded, kept_carried)
             elif isinstance(statement, cst.BaseSmallStatement):
-                self._small(statement, depth, flag_only or guarded, guarded)
+                self._small(statement, depth, flag_only or guarded, guarded, kept_carried)
             else:
                 self._compound(statement, depth, guarded)
 
@@ -163,7 +170,9 @@ class LoopScan:
         `return True` or `found = Status.OK` does not (the loop only tests whether any item matches)."""
         return any(name.value in self.item_names for name in _names_in(value))
 
-    def _small(self, node: cst.CSTNode, depth: int, flag_only: bool, guarded: bool = False) -> None:
+    def _small(
+        self, node: cst.CSTNode, depth: int, flag_only: bool, guarded: bool = False, kept_carried: bool = False
+    ) -> None:
         if isinstance(node, cst.Expr):
             value = node.value.expression if isinstance(node.value, cst.Await) else node.value
             if isinstance(value, cst.Call):
@@ -179,10 +188,12 @@ class LoopScan:
         elif isinstance(node, cst.AugAssign):
             self._augmented(node)
         elif isinstance(node, cst.Return):
-            if node.value is not None and self._depends_on_item(node.value) and not guarded:
-                self.returns.append((self._cumulative(node.value), node))
+            # `if f == name: return total`: the only match, but what it returns was added up in loop order
+            cumulative = node.value is not None and self._cumulative(node.value)
+            if node.value is not None and self._depends_on_item(node.value) and (cumulative or not guarded):
+                self.returns.append((cumulative, node))
         elif isinstance(node, cst.Break) and depth == 0:
-            self.breaks.append((flag_only, self._cumulative(None), node))
+            self.breaks.append((flag_only, kept_carried or self._cumulative(None), node))
 
     def _expr(self, node: cst.CSTNode) -> None:
         stack = [node]
@@ -210,6 +221,8 @@ class LoopScan:
         resolved = imports.resolve(func) is not None and not imports.resolved_through_star(func)
         known = walker.index.loop_callables.get(qualified) if qualified else None
         consumer = walker.index.consumer_callables.get(qualified) if qualified else None
+        if known is not None and discarded and any(self._depends_on_item(arg.value) for arg in call.args):
+            self.work.append(call)
         if known is not None or consumer is not None or walker.diagnostic(call):
             return  # a per-item filesystem operation, print, sorted(...), a logger's message, ...
         if method is not None and not resolved:

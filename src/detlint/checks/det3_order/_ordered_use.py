@@ -352,16 +352,19 @@ class ScopeWalker:
         return frozenset(lent)
 
     def _formatted(self, message: cst.Call) -> list[cst.Name]:
-        """The names a message's arguments format: directly, or through builtins (`str(args)`,
-        `len(files)`); not those handed to other calls inside it (`registry.append(args)`)."""
+        """The names a message's arguments format: directly, or through builtins and library functions
+        (`str(args)`, `json.dumps(vars(args))`); not those handed to the file's own code or to an
+        object's methods inside it (`registry.append(args)`), which may keep them."""
         names: list[cst.Name] = []
         stack: list[cst.CSTNode] = [arg.value for arg in message.args]
+        imports = self.context.imports
         while stack:
             node = stack.pop()
             if isinstance(node, cst.Name):
                 names.append(node)
             elif isinstance(node, cst.Call):
-                if isinstance(node.func, cst.Name) and self.callee(node.func) in BUILTIN_NAMES:
+                builtin = isinstance(node.func, cst.Name) and self.callee(node.func) in BUILTIN_NAMES
+                if builtin or imports.resolve(node.func) is not None:
                     stack.extend(arg.value for arg in node.args)
             elif not isinstance(node, cst.Lambda):
                 stack.extend(node.children)

@@ -306,33 +306,43 @@ def _assigned_names(body: Sequence[cst.CSTNode]) -> set[str]:
 
 def _carried_across_items(body: Sequence[cst.CSTNode]) -> set[str]:
     """Names a loop body updates without binding them anew, so they carry what earlier items left:
-    augmented assignments (`total += size`) and receivers of methods called for their effect
-    (`seen.add(name)`, `out.append(name)`)."""
+    augmented assignments (`total += size`, `total = total + size`) and names whose methods are called
+    for their effect (`seen.add(name)`, `out.append(name)`; not a logger's)."""
     updated: set[str] = set()
     bound: set[str] = set()
     for node in _walk_statements(body):
-        if isinstance(node, cst.AugAssign):
-            updated.add(_root_name(node.target) or "")
+        if isinstance(node, cst.AugAssign) and isinstance(node.target, cst.Name):
+            updated.add(node.target.value)
         elif isinstance(node, cst.Expr) and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Attribute):
-            updated.add(_root_name(node.value.func.value) or "")
+            receiver = node.value.func.value
+            if isinstance(receiver, cst.Name) and not _looks_like_logger(receiver):
+                updated.add(receiver.value)
+        elif isinstance(node, cst.Assign) and len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name):
+            target = node.targets[0].target.value
+            if any(name.value == target for name in _names_in(node.value)):
+                updated.add(target)  # `total = total + size`
+            else:
+                bound.add(target)
         elif not isinstance(node, (cst.Global, cst.Nonlocal)):
             bound.update(name.value for name in _assignment_targets(node))
-    return updated - bound - {""}
+    return updated - bound
 
 
-def _fresh_containers(body: Sequence[cst.CSTNode]) -> set[str]:
+def _fresh_containers(body: Sequence[cst.CSTNode]) -> tuple[set[str], set[str]]:
     """Names a loop body binds to a new, empty container (`groups = {}`, `shard = {"files": []}`) once,
     with every mention of them in the body after that binding and in the same block: on each pass the
     container starts afresh before it is used, or (bound under `if failed:` and used only there) is not
     used at all, so what is added into it is each item's own. (Reset after use, when full, the
-    container collects across items.)"""
+    container collects across items.) Those reset at the body's top level, and those reset in a
+    nested block."""
     bound = [name.value for node in _walk_statements(body) for name in _assignment_targets(node)]
 
     def mentions(statements: Sequence[cst.CSTNode]) -> list[str]:
         return [name.value for statement in statements for name in descendants(statement, cst.Name)]
 
     everywhere = mentions(body)
-    fresh: set[str] = set()
+    at_top: set[str] = set()
+    nested: set[str] = set()
     blocks_to_visit = [body]
     while blocks_to_visit:
         block = blocks_to_visit.pop()
@@ -346,8 +356,24 @@ def _fresh_containers(body: Sequence[cst.CSTNode]) -> set[str]:
                 name = _emptied(small)
                 if name is not None and bound.count(name) == 1:
                     if mentions(block[position:]).count(name) == everywhere.count(name):
-                        fresh.add(name)
-    return fresh
+                        (at_top if block is body else nested).add(name)
+    return at_top, nested
+
+
+def _name_mentions(node: cst.CSTNode) -> Iterable[cst.Name]:
+    """The names a piece of code reads or binds: not attribute names (`report.groups`), keyword names
+    (`dict(groups=0)`), nor anything inside nested functions, lambdas or classes."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, cst.Name):
+            yield current
+        elif isinstance(current, cst.Attribute):
+            stack.append(current.value)
+        elif isinstance(current, cst.Arg):
+            stack.append(current.value)
+        elif not isinstance(current, (cst.FunctionDef, cst.ClassDef, cst.Lambda)):
+            stack.extend(current.children)
 
 
 def _emptied(statement: cst.BaseSmallStatement) -> str | None:

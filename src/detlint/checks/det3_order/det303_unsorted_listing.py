@@ -62,8 +62,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     the same file, or to a `DataLoader`, is used where the dataset or loader is read (iterated, handed
     on, kept for other code), with the reason the class's methods give (`__getitem__` indexes it); one
     built and never read uses no order. A container a loop body makes empty before every use
-    (`by_file = {}`, also under a branch that holds all its uses; the name used nowhere else in the
-    function) holds that item's data only. The files a distribution installs
+    (`by_file = {}` at the top of the body, or under a branch that holds all its uses when the function
+    uses the name nowhere outside the loop) holds that item's data only. The files a distribution installs
     (`setup(package_data={...}, scripts=...)`) are each copied to their own path. A viewer loop that
     the person watching stops (`if cv2.waitKey(0) == 27: break`; `user_inputs` in the catalog)
     computes nothing from which files came first. A listing kept at the top level of a notebook or
@@ -89,8 +89,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     confidence: measured on public repositories they were almost never hazards. They are the first
     item taken with `next(...)` or by a loop that returns (or keeps and breaks at) the first item
     passing a test of that item alone (`if f.endswith(".ckpt"): return f`, the same search; a test of
-    what earlier items added up to, `total += size`, or work done for each item before the match is
-    reported), an item at a position written out (`glob.glob(d + "/*.txt")[0]`,
+    what earlier items added up to, `total += size`, and work done on each item before the match, an
+    upload or a copy, are reported), an item at a position written out (`glob.glob(d + "/*.txt")[0]`,
     `roses[1]`: mostly the idiom for the one file of its kind, or one example opened to show it; a
     position from the end, `checkpoints[-1]`, is reported),
     `(only,) = matches`, a loop over a listing that
