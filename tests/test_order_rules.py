@@ -247,7 +247,7 @@ def test_a_loop_that_stops_at_the_first_item_passing_a_test_is_a_guess_like_next
         [finding] = _findings(variant, "DET303")
         assert "returns the first match from inside the loop" in finding.message, variant
     # a sum kept before `break`, or returned from the only match, was added up in loop order
-    summed = kept.replace("found = name", "found = total").replace("for name in", "for name in")
+    summed = kept.replace("found = name", "found = total")
     summed = summed.replace("for name in os.listdir(d):", "for name in os.listdir(d):\n                total = total + len(name)")
     only = search.replace('if name.startswith("libnccl.so"):', "total += len(name)\n                if name == 'x':")
     only = only.replace("return os.path.join(d, name)", "return total")
