@@ -28,6 +28,12 @@ if TYPE_CHECKING:
     from detlint.checks.det3_order._ordered_use import ScopeWalker
 
 
+_FIRST_MATCH = {
+    "break": "stops at the first match (`break`), so which item wins depends on the order",
+    "return": "returns the first match from inside the loop, so which item wins depends on the order",
+}
+
+
 class LoopScan:
     """What the body of a loop over an arbitrarily ordered value does with the order:
     `ordered` effects make it order-sensitive (appending to something that leaves the scope, yielding,
@@ -67,18 +73,13 @@ class LoopScan:
         # Stopping after work for each item decides which items got it. Stopping at the first item that
         # passes a test of that item alone is `next(...)` written as a loop: a guess. A test of what earlier
         # items added up to (`total += size`, `seen += 1`) is not.
-        for flag_only, cumulative, node in self.breaks:
+        stops = [("break", flag_only, cumulative, node) for flag_only, cumulative, node in self.breaks]
+        stops += [("return", False, cumulative, node) for cumulative, node in self.returns]
+        for kind, flag_only, cumulative, node in stops:
             if self.sinks or self.unknown or self.work:
-                self.ordered.append(("stops early (`break`), so which items are processed depends on the order", node))
+                self.ordered.append((f"stops early (`{kind}`), so which items are processed depends on the order", node))
             elif not flag_only:
-                found = "stops at the first match (`break`), so which item wins depends on the order"
-                (self.ordered if cumulative else self.first).append((found, node))
-        for cumulative, node in self.returns:
-            if self.sinks or self.unknown or self.work:
-                self.ordered.append(("stops early (`return`), so which items are processed depends on the order", node))
-            else:
-                found = "returns the first match from inside the loop, so which item wins depends on the order"
-                (self.ordered if cumulative else self.first).append((found, node))
+                (self.ordered if cumulative else self.first).append((_FIRST_MATCH[kind], node))
         return self
 
     def _loop_locals(self, names: set[str], body: Sequence[cst.CSTNode]) -> set[str]:

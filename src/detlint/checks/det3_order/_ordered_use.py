@@ -318,7 +318,7 @@ class ScopeWalker:
         function, root = self.function, name.split(".")[0]
         if self.scope_kind != "function" or function is None or self.depth or root in ("self", "cls"):
             return False
-        return _made_and_kept_here(function, root, self._lent_without_keeping(function, name))
+        return _made_and_kept_here(function, root, lambda: self._lent_without_keeping(function, name))
 
     def _lent_without_keeping(self, function: cst.FunctionDef, attribute: str) -> frozenset[int]:
         """The ids of the places `function` hands the object holding `attribute` (`args` of `args.input`)

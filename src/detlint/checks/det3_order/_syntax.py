@@ -5,7 +5,7 @@ and how a function uses a local object."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import libcst as cst
 
@@ -417,11 +417,12 @@ def _target_names(target: cst.BaseExpression) -> list[cst.Name]:
     return []
 
 
-def _made_and_kept_here(function: cst.FunctionDef, name: str, lent: frozenset[int]) -> bool:
+def _made_and_kept_here(function: cst.FunctionDef, name: str, lent: Callable[[], frozenset[int]]) -> bool:
     """Whether `name` is a local of `function` bound only to calls' results (`args = parser.parse_args()`:
     an object made here, not an alias of one from elsewhere) and otherwise used only through its
     attributes, never whole (returned, passed, stored, captured by a nested function) but at the
-    places in `lent` (the ids of names handed to code that does not keep them)."""
+    places `lent()` gives (the ids of names handed to code that does not keep them; asked only when
+    the object is used whole at all)."""
     if name in parameters(function):
         return False
     nodes = list(descendants(function.body, cst.CSTNode))
@@ -434,7 +435,12 @@ def _made_and_kept_here(function: cst.FunctionDef, name: str, lent: frozenset[in
                 return False
             bindings += 1
     whole = _whole_uses(function, name, nodes)
-    return bindings > 0 and whole is not None and all(id(node) in lent for node in whole)
+    if bindings == 0 or whole is None:
+        return False
+    if not whole:
+        return True
+    handed = lent()
+    return all(id(node) in handed for node in whole)
 
 
 def _only_through_attributes(function: cst.FunctionDef, parameter: str) -> bool:
