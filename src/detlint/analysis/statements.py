@@ -64,11 +64,16 @@ def target_names(target: cst.BaseExpression) -> Iterator[str]:
 def parameters(function: cst.FunctionDef | cst.Lambda, *, variadic: bool = True) -> tuple[str, ...]:
     """A function's (or lambda's) parameter names in order: positional-only, positional, keyword-only, then (when
     `variadic`) `*args` and `**kwargs`."""
+    return tuple(param.name.value for param in parameter_nodes(function, variadic=variadic))
+
+
+def parameter_nodes(function: cst.FunctionDef | cst.Lambda, *, variadic: bool = True) -> tuple[cst.Param, ...]:
+    """The parameters themselves, in the order `parameters` names them."""
     params = function.params
-    names = [param.name.value for param in (*params.posonly_params, *params.params, *params.kwonly_params)]
+    every = [*params.posonly_params, *params.params, *params.kwonly_params]
     if variadic:
-        names += [star.name.value for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
-    return tuple(names)
+        every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
+    return tuple(every)
 
 
 def descendants(node: cst.CSTNode, kind: type[_Node], skip: tuple[type, ...] = ()) -> Iterator[_Node]:

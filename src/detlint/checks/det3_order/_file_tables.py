@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import libcst as cst
 
-from detlint.analysis.statements import descendants, parameters, target_names
+from detlint.analysis.statements import descendants, parameter_nodes, parameters, target_names
 from detlint.checks.det3_order._syntax import _assigned_names, _walk_statements, suite
 from detlint.names import code_of, dotted_name
 
@@ -64,10 +64,9 @@ def _header(definition: cst.FunctionDef | cst.Lambda | cst.ClassDef) -> list[cst
     """What runs where a definition is made: decorators, bases, parameter defaults and annotations."""
     if isinstance(definition, cst.ClassDef):
         return [*definition.decorators, *definition.bases, *definition.keywords]
-    params = definition.params
-    every = [*params.posonly_params, *params.params, *params.kwonly_params]
-    every += [star for star in (params.star_arg, params.star_kwarg) if isinstance(star, cst.Param)]
-    parts: list[cst.CSTNode] = [part for param in every for part in (param.default, param.annotation) if part is not None]
+    parts: list[cst.CSTNode] = [
+        part for param in parameter_nodes(definition) for part in (param.default, param.annotation) if part is not None
+    ]
     if isinstance(definition, cst.FunctionDef):
         parts += [*definition.decorators, *([definition.returns] if definition.returns is not None else [])]
     return parts

@@ -87,6 +87,7 @@ from detlint.checks.det3_order._syntax import (
     _only_shown,
     _only_through_attributes,
     _parameter,
+    _positions,
     _reads,
     _selects_columns,
     _sorts_in_place,
@@ -335,11 +336,8 @@ class ScopeWalker:
             if local is None:
                 continue
             definition, skipped = local
-            position = 0
-            for arg in call.args:
-                index, position = position, position + (0 if arg.keyword or arg.star else 1)
+            for index, arg in _positions(call.args):
                 if arg.star:
-                    position = -1_000_000  # later positions are unknowable
                     continue
                 parameter = _parameter(definition, skipped + index, arg) if index >= 0 else None
                 if (
@@ -1325,11 +1323,7 @@ class ScopeWalker:
         what it does with the parameter; anything else is assumed to depend on the order."""
         definition = self._local_definition(node.func)
         returned: list[Flow] = []
-        position = 0
-        for arg, flows in args:
-            index, position = position, position + (0 if arg.keyword or arg.star else 1)
-            if arg.star:
-                position = -1_000_000  # later positions are unknowable
+        for (index, arg), (_, flows) in zip(_positions([arg for arg, _ in args]), args):
             if not flows or arg.star == "**":
                 continue
             if arg.star:

@@ -128,6 +128,17 @@ def _index_only_checked(target: cst.BaseExpression, body: Sequence[cst.CSTNode])
     return total == allowed
 
 
+def _positions(args: Sequence[cst.Arg]) -> Iterable[tuple[int, cst.Arg]]:
+    """Each argument with the position it fills among the positional parameters (keywords and
+    unpacked ones count none); negative after an unpacked argument, where positions are unknowable."""
+    position = 0
+    for arg in args:
+        index, position = position, position + (0 if arg.keyword or arg.star else 1)
+        if arg.star:
+            position = -1_000_000
+        yield index, arg
+
+
 def _parameter(definition: cst.FunctionDef, position: int, arg: cst.Arg) -> str | None:
     params = definition.params
     if arg.keyword is not None:
