@@ -111,3 +111,13 @@ def test_a_command_line_option_is_judged_by_its_default_and_low_when_only_anothe
     assert level(None) is Level.LOW  # only `--mode max-autotune` does
     assert level("default") is Level.LOW
     assert autotune.evaluate(view("compile(model, mode=args.mode)")).level is Level.MEDIUM  # not an option
+
+
+def test_lengths_count_the_items_of_a_sequence_literal():
+    two_dimensions = Conditions.op_form([{"keyword": "pad", "positions": {"function": 1}, "lengths": [4]}])
+    assert two_dimensions.evaluate(view("F.pad(x, (1, 1, 2, 2))")).level is Level.CERTAIN
+    assert two_dimensions.evaluate(view("F.pad(x, pad=[0, 0, 1, 1])")).level is Level.CERTAIN
+    assert two_dimensions.evaluate(view("F.pad(x, (1, 1))")).level is Level.NONE
+    assert two_dimensions.evaluate(view("F.pad(x, 4)")).level is Level.NONE  # a number has no items
+    assert two_dimensions.evaluate(view("F.pad(x, padding)")).level is Level.MEDIUM
+    assert two_dimensions.evaluate(view("F.pad(x)")).level is Level.NONE  # no default: absent never holds

@@ -249,7 +249,7 @@ class Condition:
     argument: str | None  # None: the condition reads no argument and always holds, up to `cap`
     aliases: tuple[str, ...] = ()
     positions: Mapping[CallKind, int] = field(default_factory=dict)
-    test: str | None = None  # values | not_values | below | above | any_literal | given
+    test: str | None = None  # values | not_values | below | above | lengths | any_literal | given
     operand: Any = None  # the values, the bound, or True/False for `given`
     runtime_values: tuple[object, ...] = ()  # literals whose effect the library decides at run time
     when_absent: Level = Level.NONE
@@ -332,6 +332,8 @@ class Condition:
             return _number(value) and value > self.operand  # type: ignore[operator]
         if self.test == "given":
             return bool(self.operand)
+        if self.test == "lengths":
+            return isinstance(value, (tuple, list)) and len(value) in self.operand
         return True  # any_literal
 
     def evaluate(self, view: ArgumentView) -> Verdict:

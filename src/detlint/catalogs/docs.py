@@ -155,6 +155,8 @@ def _condition(condition: Condition) -> str:
         text = f"{parameter} < {condition.operand}"
     elif condition.test == "above":
         text = f"{parameter} > {condition.operand}"
+    elif condition.test == "lengths":
+        text = f"{parameter} holds {' or '.join(map(str, condition.operand))} items"
     else:
         values = " or ".join(f"`{_literal(value)}`" for value in condition.operand)
         text = f"{parameter} {'is' if condition.test == 'values' else 'is not'} {values}"

@@ -23,7 +23,7 @@ DEVICES = ("cuda", "cpu", "any")
 PASSES = ("forward", "backward", "both")
 MODE_OUTCOMES = ("raises", "deterministic", "nondeterministic")
 DEFAULT_OUTCOMES = ("nondeterministic", "deterministic")
-CONDITION_TESTS = ("values", "not_values", "given", "below", "above", "runtime")
+CONDITION_TESTS = ("values", "not_values", "given", "below", "above", "lengths", "runtime")
 SWITCH_SCOPES = ("all-ops", "cudnn", "workaround", "disables-checks", "op-order", "cpu-threads", "fusion")
 TENSOR_KINDS = (
     "integral-dtype", "integral-cast", "integral-result", "index-result", "index-result-on-request",
@@ -89,6 +89,10 @@ def _is_literal(value: Any) -> bool:
         return part is None or _is_scalar(part)
 
     return item(value) or (isinstance(value, list) and bool(value) and all(map(item, value)))
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _is_number(value: Any) -> bool:
@@ -187,6 +191,9 @@ def _test_problem(test: str, operand: Any) -> str | None:
         fits, expected = isinstance(operand, bool), "true or false"
     elif test in ("below", "above"):
         fits, expected = _is_number(operand), "a number"
+    elif test == "lengths":
+        fits = isinstance(operand, list) and bool(operand) and all(_is_count(item) for item in operand)
+        expected = "a non-empty list of item counts (integers from 0)"
     else:
         fits, expected = is_str(operand) is None, "a non-empty string saying what only run time shows"
     return None if fits else f"{test!r} must be {expected}"
@@ -221,7 +228,7 @@ def _condition_problem(value: Any, with_positions: bool) -> str | None:
     if len(tests) != 1:
         return f"exactly one of {', '.join(CONDITION_TESTS)}"
     test = tests[0]
-    if "default" in value and (test in ("given", "runtime") or not _is_scalar(value["default"])):
+    if "default" in value and (test in ("given", "lengths", "runtime") or not _is_scalar(value["default"])):
         return "'default' (the value when the argument is absent) goes with values/not_values/below/above"
     if test == "runtime" and ({"aliases", "positions"} & set(value)):
         return "a 'runtime' condition names at most the keyword it is about"
