@@ -39,7 +39,13 @@ def holds(candidate: OpEntry, call: ArgumentView) -> Level:
 
 def matching(candidates: list[OpEntry], call: ArgumentView) -> list[str]:
     """Ids of the entries whose conditions hold or may hold for the call."""
-    return [candidate.id for candidate in candidates if holds(candidate, call) is not Level.NONE]
+    return list(matching_levels(candidates, call))
+
+
+def matching_levels(candidates: list[OpEntry], call: ArgumentView) -> dict[str, Level]:
+    """The entries whose conditions hold or may hold for the call, with how sure that is."""
+    levels = {candidate.id: holds(candidate, call) for candidate in candidates}
+    return {entry_id: level for entry_id, level in levels.items() if level is not Level.NONE}
 
 
 def mode(index: OpIndex, entry_id: str, version: str) -> str | None:
@@ -101,13 +107,41 @@ def _written_as(candidate: OpEntry, source: str) -> bool:
     return any(name.split(".")[-1] == called for name in (*candidate.functions, *candidate.classes))
 
 
-def test_linear_modes_of_interpolate_are_flagged(torch):
-    [interpolate] = torch.by_function("torch.nn.functional.interpolate")
-    assert holds(interpolate, args('F.interpolate(x, scale_factor=2, mode="bilinear")', FUNCTION)) is Level.CERTAIN
-    assert holds(interpolate, args('F.interpolate(x, None, 2, "bicubic")', FUNCTION)) is Level.CERTAIN
-    assert holds(interpolate, args("F.interpolate(x, scale_factor=2, mode=m)", FUNCTION)) is Level.MEDIUM
-    [upsample] = torch.by_module_class("torch.nn.Upsample")
-    assert holds(upsample, args('nn.Upsample(None, 2, "trilinear")', CLASS)) is Level.CERTAIN
+def test_interpolate_modes_pick_their_entries(torch):
+    interpolate = torch.by_function("torch.nn.functional.interpolate")
+
+    def entries(call: str) -> dict[str, Level]:
+        return matching_levels(interpolate, args(call, FUNCTION))
+
+    certain = Level.CERTAIN
+    assert entries('F.interpolate(x, scale_factor=2, mode="bilinear")') == {"interpolate-bilinear-backward": certain}
+    assert entries('F.interpolate(x, None, 2, "bicubic")') == {"interpolate-linear-backward": certain}
+    antialiased = 'F.interpolate(x, scale_factor=2, mode="bilinear", antialias=True)'
+    assert entries(antialiased) == {"interpolate-antialias-backward": certain}
+    assert entries('F.interpolate(x, size=8, mode="nearest")') == {}
+    # A mode that is not a literal may be any of them.
+    assert set(entries("F.interpolate(x, scale_factor=2, mode=m)").values()) == {Level.MEDIUM}
+    upsample = torch.by_module_class("torch.nn.Upsample")
+    assert matching_levels(upsample, args('nn.Upsample(None, 2, "trilinear")', CLASS)) == {
+        "interpolate-trilinear-backward": certain
+    }
+
+
+def test_the_pad_length_picks_the_padding_kernel(torch):
+    pad = torch.by_function("torch.nn.functional.pad")
+
+    def entries(call: str) -> dict[str, Level]:
+        return matching_levels(pad, args(call, FUNCTION))
+
+    assert entries('F.pad(x, (1, 1, 1, 1), mode="reflect")') == {"pad-reflect-2d-backward": Level.CERTAIN}
+    assert entries('F.pad(x, [2, 2], "reflect")') == {"pad-reflect-backward": Level.CERTAIN}
+    assert entries('F.pad(x, (0, 0, 0, 0, 1, 1), "replicate")') == {"pad-replicate-3d-5d-backward": Level.CERTAIN}
+    # A pad that is not a literal may have any length.
+    assert entries('F.pad(x, (1,) * 6, "replicate")') == {
+        "pad-replicate-3d-5d-backward": Level.MEDIUM,
+        "pad-replicate-4d-backward": Level.MEDIUM,
+    }
+    assert entries("F.pad(x, (1, 1, 1, 1))") == {}
 
 
 @pytest.mark.parametrize(
@@ -125,6 +159,12 @@ def test_linear_modes_of_interpolate_are_flagged(torch):
         ("embedding-bag-sum-mean-backward", "1.8", "raises", "1.9", "deterministic"),
         ("max-unpool", "1.12", "nondeterministic", "1.13", "raises"),
         ("cumsum-float", "1.12", "nondeterministic", "1.13", "raises"),
+        ("cumsum-float", "2.5", "raises", "2.6", "deterministic"),
+        ("interpolate-bilinear-backward", "2.0", "raises", "2.1", "deterministic"),
+        ("upsample-bilinear-backward", "2.0", "raises", "2.1", "deterministic"),
+        ("interpolate-trilinear-backward", "2.8", "raises", "2.9", "deterministic"),
+        ("reflection-pad2d-backward", "2.6", "raises", "2.7", "deterministic"),
+        ("pad-reflect-2d-backward", "2.6", "raises", "2.7", "deterministic"),
         ("grid-sample-backward", "1.8", "nondeterministic", "1.9", "raises"),
         ("scatter-cuda", "2.0", "nondeterministic", "2.1", "deterministic"),
         ("scatter-reduce-prod", "2.0", "nondeterministic", "2.1", "raises"),
@@ -132,8 +172,9 @@ def test_linear_modes_of_interpolate_are_flagged(torch):
         ("uninitialized-memory", "2.0", "nondeterministic", "2.1", "deterministic"),
         ("replication-pad2d-backward", "2.1", "raises", "2.2", "deterministic"),
         ("pad-replicate-4d-backward", "2.1", "raises", "2.2", "deterministic"),
-        ("replication-pad1d-backward", "2.7", "raises", "2.8", "deterministic"),
-        ("replication-pad3d-backward", "2.7", "raises", "2.8", "deterministic"),
+        ("replication-pad1d-backward", "2.2", "raises", "2.3", "deterministic"),
+        ("replication-pad3d-backward", "2.2", "raises", "2.3", "deterministic"),
+        ("pad-replicate-3d-5d-backward", "2.2", "raises", "2.3", "deterministic"),
         ("cublas-matmul", "2.9", "raises", "2.10", "deterministic"),
         ("compile-autotune", "2.9", "nondeterministic", "2.10", "deterministic"),
     ],
@@ -155,6 +196,7 @@ def test_verdicts_change_where_the_docstrings_changed(torch, entry_id, before, o
         "fractional-max-pool3d-backward",
         "interpolate-linear-backward",
         "reflection-pad1d-backward",
+        "pad-reflect-backward",
         "nll-loss-2d",
         "ctc-loss-backward",
         "embedding-bag-max-backward",
@@ -164,6 +206,11 @@ def test_verdicts_change_where_the_docstrings_changed(torch, entry_id, before, o
 )
 def test_ops_without_a_deterministic_implementation_raise_from_1_7_to_2_11(torch, entry_id):
     assert {mode(torch, entry_id, version) for version in TORCH_MINORS} == {"raises"}
+
+
+def test_index_reduce_raises_under_the_mode_from_the_release_that_added_it(torch):
+    assert mode(torch, "index-reduce", "1.11") is None
+    assert {mode(torch, "index-reduce", version) for version in ("1.12", "2.0", "2.11")} == {"raises"}
 
 
 def test_reflection_pad3d_is_catalogued_from_1_10_when_the_module_appeared(torch):
@@ -405,8 +452,10 @@ def test_reference_page_rows_read_as_the_facts(torch):
     [kthvalue] = [line for line in page.splitlines() if line.startswith("| kthvalue |")]
     assert "`>=1.8,<2.10`: **raises**" in kthvalue
     assert "`>=2.10`: deterministic, deterministic without it too *(unverified)*" in kthvalue
-    [interpolate] = [line for line in page.splitlines() if line.startswith("| interpolate (linear modes")]
-    assert '`mode` is `"linear"` or `"bilinear"` or `"bicubic"` or `"trilinear"` (default `"nearest"`)' in interpolate
+    [interpolate] = [line for line in page.splitlines() if line.startswith("| interpolate (mode linear or bicubic")]
+    assert '`mode` is `"linear"` or `"bicubic"` (default `"nearest"`)' in interpolate
+    [reflect] = [line for line in page.splitlines() if line.startswith('| pad (mode="reflect", two padded')]
+    assert "`pad` holds 4 items" in reflect and "`>=2.7`: deterministic" in reflect
     assert "`weights` not given" in page and "*at run time:* the input is 1-D" in page
 
 

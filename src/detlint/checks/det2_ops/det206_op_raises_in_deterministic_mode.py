@@ -59,7 +59,7 @@ class OpRaisesInDeterministicMode(ProjectRule):
         "import torch\nimport torch.nn.functional as F\n\ndef train(model, loader, optimizer):\n"
         "    torch.use_deterministic_algorithms(True)\n    for images, labels in loader:\n"
         "        images = images.cuda().float() / 255\n"
-        "        images = F.interpolate(images, size=(320, 320), mode='bilinear')\n"
+        "        images = F.interpolate(images, size=(320, 320), mode='bicubic')\n"
         "        model(images).sum().backward()\n        optimizer.step()\n\nif __name__ == '__main__':\n"
         "    train(None, [], None)\n",
     )
@@ -77,8 +77,8 @@ class OpRaisesInDeterministicMode(ProjectRule):
         "import torch\nimport torch.nn.functional as F\n\ndef train(model, loader, optimizer):\n"
         "    torch.use_deterministic_algorithms(True)\n    for images, labels in loader:\n"
         "        images = images.cuda().requires_grad_()\n"
-        "        resized = F.interpolate(images, size=(320, 320), mode='bilinear')  # DET206\n"
-        "        masks = F.interpolate(model(resized), scale_factor=2, mode='bilinear')  # DET206\n"
+        "        resized = F.interpolate(images, size=(320, 320), mode='bicubic')  # DET206\n"
+        "        masks = F.interpolate(model(resized), scale_factor=2, mode='bicubic')  # DET206\n"
         "        masks.sum().backward()\n        optimizer.step()\n\nif __name__ == '__main__':\n"
         "    train(None, [], None)\n",
     )

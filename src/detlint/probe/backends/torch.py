@@ -467,13 +467,19 @@ _MODES = ("nearest", "linear", "bilinear", "bicubic", "trilinear", "area", "near
 _MODE_DIMS = {"linear": 1, "trilinear": 3}
 
 
+# The mode an entry stands for when the call's mode is not a literal.
+_ENTRY_MODES = {"interpolate-linear-backward": "linear", "interpolate-trilinear-backward": "trilinear"}
+
+
 def _interpolate_plan(op: str | None, arguments: Mapping[str, Any], scale: int) -> Plan:
-    mode = choice(arguments, "mode", _MODES, "bilinear")
+    mode = choice(arguments, "mode", _MODES, _ENTRY_MODES.get(op or "", "bilinear"))
     align = arguments.get("align_corners")
     linear = mode in ("linear", "bilinear", "bicubic", "trilinear")
     return {
         "mode": mode,
         "align_corners": (align if isinstance(align, bool) else False) if linear else None,
+        "antialias": mode in ("bilinear", "bicubic")
+        and flag(arguments, "antialias", op == "interpolate-antialias-backward"),
         "dims": _MODE_DIMS.get(mode, 2),
         "scale": scale,
     }
@@ -486,9 +492,11 @@ def _spatial(t: Ctx, dims: int, scale: int, grad: bool = True):
 
 @_recipe("interpolate_backward", plan=_interpolate_plan, backward=True)
 def interpolate_backward(t: Ctx, plan: Plan):
-    """F.interpolate(scale_factor=2, mode=...) forward and backward; the call's mode and align_corners."""
+    """F.interpolate(scale_factor=2) forward and backward, with the call's mode, align_corners, antialias."""
     source = _spatial(t, plan["dims"], plan["scale"])
     options = {"mode": plan["mode"], "align_corners": plan["align_corners"]}
+    if plan["antialias"]:  # a keyword older releases do not take
+        options["antialias"] = True
     return t.backward(lambda x: t.F.interpolate(x, scale_factor=2, **options), source)
 
 
@@ -503,7 +511,8 @@ _PAD_DIMS = {
     "reflection-pad1d-backward": 1,
     "reflection-pad2d-backward": 2,
     "reflection-pad3d-backward": 3,
-    "pad-reflect-backward": 2,
+    "pad-reflect-backward": 1,
+    "pad-reflect-2d-backward": 2,
     "replication-pad1d-backward": 1,
     "replication-pad2d-backward": 2,
     "replication-pad3d-backward": 3,
