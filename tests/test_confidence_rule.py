@@ -33,7 +33,7 @@ def _reported(files, code: str) -> list[str]:
     return [finding.confidence.value for finding in check_project(files, floor=Confidence.LOW) if finding.code == code]
 
 
-def _det201(mode: str = "'bilinear'", device: str = "'cuda'", train: str = "    out.sum().backward()"):
+def _det201(mode: str = "'bicubic'", device: str = "'cuda'", train: str = "    out.sum().backward()"):
     files = {"model.py": MODEL.format(mode=mode), "train.py": TRAIN.format(device=device, train=train)}
     (finding,) = [finding for finding in check_project(files) if finding.code == "DET201"]
     return finding
@@ -55,7 +55,7 @@ def test_low_when_the_device_that_decides_is_unknown_statically():
 
 def test_a_backward_only_op_on_a_path_that_never_trains_is_not_reported_even_at_low():
     files = {
-        "model.py": MODEL.format(mode="'bilinear'"),
+        "model.py": MODEL.format(mode="'bicubic'"),
         "train.py": TRAIN.format(device="'cuda'", train="    print(out)"),
     }
     assert _reported(files, "DET201") == []
@@ -64,7 +64,7 @@ def test_a_backward_only_op_on_a_path_that_never_trains_is_not_reported_even_at_
 
 
 def test_low_when_no_entry_point_reaches_the_code():
-    files = {"model.py": MODEL.format(mode="'bilinear'")}
+    files = {"model.py": MODEL.format(mode="'bicubic'")}
     (finding,) = [finding for finding in check_project(files) if finding.code == "DET201"]
     assert finding.confidence.value == "low"
     assert "No entry point of this project reaches it" in finding.detail
