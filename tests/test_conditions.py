@@ -120,4 +120,8 @@ def test_lengths_count_the_items_of_a_sequence_literal():
     assert two_dimensions.evaluate(view("F.pad(x, (1, 1))")).level is Level.NONE
     assert two_dimensions.evaluate(view("F.pad(x, 4)")).level is Level.NONE  # a number has no items
     assert two_dimensions.evaluate(view("F.pad(x, padding)")).level is Level.MEDIUM
+    # The count is written out even where the values are not.
+    assert two_dimensions.evaluate(view("F.pad(x, [left, right, top, bottom])")).level is Level.CERTAIN
+    assert two_dimensions.evaluate(view("F.pad(x, (p, p))")).level is Level.NONE
+    assert two_dimensions.evaluate(view("F.pad(x, (*sides, 1))")).level is Level.MEDIUM
     assert two_dimensions.evaluate(view("F.pad(x)")).level is Level.NONE  # no default: absent never holds

@@ -238,6 +238,16 @@ def any_of(verdicts: Iterable[Verdict]) -> Verdict:
     return strongest
 
 
+def _displayed_items(node: cst.BaseExpression) -> object:
+    """The items a tuple or list display writes out, whatever they hold (`[left, right]` has two), or
+    NOT_LITERAL where a starred item makes the count unknowable."""
+    if isinstance(node, (cst.Tuple, cst.List)) and not any(
+        isinstance(element, cst.StarredElement) for element in node.elements
+    ):
+        return tuple(element.value for element in node.elements)
+    return NOT_LITERAL
+
+
 _NO_DEFAULT = object()
 _WHEN_ABSENT = {True: Level.CERTAIN, False: Level.NONE, "runtime": Level.LOW}
 
@@ -345,6 +355,8 @@ class Condition:
         option = ""
         if found is not None:
             value = view.literal(found.value)
+            if self.test == "lengths" and value is NOT_LITERAL:
+                value = _displayed_items(found.value)
             level = self._level(value)
             if isinstance(value, CommandLineDefault) and self._level(value.value) is not Level.CERTAIN:
                 option = code_of(found.value)
