@@ -513,3 +513,15 @@ def test_det204_is_medium_on_a_training_path_whose_listed_ops_vary_only_under_a_
     inference = inference.replace("    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)\n", "")
     inference += "    torch.save(model(torch.load('x.pt').cuda()), 'y.pt')\n"
     assert _reported({"train.py": inference, "models.py": models}, "DET204") == ["low"]
+
+
+def test_det204_is_low_where_every_op_it_would_change_varies_only_under_a_run_time_condition():
+    inference = (
+        "import torch\n\nif __name__ == '__main__':\n    scores = torch.load('scores.pt').cuda()\n"
+        "    torch.save({op}, 'out.pt')\n"
+    )
+    # cumsum varies only on floating-point input, which a loaded tensor may or may not hold.
+    assert _reported({"run.py": inference.format(op="scores.cumsum(1)")}, "DET204") == ["low"]
+    # index_add varies whatever it is given: the switch is needed for sure.
+    sure = "torch.zeros(4, device='cuda').index_add_(0, scores.long(), scores)"
+    assert _reported({"run.py": inference.format(op=f"({sure}, scores.cumsum(1))")}, "DET204") == ["high"]

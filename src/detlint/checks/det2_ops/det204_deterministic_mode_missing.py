@@ -22,7 +22,9 @@ class DeterministicModeMissing(ProjectRule):
     (cuDNN's LSTM; in inference DET201 reports that op alone), or it trains a model whose layers are
     not seen (medium). Where every such op varies only when a command-line option is given
     (`torch.compile(model, mode=args.compile_mode)` with `--compile-mode` defaulting to None), it is
-    low, or medium on a path that trains (its layers' backward kernels may vary unseen).
+    low, or medium on a path that trains (its layers' backward kernels may vary unseen). Where every op
+    it would change varies only under a run-time condition (`cumsum` of a tensor that may not hold
+    floats) or lies on a path not known to run, it is low too.
 
     ## Why is this bad?
     By default PyTorch picks the fastest CUDA kernels, and many of them (atomic-add reductions,
@@ -127,34 +129,12 @@ class DeterministicModeMissing(ProjectRule):
                 continue  # cuDNN's flag covers every op the path is seen to run
             if not index.keeps_results(state.entry):
                 continue  # a demo, a benchmark or a self-check
-            confidence, unseen = cuda.confidence, ""
-            varying = view.varying_ops_fixed_by_mode(state)
-            if not [reached for reached in varying if not reached.event.option]:
-                outside = state.outside_model if state.trains("torch") else None
-                if outside is not None:
-                    # It trains a model whose layers are not seen: its kernels may vary.
-                    confidence = Confidence.weakest(confidence, Confidence.MEDIUM)
-                    unseen = (
-                        f" No op the project shows varies, but the path trains a model whose layers are not seen "
-                        f"(`{short_code(outside.event.site.anchor)}`), and its kernels may (medium confidence)."
-                    )
-                elif varying:
-                    # The ops it would change vary only when the command line asks (`--compile-mode max-autotune`);
-                    # a path that trains also runs the backward kernels of layers built where it cannot see.
-                    options = ", ".join(f"`{option}`" for option in sorted({r.event.option for r in varying}))
-                    trains = state.trains("torch")
-                    confidence = Confidence.weakest(confidence, Confidence.MEDIUM if trains else Confidence.LOW)
-                    unseen = (
-                        f" The ops it would change vary only when the command line sets {options} to a "
-                        "value other than its default"
-                        + (
-                            "; the path trains, and the layers it trains may vary too (medium confidence)."
-                            if trains
-                            else " (low confidence)."
-                        )
-                    )
-                else:
-                    continue  # no op on the path is known to vary: nothing the switch would change is seen
+            reasons = self._reasons(view, state, view.varying_ops_fixed_by_mode(state))
+            if not reasons:
+                continue  # no op on the path is known to vary: nothing the switch would change is seen
+            level, why = max(reasons, key=lambda reason: reason[0].rank)  # the first of equals
+            confidence = Confidence.weakest(cuda.confidence, level)
+            unseen = why if confidence.rank < cuda.confidence.rank or level is not Confidence.HIGH else ""
             yield entry_finding(
                 self,
                 index,
@@ -172,3 +152,46 @@ class DeterministicModeMissing(ProjectRule):
                 confidence=confidence,
                 fix_code="torch.use_deterministic_algorithms(True)",
             )
+
+    @staticmethod
+    def _reasons(view: OpCatalogView, state, varying) -> list[tuple[Confidence, str]]:
+        """How sure each reason for the switch is, with what the detail then says: ops the project shows
+        that vary, a trained model whose layers are not seen, ops that vary only when the command line asks."""
+        reasons: list[tuple[Confidence, str]] = []
+        shown = [reached for reached in varying if not reached.event.option]
+        if shown:
+            # Ops matched only under a run-time condition (cumsum of what may be floats) or on a path not known
+            # to run leave the switch as uncertain; an op the mode demands the fix of (cuDNN's LSTM) is sure.
+            def uncertain(reached) -> bool:
+                entry, _ = view.judged(reached.event)
+                level = Confidence.weakest(reached.confidence, reached.event.confidence)
+                return level is Confidence.LOW and not entry.mode_demands_its_fix
+
+            if not all(map(uncertain, shown)):
+                reasons.append((Confidence.HIGH, ""))
+            else:
+                reasons.append(
+                    (Confidence.LOW, " Each op it would change varies only under a condition the source does not show "
+                     "(low confidence).")
+                )
+        trains = state.trains("torch")
+        outside = state.outside_model if trains else None
+        if outside is not None:
+            # It trains a model whose layers are not seen: its kernels may vary.
+            reasons.append(
+                (Confidence.MEDIUM, " No op the project shows is sure to vary, but the path trains a model whose "
+                 f"layers are not seen (`{short_code(outside.event.site.anchor)}`), and its kernels may (medium "
+                 "confidence).")
+            )
+        options = sorted({reached.event.option for reached in varying if reached.event.option})
+        if options:
+            # The ops it would change vary only when the command line asks (`--compile-mode max-autotune`);
+            # a path that trains also runs the backward kernels of layers built where it cannot see.
+            listed = ", ".join(f"`{option}`" for option in options)
+            reasons.append(
+                (Confidence.MEDIUM if trains else Confidence.LOW,
+                 f" The ops it would change vary only when the command line sets {listed} to a value other than its "
+                 "default" + ("; the path trains, and the layers it trains may vary too (medium confidence)."
+                              if trains else " (low confidence)."))
+            )
+        return reasons
