@@ -302,3 +302,19 @@ def test_a_loop_over_what_a_model_computed_is_no_loop_over_data():
         "    optimizer.step()\n\nif __name__ == '__main__':\n    train(None, None, None)\n"
     )
     assert [f.code for f in check_project({"train.py": source}) if f.code == "DET206"] == ["DET206"]
+
+
+@pytest.mark.parametrize(
+    ("call", "named"),
+    [
+        ("F.interpolate(x, scale_factor=2, mode=m)", "It runs interpolate (mode linear or bicubic, backward)."),
+        ("F.pad(x, p, mode='reflect')", 'It runs pad (mode="reflect", one or three padded dimensions, backward).'),
+    ],
+)
+def test_a_call_the_mode_may_fix_or_make_raise_is_left_to_the_op_rule(call, named):
+    # `m` may be bilinear, which the mode fixes, or bicubic, which it makes raise: the switch is not sure to fix it.
+    codes = _codes(call)
+    assert "listed by DET204" not in codes
+    finding = codes["DET201"]
+    assert finding.confidence.value == "medium"
+    assert named in finding.detail  # the variants that fare as badly as the one reported, not every match

@@ -130,7 +130,7 @@ class OpUse:
     reaching: tuple[tuple[EntryState, Reached], ...]  # entry points whose path calls it (and trains, for backward ops)
     # A backward op reached only under no_grad or on paths that never train: its backward pass is not seen to run.
     forward_only: bool = False
-    variants: tuple[str, ...] = ()  # the ops of every entry that matched the call, when several did
+    variants: tuple[str, ...] = ()  # the ops of the entries that matched the call and fare as badly, when several did
 
     @property
     def op_name(self) -> str:
@@ -180,11 +180,15 @@ class OpCatalogView:
         one per call site, less those `covered(state, entry)` says another switch already covers: what its
         per-entry finding (DET204, DET207) lists."""
         found: dict[tuple[str, Span], Reached] = {}
-        for reached, entry, status in self.running(state):
+        running = list(self.running(state))
+        unfixed = _sites_the_mode_may_not_fix(running)
+        for reached, entry, status in running:
             if covered is not None and covered(state, entry):
                 continue
-            if status.default != "deterministic" and status.deterministic_mode == "deterministic":
-                found.setdefault((reached.event.site.path, reached.event.site.span), reached)
+            site = _site(reached)
+            fixed = status.default != "deterministic" and status.deterministic_mode == "deterministic"
+            if fixed and site not in unfixed:
+                found.setdefault(site, reached)
         return list(found.values())
 
     def varying_ops_fixed_by_mode(self, state: EntryState) -> list[Reached]:
@@ -195,12 +199,17 @@ class OpCatalogView:
         whose fix is the cuBLAS workspace setting the mode requires) and on a training path; in inference
         DET201 reports it alone."""
         trains = state.trains(self.package)
+        running = list(self.running(state))
+        unfixed = _sites_the_mode_may_not_fix(running)
         return [
             reached
-            for reached, entry, status in self.running(state)
+            for reached, entry, status in running
             if status.default != "deterministic"
             and not entry.only_when_misused
-            and (status.deterministic_mode == "deterministic" or (trains and entry.mode_demands_its_fix))
+            and (
+                (status.deterministic_mode == "deterministic" and _site(reached) not in unfixed)
+                or (trains and entry.mode_demands_its_fix)
+            )
         ]
 
     def pin(self, index: ProjectIndex) -> list[RelatedLocation]:
@@ -229,7 +238,8 @@ class OpCatalogView:
                 elif id(reached.event) not in reaching:
                     not_uses.add(id(reached.event))
         # Entries that differ only in what the inputs hold at run time (`scatter_add_` on a 1-D or an
-        # N-D input) all match one call: it is one use, judged by the variant that fares worst.
+        # N-D input) all match one call: it is one use, judged by the variant that fares worst and named
+        # by the variants that fare as badly.
         by_site: dict[tuple[str, Span], OpUse] = {}
         for facts, event in index.events(EventKind.OP):
             judged = self.judged(event)
@@ -247,9 +257,10 @@ class OpCatalogView:
             key = (facts.path, event.site.span)
             known = by_site.get(key)
             if known is not None:
-                variants = (*(known.variants or (known.entry.op,)), entry.op)
                 worst = use if _risk(use.status) > _risk(known.status) else known
-                use = replace(worst, variants=variants)
+                if _risk(use.status) == _risk(known.status):
+                    worst = replace(worst, variants=(*(known.variants or (known.entry.op,)), entry.op))
+                use = worst
             by_site[key] = use
         yield from by_site.values()
 
@@ -263,6 +274,21 @@ class OpCatalogView:
             "framework": self.package,
             "framework_version": self.version,
         }
+
+
+def _site(reached: Reached) -> tuple[str, Span]:
+    return reached.event.site.path, reached.event.site.span
+
+
+def _sites_the_mode_may_not_fix(running: list[tuple[Reached, OpEntry, Status]]) -> set[tuple[str, Span]]:
+    """Calls that also match an entry the mode does not make deterministic: `F.interpolate(x, mode=m)`
+    may be bilinear, which the mode fixes, or bicubic, which it makes raise. Such a call is DET201's or
+    DET206's, not one the switch is sure to fix."""
+    return {
+        _site(reached)
+        for reached, _, status in running
+        if status.default != "deterministic" and status.deterministic_mode != "deterministic"
+    }
 
 
 def _risk(status: Status) -> tuple[bool, int]:
