@@ -87,6 +87,28 @@ def test_plans_honour_the_calls_literal_arguments():
     assert _plan("tf_fractional_pool", None, seed=7)["seed"] == 7
 
 
+def test_each_interpolation_and_padding_entry_plans_the_kernel_it_stands_for():
+    def planned(recipe: str, op: str, **arguments) -> dict:
+        plan = _plan(recipe, op, **arguments)
+        return {key: plan[key] for key in ("mode", "antialias", "dims") if key in plan}
+
+    assert planned("interpolate_backward", "interpolate-linear-backward") == {
+        "mode": "linear", "antialias": False, "dims": 1
+    }
+    assert planned("interpolate_backward", "interpolate-linear-backward", mode="bicubic")["mode"] == "bicubic"
+    assert planned("interpolate_backward", "interpolate-bilinear-backward")["mode"] == "bilinear"
+    assert planned("interpolate_backward", "interpolate-trilinear-backward") == {
+        "mode": "trilinear", "antialias": False, "dims": 3
+    }
+    assert planned("interpolate_backward", "interpolate-antialias-backward") == {
+        "mode": "bilinear", "antialias": True, "dims": 2
+    }
+    # antialias applies to bilinear and bicubic only
+    assert planned("interpolate_backward", None, mode="trilinear", antialias=True)["antialias"] is False
+    assert planned("reflection_pad_backward", "pad-reflect-backward")["dims"] == 1
+    assert planned("reflection_pad_backward", "pad-reflect-2d-backward")["dims"] == 2
+
+
 def test_arguments_that_do_not_fit_fall_back_to_the_defaults():
     assert _plan("scatter_reduce", None, reduce="no-such-reduction")["reduce"] == "sum"
     assert _plan("index_put_accumulate", None, accumulate="yes")["accumulate"] is True
