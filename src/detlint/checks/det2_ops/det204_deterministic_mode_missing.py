@@ -132,9 +132,8 @@ class DeterministicModeMissing(ProjectRule):
             reasons = self._reasons(view, state, view.varying_ops_fixed_by_mode(state))
             if not reasons:
                 continue  # no op on the path is known to vary: nothing the switch would change is seen
-            level, why = max(reasons, key=lambda reason: reason[0].rank)  # the first of equals
+            level, unseen = max(reasons, key=lambda reason: reason[0].rank)  # the first of equals
             confidence = Confidence.weakest(cuda.confidence, level)
-            unseen = why if confidence.rank < cuda.confidence.rank or level is not Confidence.HIGH else ""
             yield entry_finding(
                 self,
                 index,
@@ -155,8 +154,9 @@ class DeterministicModeMissing(ProjectRule):
 
     @staticmethod
     def _reasons(view: OpCatalogView, state, varying) -> list[tuple[Confidence, str]]:
-        """How sure each reason for the switch is, with what the detail then says: ops the project shows
-        that vary, a trained model whose layers are not seen, ops that vary only when the command line asks."""
+        """How sure each reason for the switch is, with what the detail then adds (nothing for a sure one): ops
+        the project shows that vary, a trained model whose layers are not seen, ops that vary only when the
+        command line asks."""
         reasons: list[tuple[Confidence, str]] = []
         shown = [reached for reached in varying if not reached.event.option]
         if shown:
