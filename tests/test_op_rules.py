@@ -318,3 +318,18 @@ def test_a_call_the_mode_may_fix_or_make_raise_is_left_to_the_op_rule(call, name
     finding = codes["DET201"]
     assert finding.confidence.value == "medium"
     assert named in finding.detail  # the variants that fare as badly as the one reported, not every match
+
+
+def test_variants_that_fare_alike_are_reported_as_surely_as_the_surest_match():
+    # Both reflect entries raise before 2.7; the option's default pads two dimensions, which the
+    # two-dimension entry matches as a default run (medium), the other only for other values (low).
+    source = (
+        "import argparse\nimport torch\nimport torch.nn.functional as F\n\nparser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--pad', type=int, nargs=4, default=[1, 1, 1, 1])\n\nif __name__ == '__main__':\n"
+        "    args = parser.parse_args()\n    torch.use_deterministic_algorithms(True)\n"
+        "    x = torch.load('x.pt').cuda().requires_grad_()\n"
+        "    F.pad(x, args.pad, mode='reflect').sum().backward()\n"
+    )
+    [finding] = [f for f in check_project({"train.py": source}, target_versions={"torch": "2.0"}) if f.code == "DET206"]
+    assert (finding.properties["op"], finding.confidence.value) == ("pad-reflect-2d-backward", "medium")
+    assert "one or three padded dimensions" in finding.detail and "two padded dimensions" in finding.detail

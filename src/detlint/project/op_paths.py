@@ -259,7 +259,9 @@ class OpCatalogView:
             if known is not None:
                 worst = use if _risk(use.status) > _risk(known.status) else known
                 if _risk(use.status) == _risk(known.status):
-                    worst = replace(worst, variants=(*(known.variants or (known.entry.op,)), entry.op))
+                    # As bad either way: the surer match says how sure the finding is.
+                    surer = use if use.event.confidence.rank > known.event.confidence.rank else known
+                    worst = replace(surer, variants=(*(known.variants or (known.entry.op,)), entry.op))
                 use = worst
             by_site[key] = use
         yield from by_site.values()
