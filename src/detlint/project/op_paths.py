@@ -180,15 +180,9 @@ class OpCatalogView:
         one per call site, less those `covered(state, entry)` says another switch already covers: what its
         per-entry finding (DET204, DET207) lists."""
         found: dict[tuple[str, Span], Reached] = {}
-        running = list(self.running(state))
-        unfixed = _sites_the_mode_may_not_fix(running)
-        for reached, entry, status in running:
-            if covered is not None and covered(state, entry):
-                continue
-            site = _site(reached)
-            fixed = status.default != "deterministic" and status.deterministic_mode == "deterministic"
-            if fixed and site not in unfixed:
-                found.setdefault(site, reached)
+        for reached, entry, _, fixed in self._running_fixed(state):
+            if fixed and not (covered is not None and covered(state, entry)):
+                found.setdefault(_site(reached), reached)
         return list(found.values())
 
     def varying_ops_fixed_by_mode(self, state: EntryState) -> list[Reached]:
@@ -199,17 +193,23 @@ class OpCatalogView:
         whose fix is the cuBLAS workspace setting the mode requires) and on a training path; in inference
         DET201 reports it alone."""
         trains = state.trains(self.package)
-        running = list(self.running(state))
-        unfixed = _sites_the_mode_may_not_fix(running)
         return [
             reached
-            for reached, entry, status in running
+            for reached, entry, status, fixed in self._running_fixed(state)
             if status.default != "deterministic"
             and not entry.only_when_misused
-            and (
-                (status.deterministic_mode == "deterministic" and _site(reached) not in unfixed)
-                or (trains and entry.mode_demands_its_fix)
-            )
+            and (fixed or (trains and entry.mode_demands_its_fix))
+        ]
+
+    def _running_fixed(self, state: EntryState) -> list[tuple[Reached, OpEntry, Status, bool]]:
+        """`running`, with whether the mode is sure to make each call deterministic: the call varies, and
+        no entry it matches is one the mode leaves varying or makes raise (`F.interpolate(x, mode=m)` may
+        be bilinear, which the mode fixes, or bicubic, which it makes raise: DET201's or DET206's call)."""
+        running = list(self.running(state))
+        unsure = {_site(reached) for reached, _, status in running if _varies_under_mode(status)}
+        return [
+            (reached, entry, status, _fixed_by_mode(status) and _site(reached) not in unsure)
+            for reached, entry, status in running
         ]
 
     def pin(self, index: ProjectIndex) -> list[RelatedLocation]:
@@ -257,12 +257,12 @@ class OpCatalogView:
             key = (facts.path, event.site.span)
             known = by_site.get(key)
             if known is not None:
-                worst = use if _risk(use.status) > _risk(known.status) else known
                 if _risk(use.status) == _risk(known.status):
                     # As bad either way: the surer match says how sure the finding is.
                     surer = use if use.event.confidence.rank > known.event.confidence.rank else known
-                    worst = replace(surer, variants=(*(known.variants or (known.entry.op,)), entry.op))
-                use = worst
+                    use = replace(surer, variants=(*(known.variants or (known.entry.op,)), entry.op))
+                elif _risk(use.status) < _risk(known.status):
+                    use = known
             by_site[key] = use
         yield from by_site.values()
 
@@ -282,15 +282,14 @@ def _site(reached: Reached) -> tuple[str, Span]:
     return reached.event.site.path, reached.event.site.span
 
 
-def _sites_the_mode_may_not_fix(running: list[tuple[Reached, OpEntry, Status]]) -> set[tuple[str, Span]]:
-    """Calls that also match an entry the mode does not make deterministic: `F.interpolate(x, mode=m)`
-    may be bilinear, which the mode fixes, or bicubic, which it makes raise. Such a call is DET201's or
-    DET206's, not one the switch is sure to fix."""
-    return {
-        _site(reached)
-        for reached, _, status in running
-        if status.default != "deterministic" and status.deterministic_mode != "deterministic"
-    }
+def _fixed_by_mode(status: Status) -> bool:
+    """Nondeterministic by default, and deterministic under the mode."""
+    return status.default != "deterministic" and status.deterministic_mode == "deterministic"
+
+
+def _varies_under_mode(status: Status) -> bool:
+    """Nondeterministic by default, and not made deterministic by the mode (it raises or still varies)."""
+    return status.default != "deterministic" and status.deterministic_mode != "deterministic"
 
 
 def _risk(status: Status) -> tuple[bool, int]:
