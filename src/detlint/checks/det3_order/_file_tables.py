@@ -32,6 +32,58 @@ def _definitions(rule: object, module: cst.Module) -> Definitions:
     return cached
 
 
+def _class_bases(rule: object, module: cst.Module) -> dict[str, list[str]]:
+    """For each module-level class, the classes of the same file it derives from directly (cached)."""
+    cached = rule.__dict__.get("_order_class_bases")
+    if cached is None:
+        classes = _definitions(rule, module)[1]
+        cached = rule.__dict__["_order_class_bases"] = {
+            statement.name.value: [
+                base
+                for arg in statement.bases
+                if (base := (dotted_name(arg.value) or "").rpartition(".")[2]) in classes
+                and base != statement.name.value
+            ]
+            for statement in module.body
+            if isinstance(statement, cst.ClassDef)
+        }
+    return cached
+
+
+def _ancestors(rule: object, module: cst.Module, name: str) -> list[str]:
+    """The file's classes that `name` derives from, nearest first (a base of a base after its base)."""
+    bases = _class_bases(rule, module)
+    found: list[str] = []
+    pending = list(bases.get(name, ()))
+    while pending:
+        base = pending.pop(0)
+        if base not in found and base != name:
+            found.append(base)
+            pending.extend(bases.get(base, ()))
+    return found
+
+
+def _method_in_hierarchy(rule: object, module: cst.Module, class_name: str, method: str) -> cst.FunctionDef | None:
+    """What `self.<method>` is in `class_name`: its own definition or the nearest inherited one in the file."""
+    classes = _definitions(rule, module)[1]
+    for owner in (class_name, *_ancestors(rule, module, class_name)):
+        definition = classes.get(owner, {}).get(method)
+        if definition is not None:
+            return definition
+    return None
+
+
+def _overrides(rule: object, module: cst.Module, class_name: str, method: str) -> list[cst.FunctionDef]:
+    """The definitions of `method` in the file's classes derived from `class_name`: what `self.<method>(...)`
+    in `class_name` runs when the object is one of them (a template method's steps)."""
+    classes = _definitions(rule, module)[1]
+    return [
+        methods[method]
+        for name, methods in classes.items()
+        if method in methods and class_name in _ancestors(rule, module, name)
+    ]
+
+
 def _read_in_definitions(rule: object, module: cst.Module) -> set[str]:
     """The globals the file's functions, lambdas and classes may read: the names they mention where no
     enclosing function binds them (`def setup(args)` reads its parameter, not a global `args`). A

@@ -38,6 +38,7 @@ class Use:
     at: cst.CSTNode | None = field(default=None, compare=False)
     returns: bool = False  # handed back to the caller (returned or yielded): the callers decide
     passed: bool = False  # passed to a function that is not read (not returned, stored or kept)
+    nested: int = 0  # handed on as an element this many containers deep (`yield (root, dirs, files)`: 1)
 
 
 @dataclass(eq=False)
@@ -140,9 +141,10 @@ def _unique(flows: Flows) -> Flows:
 
 def _one_source(args: list[tuple[cst.Arg, Flows]]) -> bool:
     """Every argument carries the order of one and the same source (two lists filled in one loop over a
-    listing, a listing and a comprehension over it): items paired by position came from the same item."""
+    listing, a listing and a comprehension over it): items paired by position came from the same item.
+    A single argument (`zip(files)`) pairs nothing."""
     sources = [{flow.source for flow in flows if not flow.nested and not flow.mark} for _, flows in args]
-    return len(sources) >= 2 and all(sources) and bool(set.intersection(*sources))
+    return bool(sources) and all(sources) and bool(set.intersection(*sources))
 
 
 def _off_default(state: dict[str, Flows], default: dict[str, Flows]) -> dict[str, Flows]:

@@ -14,6 +14,7 @@ from detlint.checks.det3_order._syntax import (
     _carried_across_items,
     _calls_len,
     _counters,
+    _filled,
     _fresh_containers,
     _is_break_only,
     _matches_item,
@@ -62,6 +63,7 @@ class LoopScan:
 
     def scan(self, body: Sequence[cst.CSTNode]) -> LoopScan:
         self.counters = _counters(body)
+        self.filled = _filled(body)
         self.item_names = self.targets | _assigned_names(body)
         imported = self.walker.context.imports.bindings
         self.carried = {name for name in _carried_across_items(body) - self.targets if name not in imported}
@@ -257,7 +259,11 @@ class LoopScan:
         return isinstance(key, cst.Index) and isinstance(key.value, cst.Name) and key.value.value in self.targets
 
     def _made_per_item(self, receiver: cst.BaseExpression) -> bool:
-        """A receiver bound in the loop body (`with open(out, "w") as fh:`): each item's output of its own."""
+        """A receiver bound in the loop body (`with open(out, "w") as fh:`), or opened right there at a path
+        named after the item (`open(out / f"{item}.txt", "w").writelines(...)`): each item's output of its
+        own."""
+        if isinstance(receiver, cst.Call) and receiver.args:
+            return any(name.value in self.targets for name in _names_in(receiver.args[0].value))
         name = dotted_name(receiver)
         return bool(name) and name.split(".")[0] in self.item_names - self.targets
 
@@ -267,18 +273,18 @@ class LoopScan:
             counted = [*target.slice, value] if value is not None else list(target.slice)
             # d[item] = len(d), d[item] = i (with i += 1), arr[i] = item: positions counted in loop order
             position = any(name.value in self.counters for part in counted for name in _names_in(part)) or any(
-                _calls_len(part, self.item_names) for part in counted
+                _calls_len(part, self.item_names, self.filled) for part in counted
             )
             if dotted_name(base):
                 if position:
                     self.ordered.append(
-                        (f"writes into `{dotted_name(base)}` at positions or numbers counted in that order", target)
+                        (f"numbers the items in `{dotted_name(base)}` in that order", target)
                     )
                 else:
                     self.sinks.setdefault(dotted_name(base), Shape.MAP)
             elif position:
                 self.ordered.append(
-                    (f"writes into `{self.walker.code(base)}` at positions or numbers counted in that order", target)
+                    (f"numbers the items in `{self.walker.code(base)}` in that order", target)
                 )
             else:
                 self.unknown.append((f"writes into `{self.walker.code(base)}[...]`", target))
@@ -293,6 +299,9 @@ class LoopScan:
         target = node.target
         if dotted_name(target):
             self.sinks.setdefault(dotted_name(target), Shape.SEQ)
+        elif self._keyed_by_item(target):
+            # `totals[item] += [row]`: each item adds to an entry of its own
+            self.sinks.setdefault(dotted_name(target.value), Shape.MAP)  # type: ignore[attr-defined]
         elif _root_name(target) not in self.fresh:
             self.ordered.append((f"concatenates each item onto `{self.walker.code(target)}`", node))
 

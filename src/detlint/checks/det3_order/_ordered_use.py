@@ -37,11 +37,14 @@ import libcst as cst
 from detlint.analysis.statements import descendants
 from detlint.checks.base import FixSpec, Report
 from detlint.checks.det3_order._file_tables import (
+    _ancestors,
     _definition_scope,
     _definitions,
     _inside,
+    _method_in_hierarchy,
     _nested_definition,
     _nested_references,
+    _overrides,
     _read_in_definitions,
     _redefined,
     _references,
@@ -83,12 +86,14 @@ from detlint.checks.det3_order._syntax import (
     _made_and_kept_here,
     _matches_item,
     _mentions,
+    _name_mentions,
     _names_in,
     _only_shown,
     _only_through_attributes,
     _parameter,
     _positions,
     _reads,
+    _records_metrics,
     _selects_columns,
     _sorts_in_place,
     _star_parameter,
@@ -100,6 +105,10 @@ from detlint.facts.collector import is_main_guard
 from detlint.facts.model import is_test_path, is_tooling_path
 from detlint.finding import Confidence
 from detlint.names import BUILTIN_NAMES, argument, code_of, dotted_name, literal_value
+
+# How many calls deep a value is followed: an argument into a helper and on into the helper it calls
+# (`last_n(files)` -> `parse(files)`), a return value back from a helper's helper.
+_CALLS_FOLLOWED = 2
 
 _SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
 _ELEMENTWISE_OPERATORS = frozenset({"Subtract", "Divide", "FloorDivide", "Power"})
@@ -272,7 +281,7 @@ class ScopeWalker:
             confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
             use = Use(
                 reason.text, confidence, flow.role, flow.via, reason.escape, reason.compares, at, reason.returns,
-                reason.passed,
+                reason.passed, flow.nested,
             )
             flow.source.uses.append(use)
 
@@ -369,13 +378,16 @@ class ScopeWalker:
         return names
 
     def diagnostic(self, call: cst.Call) -> bool:
-        """A message for people: `print(...)`, `logging.info(...)`, `LOGGER.info(...)`, `"...".format(...)`."""
+        """A message for people: `print(...)`, `logging.info(...)`, `LOGGER.info(...)`, `"...".format(...)`,
+        an experiment tracker's record (`run.log({...})`)."""
         func = call.func
         if isinstance(func, cst.Attribute):
             consumer = self.index.consumer_methods.get(func.attr.value)
             if consumer is not None and consumer["effect"] == "diagnostic":
                 if func.attr.value == "format" or _looks_like_logger(func.value):
                     return True
+            if _records_metrics(call):
+                return True
         qualified = self.callee(func)
         entry = self.index.consumer_callables.get(qualified) if qualified else None
         return entry is not None and entry["effect"] == "diagnostic"
@@ -498,7 +510,19 @@ class ScopeWalker:
         references = _references(self.rule, self.context.module, classes)
         name = function.name.value
         outside = [owner for owner in references.mentions(key, name) if owner is not function]
-        calls = [owner for owner in references.calls.get(key, ()) if owner is not function] if key else []
+        callers = [key] if key else []
+        if key and key[0]:
+            # `self.<name>(...)` in a base class of the file runs this override; in a derived class that
+            # does not override it, this definition
+            module = self.context.module
+            callers += [(base, key[1]) for base in _ancestors(self.rule, module, key[0])]
+            callers += [
+                (derived, key[1])
+                for derived in classes
+                if key[0] in _ancestors(self.rule, module, derived)
+                and _method_in_hierarchy(self.rule, module, derived, key[1]) is function
+            ]
+        calls = [owner for caller in callers for owner in references.calls.get(caller, ()) if owner is not function]
         # a wrapper that returns `self.backend.<name>(...)` and that nothing in the file names hands the
         # result on to callers elsewhere, as this function would
         passed_on = [
@@ -865,6 +889,9 @@ class ScopeWalker:
         flows = self.value(node.iter)
         body = suite(node.body)
         self.unbind_target(node.target)
+        items = {name.value for name in _names_in(node.target)}
+        if items and not any(name.value in items for statement in body for name in _name_mentions(statement)):
+            flows = ()  # `for _ in loader: pass`: a body that never reads the item runs alike in any order
         inner = unnested(tuple(flow for flow in flows if flow.nested))
         # Iterating a table gives its columns (pandas labels, polars Series), not its rows.
         flows = tuple(flow for flow in flows if not flow.nested and flow.shape is not Shape.TABLE)
@@ -951,6 +978,8 @@ class ScopeWalker:
 
     def _v_Subscript(self, node: cst.Subscript) -> Flows:
         flows = self.value(node.value)
+        if flows and self._looked_up_by_key(node, flows):
+            return ()
         for element in node.slice:
             self._descend(element)
         if dotted_name(node.value) in self.singletons:
@@ -992,6 +1021,27 @@ class ScopeWalker:
                 reason = Reason(f"is indexed by position (`{self.code(node)}`), so an arbitrary item is picked")
                 self.consume((flow,), reason, Confidence.LOW if single or literal else None, at=node)
         return tuple(kept)
+
+    def _looked_up_by_key(self, node: cst.Subscript, flows: Flows) -> bool:
+        """`paths[ids.index(key)]` where `ids` holds the items of `paths` in the same order (made from it
+        item by item, as `list(map(to_id, paths))`): the item found is the one with that key, wherever
+        it stands."""
+        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+            return False
+        call = node.slice[0].slice.value
+        if not (
+            isinstance(call, cst.Call)
+            and isinstance(call.func, cst.Attribute)
+            and call.func.attr.value == "index"
+            and dotted_name(call.func.value)
+        ):
+            return False
+        keys = self.value(call.func.value)
+        if not keys or {id(flow.source) for flow in keys} != {id(flow.source) for flow in flows}:
+            return False
+        for arg in call.args:
+            self.value(arg.value)
+        return True
 
     def _v_BinaryOperation(self, node: cst.BinaryOperation) -> Flows:
         operator = type(node.operator).__name__
@@ -1172,9 +1222,8 @@ class ScopeWalker:
             return (Flow(source, Shape.SET if source.kind == "set" else Shape.SEQ),)
         func = node.func
         if isinstance(func, cst.Attribute):
-            consumer = self.index.consumer_methods.get(func.attr.value)
-            if consumer is not None and consumer["effect"] == "diagnostic" and _looks_like_logger(func.value):
-                self._quietly(node)  # LOGGER.info(...), also when LOGGER is imported
+            if self.diagnostic(node):
+                self._quietly(node)  # LOGGER.info(...), also when LOGGER is imported; run.log({...})
                 return ()
             receiver = self.value(func.value)
             if receiver:
@@ -1359,10 +1408,17 @@ class ScopeWalker:
         """The order that a function of this file returns from listings (or sets) made inside it, judged
         here, where its caller uses the value: fresh copies of those sources, so that each caller's
         uses are its own (the function's own walk leaves them to its callers)."""
-        summary = self._return_summary(definition[0]) if definition else None
-        if not summary:
+        candidates = [definition[0]] if definition else []
+        candidates += [found for found in self._overrides_called(node.func) if found not in candidates]
+        summaries = [summary for summary in map(self._return_summary, candidates) if summary]
+        if not summaries:
             return ()
-        whole, items = summary
+        whole = _unique(tuple(flow for flows, _ in summaries for flow in flows))
+        items: dict[int, tuple[Flows, ...]] = {}
+        for _, by_width in summaries:
+            for width, flows in by_width.items():
+                earlier = items.get(width, ((),) * width)
+                items[width] = tuple(_unique(old + new) for old, new in zip(earlier, flows))
         copies: dict[int, Source] = {}
         label = f"what `{self.code(node.func, 30)}(...)` returns"
 
@@ -1380,6 +1436,14 @@ class ScopeWalker:
             self.returned_items[id(node)] = {width: tuple(map(copied, flows)) for width, flows in items.items()}
         return copied(whole)
 
+    def _overrides_called(self, func: cst.BaseExpression) -> list[cst.FunctionDef]:
+        """What `self.<name>(...)` may also run: the overrides in the file's subclasses of the class walked."""
+        stack = self.context.scope_stack
+        receiver = func.value if isinstance(func, cst.Attribute) else None
+        if not (isinstance(receiver, cst.Name) and receiver.value in ("self", "cls") and len(stack) >= 2):
+            return []
+        return _overrides(self.rule, self.context.module, stack[0], func.attr.value)
+
     def _return_summary(self, definition: cst.FunctionDef) -> tuple[Flows, dict[int, tuple[Flows, ...]]] | None:
         """The flows of arbitrary order made inside `definition` that its return value carries: as a
         whole, and item by item for the tuples its `return` statements hand back (by tuple length). A
@@ -1389,7 +1453,7 @@ class ScopeWalker:
         key = (id(definition), self.depth)  # deeper down, fewer calls are followed
         if key in memo:
             return memo[key]
-        if self.depth >= 2:
+        if self.depth >= _CALLS_FOLLOWED:
             return None
         memo[key] = None  # a recursive call returns no known order
         walker = ScopeWalker(self.rule, "function", self.depth + 1)
@@ -1408,7 +1472,8 @@ class ScopeWalker:
         for source in walker.sources:
             for use in source.uses:
                 if use.returns and use.reason != RETURNED.text:
-                    whole.append(Flow(source, Shape.SEQ, role=use.role, nested=int(use.reason == YIELDED.text)))
+                    nested = use.nested + int(use.reason == YIELDED.text)  # `yield files`: each item a list
+                    whole.append(Flow(source, Shape.SEQ, role=use.role, nested=nested))
         widths = {len(value) for value in tuples}
         items = {
             width: tuple(
@@ -1422,8 +1487,9 @@ class ScopeWalker:
         return memo[key]
 
     def _local_definition(self, func: cst.BaseExpression) -> tuple[cst.FunctionDef, int] | None:
-        """A module-level function, or a method of the enclosing module-level class called on `self`/`cls`,
-        with the number of leading parameters the call does not pass."""
+        """A module-level function, a method of the enclosing module-level class (or one it inherits
+        from a class of the file) called on `self`/`cls`, or the `__call__` of an object of a class of the
+        file called where it is made, with the number of leading parameters the call does not pass."""
         functions, classes = _definitions(self.rule, self.context.module)
         if isinstance(func, cst.Name):
             imported = func.value in self.context.imports.bindings and func.value not in _redefined(self.rule, self.context.module)
@@ -1434,16 +1500,26 @@ class ScopeWalker:
                 definition = classes[func.value].get("__init__")  # MyDataset(files): what its constructor does
                 return (definition, 1) if definition is not None else None
             return (definition, 0) if definition is not None else None
+        if isinstance(func, cst.Call) and isinstance(func.func, cst.Name) and func.func.value in classes:
+            # Augment(...)(files): what the object made here does when called
+            if func.func.value in self.bindings or func.func.value in self.context.imports.bindings:
+                return None
+            definition = _method_in_hierarchy(self.rule, self.context.module, func.func.value, "__call__")
+            return (definition, 1) if definition is not None else None
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             owner = func.value.value
             if owner in ("self", "cls"):
                 stack = self.context.scope_stack
-                methods = classes.get(stack[0], {}) if len(stack) >= 2 else {}
+                definition = (
+                    _method_in_hierarchy(self.rule, self.context.module, stack[0], func.attr.value)
+                    if len(stack) >= 2
+                    else None
+                )
             elif owner in classes and owner not in self.bindings:
-                methods = classes[owner]  # ClassName.method(...): only static and class methods skip nothing
+                # ClassName.method(...): only static and class methods skip nothing
+                definition = classes[owner].get(func.attr.value)
             else:
                 return None
-            definition = methods.get(func.attr.value)
             if definition is None:
                 return None
             decorators = {dotted_name(decorator.decorator) for decorator in definition.decorators}
@@ -1460,10 +1536,10 @@ class ScopeWalker:
         memo: dict = self.rule.__dict__.setdefault("_order_summaries", {})
         shape = flows[0].shape
         kind = "walk" if any(_is_walk_value(flow) for flow in flows) else flows[0].source.kind
-        key = (id(definition), param, shape, kind)
+        key = (id(definition), param, shape, kind, self.depth)  # deeper down, fewer calls are followed
         if key in memo:
             return memo[key]
-        if self.depth >= 2:
+        if self.depth >= _CALLS_FOLLOWED:
             return None
         memo[key] = None  # recursion falls back to "depends on the order"
         walker = ScopeWalker(self.rule, "function", self.depth + 1)
@@ -1540,10 +1616,6 @@ class ScopeWalker:
         method = func.attr.value
         base = func.value
         consumer = self.index.consumer_methods.get(method)
-        if consumer is not None and consumer["effect"] == "diagnostic":
-            if method == "format" or _looks_like_logger(base):
-                self._quietly(node)
-                return ()
         args = self._args(node)
         assertion = self.index.assertion_methods.get(method)
         if assertion is not None:

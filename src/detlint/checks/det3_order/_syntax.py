@@ -13,6 +13,9 @@ from detlint.analysis.statements import blocks, descendants, parameters
 from detlint.names import NOT_LITERAL, dotted_name, literal_value
 
 _LOGGER_WORDS = frozenset({"log", "logging", "logs", "warnings"})
+_PROGRESS_WORDS = frozenset({"bar", "pbar", "progress", "progressbar", "tqdm"})
+# Constructors of an empty container; `defaultdict` takes only a factory, which holds no values.
+_EMPTY_CONSTRUCTORS = frozenset({"dict", "list", "set", "OrderedDict", "defaultdict", "Counter", "deque"})
 
 
 def suite(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:
@@ -93,7 +96,8 @@ def _is_break_only(node: cst.If) -> bool:
 
 def _index_only_checked(target: cst.BaseExpression, body: Sequence[cst.CSTNode]) -> bool:
     """`for i, item in enumerate(...)` whose index is only deleted by (`del items[i]`), tested in
-    conditions, or printed: the numbering does not reach any data."""
+    conditions, printed, logged or shown on a progress bar (`bar.update(i)`): the numbering does not
+    reach any data."""
     if not isinstance(target, (cst.Tuple, cst.List)) or not target.elements:
         return False
     index = target.elements[0].value
@@ -112,7 +116,8 @@ def _index_only_checked(target: cst.BaseExpression, body: Sequence[cst.CSTNode])
         elif isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
             func = node.value.func
             quiet = (isinstance(func, cst.Name) and func.value == "print") or (
-                isinstance(func, cst.Attribute) and _looks_like_logger(func.value)
+                isinstance(func, cst.Attribute)
+                and (_looks_like_logger(func.value) or _looks_like_progress_bar(func.value))
             )
             parts.append((node, quiet))
         elif isinstance(node, cst.For):
@@ -234,13 +239,32 @@ def _literal_index(node: cst.Subscript) -> object:
     return NOT_LITERAL
 
 
+def _name_words(node: cst.BaseExpression) -> list[str]:
+    """The words of the last part of a dotted name (`wandb_logger` -> wandb, logger; `runLog` -> run, log)."""
+    dotted = dotted_name(node) or ""
+    last = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", dotted.rsplit(".", 1)[-1])
+    return re.split(r"[_\W]+", last.lower())
+
+
 def _looks_like_logger(node: cst.BaseExpression) -> bool:
     """A receiver named like a logger: a word of its last part is `log`, `logging`, `logs`, `warnings` or
     ends in `logger` (`LOGGER`, `_log`, `wandb_logger`, `runLog`), not `logits` or `catalog`."""
-    dotted = dotted_name(node) or ""
-    last = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", dotted.rsplit(".", 1)[-1])
-    words = re.split(r"[_\W]+", last.lower())
-    return any(word in _LOGGER_WORDS or word.endswith("logger") for word in words)
+    return any(word in _LOGGER_WORDS or word.endswith("logger") for word in _name_words(node))
+
+
+def _looks_like_progress_bar(node: cst.BaseExpression) -> bool:
+    """A receiver named like a progress bar (`bar`, `pbar`, `progress_bar`, `tqdm_bar`): what it is told
+    moves a display."""
+    return any(word in _PROGRESS_WORDS for word in _name_words(node))
+
+
+def _records_metrics(call: cst.Call) -> bool:
+    """`run.log({"loss": loss})`, `self.log_dict({...})`: an experiment tracker's record of named values
+    (Weights & Biases, Lightning, MLflow), whatever the receiver is called; a dict display is no array
+    that `numpy.log` would take."""
+    func = call.func
+    first = next((arg.value for arg in call.args if not arg.keyword and not arg.star), None)
+    return isinstance(func, cst.Attribute) and func.attr.value in ("log", "log_dict") and isinstance(first, cst.Dict)
 
 
 def _names_in(node: cst.CSTNode) -> list[cst.Name]:
@@ -273,16 +297,35 @@ def _mentions(node: cst.CSTNode, dotted: str) -> bool:
     return False
 
 
-def _calls_len(node: cst.CSTNode, item_names: set[str]) -> bool:
-    """`len(ids)`, a count that grows in loop order; not `len(item)`, a property of the item."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if isinstance(current, cst.Call) and isinstance(current.func, cst.Name) and current.func.value == "len":
-            if not any(name.value in item_names for name in _names_in(current)):
+def _calls_len(node: cst.CSTNode, item_names: set[str], filled: set[str]) -> bool:
+    """`len(ids)` of a container the loop fills (`ids[name] = len(ids)`), a count that grows in loop
+    order; not `len(item)`, a property of the item, nor the length of something the loop leaves as it
+    is (`[True] * len(columns)`)."""
+    for call in descendants(node, cst.Call):
+        if isinstance(call.func, cst.Name) and call.func.value == "len" and call.args:
+            measured = {name.value for name in _names_in(call)}
+            if not measured & item_names and _root_name(call.args[0].value) in filled:
                 return True
-        stack.extend(current.children)
     return False
+
+
+def _filled(body: Sequence[cst.CSTNode]) -> set[str]:
+    """The names a loop body adds to: the receivers of methods called for their effect (`ids.append(x)`),
+    what it stores into by subscript (`ids[name] = ...`), augments (`seen += [x]`) or rebinds from itself
+    (`seen = seen + [x]`); not a name bound afresh for each item (`lines = f.readlines()`)."""
+    found: set[str | None] = set()
+    for node in _walk_statements(body):
+        if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Attribute):
+            found.add(_root_name(node.value.func.value))
+        elif isinstance(node, cst.AugAssign):
+            found.add(_root_name(node.target))
+        elif isinstance(node, cst.Assign):
+            for target in (target.target for target in node.targets):
+                if isinstance(target, cst.Subscript):
+                    found.add(_root_name(target))
+                elif isinstance(target, cst.Name) and any(name.value == target.value for name in _names_in(node.value)):
+                    found.add(target.value)
+    return {name for name in found if name}
 
 
 def _walk_statements(statements: Sequence[cst.CSTNode]) -> Iterable[cst.CSTNode]:
@@ -389,16 +432,35 @@ def _name_mentions(node: cst.CSTNode) -> Iterable[cst.Name]:
 
 def _emptied(statement: cst.BaseSmallStatement) -> str | None:
     """The name `statement` binds to a new container holding no values (`by_file = {}`,
-    `shard = {"files": []}`)."""
-    if (
+    `shard = {"files": []}`, `by_speaker = defaultdict(list)`)."""
+    if not (
         isinstance(statement, cst.Assign)
         and len(statement.targets) == 1
         and isinstance(statement.targets[0].target, cst.Name)
-        and isinstance(statement.value, (cst.Dict, cst.List, cst.Set))
-        and not any(True for _ in descendants(statement.value, cst.Name))
     ):
-        return statement.targets[0].target.value
-    return None
+        return None
+    value = statement.value
+    literal = isinstance(value, (cst.Dict, cst.List, cst.Set)) and not any(True for _ in descendants(value, cst.Name))
+    return statement.targets[0].target.value if literal or _empty_constructor(value) else None
+
+
+def _empty_constructor(value: cst.BaseExpression) -> bool:
+    """`dict()`, `collections.defaultdict(list)`, `defaultdict(lambda: defaultdict(list))`: a new container
+    whose only argument, if any, is a factory."""
+    if not isinstance(value, cst.Call):
+        return False
+    callee = dotted_name(value.func) or ""
+    if callee.rpartition(".")[2] not in _EMPTY_CONSTRUCTORS:
+        return False
+    if not value.args:
+        return True
+    if callee.rpartition(".")[2] != "defaultdict" or len(value.args) != 1:
+        return False
+    factory = value.args[0].value
+    if isinstance(factory, cst.Lambda):
+        made = factory.body
+        return _empty_constructor(made) or (isinstance(made, (cst.Dict, cst.List, cst.Set)) and not made.elements)
+    return isinstance(factory, cst.Name)
 
 
 def _assignment_targets(node: cst.CSTNode) -> list[cst.Name]:

@@ -35,20 +35,27 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     Sorting later in the same function (`files.sort()`, `files = sorted(files)`, also of an attribute
     such as `self.files`) is recognised, as are order-free uses: `len(...)`, membership and emptiness
     tests, `set(...)`, `any`/`all`/`min`/`max`/`sum`, messages (`print`, logging, exceptions, a
-    logger's methods such as `wandb_logger.log(...)` on a receiver named like a logger), a
+    logger's methods such as `wandb_logger.log(...)` on a receiver named like a logger, an
+    experiment tracker's record of named values, `run.log({...})`, whatever the receiver is called), a
     name checked to hold one item (`assert len(files) == 1`, `if len(files) == 1: files[0]`), an
     equality filter (`[f for f in os.listdir(d) if f == name]`), a pattern without wildcards
-    (`glob.glob("config.yaml")`), a dict keyed by each item, loops that only assert, delete, copy,
-    move, count or print files or write each file's own output, and loops that look for one item by
-    name (`if entry.name == wanted:`). A listing passed to a function defined in the same file is
-    followed into that function, and one that a function returns or yields is followed to the
-    places in the file that call it: `return sorted(list_images(root))` there needs no sorting
-    inside `list_images`. When nothing in the file calls or names the function, or only a wrapper
-    that returns its result and is not named itself (`yield from self.backend.list_dir(...)`), the
-    finding is low: whether the order matters is up to its callers elsewhere. A boolean mask (`names[names != "README.md"]`)
-    or a column taken by name (`frame["label"]`) keeps the order without using it. A table read
-    from the listing or concatenated in its order (`pl.read_parquet(files)`, `pd.concat(frames)`)
-    keeps it through its methods until it is sorted (`.sort(...)`, `.sort_values(...)`) or
+    (`glob.glob("config.yaml")`), a dict keyed by each item (also entries each item adds to,
+    `results[split] += [row]`), loops that only assert, delete, copy, move, count or print files or
+    write each file's own output, loops whose `enumerate` index is only printed, logged or shown on a
+    progress bar (`bar.update(i)`), loops that never read their item (`for _ in loader: pass`), an
+    item found by its key in a list made item by item from the listing (`paths[ids.index(key)]`), and
+    loops that look for one item by name (`if entry.name == wanted:`). A listing passed to a
+    function defined in the same file is followed into that function, and one that a function
+    returns or yields is followed to the places in the file that call it: `return
+    sorted(list_images(root))` there needs no sorting inside `list_images`. A method that a base
+    class of the file calls on `self` (a template method's step, `ids = self.get_identifiers(folder)`)
+    is judged where the base class uses what it returns, and `self.<name>(...)` in a derived class
+    runs the definition it inherits. When nothing in the file calls or names the function, or only a
+    wrapper that returns its result and is not named itself (`yield from
+    self.backend.list_dir(...)`), the finding is low: whether the order matters is up to its callers
+    elsewhere. A boolean mask (`names[names != "README.md"]`) or a column taken by name
+    (`frame["label"]`) keeps the order without using it. A table read from the listing or
+    concatenated in its order (`pl.read_parquet(files)`, `pd.concat(frames)`) keeps it through its methods until it is sorted (`.sort(...)`, `.sort_values(...)`) or
     aggregated (`.mean()`, `group_by(...).len()`), and uses it when rows are taken by position
     (`.head()`, `.iloc[:800]`) or handed on. Directories joined into a search-path variable
     (`os.environ["LD_LIBRARY_PATH"] = ":".join(dirs)`: `search_paths` in `rules/ordering.yaml`) only
@@ -62,7 +69,7 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     the same file, or to a `DataLoader`, is used where the dataset or loader is read (iterated, handed
     on, kept for other code), with the reason the class's methods give (`__getitem__` indexes it); one
     built and never read uses no order. A container a loop body makes empty before every use
-    (`by_file = {}` at the top of the body, or under a branch that holds all its uses when the function
+    (`by_file = {}` or `defaultdict(list)` at the top of the body, or under a branch that holds all its uses when the function
     uses the name nowhere outside the loop) holds that item's data only. The files a distribution installs
     (`setup(package_data={...}, scripts=...)`) are each copied to their own path. A viewer loop that
     the person watching stops (`if cv2.waitKey(0) == 27: break`; `user_inputs` in the catalog)
@@ -268,6 +275,25 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import glob\nfrom torch.utils.data import DataLoader, Dataset\nclass Images(Dataset):\n"
         "    def __init__(self, paths):\n        self.paths = paths\n    def __getitem__(self, i):\n"
         "        return self.paths[i]\ndef main():\n    unused = DataLoader(Images(glob.glob('test/*.png')))\n",
+        # Each item adds to an entry of its own (`results[split] += ...`); the entries are then written
+        # one by one, each to its own file.
+        "import os\ndef agg(d, names):\n    results = {'train': [], 'val': []}\n    for split in os.listdir(d):\n"
+        "        results[split] += [load(os.path.join(d, split))]\n    for key in results:\n"
+        "        results[key] = frame(results[key], ascending=[True] * len(names))\n        results[key].to_csv(key)\n",
+        # A list that a base class of the file sorts, made by the override it calls.
+        "import os\nclass Base:\n    def __init__(self, folder):\n        ids = self.identifiers(folder)\n"
+        "        ids.sort()\n        self.ids = ids\n    def identifiers(self, folder):\n        raise NotImplementedError\n"
+        "class Npz(Base):\n    def identifiers(self, folder):\n        return [f[:-4] for f in os.listdir(folder)]\n",
+        # The index only moves a progress bar; the item found by its key in a list made from the listing.
+        "import os\ndef convert(d, out, bar):\n    for index, name in enumerate(os.listdir(d)):\n        bar.update(index)\n"
+        "        resample(os.path.join(d, name), os.path.join(out, name))\n",
+        "import glob\ndef match(images):\n    segs = glob.glob('seg/*.nii')\n    ids = [s[4:] for s in segs]\n"
+        "    return {i: segs[ids.index(i)] for i in sorted(images) if i in ids}\n",
+        # A tracker's record of named values, and a loop that never reads its item.
+        "import glob\ndef show(run):\n    run.log({'labels': [str(p) for p in glob.glob('*labels*.jpg')]})\n",
+        "import glob\nfrom torch.utils.data import DataLoader, Dataset\nclass Volumes(Dataset):\n"
+        "    def __init__(self, paths):\n        self.paths = paths\n    def __getitem__(self, i):\n"
+        "        return self.paths[i]\ndef bench():\n    for _ in DataLoader(Volumes(glob.glob('*.nii'))):\n        pass\n",
         # A viewer that the person watching stops ("press Esc to quit").
         "import glob, cv2\nfor path in glob.glob('images/*.jpg'):\n    cv2.imshow('view', cv2.imread(path))\n"
         "    if cv2.waitKey(0) == 27:\n        break\n",
@@ -279,6 +305,13 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     )
     INVALID = (
         "import os\ndef load(d):\n    out = []\n    for f in os.listdir(d):  # DET303\n        out.append(f)\n    return out\n",
+        # The override a base class of the file calls makes the list its `__getitem__` reads.
+        "import os\nclass Base:\n    def __init__(self, root):\n        self.files = self.list_files(root)\n"
+        "    def __getitem__(self, i):\n        return self.files[i]\nclass Png(Base):\n"
+        "    def list_files(self, root):\n        return os.listdir(root)  # DET303\n",
+        # Numbers counted in loop order: a label id from the size of what the loop fills.
+        "import os\ndef ids(d):\n    seen = []\n    index = {}\n    for name in os.listdir(d):  # DET303\n"
+        "        seen.append(name)\n        index[name] = len(seen)\n    return index\n",
         "import os\ndef f(d):\n    return os.listdir(d)  # DET303\n",
         "import glob, os\nshards = glob.glob('data/*.csv')  # DET303\nos.environ['TRAIN_SHARDS'] = ','.join(shards)\n",
         "from os import listdir\ndef f(d):\n    files = listdir(d)  # DET303\n    return Dataset(files)\n",
