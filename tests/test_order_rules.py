@@ -1369,3 +1369,19 @@ def test_the_operations_of_one_hub_commit_are_files_at_their_own_paths():
     assert _findings(source, "DET303") == []
     [finding] = _findings(source.replace("operations=operations", "operations=operations[:10]"), "DET303")
     assert "is sliced by position" in finding.message
+
+
+def test_a_module_function_of_the_same_name_is_no_mention_of_the_files_function():
+    source = """
+        import os
+        def walk(top):
+            return [os.path.join(root, name) for root, _, names in os.walk(top) for name in names]
+        def main():
+            return sorted(walk("."))
+        def count(top):
+            return sum(len(names) for _, _, names in os.walk(top))
+    """
+    # `os.walk` in `count` is the os module's: `walk` is called only by `main`, which sorts
+    assert _findings(source, "DET303") == []
+    [finding] = _findings(source.replace('sorted(walk("."))', 'walk(".")[:5]'), "DET303")
+    assert finding.span.line == 4 and "is sliced by position" in finding.message

@@ -232,7 +232,11 @@ class _References:
         return self.names.get(name, []) + self.attributes.get(name, [])
 
 
-def _references(rule: object, module: cst.Module, classes: dict[str, dict[str, cst.FunctionDef]]) -> _References:
+def _references(
+    rule: object, module: cst.Module, classes: dict[str, dict[str, cst.FunctionDef]], modules: frozenset[str] = frozenset()
+) -> _References:
+    """Where the file names its functions and methods (cached); `x.name` on one of `modules` (the names
+    its imports bind, `os.walk`) is another module's function, not a method of the file."""
     cached = rule.__dict__.get("_order_references")
     if cached is not None:
         return cached
@@ -262,8 +266,9 @@ def _references(rule: object, module: cst.Module, classes: dict[str, dict[str, c
         for attribute in attributes:
             receiver = attribute.value
             own = isinstance(receiver, cst.Name) and (receiver.value in ("self", "cls") or receiver.value in classes)
+            imported = isinstance(receiver, cst.Name) and receiver.value in modules and receiver.value not in classes
             # `d.items()` on any other receiver is a dict's, not a method of this file's classes
-            if own or attribute.attr.value not in _CONTAINER_METHODS:
+            if not imported and (own or attribute.attr.value not in _CONTAINER_METHODS):
                 found.attributes.setdefault(attribute.attr.value, []).append(owner)
                 counted.add(id(attribute))
         for call in descendants(part, cst.Call, skip=(cst.Lambda,)):

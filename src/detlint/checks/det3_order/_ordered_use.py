@@ -507,7 +507,7 @@ class ScopeWalker:
             key = (stack[0], stack[1])
         else:
             key = None
-        references = _references(self.rule, self.context.module, classes)
+        references = _references(self.rule, self.context.module, classes, frozenset(self.context.imports.bindings))
         name = function.name.value
         outside = [owner for owner in references.mentions(key, name) if owner is not function]
         callers = [key] if key else []
