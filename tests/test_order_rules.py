@@ -1195,7 +1195,7 @@ def test_a_count_is_a_position_only_when_the_loop_makes_it_grow():
             return index
     """
     [finding] = _findings(grows, "DET303")
-    assert "numbers the items in `index` in that order" in finding.message
+    assert "fills `index` by position in that order" in finding.message
     # the length of each item's own lines, or of something the loop leaves alone, numbers nothing
     per_item = grows.replace("seen.append(name)", "seen = open(name).readlines()")
     assert _findings(per_item, "DET303") == []
@@ -1242,20 +1242,6 @@ def test_an_index_shown_on_a_progress_bar_numbers_nothing():
     assert _findings(source, "DET303") == []
     [finding] = _findings(source.replace("bar.update(index)", "ids.update({name: index})"), "DET303")
     assert "numbered with `enumerate`" in finding.message
-
-
-def test_an_item_found_by_its_key_in_a_list_made_from_the_listing_is_no_position():
-    source = """
-        import glob, os
-        def pair(images):
-            segs = glob.glob("seg/*.nii")
-            seg_ids = list(map(os.path.basename, segs))
-            return {i: segs[seg_ids.index(i)] for i in sorted(images) if i in seg_ids}
-    """
-    assert _findings(source, "DET303") == []
-    # positions found in a list of another order pick an arbitrary item
-    [finding] = _findings(source.replace("seg_ids.index(i)", "images.index(i)"), "DET303")
-    assert "is indexed by position" in finding.message
 
 
 def test_a_loop_that_never_reads_its_item_uses_no_order():
@@ -1385,3 +1371,84 @@ def test_a_module_function_of_the_same_name_is_no_mention_of_the_files_function(
     assert _findings(source, "DET303") == []
     [finding] = _findings(source.replace('sorted(walk("."))', 'walk(".")[:5]'), "DET303")
     assert finding.span.line == 4 and "is sliced by position" in finding.message
+
+
+@pytest.mark.parametrize(
+    ("source", "reason"),
+    [
+        # one file per label, filled in listing order; a writer that is not a file opened at the item's path
+        (
+            "import os\ndef f(d, out):\n    for name in os.listdir(d):\n"
+            "        open(os.path.join(out, label_of(name) + '.txt'), 'a').write(name)\n",
+            "writes each item out in that order",
+        ),
+        (
+            "import os\ndef f(d):\n    for name in os.listdir(d):\n        get_writer(name).writerow([name])\n",
+            "writes each item out in that order",
+        ),
+        # what a tracker's record computes is walked as usual
+        (
+            "import glob\ndef f(run, model):\n    files = glob.glob('val/*.png')\n"
+            "    run.log({'acc': evaluate(model, files[:1000])})\n",
+            "is sliced by position",
+        ),
+        # a dict named like a progress bar, and a bar told a dict, number the items
+        (
+            "import os, json\ndef f(d, out):\n    progress = {}\n    for i, name in enumerate(os.listdir(d)):\n"
+            "        progress.update({name: i})\n    json.dump(progress, open(out, 'w'))\n",
+            "numbered with `enumerate`",
+        ),
+        # an item read by a lambda's default or a nested function is read
+        (
+            "import os\ndef f(d):\n    out = []\n    for f in os.listdir(d):\n        out.append(lambda f=f: load(f))\n"
+            "    return out[:4]\n",
+            "is sliced by position",
+        ),
+        # Hub paths numbered in listing order
+        (
+            "import glob\nfrom huggingface_hub import CommitOperationAdd, create_commit\ndef f(folder, repo):\n"
+            "    operations = []\n    for path in glob.glob(folder + '/*.parquet'):\n"
+            "        operations.append(CommitOperationAdd(path_in_repo=f'train-{len(operations):05d}.parquet', "
+            "path_or_fileobj=path))\n    create_commit(repo_id=repo, operations=operations)\n",
+            "numbers the items in `operations` in that order",
+        ),
+        # a count kept by augmenting what the loop fills
+        (
+            "import os\ndef f(d):\n    seen = []\n    index = {}\n    for name in os.listdir(d):\n        seen += [name]\n"
+            "        index[name] = len(seen)\n    return index\n",
+            "fills `index` by position in that order",
+        ),
+    ],
+    ids=["label-file", "writer", "tracker-argument", "progress-dict", "lambda-default", "hub-numbered", "augmented-count"],
+)
+def test_order_used_through_the_new_order_free_shapes_is_still_reported(source, reason):
+    [finding] = _findings(source, "DET303")
+    assert reason in finding.message
+
+
+def test_a_base_named_through_another_module_is_not_the_files_class():
+    source = """
+        import os
+        import plugins
+        class Base:
+            def __init__(self, root):
+                self.count = len(self.list_files(root))
+        class Images(plugins.Base):
+            def list_files(self, root):
+                return os.listdir(root)
+    """
+    [finding] = _findings(source, "DET303")
+    assert finding.span.line == 9 and "returned to the caller" in finding.message
+    assert _findings(source.replace("(plugins.Base)", "(Base)"), "DET303") == []
+
+
+def test_a_part_of_a_tuple_item_is_no_key_of_its_own():
+    source = """
+        def f(pairs):
+            by_speaker = {}
+            for speaker, utt in set(pairs):
+                by_speaker[speaker] += [utt]
+            return by_speaker
+    """
+    [finding] = _findings(source, "DET304")
+    assert "concatenates each item onto `by_speaker[speaker]`" in finding.message

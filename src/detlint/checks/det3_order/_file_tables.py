@@ -4,6 +4,7 @@ classes, where it names each of them, the globals its functions read, and what i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import libcst as cst
 
@@ -37,12 +38,14 @@ def _class_bases(rule: object, module: cst.Module) -> dict[str, list[str]]:
     cached = rule.__dict__.get("_order_class_bases")
     if cached is None:
         classes = _definitions(rule, module)[1]
+        # `class Images(Base)`: a bare name; `plugins.Base` is another module's class
         cached = rule.__dict__["_order_class_bases"] = {
             statement.name.value: [
-                base
+                arg.value.value
                 for arg in statement.bases
-                if (base := (dotted_name(arg.value) or "").rpartition(".")[2]) in classes
-                and base != statement.name.value
+                if isinstance(arg.value, cst.Name)
+                and arg.value.value in classes
+                and arg.value.value != statement.name.value
             ]
             for statement in module.body
             if isinstance(statement, cst.ClassDef)
@@ -51,15 +54,20 @@ def _class_bases(rule: object, module: cst.Module) -> dict[str, list[str]]:
 
 
 def _ancestors(rule: object, module: cst.Module, name: str) -> list[str]:
-    """The file's classes that `name` derives from, nearest first (a base of a base after its base)."""
-    bases = _class_bases(rule, module)
-    found: list[str] = []
-    pending = list(bases.get(name, ()))
-    while pending:
-        base = pending.pop(0)
-        if base not in found and base != name:
-            found.append(base)
-            pending.extend(bases.get(base, ()))
+    """The file's classes that `name` derives from, nearest first (a base of a base after its base);
+    cached per class."""
+    table: dict[str, list[str]] = rule.__dict__.setdefault("_order_ancestors", {})
+    found = table.get(name)
+    if found is None:
+        bases = _class_bases(rule, module)
+        found = []
+        pending = list(bases.get(name, ()))
+        while pending:
+            base = pending.pop(0)
+            if base not in found and base != name:
+                found.append(base)
+                pending.extend(bases.get(base, ()))
+        table[name] = found
     return found
 
 
@@ -76,12 +84,16 @@ def _method_in_hierarchy(rule: object, module: cst.Module, class_name: str, meth
 def _overrides(rule: object, module: cst.Module, class_name: str, method: str) -> list[cst.FunctionDef]:
     """The definitions of `method` in the file's classes derived from `class_name`: what `self.<method>(...)`
     in `class_name` runs when the object is one of them (a template method's steps)."""
-    classes = _definitions(rule, module)[1]
-    return [
-        methods[method]
-        for name, methods in classes.items()
-        if method in methods and class_name in _ancestors(rule, module, name)
-    ]
+    table: dict[tuple[str, str], list[cst.FunctionDef]] = rule.__dict__.setdefault("_order_overrides", {})
+    key = (class_name, method)
+    if key not in table:
+        classes = _definitions(rule, module)[1]
+        table[key] = [
+            methods[method]
+            for name, methods in classes.items()
+            if method in methods and class_name in _ancestors(rule, module, name)
+        ]
+    return table[key]
 
 
 def _read_in_definitions(rule: object, module: cst.Module) -> set[str]:
@@ -232,14 +244,13 @@ class _References:
         return self.names.get(name, []) + self.attributes.get(name, [])
 
 
-def _references(
-    rule: object, module: cst.Module, classes: dict[str, dict[str, cst.FunctionDef]], modules: frozenset[str] = frozenset()
-) -> _References:
-    """Where the file names its functions and methods (cached); `x.name` on one of `modules` (the names
-    its imports bind, `os.walk`) is another module's function, not a method of the file."""
+def _references(rule: Any, module: cst.Module, classes: dict[str, dict[str, cst.FunctionDef]]) -> _References:
+    """Where the file names its functions and methods (cached); `x.name` on a name the file's imports bind
+    (`os.walk`) is another module's function, not a method of the file."""
     cached = rule.__dict__.get("_order_references")
     if cached is not None:
         return cached
+    modules = rule.context.imports.bindings
     found = rule.__dict__["_order_references"] = _References()
     definitions = {id(node.name) for node in descendants(module, cst.FunctionDef)}
     parts: list[tuple[cst.CSTNode, cst.FunctionDef | None, str | None]] = []

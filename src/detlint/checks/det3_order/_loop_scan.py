@@ -16,6 +16,7 @@ from detlint.checks.det3_order._syntax import (
     _counters,
     _filled,
     _fresh_containers,
+    _holds_unchanged,
     _is_break_only,
     _matches_item,
     _name_mentions,
@@ -232,7 +233,10 @@ class LoopScan:
             effect = walker.index.loop_methods.get(method)
             if effect is not None:
                 if effect["effect"] == "collects":
-                    if dotted_name(func.value):
+                    if any(self._numbered(arg.value) for arg in call.args):
+                        # `ops.append(Add(path=f"shard-{len(ops)}"))`: numbers baked into what is kept
+                        self.ordered.append((f"numbers the items in `{walker.code(func.value)}` in that order", call))
+                    elif dotted_name(func.value):
                         self.sinks.setdefault(dotted_name(func.value), Shape.SEQ)
                     elif self._keyed_by_item(func.value):
                         # `ratings[item].append(stars)`: each item adds to a list of its own
@@ -250,20 +254,29 @@ class LoopScan:
         if discarded:
             self.unknown.append((f"calls `{walker.code(func, 30)}(...)`", call))
 
+    def _numbered(self, value: cst.BaseExpression) -> bool:
+        """A value holding a count that grows in loop order (`i += 1` earlier, `len(out)` of what the loop
+        fills)."""
+        return any(name.value in self.counters for name in _names_in(value)) or _calls_len(value, self.filled)
+
     def _keyed_by_item(self, receiver: cst.BaseExpression) -> bool:
         """`ratings[item]` of a named mapping, keyed by the loop's own variable: a different entry for
         each item (the items of a listing or a set are distinct)."""
         if not (isinstance(receiver, cst.Subscript) and dotted_name(receiver.value) and len(receiver.slice) == 1):
             return False
         key = receiver.slice[0].slice
-        return isinstance(key, cst.Index) and isinstance(key.value, cst.Name) and key.value.value in self.targets
+        # a part of a tuple item (`for speaker, utt in pairs`) repeats across items
+        single = len(self.targets) == 1 or self.walk
+        keyed = isinstance(key, cst.Index) and isinstance(key.value, cst.Name) and key.value.value in self.targets
+        return single and keyed
 
     def _made_per_item(self, receiver: cst.BaseExpression) -> bool:
         """A receiver bound in the loop body (`with open(out, "w") as fh:`), or opened right there at a path
         named after the item (`open(out / f"{item}.txt", "w").writelines(...)`): each item's output of its
         own."""
         if isinstance(receiver, cst.Call) and receiver.args:
-            return any(name.value in self.targets for name in _names_in(receiver.args[0].value))
+            opens = (dotted_name(receiver.func) or "").rpartition(".")[2] == "open"
+            return opens and _holds_unchanged(receiver.args[0].value, self.targets)
         name = dotted_name(receiver)
         return bool(name) and name.split(".")[0] in self.item_names - self.targets
 
@@ -272,19 +285,17 @@ class LoopScan:
             base = target.value
             counted = [*target.slice, value] if value is not None else list(target.slice)
             # d[item] = len(d), d[item] = i (with i += 1), arr[i] = item: positions counted in loop order
-            position = any(name.value in self.counters for part in counted for name in _names_in(part)) or any(
-                _calls_len(part, self.item_names, self.filled) for part in counted
-            )
+            position = any(self._numbered(part) for part in counted)
             if dotted_name(base):
                 if position:
                     self.ordered.append(
-                        (f"numbers the items in `{dotted_name(base)}` in that order", target)
+                        (f"fills `{dotted_name(base)}` by position in that order", target)
                     )
                 else:
                     self.sinks.setdefault(dotted_name(base), Shape.MAP)
             elif position:
                 self.ordered.append(
-                    (f"numbers the items in `{self.walker.code(base)}` in that order", target)
+                    (f"fills `{self.walker.code(base)}` by position in that order", target)
                 )
             else:
                 self.unknown.append((f"writes into `{self.walker.code(base)}[...]`", target))

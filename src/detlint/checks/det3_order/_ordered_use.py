@@ -86,7 +86,6 @@ from detlint.checks.det3_order._syntax import (
     _made_and_kept_here,
     _matches_item,
     _mentions,
-    _name_mentions,
     _names_in,
     _only_shown,
     _only_through_attributes,
@@ -507,7 +506,7 @@ class ScopeWalker:
             key = (stack[0], stack[1])
         else:
             key = None
-        references = _references(self.rule, self.context.module, classes, frozenset(self.context.imports.bindings))
+        references = _references(self.rule, self.context.module, classes)
         name = function.name.value
         outside = [owner for owner in references.mentions(key, name) if owner is not function]
         callers = [key] if key else []
@@ -890,7 +889,7 @@ class ScopeWalker:
         body = suite(node.body)
         self.unbind_target(node.target)
         items = {name.value for name in _names_in(node.target)}
-        if items and not any(name.value in items for statement in body for name in _name_mentions(statement)):
+        if items and not any(name.value in items for statement in body for name in descendants(statement, cst.Name)):
             flows = ()  # `for _ in loader: pass`: a body that never reads the item runs alike in any order
         inner = unnested(tuple(flow for flow in flows if flow.nested))
         # Iterating a table gives its columns (pandas labels, polars Series), not its rows.
@@ -978,8 +977,6 @@ class ScopeWalker:
 
     def _v_Subscript(self, node: cst.Subscript) -> Flows:
         flows = self.value(node.value)
-        if flows and self._looked_up_by_key(node, flows):
-            return ()
         for element in node.slice:
             self._descend(element)
         if dotted_name(node.value) in self.singletons:
@@ -1021,27 +1018,6 @@ class ScopeWalker:
                 reason = Reason(f"is indexed by position (`{self.code(node)}`), so an arbitrary item is picked")
                 self.consume((flow,), reason, Confidence.LOW if single or literal else None, at=node)
         return tuple(kept)
-
-    def _looked_up_by_key(self, node: cst.Subscript, flows: Flows) -> bool:
-        """`paths[ids.index(key)]` where `ids` holds the items of `paths` in the same order (made from it
-        item by item, as `list(map(to_id, paths))`): the item found is the one with that key, wherever
-        it stands."""
-        if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
-            return False
-        call = node.slice[0].slice.value
-        if not (
-            isinstance(call, cst.Call)
-            and isinstance(call.func, cst.Attribute)
-            and call.func.attr.value == "index"
-            and dotted_name(call.func.value)
-        ):
-            return False
-        keys = self.value(call.func.value)
-        if not keys or {id(flow.source) for flow in keys} != {id(flow.source) for flow in flows}:
-            return False
-        for arg in call.args:
-            self.value(arg.value)
-        return True
 
     def _v_BinaryOperation(self, node: cst.BinaryOperation) -> Flows:
         operator = type(node.operator).__name__
@@ -1221,9 +1197,21 @@ class ScopeWalker:
             self._descend(node)
             return (Flow(source, Shape.SET if source.kind == "set" else Shape.SEQ),)
         func = node.func
+        if _records_metrics(node):
+            # run.log({"acc": evaluate(files[:100])}): what is computed for the record is walked as usual;
+            # the record itself is for people
+            for arg in node.args:
+                if isinstance(arg.value, cst.Dict):
+                    for element in arg.value.elements:
+                        if isinstance(element, cst.DictElement):
+                            self.value(element.key)
+                        self.drop(self.value(element.value))
+                else:
+                    self.drop(self.value(arg.value))
+            return ()
         if isinstance(func, cst.Attribute):
             if self.diagnostic(node):
-                self._quietly(node)  # LOGGER.info(...), also when LOGGER is imported; run.log({...})
+                self._quietly(node)  # LOGGER.info(...), also when LOGGER is imported
                 return ()
             receiver = self.value(func.value)
             if receiver:

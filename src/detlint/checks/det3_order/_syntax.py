@@ -14,6 +14,10 @@ from detlint.names import NOT_LITERAL, dotted_name, literal_value
 
 _LOGGER_WORDS = frozenset({"log", "logging", "logs", "warnings"})
 _PROGRESS_WORDS = frozenset({"bar", "pbar", "progress", "progressbar", "tqdm"})
+# Calls that build a path from their arguments as they are.
+_PATH_BUILDERS = frozenset({"join", "joinpath", "str", "Path", "PurePath", "fspath"})
+_PLAIN_VALUES = (cst.Name, cst.Integer, cst.SimpleString, cst.FormattedString)
+_PROGRESS_METHODS = frozenset({"update", "set_description", "set_postfix", "set_postfix_str", "refresh"})
 # Constructors of an empty container; `defaultdict` takes only a factory, which holds no values.
 _EMPTY_CONSTRUCTORS = frozenset({"dict", "list", "set", "OrderedDict", "defaultdict", "Counter", "deque"})
 
@@ -115,9 +119,10 @@ def _index_only_checked(target: cst.BaseExpression, body: Sequence[cst.CSTNode])
             parts.append((node, True))
         elif isinstance(node, cst.Expr) and isinstance(node.value, cst.Call):
             func = node.value.func
-            quiet = (isinstance(func, cst.Name) and func.value == "print") or (
-                isinstance(func, cst.Attribute)
-                and (_looks_like_logger(func.value) or _looks_like_progress_bar(func.value))
+            quiet = (
+                (isinstance(func, cst.Name) and func.value == "print")
+                or (isinstance(func, cst.Attribute) and _looks_like_logger(func.value))
+                or _moves_progress_bar(node.value)
             )
             parts.append((node, quiet))
         elif isinstance(node, cst.For):
@@ -252,10 +257,16 @@ def _looks_like_logger(node: cst.BaseExpression) -> bool:
     return any(word in _LOGGER_WORDS or word.endswith("logger") for word in _name_words(node))
 
 
-def _looks_like_progress_bar(node: cst.BaseExpression) -> bool:
-    """A receiver named like a progress bar (`bar`, `pbar`, `progress_bar`, `tqdm_bar`): what it is told
-    moves a display."""
-    return any(word in _PROGRESS_WORDS for word in _name_words(node))
+def _moves_progress_bar(call: cst.Call) -> bool:
+    """`bar.update(i)`, `pbar.set_postfix(step=i)`: a progress bar's method (on a receiver named like one)
+    told plain values, which moves a display."""
+    func = call.func
+    return (
+        isinstance(func, cst.Attribute)
+        and func.attr.value in _PROGRESS_METHODS
+        and any(word in _PROGRESS_WORDS for word in _name_words(func.value))
+        and all(isinstance(arg.value, _PLAIN_VALUES) for arg in call.args)
+    )
 
 
 def _records_metrics(call: cst.Call) -> bool:
@@ -297,35 +308,45 @@ def _mentions(node: cst.CSTNode, dotted: str) -> bool:
     return False
 
 
-def _calls_len(node: cst.CSTNode, item_names: set[str], filled: set[str]) -> bool:
+def _calls_len(node: cst.CSTNode, filled: set[str]) -> bool:
     """`len(ids)` of a container the loop fills (`ids[name] = len(ids)`), a count that grows in loop
     order; not `len(item)`, a property of the item, nor the length of something the loop leaves as it
     is (`[True] * len(columns)`)."""
-    for call in descendants(node, cst.Call):
-        if isinstance(call.func, cst.Name) and call.func.value == "len" and call.args:
-            measured = {name.value for name in _names_in(call)}
-            if not measured & item_names and _root_name(call.args[0].value) in filled:
-                return True
+    return any(
+        isinstance(call.func, cst.Name) and call.func.value == "len" and call.args
+        and _root_name(call.args[0].value) in filled
+        for call in descendants(node, cst.Call)
+    )
+
+
+def _holds_unchanged(node: cst.BaseExpression, names: set[str]) -> bool:
+    """`os.path.join(out, name + ".txt")`, `out / f"{name}.json"`: a path that holds one of `names` as it
+    is (not `label_of(name)` or `name[:3]`, which several items can share)."""
+    if isinstance(node, cst.Name):
+        return node.value in names
+    if isinstance(node, cst.BinaryOperation):
+        return _holds_unchanged(node.left, names) or _holds_unchanged(node.right, names)
+    if isinstance(node, cst.FormattedString):
+        return any(
+            isinstance(part, cst.FormattedStringExpression) and _holds_unchanged(part.expression, names)
+            for part in node.parts
+        )
+    if isinstance(node, cst.Call) and (dotted_name(node.func) or "").rpartition(".")[2] in _PATH_BUILDERS:
+        return any(_holds_unchanged(arg.value, names) for arg in node.args)
     return False
 
 
 def _filled(body: Sequence[cst.CSTNode]) -> set[str]:
-    """The names a loop body adds to: the receivers of methods called for their effect (`ids.append(x)`),
-    what it stores into by subscript (`ids[name] = ...`), augments (`seen += [x]`) or rebinds from itself
-    (`seen = seen + [x]`); not a name bound afresh for each item (`lines = f.readlines()`)."""
-    found: set[str | None] = set()
-    for node in _walk_statements(body):
-        if isinstance(node, cst.Expr) and isinstance(node.value, cst.Call) and isinstance(node.value.func, cst.Attribute):
-            found.add(_root_name(node.value.func.value))
-        elif isinstance(node, cst.AugAssign):
-            found.add(_root_name(node.target))
-        elif isinstance(node, cst.Assign):
-            for target in (target.target for target in node.targets):
-                if isinstance(target, cst.Subscript):
-                    found.add(_root_name(target))
-                elif isinstance(target, cst.Name) and any(name.value == target.value for name in _names_in(node.value)):
-                    found.add(target.value)
-    return {name for name in found if name}
+    """The names a loop body adds to: what it carries across items (`ids.append(x)`, `seen += [x]`) and
+    what it stores into by subscript (`ids[name] = ...`)."""
+    stored = {
+        _root_name(target.target)
+        for node in _walk_statements(body)
+        if isinstance(node, cst.Assign)
+        for target in node.targets
+        if isinstance(target.target, cst.Subscript)
+    }
+    return _carried_across_items(body) | {name for name in stored if name}
 
 
 def _walk_statements(statements: Sequence[cst.CSTNode]) -> Iterable[cst.CSTNode]:

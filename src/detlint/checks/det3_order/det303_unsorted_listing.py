@@ -42,8 +42,7 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     (`glob.glob("config.yaml")`), a dict keyed by each item (also entries each item adds to,
     `results[split] += [row]`), loops that only assert, delete, copy, move, count or print files or
     write each file's own output, loops whose `enumerate` index is only printed, logged or shown on a
-    progress bar (`bar.update(i)`), loops that never read their item (`for _ in loader: pass`), an
-    item found by its key in a list made item by item from the listing (`paths[ids.index(key)]`), and
+    progress bar (`bar.update(i)`), loops that never read their item (`for _ in loader: pass`), and
     loops that look for one item by name (`if entry.name == wanted:`). A listing passed to a
     function defined in the same file is followed into that function, and one that a function
     returns or yields is followed to the places in the file that call it: `return
@@ -55,9 +54,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     self.backend.list_dir(...)`), the finding is low: whether the order matters is up to its callers
     elsewhere. A boolean mask (`names[names != "README.md"]`) or a column taken by name
     (`frame["label"]`) keeps the order without using it. A table read from the listing or
-    concatenated in its order (`pl.read_parquet(files)`, `pd.concat(frames)`) keeps it through its methods until it is sorted (`.sort(...)`, `.sort_values(...)`) or
-    aggregated (`.mean()`, `group_by(...).len()`), and uses it when rows are taken by position
-    (`.head()`, `.iloc[:800]`) or handed on. Directories joined into a search-path variable
+    concatenated in its order (`pl.read_parquet(files)`, `pd.concat(frames)`) keeps it through its
+    methods until it is sorted (`.sort(...)`, `.sort_values(...)`) or aggregated (`.mean()`,
+    `group_by(...).len()`), and uses it when rows are taken by position (`.head()`, `.iloc[:800]`)
+    or handed on. Directories joined into a search-path variable
     (`os.environ["LD_LIBRARY_PATH"] = ":".join(dirs)`: `search_paths` in `rules/ordering.yaml`) only
     decide which of two files of the same name is found first. For `os.walk`,
     sorting the directory list in place (`dirnames.sort()`, top-down only) fixes the visiting order
@@ -69,8 +69,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     the same file, or to a `DataLoader`, is used where the dataset or loader is read (iterated, handed
     on, kept for other code), with the reason the class's methods give (`__getitem__` indexes it); one
     built and never read uses no order. A container a loop body makes empty before every use
-    (`by_file = {}` or `defaultdict(list)` at the top of the body, or under a branch that holds all its uses when the function
-    uses the name nowhere outside the loop) holds that item's data only. The files a distribution installs
+    (`by_file = {}` or `defaultdict(list)` at the top of the body, or under a branch that holds all
+    its uses when the function uses the name nowhere outside the loop) holds that item's data only. The files a distribution installs
     (`setup(package_data={...}, scripts=...)`) are each copied to their own path. A viewer loop that
     the person watching stops (`if cv2.waitKey(0) == 27: break`; `user_inputs` in the catalog)
     computes nothing from which files came first. A listing kept at the top level of a notebook or
@@ -284,11 +284,9 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import os\nclass Base:\n    def __init__(self, folder):\n        ids = self.identifiers(folder)\n"
         "        ids.sort()\n        self.ids = ids\n    def identifiers(self, folder):\n        raise NotImplementedError\n"
         "class Npz(Base):\n    def identifiers(self, folder):\n        return [f[:-4] for f in os.listdir(folder)]\n",
-        # The index only moves a progress bar; the item found by its key in a list made from the listing.
+        # The index only moves a progress bar.
         "import os\ndef convert(d, out, bar):\n    for index, name in enumerate(os.listdir(d)):\n        bar.update(index)\n"
         "        resample(os.path.join(d, name), os.path.join(out, name))\n",
-        "import glob\ndef match(images):\n    segs = glob.glob('seg/*.nii')\n    ids = [s[4:] for s in segs]\n"
-        "    return {i: segs[ids.index(i)] for i in sorted(images) if i in ids}\n",
         # A tracker's record of named values, and a loop that never reads its item.
         "import glob\ndef show(run):\n    run.log({'labels': [str(p) for p in glob.glob('*labels*.jpg')]})\n",
         "import glob\nfrom torch.utils.data import DataLoader, Dataset\nclass Volumes(Dataset):\n"

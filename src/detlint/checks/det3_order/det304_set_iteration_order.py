@@ -45,8 +45,8 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     Not reported: `sorted(set(x))`, `len`, membership tests, `min`/`max`/`sum`/`any`/`all`, set
     algebra, passing or returning the set itself, a dict keyed by each item, and loops whose body
     does nothing order-sensitive (a container made afresh for each item, `by_speaker =
-    defaultdict(list)` at the top of the body, holds that item's data only). Ordered data a function returns or yields is judged where the
-    file's code calls the function; when nothing in the file calls or names it (or only a wrapper that
+    defaultdict(list)` at the top of the body, holds that item's data only). Ordered data a function
+    returns or yields is judged where the file's code calls the function; when nothing in the file calls or names it (or only a wrapper that
     returns its result and is not named itself), the finding is low. Messages for people (`print`,
     logging, a logger's methods) use no order. A set of
     unknown elements that is only returned or stored for code not seen is not reported: its order may
