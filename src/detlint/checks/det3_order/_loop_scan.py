@@ -14,7 +14,6 @@ from detlint.checks.det3_order._syntax import (
     _carried_across_items,
     _calls_len,
     _counters,
-    _filled,
     _fresh_containers,
     _holds_unchanged,
     _is_break_only,
@@ -22,6 +21,7 @@ from detlint.checks.det3_order._syntax import (
     _name_mentions,
     _names_in,
     _root_name,
+    _stored_into,
     suite,
 )
 from detlint.names import dotted_name
@@ -64,10 +64,12 @@ class LoopScan:
 
     def scan(self, body: Sequence[cst.CSTNode]) -> LoopScan:
         self.counters = _counters(body)
-        self.filled = _filled(body)
         self.item_names = self.targets | _assigned_names(body)
         imported = self.walker.context.imports.bindings
-        self.carried = {name for name in _carried_across_items(body) - self.targets if name not in imported}
+        across = _carried_across_items(body)
+        self.carried = {name for name in across - self.targets if name not in imported}
+        # what the body adds to: what it carries across items and what it stores into by subscript
+        self.filled = across | _stored_into(body)
         at_top, nested = _fresh_containers(body)
         self.fresh = at_top | self._loop_locals(nested, body)
         if self.walk and body and isinstance(body[-1], cst.If) and _is_break_only(body[-1]):

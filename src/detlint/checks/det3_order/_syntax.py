@@ -336,9 +336,8 @@ def _holds_unchanged(node: cst.BaseExpression, names: set[str]) -> bool:
     return False
 
 
-def _filled(body: Sequence[cst.CSTNode]) -> set[str]:
-    """The names a loop body adds to: what it carries across items (`ids.append(x)`, `seen += [x]`) and
-    what it stores into by subscript (`ids[name] = ...`)."""
+def _stored_into(body: Sequence[cst.CSTNode]) -> set[str]:
+    """The names a loop body stores into by subscript (`ids[name] = ...`)."""
     stored = {
         _root_name(target.target)
         for node in _walk_statements(body)
@@ -346,7 +345,7 @@ def _filled(body: Sequence[cst.CSTNode]) -> set[str]:
         for target in node.targets
         if isinstance(target.target, cst.Subscript)
     }
-    return _carried_across_items(body) | {name for name in stored if name}
+    return {name for name in stored if name}
 
 
 def _walk_statements(statements: Sequence[cst.CSTNode]) -> Iterable[cst.CSTNode]:
@@ -461,8 +460,12 @@ def _emptied(statement: cst.BaseSmallStatement) -> str | None:
     ):
         return None
     value = statement.value
-    literal = isinstance(value, (cst.Dict, cst.List, cst.Set)) and not any(True for _ in descendants(value, cst.Name))
-    return statement.targets[0].target.value if literal or _empty_constructor(value) else None
+    return statement.targets[0].target.value if _holds_no_values(value) or _empty_constructor(value) else None
+
+
+def _holds_no_values(value: cst.BaseExpression) -> bool:
+    """A dict, list or set display that names nothing (`{}`, `{"files": []}`)."""
+    return isinstance(value, (cst.Dict, cst.List, cst.Set)) and not any(True for _ in descendants(value, cst.Name))
 
 
 def _empty_constructor(value: cst.BaseExpression) -> bool:
@@ -470,17 +473,16 @@ def _empty_constructor(value: cst.BaseExpression) -> bool:
     whose only argument, if any, is a factory."""
     if not isinstance(value, cst.Call):
         return False
-    callee = dotted_name(value.func) or ""
-    if callee.rpartition(".")[2] not in _EMPTY_CONSTRUCTORS:
+    constructor = (dotted_name(value.func) or "").rpartition(".")[2]
+    if constructor not in _EMPTY_CONSTRUCTORS:
         return False
     if not value.args:
         return True
-    if callee.rpartition(".")[2] != "defaultdict" or len(value.args) != 1:
+    if constructor != "defaultdict" or len(value.args) != 1:
         return False
     factory = value.args[0].value
     if isinstance(factory, cst.Lambda):
-        made = factory.body
-        return _empty_constructor(made) or (isinstance(made, (cst.Dict, cst.List, cst.Set)) and not made.elements)
+        return _empty_constructor(factory.body) or _holds_no_values(factory.body)
     return isinstance(factory, cst.Name)
 
 
