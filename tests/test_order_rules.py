@@ -154,11 +154,20 @@ def test_a_container_made_afresh_for_each_item_holds_that_items_data_only():
                 print(by_file)
     """
     assert _findings(fresh, "DET303") == []
-    shared = fresh.replace("        for log in", "        by_file = {}\n            for log in").replace(
-        "            by_file = {}\n                for line", "            for line"
-    )
+    # made once, it collects across the listing's items, and its lists are written out in that order
+    shared = """
+        import glob, json
+        def summarize(pattern, out):
+            by_file = {}
+            for log in glob.glob(pattern):
+                for line in open(log):
+                    record = json.loads(line)
+                    by_file[record["file"]] += [record["test"]]
+                    by_file[record["file"]].append(record)
+            json.dump(by_file, out)
+    """
     [finding] = _findings(shared, "DET303")
-    assert "concatenates each item onto `by_file[record[\"file\"]]`" in finding.message
+    assert "`by_file`, filled in that order, is passed to `json.dump(...)`" in finding.message
     # reset only when full, a shard collects files across items
     sharded = """
         import glob
@@ -191,7 +200,7 @@ def test_a_container_made_afresh_for_each_item_holds_that_items_data_only():
     last = last.replace("                print(by_file)", "        return by_file")
     for variant in (leaking, last):
         [finding] = _findings(variant, "DET303")
-        assert "concatenates each item onto `by_file[record[\"file\"]]`" in finding.message, variant
+        assert "by_file" in finding.message, variant
     # an attribute of that name is not this container; a loop that resets it at its top, as `fresh` does,
     # makes it afresh for each item whatever other loops of the function do with theirs
     attribute = branch.rstrip() + "\n            report.by_file = 0\n"
@@ -1180,7 +1189,7 @@ def test_entries_keyed_by_each_item_take_no_order_from_the_listing():
     assert _findings(source, "DET303") == []
     # keyed by something else than the item, the entries collect items in listing order
     [finding] = _findings(source.replace("results[split] += [", "results[split[:3]] += ["), "DET303")
-    assert "concatenates each item onto `results[split[:3]]`" in finding.message
+    assert "`results`, filled in that order, is passed to `frame(...)`" in finding.message
 
 
 def test_a_count_is_a_position_only_when_the_loop_makes_it_grow():
@@ -1448,7 +1457,171 @@ def test_a_part_of_a_tuple_item_is_no_key_of_its_own():
             by_speaker = {}
             for speaker, utt in set(pairs):
                 by_speaker[speaker] += [utt]
-            return by_speaker
+            return [utterances[:2] for utterances in by_speaker.values()]
     """
     [finding] = _findings(source, "DET304")
-    assert "concatenates each item onto `by_speaker[speaker]`" in finding.message
+    assert "`utterances` is sliced by position" in finding.message
+
+
+# -- lists filled under the keys of a dict ----------------------------------------------------------------
+
+
+def test_lists_grouped_under_keys_keep_the_listing_order_where_they_are_read():
+    source = """
+        import glob
+        from collections import defaultdict
+        def pick(root):
+            groups = defaultdict(list)
+            for path in glob.glob(root + "/*.png"):
+                groups[path.split("_")[0]].append(path)
+            return [files[:2] for files in groups.values()]
+    """
+    [finding] = _findings(source, "DET303")
+    assert "`files` is sliced by position (`files[:2]`)" in finding.message
+    # a value read by key, or through the dict's lookup methods
+    by_key = source.replace("[files[:2] for files in groups.values()]", "groups[root][-1]")
+    assert "is indexed by position (`groups[root][-1]`)" in _findings(by_key, "DET303")[0].message
+    looked_up = source.replace("[files[:2] for files in groups.values()]", "groups.get(root, [])[-1]")
+    assert "indexed by position" in _findings(looked_up, "DET303")[0].message
+    # the values of its (key, value) pairs
+    pairs = source.replace("[files[:2] for files in groups.values()]", "{k: v[:2] for k, v in groups.items()}")
+    assert "`v` is sliced by position" in _findings(pairs, "DET303")[0].message
+    # read in no way the order can show: each group's size, each group sorted
+    assert _findings(source.replace("files[:2]", "len(files)").replace("return [", "return sum(["), "DET303") == []
+    sized = source.replace("return [files[:2] for files in groups.values()]", "return {k: len(v) for k, v in groups.items()}")
+    assert _findings(sized, "DET303") == []
+    assert _findings(source.replace("files[:2]", "sorted(files)[:2]").replace("return [", "return sorted(["), "DET303") == []
+
+
+def test_the_keys_of_a_dict_come_in_listing_order_unless_a_display_named_them():
+    source = """
+        import glob
+        def first_groups(root):
+            groups = {}
+            for path in glob.glob(root + "/*.png"):
+                groups.setdefault(path[:3], [])
+                groups[path[:3]] += [path]
+            for key in groups:
+                groups[key] = sorted(groups[key])
+            return list(groups)[:3]
+    """
+    # every value was sorted again, but the keys still come in the order first seen
+    [finding] = _findings(source, "DET303")
+    assert "is sliced by position" in finding.message
+    fixed = source.replace("groups = {}", 'groups = {"cat": [], "dog": []}').replace(
+        "                groups.setdefault(path[:3], [])\n", ""
+    )
+    assert _findings(fixed, "DET303") == []
+    # values left in listing order
+    unsorted = fixed.replace("list(groups)[:3]", "[files[:3] for files in groups.values()]")
+    loop = "            for key in groups:\n                groups[key] = sorted(groups[key])\n"
+    assert loop in unsorted
+    assert _findings(unsorted.replace(loop, ""), "DET303")
+    assert _findings(unsorted, "DET303") == []
+
+
+def test_a_dict_made_elsewhere_or_a_fixed_field_is_filled_in_that_order_on_the_spot():
+    source = """
+        import glob
+        def fill(groups, root):
+            for path in glob.glob(root + "/*.png"):
+                groups[path[:3]].append(path)
+    """
+    [finding] = _findings(source, "DET303")
+    assert "adds each item to `groups[path[:3]]` in that order" in finding.message
+    columns = """
+        import glob
+        def manifest(root):
+            columns = {"id": [], "path": []}
+            for path in glob.glob(root + "/*.wav"):
+                columns["id"].append(path[:-4])
+                columns["path"].append(path)
+            return columns
+    """
+    [finding] = _findings(columns, "DET303")
+    assert "adds each item to `columns[\"id\"]` in that order" in finding.message
+
+
+def test_a_table_made_from_rows_in_listing_order_is_written_out_in_it():
+    source = """
+        import os
+        import pandas as pd
+        def index(d, out):
+            rows = []
+            for name in os.listdir(d):
+                rows.append({"file": name})
+            pd.DataFrame(rows).to_csv(out)
+    """
+    [finding] = _findings(source, "DET303")
+    assert "is written out in that order with `.to_csv()`" in finding.message
+    assert _findings(source.replace(".to_csv(out)", ".sort_values('file').to_csv(out)"), "DET303") == []
+
+
+def test_a_dict_of_lists_handed_back_by_helpers_is_read_by_key_where_it_arrives():
+    source = """
+        import collections
+        from pathlib import Path
+
+        def reverse_dependencies():
+            reverse = collections.defaultdict(list)
+            for module in Path("src").glob("**/*.py"):
+                for dependency in imports_of(module):
+                    reverse[dependency].append(module)
+            return reverse
+
+        def map_of_tests(reverse=None):
+            if reverse is None:
+                reverse = reverse_dependencies()
+            return {module: [f for f in users if is_test(f)] for module, users in reverse.items()}
+
+        def chosen_tests(modified):
+            found = map_of_tests(reverse=reverse_dependencies())
+            selected = []
+            for f in modified:
+                if f in found:
+                    selected.extend(found[f])
+            return sorted(set(selected))
+    """
+    assert _findings(source, "DET303") == []
+    [finding] = _findings(source.replace("return sorted(set(selected))", "return selected[:5]"), "DET303")
+    assert "is sliced by position (`selected[:5]`)" in finding.message
+
+
+def test_a_monai_dataset_reads_its_data_by_position_where_it_is_loaded():
+    source = """
+        import os
+        import monai
+        from monai.data.dataset import GDSDataset
+
+        def bench(root, transform):
+            items = []
+            for name in os.listdir(root):
+                items.append({"image": os.path.join(root, name)})
+            dataset = GDSDataset(data=items, transform=transform, cache_dir="cache")
+            loader = monai.data.ThreadDataLoader(dataset, batch_size=1)
+            for _ in loader:
+                pass
+    """
+    # a timing loop that never reads a batch computes nothing from the order
+    assert _findings(source, "DET303") == []
+    training = source.replace("for _ in loader:\n                pass", "for batch in loader:\n                step(batch)")
+    [finding] = _findings(training, "DET303")
+    assert "is read by position by `GDSDataset(...)`" in finding.message
+
+
+def test_a_helper_that_returns_the_order_as_an_element_hands_back_a_container_of_it():
+    source = """
+        def levels(edges):
+            tree = ["root"]
+            tree.append([edge for edge in edges if edge])
+            return tree
+
+        def show(names):
+            tree = levels(list(set(name.lower() for name in names)))
+            for index in range(1, len(tree)):
+                print(sorted(tree[index]))
+    """
+    # `tree[index]` is a level, a list made in hash order, not an item the set's order picked
+    assert _findings(source, "DET304") == []
+    [finding] = _findings(source.replace("print(sorted(tree[index]))", "save(tree[index][:2])"), "DET304")
+    assert "is sliced by position" in finding.message

@@ -42,6 +42,7 @@ class OrderingIndex:
         self.loop_methods = entries_by(section("loop_effects"), "methods")
         self.user_inputs = frozenset(name for entry in section("user_inputs") for name in entry["callables"])
         self.sets = section("sets")[0]
+        self.mappings = section("mappings")[0]
         self.search_paths = {
             (entry["mapping"], variable) for entry in section("search_paths") for variable in entry["variables"]
         }

@@ -79,6 +79,8 @@ SCHEMA: dict[str, Schema] = {
             "methods": (list_of_str, True),
             "effect": (one_of(*VALUE_METHOD_EFFECTS), True),
             "reason": (is_str, False),
+            # views: what a view of a mapping holds
+            "holds": (one_of("keys", "values", "pairs"), False),
         },
         # Methods of a table whose rows came in an arbitrary order (not listed: the rows keep it).
         "table_methods": {
@@ -107,6 +109,8 @@ SCHEMA: dict[str, Schema] = {
             "algebra_methods": (list_of_str, True),
             "insert_methods": (list_of_str, True),
         },
+        # Methods of a dict that return the value stored under a key.
+        "mappings": {"lookup_methods": (list_of_str, True)},
         # Element types whose hash is salted per process (str, bytes) or stable (numbers), and calls
         # that produce them (one value, or an iterable of them).
         "hash_types": {

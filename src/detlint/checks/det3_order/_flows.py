@@ -16,6 +16,10 @@ class Shape(Enum):
     MAP = "mapping"  # a dict built in the source's order: lookups are fine, iterating it is not
     SET = "set"  # a set: only iterating it (or converting it to a sequence) exposes hash order
     TABLE = "table"  # a DataFrame whose rows came in the source's order: its methods say what they keep
+    # A dict whose values are lists filled in the source's order (`by_label[label].append(path)`), with
+    # `nested` the depth of those lists (1; 2 for the (key, value) pairs of `.items()`). Where its keys came
+    # in that order too, a MAP flow of the same source says so.
+    GROUPS = "groups"
 
 
 class Role:
@@ -39,6 +43,7 @@ class Use:
     returns: bool = False  # handed back to the caller (returned or yielded): the callers decide
     passed: bool = False  # passed to a function that is not read (not returned, stored or kept)
     nested: int = 0  # handed on as an element this many containers deep (`yield (root, dirs, files)`: 1)
+    shape: Shape = Shape.SEQ  # the shape it was handed on in (a dict of lists returned: GROUPS)
 
 
 @dataclass(eq=False)
@@ -95,6 +100,21 @@ def as_element(flows: Flows) -> Flows:
 def reshaped(flow: Flow, shape: Shape) -> Flow:
     """The flow of a value rebuilt in another container type; an element keeps its own type."""
     return flow if flow.nested else replace(flow, shape=shape)
+
+
+def entry_of(flow: Flow) -> Flow:
+    """One level down a GROUPS flow: from the dict to a value, from a (key, value) pair to the value."""
+    if flow.nested <= 1:
+        return replace(flow, shape=Shape.SEQ, nested=0)
+    return replace(flow, nested=flow.nested - 1)
+
+
+def as_values(flows: Flows) -> tuple[Flows, Flows]:
+    """The flows of a value stored in a dict: the GROUPS flows of the dict for the ordered lists and
+    tables among them, and the rest (sets, mappings, values whose order is already marked)."""
+    grouped = tuple(flow for flow in flows if flow.shape in (Shape.SEQ, Shape.TABLE) and not flow.nested and not flow.mark)
+    rest = tuple(flow for flow in flows if flow not in grouped)
+    return tuple(replace(flow, shape=Shape.GROUPS, nested=1) for flow in grouped), rest
 
 
 def unnested(flows: Flows) -> Flows:

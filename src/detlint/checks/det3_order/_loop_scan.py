@@ -17,6 +17,7 @@ from detlint.checks.det3_order._syntax import (
     _fresh_containers,
     _holds_unchanged,
     _is_break_only,
+    _is_literal,
     _matches_item,
     _name_mentions,
     _names_in,
@@ -243,7 +244,11 @@ class LoopScan:
                     elif self._keyed_by_item(func.value):
                         # `ratings[item].append(stars)`: each item adds to a list of its own
                         self.sinks.setdefault(dotted_name(func.value.value), Shape.MAP)  # type: ignore[attr-defined]
-                    elif _root_name(func.value) not in self.fresh:
+                    elif _root_name(func.value) in self.fresh:
+                        pass
+                    elif self._grouped(func.value):
+                        self.sinks[self._grouped(func.value)] = Shape.GROUPS  # type: ignore[index]
+                    else:
                         self.ordered.append((f"adds each item to `{walker.code(func.value)}` in that order", call))
                 elif effect["effect"] == "uses-order" and not self._made_per_item(func.value):
                     self.ordered.append((effect["reason"], call))
@@ -271,6 +276,18 @@ class LoopScan:
         single = len(self.targets) == 1 or self.walk
         keyed = isinstance(key, cst.Index) and isinstance(key.value, cst.Name) and key.value.value in self.targets
         return single and keyed
+
+    def _grouped(self, receiver: cst.BaseExpression) -> str | None:
+        """The dict of `by_label[label]`, one the scope made, under a key that is not a literal: a list of
+        its own for each key, filled in loop order; judged where the dict is read. (`columns["id"]`, a
+        fixed field, lines its items up with the other fields' by position.)"""
+        if not (isinstance(receiver, cst.Subscript) and isinstance(receiver.value, cst.Name) and len(receiver.slice) == 1):
+            return None
+        key = receiver.slice[0].slice
+        if not isinstance(key, cst.Index) or _is_literal(key.value):
+            return None
+        name = receiver.value.value
+        return name if name in self.walker.dicts else None
 
     def _made_per_item(self, receiver: cst.BaseExpression) -> bool:
         """A receiver bound in the loop body (`with open(out, "w") as fh:`), or opened right there at a path
@@ -315,7 +332,11 @@ class LoopScan:
         elif self._keyed_by_item(target):
             # `totals[item] += [row]`: each item adds to an entry of its own
             self.sinks.setdefault(dotted_name(target.value), Shape.MAP)  # type: ignore[attr-defined]
-        elif _root_name(target) not in self.fresh:
+        elif _root_name(target) in self.fresh:
+            pass
+        elif self._grouped(target):
+            self.sinks[self._grouped(target)] = Shape.GROUPS  # type: ignore[index]
+        else:
             self.ordered.append((f"concatenates each item onto `{self.walker.code(target)}`", node))
 
     def _text_like(self, node: cst.BaseExpression) -> bool:

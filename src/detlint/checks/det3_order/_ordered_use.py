@@ -69,6 +69,8 @@ from detlint.checks.det3_order._flows import (
     _one_source,
     _unique,
     as_element,
+    as_values,
+    entry_of,
     reshaped,
     unnested,
 )
@@ -82,11 +84,13 @@ from detlint.checks.det3_order._syntax import (
     _is_name,
     _length_one,
     _literal_index,
+    _literal_keys,
     _looks_like_logger,
     _made_and_kept_here,
     _matches_item,
     _mentions,
     _names_in,
+    _new_mapping,
     _only_shown,
     _only_through_attributes,
     _parameter,
@@ -214,6 +218,8 @@ class ScopeWalker:
         self.reads: set[str] = set()
         self.singletons: set[str] = set()  # names checked to hold exactly one item (`assert len(x) == 1`)
         self.aliases: dict[str, str] = {}  # local names for imported callables (`extension = CppExtension`)
+        self.dicts: set[str] = set()  # names bound to a dict made in this scope
+        self.fixed_keys: set[str] = set()  # of those, dicts whose keys a display or comprehension fixed
         self.sources: list[Source] = []
         self.statement: cst.CSTNode | None = None
         self.quiet = 0  # > 0 inside messages for people (print, logging, raise, f-strings)
@@ -280,7 +286,7 @@ class ScopeWalker:
             confidence = Confidence.weakest(flow.source.confidence, flow.cap, cap)
             use = Use(
                 reason.text, confidence, flow.role, flow.via, reason.escape, reason.compares, at, reason.returns,
-                reason.passed, flow.nested,
+                reason.passed, flow.nested, flow.shape,
             )
             flow.source.uses.append(use)
 
@@ -316,7 +322,7 @@ class ScopeWalker:
                     reason = Reason(text, compares=use.compares)
                     cap = Confidence.weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
                     self.consume(flows, reason, cap, at=use.at)
-                if returns:
+                if returns is not None:
                     self.consume(flows, Reason(f"is returned by `{method}`", escape=True), at=reader)
 
     def _ends_with_the_call(self, name: str) -> bool:
@@ -412,7 +418,7 @@ class ScopeWalker:
         notebook = self.scope_kind == "module" and self.context.path.endswith(".ipynb")
         where = "at module level" if self.scope_kind == "module" else "as a class attribute"
         for name, flows in self.bindings.items():
-            if name in self.reads or name.startswith("__") or "." in name:
+            if name in self.reads or name.startswith("__") or "." in name or "[" in name:
                 continue
             if (notebook or name in self.script_names) and name not in _read_in_definitions(self.rule, self.context.module):
                 continue
@@ -542,9 +548,7 @@ class ScopeWalker:
     # -- names ------------------------------------------------------------------------------------------
     def bind(self, name: str, flows: Flows, via: str | None = None) -> None:
         self.true_by_default.discard(name)  # `sort = args.sort` is no longer the default
-        self.facts.pop(name, None)
-        self.makers.pop(name, None)
-        self.aliases.pop(name, None)
+        self._forget(name)
         self.singletons.discard(name)
         if flows:
             label = via or f"`{name}`"
@@ -566,9 +570,42 @@ class ScopeWalker:
 
     def unbind(self, name: str) -> None:
         self.bindings.pop(name, None)
+        self._forget(name)
+
+    def _forget(self, name: str) -> None:
+        """What was known of the object `name` held, and of the dict entries it was part of."""
         self.facts.pop(name, None)
         self.makers.pop(name, None)
         self.aliases.pop(name, None)
+        self.dicts.discard(name)
+        self.fixed_keys.discard(name)
+        for entry in [key for key in self.bindings if key.startswith(f"{name}[") or key.endswith(f"[{name}]")]:
+            del self.bindings[entry]
+
+    def _entry(self, target: cst.Subscript) -> str | None:
+        """`by_label[label]`, an entry of a dict made in this scope under a key held in a name: the entry's
+        value is followed on its own until either name is bound again."""
+        if not (isinstance(target.value, cst.Name) and target.value.value in self.dicts and len(target.slice) == 1):
+            return None
+        key = target.slice[0].slice
+        if not (isinstance(key, cst.Index) and isinstance(key.value, cst.Name)):
+            return None
+        return f"{target.value.value}[{key.value.value}]"
+
+    def _fill_entry(self, target: cst.Subscript, flows: Flows, *, added: bool) -> Flows:
+        """`groups[key] = files` (or `+=`) into a dict made in this scope: the dict's values now hold the
+        order (a GROUPS flow), judged where they are read. Returns the flows that go elsewhere (marked
+        values, sets, mappings), or all of them for any other container."""
+        base = target.value
+        if not (isinstance(base, cst.Name) and base.value in self.dicts):
+            return flows
+        grouped, rest = as_values(flows)
+        entry = self._entry(target)
+        if entry is not None:
+            # kept when empty too: `groups[key] = sorted(groups[key])` leaves that entry in no arbitrary order
+            self.bindings[entry] = _unique(self.bindings.get(entry, ()) + flows) if added else flows
+        self.add_to(base.value, grouped)
+        return rest
 
     def unbind_target(self, target: cst.CSTNode) -> None:
         if isinstance(target, cst.Name):
@@ -717,6 +754,12 @@ class ScopeWalker:
     def _bind_target(self, target: cst.BaseExpression, flows: Flows, value: cst.BaseExpression) -> None:
         if isinstance(target, cst.Name):
             self.bind(target.value, flows)
+            if _new_mapping(value):
+                self.dicts.add(target.value)
+                if _literal_keys(value) or (
+                    isinstance(value, cst.DictComp) and not any(flow.shape is Shape.MAP for flow in flows)
+                ):
+                    self.fixed_keys.add(target.value)
             imported = self.context.imports.resolve(value) if isinstance(value, (cst.Name, cst.Attribute)) else None
             if imported is not None and not flows:
                 self.aliases[target.value] = imported
@@ -736,7 +779,8 @@ class ScopeWalker:
             elif self._search_path(target):
                 self.drop(flows)  # os.environ["LD_LIBRARY_PATH"] = ":".join(lib_dirs)
             else:
-                self.consume(flows, Reason(f"is stored in `{self.code(target)}`", escape=True))
+                rest = self._fill_entry(target, flows, added=False)
+                self.consume(rest, Reason(f"is stored in `{self.code(target)}`", escape=True))
         elif isinstance(target, cst.Attribute):
             self.value(target.value)
             key = dotted_name(target)
@@ -792,6 +836,8 @@ class ScopeWalker:
             self.drop(flows)  # os.environ["LD_LIBRARY_PATH"] += ":" + ":".join(lib_dirs)
         else:
             self.value(target)
+            if isinstance(target, cst.Subscript):
+                flows = self._fill_entry(target, flows, added=True)
             self.consume(flows, Reason(f"is added to `{self.code(target)}`", escape=True))
 
     def _if(self, node: cst.If) -> None:
@@ -891,11 +937,9 @@ class ScopeWalker:
         items = {name.value for name in _names_in(node.target)}
         if items and not any(name.value in items for statement in body for name in descendants(statement, cst.Name)):
             flows = ()  # `for _ in loader: pass`: a body that never reads the item runs alike in any order
-        inner = unnested(tuple(flow for flow in flows if flow.nested))
+        self._bind_elements(node.target, flows)
         # Iterating a table gives its columns (pandas labels, polars Series), not its rows.
         flows = tuple(flow for flow in flows if not flow.nested and flow.shape is not Shape.TABLE)
-        if inner and isinstance(node.target, cst.Name):
-            self.bind(node.target.value, inner)  # for files in (train_files, val_files)
         marked = [flow for flow in flows if flow.mark]
         if marked:
             if any(flow.sticky for flow in marked) and _index_only_checked(node.target, body):
@@ -916,6 +960,7 @@ class ScopeWalker:
         walk_only = all(_is_walk_value(flow) for flow in judged)
         effects = LoopScan(self, node.target, walk_only).scan(body) if judged else None
         self.block(body)
+        self._replaced_every_value(node)
         if effects is not None:
             if effects.ordered:
                 what, where = effects.ordered[0]
@@ -923,7 +968,13 @@ class ScopeWalker:
                 self.consume(judged, reason, at=where)
             else:
                 for name, shape in effects.sinks.items():
-                    self.add_to(name, tuple(judged), shape, via=f"`{name}`, filled in that order,")
+                    via = f"`{name}`, filled in that order,"
+                    if shape is Shape.GROUPS:
+                        self.add_to(name, tuple(replace(flow, nested=1) for flow in judged), shape, via=via)
+                        if name in self.fixed_keys:
+                            continue
+                        shape = Shape.MAP  # keys first seen in loop order
+                    self.add_to(name, tuple(judged), shape, via=via)
                 if effects.unknown:
                     what, where = effects.unknown[0]
                     reason = f"is iterated by a loop that {what} for each item, which may depend on the order"
@@ -933,6 +984,30 @@ class ScopeWalker:
                     self.consume(judged, Reason(f"is iterated by a loop that {what}"), Confidence.LOW, at=where)
         if node.orelse is not None:
             self.block(suite(node.orelse.body))
+
+    def _replaced_every_value(self, node: cst.For) -> None:
+        """`for key in groups: groups[key] = sorted(groups[key])`: a loop over a dict's keys that stores
+        a value in no arbitrary order under each key leaves none of the order its values had."""
+        groups, key = node.iter, node.target
+        if not (isinstance(groups, cst.Name) and groups.value in self.dicts and isinstance(key, cst.Name)):
+            return
+        if self.bindings.get(f"{groups.value}[{key.value}]", None) == ():
+            kept = tuple(flow for flow in self.bindings.get(groups.value, ()) if flow.shape is not Shape.GROUPS)
+            self.bindings[groups.value] = kept
+            if not kept:
+                del self.bindings[groups.value]
+
+    def _bind_elements(self, target: cst.BaseExpression, flows: Flows) -> None:
+        """A loop variable holding what each element holds: `for files in (train, val)` an ordered list,
+        `for label, files in groups.items()` (the pairs of a GROUPS dict) the value of each pair."""
+        inner = unnested(tuple(flow for flow in flows if flow.nested and flow.shape is not Shape.GROUPS))
+        if inner and isinstance(target, cst.Name):
+            self.bind(target.value, inner)
+        pairs = [flow for flow in flows if flow.shape is Shape.GROUPS and flow.nested == 2]
+        if pairs and isinstance(target, (cst.Tuple, cst.List)) and len(target.elements) == 2:
+            value = target.elements[1].value
+            if isinstance(value, cst.Name):
+                self.bind(value.value, tuple(entry_of(entry_of(flow)) for flow in pairs))
 
     # -- expressions ------------------------------------------------------------------------------------
     def value(self, node: cst.CSTNode) -> Flows:
@@ -981,8 +1056,14 @@ class ScopeWalker:
             self._descend(element)
         if dotted_name(node.value) in self.singletons:
             return ()  # the only item
+        entry = self._entry(node)
+        if entry is not None and entry in self.bindings:
+            return self.bindings[entry]  # what was last stored under this key
         kept: list[Flow] = []
         for flow in flows:
+            if flow.shape is Shape.GROUPS:
+                kept.append(entry_of(flow))  # a value, in the order it was filled
+                continue
             if flow.nested:
                 kept.append(unnested((flow,))[0])  # an element of the container
                 continue
@@ -1151,9 +1232,7 @@ class ScopeWalker:
             flows = self.value(generator.iter)
             self.unbind_target(generator.target)
             target = generator.target
-            inner = unnested(tuple(flow for flow in flows if flow.nested))
-            if inner and isinstance(target, cst.Name):
-                self.bind(target.value, inner)
+            self._bind_elements(target, flows)
             self.consume([flow for flow in flows if flow.mark and not flow.nested], Reason(""))
             flows = tuple(flow for flow in flows if not flow.nested and not flow.mark)
             walks = [flow for flow in flows if flow.source.kind == "walk" and flow.role == Role.VALUE]
@@ -1168,8 +1247,9 @@ class ScopeWalker:
             generator = generator.inner_for_in
         if isinstance(node, cst.DictComp):
             self.value(node.key)
-            self.consume(self.value(node.value), Reason("is stored in a dict", escape=True))
-            produced: Flows = ()
+            # {k: v for k, v in groups.items() if v}: the values keep their order in the new dict
+            produced, rest = as_values(self.value(node.value))
+            self.consume(rest, Reason("is stored in a dict", escape=True))
         else:
             produced = as_element(self.value(node.elt))
         self.bindings = saved
@@ -1182,8 +1262,8 @@ class ScopeWalker:
     _v_GeneratorExp = _v_ListComp
 
     def _v_DictComp(self, node: cst.DictComp) -> Flows:
-        iterated, _ = self._comprehension(node)
-        return _unique(tuple(reshaped(flow, Shape.MAP) for flow in iterated))
+        iterated, values = self._comprehension(node)
+        return _unique(tuple(reshaped(flow, Shape.MAP) for flow in iterated) + values)
 
     def _v_SetComp(self, node: cst.SetComp) -> Flows:
         self._comprehension(node)
@@ -1387,8 +1467,11 @@ class ScopeWalker:
                     returned.extend(_carrying(flows, reason.text, use.at or node, cap))
                     continue
                 self.consume(flows, reason, cap, at=use.at or node)
-            if returns:
-                returned.extend(reshaped(flow, Shape.SEQ) for flow in flows)  # a set comes back as a list
+            if returns is not None:
+                # a set comes back as a list, a dict as the dict (its keys for lookups); `return [root,
+                # files]` holds it as an element
+                back = (reshaped(flow, Shape.SEQ) if flow.shape is Shape.SET else flow for flow in flows)
+                returned.extend(replace(flow, nested=flow.nested + returns) for flow in back)
         returned.extend(self._returned_by(node, definition))
         return _unique(tuple(returned))
 
@@ -1461,7 +1544,8 @@ class ScopeWalker:
             for use in source.uses:
                 if use.returns and use.reason != RETURNED.text:
                     nested = use.nested + int(use.reason == YIELDED.text)  # `yield files`: each item a list
-                    whole.append(Flow(source, Shape.SEQ, role=use.role, nested=nested))
+                    shape = use.shape if use.shape is Shape.GROUPS else Shape.SEQ  # a set comes back as a list
+                    whole.append(Flow(source, shape, role=use.role, nested=nested))
         widths = {len(value) for value in tuples}
         items = {
             width: tuple(
@@ -1518,13 +1602,15 @@ class ScopeWalker:
             return definition, 1
         return None
 
-    def _summary(self, definition: cst.FunctionDef, param: str, flows: Flows) -> tuple[tuple[Use, ...], bool] | None:
-        """What `definition` does with the order of `param`: its order-sensitive uses, and whether the
-        parameter's order comes back in the return value. None when it cannot be told."""
+    def _summary(self, definition: cst.FunctionDef, param: str, flows: Flows) -> tuple[tuple[Use, ...], int | None] | None:
+        """What `definition` does with the order of `param`: its order-sensitive uses, and how many
+        containers deeper the parameter's order comes back in the return value (0: as it was, 1: as an
+        element, `return [module, edges]`; None: not at all). None when it cannot be told."""
         memo: dict = self.rule.__dict__.setdefault("_order_summaries", {})
-        shape = flows[0].shape
+        # a dict filled in loop order brings its keys' order and its values' (MAP and GROUPS flows)
+        shapes = tuple(dict.fromkeys((flow.shape, flow.nested) for flow in flows))
         kind = "walk" if any(_is_walk_value(flow) for flow in flows) else flows[0].source.kind
-        key = (id(definition), param, shape, kind, self.depth)  # deeper down, fewer calls are followed
+        key = (id(definition), param, shapes, kind, self.depth)  # deeper down, fewer calls are followed
         if key in memo:
             return memo[key]
         if self.depth >= _CALLS_FOLLOWED:
@@ -1533,13 +1619,15 @@ class ScopeWalker:
         walker = ScopeWalker(self.rule, "function", self.depth + 1)
         walker.function = definition
         probe = Source(definition, None, "", Confidence.HIGH, kind=kind)
-        walker.bindings[param] = (Flow(probe, shape, via=f"`{param}`"),)
+        walker.bindings[param] = tuple(Flow(probe, shape, via=f"`{param}`", nested=nested) for shape, nested in shapes)
         walker.block(suite(definition.body))
         if "." in param:
             walker.bindings.pop(param, None)  # an attribute read and left as it was is no new use
         walker._kept_attributes()
         uses = tuple(use for use in probe.uses if use.reason != RETURNED.text)
-        memo[key] = (uses, len(uses) < len(probe.uses))
+        returned = [use.nested for use in probe.uses if use.reason == RETURNED.text]
+        given = min(nested for _, nested in shapes)
+        memo[key] = (uses, max(min(returned) - given, 0) if returned else None)
         return memo[key]
 
     def _method_on_table(self, node: cst.Call, func: cst.Attribute, receiver: Flows) -> Flows:
@@ -1572,6 +1660,10 @@ class ScopeWalker:
         effect = entry["effect"] if entry else None
         base = func.value
         key = dotted_name(base)
+        groups = tuple(flow for flow in receiver if flow.shape is Shape.GROUPS)
+        if groups and method in self.index.mappings["lookup_methods"]:
+            self._args(node)
+            return tuple(entry_of(flow) for flow in groups if flow.nested == 1)  # groups.get(label, [])
         if effect == "collects":
             flows = tuple(flow for _, flows in self._args(node) for flow in flows)
             if key:
@@ -1588,7 +1680,13 @@ class ScopeWalker:
         if effect == "preserves-order":
             return receiver
         if effect == "views":
-            return tuple(replace(flow, shape=Shape.SEQ) for flow in receiver if flow.shape is Shape.MAP)
+            holds = entry["holds"]
+            keys = tuple(replace(flow, shape=Shape.SEQ) for flow in receiver if flow.shape is Shape.MAP)
+            if holds == "values":
+                return keys + tuple(replace(flow, shape=Shape.SEQ) for flow in groups)  # a list of ordered lists
+            if holds == "pairs":
+                return keys + tuple(replace(flow, nested=flow.nested + 1) for flow in groups)
+            return keys
         if effect == "set-algebra":
             source = self.rule.order_set_result(self, node, (receiver, *(flows for _, flows in args)), method)
             return (Flow(source, Shape.SET),) if source else ()

@@ -20,6 +20,7 @@ _PLAIN_VALUES = (cst.Name, cst.Integer, cst.SimpleString, cst.FormattedString)
 _PROGRESS_METHODS = frozenset({"update", "set_description", "set_postfix", "set_postfix_str", "refresh"})
 # Constructors of an empty container; `defaultdict` takes only a factory, which holds no values.
 _EMPTY_CONSTRUCTORS = frozenset({"dict", "list", "set", "OrderedDict", "defaultdict", "Counter", "deque"})
+_MAPPING_CONSTRUCTORS = frozenset({"dict", "OrderedDict", "defaultdict"})
 
 
 def suite(body: cst.BaseSuite) -> Sequence[cst.CSTNode]:
@@ -484,6 +485,27 @@ def _empty_constructor(value: cst.BaseExpression) -> bool:
     if isinstance(factory, cst.Lambda):
         return _empty_constructor(factory.body) or _holds_no_values(factory.body)
     return isinstance(factory, cst.Name)
+
+
+def _new_mapping(value: cst.BaseExpression) -> bool:
+    """A dict made right here: a display, a comprehension, `dict(...)`, `defaultdict(list)`."""
+    if isinstance(value, (cst.Dict, cst.DictComp)):
+        return True
+    return isinstance(value, cst.Call) and (dotted_name(value.func) or "").rpartition(".")[2] in _MAPPING_CONSTRUCTORS
+
+
+def _literal_keys(value: cst.BaseExpression) -> bool:
+    """A dict display naming each of its keys as a literal (`{"train": [], "val": []}`): entries that a
+    loop then fills keep the display's order."""
+    return (
+        isinstance(value, cst.Dict)
+        and bool(value.elements)
+        and all(isinstance(element, cst.DictElement) and _is_literal(element.key) for element in value.elements)
+    )
+
+
+def _is_literal(node: cst.BaseExpression) -> bool:
+    return isinstance(node, (cst.SimpleString, cst.ConcatenatedString, cst.Integer, cst.Float))
 
 
 def _assignment_targets(node: cst.CSTNode) -> list[cst.Name]:

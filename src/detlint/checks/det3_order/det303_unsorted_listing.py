@@ -53,11 +53,17 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     wrapper that returns its result and is not named itself (`yield from
     self.backend.list_dir(...)`), the finding is low: whether the order matters is up to its callers
     elsewhere. A boolean mask (`names[names != "README.md"]`) or a column taken by name
-    (`frame["label"]`) keeps the order without using it. A table read from the listing or
-    concatenated in its order (`pl.read_parquet(files)`, `pd.concat(frames)`) keeps it through its
-    methods until it is sorted (`.sort(...)`, `.sort_values(...)`) or aggregated (`.mean()`,
-    `group_by(...).len()`), and uses it when rows are taken by position (`.head()`, `.iloc[:800]`)
-    or handed on. Directories joined into a search-path variable
+    (`frame["label"]`) keeps the order without using it. A table read from the listing, made from
+    rows in its order or concatenated in it (`pl.read_parquet(files)`, `pd.DataFrame(rows)`,
+    `pd.concat(frames)`) keeps it through its methods until it is sorted (`.sort(...)`,
+    `.sort_values(...)`) or aggregated (`.mean()`, `group_by(...).len()`), and uses it when rows are
+    taken by position (`.head()`, `.iloc[:800]`), written out (`.to_csv(...)`) or handed on. Lists that
+    a loop fills under the keys of a dict the function made (`by_label[label].append(path)`, keyed by
+    something other than the item) are followed where the dict is read: a value read by key
+    (`by_label[label]`, `.get(label)`), `.values()` and the values of `.items()` hold the items in
+    listing order, and so do the keys unless a display named them first (`{"train": [], "val": []}`).
+    Storing each key's value again in no arbitrary order (`for key in groups: groups[key] =
+    sorted(groups[key])`) removes it. Directories joined into a search-path variable
     (`os.environ["LD_LIBRARY_PATH"] = ":".join(dirs)`: `search_paths` in `rules/ordering.yaml`) only
     decide which of two files of the same name is found first. For `os.walk`,
     sorting the directory list in place (`dirnames.sort()`, top-down only) fixes the visiting order
@@ -66,7 +72,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     (`importlib.resources.files`) are not the file system: their listings are not reported. Lists
     filled item by item in one loop over a listing (`files` and `labels`) are zipped without harm:
     the pairs still match, and what is done with them decides. A listing given to a Dataset class of
-    the same file, or to a `DataLoader`, is used where the dataset or loader is read (iterated, handed
+    the same file, to a MONAI dataset (`CacheDataset(data=files)`) or to a `DataLoader` (PyTorch's or
+    MONAI's), is used where the dataset or loader is read (iterated, handed
     on, kept for other code), with the reason the class's methods give (`__getitem__` indexes it); one
     built and never read uses no order. A container a loop body makes empty before every use
     (`by_file = {}` or `defaultdict(list)` at the top of the body, or under a branch that holds all
@@ -292,6 +299,14 @@ class UnsortedListing(OrderedUseVisitor, Rule):
         "import glob\nfrom torch.utils.data import DataLoader, Dataset\nclass Volumes(Dataset):\n"
         "    def __init__(self, paths):\n        self.paths = paths\n    def __getitem__(self, i):\n"
         "        return self.paths[i]\ndef bench():\n    for _ in DataLoader(Volumes(glob.glob('*.nii'))):\n        pass\n",
+        # Lists grouped under keys, each sorted, and the groups sorted by key.
+        "import glob\nfrom collections import defaultdict\ndef cores():\n    siblings = defaultdict(list)\n"
+        "    for cpu in glob.glob('/sys/devices/system/cpu/cpu[0-9]*'):\n        siblings[core_of(cpu)] += [cpu]\n"
+        "    return sorted((core, sorted(cpus)) for core, cpus in siblings.items())\n",
+        # Rows grouped under fixed keys, then sorted before each group is written out.
+        "import os\nimport pandas as pd\ndef collect(d):\n    rows = {'train': [], 'val': []}\n"
+        "    for run in os.listdir(d):\n        rows[split_of(run)].append(read(run))\n    for key in rows:\n"
+        "        rows[key] = pd.DataFrame(rows[key]).sort_values('run')\n        rows[key].to_csv(key + '.csv')\n",
         # A viewer that the person watching stops ("press Esc to quit").
         "import glob, cv2\nfor path in glob.glob('images/*.jpg'):\n    cv2.imshow('view', cv2.imread(path))\n"
         "    if cv2.waitKey(0) == 27:\n        break\n",
@@ -303,6 +318,13 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     )
     INVALID = (
         "import os\ndef load(d):\n    out = []\n    for f in os.listdir(d):  # DET303\n        out.append(f)\n    return out\n",
+        # Files grouped by label in listing order, then the first ten of each group kept for training.
+        "import glob\nfrom collections import defaultdict\ndef split(root):\n    by_label = defaultdict(list)\n"
+        "    for path in glob.glob(root + '/*/*.png'):  # DET303\n        by_label[label_of(path)].append(path)\n"
+        "    train = []\n    for label, files in by_label.items():\n        train += files[:10]\n    return train\n",
+        # Rows in listing order written out as a table.
+        "import os\nimport pandas as pd\ndef index(d, out):\n    rows = []\n    for name in os.listdir(d):  # DET303\n"
+        "        rows.append({'file': name})\n    pd.DataFrame(rows).to_csv(out)\n",
         # The override a base class of the file calls makes the list its `__getitem__` reads.
         "import os\nclass Base:\n    def __init__(self, root):\n        self.files = self.list_files(root)\n"
         "    def __getitem__(self, i):\n        return self.files[i]\nclass Png(Base):\n"

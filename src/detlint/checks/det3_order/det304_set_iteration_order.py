@@ -45,7 +45,9 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     Not reported: `sorted(set(x))`, `len`, membership tests, `min`/`max`/`sum`/`any`/`all`, set
     algebra, passing or returning the set itself, a dict keyed by each item, and loops whose body
     does nothing order-sensitive (a container made afresh for each item, `by_speaker =
-    defaultdict(list)` at the top of the body, holds that item's data only). Ordered data a function
+    defaultdict(list)` at the top of the body, holds that item's data only). Lists a loop over a set
+    fills under the keys of a dict the function made (`by_speaker[speaker].append(utt)`) are judged
+    where the dict's values are read, as DET303 (unsorted-listing) describes. Ordered data a function
     returns or yields is judged where the file's code calls the function; when nothing in the file calls or names it (or only a wrapper that
     returns its result and is not named itself), the finding is low. Messages for people (`print`,
     logging, a logger's methods) use no order. A set of
@@ -86,6 +88,10 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
 
     VALID = (
         "def ids(labels):\n    return {l: i for i, l in enumerate(sorted(set(labels)))}\n",
+        # Utterances grouped by speaker from a set, each group sorted before it is used.
+        "from collections import defaultdict\ndef groups(pairs):\n    by_speaker = defaultdict(list)\n"
+        "    for speaker, utt in set(pairs):\n        by_speaker[speaker].append(str(utt))\n"
+        "    return {s: sorted(u)[:2] for s, u in by_speaker.items()}\n",
         "def f(words):\n    return len(set(words))\n",
         "def f(word, stop):\n    return word in set(stop)\n",
         "def f(x):\n    if x in {'a', 'b'}:\n        return 1\n",
@@ -121,6 +127,10 @@ class SetIterationOrder(OrderedUseVisitor, Rule):
     )
     INVALID = (
         "def ids(labels):\n    return {l: i for i, l in enumerate(set(labels))}  # DET304\n",
+        # Paths grouped by folder in hash order, then the first two of each folder kept.
+        "from collections import defaultdict\ndef firsts(paths):\n    by_folder = defaultdict(list)\n"
+        "    for path in set(str(p) for p in paths):  # DET304\n        by_folder[path.rsplit('/', 1)[0]].append(path)\n"
+        "    return {folder: files[:2] for folder, files in by_folder.items()}\n",
         "def f(text):\n    return list(set(text.split()))  # DET304\n",
         "def f(s):\n    return ''.join(set(s.split()))  # DET304\n",
         "def f(text):\n    vocab = set(text.lower().split())  # DET304\n    return [w for w in vocab]\n",
