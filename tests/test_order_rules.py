@@ -1625,3 +1625,67 @@ def test_a_helper_that_returns_the_order_as_an_element_hands_back_a_container_of
     assert _findings(source, "DET304") == []
     [finding] = _findings(source.replace("print(sorted(tree[index]))", "save(tree[index][:2])"), "DET304")
     assert "is sliced by position" in finding.message
+
+
+_GROUPED = """
+    import glob
+    from collections import defaultdict
+    def pick(root, key):
+        by = defaultdict(list)
+        for path in glob.glob(root):
+            by[path[:3]].append(path)
+        {use}
+"""
+
+
+@pytest.mark.parametrize(
+    "use",
+    [
+        # sorting the pairs leaves each group in listing order
+        "return [files[:3] for _, files in sorted(by.items())]",
+        "return [files[:3] for files in sorted(by.values(), key=len)]",
+        # handed through a helper of the file as the dict it is
+        "return [files[:3] for _, files in same(by).items()]\n    def same(d):\n        return d",
+        # an entry set before another loop fills it, or under a key that changed since
+        "by[key] = []\n        for path in glob.glob(root):\n            by[key].append(path)\n        return by[key][:3]",
+        "by[key] = sorted(by[key])\n        key += 'x'\n        return by[key][:3]",
+        # a value sorted again only on some passes
+        "for k in by:\n            if len(by[k]) > 100:\n                by[k] = sorted(by[k])\n"
+        "        return {k: v[:3] for k, v in by.items()}",
+        "for k in by:\n            if k.startswith('_'):\n                continue\n            by[k] = sorted(by[k])\n"
+        "        return {k: v[:3] for k, v in by.items()}",
+    ],
+)
+def test_grouped_lists_keep_their_order_until_each_is_sorted(use):
+    source = _GROUPED.format(use=use)
+    by_line = {finding.span.line: finding for finding in _findings(source, "DET303")}
+    assert "is sliced by position" in by_line[6].message, source
+
+
+def test_a_dict_read_as_its_keys_leaves_its_values_order_behind():
+    source = """
+        import glob, json
+        def index(root, out):
+            by = {"train": [], "val": []}
+            for path in glob.glob(root):
+                by[path.split("/")[0]].append(path)
+            for i, split in enumerate(by):
+                out.write(f"{i} {split}")
+            json.dump(list(by), out)
+    """
+    assert _findings(source, "DET303") == []
+
+
+def test_a_helper_that_makes_a_list_of_a_dicts_keys_hands_back_a_list():
+    source = """
+        import os
+        def names(d):
+            return list(d)
+        def largest(root):
+            sizes = {}
+            for f in os.listdir(root):
+                sizes[f] = os.path.getsize(f)
+            return names(sizes)[:3]
+    """
+    [finding] = _findings(source, "DET303")
+    assert "is sliced by position (`names(sizes)[:3]`)" in finding.message

@@ -117,6 +117,12 @@ def as_values(flows: Flows) -> tuple[Flows, Flows]:
     return tuple(replace(flow, shape=Shape.GROUPS, nested=1) for flow in grouped), rest
 
 
+def as_keys(flows: Flows) -> Flows:
+    """The flows of a dict read as an iterable of its keys (`list(groups)`, `enumerate(groups)`): the
+    order of its values stays behind."""
+    return tuple(flow for flow in flows if not (flow.shape is Shape.GROUPS and flow.nested == 1))
+
+
 def unnested(flows: Flows) -> Flows:
     """The flows of an element taken out of a container."""
     return tuple(replace(flow, nested=max(flow.nested - 1, 0)) for flow in flows)

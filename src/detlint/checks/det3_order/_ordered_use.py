@@ -69,6 +69,7 @@ from detlint.checks.det3_order._flows import (
     _one_source,
     _unique,
     as_element,
+    as_keys,
     as_values,
     entry_of,
     reshaped,
@@ -100,6 +101,7 @@ from detlint.checks.det3_order._syntax import (
     _selects_columns,
     _sorts_in_place,
     _star_parameter,
+    _stores_every_pass,
     _terminates,
     _written_out_sequence,
     suite,
@@ -112,6 +114,8 @@ from detlint.names import BUILTIN_NAMES, argument, code_of, dotted_name, literal
 # How many calls deep a value is followed: an argument into a helper and on into the helper it calls
 # (`last_n(files)` -> `parse(files)`), a return value back from a helper's helper.
 _CALLS_FOLLOWED = 2
+# (shape, nesting) of a value passed to a function -> the (shape, nesting) forms its return value has
+Forms = dict[tuple[Shape, int], tuple[tuple[Shape, int], ...]]
 
 _SET_OPERATORS = {"BitOr": "|", "BitAnd": "&", "Subtract": "-", "BitXor": "^"}
 _ELEMENTWISE_OPERATORS = frozenset({"Subtract", "Divide", "FloorDivide", "Power"})
@@ -322,7 +326,7 @@ class ScopeWalker:
                     reason = Reason(text, compares=use.compares)
                     cap = Confidence.weakest(use.confidence, Confidence.MEDIUM if use.escape else None)
                     self.consume(flows, reason, cap, at=use.at)
-                if returns is not None:
+                if returns:
                     self.consume(flows, Reason(f"is returned by `{method}`", escape=True), at=reader)
 
     def _ends_with_the_call(self, name: str) -> bool:
@@ -579,6 +583,11 @@ class ScopeWalker:
         self.aliases.pop(name, None)
         self.dicts.discard(name)
         self.fixed_keys.discard(name)
+        self._drop_entries(name)
+
+    def _drop_entries(self, name: str) -> None:
+        """Forget the entries followed on their own (`groups[key]`) of the dict `name`, or under the key
+        `name`: they may have changed in ways the walk does not follow."""
         for entry in [key for key in self.bindings if key.startswith(f"{name}[") or key.endswith(f"[{name}]")]:
             del self.bindings[entry]
 
@@ -601,9 +610,11 @@ class ScopeWalker:
             return flows
         grouped, rest = as_values(flows)
         entry = self._entry(target)
+        earlier = self.bindings.get(entry, ()) if entry is not None else ()
+        self._drop_entries(base.value)  # another key may be the same key
         if entry is not None:
             # kept when empty too: `groups[key] = sorted(groups[key])` leaves that entry in no arbitrary order
-            self.bindings[entry] = _unique(self.bindings.get(entry, ()) + flows) if added else flows
+            self.bindings[entry] = _unique(earlier + flows) if added else flows
         self.add_to(base.value, grouped)
         return rest
 
@@ -621,6 +632,8 @@ class ScopeWalker:
             self.value(target.value)  # `del items[i]` removes an item; it does not pick one
             for element in target.slice:
                 self._descend(element)
+            if isinstance(target.value, cst.Name):
+                self._drop_entries(target.value.value)
         elif isinstance(target, cst.Attribute):
             self.value(target)
 
@@ -822,6 +835,7 @@ class ScopeWalker:
         operator = type(node.operator).__name__
         if isinstance(target, cst.Name):
             self.reads.add(target.value)
+            self._drop_entries(target.value)  # `key += "x"` names another entry
             current = self.bindings.get(target.value, ())
             if current and operator.replace("Assign", "") in _SET_OPERATORS and any(
                 flow.shape is Shape.SET for flow in current
@@ -968,6 +982,7 @@ class ScopeWalker:
                 self.consume(judged, reason, at=where)
             else:
                 for name, shape in effects.sinks.items():
+                    self._drop_entries(name)
                     via = f"`{name}`, filled in that order,"
                     if shape is Shape.GROUPS:
                         self.add_to(name, tuple(replace(flow, nested=1) for flow in judged), shape, via=via)
@@ -991,7 +1006,8 @@ class ScopeWalker:
         groups, key = node.iter, node.target
         if not (isinstance(groups, cst.Name) and groups.value in self.dicts and isinstance(key, cst.Name)):
             return
-        if self.bindings.get(f"{groups.value}[{key.value}]", None) == ():
+        entry = f"{groups.value}[{key.value}]"
+        if _stores_every_pass(suite(node.body), groups.value, key.value) and self.bindings.get(entry, None) == ():
             kept = tuple(flow for flow in self.bindings.get(groups.value, ()) if flow.shape is not Shape.GROUPS)
             self.bindings[groups.value] = kept
             if not kept:
@@ -1294,6 +1310,10 @@ class ScopeWalker:
                 self._quietly(node)  # LOGGER.info(...), also when LOGGER is imported
                 return ()
             receiver = self.value(func.value)
+            if isinstance(func.value, cst.Name) and func.value.value in self.dicts:
+                entry = self.index.value_methods.get(func.attr.value)
+                if not (entry and entry["effect"] == "views") and func.attr.value not in self.index.mappings["lookup_methods"]:
+                    self._drop_entries(func.value.value)  # groups.update(...), groups.clear()
             if receiver:
                 return self._method_on_value(node, func, receiver)
             qualified = self.callee(func)
@@ -1342,6 +1362,8 @@ class ScopeWalker:
             return ()
         only = frozenset(entry.get("keywords", ())) if entry else frozenset()
         args = self._args(node, order_free=effect in ("sorts", "ignores-order"), only=only)
+        if effect is not None and effect != "keeps-order-as-mapping":
+            args = [(arg, as_keys(flows)) for arg, flows in args]  # `list(groups)`: the keys
         assertion = self.index.assertion_callables.get(qualified) if qualified else None
         if assertion is not None:
             return self._assertion(node, assertion["effect"], args)
@@ -1349,7 +1371,11 @@ class ScopeWalker:
             chosen = [(arg, flows) for arg, flows in args if not only or (arg.keyword and arg.keyword.value in only)]
             self.drop(flow for _, flows in chosen for flow in flows)
             others = [(arg, flows) for arg, flows in args if all(arg is not other for other, _ in chosen)]
-            return self._pass_on(node, others, f"{self.code(node.func, 30)}(...)") if others else ()
+            passed = self._pass_on(node, others, f"{self.code(node.func, 30)}(...)") if others else ()
+            if effect == "sorts":
+                # `sorted(groups.items())`: the pairs are sorted, each value keeps the order it was filled in
+                return _unique(passed + tuple(flow for _, flows in chosen for flow in flows if flow.nested))
+            return passed
         if effect == "builds-table":
             chosen = _chosen(args, entry.get("arguments", "first"))
             return _unique(tuple(replace(flow, shape=Shape.TABLE, nested=0) for _, flows in chosen for flow in flows))
@@ -1467,11 +1493,11 @@ class ScopeWalker:
                     returned.extend(_carrying(flows, reason.text, use.at or node, cap))
                     continue
                 self.consume(flows, reason, cap, at=use.at or node)
-            if returns is not None:
-                # a set comes back as a list, a dict as the dict (its keys for lookups); `return [root,
-                # files]` holds it as an element
-                back = (reshaped(flow, Shape.SEQ) if flow.shape is Shape.SET else flow for flow in flows)
-                returned.extend(replace(flow, nested=flow.nested + returns) for flow in back)
+            for flow in flows:
+                # in the form the function hands it back: `list(s)` a list, `d` the dict, `[root, files]`
+                # a list holding it
+                for shape, nested in returns.get((flow.shape, flow.nested), ()):
+                    returned.append(replace(flow, shape=shape, nested=nested))
         returned.extend(self._returned_by(node, definition))
         return _unique(tuple(returned))
 
@@ -1602,10 +1628,10 @@ class ScopeWalker:
             return definition, 1
         return None
 
-    def _summary(self, definition: cst.FunctionDef, param: str, flows: Flows) -> tuple[tuple[Use, ...], int | None] | None:
-        """What `definition` does with the order of `param`: its order-sensitive uses, and how many
-        containers deeper the parameter's order comes back in the return value (0: as it was, 1: as an
-        element, `return [module, edges]`; None: not at all). None when it cannot be told."""
+    def _summary(self, definition: cst.FunctionDef, param: str, flows: Flows) -> tuple[tuple[Use, ...], Forms] | None:
+        """What `definition` does with the order of `param`: its order-sensitive uses, and the forms in
+        which the return value hands each (shape, nesting) of it back (`return list(d)`: a dict's keys as
+        a list; `return [module, edges]`: a list as an element). None when it cannot be told."""
         memo: dict = self.rule.__dict__.setdefault("_order_summaries", {})
         # a dict filled in loop order brings its keys' order and its values' (MAP and GROUPS flows)
         shapes = tuple(dict.fromkeys((flow.shape, flow.nested) for flow in flows))
@@ -1618,16 +1644,23 @@ class ScopeWalker:
         memo[key] = None  # recursion falls back to "depends on the order"
         walker = ScopeWalker(self.rule, "function", self.depth + 1)
         walker.function = definition
-        probe = Source(definition, None, "", Confidence.HIGH, kind=kind)
-        walker.bindings[param] = tuple(Flow(probe, shape, via=f"`{param}`", nested=nested) for shape, nested in shapes)
+        # one probe per form, to tell which of them comes back in which form
+        probes = {form: Source(definition, None, "", Confidence.HIGH, kind=kind) for form in shapes}
+        walker.bindings[param] = tuple(
+            Flow(probe, shape, via=f"`{param}`", nested=nested) for (shape, nested), probe in probes.items()
+        )
         walker.block(suite(definition.body))
         if "." in param:
             walker.bindings.pop(param, None)  # an attribute read and left as it was is no new use
         walker._kept_attributes()
-        uses = tuple(use for use in probe.uses if use.reason != RETURNED.text)
-        returned = [use.nested for use in probe.uses if use.reason == RETURNED.text]
-        given = min(nested for _, nested in shapes)
-        memo[key] = (uses, max(min(returned) - given, 0) if returned else None)
+        uses = tuple(use for probe in probes.values() for use in probe.uses if use.reason != RETURNED.text)
+        returned = [flow for flows in walker.returned_values for flow in flows]
+        returned += [flow for items in walker.returned_tuples for flows in items for flow in as_element(flows)]
+        forms = {
+            form: tuple(dict.fromkeys((flow.shape, flow.nested) for flow in returned if flow.source is probe))
+            for form, probe in probes.items()
+        }
+        memo[key] = (uses, {form: back for form, back in forms.items() if back})
         return memo[key]
 
     def _method_on_table(self, node: cst.Call, func: cst.Attribute, receiver: Flows) -> Flows:
@@ -1676,6 +1709,8 @@ class ScopeWalker:
         if effect == "sorts":
             if key:
                 self.bind(key, ())
+            elif isinstance(base, cst.Subscript) and self._entry(base):
+                self.bindings[self._entry(base)] = ()  # type: ignore[index]  # groups[key].sort()
             return ()
         if effect == "preserves-order":
             return receiver

@@ -618,6 +618,34 @@ def _sorts_in_place(body: Sequence[cst.CSTNode], name: str) -> bool:
     return False
 
 
+def _stores_every_pass(body: Sequence[cst.CSTNode], mapping: str, key: str) -> bool:
+    """A loop body that assigns `mapping[key] = ...` at its top level on every pass: no branch, `try`,
+    `continue`, `break`, `return` or `raise` comes before it."""
+    for statement in body:
+        if isinstance(statement, cst.SimpleStatementLine):
+            for small in statement.body:
+                if isinstance(small, cst.Assign) and any(_is_entry(target.target, mapping, key) for target in small.targets):
+                    return True
+                if isinstance(small, (cst.Continue, cst.Break, cst.Return, cst.Raise)):
+                    return False
+        elif any(True for _ in descendants(statement, (cst.Continue, cst.Break, cst.Return, cst.Raise))) or isinstance(
+            statement, (cst.Try, cst.TryStar)
+        ):
+            return False
+    return False
+
+
+def _is_entry(node: cst.BaseExpression, mapping: str, key: str) -> bool:
+    """`mapping[key]`, both plain names."""
+    return (
+        isinstance(node, cst.Subscript)
+        and _is_name(node.value, mapping)
+        and len(node.slice) == 1
+        and isinstance(node.slice[0].slice, cst.Index)
+        and _is_name(node.slice[0].slice.value, key)
+    )
+
+
 def _first_iteration_only(body: Sequence[cst.CSTNode]) -> bool:
     """The loop body ends with an unconditional `break` or `return`: only the first item is used (for a
     walk, the top directory, which always comes first)."""

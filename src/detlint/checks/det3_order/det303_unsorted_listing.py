@@ -62,8 +62,10 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     something other than the item) are followed where the dict is read: a value read by key
     (`by_label[label]`, `.get(label)`), `.values()` and the values of `.items()` hold the items in
     listing order, and so do the keys unless a display named them first (`{"train": [], "val": []}`).
-    Storing each key's value again in no arbitrary order (`for key in groups: groups[key] =
-    sorted(groups[key])`) removes it. Directories joined into a search-path variable
+    Sorting the pairs (`sorted(groups.items())`) leaves each value in that order; reading the dict as
+    its keys (`list(groups)`, `enumerate(groups)`) leaves the values behind. Storing each key's value
+    again in no arbitrary order on every pass (`for key in groups: groups[key] = sorted(groups[key])`,
+    before any branch or `continue`) removes it. Directories joined into a search-path variable
     (`os.environ["LD_LIBRARY_PATH"] = ":".join(dirs)`: `search_paths` in `rules/ordering.yaml`) only
     decide which of two files of the same name is found first. For `os.walk`,
     sorting the directory list in place (`dirnames.sort()`, top-down only) fixes the visiting order
