@@ -1555,6 +1555,8 @@ def test_a_table_made_from_rows_in_listing_order_is_written_out_in_it():
     [finding] = _findings(source, "DET303")
     assert "is written out in that order with `.to_csv()`" in finding.message
     assert _findings(source.replace(".to_csv(out)", ".sort_values('file').to_csv(out)"), "DET303") == []
+    # one row per group after an aggregate, whatever order the rows came in
+    assert _findings(source.replace(".to_csv(out)", ".groupby('file').size().to_csv(out)"), "DET303") == []
 
 
 def test_a_dict_of_lists_handed_back_by_helpers_is_read_by_key_where_it_arrives():
