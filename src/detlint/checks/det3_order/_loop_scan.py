@@ -246,8 +246,8 @@ class LoopScan:
                         self.sinks.setdefault(dotted_name(func.value.value), Shape.MAP)  # type: ignore[attr-defined]
                     elif _root_name(func.value) in self.fresh:
                         pass
-                    elif self._grouped(func.value):
-                        self.sinks[self._grouped(func.value)] = Shape.GROUPS  # type: ignore[index]
+                    elif (grouped := self._grouped(func.value)) is not None:
+                        self.sinks[grouped] = Shape.GROUPS
                     else:
                         self.ordered.append((f"adds each item to `{walker.code(func.value)}` in that order", call))
                 elif effect["effect"] == "uses-order" and not self._made_per_item(func.value):
@@ -334,8 +334,8 @@ class LoopScan:
             self.sinks.setdefault(dotted_name(target.value), Shape.MAP)  # type: ignore[attr-defined]
         elif _root_name(target) in self.fresh:
             pass
-        elif self._grouped(target):
-            self.sinks[self._grouped(target)] = Shape.GROUPS  # type: ignore[index]
+        elif (grouped := self._grouped(target)) is not None:
+            self.sinks[grouped] = Shape.GROUPS
         else:
             self.ordered.append((f"concatenates each item onto `{self.walker.code(target)}`", node))
 

@@ -100,6 +100,7 @@ from detlint.checks.det3_order._syntax import (
     _records_metrics,
     _selects_columns,
     _sorts_in_place,
+    _entry_names,
     _star_parameter,
     _stores_every_pass,
     _terminates,
@@ -594,12 +595,8 @@ class ScopeWalker:
     def _entry(self, target: cst.Subscript) -> str | None:
         """`by_label[label]`, an entry of a dict made in this scope under a key held in a name: the entry's
         value is followed on its own until either name is bound again."""
-        if not (isinstance(target.value, cst.Name) and target.value.value in self.dicts and len(target.slice) == 1):
-            return None
-        key = target.slice[0].slice
-        if not (isinstance(key, cst.Index) and isinstance(key.value, cst.Name)):
-            return None
-        return f"{target.value.value}[{key.value.value}]"
+        names = _entry_names(target)
+        return f"{names[0]}[{names[1]}]" if names is not None and names[0] in self.dicts else None
 
     def _fill_entry(self, target: cst.Subscript, flows: Flows, *, added: bool) -> Flows:
         """`groups[key] = files` (or `+=`) into a dict made in this scope: the dict's values now hold the
@@ -1709,8 +1706,8 @@ class ScopeWalker:
         if effect == "sorts":
             if key:
                 self.bind(key, ())
-            elif isinstance(base, cst.Subscript) and self._entry(base):
-                self.bindings[self._entry(base)] = ()  # type: ignore[index]  # groups[key].sort()
+            elif isinstance(base, cst.Subscript) and (entry_key := self._entry(base)) is not None:
+                self.bindings[entry_key] = ()  # groups[key].sort()
             return ()
         if effect == "preserves-order":
             return receiver

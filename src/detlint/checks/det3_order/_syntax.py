@@ -624,7 +624,7 @@ def _stores_every_pass(body: Sequence[cst.CSTNode], mapping: str, key: str) -> b
     for statement in body:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
-                if isinstance(small, cst.Assign) and any(_is_entry(target.target, mapping, key) for target in small.targets):
+                if isinstance(small, cst.Assign) and any(_entry_names(target.target) == (mapping, key) for target in small.targets):
                     return True
                 if isinstance(small, (cst.Continue, cst.Break, cst.Return, cst.Raise)):
                     return False
@@ -635,15 +635,14 @@ def _stores_every_pass(body: Sequence[cst.CSTNode], mapping: str, key: str) -> b
     return False
 
 
-def _is_entry(node: cst.BaseExpression, mapping: str, key: str) -> bool:
-    """`mapping[key]`, both plain names."""
-    return (
-        isinstance(node, cst.Subscript)
-        and _is_name(node.value, mapping)
-        and len(node.slice) == 1
-        and isinstance(node.slice[0].slice, cst.Index)
-        and _is_name(node.slice[0].slice.value, key)
-    )
+def _entry_names(node: cst.BaseExpression) -> tuple[str, str] | None:
+    """(mapping, key) of `mapping[key]`, both plain names."""
+    if not (isinstance(node, cst.Subscript) and isinstance(node.value, cst.Name) and len(node.slice) == 1):
+        return None
+    key = node.slice[0].slice
+    if not (isinstance(key, cst.Index) and isinstance(key.value, cst.Name)):
+        return None
+    return node.value.value, key.value.value
 
 
 def _first_iteration_only(body: Sequence[cst.CSTNode]) -> bool:
