@@ -1691,3 +1691,11 @@ def test_a_helper_that_makes_a_list_of_a_dicts_keys_hands_back_a_list():
     """
     [finding] = _findings(source, "DET303")
     assert "is sliced by position (`names(sizes)[:3]`)" in finding.message
+
+
+def test_each_group_sorted_in_place_on_every_pass_leaves_no_order():
+    sorted_in_place = _GROUPED.format(use="for k in by:\n            by[k].sort()\n        return {k: v[:3] for k, v in by.items()}")
+    assert _findings(sorted_in_place, "DET303") == []
+    # another method leaves the order as it was
+    [finding] = _findings(sorted_in_place.replace("by[k].sort()", "by[k].append(key)"), "DET303")
+    assert "is sliced by position" in finding.message

@@ -619,12 +619,20 @@ def _sorts_in_place(body: Sequence[cst.CSTNode], name: str) -> bool:
 
 
 def _stores_every_pass(body: Sequence[cst.CSTNode], mapping: str, key: str) -> bool:
-    """A loop body that assigns `mapping[key] = ...` at its top level on every pass: no branch, `try`,
-    `continue`, `break`, `return` or `raise` comes before it."""
+    """A loop body that assigns `mapping[key] = ...` or calls a method on it (`mapping[key].sort()`) at its
+    top level on every pass: no branch, `try`, `continue`, `break`, `return` or `raise` comes before it.
+    (What the statement leaves in the entry is the walk's to judge.)"""
     for statement in body:
         if isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 if isinstance(small, cst.Assign) and any(_entry_names(target.target) == (mapping, key) for target in small.targets):
+                    return True
+                if (
+                    isinstance(small, cst.Expr)
+                    and isinstance(small.value, cst.Call)
+                    and isinstance(small.value.func, cst.Attribute)
+                    and _entry_names(small.value.func.value) == (mapping, key)
+                ):
                     return True
                 if isinstance(small, (cst.Continue, cst.Break, cst.Return, cst.Raise)):
                     return False

@@ -64,8 +64,8 @@ class UnsortedListing(OrderedUseVisitor, Rule):
     listing order, and so do the keys unless a display named them first (`{"train": [], "val": []}`).
     Sorting the pairs (`sorted(groups.items())`) leaves each value in that order; reading the dict as
     its keys (`list(groups)`, `enumerate(groups)`) leaves the values behind. Storing each key's value
-    again in no arbitrary order on every pass (`for key in groups: groups[key] = sorted(groups[key])`,
-    before any branch or `continue`) removes it. Directories joined into a search-path variable
+    again in no arbitrary order on every pass (`for key in groups: groups[key] = sorted(groups[key])`
+    or `groups[key].sort()`, before any branch or `continue`) removes it. Directories joined into a search-path variable
     (`os.environ["LD_LIBRARY_PATH"] = ":".join(dirs)`: `search_paths` in `rules/ordering.yaml`) only
     decide which of two files of the same name is found first. For `os.walk`,
     sorting the directory list in place (`dirnames.sort()`, top-down only) fixes the visiting order
